@@ -1,0 +1,177 @@
+# odoh-edge: one static binary. Plain make; user values with ?=, required flags with +=.
+#
+#   make                      build ./odoh-edge with every module
+#   make MODULES="odoh_target" build with a subset (dependencies are added automatically)
+#   make test                 unit + integration tests (installs what they need)
+#   make fuzz                 libFuzzer targets (clang)
+#   make format / format-check
+#   make V=1                  show commands
+#
+# CC, CFLAGS, LDFLAGS, AR are honoured, also for the dependencies (CC=musl-gcc works when the
+# llhttp release tarball is in the cache, see vendor/README.md).
+
+CC ?= cc
+AR ?= ar
+CFLAGS ?= -O2 -g
+BUILD ?= build
+VENDOR_CACHE ?= vendor/cache
+PREFIX ?= /usr/local
+DESTDIR ?=
+WERROR ?=
+
+# Every module in the tree; each modules/NAME/module.mk may declare REQUIRES.NAME and
+# CONFIGURABLE.NAME (it exports an oe_module_t named oe_NAME_module).
+ALL_MODULES := $(patsubst modules/%/module.mk,%,$(wildcard modules/*/module.mk))
+MODULES ?= $(filter-out core,$(ALL_MODULES))
+include $(wildcard modules/*/module.mk)
+
+# Close MODULES over REQUIRES (three rounds cover the deepest chain we have).
+closure = $(sort $(1) $(foreach m,$(1),$(REQUIRES.$(m))))
+SELECTED := $(call closure,$(call closure,$(call closure,core $(MODULES))))
+unknown := $(filter-out $(ALL_MODULES),$(SELECTED))
+ifneq ($(unknown),)
+$(error unknown module(s): $(unknown); available: $(ALL_MODULES))
+endif
+upper = $(shell echo '$(1)' | tr a-z A-Z)
+
+VENDOR := $(BUILD)/vendor
+OBJ := $(BUILD)/obj
+CPPFLAGS += -I$(VENDOR)/include -Imodules -DMBEDTLS_CONFIG_FILE='"oe_mbedtls_config.h"'
+CPPFLAGS += $(foreach m,$(SELECTED),-DOE_WITH_$(call upper,$(m)))
+CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS += -fno-strict-aliasing -pthread -MMD -MP $(if $(WERROR),-Werror)
+LDFLAGS += -static -pthread
+LIBS := -L$(VENDOR)/lib -lmbedtls -lmbedx509 -lmbedcrypto -lnghttp2 -lllhttp -luv -lpthread
+
+SRCS := $(foreach m,$(SELECTED),$(wildcard modules/$(m)/*.c))
+OBJS := $(SRCS:%.c=$(OBJ)/%.o)
+LIB := $(BUILD)/libodoh-edge.a
+STAMP := $(VENDOR)/.built
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+all: odoh-edge
+
+# Dependencies: fetched once into the cache, built once per compiler and flags.
+$(STAMP): vendor/deps.lock vendor/mbedtls_config.h vendor/fetch.sh vendor/build.sh
+	$(Q)vendor/fetch.sh $(VENDOR_CACHE)
+	$(Q)CC="$(CC)" AR="$(AR)" CFLAGS="$(filter-out -Werror,$(CFLAGS_VENDOR))" vendor/build.sh $(VENDOR_CACHE) $(VENDOR)
+	$(Q)touch $@
+CFLAGS_VENDOR ?= -O2 -g
+
+deps: $(STAMP)
+
+$(OBJ)/%.o: %.c $(STAMP) $(BUILD)/modules.flags
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# Rebuild objects when the module selection changes (the #ifdef'd module table depends on it).
+$(BUILD)/modules.flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(SELECTED)' | cmp -s - $@ || echo '$(SELECTED)' > $@
+
+$(LIB): $(filter-out $(OBJ)/main.o,$(OBJS))
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+odoh-edge: $(OBJ)/main.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(OBJ)/main.o: main.c $(STAMP) $(BUILD)/modules.flags
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# ---- tests ----------------------------------------------------------------------------------
+# Unit tests: tests/unit/MODULE/*.c for each selected module, one generated test table.
+UNIT_SRCS := $(foreach m,$(SELECTED),$(wildcard tests/unit/$(m)/*.c)) $(wildcard tests/lib/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
+UNIT_TABLE := $(BUILD)/unit_table.h
+
+$(UNIT_TABLE): $(UNIT_SRCS) FORCE
+	@mkdir -p $(BUILD)
+	@sed -n 's/^TEST(\([A-Za-z0-9_]*\)).*/OE_TEST_ENTRY(\1)/p' $(UNIT_SRCS) > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(OBJ)/tests/unit/runner.o: tests/unit/runner.c $(UNIT_TABLE) $(STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD) -Itests $(CFLAGS) -c $< -o $@
+
+$(OBJ)/tests/%.o: tests/%.c $(STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -c $< -o $@
+
+$(BUILD)/unit-tests: $(OBJ)/tests/unit/runner.o $(UNIT_OBJS) $(LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+unit: $(BUILD)/unit-tests
+	$(Q)$(BUILD)/unit-tests
+
+integration: odoh-edge tools
+	$(Q)tests/integration/run.sh ./odoh-edge
+
+test: odoh-edge $(BUILD)/unit-tests tools
+	$(Q)tests/deps.sh
+	$(Q)tests/run-all.sh
+
+# Benchmarks: each tests/bench/NAME.c is a program linked against the library.
+BENCH_TARGETS := $(patsubst tests/bench/%.c,%,$(wildcard tests/bench/*.c))
+bench-build: $(BENCH_TARGETS:%=$(BUILD)/bench-%)
+$(BUILD)/bench-%: $(OBJ)/tests/bench/%.o $(LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+bench: odoh-edge bench-build
+	$(Q)tests/bench/run.sh
+
+# Test tools: each tests/tools/NAME.c is a helper program the integration tests drive.
+TOOL_TARGETS := $(patsubst tests/tools/%.c,%,$(wildcard tests/tools/*.c))
+tools: $(TOOL_TARGETS:%=$(BUILD)/tool-%)
+$(BUILD)/tool-%: $(OBJ)/tests/tools/%.o $(LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# ---- fuzzing (libFuzzer, clang) -------------------------------------------------------------
+FUZZ_CC ?= clang
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+	    CFLAGS_VENDOR="-O1 -g -fsanitize=fuzzer-no-link,address" LDFLAGS="-fsanitize=fuzzer,address,undefined" \
+	    LDFLAGS_NOSTATIC=1 fuzz-targets
+
+ifeq ($(LDFLAGS_NOSTATIC),1)
+LDFLAGS := $(filter-out -static,$(LDFLAGS))
+endif
+fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzz-%)
+$(BUILD)/fuzz-%: $(OBJ)/tests/fuzz/%.o $(LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# ---- sanitizers: the unit tests under ASan/UBSan ----------------------------------------------
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    CFLAGS_VENDOR="-O1 -g" LDFLAGS="-fsanitize=address,undefined" LDFLAGS_NOSTATIC=1 \
+	    $(BUILD)/asan/unit-tests
+
+# ---- housekeeping ----------------------------------------------------------------------------
+FORMAT_FILES = main.c $(wildcard modules/*/*.[ch] tests/unit/*.[ch] tests/unit/*/*.c tests/lib/*.[ch] tests/fuzz/*.c tests/bench/*.c)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
+
+install: odoh-edge
+	install -D -m 0755 odoh-edge $(DESTDIR)$(PREFIX)/bin/odoh-edge
+
+clean:
+	rm -rf $(OBJ) $(BUILD)/*.a $(BUILD)/unit-tests $(BUILD)/fuzz-* odoh-edge
+distclean:
+	rm -rf $(BUILD) odoh-edge
+
+.PHONY: bench bench-build tools all deps test unit integration fuzz fuzz-targets asan format format-check install clean distclean FORCE
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

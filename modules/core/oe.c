@@ -1,0 +1,199 @@
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/oe.h"
+
+const char *oe_strerror(int err)
+{
+    switch (err) {
+    case OE_OK:
+        return "success";
+    case OE_ETRUNC:
+        return "input is truncated";
+    case OE_EFORMAT:
+        return "input is malformed";
+    case OE_ETRAILING:
+        return "trailing bytes after the end of the input";
+    case OE_ESPACE:
+        return "output buffer too small";
+    case OE_ECRYPTO:
+        return "cryptographic operation failed";
+    case OE_EAUTH:
+        return "authentication failed";
+    case OE_EUNSUPPORTED:
+        return "unsupported algorithm or version";
+    case OE_EKEYID:
+        return "unknown key id";
+    case OE_EOVERFLOW:
+        return "counter or size overflow";
+    case OE_ECONFIG:
+        return "invalid configuration";
+    case OE_EDECLINED:
+        return "declined";
+    default:
+        if (err < 0 && err > -OE_ERR_BASE)
+            return strerror(-err);
+        return "unknown error";
+    }
+}
+
+bool oe_slice_eq_nocase(oe_slice_t a, oe_slice_t b)
+{
+    if (a.len != b.len)
+        return false;
+    for (size_t i = 0; i < a.len; i++) {
+        uint8_t x = a.base[i], y = b.base[i];
+        if (x >= 'A' && x <= 'Z')
+            x += 32;
+        if (y >= 'A' && y <= 'Z')
+            y += 32;
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+static void *check(void *p, size_t n, const char *file, int line)
+{
+    if (p == NULL && n != 0) {
+        fprintf(stderr, "%s:%d: out of memory allocating %zu bytes\n", file, line, n);
+        abort();
+    }
+    return p;
+}
+
+void *oe_malloc_at(size_t n, const char *file, int line)
+{
+    return check(malloc(n ? n : 1), n ? n : 1, file, line);
+}
+
+void *oe_calloc_at(size_t n, size_t size, const char *file, int line)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        check(NULL, SIZE_MAX, file, line);
+    return check(calloc(n ? n : 1, size ? size : 1), 1, file, line);
+}
+
+void *oe_realloc_at(void *p, size_t n, const char *file, int line)
+{
+    return check(realloc(p, n ? n : 1), n ? n : 1, file, line);
+}
+
+char *oe_strdup_at(const char *s, const char *file, int line)
+{
+    return oe_strndup_at(s, strlen(s), file, line);
+}
+
+char *oe_strndup_at(const char *s, size_t n, const char *file, int line)
+{
+    char *d = oe_malloc_at(n + 1, file, line);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *oe_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = oe_malloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void oe_wipe(void *p, size_t n)
+{
+    if (p != NULL && n != 0)
+        explicit_bzero(p, n);
+}
+
+int oe_ct_eq(const void *a, const void *b, size_t n)
+{
+    const volatile uint8_t *x = a, *y = b;
+    uint8_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d |= x[i] ^ y[i];
+    return (1 & ((d - 1) >> 8));
+}
+
+void oe_buf_reserve(oe_buf_t *b, size_t extra)
+{
+    if (b->cap - b->len >= extra)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap - b->len < extra) {
+        if (cap > SIZE_MAX / 2)
+            check(NULL, SIZE_MAX, __FILE__, __LINE__);
+        cap *= 2;
+    }
+    b->base = oe_realloc(b->base, cap);
+    b->cap = cap;
+}
+
+void oe_buf_append(oe_buf_t *b, const void *p, size_t n)
+{
+    if (n == 0)
+        return;
+    oe_buf_reserve(b, n);
+    memcpy(b->base + b->len, p, n);
+    b->len += n;
+}
+
+void oe_buf_printf(oe_buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    oe_buf_reserve(b, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf((char *)b->base + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void oe_buf_free(oe_buf_t *b)
+{
+    free(b->base);
+    *b = (oe_buf_t){0};
+}
+
+void oe_hex_encode(char *out, const uint8_t *in, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * len] = '\0';
+}
+
+static int nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int oe_hex_decode(uint8_t *out, size_t cap, const char *in, size_t len)
+{
+    if (len % 2 != 0)
+        return OE_EFORMAT;
+    if (len / 2 > cap)
+        return OE_ESPACE;
+    for (size_t i = 0; i < len / 2; i++) {
+        int hi = nibble(in[2 * i]), lo = nibble(in[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return OE_EFORMAT;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return (int)(len / 2);
+}
