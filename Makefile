@@ -37,14 +37,14 @@ upper = $(shell echo '$(1)' | tr a-z A-Z)
 VENDOR := $(BUILD)/vendor
 OBJ := $(BUILD)/obj
 CPPFLAGS += -I$(VENDOR)/include -Imodules -DMBEDTLS_CONFIG_FILE='"oe_mbedtls_config.h"'
-CPPFLAGS += $(foreach m,$(SELECTED),-DOE_WITH_$(call upper,$(m)))
+CPPFLAGS += $(foreach m,$(SELECTED),-DOE_WITH_$(call upper,$(m))) -DOE_BUILD_MODULES='"$(SELECTED)"'
 CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS += -fno-strict-aliasing -pthread -MMD -MP $(if $(WERROR),-Werror)
 LDFLAGS += -static -pthread
 LIBS := -L$(VENDOR)/lib -lmbedtls -lmbedx509 -lmbedcrypto -lnghttp2 -lllhttp -luv -lpthread
 
 SRCS := $(foreach m,$(SELECTED),$(wildcard modules/$(m)/*.c))
-OBJS := $(SRCS:%.c=$(OBJ)/%.o)
+OBJS := $(SRCS:%.c=$(OBJ)/%.o) $(OBJ)/default_conf.o
 LIB := $(BUILD)/libodoh-edge.a
 STAMP := $(VENDOR)/.built
 
@@ -74,6 +74,18 @@ $(OBJ)/%.o: %.c $(STAMP) $(BUILD)/modules.flags
 $(BUILD)/modules.flags: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(SELECTED)' | cmp -s - $@ || echo '$(SELECTED)' > $@
+
+# The shipped config, embedded: the binary runs its demo even without the file.
+$(BUILD)/default_conf.c: odoh-edge.conf
+	@mkdir -p $(BUILD)
+	$(Q){ echo '/* generated from odoh-edge.conf */'; \
+	  echo 'const char oe_default_conf[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0x00};'; \
+	  echo "const unsigned long oe_default_conf_len = $$(wc -c < $<);"; } > $@
+$(OBJ)/default_conf.o: $(BUILD)/default_conf.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(filter-out $(OBJ)/main.o,$(OBJS))
 	$(Q)rm -f $@

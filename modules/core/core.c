@@ -1,0 +1,76 @@
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "core/oe.h"
+
+static const oe_conf_range_t workers_range = {0, 256, true};
+static const oe_conf_range_t shutdown_range = {0, 3600 * 1000, false};
+static const oe_conf_enum_t log_levels[] = {
+    {"error", OE_LOG_ERROR}, {"warn", OE_LOG_WARN}, {"info", OE_LOG_INFO},
+    {"debug", OE_LOG_DEBUG}, {NULL, 0},
+};
+static const oe_conf_enum_t log_formats[] = {{"text", OE_LOG_TEXT}, {"json", OE_LOG_JSON}, {NULL, 0}};
+
+#define F(field) offsetof(oe_core_conf_t, field)
+static const oe_directive_t directives[] = {
+    {"workers", oe_conf_set_int, F(workers), &workers_range, 0,
+     "worker threads, each with its own event loop (auto = one per core)"},
+    {"state-dir", oe_conf_set_path, F(state_dir), NULL, 0,
+     "folder for keys and generated certificates (relative to the config file)"},
+    {"log-level", oe_conf_set_enum, F(log_level), log_levels, 0, "error, warn, info or debug"},
+    {"log-file", oe_conf_set_string, F(log_file), NULL, 0, "stderr (default) or a file path"},
+    {"log-format", oe_conf_set_enum, F(log_format), log_formats, 0, "text or json"},
+    {"shutdown-timeout", oe_conf_set_duration, F(shutdown_timeout), &shutdown_range, 0,
+     "how long a stop waits for requests in flight"},
+    {NULL, NULL, 0, NULL, 0, NULL},
+};
+#undef F
+
+static void conf_init(void *conf)
+{
+    oe_core_conf_t *c = conf;
+    c->workers = 0;
+    c->state_dir = NULL;
+    c->log_level = OE_LOG_INFO;
+    c->log_file = "stderr";
+    c->log_format = OE_LOG_TEXT;
+    c->shutdown_timeout = 10000;
+}
+
+static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
+{
+    oe_core_conf_t *c = conf;
+    if (c->state_dir == NULL)
+        c->state_dir = oe_conf_resolve_path(cf, "state");
+    return 0;
+}
+
+const oe_module_t oe_core_module = {
+    .name = "core",
+    .section = "global",
+    .flags = OE_MODULE_IMPLICIT,
+    .conf_size = sizeof(oe_core_conf_t),
+    .directives = directives,
+    .summary = "process-wide settings: workers, state folder, logging",
+    .conf_init = conf_init,
+    .conf_check = conf_check,
+};
+
+const oe_core_conf_t *oe_core_conf(const oe_conf_t *cf)
+{
+    return oe_conf_get(cf, &oe_core_module);
+}
+
+unsigned oe_core_workers(const oe_core_conf_t *c)
+{
+    if (c->workers > 0)
+        return (unsigned)c->workers;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+int oe_core_apply_logging(const oe_core_conf_t *c)
+{
+    return oe_log_open(c->log_file, (oe_log_level_t)c->log_level, (oe_log_format_t)c->log_format);
+}

@@ -1,0 +1,38 @@
+/*
+ * The core module: the [global] section and the process runtime (main loop, signals, reload).
+ */
+#ifndef OE_CORE_H
+#define OE_CORE_H
+
+#include <stdint.h>
+
+#include "core/conf.h"
+#include "core/log.h"
+#include "core/module.h"
+
+typedef struct oe_core_conf {
+    long long workers;        /* 0 = one per core */
+    const char *state_dir;    /* keys, generated certificates */
+    int log_level;            /* oe_log_level_t */
+    const char *log_file;     /* "stderr" or a path */
+    int log_format;           /* oe_log_format_t */
+    uint64_t shutdown_timeout; /* ms: how long SIGTERM waits for in-flight requests */
+} oe_core_conf_t;
+
+extern const oe_module_t oe_core_module;
+
+/* The [global] conf in force for cf (always present: the section is implicit). */
+const oe_core_conf_t *oe_core_conf(const oe_conf_t *cf);
+
+/* Worker count after resolving "auto". */
+unsigned oe_core_workers(const oe_core_conf_t *c);
+
+/* Runs the process until SIGTERM/SIGINT: initialises and starts every configured module, reloads
+ * on SIGHUP (re-reading conf_path, or keeping the configuration when conf_path is NULL). Takes
+ * ownership of cf. Returns the process exit code. */
+int oe_runtime_run(oe_conf_t *cf, const char *conf_path);
+
+/* Applies [global] logging settings. Returns 0 or -errno. */
+int oe_core_apply_logging(const oe_core_conf_t *c);
+
+#endif

@@ -1,0 +1,57 @@
+/* The module table: the only place where module selection (#ifdef OE_WITH_*) appears. */
+#include <string.h>
+
+#include "core/core.h"
+#include "core/module.h"
+
+#define MODULE(name) extern const oe_module_t oe_##name##_module;
+#ifdef OE_WITH_WEBSITE
+MODULE(website)
+#endif
+#ifdef OE_WITH_ODOH_TARGET
+MODULE(odoh_target)
+#endif
+#ifdef OE_WITH_ODOH_PROXY
+MODULE(odoh_proxy)
+#endif
+#ifdef OE_WITH_KEYS
+MODULE(keys)
+#endif
+#ifdef OE_WITH_HTTP
+MODULE(http)
+#endif
+#undef MODULE
+
+const oe_module_t *const oe_modules[] = {
+    &oe_core_module,
+#ifdef OE_WITH_HTTP
+    &oe_http_module,
+#endif
+#ifdef OE_WITH_WEBSITE
+    &oe_website_module,
+#endif
+#ifdef OE_WITH_ODOH_TARGET
+    &oe_odoh_target_module,
+#endif
+#ifdef OE_WITH_ODOH_PROXY
+    &oe_odoh_proxy_module,
+#endif
+#ifdef OE_WITH_KEYS
+    &oe_keys_module,
+#endif
+    NULL,
+};
+
+const oe_known_section_t oe_known_sections[] = {
+    {"global", "core"},          {"listen", "http"},         {"site", "website"},
+    {"odoh-target", "odoh_target"}, {"odoh-proxy", "odoh_proxy"}, {"keys", "keys"},
+    {NULL, NULL},
+};
+
+const oe_module_t *oe_module_by_section(const char *section)
+{
+    for (size_t i = 0; oe_modules[i] != NULL; i++)
+        if (strcmp(oe_modules[i]->section, section) == 0)
+            return oe_modules[i];
+    return NULL;
+}
