@@ -17,7 +17,7 @@ BUILD ?= build
 VENDOR_CACHE ?= vendor/cache
 PREFIX ?= /usr/local
 DESTDIR ?=
-WERROR ?=
+WERROR ?= $(if $(filter true,$(CI)),1)
 
 # Every module in the tree; each modules/NAME/module.mk may declare REQUIRES.NAME and
 # CONFIGURABLE.NAME (it exports an oe_module_t named oe_NAME_module).
@@ -34,7 +34,7 @@ $(error unknown module(s): $(unknown); available: $(ALL_MODULES))
 endif
 upper = $(shell echo '$(1)' | tr a-z A-Z)
 
-VENDOR := $(BUILD)/vendor
+VENDOR ?= $(BUILD)/vendor
 OBJ := $(BUILD)/obj
 CPPFLAGS += -I$(VENDOR)/include -Imodules -DMBEDTLS_CONFIG_FILE='"oe_mbedtls_config.h"'
 CPPFLAGS += $(foreach m,$(SELECTED),-DOE_WITH_$(call upper,$(m))) -DOE_BUILD_MODULES='"$(SELECTED)"'
@@ -56,8 +56,13 @@ endif
 
 all: odoh-edge
 
+# The demo: build, then run the shipped config (offline, loopback only).
+run: odoh-edge
+	./odoh-edge -c odoh-edge.conf
+
 # Dependencies: fetched once into the cache, built once per compiler and flags.
 $(STAMP): vendor/deps.lock vendor/mbedtls_config.h vendor/fetch.sh vendor/build.sh
+	$(Q)vendor/tools.sh
 	$(Q)vendor/fetch.sh $(VENDOR_CACHE)
 	$(Q)CC="$(CC)" AR="$(AR)" CFLAGS="$(filter-out -Werror,$(CFLAGS_VENDOR))" vendor/build.sh $(VENDOR_CACHE) $(VENDOR)
 	$(Q)touch $@
@@ -129,9 +134,14 @@ unit: $(BUILD)/unit-tests
 integration: odoh-edge tools
 	$(Q)tests/integration/run.sh ./odoh-edge
 
-test: odoh-edge $(BUILD)/unit-tests tools
-	$(Q)tests/deps.sh
+# make test installs what the tests need first (Debian packages, npm packages), then builds
+# everything, including the fuzz targets for the smoke runs.
+test: test-deps
+	$(Q)$(MAKE) --no-print-directory WERROR=$(WERROR) odoh-edge $(BUILD)/unit-tests tools
+	$(Q)$(MAKE) --no-print-directory fuzz
 	$(Q)tests/run-all.sh
+test-deps:
+	$(Q)tests/deps.sh
 
 # Benchmarks: each tests/bench/NAME.c is a program linked against the library.
 BENCH_TARGETS := $(patsubst tests/bench/%.c,%,$(wildcard tests/bench/*.c))
@@ -150,11 +160,12 @@ $(BUILD)/tool-%: $(OBJ)/tests/tools/%.o $(LIB)
 # ---- fuzzing (libFuzzer, clang) -------------------------------------------------------------
 FUZZ_CC ?= clang
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
-fuzz:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=$(FUZZ_CC) \
+# Sanitized builds share the dependencies of the normal build (plain C ABI; mbedtls and friends
+# are not what we fuzz).
+fuzz: $(STAMP)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz VENDOR=$(VENDOR) CC=$(FUZZ_CC) \
 	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
-	    CFLAGS_VENDOR="-O1 -g -fsanitize=fuzzer-no-link,address" LDFLAGS="-fsanitize=fuzzer,address,undefined" \
-	    LDFLAGS_NOSTATIC=1 fuzz-targets
+	    LDFLAGS="-fsanitize=fuzzer,address,undefined" LDFLAGS_NOSTATIC=1 fuzz-targets
 
 ifeq ($(LDFLAGS_NOSTATIC),1)
 LDFLAGS := $(filter-out -static,$(LDFLAGS))
@@ -164,11 +175,11 @@ $(BUILD)/fuzz-%: $(OBJ)/tests/fuzz/%.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # ---- sanitizers: the unit tests under ASan/UBSan ----------------------------------------------
-asan:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan CC=$(FUZZ_CC) \
+asan: $(STAMP)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan VENDOR=$(VENDOR) CC=$(FUZZ_CC) \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	    CFLAGS_VENDOR="-O1 -g" LDFLAGS="-fsanitize=address,undefined" LDFLAGS_NOSTATIC=1 \
-	    $(BUILD)/asan/unit-tests
+	    LDFLAGS="-fsanitize=address,undefined" LDFLAGS_NOSTATIC=1 $(BUILD)/asan/unit-tests
+	$(Q)$(BUILD)/asan/unit-tests
 
 # ---- housekeeping ----------------------------------------------------------------------------
 FORMAT_FILES = main.c $(wildcard modules/*/*.[ch] tests/unit/*.[ch] tests/unit/*/*.c tests/lib/*.[ch] tests/fuzz/*.c tests/bench/*.c)
@@ -178,6 +189,10 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
 
 install: odoh-edge
+
+# The demo: build, then run the shipped config (offline, loopback only).
+run: odoh-edge
+	./odoh-edge -c odoh-edge.conf
 	install -D -m 0755 odoh-edge $(DESTDIR)$(PREFIX)/bin/odoh-edge
 
 clean:
@@ -185,5 +200,5 @@ clean:
 distclean:
 	rm -rf $(BUILD) odoh-edge
 
-.PHONY: bench bench-build tools all deps test unit integration fuzz fuzz-targets asan format format-check install clean distclean FORCE
+.PHONY: run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan format format-check install clean distclean FORCE
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -8,11 +8,15 @@ build=${BUILD:-build}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
+echo "# unit tests"
 "$build/unit-tests" | tee "$out/unit"
+echo "# fuzz smoke runs"
+"$root/tests/fuzz/smoke.sh" | tee "$out/fuzz"
+echo "# integration tests"
 "$root/tests/integration/run.sh" "$root/odoh-edge" | tee "$out/integration"
 
 p=0; f=0
-for s in "$out/unit" "$out/integration"; do
+for s in "$out/unit" "$out/fuzz" "$out/integration"; do
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$s" | tail -n 1)
     if [ -z "$line" ]; then f=$((f + 1)); echo "# $(basename "$s") stage printed no summary"; continue; fi
     p=$((p + $(echo "$line" | cut -d' ' -f1)))

@@ -10,6 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=$(cd "${1:?usage: build.sh CACHE_DIR OUT_DIR}" && pwd)
 mkdir -p "${2:?usage: build.sh CACHE_DIR OUT_DIR}"
 out=$(cd "$2" && pwd)
+# The project's own link and preprocessor flags are not meant for the dependencies.
+unset LDFLAGS CPPFLAGS
 CC=${CC:-cc}
 AR=${AR:-ar}
 CFLAGS=${CFLAGS:--O2}

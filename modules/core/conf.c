@@ -34,6 +34,7 @@ struct oe_conf {
     oe_conf_section_t *cur;
     const char *cur_key;
     bool skip_section; /* inside a section that already produced a header error */
+    const oe_module_t *const *modules; /* the module table sections are looked up in */
     char *scratch;     /* one line's unquoted value; as long as the longest line */
     size_t scratch_len;
 };
@@ -672,7 +673,10 @@ static void parse_header(oe_conf_t *cf, char *p)
         return;
     }
 
-    const oe_module_t *m = oe_module_by_section(sec);
+    const oe_module_t *m = NULL;
+    for (size_t i = 0; cf->modules[i] != NULL && m == NULL; i++)
+        if (strcmp(cf->modules[i]->section, sec) == 0)
+            m = cf->modules[i];
     if (m == NULL) {
         for (const oe_known_section_t *k = oe_known_sections; k->section != NULL; k++) {
             if (strcmp(k->section, sec) == 0) {
@@ -683,7 +687,7 @@ static void parse_header(oe_conf_t *cf, char *p)
             }
         }
         /* Suggest by section name, and by module name ("website" -> [site]). */
-        const char *names[64];
+        const char *names[64] = {NULL};
         size_t n = 0;
         for (const oe_known_section_t *k = oe_known_sections; k->section != NULL && n < 64; k++)
             names[n++] = k->section;
@@ -905,9 +909,10 @@ static void parse_text(oe_conf_t *cf, const char *text, size_t len)
     cf->scratch = NULL;
 }
 
-static oe_conf_t *conf_new(const char *name, const char *dir)
+static oe_conf_t *conf_new(const char *name, const char *dir, const oe_module_t *const *modules)
 {
     oe_conf_t *cf = oe_calloc(1, sizeof(*cf));
+    cf->modules = modules != NULL ? modules : oe_modules;
     cf->path = oe_conf_strdup(cf, name);
     cf->dir = dir != NULL ? oe_conf_strdup(cf, dir) : NULL;
     return cf;
@@ -916,9 +921,9 @@ static oe_conf_t *conf_new(const char *name, const char *dir)
 /* Implicit sections first (so they exist even when absent), then the text, then the checks. */
 static void load(oe_conf_t *cf, const char *text, size_t len)
 {
-    for (size_t i = 0; oe_modules[i] != NULL; i++)
-        if (oe_modules[i]->flags & OE_MODULE_IMPLICIT)
-            add_section(cf, oe_modules[i], NULL, 0);
+    for (size_t i = 0; cf->modules[i] != NULL; i++)
+        if (cf->modules[i]->flags & OE_MODULE_IMPLICIT)
+            add_section(cf, cf->modules[i], NULL, 0);
     parse_text(cf, text, len);
     cf->cur = NULL;
     cf->cur_key = NULL;
@@ -930,14 +935,20 @@ static void load(oe_conf_t *cf, const char *text, size_t len)
         if (s->module->conf_check != NULL)
             s->module->conf_check(cf, s, s->conf);
     }
-    for (size_t i = 0; oe_modules[i] != NULL; i++)
-        if (oe_modules[i]->conf_finish != NULL && cf->errors.n == 0)
-            oe_modules[i]->conf_finish(cf);
+    for (size_t i = 0; cf->modules[i] != NULL; i++)
+        if (cf->modules[i]->conf_finish != NULL && cf->errors.n == 0)
+            cf->modules[i]->conf_finish(cf);
 }
 
 oe_conf_t *oe_conf_load_buffer(const char *name, const char *dir, const char *text, size_t len)
 {
-    oe_conf_t *cf = conf_new(name, dir);
+    return oe_conf_load_buffer_with(name, dir, text, len, NULL);
+}
+
+oe_conf_t *oe_conf_load_buffer_with(const char *name, const char *dir, const char *text,
+                                    size_t len, const oe_module_t *const *modules)
+{
+    oe_conf_t *cf = conf_new(name, dir, modules);
     load(cf, text, len);
     return cf;
 }
@@ -950,7 +961,7 @@ oe_conf_t *oe_conf_load_file(const char *path)
         snprintf(dir, sizeof(dir), ".");
     else
         snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
-    oe_conf_t *cf = conf_new(path, dir);
+    oe_conf_t *cf = conf_new(path, dir, NULL);
 
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;

@@ -117,6 +117,9 @@ struct oe_conf_section {
 oe_conf_t *oe_conf_load_file(const char *path);
 oe_conf_t *oe_conf_load_buffer(const char *name, const char *dir, const char *text, size_t len);
 void oe_conf_free(oe_conf_t *cf);
+/* The same against another module table (NULL-terminated), for tests and fuzzing. */
+oe_conf_t *oe_conf_load_buffer_with(const char *name, const char *dir, const char *text,
+                                    size_t len, const struct oe_module *const *modules);
 
 const char *oe_conf_path(const oe_conf_t *cf);
 size_t oe_conf_nerrors(const oe_conf_t *cf);
