@@ -1,0 +1,1041 @@
+/*
+ * TLS engine over mbedtls 3.6: memory-buffer connections, server contexts with SNI certificate
+ * selection and rotating session tickets, client contexts with verification. See tls.h.
+ */
+#include "tls/tls.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_ticket.h>
+#include <mbedtls/x509_crt.h>
+#include <psa/crypto.h>
+
+#include "tls/tls_int.h"
+
+#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+#define MAX_ALPN         8
+
+/* AEAD suites only, strongest-first within each version. mbedtls keeps the pointer. */
+static const int ciphersuites[] = {
+    MBEDTLS_TLS1_3_AES_128_GCM_SHA256,
+    MBEDTLS_TLS1_3_AES_256_GCM_SHA384,
+    MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    0,
+};
+
+/* ---- process-wide state: PSA and the random generator ----------------------------------- */
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static int global_rc = OE_ECRYPTO;
+static pthread_mutex_t rng_lock = PTHREAD_MUTEX_INITIALIZER;
+static mbedtls_entropy_context entropy;
+static mbedtls_ctr_drbg_context drbg;
+
+static void global_init_once(void)
+{
+    static const char pers[] = "odoh-edge tls";
+    if (psa_crypto_init() != PSA_SUCCESS)
+        return;
+    mbedtls_entropy_init(&entropy);
+    mbedtls_ctr_drbg_init(&drbg);
+    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, (const unsigned char *)pers,
+                              sizeof(pers) - 1) != 0)
+        return;
+    global_rc = OE_OK;
+}
+
+int oe_tls_global_init(void)
+{
+    pthread_once(&global_once, global_init_once);
+    return global_rc;
+}
+
+bool oe_tls_threadsafe(void)
+{
+#if defined(MBEDTLS_THREADING_C)
+    return true;
+#else
+    return false;
+#endif
+}
+
+int oe_tls__rng(void *ctx, unsigned char *out, size_t len)
+{
+    (void)ctx;
+    pthread_mutex_lock(&rng_lock);
+    int rc = mbedtls_ctr_drbg_random(&drbg, out, len);
+    pthread_mutex_unlock(&rng_lock);
+    return rc;
+}
+
+char *oe_tls__mbed_msg(const char *what, int mbed_err)
+{
+    char buf[160];
+    mbedtls_strerror(mbed_err, buf, sizeof(buf));
+    return oe_asprintf("%s: %s (-0x%04x)", what, buf, (unsigned)-mbed_err);
+}
+
+static void set_err(char **err, char *msg)
+{
+    if (err != NULL)
+        *err = msg;
+    else
+        free(msg);
+}
+
+int oe_tls__check_key_mode(const char *path, char **err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        set_err(err, oe_asprintf("%s: %s", path, strerror(e)));
+        return -e;
+    }
+    if ((st.st_mode & 077) != 0) {
+        set_err(err, oe_asprintf("%s: private key is readable by group or others (mode %04o); "
+                                 "run chmod 600 %s",
+                                 path, (unsigned)(st.st_mode & 07777), path));
+        return OE_TLS_EKEYPERM;
+    }
+    return OE_OK;
+}
+
+const char *oe_tls_strerror(int err)
+{
+    switch (err) {
+    case OE_TLS_WANT_IO:
+        return "TLS engine needs more input";
+    case OE_TLS_ECLOSED:
+        return "TLS peer closed the connection";
+    case OE_TLS_EVERIFY:
+        return "TLS peer certificate verification failed";
+    case OE_TLS_EPROTO:
+        return "TLS protocol error";
+    case OE_TLS_EALERT:
+        return "TLS peer sent a fatal alert";
+    case OE_TLS_EINBUF:
+        return "TLS input buffer full";
+    case OE_TLS_EKEYPERM:
+        return "private key file is readable by group or others";
+    case OE_TLS_ENOCERT:
+        return "TLS server has no certificate";
+    default:
+        return oe_strerror(err);
+    }
+}
+
+/* ---- shared helpers -------------------------------------------------------------------- */
+
+/* Copies a NULL-terminated ALPN list into one allocation: pointer array + strings. */
+static const char **copy_alpn(const char *const *alpn, char **err)
+{
+    size_t n = 0, bytes = 0;
+    for (; alpn[n] != NULL; n++) {
+        size_t len = strlen(alpn[n]);
+        if (len == 0 || len > 255 || n >= MAX_ALPN) {
+            set_err(err, oe_asprintf("ALPN list: protocol %zu is empty, longer than 255 bytes or "
+                                     "beyond the %d allowed",
+                                     n + 1, MAX_ALPN));
+            return NULL;
+        }
+        bytes += len + 1;
+    }
+    const char **out = oe_malloc((n + 1) * sizeof(char *) + bytes);
+    char *s = (char *)(out + n + 1);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(alpn[i]) + 1;
+        memcpy(s, alpn[i], len);
+        out[i] = s;
+        s += len;
+    }
+    out[n] = NULL;
+    return out;
+}
+
+static int version_of(int v, int dflt)
+{
+    return v == 0 ? dflt : v;
+}
+
+static int conf_versions(mbedtls_ssl_config *conf, int min, int max, char **err)
+{
+    min = version_of(min, OE_TLS_V12);
+    max = version_of(max, OE_TLS_V13);
+    if ((min != OE_TLS_V12 && min != OE_TLS_V13) || (max != OE_TLS_V12 && max != OE_TLS_V13) ||
+        min > max) {
+        set_err(err, oe_asprintf("TLS versions: only 1.2 and 1.3 are supported (min <= max)"));
+        return OE_ECONFIG;
+    }
+    mbedtls_ssl_conf_min_tls_version(conf, (mbedtls_ssl_protocol_version)min);
+    mbedtls_ssl_conf_max_tls_version(conf, (mbedtls_ssl_protocol_version)max);
+    return OE_OK;
+}
+
+/* ---- certificates ------------------------------------------------------------------------ */
+
+struct oe_tls_cert {
+    mbedtls_x509_crt chain;
+    mbedtls_pk_context key;
+    char **names; /* dNSNames first, then iPAddresses as text */
+    size_t nnames;
+    size_t index;
+    void *data;
+};
+
+static void cert_free(oe_tls_cert_t *cert)
+{
+    if (cert == NULL)
+        return;
+    mbedtls_x509_crt_free(&cert->chain);
+    mbedtls_pk_free(&cert->key);
+    for (size_t i = 0; i < cert->nnames; i++)
+        free(cert->names[i]);
+    free(cert->names);
+    free(cert);
+}
+
+static void add_name(oe_tls_cert_t *cert, char *name)
+{
+    cert->names = oe_realloc(cert->names, (cert->nnames + 1) * sizeof(char *));
+    cert->names[cert->nnames++] = name;
+}
+
+/* Collects the leaf's SAN dNSNames, then iPAddresses, as text. */
+static void collect_names(oe_tls_cert_t *cert)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (const mbedtls_x509_sequence *s = &cert->chain.subject_alt_names; s != NULL;
+             s = s->next) {
+            mbedtls_x509_subject_alternative_name san;
+            if (s->buf.p == NULL || mbedtls_x509_parse_subject_alt_name(&s->buf, &san) != 0)
+                continue;
+            const mbedtls_x509_buf *v = &san.san.unstructured_name;
+            if (pass == 0 && san.type == MBEDTLS_X509_SAN_DNS_NAME && v->len > 0 &&
+                memchr(v->p, 0, v->len) == NULL) {
+                add_name(cert, oe_strndup((const char *)v->p, v->len));
+            } else if (pass == 1 && san.type == MBEDTLS_X509_SAN_IP_ADDRESS &&
+                       (v->len == 4 || v->len == 16)) {
+                char text[INET6_ADDRSTRLEN];
+                if (inet_ntop(v->len == 4 ? AF_INET : AF_INET6, v->p, text, sizeof(text)))
+                    add_name(cert, oe_strdup(text));
+            }
+            mbedtls_x509_free_subject_alt_name(&san);
+        }
+    }
+}
+
+const char *oe_tls_cert_name(const oe_tls_cert_t *cert, size_t i)
+{
+    return cert != NULL && i < cert->nnames ? cert->names[i] : NULL;
+}
+
+size_t oe_tls_cert_name_count(const oe_tls_cert_t *cert)
+{
+    return cert != NULL ? cert->nnames : 0;
+}
+
+size_t oe_tls_cert_index(const oe_tls_cert_t *cert)
+{
+    return cert->index;
+}
+
+void oe_tls_cert_set_data(oe_tls_cert_t *cert, void *data)
+{
+    cert->data = data;
+}
+
+void *oe_tls_cert_data(const oe_tls_cert_t *cert)
+{
+    return cert->data;
+}
+
+/* Does one SAN name cover host? Wildcards match exactly one non-empty left-most label. */
+static bool name_covers(const char *name, oe_slice_t host)
+{
+    size_t nlen = strlen(name);
+    if (nlen > 2 && name[0] == '*' && name[1] == '.') {
+        const uint8_t *dot = memchr(host.base, '.', host.len);
+        if (dot == NULL || dot == host.base)
+            return false;
+        oe_slice_t rest = OE_SLICE(dot + 1, host.len - (size_t)(dot + 1 - host.base));
+        return oe_slice_eq_nocase(rest, OE_SLICE(name + 2, nlen - 2));
+    }
+    return oe_slice_eq_nocase(host, OE_SLICE(name, nlen));
+}
+
+bool oe_tls_cert_covers(const oe_tls_cert_t *cert, oe_slice_t host)
+{
+    if (cert == NULL || host.len == 0)
+        return false;
+    if (host.base[host.len - 1] == '.')
+        host.len--;
+    if (host.len == 0)
+        return false;
+    for (size_t i = 0; i < cert->nnames; i++)
+        if (name_covers(cert->names[i], host))
+            return true;
+    return false;
+}
+
+/* ---- server ------------------------------------------------------------------------------ */
+
+struct oe_tls_server {
+    atomic_int refs;
+    mbedtls_ssl_config conf;
+    const char **alpn;
+    oe_tls_cert_t **certs;
+    size_t ncerts;
+    bool tickets;
+    pthread_mutex_t ticket_lock; /* mbedtls_ssl_ticket is not thread-safe without THREADING_C */
+    mbedtls_ssl_ticket_context ticket;
+};
+
+struct oe_tls_client {
+    atomic_int refs;
+    mbedtls_ssl_config conf;
+    const char **alpn;
+    mbedtls_x509_crt ca;
+    bool insecure;
+};
+
+/* A byte queue: unread bytes are base[start, end). */
+typedef struct ioq {
+    uint8_t *base;
+    size_t start, end, cap;
+} ioq_t;
+
+struct oe_tls_conn {
+    mbedtls_ssl_context ssl;
+    oe_tls_server_t *srv; /* exactly one of srv, cli */
+    oe_tls_client_t *cli;
+    ioq_t in, out;
+    const oe_tls_cert_t *cert;
+    char *sni;
+    int last_mbed_err;
+    uint32_t verify_flags;
+    bool done;
+    bool ticket_accepted; /* server: a session ticket parsed during this handshake */
+    bool saw_cert;        /* client: the server sent a certificate */
+    bool oom;
+    mbedtls_ssl_session *ticket_session; /* client TLS 1.3: last NewSessionTicket */
+};
+
+/* The connection whose handshake runs on this thread, for the ticket callbacks, which mbedtls
+ * gives no connection pointer. */
+static _Thread_local oe_tls_conn_t *current_conn;
+
+static int ticket_write(void *p, const mbedtls_ssl_session *session, unsigned char *start,
+                        const unsigned char *end, size_t *tlen, uint32_t *lifetime)
+{
+    oe_tls_server_t *srv = p;
+    pthread_mutex_lock(&srv->ticket_lock);
+    int rc = mbedtls_ssl_ticket_write(&srv->ticket, session, start, end, tlen, lifetime);
+    pthread_mutex_unlock(&srv->ticket_lock);
+    return rc;
+}
+
+static int ticket_parse(void *p, mbedtls_ssl_session *session, unsigned char *buf, size_t len)
+{
+    oe_tls_server_t *srv = p;
+    pthread_mutex_lock(&srv->ticket_lock);
+    int rc = mbedtls_ssl_ticket_parse(&srv->ticket, session, buf, len);
+    pthread_mutex_unlock(&srv->ticket_lock);
+    if (rc == 0 && current_conn != NULL)
+        current_conn->ticket_accepted = true;
+    return rc;
+}
+
+static const oe_tls_cert_t *pick_cert(const oe_tls_server_t *srv, oe_slice_t sni)
+{
+    if (srv->ncerts == 0)
+        return NULL;
+    if (sni.len > 0 && sni.base[sni.len - 1] == '.')
+        sni.len--;
+    if (sni.len > 0) {
+        /* Exact names win over wildcards, whatever the certificate order. */
+        for (size_t i = 0; i < srv->ncerts; i++)
+            for (size_t j = 0; j < srv->certs[i]->nnames; j++)
+                if (srv->certs[i]->names[j][0] != '*' &&
+                    oe_slice_eq_nocase(sni, OE_SLICE_STR(srv->certs[i]->names[j])))
+                    return srv->certs[i];
+        for (size_t i = 0; i < srv->ncerts; i++)
+            for (size_t j = 0; j < srv->certs[i]->nnames; j++)
+                if (srv->certs[i]->names[j][0] == '*' && name_covers(srv->certs[i]->names[j], sni))
+                    return srv->certs[i];
+    }
+    return srv->certs[0];
+}
+
+const oe_tls_cert_t *oe_tls_server_pick_cert(const oe_tls_server_t *srv, oe_slice_t sni)
+{
+    return pick_cert(srv, sni);
+}
+
+/* Certificate selection, after mbedtls has processed the ClientHello (TLS 1.2 and 1.3). */
+static int cert_cb(mbedtls_ssl_context *ssl)
+{
+    oe_tls_conn_t *c = mbedtls_ssl_get_user_data_p(ssl);
+    size_t len = 0;
+    const unsigned char *name = mbedtls_ssl_get_hs_sni(ssl, &len);
+    free(c->sni);
+    c->sni = NULL;
+    if (name != NULL && len > 0 && len <= 255 && memchr(name, 0, len) == NULL) {
+        c->sni = malloc(len + 1);
+        if (c->sni == NULL)
+            return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+        memcpy(c->sni, name, len);
+        c->sni[len] = '\0';
+    }
+    const oe_tls_cert_t *cert =
+        pick_cert(c->srv, c->sni ? OE_SLICE_STR(c->sni) : OE_SLICE(NULL, 0));
+    c->cert = cert;
+    return mbedtls_ssl_set_hs_own_cert(ssl, (mbedtls_x509_crt *)&cert->chain,
+                                       (mbedtls_pk_context *)&cert->key);
+}
+
+oe_tls_server_t *oe_tls_server_new(const oe_tls_server_opts_t *opts, char **err)
+{
+    static const char *const default_alpn[] = {"h2", "http/1.1", NULL};
+    static const oe_tls_server_opts_t defaults = {0};
+    if (opts == NULL)
+        opts = &defaults;
+    if (oe_tls_global_init() != OE_OK) {
+        set_err(err, oe_asprintf("TLS: PSA crypto or random generator initialisation failed"));
+        return NULL;
+    }
+    oe_tls_server_t *srv = oe_calloc(1, sizeof(*srv));
+    atomic_init(&srv->refs, 1);
+    mbedtls_ssl_config_init(&srv->conf);
+    mbedtls_ssl_ticket_init(&srv->ticket);
+    pthread_mutex_init(&srv->ticket_lock, NULL);
+
+    srv->alpn = copy_alpn(opts->alpn ? opts->alpn : default_alpn, err);
+    if (srv->alpn == NULL)
+        goto fail;
+    int rc = mbedtls_ssl_config_defaults(&srv->conf, MBEDTLS_SSL_IS_SERVER,
+                                         MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+    if (rc != 0) {
+        set_err(err, oe_tls__mbed_msg("TLS server defaults", rc));
+        goto fail;
+    }
+    if (conf_versions(&srv->conf, opts->min_version, opts->max_version, err) != OE_OK)
+        goto fail;
+    mbedtls_ssl_conf_rng(&srv->conf, oe_tls__rng, NULL);
+    mbedtls_ssl_conf_ciphersuites(&srv->conf, ciphersuites);
+    rc = mbedtls_ssl_conf_alpn_protocols(&srv->conf, srv->alpn);
+    if (rc != 0) {
+        set_err(err, oe_tls__mbed_msg("TLS ALPN", rc));
+        goto fail;
+    }
+    mbedtls_ssl_conf_cert_cb(&srv->conf, cert_cb);
+    mbedtls_ssl_conf_authmode(&srv->conf, MBEDTLS_SSL_VERIFY_NONE);
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+    mbedtls_ssl_conf_renegotiation(&srv->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
+    if (!opts->no_tickets) {
+        uint32_t life = opts->ticket_lifetime ? opts->ticket_lifetime : 86400;
+        rc = mbedtls_ssl_ticket_setup(&srv->ticket, oe_tls__rng, NULL, MBEDTLS_CIPHER_AES_256_GCM,
+                                      life);
+        if (rc != 0) {
+            set_err(err, oe_tls__mbed_msg("TLS session tickets", rc));
+            goto fail;
+        }
+        mbedtls_ssl_conf_session_tickets_cb(&srv->conf, ticket_write, ticket_parse, srv);
+        srv->tickets = true;
+    }
+    return srv;
+fail:
+    mbedtls_ssl_ticket_free(&srv->ticket);
+    mbedtls_ssl_config_free(&srv->conf);
+    pthread_mutex_destroy(&srv->ticket_lock);
+    free(srv->alpn);
+    free(srv);
+    return NULL;
+}
+
+int oe_tls_server_add_cert(oe_tls_server_t *srv, const char *cert_pem_path,
+                           const char *key_pem_path, oe_tls_cert_t **out, char **err)
+{
+    int rc = oe_tls__check_key_mode(key_pem_path, err);
+    if (rc != OE_OK)
+        return rc;
+    oe_tls_cert_t *cert = oe_calloc(1, sizeof(*cert));
+    mbedtls_x509_crt_init(&cert->chain);
+    mbedtls_pk_init(&cert->key);
+
+    int mrc = mbedtls_x509_crt_parse_file(&cert->chain, cert_pem_path);
+    if (mrc != 0) {
+        char *what = oe_asprintf("%s: cannot load certificate", cert_pem_path);
+        set_err(err, oe_tls__mbed_msg(what, mrc));
+        free(what);
+        rc = mrc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? -ENOENT : OE_EFORMAT;
+        goto fail;
+    }
+    mrc = mbedtls_pk_parse_keyfile(&cert->key, key_pem_path, NULL, oe_tls__rng, NULL);
+    if (mrc != 0) {
+        char *what = oe_asprintf("%s: cannot load private key", key_pem_path);
+        set_err(err, oe_tls__mbed_msg(what, mrc));
+        free(what);
+        rc = mrc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? -ENOENT : OE_EFORMAT;
+        goto fail;
+    }
+    if (mbedtls_pk_check_pair(&cert->chain.pk, &cert->key, oe_tls__rng, NULL) != 0) {
+        set_err(err, oe_asprintf("%s: private key does not match the certificate %s", key_pem_path,
+                                 cert_pem_path));
+        rc = OE_ECONFIG;
+        goto fail;
+    }
+    collect_names(cert);
+    if (cert->nnames == 0) {
+        set_err(err, oe_asprintf("%s: certificate has no subjectAltName DNS or IP names",
+                                 cert_pem_path));
+        rc = OE_EFORMAT;
+        goto fail;
+    }
+    if (srv->ncerts == 0) {
+        mrc = mbedtls_ssl_conf_own_cert(&srv->conf, &cert->chain, &cert->key);
+        if (mrc != 0) {
+            set_err(err, oe_tls__mbed_msg("TLS default certificate", mrc));
+            rc = OE_ECRYPTO;
+            goto fail;
+        }
+    }
+    cert->index = srv->ncerts;
+    srv->certs = oe_realloc(srv->certs, (srv->ncerts + 1) * sizeof(*srv->certs));
+    srv->certs[srv->ncerts++] = cert;
+    if (out != NULL)
+        *out = cert;
+    return OE_OK;
+fail:
+    cert_free(cert);
+    return rc;
+}
+
+size_t oe_tls_server_cert_count(const oe_tls_server_t *srv)
+{
+    return srv->ncerts;
+}
+
+oe_tls_cert_t *oe_tls_server_cert(const oe_tls_server_t *srv, size_t i)
+{
+    return i < srv->ncerts ? srv->certs[i] : NULL;
+}
+
+static void server_unref(oe_tls_server_t *srv)
+{
+    if (srv == NULL || atomic_fetch_sub(&srv->refs, 1) != 1)
+        return;
+    mbedtls_ssl_config_free(&srv->conf);
+    mbedtls_ssl_ticket_free(&srv->ticket); /* wipes the ticket keys */
+    pthread_mutex_destroy(&srv->ticket_lock);
+    for (size_t i = 0; i < srv->ncerts; i++)
+        cert_free(srv->certs[i]); /* mbedtls_pk_free wipes the private keys */
+    free(srv->certs);
+    free(srv->alpn);
+    free(srv);
+}
+
+void oe_tls_server_free(oe_tls_server_t *srv)
+{
+    server_unref(srv);
+}
+
+/* ---- client ------------------------------------------------------------------------------ */
+
+oe_tls_client_t *oe_tls_client_new(const oe_tls_client_opts_t *opts, char **err)
+{
+    static const oe_tls_client_opts_t defaults = {0};
+    if (opts == NULL)
+        opts = &defaults;
+    if (oe_tls_global_init() != OE_OK) {
+        set_err(err, oe_asprintf("TLS: PSA crypto or random generator initialisation failed"));
+        return NULL;
+    }
+    oe_tls_client_t *cli = oe_calloc(1, sizeof(*cli));
+    atomic_init(&cli->refs, 1);
+    mbedtls_ssl_config_init(&cli->conf);
+    mbedtls_x509_crt_init(&cli->ca);
+    cli->insecure = opts->insecure;
+
+    int rc = mbedtls_ssl_config_defaults(&cli->conf, MBEDTLS_SSL_IS_CLIENT,
+                                         MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+    if (rc != 0) {
+        set_err(err, oe_tls__mbed_msg("TLS client defaults", rc));
+        goto fail;
+    }
+    if (conf_versions(&cli->conf, opts->min_version, opts->max_version, err) != OE_OK)
+        goto fail;
+    mbedtls_ssl_conf_rng(&cli->conf, oe_tls__rng, NULL);
+    mbedtls_ssl_conf_ciphersuites(&cli->conf, ciphersuites);
+    if (opts->alpn != NULL) {
+        cli->alpn = copy_alpn(opts->alpn, err);
+        if (cli->alpn == NULL)
+            goto fail;
+        rc = mbedtls_ssl_conf_alpn_protocols(&cli->conf, cli->alpn);
+        if (rc != 0) {
+            set_err(err, oe_tls__mbed_msg("TLS ALPN", rc));
+            goto fail;
+        }
+    }
+    if (!opts->insecure) {
+        const char *ca = opts->ca_file ? opts->ca_file : SYSTEM_CA_BUNDLE;
+        rc = mbedtls_x509_crt_parse_file(&cli->ca, ca);
+        /* A bundle may hold a few certificates mbedtls cannot parse (rc > 0): use the rest. */
+        if (rc < 0 || cli->ca.raw.p == NULL) {
+            char *what = oe_asprintf("%s: cannot load CA certificates", ca);
+            set_err(err, oe_tls__mbed_msg(what, rc < 0 ? rc : MBEDTLS_ERR_X509_INVALID_FORMAT));
+            free(what);
+            goto fail;
+        }
+        mbedtls_ssl_conf_ca_chain(&cli->conf, &cli->ca, NULL);
+        mbedtls_ssl_conf_authmode(&cli->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    } else {
+        /* OPTIONAL, not NONE: the certificate is still parsed (so resumption stays observable),
+         * but the verification result is ignored. */
+        mbedtls_ssl_conf_authmode(&cli->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+    }
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+    mbedtls_ssl_conf_session_tickets(&cli->conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+        &cli->conf, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+#endif
+#endif
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+    mbedtls_ssl_conf_renegotiation(&cli->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
+    return cli;
+fail:
+    mbedtls_ssl_config_free(&cli->conf);
+    mbedtls_x509_crt_free(&cli->ca);
+    free(cli->alpn);
+    free(cli);
+    return NULL;
+}
+
+static void client_unref(oe_tls_client_t *cli)
+{
+    if (cli == NULL || atomic_fetch_sub(&cli->refs, 1) != 1)
+        return;
+    mbedtls_ssl_config_free(&cli->conf);
+    mbedtls_x509_crt_free(&cli->ca);
+    free(cli->alpn);
+    free(cli);
+}
+
+void oe_tls_client_free(oe_tls_client_t *cli)
+{
+    client_unref(cli);
+}
+
+/* ---- byte queues ---------------------------------------------------------------------------- */
+
+static int ioq_append(ioq_t *q, const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (q->start > 0 && q->end + n > q->cap) {
+        memmove(q->base, q->base + q->start, q->end - q->start);
+        q->end -= q->start;
+        q->start = 0;
+    }
+    if (q->end + n > q->cap) {
+        size_t cap = q->cap ? q->cap : 4096;
+        while (cap < q->end + n)
+            cap *= 2;
+        /* Not realloc: the old bytes may be plaintext-derived key material; wipe them. */
+        uint8_t *nb = malloc(cap);
+        if (nb == NULL)
+            return -1;
+        if (q->base != NULL) {
+            memcpy(nb, q->base, q->end);
+            oe_wipe(q->base, q->cap);
+            free(q->base);
+        }
+        q->base = nb;
+        q->cap = cap;
+    }
+    memcpy(q->base + q->end, p, n);
+    q->end += n;
+    return 0;
+}
+
+static void ioq_consume(ioq_t *q, size_t n)
+{
+    q->start += n;
+    if (q->start == q->end)
+        q->start = q->end = 0;
+}
+
+static void ioq_free(ioq_t *q)
+{
+    if (q->base != NULL) {
+        oe_wipe(q->base, q->cap);
+        free(q->base);
+    }
+    memset(q, 0, sizeof(*q));
+}
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    oe_tls_conn_t *c = ctx;
+    if (ioq_append(&c->out, buf, len) != 0) {
+        c->oom = true;
+        return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+    }
+    return (int)OE_MIN(len, (size_t)INT32_MAX);
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    oe_tls_conn_t *c = ctx;
+    size_t avail = c->in.end - c->in.start;
+    if (avail == 0)
+        return MBEDTLS_ERR_SSL_WANT_READ;
+    size_t n = OE_MIN(avail, len);
+    n = OE_MIN(n, (size_t)INT32_MAX);
+    memcpy(buf, c->in.base + c->in.start, n);
+    ioq_consume(&c->in, n);
+    return (int)n;
+}
+
+static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    oe_tls_conn_t *c = ctx;
+    (void)crt;
+    c->saw_cert = true;
+    if (depth == 0 || *flags != 0)
+        c->verify_flags |= *flags;
+    return 0;
+}
+
+/* ---- connections ------------------------------------------------------------------------- */
+
+static oe_tls_conn_t *conn_new(const mbedtls_ssl_config *conf)
+{
+    oe_tls_conn_t *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    mbedtls_ssl_init(&c->ssl);
+    if (mbedtls_ssl_setup(&c->ssl, conf) != 0) {
+        mbedtls_ssl_free(&c->ssl);
+        free(c);
+        return NULL;
+    }
+    mbedtls_ssl_set_user_data_p(&c->ssl, c);
+    mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
+    return c;
+}
+
+oe_tls_conn_t *oe_tls_conn_new_server(oe_tls_server_t *srv)
+{
+    if (srv->ncerts == 0)
+        return NULL;
+    oe_tls_conn_t *c = conn_new(&srv->conf);
+    if (c == NULL)
+        return NULL;
+    atomic_fetch_add(&srv->refs, 1);
+    c->srv = srv;
+    c->cert = srv->certs[0];
+    return c;
+}
+
+oe_tls_conn_t *oe_tls_conn_new_client(oe_tls_client_t *cli, const char *host)
+{
+    if (host == NULL && !cli->insecure)
+        return NULL;
+    oe_tls_conn_t *c = conn_new(&cli->conf);
+    if (c == NULL)
+        return NULL;
+    if (mbedtls_ssl_set_hostname(&c->ssl, host) != 0) {
+        mbedtls_ssl_free(&c->ssl);
+        free(c);
+        return NULL;
+    }
+    mbedtls_ssl_set_verify(&c->ssl, verify_cb, c);
+    atomic_fetch_add(&cli->refs, 1);
+    c->cli = cli;
+    return c;
+}
+
+void oe_tls_conn_free(oe_tls_conn_t *c)
+{
+    if (c == NULL)
+        return;
+    mbedtls_ssl_free(&c->ssl);
+    ioq_free(&c->in);
+    ioq_free(&c->out);
+    if (c->ticket_session != NULL) {
+        mbedtls_ssl_session_free(c->ticket_session);
+        free(c->ticket_session);
+    }
+    free(c->sni);
+    server_unref(c->srv);
+    client_unref(c->cli);
+    free(c);
+}
+
+int oe_tls_feed(oe_tls_conn_t *c, const uint8_t *p, size_t n)
+{
+    if (c->in.end - c->in.start + n > OE_TLS_MAX_INBUF)
+        return OE_TLS_EINBUF;
+    return ioq_append(&c->in, p, n) == 0 ? OE_OK : OE_ENOMEM;
+}
+
+size_t oe_tls_pending_in(const oe_tls_conn_t *c)
+{
+    return c->in.end - c->in.start;
+}
+
+oe_slice_t oe_tls_pending_out(const oe_tls_conn_t *c)
+{
+    return OE_SLICE(c->out.base + c->out.start, c->out.end - c->out.start);
+}
+
+void oe_tls_consume_out(oe_tls_conn_t *c, size_t n)
+{
+    ioq_consume(&c->out, OE_MIN(n, c->out.end - c->out.start));
+}
+
+/* Keeps a TLS 1.3 NewSessionTicket the client just received (mbedtls wants it fetched now). */
+static void keep_ticket(oe_tls_conn_t *c)
+{
+    mbedtls_ssl_session *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return;
+    mbedtls_ssl_session_init(s);
+    if (mbedtls_ssl_get_session(&c->ssl, s) != 0) {
+        mbedtls_ssl_session_free(s);
+        free(s);
+        return;
+    }
+    if (c->ticket_session != NULL) {
+        mbedtls_ssl_session_free(c->ticket_session);
+        free(c->ticket_session);
+    }
+    c->ticket_session = s;
+}
+
+static int map_err(oe_tls_conn_t *c, int mrc)
+{
+    switch (mrc) {
+    case MBEDTLS_ERR_SSL_WANT_READ:
+    case MBEDTLS_ERR_SSL_WANT_WRITE:
+        return OE_TLS_WANT_IO;
+    case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+        return OE_TLS_ECLOSED;
+    default:
+        break;
+    }
+    c->last_mbed_err = mrc;
+    if (c->oom || mrc == MBEDTLS_ERR_SSL_ALLOC_FAILED)
+        return OE_ENOMEM;
+    if (mrc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED)
+        return OE_TLS_EVERIFY;
+    if (mrc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+        return OE_TLS_EALERT;
+    return OE_TLS_EPROTO;
+}
+
+int oe_tls_handshake(oe_tls_conn_t *c)
+{
+    if (c->done)
+        return OE_OK;
+    current_conn = c;
+    int mrc;
+    do {
+        mrc = mbedtls_ssl_handshake(&c->ssl);
+        if (mrc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+            keep_ticket(c);
+    } while (mrc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET);
+    current_conn = NULL;
+    if (mrc == 0) {
+        c->done = true;
+        return OE_OK;
+    }
+    return map_err(c, mrc);
+}
+
+bool oe_tls_handshake_done(const oe_tls_conn_t *c)
+{
+    return c->done;
+}
+
+ssize_t oe_tls_read(oe_tls_conn_t *c, uint8_t *buf, size_t cap)
+{
+    int rc = oe_tls_handshake(c);
+    if (rc != OE_OK)
+        return rc;
+    if (cap == 0)
+        return OE_EINVAL;
+    /* mbedtls_ssl_read() also says WANT_READ after a post-handshake message or a warning alert,
+     * with more records possibly buffered: retry while input remains (bounded: a partial record
+     * keeps check_pending true). */
+    for (int spins = 0;; spins++) {
+        int mrc = mbedtls_ssl_read(&c->ssl, buf, OE_MIN(cap, (size_t)INT32_MAX));
+        if (mrc > 0)
+            return mrc;
+        if (mrc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            keep_ticket(c);
+            continue;
+        }
+        if (mrc == MBEDTLS_ERR_SSL_WANT_READ && spins < 16 &&
+            (oe_tls_pending_in(c) > 0 || mbedtls_ssl_check_pending(&c->ssl)))
+            continue;
+        if (mrc == 0) /* mbedtls reports a transport EOF as 0; ours never ends */
+            return OE_TLS_WANT_IO;
+        return map_err(c, mrc);
+    }
+}
+
+ssize_t oe_tls_write(oe_tls_conn_t *c, const uint8_t *p, size_t n)
+{
+    int rc = oe_tls_handshake(c);
+    if (rc != OE_OK)
+        return rc;
+    size_t off = 0;
+    while (off < n) {
+        int mrc = mbedtls_ssl_write(&c->ssl, p + off, OE_MIN(n - off, (size_t)INT32_MAX));
+        if (mrc < 0)
+            return map_err(c, mrc);
+        off += (size_t)mrc;
+    }
+    return (ssize_t)n;
+}
+
+int oe_tls_close_notify(oe_tls_conn_t *c)
+{
+    int mrc = mbedtls_ssl_close_notify(&c->ssl);
+    return mrc == 0 ? OE_OK : map_err(c, mrc);
+}
+
+const char *oe_tls_alpn(const oe_tls_conn_t *c)
+{
+    return c->done ? mbedtls_ssl_get_alpn_protocol(&c->ssl) : NULL;
+}
+
+const char *oe_tls_sni(const oe_tls_conn_t *c)
+{
+    return c->sni;
+}
+
+int oe_tls_version(const oe_tls_conn_t *c)
+{
+    return c->done ? (int)mbedtls_ssl_get_version_number(&c->ssl) : 0;
+}
+
+const char *oe_tls_ciphersuite(const oe_tls_conn_t *c)
+{
+    return c->done ? mbedtls_ssl_get_ciphersuite(&c->ssl) : NULL;
+}
+
+const oe_tls_cert_t *oe_tls_conn_cert(const oe_tls_conn_t *c)
+{
+    return c->srv != NULL ? c->cert : NULL;
+}
+
+bool oe_tls_resumed(const oe_tls_conn_t *c)
+{
+    if (!c->done)
+        return false;
+    return c->srv != NULL ? c->ticket_accepted : !c->saw_cert;
+}
+
+void oe_tls_conn_strerror(const oe_tls_conn_t *c, char *buf, size_t cap)
+{
+    if (cap == 0)
+        return;
+    buf[0] = '\0';
+    if (c->last_mbed_err == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && c->verify_flags != 0) {
+        char info[512];
+        int n = mbedtls_x509_crt_verify_info(info, sizeof(info), "", c->verify_flags);
+        /* One line: the flags' texts joined with "; ". */
+        for (int i = 0; i < n; i++)
+            if (info[i] == '\n')
+                info[i] = (i == n - 1) ? '\0' : ';';
+        snprintf(buf, cap, "certificate verification failed: %s", n > 0 ? info : "?");
+        return;
+    }
+    if (c->last_mbed_err != 0) {
+        char text[200];
+        mbedtls_strerror(c->last_mbed_err, text, sizeof(text));
+        snprintf(buf, cap, "%s (-0x%04x)", text, (unsigned)-c->last_mbed_err);
+    }
+}
+
+/* ---- client sessions ------------------------------------------------------------------------ */
+
+struct oe_tls_session {
+    size_t len;
+    uint8_t data[]; /* mbedtls_ssl_session_save() output; wiped on free */
+};
+
+static oe_tls_session_t *session_save(const mbedtls_ssl_session *s)
+{
+    size_t len = 0;
+    if (mbedtls_ssl_session_save(s, NULL, 0, &len) != MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL || len == 0)
+        return NULL;
+    oe_tls_session_t *out = malloc(sizeof(*out) + len);
+    if (out == NULL)
+        return NULL;
+    if (mbedtls_ssl_session_save(s, out->data, len, &out->len) != 0) {
+        oe_wipe(out->data, len);
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+oe_tls_session_t *oe_tls_session_get(oe_tls_conn_t *c)
+{
+    if (c->cli == NULL || !c->done)
+        return NULL;
+    if (c->ticket_session != NULL)
+        return session_save(c->ticket_session);
+    if (oe_tls_version(c) != OE_TLS_V12)
+        return NULL; /* TLS 1.3 without a ticket cannot resume */
+    mbedtls_ssl_session s;
+    mbedtls_ssl_session_init(&s);
+    oe_tls_session_t *out = NULL;
+    if (mbedtls_ssl_get_session(&c->ssl, &s) == 0)
+        out = session_save(&s);
+    mbedtls_ssl_session_free(&s);
+    return out;
+}
+
+int oe_tls_conn_set_session(oe_tls_conn_t *c, const oe_tls_session_t *session)
+{
+    if (c->cli == NULL || session == NULL)
+        return OE_EINVAL;
+    mbedtls_ssl_session s;
+    mbedtls_ssl_session_init(&s);
+    int mrc = mbedtls_ssl_session_load(&s, session->data, session->len);
+    if (mrc == 0)
+        mrc = mbedtls_ssl_set_session(&c->ssl, &s);
+    mbedtls_ssl_session_free(&s);
+    return mrc == 0 ? OE_OK : OE_EFORMAT;
+}
+
+void oe_tls_session_free(oe_tls_session_t *s)
+{
+    if (s == NULL)
+        return;
+    oe_wipe(s->data, s->len);
+    free(s);
+}
