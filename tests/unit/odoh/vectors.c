@@ -1,0 +1,192 @@
+/*
+ * RFC 9230 vectors published with Cloudflare's odoh-go: one config and 16 transactions. The
+ * target side is checked byte for byte in both directions (open each query, seal each response
+ * with the vector's response nonce and compare, open it again as the client). The vectors do not
+ * carry the client's ephemeral keys, so the client's query sealing is checked by round trip.
+ */
+#include <stdlib.h>
+
+#include "lib/json.h"
+#include "odoh/odoh.h"
+#include "unit/test.h"
+
+static oe_json_t *load(void)
+{
+    size_t len;
+    char err[128];
+    char *text = oe_test_read_file(oe_test_vector_path("rfc9230-odoh-test-vectors.json"), &len);
+    oe_json_t *doc = oe_json_parse(text, len, err, sizeof(err));
+    free(text);
+    if (doc == NULL)
+        oe_test_fail(__FILE__, __LINE__, "vector file: %s", err);
+    CHECK(doc->type == OE_JSON_ARRAY && doc->len == 1);
+    return doc;
+}
+
+static uint8_t *hexfield(const oe_json_t *obj, const char *key, size_t *len)
+{
+    const char *hex = oe_json_string(oe_json_get(obj, key));
+    if (hex == NULL)
+        oe_test_fail(__FILE__, __LINE__, "vector has no string field \"%s\"", key);
+    return oe_test_unhex(hex, len);
+}
+
+static long long intfield(const oe_json_t *obj, const char *key)
+{
+    bool ok;
+    long long v = oe_json_int(oe_json_get(obj, key), &ok);
+    if (!ok)
+        oe_test_fail(__FILE__, __LINE__, "vector has no integer field \"%s\"", key);
+    return v;
+}
+
+TEST(odoh_rfc9230_vector_config_and_key_id)
+{
+    oe_json_t *doc = load();
+    const oe_json_t *v = oe_json_at(doc, 0);
+    size_t cfgs_len, seed_len, kid_len;
+    uint8_t *cfgs = hexfield(v, "odohconfigs", &cfgs_len);
+    uint8_t *seed = hexfield(v, "public_key_seed", &seed_len);
+    uint8_t *kid = hexfield(v, "key_id", &kid_len);
+    oe_odoh_config_t cfg[2];
+    oe_odoh_key_t key;
+    uint8_t out[128];
+
+    CHECK_INT(cfgs_len, 2 + OE_ODOH_CONFIG_LEN);
+    CHECK_INT(oe_odoh_configs_decode(cfgs, cfgs_len, cfg, 2), 1);
+    CHECK_INT(cfg[0].suite.kem, intfield(v, "kem_id"));
+    CHECK_INT(cfg[0].suite.kdf, intfield(v, "kdf_id"));
+    CHECK_INT(cfg[0].suite.aead, intfield(v, "aead_id"));
+    CHECK_MEM(cfg[0].key_id, sizeof(cfg[0].key_id), kid, kid_len);
+    CHECK_INT(oe_odoh_configs_encode(out, sizeof(out), cfg, 1), cfgs_len);
+    CHECK_MEM(out, cfgs_len, cfgs, cfgs_len);
+
+    CHECK_INT(oe_odoh_key_from_seed(&key, cfg[0].suite.aead, seed, seed_len), 0);
+    CHECK_MEM(key.config.pk, sizeof(key.config.pk), cfg[0].pk, sizeof(cfg[0].pk));
+    CHECK_MEM(key.config.key_id, sizeof(key.config.key_id), kid, kid_len);
+    CHECK_INT(oe_odoh_configs_encode(out, sizeof(out), &key.config, 1), cfgs_len);
+    CHECK_MEM(out, cfgs_len, cfgs, cfgs_len);
+
+    oe_odoh_key_wipe(&key);
+    free(cfgs);
+    free(seed);
+    free(kid);
+    oe_json_free(doc);
+}
+
+TEST(odoh_rfc9230_vector_transactions)
+{
+    oe_json_t *doc = load();
+    const oe_json_t *v = oe_json_at(doc, 0);
+    const oe_json_t *txs = oe_json_get(v, "transactions");
+    size_t seed_len;
+    uint8_t *seed = hexfield(v, "public_key_seed", &seed_len);
+    oe_odoh_key_t keys[3];
+    int done = 0;
+
+    /* The vector's key among others, so the lookup has something to skip. */
+    CHECK_INT(oe_odoh_key_from_seed(&keys[0], OE_HPKE_AEAD_AES128GCM, (const uint8_t *)"k0", 2), 0);
+    CHECK_INT(oe_odoh_key_from_seed(&keys[1], OE_HPKE_AEAD_AES128GCM, seed, seed_len), 0);
+    CHECK_INT(oe_odoh_key_from_seed(&keys[2], OE_HPKE_AEAD_AES128GCM, (const uint8_t *)"k2", 2), 0);
+    CHECK(txs != NULL && txs->type == OE_JSON_ARRAY);
+    for (size_t i = 0; i < txs->len; i++) {
+        const oe_json_t *t = oe_json_at(txs, i);
+        size_t q_len, r_len, oq_len, or_len;
+        uint8_t *q = hexfield(t, "query", &q_len);
+        uint8_t *r = hexfield(t, "response", &r_len);
+        uint8_t *oq = hexfield(t, "obliviousQuery", &oq_len);
+        uint8_t *orsp = hexfield(t, "obliviousResponse", &or_len);
+        size_t qpad = (size_t)intfield(t, "queryPaddingLength");
+        size_t rpad = (size_t)intfield(t, "responsePaddingLength");
+        uint8_t plain[1024], sealed[1024];
+        oe_odoh_message_t m;
+        oe_odoh_txn_t txn;
+        oe_slice_t dns;
+
+        /* Target: open the client's query. */
+        CHECK_INT(oe_odoh_query_open(keys, 3, oq, oq_len, plain, sizeof(plain), &dns, &txn), 0);
+        CHECK_MEM(dns.base, dns.len, q, q_len);
+        CHECK(dns.base == plain + 2);
+        CHECK_INT(oe_get16(plain + 2 + q_len), qpad);
+
+        /* Target: seal the answer with the vector's response nonce; must match exactly. */
+        CHECK_INT(oe_odoh_message_decode(&m, orsp, or_len), 0);
+        CHECK_INT(m.type, OE_ODOH_MSG_RESPONSE);
+        CHECK_INT(m.key_id.len, 16);
+        CHECK_INT(oe_odoh_response_seal_nonce(sealed, sizeof(sealed), &txn, OE_SLICE(r, r_len),
+                                              rpad, m.key_id),
+                  or_len);
+        CHECK_MEM(sealed, or_len, orsp, or_len);
+
+        /* Client: open the published response with the transaction state. */
+        CHECK_INT(oe_odoh_response_open(&txn, orsp, or_len, plain, sizeof(plain), &dns), 0);
+        CHECK_MEM(dns.base, dns.len, r, r_len);
+        CHECK_INT(oe_get16(plain + 2 + r_len), rpad);
+
+        oe_odoh_txn_wipe(&txn);
+        free(q);
+        free(r);
+        free(oq);
+        free(orsp);
+        done++;
+    }
+    CHECK_INT(done, 16);
+    for (int k = 0; k < 3; k++)
+        oe_odoh_key_wipe(&keys[k]);
+    free(seed);
+    oe_json_free(doc);
+}
+
+/* The client direction with a fixed ephemeral key: our sealed query has the exact layout of the
+ * vector's (same sizes, same key_id header), the target opens it, and the client opens the
+ * target's answer with its own transaction state. */
+TEST(odoh_rfc9230_vector_client_round_trip)
+{
+    oe_json_t *doc = load();
+    const oe_json_t *v = oe_json_at(doc, 0);
+    const oe_json_t *txs = oe_json_get(v, "transactions");
+    size_t seed_len, cfgs_len;
+    uint8_t *seed = hexfield(v, "public_key_seed", &seed_len);
+    uint8_t *cfgs = hexfield(v, "odohconfigs", &cfgs_len);
+    oe_odoh_config_t cfg;
+    oe_odoh_key_t key;
+    static const uint8_t ikmE[32] = {1, 2, 3};
+
+    CHECK_INT(oe_odoh_configs_decode(cfgs, cfgs_len, &cfg, 1), 1);
+    CHECK_INT(oe_odoh_key_from_seed(&key, OE_HPKE_AEAD_AES128GCM, seed, seed_len), 0);
+    for (size_t i = 0; i < txs->len; i++) {
+        const oe_json_t *t = oe_json_at(txs, i);
+        size_t q_len, r_len, oq_len, or_len;
+        uint8_t *q = hexfield(t, "query", &q_len);
+        uint8_t *r = hexfield(t, "response", &r_len);
+        uint8_t *oq = hexfield(t, "obliviousQuery", &oq_len);
+        uint8_t *orsp = hexfield(t, "obliviousResponse", &or_len);
+        size_t qpad = (size_t)intfield(t, "queryPaddingLength");
+        size_t rpad = (size_t)intfield(t, "responsePaddingLength");
+        uint8_t msg[1024], plain[1024], ans[1024];
+        oe_odoh_txn_t ctxn, ttxn;
+        oe_slice_t dns;
+
+        CHECK_INT(oe_odoh_query_seal_derand(msg, sizeof(msg), &ctxn, &cfg, OE_SLICE(q, q_len), qpad,
+                                            ikmE, sizeof(ikmE)),
+                  oq_len);
+        CHECK_MEM(msg, 3 + OE_ODOH_KEY_ID_LEN + 2, oq, 3 + OE_ODOH_KEY_ID_LEN + 2);
+        CHECK_INT(oe_odoh_query_open(&key, 1, msg, oq_len, plain, sizeof(plain), &dns, &ttxn), 0);
+        CHECK_MEM(dns.base, dns.len, q, q_len);
+        CHECK_INT(oe_odoh_response_seal(ans, sizeof(ans), &ttxn, OE_SLICE(r, r_len), rpad,
+                                        oe_hpke_rng_default, NULL),
+                  or_len);
+        CHECK_INT(oe_odoh_response_open(&ctxn, ans, or_len, plain, sizeof(plain), &dns), 0);
+        CHECK_MEM(dns.base, dns.len, r, r_len);
+        oe_odoh_txn_wipe(&ctxn);
+        oe_odoh_txn_wipe(&ttxn);
+        free(q);
+        free(r);
+        free(oq);
+        free(orsp);
+    }
+    oe_odoh_key_wipe(&key);
+    free(seed);
+    free(cfgs);
+    oe_json_free(doc);
+}
