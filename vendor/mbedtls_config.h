@@ -23,6 +23,10 @@
 #define MBEDTLS_VERSION_C
 #define MBEDTLS_VERSION_FEATURES
 
+/* Volatile PSA keys live in a growable table: every open TLS connection holds its traffic keys
+ * there, and the fixed default (32 slots) fails the handshake after a few connections. */
+#define MBEDTLS_PSA_KEY_STORE_DYNAMIC
+
 /* Randomness */
 #define MBEDTLS_ENTROPY_C
 #define MBEDTLS_CTR_DRBG_C
