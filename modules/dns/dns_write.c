@@ -257,6 +257,7 @@ void oe_dns_writer_init_response(oe_dns_writer_t *w, uint8_t *buf, size_t cap,
                             (flags & ~(OE_DNS_F_QR | 0xf)));
     oe_dns_writer_init(w, buf, cap, query->hdr.id, f);
     oe_dns_writer_set_rcode(w, rcode);
+    w->compress = true;
     oe_dns_iter_t it;
     oe_dns_rr_t q;
     oe_dns_iter_init(&it, query, OE_DNS_SEC_QUESTION);

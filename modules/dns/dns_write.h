@@ -32,7 +32,7 @@ void oe_dns_writer_init(oe_dns_writer_t *w, uint8_t *buf, size_t cap, uint16_t i
 
 /* Starts a response to `query` (RFC 1035 §4.1.1): same ID and opcode, QR set, RD and CD copied,
  * `flags` (e.g. AA, RA) added, `rcode` set (extended bits go into the OPT written later), and
- * every question copied (names decompressed). */
+ * every question copied (names decompressed). Owner-name compression is on. */
 void oe_dns_writer_init_response(oe_dns_writer_t *w, uint8_t *buf, size_t cap,
                                  const oe_dns_msg_t *query, uint16_t flags, uint16_t rcode);
 
