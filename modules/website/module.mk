@@ -1,0 +1,2 @@
+# Static files for [site] sections with a root (the sections themselves belong to http).
+REQUIRES.website := http

@@ -1,0 +1,347 @@
+/*
+ * The static-file handler and the module that routes sites with a root to it.
+ *
+ * Every request is answered synchronously on the worker that received it: the handler opens
+ * the file beneath the root (website_open.c), decides the status from the validators and the
+ * Range field, and hands the open descriptor to oe_resp_send_file, which streams it.
+ */
+#define _GNU_SOURCE /* O_PATH */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "website/website.h"
+#include "website/website_fields.h"
+#include "website/website_log.h"
+#include "website/website_open.h"
+#include "website/website_path.h"
+
+#define TAG "website"
+
+/* One request in flight: what the access log needs before the request is handed back. */
+typedef struct job {
+    oe_req_t *req;
+    const oe_site_t *site;
+    uint64_t t0_us;
+    int root_fd;
+} job_t;
+
+static uint64_t clock_us(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Writes the access-log line; called just before the response is sent, while req is valid. */
+static void access_log(const job_t *j, int status, uint64_t bytes)
+{
+    if (j->site->access_log == NULL)
+        return;
+    oe_website_log_t *log = oe_website_log_get(j->site->access_log);
+    if (log == NULL)
+        return;
+    char line[2048];
+    uint64_t now_ms = clock_us(CLOCK_REALTIME) / 1000u;
+    size_t n = oe_website_log_format(line, sizeof(line), (int64_t)now_ms, j->site->name,
+                                     j->req->method, j->req->path, status, j->req->head ? 0 : bytes,
+                                     clock_us(CLOCK_MONOTONIC) - j->t0_us);
+    oe_website_log_write(log, line, n);
+}
+
+static void send_error(const job_t *j, int status)
+{
+    /* oe_resp_error's page is "STATUS REASON\n". */
+    int n = snprintf(NULL, 0, "%d %s\n", status, oe_http_reason(status));
+    access_log(j, status, n > 0 ? (uint64_t)n : 0);
+    oe_resp_error(j->req, status);
+}
+
+static void send_file(const job_t *j, int status, int fd, uint64_t off, uint64_t len)
+{
+    access_log(j, status, len);
+    oe_resp_send_file(j->req, status, fd, off, len);
+}
+
+/* 404: the site's own /404.html when it has one, else the server's page. */
+static void not_found(const job_t *j)
+{
+    struct stat st;
+    int fd = j->root_fd >= 0 ? oe_website_open(j->root_fd, j->site->root, "404.html", &st) : -1;
+    if (fd >= 0 && !S_ISREG(st.st_mode)) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0) {
+        send_error(j, 404);
+        return;
+    }
+    oe_resp_header(j->req, "content-type", "text/html; charset=utf-8");
+    send_file(j, 404, fd, 0, (uint64_t)st.st_size);
+}
+
+/* 301 to the directory's path with '/', rebuilt from the normalised path (never from the raw
+ * one, so "//host" cannot become a scheme-relative redirect), the query kept. */
+static void redirect_dir(const job_t *j, const char *rel)
+{
+    char loc[3 * OE_WEBSITE_PATH_MAX + 8];
+    loc[0] = '/';
+    int n = oe_website_path_encode(rel, loc + 1, sizeof(loc) - 2);
+    if (n < 0) {
+        not_found(j);
+        return;
+    }
+    size_t o = 1 + (size_t)n;
+    if (o > 1)
+        loc[o++] = '/';
+    loc[o] = '\0';
+    oe_buf_t b = {0};
+    oe_buf_append(&b, loc, o);
+    oe_slice_t q = j->req->query;
+    if (q.len > 0) {
+        oe_buf_append(&b, "?", 1);
+        for (size_t i = 0; i < q.len; i++) {
+            if (q.base[i] > 0x20 && q.base[i] < 0x7f)
+                oe_buf_append(&b, &q.base[i], 1);
+            else
+                oe_buf_printf(&b, "%%%02X", q.base[i]);
+        }
+    }
+    oe_buf_append(&b, "", 1);
+    oe_resp_header(j->req, "location", (const char *)b.base);
+    oe_buf_free(&b);
+    send_error(j, 301);
+}
+
+typedef struct variant {
+    const char *suffix;   /* ".br" */
+    const char *encoding; /* "br" */
+    unsigned q;
+} variant_t;
+
+/* Swaps *fd for the best precompressed sibling the client accepts, if one exists beneath the
+ * root as a regular file. Returns the content coding chosen, or NULL for the file itself. */
+static const char *pick_precompressed(const job_t *j, const char *rel, int *fd, struct stat *st)
+{
+    unsigned q_br, q_gzip;
+    oe_website_accept_encoding(oe_req_header(j->req, "accept-encoding"), &q_br, &q_gzip);
+    variant_t v[2] = {{".br", "br", q_br}, {".gz", "gzip", q_gzip}};
+    if (q_gzip > q_br) { /* brotli wins ties: it is smaller */
+        variant_t t = v[0];
+        v[0] = v[1];
+        v[1] = t;
+    }
+    char path[OE_WEBSITE_PATH_MAX + 8];
+    for (size_t i = 0; i < 2; i++) {
+        if (v[i].q == 0)
+            continue;
+        int n = snprintf(path, sizeof(path), "%s%s", rel, v[i].suffix);
+        if (n < 0 || (size_t)n >= sizeof(path))
+            continue;
+        struct stat cst;
+        int cfd = oe_website_open(j->root_fd, j->site->root, path, &cst);
+        if (cfd < 0)
+            continue;
+        if (!S_ISREG(cst.st_mode)) {
+            close(cfd);
+            continue;
+        }
+        close(*fd);
+        *fd = cfd;
+        *st = cst;
+        return v[i].encoding;
+    }
+    return NULL;
+}
+
+/* If-Range (RFC 9110 §13.1.5): an entity tag must match strongly; a date must equal
+ * Last-Modified exactly and be a strong validator (at least a second in the past). */
+static bool if_range_holds(oe_slice_t v, oe_slice_t etag, int64_t mtime)
+{
+    if (v.len >= 1 && (v.base[0] == '"' || (v.len >= 2 && v.base[0] == 'W' && v.base[1] == '/')))
+        return oe_website_etag_match(v, etag, true);
+    int64_t now = (int64_t)time(NULL), t;
+    if (oe_website_parse_date(v, now, &t) < 0)
+        return false;
+    return t == mtime && mtime < now;
+}
+
+static void serve(job_t *j)
+{
+    oe_req_t *req = j->req;
+    const oe_site_t *site = j->site;
+    bool get = oe_req_method_is(req, "GET");
+    if (!get && !req->head) {
+        oe_resp_header(req, "allow", "GET, HEAD");
+        send_error(j, 405);
+        return;
+    }
+    char rel[OE_WEBSITE_PATH_MAX + 1];
+    bool want_dir;
+    int rc = oe_website_resolve(req->path, rel, sizeof(rel), &want_dir);
+    if (rc == OE_EFORMAT) {
+        send_error(j, 400);
+        return;
+    }
+    if (site->root == NULL || rc < 0) {
+        not_found(j);
+        return;
+    }
+
+    struct stat st;
+    int fd = oe_website_open(j->root_fd, site->root, rel, &st);
+    if (fd < 0) {
+        not_found(j);
+        return;
+    }
+    const char *name = rel;
+    char index_rel[OE_WEBSITE_PATH_MAX + 256];
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        if (!want_dir) {
+            redirect_dir(j, rel);
+            return;
+        }
+        const char *index = site->index != NULL ? site->index : "index.html";
+        int n = snprintf(index_rel, sizeof(index_rel), "%s%s%s", rel, rel[0] ? "/" : "", index);
+        if (n < 0 || (size_t)n >= sizeof(index_rel)) {
+            not_found(j);
+            return;
+        }
+        fd = oe_website_open(j->root_fd, site->root, index_rel, &st);
+        if (fd >= 0 && !S_ISREG(st.st_mode)) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd < 0) {
+            not_found(j); /* no directory listings */
+            return;
+        }
+        name = index_rel;
+    } else if (want_dir) {
+        close(fd); /* "/file.txt/" names no directory */
+        not_found(j);
+        return;
+    }
+
+    const char *coding = NULL;
+    if (site->precompressed)
+        coding = pick_precompressed(j, name, &fd, &st);
+
+    /* Validators of the representation served (each coding has its own entity tag). */
+    char etag[80], lastmod[OE_WEBSITE_DATE_LEN + 1];
+    int64_t mtime = (int64_t)st.st_mtim.tv_sec;
+    uint64_t size = (uint64_t)st.st_size;
+    snprintf(etag, sizeof(etag), "\"%" PRIx64 "-%" PRIx64 "%s%s\"", (uint64_t)mtime, size,
+             coding ? "-" : "", coding ? coding : "");
+    oe_website_format_date(mtime, lastmod);
+    oe_resp_header(req, "etag", etag);
+    oe_resp_header(req, "last-modified", lastmod);
+    if (site->precompressed)
+        oe_resp_header(req, "vary", "accept-encoding");
+
+    /* RFC 9110 §13.2.2: If-None-Match, else If-Modified-Since; both only for GET and HEAD. */
+    oe_slice_t inm = oe_req_header(req, "if-none-match");
+    bool not_modified;
+    if (inm.base != NULL) {
+        not_modified = oe_website_etag_match(inm, OE_SLICE_STR(etag), false);
+    } else {
+        oe_slice_t ims = oe_req_header(req, "if-modified-since");
+        int64_t t;
+        not_modified = ims.base != NULL &&
+                       oe_website_parse_date(ims, (int64_t)time(NULL), &t) == 0 && mtime <= t;
+    }
+    if (not_modified) {
+        close(fd);
+        access_log(j, 304, 0);
+        oe_resp_send(req, 304, NULL, 0);
+        return;
+    }
+
+    oe_resp_header(req, "content-type", oe_website_mime(OE_SLICE_STR(name)));
+    if (coding != NULL)
+        oe_resp_header(req, "content-encoding", coding);
+    oe_resp_header(req, "accept-ranges", "bytes");
+
+    /* Range applies to GET only (RFC 9110 §14.2), and If-Range may veto it. */
+    oe_slice_t range = oe_req_header(req, "range");
+    if (get && range.base != NULL) {
+        oe_slice_t ir = oe_req_header(req, "if-range");
+        if (ir.base == NULL || if_range_holds(ir, OE_SLICE_STR(etag), mtime)) {
+            uint64_t off = 0, len = 0;
+            switch (oe_website_parse_range(range, size, &off, &len)) {
+            case OE_WEBSITE_RANGE_OK:
+                oe_resp_headerf(req, "content-range", "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, off,
+                                off + len - 1, size);
+                send_file(j, 206, fd, off, len);
+                return;
+            case OE_WEBSITE_RANGE_UNSATISFIABLE:
+                close(fd);
+                oe_resp_headerf(req, "content-range", "bytes */%" PRIu64, size);
+                send_error(j, 416);
+                return;
+            case OE_WEBSITE_RANGE_IGNORE:
+                break;
+            }
+        }
+    }
+    send_file(j, 200, fd, 0, size);
+}
+
+void oe_website_handle(oe_req_t *req, void *data)
+{
+    job_t j = {
+        .req = req,
+        .site = data != NULL ? data : req->site,
+        .t0_us = clock_us(CLOCK_MONOTONIC),
+        .root_fd = -1,
+    };
+    if (j.site == NULL) {
+        oe_resp_error(req, 404);
+        return;
+    }
+    if (j.site->root != NULL)
+        j.root_fd = open(j.site->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    serve(&j);
+    if (j.root_fd >= 0)
+        close(j.root_fd);
+}
+
+/* ---- module ------------------------------------------------------------------------------- */
+
+static int website_init(oe_modctx_t *ctx)
+{
+    oe_http_t *http = oe_http_of(ctx);
+    for (size_t i = 0; i < oe_http_site_count(ctx->cf); i++) {
+        const oe_site_t *site = oe_http_site(ctx->cf, i);
+        if (site->root == NULL)
+            continue;
+        if (http == NULL) {
+            oe_log_warn(TAG, "[site \"%s\"] has a root, but no HTTP server runs", site->name);
+            continue;
+        }
+        struct stat st;
+        if (stat(site->root, &st) < 0 || !S_ISDIR(st.st_mode))
+            oe_log_warn(TAG, "[site \"%s\"] root %s is not a directory: every file is 404",
+                        site->name, site->root);
+        /* Open the log now so that a bad path is reported at start, not at the first request. */
+        if (site->access_log != NULL)
+            (void)oe_website_log_get(site->access_log);
+        int rc = oe_http_route(http, site, OE_M_ANY, "/", oe_website_handle, (void *)site);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+const oe_module_t oe_website_module = {
+    .name = "website",
+    .section = NULL,
+    .summary = "static files for every [site] with a root",
+    .init = website_init,
+};
