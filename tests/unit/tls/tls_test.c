@@ -3,6 +3,7 @@
  * is fed to the other), SNI certificate choice, ALPN, verification failures, resumption, key file
  * permissions and cert = auto. Certificates are generated at test time by oe_tls_auto_cert().
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -703,4 +704,100 @@ TEST(tls_auto_cert_rejects_bad_names)
     CHECK_INT(oe_tls_auto_cert(oe_test_tmpdir(), bad2, 1, NULL, NULL, NULL, NULL), OE_EINVAL);
     CHECK_INT(oe_tls_auto_cert(oe_test_tmpdir(), bad3, 1, NULL, NULL, NULL, NULL), OE_EINVAL);
     CHECK_INT(oe_tls_auto_cert(oe_test_tmpdir(), bad, 0, NULL, NULL, NULL, NULL), OE_EINVAL);
+}
+
+/* Worker threads share one server and one client context (the runtime model): handshakes,
+ * tickets and resumption on every thread at once. Meaningful only with MBEDTLS_THREADING_C. */
+typedef struct worker {
+    oe_tls_server_t *srv;
+    oe_tls_client_t *cli;
+    int ok;
+} worker_t;
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    oe_tls_session_t *sess = NULL;
+    for (int i = 0; i < 25; i++) {
+        oe_tls_conn_t *s = oe_tls_conn_new_server(w->srv);
+        oe_tls_conn_t *c = oe_tls_conn_new_client(w->cli, "a.example.test");
+        if (sess != NULL)
+            oe_tls_conn_set_session(c, sess);
+        int src;
+        if (pump(c, s, &src) == OE_OK && src == OE_OK) {
+            uint8_t buf[8];
+            oe_tls_write(s, (const uint8_t *)"ok", 2);
+            shuttle(s, c);
+            if (oe_tls_read(c, buf, sizeof(buf)) == 2 && oe_tls_resumed(s) == (sess != NULL))
+                w->ok++;
+            else
+                printf("# iteration %d: resumed %d/%d, offered %d\n", i, oe_tls_resumed(s),
+                       oe_tls_resumed(c), sess != NULL);
+        } else {
+            char m1[200], m2[200];
+            oe_tls_conn_strerror(c, m1, sizeof(m1));
+            oe_tls_conn_strerror(s, m2, sizeof(m2));
+            printf("# iteration %d: handshake failed: client %s; server %s\n", i, m1, m2);
+        }
+        oe_tls_session_free(sess);
+        sess = (i % 2 == 0) ? oe_tls_session_get(c) : NULL;
+        oe_tls_conn_free(c);
+        oe_tls_conn_free(s);
+    }
+    oe_tls_session_free(sess);
+    return NULL;
+}
+
+TEST(tls_handshakes_on_several_threads_share_contexts)
+{
+    if (!oe_tls_threadsafe()) {
+        printf("# skipped: mbedtls built without MBEDTLS_THREADING_C\n");
+        return;
+    }
+    pki_t a = make_pki("a", names_a, 1);
+    oe_tls_server_t *srv = server_with(&a, 1, NULL);
+    oe_tls_client_t *cli = client_with(a.ca, h2_h1, 0);
+    pthread_t t[4];
+    worker_t w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker_t){srv, cli, 0};
+        CHECK_INT(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_INT(w[i].ok, 25);
+    }
+    oe_tls_client_free(cli);
+    oe_tls_server_free(srv);
+}
+
+/* Regression: every open TLS connection keeps its traffic keys in PSA key slots; with a fixed
+ * slot table (MBEDTLS_PSA_KEY_STORE_DYNAMIC off, 32 slots) the 9th or so connection failed with
+ * "Memory allocation failed". A server must hold many at once. */
+TEST(tls_many_open_connections_at_once)
+{
+    enum { N = 64 };
+    pki_t a = make_pki("a", names_a, 1);
+    oe_tls_server_t *srv = server_with(&a, 1, NULL);
+    oe_tls_client_t *cli = client_with(a.ca, NULL, 0);
+    oe_tls_conn_t *s[N], *c[N];
+    for (int i = 0; i < N; i++) {
+        s[i] = oe_tls_conn_new_server(srv);
+        c[i] = oe_tls_conn_new_client(cli, "a.example.test");
+        int src;
+        int crc = pump(c[i], s[i], &src);
+        if (crc != OE_OK || src != OE_OK) {
+            char m1[200], m2[200];
+            oe_tls_conn_strerror(c[i], m1, sizeof(m1));
+            oe_tls_conn_strerror(s[i], m2, sizeof(m2));
+            oe_test_fail(__FILE__, __LINE__, "connection %d: client: %s; server: %s", i, m1, m2);
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        transfer(c[i], s[i], "still here");
+        oe_tls_conn_free(c[i]);
+        oe_tls_conn_free(s[i]);
+    }
+    oe_tls_client_free(cli);
+    oe_tls_server_free(srv);
 }
