@@ -189,10 +189,6 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
 
 install: odoh-edge
-
-# The demo: build, then run the shipped config (offline, loopback only).
-run: odoh-edge
-	./odoh-edge -c odoh-edge.conf
 	install -D -m 0755 odoh-edge $(DESTDIR)$(PREFIX)/bin/odoh-edge
 
 clean:

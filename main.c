@@ -55,6 +55,8 @@ static void help_config(void)
 {
     for (size_t i = 0; oe_modules[i] != NULL; i++) {
         const oe_module_t *m = oe_modules[i];
+        if (m->section == NULL)
+            continue;
         printf("[%s%s]  %s\n", m->section, (m->flags & OE_MODULE_NAMED) ? " \"NAME\"" : "",
                m->summary ? m->summary : "");
         for (const oe_directive_t *d = m->directives; d != NULL && d->key != NULL; d++)

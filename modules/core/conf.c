@@ -33,9 +33,9 @@ struct oe_conf {
     unsigned line;
     oe_conf_section_t *cur;
     const char *cur_key;
-    bool skip_section; /* inside a section that already produced a header error */
+    bool skip_section;                 /* inside a section that already produced a header error */
     const oe_module_t *const *modules; /* the module table sections are looked up in */
-    char *scratch;     /* one line's unquoted value; as long as the longest line */
+    char *scratch;                     /* one line's unquoted value; as long as the longest line */
     size_t scratch_len;
 };
 
@@ -155,8 +155,8 @@ void oe_conf_error_key(oe_conf_t *cf, const oe_conf_section_t *sec, const char *
     va_end(ap);
 }
 
-void oe_conf_warn_key(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
-                      const char *fmt, ...)
+void oe_conf_warn_key(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key, const char *fmt,
+                      ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -258,14 +258,10 @@ int oe_parse_size(const char *s, uint64_t *out)
     static const struct {
         const char *unit;
         uint64_t mul;
-    } units[] = {{"", 1},
-                 {"b", 1},
-                 {"k", 1ull << 10},
-                 {"kib", 1ull << 10},
-                 {"m", 1ull << 20},
-                 {"mib", 1ull << 20},
-                 {"g", 1ull << 30},
-                 {"gib", 1ull << 30}};
+    } units[] = {{"", 1},           {"b", 1},
+                 {"k", 1ull << 10}, {"kib", 1ull << 10},
+                 {"m", 1ull << 20}, {"mib", 1ull << 20},
+                 {"g", 1ull << 30}, {"gib", 1ull << 30}};
     size_t i;
     for (i = 0; i < OE_ARRAY_SIZE(units); i++)
         if (strcasecmp(s, units[i].unit) == 0)
@@ -445,8 +441,7 @@ int oe_conf_set_duration(oe_conf_t *cf, const oe_directive_t *d, void *field, co
         return OE_ECONFIG;
     }
     if (rc < 0) {
-        oe_conf_error(cf, "\"%s\" is not a duration (a number with a unit: ms, s, m, h, d)",
-                      value);
+        oe_conf_error(cf, "\"%s\" is not a duration (a number with a unit: ms, s, m, h, d)", value);
         return OE_ECONFIG;
     }
     if (r != NULL && (v < (uint64_t)r->min || v > (uint64_t)r->max)) {
@@ -675,13 +670,14 @@ static void parse_header(oe_conf_t *cf, char *p)
 
     const oe_module_t *m = NULL;
     for (size_t i = 0; cf->modules[i] != NULL && m == NULL; i++)
-        if (strcmp(cf->modules[i]->section, sec) == 0)
+        if (cf->modules[i]->section != NULL && strcmp(cf->modules[i]->section, sec) == 0)
             m = cf->modules[i];
     if (m == NULL) {
         for (const oe_known_section_t *k = oe_known_sections; k->section != NULL; k++) {
             if (strcmp(k->section, sec) == 0) {
-                oe_conf_error(cf, "[%s]: module \"%s\" is not compiled into this binary "
-                                  "(rebuild with it in MODULES=)",
+                oe_conf_error(cf,
+                              "[%s]: module \"%s\" is not compiled into this binary "
+                              "(rebuild with it in MODULES=)",
                               sec, k->module);
                 return;
             }
@@ -694,8 +690,7 @@ static void parse_header(oe_conf_t *cf, char *p)
         const char *s = oe_conf_suggest(sec, names, n);
         if (s == NULL) {
             n = 0;
-            for (const oe_known_section_t *k = oe_known_sections; k->section != NULL && n < 64;
-                 k++)
+            for (const oe_known_section_t *k = oe_known_sections; k->section != NULL && n < 64; k++)
                 names[n++] = k->module;
             const char *mod = oe_conf_suggest(sec, names, n);
             for (const oe_known_section_t *k = oe_known_sections; mod != NULL && k->section; k++)
@@ -827,8 +822,9 @@ static void parse_key_value(oe_conf_t *cf, char *p)
         return; /* the header was already reported */
     if (cf->cur == NULL) {
         cf->cur_key = NULL;
-        oe_conf_error(cf, "\"%s\" is outside any section (keys go under [global] or another "
-                          "section)",
+        oe_conf_error(cf,
+                      "\"%s\" is outside any section (keys go under [global] or another "
+                      "section)",
                       key);
         return;
     }
@@ -945,8 +941,8 @@ oe_conf_t *oe_conf_load_buffer(const char *name, const char *dir, const char *te
     return oe_conf_load_buffer_with(name, dir, text, len, NULL);
 }
 
-oe_conf_t *oe_conf_load_buffer_with(const char *name, const char *dir, const char *text,
-                                    size_t len, const oe_module_t *const *modules)
+oe_conf_t *oe_conf_load_buffer_with(const char *name, const char *dir, const char *text, size_t len,
+                                    const oe_module_t *const *modules)
 {
     oe_conf_t *cf = conf_new(name, dir, modules);
     load(cf, text, len);
@@ -970,8 +966,9 @@ oe_conf_t *oe_conf_load_file(const char *path)
         return cf;
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        oe_conf_error(cf, "%s", S_ISDIR(st.st_mode) ? "is a directory, not a config file"
-                                                     : "is not a regular file");
+        oe_conf_error(cf, "%s",
+                      S_ISDIR(st.st_mode) ? "is a directory, not a config file"
+                                          : "is not a regular file");
         close(fd);
         return cf;
     }

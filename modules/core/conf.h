@@ -108,7 +108,7 @@ struct oe_conf_section {
     struct oe_conf_key {
         const char *key;
         unsigned line;
-    } *keys; /* keys set in this section, in order */
+    } * keys; /* keys set in this section, in order */
     size_t nkeys;
 };
 
@@ -118,8 +118,8 @@ oe_conf_t *oe_conf_load_file(const char *path);
 oe_conf_t *oe_conf_load_buffer(const char *name, const char *dir, const char *text, size_t len);
 void oe_conf_free(oe_conf_t *cf);
 /* The same against another module table (NULL-terminated), for tests and fuzzing. */
-oe_conf_t *oe_conf_load_buffer_with(const char *name, const char *dir, const char *text,
-                                    size_t len, const struct oe_module *const *modules);
+oe_conf_t *oe_conf_load_buffer_with(const char *name, const char *dir, const char *text, size_t len,
+                                    const struct oe_module *const *modules);
 
 const char *oe_conf_path(const oe_conf_t *cf);
 size_t oe_conf_nerrors(const oe_conf_t *cf);
@@ -142,8 +142,8 @@ void *oe_conf_get(const oe_conf_t *cf, const struct oe_module *m);
 void oe_conf_error(oe_conf_t *cf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void oe_conf_error_key(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void oe_conf_warn_key(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void oe_conf_warn_key(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
 unsigned oe_conf_key_line(const oe_conf_section_t *sec, const char *key);
 bool oe_conf_key_set(const oe_conf_section_t *sec, const char *key);
 

@@ -7,10 +7,14 @@
 static const oe_conf_range_t workers_range = {0, 256, true};
 static const oe_conf_range_t shutdown_range = {0, 3600 * 1000, false};
 static const oe_conf_enum_t log_levels[] = {
-    {"error", OE_LOG_ERROR}, {"warn", OE_LOG_WARN}, {"info", OE_LOG_INFO},
-    {"debug", OE_LOG_DEBUG}, {NULL, 0},
+    {"error", OE_LOG_ERROR},
+    {"warn", OE_LOG_WARN},
+    {"info", OE_LOG_INFO},
+    {"debug", OE_LOG_DEBUG},
+    {NULL, 0},
 };
-static const oe_conf_enum_t log_formats[] = {{"text", OE_LOG_TEXT}, {"json", OE_LOG_JSON}, {NULL, 0}};
+static const oe_conf_enum_t log_formats[] = {
+    {"text", OE_LOG_TEXT}, {"json", OE_LOG_JSON}, {NULL, 0}};
 
 #define F(field) offsetof(oe_core_conf_t, field)
 static const oe_directive_t directives[] = {
@@ -46,6 +50,16 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
     return 0;
 }
 
+/* The state folder exists (0700) before any module needs it. */
+static int core_init(oe_modctx_t *ctx)
+{
+    const oe_core_conf_t *c = oe_core_conf(ctx->cf);
+    int rc = oe_mkdir_p(c->state_dir, 0700);
+    if (rc < 0)
+        oe_log_error("core", "state-dir %s: %s", c->state_dir, oe_strerror(rc));
+    return rc;
+}
+
 const oe_module_t oe_core_module = {
     .name = "core",
     .section = "global",
@@ -55,6 +69,7 @@ const oe_module_t oe_core_module = {
     .summary = "process-wide settings: workers, state folder, logging",
     .conf_init = conf_init,
     .conf_check = conf_check,
+    .init = core_init,
 };
 
 const oe_core_conf_t *oe_core_conf(const oe_conf_t *cf)

@@ -11,11 +11,11 @@
 #include "core/module.h"
 
 typedef struct oe_core_conf {
-    long long workers;        /* 0 = one per core */
-    const char *state_dir;    /* keys, generated certificates */
-    int log_level;            /* oe_log_level_t */
-    const char *log_file;     /* "stderr" or a path */
-    int log_format;           /* oe_log_format_t */
+    long long workers;         /* 0 = one per core */
+    const char *state_dir;     /* keys, generated certificates */
+    int log_level;             /* oe_log_level_t */
+    const char *log_file;      /* "stderr" or a path */
+    int log_format;            /* oe_log_format_t */
     uint64_t shutdown_timeout; /* ms: how long SIGTERM waits for in-flight requests */
 } oe_core_conf_t;
 

@@ -89,9 +89,10 @@ void oe_logv(oe_log_level_t level, const char *tag, const char *fmt, va_list ap)
     if (sink.format == OE_LOG_JSON) {
         char esc[4096];
         json_escape(esc, sizeof(esc), msg);
-        len = (size_t)snprintf(line, sizeof(line),
-                               "{\"time\":\"%s\",\"level\":\"%s\",\"module\":\"%s\",\"msg\":\"%s\"}\n",
-                               stamp, level_names[level], tag, esc);
+        len = (size_t)snprintf(
+            line, sizeof(line),
+            "{\"time\":\"%s\",\"level\":\"%s\",\"module\":\"%s\",\"msg\":\"%s\"}\n", stamp,
+            level_names[level], tag, esc);
     } else {
         len = (size_t)snprintf(line, sizeof(line), "%s%s%s: %s: %s\n", stamp, *stamp ? " " : "",
                                level_names[level], tag, msg);

@@ -36,8 +36,8 @@ void oe_log(oe_log_level_t level, const char *tag, const char *fmt, ...)
 void oe_logv(oe_log_level_t level, const char *tag, const char *fmt, va_list ap);
 
 #define oe_log_error(tag, ...) oe_log(OE_LOG_ERROR, (tag), __VA_ARGS__)
-#define oe_log_warn(tag, ...) oe_log(OE_LOG_WARN, (tag), __VA_ARGS__)
-#define oe_log_info(tag, ...) oe_log(OE_LOG_INFO, (tag), __VA_ARGS__)
+#define oe_log_warn(tag, ...)  oe_log(OE_LOG_WARN, (tag), __VA_ARGS__)
+#define oe_log_info(tag, ...)  oe_log(OE_LOG_INFO, (tag), __VA_ARGS__)
 #define oe_log_debug(tag, ...)                                                                     \
     do {                                                                                           \
         if (oe_log_level() >= OE_LOG_DEBUG)                                                        \

@@ -11,14 +11,15 @@
  *   start(ctx)                  open handles and timers on ctx->loop
  *   stop(ctx)                   close handles; the loop then runs until they are closed
  *   destroy(ctx)                release everything init made
- * A module whose section is absent from the config is not initialised at all.
+ * A module whose section is absent from the config is not initialised at all; a module without a
+ * section is always initialised.
  */
 #ifndef OE_MODULE_H
 #define OE_MODULE_H
 
 #include "core/conf.h"
 
-#define OE_MODULE_NAMED 0x1u    /* sections are [section "name"], any number of them */
+#define OE_MODULE_NAMED    0x1u /* sections are [section "name"], any number of them */
 #define OE_MODULE_IMPLICIT 0x2u /* single section that exists with defaults when absent */
 
 typedef struct oe_runtime oe_runtime_t;
@@ -26,11 +27,16 @@ struct uv_loop_s;
 
 typedef struct oe_modctx {
     const struct oe_module *module;
-    oe_conf_t *cf;               /* the configuration in force; read-only after load */
-    struct uv_loop_s *loop;      /* main loop */
+    oe_conf_t *cf;          /* the configuration in force; read-only after load */
+    struct uv_loop_s *loop; /* main loop */
     oe_runtime_t *rt;
-    void *data;                  /* the module's own runtime state */
+    void *data; /* the module's own runtime state */
+    void *gen;  /* the generation (runtime internal) */
 } oe_modctx_t;
+
+/* The runtime state (ctx->data) of module m in the same generation as ctx, or NULL when m is not
+ * configured or not initialised yet. Modules initialise in table order. */
+void *oe_modctx_peer(const oe_modctx_t *ctx, const struct oe_module *m);
 
 /* A subcommand a module adds to the command line: `odoh-edge NAME ARGS...`. run gets argv with
  * argv[0] = NAME and returns the process exit code. */
@@ -43,7 +49,7 @@ typedef struct oe_command {
 
 typedef struct oe_module {
     const char *name;    /* module name, as in MODULES= */
-    const char *section; /* config section name */
+    const char *section; /* config section name; NULL for a module without one */
     unsigned flags;
     size_t conf_size;
     const oe_directive_t *directives; /* ends with an entry whose key is NULL */
@@ -70,5 +76,7 @@ typedef struct oe_known_section {
 extern const oe_known_section_t oe_known_sections[];
 
 const oe_module_t *oe_module_by_section(const char *section);
+/* A compiled-in module by name, or NULL. */
+const oe_module_t *oe_module_by_name(const char *name);
 
 #endif

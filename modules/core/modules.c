@@ -19,6 +19,7 @@ MODULE(keys)
 #endif
 #ifdef OE_WITH_HTTP
 MODULE(http)
+MODULE(site)
 #endif
 #undef MODULE
 
@@ -26,6 +27,7 @@ const oe_module_t *const oe_modules[] = {
     &oe_core_module,
 #ifdef OE_WITH_HTTP
     &oe_http_module,
+    &oe_site_module,
 #endif
 #ifdef OE_WITH_WEBSITE
     &oe_website_module,
@@ -43,15 +45,27 @@ const oe_module_t *const oe_modules[] = {
 };
 
 const oe_known_section_t oe_known_sections[] = {
-    {"global", "core"},          {"listen", "http"},         {"site", "website"},
-    {"odoh-target", "odoh_target"}, {"odoh-proxy", "odoh_proxy"}, {"keys", "keys"},
+    {"global", "core"},
+    {"listen", "http"},
+    {"site", "http"},
+    {"odoh-target", "odoh_target"},
+    {"odoh-proxy", "odoh_proxy"},
+    {"keys", "keys"},
     {NULL, NULL},
 };
 
 const oe_module_t *oe_module_by_section(const char *section)
 {
     for (size_t i = 0; oe_modules[i] != NULL; i++)
-        if (strcmp(oe_modules[i]->section, section) == 0)
+        if (oe_modules[i]->section != NULL && strcmp(oe_modules[i]->section, section) == 0)
+            return oe_modules[i];
+    return NULL;
+}
+
+const oe_module_t *oe_module_by_name(const char *name)
+{
+    for (size_t i = 0; oe_modules[i] != NULL; i++)
+        if (strcmp(oe_modules[i]->name, name) == 0)
             return oe_modules[i];
     return NULL;
 }

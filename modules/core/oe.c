@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "core/oe.h"
 
@@ -196,4 +197,26 @@ int oe_hex_decode(uint8_t *out, size_t cap, const char *in, size_t len)
         out[i] = (uint8_t)(hi << 4 | lo);
     }
     return (int)(len / 2);
+}
+
+int oe_mkdir_p(const char *path, unsigned mode)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof(buf))
+        return -ENAMETOOLONG;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+            return -errno;
+        buf[i] = c;
+    }
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return -errno;
+    return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }

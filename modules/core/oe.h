@@ -16,28 +16,28 @@
 
 /* Errors are negative ints, 0 is success. System errors are -errno; the rest are ours, chosen
  * above errno's range so both can travel in one int. */
-#define OE_OK 0
-#define OE_ERR_BASE 10000
-#define OE_EINVAL (-EINVAL)            /* bad argument from the caller */
-#define OE_ENOMEM (-ENOMEM)            /* allocation failed (only where it does not abort) */
-#define OE_ETRUNC (-(OE_ERR_BASE + 1)) /* input ends before a length it declares */
-#define OE_EFORMAT (-(OE_ERR_BASE + 2)) /* input is malformed */
-#define OE_ETRAILING (-(OE_ERR_BASE + 3)) /* bytes left over after a complete structure */
-#define OE_ESPACE (-(OE_ERR_BASE + 4)) /* output buffer too small */
-#define OE_ECRYPTO (-(OE_ERR_BASE + 5)) /* a primitive failed (or authentication failed) */
-#define OE_EAUTH (-(OE_ERR_BASE + 6)) /* AEAD authentication failed */
-#define OE_EUNSUPPORTED (-(OE_ERR_BASE + 7)) /* algorithm or version we do not implement */
-#define OE_EKEYID (-(OE_ERR_BASE + 8)) /* no key with this key id */
-#define OE_EOVERFLOW (-(OE_ERR_BASE + 9)) /* a counter or size would overflow */
-#define OE_ECONFIG (-(OE_ERR_BASE + 10)) /* configuration is invalid */
-#define OE_EDECLINED (-(OE_ERR_BASE + 11)) /* handler does not take this request */
+#define OE_OK           0
+#define OE_ERR_BASE     10000
+#define OE_EINVAL       (-EINVAL)             /* bad argument from the caller */
+#define OE_ENOMEM       (-ENOMEM)             /* allocation failed (only where it does not abort) */
+#define OE_ETRUNC       (-(OE_ERR_BASE + 1))  /* input ends before a length it declares */
+#define OE_EFORMAT      (-(OE_ERR_BASE + 2))  /* input is malformed */
+#define OE_ETRAILING    (-(OE_ERR_BASE + 3))  /* bytes left over after a complete structure */
+#define OE_ESPACE       (-(OE_ERR_BASE + 4))  /* output buffer too small */
+#define OE_ECRYPTO      (-(OE_ERR_BASE + 5))  /* a primitive failed (or authentication failed) */
+#define OE_EAUTH        (-(OE_ERR_BASE + 6))  /* AEAD authentication failed */
+#define OE_EUNSUPPORTED (-(OE_ERR_BASE + 7))  /* algorithm or version we do not implement */
+#define OE_EKEYID       (-(OE_ERR_BASE + 8))  /* no key with this key id */
+#define OE_EOVERFLOW    (-(OE_ERR_BASE + 9))  /* a counter or size would overflow */
+#define OE_ECONFIG      (-(OE_ERR_BASE + 10)) /* configuration is invalid */
+#define OE_EDECLINED    (-(OE_ERR_BASE + 11)) /* handler does not take this request */
 
 /* A human-readable message for any error code above (or -errno). Never NULL. */
 const char *oe_strerror(int err);
 
 #define OE_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define OE_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define OE_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define OE_MIN(a, b)     ((a) < (b) ? (a) : (b))
+#define OE_MAX(a, b)     ((a) > (b) ? (a) : (b))
 
 /* A borrowed view of bytes; never NUL-terminated by contract. */
 typedef struct oe_slice {
@@ -45,7 +45,7 @@ typedef struct oe_slice {
     size_t len;
 } oe_slice_t;
 
-#define OE_SLICE(p, n) ((oe_slice_t){(const uint8_t *)(p), (n)})
+#define OE_SLICE(p, n)  ((oe_slice_t){(const uint8_t *)(p), (n)})
 #define OE_SLICE_STR(s) ((oe_slice_t){(const uint8_t *)(s), strlen(s)})
 
 static inline bool oe_slice_eq(oe_slice_t a, oe_slice_t b)
@@ -58,10 +58,10 @@ bool oe_slice_eq_nocase(oe_slice_t a, oe_slice_t b);
 
 /* Allocation that cannot fail: on exhaustion it logs file:line and aborts. Library code on a
  * per-connection path that must survive exhaustion uses plain malloc and fails the connection. */
-#define oe_malloc(n) oe_malloc_at((n), __FILE__, __LINE__)
-#define oe_calloc(n, s) oe_calloc_at((n), (s), __FILE__, __LINE__)
+#define oe_malloc(n)     oe_malloc_at((n), __FILE__, __LINE__)
+#define oe_calloc(n, s)  oe_calloc_at((n), (s), __FILE__, __LINE__)
 #define oe_realloc(p, n) oe_realloc_at((p), (n), __FILE__, __LINE__)
-#define oe_strdup(s) oe_strdup_at((s), __FILE__, __LINE__)
+#define oe_strdup(s)     oe_strdup_at((s), __FILE__, __LINE__)
 #define oe_strndup(s, n) oe_strndup_at((s), (n), __FILE__, __LINE__)
 void *oe_malloc_at(size_t n, const char *file, int line);
 void *oe_calloc_at(size_t n, size_t size, const char *file, int line);
@@ -111,6 +111,10 @@ static inline uint8_t *oe_put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
     return p + 4;
 }
+
+/* Creates path and its missing parents with mode (existing folders are left as they are).
+ * Returns 0 or -errno. */
+int oe_mkdir_p(const char *path, unsigned mode);
 
 /* Hex encoding (lower case) and decoding. oe_hex_decode returns the byte count or OE_EFORMAT /
  * OE_ESPACE. */

@@ -32,9 +32,20 @@ struct oe_runtime {
     bool stopping;
 };
 
+/* A module with a section runs when the section is there; one without runs always and decides
+ * in init whether it has work (e.g. static files for sites with a root). */
 static bool configured(const oe_conf_t *cf, const oe_module_t *m)
 {
-    return oe_conf_count(cf, m) > 0;
+    return m->section == NULL || oe_conf_count(cf, m) > 0;
+}
+
+void *oe_modctx_peer(const oe_modctx_t *ctx, const oe_module_t *m)
+{
+    const generation_t *g = ctx->gen;
+    for (size_t i = 0; i < g->n; i++)
+        if (g->ctx[i].module == m)
+            return g->ctx[i].data;
+    return NULL;
 }
 
 /* init every configured module; on failure destroy the ones already initialised. */
@@ -47,7 +58,7 @@ static int gen_init(oe_runtime_t *rt, generation_t *g)
         if (g->n == OE_ARRAY_SIZE(g->ctx))
             abort();
         oe_modctx_t *c = &g->ctx[g->n];
-        *c = (oe_modctx_t){.module = m, .cf = g->cf, .loop = rt->loop, .rt = rt};
+        *c = (oe_modctx_t){.module = m, .cf = g->cf, .loop = rt->loop, .rt = rt, .gen = g};
         int rc = m->init != NULL ? m->init(c) : 0;
         if (rc < 0) {
             oe_log_error(TAG, "module %s failed to initialise: %s", m->name, oe_strerror(rc));

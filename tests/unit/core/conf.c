@@ -156,7 +156,8 @@ TEST(conf_parses_sections_keys_comments_and_quotes)
 
 TEST(conf_unknown_key_suggests)
 {
-    expect_error("[global]\ncuont = 3\n", "t.conf:2: [global] cuont: unknown key (did you mean \"count\"?)");
+    expect_error("[global]\ncuont = 3\n",
+                 "t.conf:2: [global] cuont: unknown key (did you mean \"count\"?)");
     expect_error("[global]\nzzzzzz = 3\n", "t.conf:2: [global] zzzzzz: unknown key");
 }
 
@@ -164,7 +165,8 @@ TEST(conf_unknown_section_suggests_section_or_module)
 {
     expect_error("[globl]\n", "t.conf:1: [globl]: unknown section (did you mean [global]?)");
     /* a module name is mapped to its section */
-    expect_error("[webiste \"x\"]\n", "t.conf:1: [webiste]: unknown section (did you mean [site]?)");
+    expect_error("[webiste \"x\"]\n",
+                 "t.conf:1: [webiste]: unknown section (did you mean [site]?)");
     expect_error("[nothing]\n", "t.conf:1: [nothing]: unknown section");
 }
 
@@ -196,20 +198,27 @@ TEST(conf_section_header_errors)
     expect_error("[site]\n", "t.conf:1: [site]: this section needs a name: [site \"NAME\"]");
     expect_error("[global \"x\"]\n", "t.conf:1: [global]: this section takes no name");
     expect_error("[global\n", "t.conf:1: malformed section header (expected ']')");
-    expect_error("[]\n", "t.conf:1: malformed section header (expected [name] or [name \"instance\"])");
-    expect_error("[site \"a]\n", "t.conf:1: malformed section header (unterminated or empty instance name)");
+    expect_error("[]\n",
+                 "t.conf:1: malformed section header (expected [name] or [name \"instance\"])");
+    expect_error("[site \"a]\n",
+                 "t.conf:1: malformed section header (unterminated or empty instance name)");
     expect_error("[site a]\n", "t.conf:1: malformed section header (instance names are quoted)");
     expect_error("[global] x\n", "t.conf:1: unexpected text after the section header");
 }
 
 TEST(conf_line_syntax_errors)
 {
-    expect_error("count = 1\n", "t.conf:1: \"count\" is outside any section (keys go under [global] or another section)");
-    expect_error("[global]\njust words\n", "t.conf:2: [global]: expected \"key = value\" or a [section] header");
+    expect_error(
+        "count = 1\n",
+        "t.conf:1: \"count\" is outside any section (keys go under [global] or another section)");
+    expect_error("[global]\njust words\n",
+                 "t.conf:2: [global]: expected \"key = value\" or a [section] header");
     expect_error("[global]\ncount =\n", "t.conf:2: [global] count: missing value");
     expect_error("[global]\nname = \"open\n", "t.conf:2: [global] name: unterminated quoted value");
-    expect_error("[global]\nname = \"a\\q\"\n", "t.conf:2: [global] name: unknown escape \\q in quoted value");
-    expect_error("[global]\nname = \"a\" b\n", "t.conf:2: [global] name: unexpected text after the quoted value");
+    expect_error("[global]\nname = \"a\\q\"\n",
+                 "t.conf:2: [global] name: unknown escape \\q in quoted value");
+    expect_error("[global]\nname = \"a\" b\n",
+                 "t.conf:2: [global] name: unexpected text after the quoted value");
     const char nul[] = "[global]\nname = a\0b\n";
     oe_conf_t *cf = oe_conf_load_buffer_with("t.conf", NULL, nul, sizeof(nul) - 1, table);
     CHECK_INT(oe_conf_nerrors(cf), 1);
@@ -219,14 +228,16 @@ TEST(conf_line_syntax_errors)
 
 TEST(conf_all_errors_in_one_pass)
 {
-    oe_conf_t *cf = load("[global]\ncount = 0\ncount = x\nflag = maybe\n[site \"a\"]\ntimeout = 5\n");
+    oe_conf_t *cf =
+        load("[global]\ncount = 0\ncount = x\nflag = maybe\n[site \"a\"]\ntimeout = 5\n");
     CHECK_INT(oe_conf_nerrors(cf), 4);
-    CHECK_STR(oe_conf_error_at_index(cf, 0), "t.conf:2: [global] count: 0 is out of range (1 to 100)");
+    CHECK_STR(oe_conf_error_at_index(cf, 0),
+              "t.conf:2: [global] count: 0 is out of range (1 to 100)");
     CHECK_STR(oe_conf_error_at_index(cf, 1), "t.conf:3: [global] count: \"x\" is not an integer");
     CHECK_STR(oe_conf_error_at_index(cf, 2),
               "t.conf:4: [global] flag: \"maybe\" is not a boolean (yes/no, on/off, true/false)");
-    CHECK_STR(oe_conf_error_at_index(cf, 3),
-              "t.conf:6: [site \"a\"] timeout: \"5\" is not a duration (a number with a unit: ms, s, m, h, d)");
+    CHECK_STR(oe_conf_error_at_index(cf, 3), "t.conf:6: [site \"a\"] timeout: \"5\" is not a "
+                                             "duration (a number with a unit: ms, s, m, h, d)");
     oe_conf_free(cf);
 }
 
@@ -238,10 +249,14 @@ TEST(conf_int_ranges_and_auto)
     CHECK_INT(g->count, 100);
     CHECK_INT(g->workers, 0);
     oe_conf_free(cf);
-    expect_error("[global]\ncount = 101\n", "t.conf:2: [global] count: 101 is out of range (1 to 100)");
-    expect_error("[global]\ncount = auto\n", "t.conf:2: [global] count: \"auto\" is not an integer");
-    expect_error("[global]\nworkers = 65\n", "t.conf:2: [global] workers: 65 is out of range (0 to 64)");
-    expect_error("[global]\nworkers = 2x\n", "t.conf:2: [global] workers: \"2x\" is not an integer or \"auto\"");
+    expect_error("[global]\ncount = 101\n",
+                 "t.conf:2: [global] count: 101 is out of range (1 to 100)");
+    expect_error("[global]\ncount = auto\n",
+                 "t.conf:2: [global] count: \"auto\" is not an integer");
+    expect_error("[global]\nworkers = 65\n",
+                 "t.conf:2: [global] workers: 65 is out of range (0 to 64)");
+    expect_error("[global]\nworkers = 2x\n",
+                 "t.conf:2: [global] workers: \"2x\" is not an integer or \"auto\"");
     expect_error("[global]\ncount = 99999999999999999999\n",
                  "t.conf:2: [global] count: \"99999999999999999999\" is not an integer");
 }
@@ -270,8 +285,8 @@ TEST(conf_size_units)
     CHECK_INT(oe_parse_size("99999999999G", &v), OE_EOVERFLOW);
     expect_error("[global]\nmax-body = 2G\n",
                  "t.conf:2: [global] max-body: 2G is out of range (1 to 1073741824 bytes)");
-    expect_error("[global]\nmax-body = lots\n",
-                 "t.conf:2: [global] max-body: \"lots\" is not a size (a number with an optional unit: K, M, G)");
+    expect_error("[global]\nmax-body = lots\n", "t.conf:2: [global] max-body: \"lots\" is not a "
+                                                "size (a number with an optional unit: K, M, G)");
 }
 
 TEST(conf_duration_units)
@@ -344,8 +359,9 @@ TEST(conf_addresses)
     CHECK_INT(in6->sin6_addr.s6_addr[15], 1);
     CHECK_INT(oe_parse_addr("*:443", &a), 0);
     CHECK_INT(ntohl(((struct sockaddr_in *)&a.ss)->sin_addr.s_addr), 0);
-    const char *bad[] = {"127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "::1:53", "[::1]53",
-                         "[127.0.0.1]:53", "localhost:53", "1.2.3:4", "[::1]:", ":53", "1.2.3.4:5x"};
+    const char *bad[] = {"127.0.0.1",      "127.0.0.1:0",  "127.0.0.1:65536", "::1:53", "[::1]53",
+                         "[127.0.0.1]:53", "localhost:53", "1.2.3:4",         "[::1]:", ":53",
+                         "1.2.3.4:5x"};
     for (size_t i = 0; i < OE_ARRAY_SIZE(bad); i++) {
         if (oe_parse_addr(bad[i], &a) != OE_EFORMAT)
             oe_test_fail(__FILE__, __LINE__, "accepted \"%s\"", bad[i]);
@@ -375,7 +391,8 @@ TEST(conf_check_hooks_skipped_after_syntax_errors)
     /* the cross-key rule would fire too, but the syntax error is the one that matters */
     oe_conf_t *cf = load("[site \"a\"]\nmode = off\nalias = x.test\ncount = 0\n");
     CHECK_INT(oe_conf_nerrors(cf), 1);
-    CHECK_STR(oe_conf_error_at_index(cf, 0), "t.conf:4: [site \"a\"] count: 0 is out of range (1 to 100)");
+    CHECK_STR(oe_conf_error_at_index(cf, 0),
+              "t.conf:4: [site \"a\"] count: 0 is out of range (1 to 100)");
     oe_conf_free(cf);
 }
 

@@ -1,0 +1,394 @@
+/*
+ * HTTP/1.1 with llhttp in strict mode (no lenient flags): one request at a time, later pipelined
+ * requests wait unparsed (bounded) until the response before them is sent. Limits answer with
+ * 414 (URL), 431 (header bytes or count), 413 (body), 400 (anything malformed), then close.
+ */
+#include <llhttp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "http/http_int.h"
+
+typedef struct hoff {
+    size_t name, name_len, value, value_len;
+} hoff_t;
+
+struct h1 {
+    llhttp_t parser;
+    conn_t *c;
+    stream_t s;
+    oe_buf_t raw; /* url, then header names and values */
+    size_t url_len;
+    hoff_t *hoffs;
+    size_t nh, hcap;
+    int last; /* 1 after a field callback, 2 after a value callback */
+    oe_header_t *headers;
+    oe_buf_t body;
+    oe_buf_t pending; /* input after a complete request, parsed once its response is out */
+    int error_status;
+    bool busy; /* a request is with its handler or its response is being written */
+    bool keep_alive;
+    bool complete;    /* the parser saw a whole message */
+    bool close_after; /* parse error or Connection: close */
+    bool streaming;   /* response head sent, body still flowing */
+    bool running;     /* inside run(): nested calls leave the work to it */
+};
+
+static const proto_t h1_proto;
+static llhttp_settings_t settings;
+
+static h1_t *h1_of(llhttp_t *p)
+{
+    return p->data;
+}
+
+static const oe_listen_conf_t *limits(h1_t *h)
+{
+    return h->c->l->conf;
+}
+
+static int fail(h1_t *h, int status)
+{
+    h->error_status = status;
+    return HPE_USER;
+}
+
+static int on_message_begin(llhttp_t *p)
+{
+    h1_t *h = h1_of(p);
+    h->raw.len = 0;
+    h->url_len = 0;
+    h->nh = 0;
+    h->last = 0;
+    h->body.len = 0;
+    conn_set_timer(h->c, limits(h)->header_timeout);
+    return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len)
+{
+    h1_t *h = h1_of(p);
+    if (h->url_len + len > limits(h)->max_url_size)
+        return fail(h, 414);
+    oe_buf_append(&h->raw, at, len);
+    h->url_len += len;
+    return 0;
+}
+
+static int header_bytes(h1_t *h, size_t more)
+{
+    return h->raw.len - h->url_len + more > limits(h)->max_header_size ? -1 : 0;
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    h1_t *h = h1_of(p);
+    if (header_bytes(h, len) < 0)
+        return fail(h, 431);
+    if (h->last != 1) {
+        if (h->nh == (size_t)limits(h)->max_headers)
+            return fail(h, 431);
+        if (h->nh == h->hcap) {
+            h->hcap = h->hcap ? h->hcap * 2 : 16;
+            h->hoffs = oe_realloc(h->hoffs, h->hcap * sizeof(*h->hoffs));
+        }
+        h->hoffs[h->nh++] = (hoff_t){.name = h->raw.len};
+    }
+    for (size_t i = 0; i < len; i++) { /* field names are case-insensitive: store lower-case */
+        char ch = at[i] >= 'A' && at[i] <= 'Z' ? (char)(at[i] + 32) : at[i];
+        oe_buf_append(&h->raw, &ch, 1);
+    }
+    h->hoffs[h->nh - 1].name_len += len;
+    h->last = 1;
+    return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    h1_t *h = h1_of(p);
+    if (header_bytes(h, len) < 0)
+        return fail(h, 431);
+    if (h->last != 2)
+        h->hoffs[h->nh - 1].value = h->raw.len;
+    oe_buf_append(&h->raw, at, len);
+    h->hoffs[h->nh - 1].value_len += len;
+    h->last = 2;
+    return 0;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+    h1_t *h = h1_of(p);
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > limits(h)->max_body_size)
+        return fail(h, 413);
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    h1_t *h = h1_of(p);
+    if (h->body.len + len > limits(h)->max_body_size)
+        return fail(h, 413);
+    oe_buf_append(&h->body, at, len);
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    h1_t *h = h1_of(p);
+    h->complete = true;
+    h->keep_alive = llhttp_should_keep_alive(p);
+    return HPE_PAUSED;
+}
+
+static void setup_settings(void)
+{
+    llhttp_settings_init(&settings);
+    settings.on_message_begin = on_message_begin;
+    settings.on_url = on_url;
+    settings.on_header_field = on_header_field;
+    settings.on_header_value = on_header_value;
+    settings.on_headers_complete = on_headers_complete;
+    settings.on_body = on_body;
+    settings.on_message_complete = on_message_complete;
+}
+
+int h1_init(conn_t *c)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, setup_settings);
+    h1_t *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return OE_ENOMEM;
+    h->c = c;
+    llhttp_init(&h->parser, HTTP_REQUEST, &settings);
+    h->parser.data = h;
+    c->h1 = h;
+    conn_set_timer(c, c->l->conf->header_timeout);
+    return 0;
+}
+
+void h1_abort(conn_t *c)
+{
+    if (c->h1 != NULL)
+        stream_abort(&c->h1->s);
+}
+
+void h1_free(conn_t *c)
+{
+    h1_t *h = c->h1;
+    if (h == NULL)
+        return;
+    stream_abort(&h->s);
+    stream_release(&h->s);
+    oe_buf_free(&h->raw);
+    oe_buf_free(&h->body);
+    oe_buf_free(&h->pending);
+    free(h->hoffs);
+    free(h->headers);
+    free(h);
+    c->h1 = NULL;
+}
+
+bool h1_idle(conn_t *c)
+{
+    return c->h1 != NULL && !c->h1->busy && c->h1->raw.len == 0;
+}
+
+/* Answers a request that could not be parsed, then closes. */
+static void reject(h1_t *h, int status)
+{
+    stream_init(&h->s, &h1_proto, h->c);
+    h->s.handled = true;
+    h->busy = true;
+    h->keep_alive = false;
+    h->close_after = true;
+    oe_resp_error(&h->s.req, status);
+}
+
+/* Builds the request views and hands the request to the router. */
+static void dispatch(h1_t *h)
+{
+    stream_t *s = &h->s;
+    stream_init(s, &h1_proto, h->c);
+    h->busy = true;
+    conn_set_timer(h->c, 24 * 3600 * 1000ull); /* the handler's own time-outs apply now */
+    oe_req_t *req = &s->req;
+    const char *base = (const char *)h->raw.base;
+    req->version = 11;
+    req->method = OE_SLICE_STR(llhttp_method_name(llhttp_get_method(&h->parser)));
+    h->headers = oe_realloc(h->headers, (h->nh ? h->nh : 1) * sizeof(*h->headers));
+    oe_slice_t host = {NULL, 0};
+    int hosts = 0;
+    for (size_t i = 0; i < h->nh; i++) {
+        h->headers[i].name = OE_SLICE(base + h->hoffs[i].name, h->hoffs[i].name_len);
+        h->headers[i].value = OE_SLICE(base + h->hoffs[i].value, h->hoffs[i].value_len);
+        if (oe_slice_eq(h->headers[i].name, OE_SLICE_STR("host"))) {
+            host = h->headers[i].value;
+            hosts++;
+        }
+    }
+    req->headers = h->headers;
+    req->nheaders = h->nh;
+    req->body = OE_SLICE(h->body.base, h->body.len);
+    /* The target: origin-form "/path?query", or absolute-form "http(s)://authority/path". */
+    oe_slice_t url = OE_SLICE(base, h->url_len);
+    if (url.len > 8 &&
+        (memcmp(url.base, "http://", 7) == 0 || memcmp(url.base, "https://", 8) == 0)) {
+        const uint8_t *a = memchr(url.base, ':', url.len) + 3;
+        const uint8_t *slash = memchr(a, '/', (size_t)(url.base + url.len - a));
+        size_t alen = slash ? (size_t)(slash - a) : (size_t)(url.base + url.len - a);
+        host = OE_SLICE(a, alen);
+        url = slash ? OE_SLICE(slash, (size_t)(url.base + url.len - slash)) : OE_SLICE("/", 1);
+    }
+    if (url.len == 0 || url.base[0] != '/' || hosts != 1) {
+        h->close_after = true;
+        h->keep_alive = false;
+        oe_resp_error(req, 400);
+        return;
+    }
+    const uint8_t *q = memchr(url.base, '?', url.len);
+    req->path = q ? OE_SLICE(url.base, (size_t)(q - url.base)) : url;
+    req->query = q ? OE_SLICE(q + 1, (size_t)(url.base + url.len - q - 1)) : OE_SLICE("", 0);
+    static __thread char authority[256];
+    if (!http_parse_authority(host, authority, sizeof(authority), &req->authority)) {
+        h->close_after = true;
+        h->keep_alive = false;
+        oe_resp_error(req, 400);
+        return;
+    }
+    http_dispatch(h->c, s);
+}
+
+/* Feeds bytes to the parser; stops at the end of a message and keeps what follows in
+ * h->pending for after its response (pipelining). */
+static int parse(h1_t *h, const uint8_t *p, size_t n)
+{
+    llhttp_errno_t err = llhttp_execute(&h->parser, (const char *)p, n);
+    if (err == HPE_OK)
+        return 0;
+    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+        const uint8_t *stop = (const uint8_t *)llhttp_get_error_pos(&h->parser);
+        size_t used = stop != NULL ? (size_t)(stop - p) : n;
+        llhttp_resume(&h->parser);
+        if (err == HPE_PAUSED_UPGRADE) { /* no upgrades here: answer, then close */
+            h->keep_alive = false;
+            h->close_after = true;
+        }
+        /* Keep what follows for after this response (bounded pipelining). */
+        if (used < n && !h->close_after)
+            oe_buf_append(&h->pending, p + used, n - used);
+        h->complete = false;
+        dispatch(h);
+        return 0;
+    }
+    reject(h, err == HPE_USER ? h->error_status : 400);
+    return 0;
+}
+
+/* Parses pending input while no request is in progress. Handlers may answer synchronously,
+ * which ends in done() and calls run() again: that nested call returns at once and this loop
+ * carries on, so pipelined requests never recurse. */
+static void run(h1_t *h)
+{
+    if (h->running)
+        return;
+    h->running = true;
+    while (!h->busy && h->pending.len > 0 && !h->close_after && !h->c->closing) {
+        oe_buf_t in = h->pending;
+        h->pending = (oe_buf_t){0};
+        parse(h, in.base, in.len);
+        oe_buf_free(&in);
+    }
+    h->running = false;
+}
+
+int h1_input(conn_t *c, const uint8_t *p, size_t n)
+{
+    h1_t *h = c->h1;
+    if (h->close_after)
+        return 0; /* after an error we only finish writing */
+    oe_buf_append(&h->pending, p, n);
+    size_t cap = (size_t)c->l->conf->max_pipelined * (c->l->conf->max_header_size + 1024);
+    if (h->busy && h->pending.len > cap)
+        conn_pause_read(c);
+    run(h);
+    return 0;
+}
+
+/* Writes body bytes while the output has room. Returns true when the body is complete. */
+static bool write_body(h1_t *h)
+{
+    stream_t *s = &h->s;
+    uint8_t buf[16384];
+    while (stream_body_left(s) > 0 && conn_queued(h->c) < OE_HTTP_OUT_HIGH) {
+        ssize_t n = stream_body_read(s, buf, sizeof(buf));
+        if (n <= 0) {
+            oe_log_warn(TAG, "file body read failed: %s", oe_strerror((int)n));
+            h->close_after = true;
+            conn_close(h->c);
+            return false;
+        }
+        if (conn_send(h->c, buf, (size_t)n) < 0)
+            return false;
+    }
+    return stream_body_left(s) == 0;
+}
+
+/* The response is out: next request, or close. */
+static void done(h1_t *h)
+{
+    conn_t *c = h->c;
+    stream_release(&h->s);
+    h->streaming = false;
+    h->busy = false;
+    h->raw.len = 0;
+    if (!h->keep_alive || h->close_after || c->w->stopping) {
+        c->close_after_write = true;
+        conn_flush(c);
+        return;
+    }
+    conn_set_timer(c, c->l->conf->keepalive_timeout);
+    conn_resume_read(c);
+    run(h);
+}
+
+static void submit(stream_t *s)
+{
+    conn_t *c = s->c;
+    h1_t *h = c->h1;
+    if (h == NULL || s != &h->s)
+        return;
+    oe_buf_t head = {0};
+    oe_buf_printf(&head, "HTTP/1.1 %d %s\r\nserver: odoh-edge\r\ndate: %s\r\n", s->status,
+                  oe_http_reason(s->status), worker_date(c->w));
+    if (s->status != 304 && s->status != 204)
+        oe_buf_printf(&head, "content-length: %llu\r\n", (unsigned long long)s->content_length);
+    size_t pos = 0;
+    const char *name, *value;
+    while (stream_header(s, &pos, &name, &value))
+        oe_buf_printf(&head, "%s: %s\r\n", name, value);
+    if (!h->keep_alive || h->close_after || c->w->stopping)
+        oe_buf_printf(&head, "connection: close\r\n");
+    oe_buf_append(&head, "\r\n", 2);
+    int rc = conn_send(c, head.base, head.len);
+    oe_buf_free(&head);
+    if (rc < 0)
+        return;
+    h->streaming = true;
+    if (write_body(h))
+        done(h);
+    conn_flush(c);
+}
+
+void h1_drain(conn_t *c)
+{
+    h1_t *h = c->h1;
+    if (h != NULL && h->streaming && write_body(h)) {
+        done(h);
+        conn_flush(c);
+    }
+}
+
+static const proto_t h1_proto = {.submit = submit};

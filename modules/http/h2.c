@@ -1,0 +1,450 @@
+/*
+ * HTTP/2 with nghttp2, driven through mem_recv2/mem_send2 over the TLS engine. nghttp2 checks
+ * the framing and HTTP messaging rules; we add the request limits, dispatch each stream when its
+ * request is complete, and stream responses through a data provider that stops when the output
+ * queue is full (back-pressure), resuming from conn.c's drain notification.
+ * The library's protections against rapid reset (RST_STREAM rate limit) and CONTINUATION floods
+ * are set explicitly below, so an upgrade of nghttp2 cannot silently change them.
+ */
+#include <nghttp2/nghttp2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "http/http_int.h"
+
+typedef struct h2_stream {
+    stream_t s; /* first: an oe_req_t pointer is an h2_stream_t pointer */
+    int32_t id;
+    oe_buf_t raw; /* header names and values */
+    size_t *offs; /* name, name_len, value, value_len per header */
+    size_t nh, hcap, header_bytes;
+    oe_header_t *headers;
+    oe_slice_t method, path, authority, scheme; /* offsets resolved at dispatch */
+    size_t pm[2], pp[2], pa[2], ps[2];          /* pseudo-header offset, length */
+    oe_buf_t body;
+    int error_status;
+    bool dispatched;
+    struct h2_stream *prev, *next;
+} h2_stream_t;
+
+struct h2 {
+    nghttp2_session *session;
+    conn_t *c;
+    h2_stream_t *streams;
+    bool in_recv; /* inside mem_recv2: sending must wait until it returns */
+    bool goaway;
+};
+
+static const proto_t h2_proto;
+
+static void h2_send(conn_t *c);
+
+static h2_stream_t *stream_new(struct h2 *h, int32_t id)
+{
+    h2_stream_t *st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return NULL;
+    stream_init(&st->s, &h2_proto, h->c);
+    st->id = id;
+    st->next = h->streams;
+    if (h->streams != NULL)
+        h->streams->prev = st;
+    h->streams = st;
+    return st;
+}
+
+static void stream_free(struct h2 *h, h2_stream_t *st)
+{
+    if (st->prev != NULL)
+        st->prev->next = st->next;
+    else
+        h->streams = st->next;
+    if (st->next != NULL)
+        st->next->prev = st->prev;
+    stream_abort(&st->s);
+    stream_release(&st->s);
+    oe_buf_free(&st->raw);
+    oe_buf_free(&st->body);
+    free(st->offs);
+    free(st->headers);
+    free(st);
+}
+
+/* ---- receiving ------------------------------------------------------------------------------ */
+
+static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame, void *user)
+{
+    struct h2 *h = user;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+        return 0;
+    h2_stream_t *st = stream_new(h, frame->hd.stream_id);
+    if (st == NULL)
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, st);
+    return 0;
+}
+
+static void keep(h2_stream_t *st, size_t *slot, const uint8_t *v, size_t len)
+{
+    slot[0] = st->raw.len;
+    slot[1] = len;
+    oe_buf_append(&st->raw, v, len);
+}
+
+static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const uint8_t *name,
+                     size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                     void *user)
+{
+    struct h2 *h = user;
+    h2_stream_t *st = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
+    if (st == NULL || frame->hd.type != NGHTTP2_HEADERS || st->error_status)
+        return 0;
+    const oe_listen_conf_t *lim = h->c->l->conf;
+    st->header_bytes += namelen + valuelen;
+    if (st->header_bytes > lim->max_header_size || st->nh >= (size_t)lim->max_headers) {
+        st->error_status = 431;
+        return 0;
+    }
+    if (namelen > 0 && name[0] == ':') {
+        oe_slice_t n = OE_SLICE(name, namelen);
+        if (oe_slice_eq(n, OE_SLICE_STR(":method")))
+            keep(st, st->pm, value, valuelen);
+        else if (oe_slice_eq(n, OE_SLICE_STR(":path"))) {
+            if (valuelen > lim->max_url_size) {
+                st->error_status = 414;
+                return 0;
+            }
+            keep(st, st->pp, value, valuelen);
+        } else if (oe_slice_eq(n, OE_SLICE_STR(":authority")))
+            keep(st, st->pa, value, valuelen);
+        else if (oe_slice_eq(n, OE_SLICE_STR(":scheme")))
+            keep(st, st->ps, value, valuelen);
+        return 0;
+    }
+    if (st->nh == st->hcap) {
+        st->hcap = st->hcap ? st->hcap * 2 : 16;
+        st->offs = oe_realloc(st->offs, st->hcap * 4 * sizeof(*st->offs));
+    }
+    size_t *o = &st->offs[st->nh++ * 4];
+    keep(st, o, name, namelen);
+    keep(st, o + 2, value, valuelen);
+    return 0;
+}
+
+static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream_id,
+                         const uint8_t *data, size_t len, void *user)
+{
+    struct h2 *h = user;
+    h2_stream_t *st = nghttp2_session_get_stream_user_data(session, stream_id);
+    if (st == NULL || st->error_status)
+        return 0;
+    if (st->body.len + len > h->c->l->conf->max_body_size) {
+        st->error_status = 413;
+        return 0;
+    }
+    oe_buf_append(&st->body, data, len);
+    return 0;
+}
+
+static oe_slice_t at(const h2_stream_t *st, const size_t *slot)
+{
+    return OE_SLICE(st->raw.base + slot[0], slot[1]);
+}
+
+static void dispatch(struct h2 *h, h2_stream_t *st)
+{
+    oe_req_t *req = &st->s.req;
+    st->dispatched = true;
+    req->version = 20;
+    req->method = at(st, st->pm);
+    st->headers = oe_calloc(st->nh ? st->nh : 1, sizeof(*st->headers));
+    oe_slice_t host = at(st, st->pa);
+    for (size_t i = 0; i < st->nh; i++) {
+        st->headers[i].name = at(st, &st->offs[i * 4]);
+        st->headers[i].value = at(st, &st->offs[i * 4 + 2]);
+        if (host.len == 0 && oe_slice_eq(st->headers[i].name, OE_SLICE_STR("host")))
+            host = st->headers[i].value;
+    }
+    req->headers = st->headers;
+    req->nheaders = st->nh;
+    req->body = OE_SLICE(st->body.base, st->body.len);
+    oe_slice_t path = at(st, st->pp);
+    const uint8_t *q = path.len ? memchr(path.base, '?', path.len) : NULL;
+    req->path = q ? OE_SLICE(path.base, (size_t)(q - path.base)) : path;
+    req->query = q ? OE_SLICE(q + 1, (size_t)(path.base + path.len - q - 1)) : OE_SLICE("", 0);
+    static __thread char authority[256];
+    if (st->error_status) {
+        st->s.handled = true;
+        oe_resp_error(req, st->error_status);
+        return;
+    }
+    if (req->path.len == 0 || req->path.base[0] != '/' ||
+        !http_parse_authority(host, authority, sizeof(authority), &req->authority)) {
+        st->s.handled = true;
+        oe_resp_error(req, 400);
+        return;
+    }
+    http_dispatch(h->c, &st->s);
+}
+
+static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *user)
+{
+    struct h2 *h = user;
+    if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
+        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        return 0;
+    h2_stream_t *st = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
+    if (st != NULL && !st->dispatched)
+        dispatch(h, st);
+    return 0;
+}
+
+static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t error_code,
+                           void *user)
+{
+    struct h2 *h = user;
+    h2_stream_t *st = nghttp2_session_get_stream_user_data(session, stream_id);
+    if (st != NULL) {
+        nghttp2_session_set_stream_user_data(session, stream_id, NULL);
+        stream_free(h, st);
+    }
+    if (h->goaway && h->streams == NULL)
+        h->c->close_after_write = true;
+    return 0;
+}
+
+/* ---- sending ------------------------------------------------------------------------------- */
+
+static nghttp2_ssize read_body(nghttp2_session *session, int32_t stream_id, uint8_t *buf,
+                               size_t length, uint32_t *flags, nghttp2_data_source *source,
+                               void *user)
+{
+    h2_stream_t *st = source->ptr;
+    ssize_t n = stream_body_read(&st->s, buf, length);
+    if (n < 0) {
+        oe_log_warn(TAG, "file body read failed: %s", oe_strerror((int)n));
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
+    if (stream_body_left(&st->s) == 0)
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return n;
+}
+
+static nghttp2_nv nv(const char *name, const char *value)
+{
+    return (nghttp2_nv){(uint8_t *)name, (uint8_t *)value, strlen(name), strlen(value),
+                        NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
+}
+
+static void submit(stream_t *s)
+{
+    h2_stream_t *st = (h2_stream_t *)s;
+    conn_t *c = s->c;
+    struct h2 *h = c->h2;
+    if (h == NULL || c->closing)
+        return;
+    char status[8], length[24];
+    snprintf(status, sizeof(status), "%d", s->status);
+    snprintf(length, sizeof(length), "%llu", (unsigned long long)s->content_length);
+    nghttp2_nv *nva = malloc((s->nhdrs + 4) * sizeof(*nva));
+    if (nva == NULL) {
+        nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
+        goto send;
+    }
+    size_t n = 0;
+    nva[n++] = nv(":status", status);
+    nva[n++] = nv("server", "odoh-edge");
+    nva[n++] = nv("date", worker_date(c->w));
+    if (s->status != 204 && s->status != 304)
+        nva[n++] = nv("content-length", length);
+    size_t pos = 0;
+    const char *name, *value;
+    while (stream_header(s, &pos, &name, &value))
+        nva[n++] = nv(name, value);
+    nghttp2_data_provider2 prd = {.source.ptr = st, .read_callback = read_body};
+    bool body = !s->no_body && stream_body_left(s) > 0;
+    if (nghttp2_submit_response2(h->session, st->id, nva, n, body ? &prd : NULL) != 0)
+        nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
+    free(nva);
+send:
+    if (!h->in_recv) {
+        h2_send(c);
+        conn_flush(c);
+    }
+}
+
+/* Moves frames from nghttp2 to the connection while the output has room; coalesces them so
+ * that small frames share TLS records. */
+static void h2_send(conn_t *c)
+{
+    struct h2 *h = c->h2;
+    uint8_t batch[32768];
+    size_t used = 0;
+    while (!c->closing && conn_queued(c) + used < OE_HTTP_OUT_HIGH) {
+        const uint8_t *data;
+        nghttp2_ssize n = nghttp2_session_mem_send2(h->session, &data);
+        if (n < 0) {
+            conn_close(c);
+            return;
+        }
+        if (n == 0)
+            break;
+        if (used + (size_t)n > sizeof(batch)) {
+            if (used > 0 && conn_send(c, batch, used) < 0)
+                return;
+            used = 0;
+        }
+        if ((size_t)n > sizeof(batch)) {
+            if (conn_send(c, data, (size_t)n) < 0)
+                return;
+        } else {
+            memcpy(batch + used, data, (size_t)n);
+            used += (size_t)n;
+        }
+    }
+    if (used > 0 && conn_send(c, batch, used) < 0)
+        return;
+    if (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session))
+        c->close_after_write = true;
+    if (h->streams == NULL)
+        conn_set_timer(c, c->l->conf->keepalive_timeout);
+}
+
+/* ---- the engine ----------------------------------------------------------------------------- */
+
+/* The ORIGIN frame for this connection's certificate (RFC 8336 §2), right after SETTINGS. */
+static void submit_origin(struct h2 *h)
+{
+    const cert_info_t *ci = h->c->cert;
+    if (ci == NULL || !ci->send_origin)
+        return;
+    const uint8_t *p = ci->origin_payload.base, *end = p + ci->origin_payload.len;
+    nghttp2_origin_entry entries[256];
+    size_t n = 0;
+    while (p + 2 <= end && n < OE_ARRAY_SIZE(entries)) {
+        size_t len = oe_get16(p);
+        entries[n].origin = (uint8_t *)p + 2;
+        entries[n].origin_len = len;
+        n++;
+        p += 2 + len;
+    }
+    nghttp2_submit_origin(h->session, NGHTTP2_FLAG_NONE, n ? entries : NULL, n);
+}
+
+int h2_init(conn_t *c)
+{
+    struct h2 *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return OE_ENOMEM;
+    h->c = c;
+    nghttp2_session_callbacks *cb;
+    nghttp2_option *opt;
+    if (nghttp2_session_callbacks_new(&cb) != 0) {
+        free(h);
+        return OE_ENOMEM;
+    }
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+    if (nghttp2_option_new(&opt) != 0) {
+        nghttp2_session_callbacks_del(cb);
+        free(h);
+        return OE_ENOMEM;
+    }
+    nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33); /* rapid reset (CVE-2023-44487) */
+    nghttp2_option_set_max_continuations(opt, 8);              /* CONTINUATION flood */
+    nghttp2_option_set_max_outbound_ack(opt, 1000);            /* PING/SETTINGS floods */
+    int rc = nghttp2_session_server_new2(&h->session, cb, h, opt);
+    nghttp2_session_callbacks_del(cb);
+    nghttp2_option_del(opt);
+    if (rc != 0) {
+        free(h);
+        return OE_ENOMEM;
+    }
+    const oe_listen_conf_t *lim = c->l->conf;
+    nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, (uint32_t)lim->max_streams},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)lim->max_header_size},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20},
+    };
+    nghttp2_submit_settings(h->session, NGHTTP2_FLAG_NONE, settings, OE_ARRAY_SIZE(settings));
+    c->h2 = h;
+    submit_origin(h);
+    conn_set_timer(c, lim->keepalive_timeout);
+    h2_send(c);
+    return 0;
+}
+
+int h2_input(conn_t *c, const uint8_t *p, size_t n)
+{
+    struct h2 *h = c->h2;
+    h->in_recv = true;
+    nghttp2_ssize rc = nghttp2_session_mem_recv2(h->session, p, n);
+    h->in_recv = false;
+    if (c->closing)
+        return -1;
+    if (rc < 0) {
+        oe_log_debug(TAG, "HTTP/2 protocol error: %s", nghttp2_strerror((int)rc));
+        if (rc != NGHTTP2_ERR_BAD_CLIENT_MAGIC)
+            nghttp2_session_terminate_session(h->session, NGHTTP2_PROTOCOL_ERROR);
+        h2_send(c);
+        return -1;
+    }
+    if (h->streams != NULL)
+        uv_timer_stop(&c->timer);
+    h2_send(c);
+    return 0;
+}
+
+void h2_drain(conn_t *c)
+{
+    if (c->h2 != NULL) {
+        h2_send(c);
+        conn_flush(c);
+    }
+}
+
+void h2_goaway(conn_t *c)
+{
+    struct h2 *h = c->h2;
+    if (h == NULL || h->goaway)
+        return;
+    h->goaway = true;
+    nghttp2_submit_goaway(h->session, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(h->session), NGHTTP2_NO_ERROR,
+                          NULL, 0);
+    if (h->streams == NULL)
+        c->close_after_write = true;
+    h2_send(c);
+    conn_flush(c);
+}
+
+bool h2_idle(conn_t *c)
+{
+    return c->h2 != NULL && c->h2->streams == NULL;
+}
+
+void h2_abort(conn_t *c)
+{
+    if (c->h2 == NULL)
+        return;
+    for (h2_stream_t *st = c->h2->streams; st != NULL; st = st->next)
+        stream_abort(&st->s);
+}
+
+void h2_free(conn_t *c)
+{
+    struct h2 *h = c->h2;
+    if (h == NULL)
+        return;
+    while (h->streams != NULL)
+        stream_free(h, h->streams);
+    nghttp2_session_del(h->session);
+    free(h);
+    c->h2 = NULL;
+}
+
+static const proto_t h2_proto = {.submit = submit};

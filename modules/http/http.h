@@ -1,0 +1,143 @@
+/*
+ * HTTP server: listeners, virtual hosts ([site]), one protocol-neutral request/response API over
+ * HTTP/1.1 (llhttp) and HTTP/2 (nghttp2), and a router by host, path prefix and method.
+ *
+ * Threads. Each worker thread runs its own libuv loop with its own SO_REUSEPORT listeners; a
+ * request and everything about it lives on the worker that accepted its connection. Handlers run
+ * on that worker's loop and may answer later (after upstream I/O on req->loop), but only from
+ * that loop's thread.
+ *
+ * Request lifetime. A handler gets a request that stays valid until it has sent a response
+ * (oe_resp_send, oe_resp_send_file or oe_resp_error) or, if the client goes away first, until
+ * req->on_abort has been called; after either, the handler must not touch req again.
+ */
+#ifndef OE_HTTP_H
+#define OE_HTTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/conf.h"
+#include "core/module.h"
+#include "core/oe.h"
+
+struct uv_loop_s;
+struct oe_tls_cert;
+
+/* ---- virtual hosts ------------------------------------------------------------------------ */
+
+typedef enum oe_origin_mode {
+    OE_ORIGIN_AUTO = 0, /* every served host the certificate covers */
+    OE_ORIGIN_SELF,     /* an empty ORIGIN frame: only the SNI origin */
+    OE_ORIGIN_OFF,      /* no ORIGIN frame */
+    OE_ORIGIN_LIST,     /* the configured list */
+} oe_origin_mode_t;
+
+/* A [site "name"] section: a virtual host. Read-only after config load. */
+typedef struct oe_site {
+    const char *name;     /* section instance name */
+    oe_strlist_t hosts;   /* host, then aliases; lower-case, no port, no trailing dot */
+    const char *cert;     /* PEM certificate chain path, or NULL with cert_auto */
+    const char *key;      /* PEM private key path */
+    bool cert_auto;       /* cert = auto: a demo CA and leaf in the state folder */
+    int origin_mode;      /* oe_origin_mode_t */
+    oe_strlist_t origins; /* origin = LIST entries as written */
+    /* Static files (modules/website); root NULL = no static files for this site. */
+    const char *root;
+    const char *index;
+    bool precompressed;
+    const char *access_log; /* NULL = none; "stderr" or a path */
+    unsigned line;          /* config line of the section, for messages */
+} oe_site_t;
+
+/* ---- requests ----------------------------------------------------------------------------- */
+
+typedef struct oe_header {
+    oe_slice_t name; /* lower-case */
+    oe_slice_t value;
+} oe_header_t;
+
+typedef struct oe_req oe_req_t;
+typedef void (*oe_handler_fn)(oe_req_t *req, void *data);
+
+struct oe_req {
+    /* The request, borrowed views valid for the request's lifetime. */
+    oe_slice_t method;
+    oe_slice_t path;      /* as sent, percent-encoded, without the query; starts with '/' */
+    oe_slice_t query;     /* after '?', empty when none */
+    oe_slice_t authority; /* host from :authority or Host, lower-case, without port */
+    const oe_header_t *headers;
+    size_t nheaders;
+    oe_slice_t body;        /* the whole body (bounded by max-body) */
+    int version;            /* 11 for HTTP/1.1, 20 for HTTP/2 */
+    bool head;              /* a HEAD request: the server drops any body the handler sends */
+    bool tls;               /* arrived over TLS */
+    const oe_site_t *site;  /* the virtual host chosen by authority */
+    struct uv_loop_s *loop; /* the worker's loop, for handlers that answer later */
+
+    /* For handlers that answer later: called (once) when the client went away before the
+     * response was sent; the request is invalid afterwards. */
+    void (*on_abort)(oe_req_t *req);
+    void *data; /* the handler's */
+};
+
+/* The first value of header name (lower-case), or an empty slice with base NULL. */
+oe_slice_t oe_req_header(const oe_req_t *req, const char *name);
+
+/* True when method equals m ("GET", ...). */
+bool oe_req_method_is(const oe_req_t *req, const char *m);
+
+/* ---- responses ---------------------------------------------------------------------------- */
+
+/* Adds a response header (name lower-case; both copied). Only before the response is sent.
+ * Content-Length, Date and Server are added by the server. */
+void oe_resp_header(oe_req_t *req, const char *name, const char *value);
+void oe_resp_headerf(oe_req_t *req, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Sends the response with a body (copied; may be NULL with len 0) and finishes the request. */
+void oe_resp_send(oe_req_t *req, int status, const void *body, size_t len);
+
+/* Sends the response streaming len bytes of fd from offset off, with back-pressure (the file is
+ * never read into memory whole). Takes ownership of fd (closed when done or on abort). */
+void oe_resp_send_file(oe_req_t *req, int status, int fd, uint64_t off, uint64_t len);
+
+/* Sends a small text/plain error page for status and finishes the request. */
+void oe_resp_error(oe_req_t *req, int status);
+
+/* The reason phrase of status ("Not Found"), "Unknown" for others. */
+const char *oe_http_reason(int status);
+
+/* ---- routes ------------------------------------------------------------------------------- */
+
+/* Method bits for routes. */
+#define OE_M_GET     0x01u
+#define OE_M_HEAD    0x02u
+#define OE_M_POST    0x04u
+#define OE_M_PUT     0x08u
+#define OE_M_DELETE  0x10u
+#define OE_M_OPTIONS 0x20u
+#define OE_M_ANY     0xffu
+
+typedef struct oe_http oe_http_t;
+
+/* Registers a handler for requests to site (NULL = every site) whose path equals prefix or
+ * starts with prefix followed by '/' or '?'-free continuation when prefix ends with '/'. The
+ * longest matching prefix wins; a path that matches a route but not its methods gets 405 with
+ * Allow. Call from a module's init hook only. prefix is copied, data borrowed. */
+int oe_http_route(oe_http_t *http, const oe_site_t *site, unsigned methods, const char *prefix,
+                  oe_handler_fn fn, void *data);
+
+/* The HTTP server of the generation ctx belongs to (NULL when the http module is not
+ * configured). For other modules' init hooks. */
+oe_http_t *oe_http_of(oe_modctx_t *ctx);
+
+/* The configured sites, in file order. */
+size_t oe_http_site_count(const oe_conf_t *cf);
+const oe_site_t *oe_http_site(const oe_conf_t *cf, size_t i);
+/* The site with this section name, or NULL. */
+const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name);
+
+extern const oe_module_t oe_http_module;
+
+#endif

@@ -1,0 +1,306 @@
+/*
+ * The http module's configuration: [listen "name"] sections (addresses, TLS, limits) and
+ * [site "name"] sections (virtual hosts), and the checks across them.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "http/http_int.h"
+
+static const oe_conf_range_t port_range = {0, 65535, false};
+static const oe_conf_range_t conns_range = {1, 1000000, false};
+static const oe_conf_range_t timeout_range = {100, 3600 * 1000, false};
+static const oe_conf_range_t header_range = {1024, 1 << 20, false};
+static const oe_conf_range_t url_range = {256, 1 << 20, false};
+static const oe_conf_range_t body_range = {0, 1 << 30, false};
+static const oe_conf_range_t headers_range = {8, 1000, false};
+static const oe_conf_range_t streams_range = {1, 1000, false};
+static const oe_conf_range_t pipeline_range = {1, 128, false};
+
+#define L(f) offsetof(oe_listen_conf_t, f)
+static const oe_directive_t listen_directives[] = {
+    {"address", oe_conf_set_addrlist, L(addresses), NULL, OE_CONF_LIST,
+     "IP:port to listen on, e.g. 127.0.0.1:8443 or [::1]:8443"},
+    {"tls", oe_conf_set_bool, L(tls), NULL, 0, "HTTPS (yes, default) or plain HTTP (no)"},
+    {"redirect", oe_conf_set_bool, L(redirect), NULL, 0,
+     "plain HTTP only: redirect to https://, except /.well-known/ paths"},
+    {"https-port", oe_conf_set_int, L(https_port), &port_range, 0,
+     "port named in redirects (default: the first TLS listener's)"},
+    {"max-connections", oe_conf_set_int, L(max_connections), &conns_range, 0,
+     "open connections at most, all workers together"},
+    {"handshake-timeout", oe_conf_set_duration, L(handshake_timeout), &timeout_range, 0,
+     "time allowed for the TLS handshake"},
+    {"header-timeout", oe_conf_set_duration, L(header_timeout), &timeout_range, 0,
+     "time allowed to send a request's headers (slow clients are cut off)"},
+    {"keepalive-timeout", oe_conf_set_duration, L(keepalive_timeout), &timeout_range, 0,
+     "idle time before a connection without requests is closed"},
+    {"max-header-size", oe_conf_set_size, L(max_header_size), &header_range, 0,
+     "request header bytes at most (431 beyond)"},
+    {"max-url-size", oe_conf_set_size, L(max_url_size), &url_range, 0,
+     "request target bytes at most (414 beyond)"},
+    {"max-body-size", oe_conf_set_size, L(max_body_size), &body_range, 0,
+     "request body bytes at most (413 beyond)"},
+    {"max-headers", oe_conf_set_int, L(max_headers), &headers_range, 0,
+     "request header fields at most (431 beyond)"},
+    {"max-streams", oe_conf_set_int, L(max_streams), &streams_range, 0,
+     "HTTP/2 concurrent streams per connection"},
+    {"max-pipelined", oe_conf_set_int, L(max_pipelined), &pipeline_range, 0,
+     "HTTP/1.1 requests read ahead of their responses"},
+    {NULL, NULL, 0, NULL, 0, NULL},
+};
+#undef L
+
+static void listen_init(void *conf)
+{
+    oe_listen_conf_t *c = conf;
+    c->tls = true;
+    c->max_connections = 10000;
+    c->handshake_timeout = 10000;
+    c->header_timeout = 10000;
+    c->keepalive_timeout = 60000;
+    c->max_header_size = 16384;
+    c->max_url_size = 8192;
+    c->max_body_size = 65536;
+    c->max_headers = 100;
+    c->max_streams = 100;
+    c->max_pipelined = 16;
+}
+
+static int listen_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
+{
+    oe_listen_conf_t *c = conf;
+    c->name = sec->name;
+    c->line = sec->line;
+    if (c->addresses.n == 0) {
+        oe_conf_error_key(cf, sec, NULL, "needs at least one \"address = IP:port\"");
+        return OE_ECONFIG;
+    }
+    if (c->redirect && c->tls) {
+        oe_conf_error_key(cf, sec, "redirect", "only a plain HTTP listener (tls = no) redirects");
+        return OE_ECONFIG;
+    }
+    return 0;
+}
+
+/* ---- [site "name"] ------------------------------------------------------------------------ */
+
+typedef struct site_conf {
+    oe_site_t site;
+    const char *host;
+    oe_strlist_t aliases;
+    const char *cert_value;
+    oe_strlist_t origin;
+} site_conf_t;
+
+#define S(f) offsetof(site_conf_t, f)
+static const oe_directive_t site_directives[] = {
+    {"host", oe_conf_set_string, S(host), NULL, 0, "the site's host name"},
+    {"alias", oe_conf_set_strlist, S(aliases), NULL, OE_CONF_LIST, "more host names"},
+    {"cert", oe_conf_set_string, S(cert_value), NULL, 0,
+     "PEM certificate chain, or \"auto\" for a generated demo CA and certificate"},
+    {"key", oe_conf_set_path, S(site.key), NULL, 0, "PEM private key (mode 0600)"},
+    {"origin", oe_conf_set_strlist, S(origin), NULL, OE_CONF_LIST,
+     "ORIGIN frame: auto (default), self, off, or a list of https:// origins"},
+    {"root", oe_conf_set_path, S(site.root), NULL, 0, "document root for static files"},
+    {"index", oe_conf_set_string, S(site.index), NULL, 0, "index file (default index.html)"},
+    {"precompressed", oe_conf_set_bool, S(site.precompressed), NULL, 0,
+     "serve FILE.br / FILE.gz when the client accepts them"},
+    {"access-log", oe_conf_set_string, S(site.access_log), NULL, 0,
+     "stderr or a path; never records client addresses"},
+    {NULL, NULL, 0, NULL, 0, NULL},
+};
+#undef S
+
+static void site_init(void *conf)
+{
+    site_conf_t *c = conf;
+    c->site.index = "index.html";
+}
+
+/* A DNS host name: labels of letters, digits and hyphens; lower-cased in place. */
+static bool valid_host(char *h)
+{
+    size_t n = strlen(h), label = 0;
+    if (n == 0 || n > 253)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        h[i] = (char)tolower((unsigned char)h[i]);
+        if (h[i] == '.') {
+            if (label == 0)
+                return false;
+            label = 0;
+        } else if (isalnum((unsigned char)h[i]) || (h[i] == '-' && label > 0)) {
+            if (++label > 63)
+                return false;
+        } else {
+            return false;
+        }
+    }
+    return label > 0;
+}
+
+static int site_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
+{
+    site_conf_t *c = conf;
+    oe_site_t *s = &c->site;
+    int rc = 0;
+    s->name = sec->name;
+    s->line = sec->line;
+    if (c->host == NULL) {
+        oe_conf_error_key(cf, sec, NULL, "needs \"host = NAME\"");
+        return OE_ECONFIG;
+    }
+    const char **hosts = oe_conf_alloc(cf, (c->aliases.n + 1) * sizeof(*hosts));
+    hosts[0] = oe_conf_strdup(cf, c->host);
+    for (size_t i = 0; i < c->aliases.n; i++)
+        hosts[i + 1] = oe_conf_strdup(cf, c->aliases.v[i]);
+    s->hosts.v = hosts;
+    s->hosts.n = c->aliases.n + 1;
+    for (size_t i = 0; i < s->hosts.n; i++) {
+        if (!valid_host((char *)hosts[i])) {
+            oe_conf_error_key(cf, sec, i == 0 ? "host" : "alias", "\"%s\" is not a host name",
+                              hosts[i]);
+            rc = OE_ECONFIG;
+        }
+    }
+    if (c->cert_value != NULL && strcmp(c->cert_value, "auto") == 0) {
+        s->cert_auto = true;
+        if (s->key != NULL) {
+            oe_conf_error_key(cf, sec, "key", "cert = auto generates its own key; remove key");
+            rc = OE_ECONFIG;
+        }
+    } else if (c->cert_value != NULL) {
+        s->cert = oe_conf_resolve_path(cf, c->cert_value);
+        if (s->key == NULL) {
+            oe_conf_error_key(cf, sec, "cert", "a certificate needs \"key = FILE\" too");
+            rc = OE_ECONFIG;
+        }
+    } else if (s->key != NULL) {
+        oe_conf_error_key(cf, sec, "key", "a key needs \"cert = FILE\" too");
+        rc = OE_ECONFIG;
+    }
+    s->origin_mode = OE_ORIGIN_AUTO;
+    if (c->origin.n == 1 && strcmp(c->origin.v[0], "auto") == 0)
+        s->origin_mode = OE_ORIGIN_AUTO;
+    else if (c->origin.n == 1 && strcmp(c->origin.v[0], "self") == 0)
+        s->origin_mode = OE_ORIGIN_SELF;
+    else if (c->origin.n == 1 && strcmp(c->origin.v[0], "off") == 0)
+        s->origin_mode = OE_ORIGIN_OFF;
+    else if (c->origin.n > 0) {
+        s->origin_mode = OE_ORIGIN_LIST;
+        s->origins = c->origin;
+        for (size_t i = 0; i < c->origin.n; i++) {
+            const char *o = c->origin.v[i];
+            if (strcmp(o, "auto") == 0 || strcmp(o, "self") == 0 || strcmp(o, "off") == 0) {
+                oe_conf_error_key(cf, sec, "origin", "\"%s\" cannot be combined with other entries",
+                                  o);
+                rc = OE_ECONFIG;
+            } else if (strncmp(o, "https://", 8) != 0) {
+                oe_conf_error_key(cf, sec, "origin", "\"%s\" is not an https:// origin", o);
+                rc = OE_ECONFIG;
+            }
+        }
+    }
+    if (s->root != NULL && oe_module_by_name("website") == NULL) {
+        oe_conf_error_key(cf, sec, "root",
+                          "static files need the website module, which is not compiled in");
+        rc = OE_ECONFIG;
+    }
+    return rc;
+}
+
+/* Checks across sections: unique host names, listeners and sites that need each other. */
+static int http_finish(oe_conf_t *cf)
+{
+    extern const oe_module_t oe_site_module;
+    size_t nsites = oe_conf_count(cf, &oe_site_module);
+    size_t nlisten = oe_conf_count(cf, &oe_http_module);
+    bool any_tls = false;
+    int rc = 0;
+    for (size_t i = 0; i < nlisten; i++)
+        any_tls |= ((oe_listen_conf_t *)oe_conf_section(cf, &oe_http_module, i)->conf)->tls;
+    if (nsites > 0 && nlisten == 0) {
+        oe_conf_section_t *sec = oe_conf_section(cf, &oe_site_module, 0);
+        oe_conf_error_key(cf, sec, NULL, "sites need a [listen \"NAME\"] section to serve them");
+        return OE_ECONFIG;
+    }
+    for (size_t i = 0; i < nsites; i++) {
+        oe_conf_section_t *sec = oe_conf_section(cf, &oe_site_module, i);
+        site_conf_t *a = sec->conf;
+        if (any_tls && a->site.cert == NULL && !a->site.cert_auto) {
+            oe_conf_error_key(cf, sec, NULL,
+                              "needs \"cert = FILE\" and \"key = FILE\" (or cert = auto) for "
+                              "the TLS listener");
+            rc = OE_ECONFIG;
+        }
+        for (size_t h = 0; h < a->site.hosts.n; h++) {
+            for (size_t j = 0; j < i; j++) {
+                site_conf_t *b = oe_conf_section(cf, &oe_site_module, j)->conf;
+                for (size_t k = 0; k < b->site.hosts.n; k++) {
+                    if (strcmp(a->site.hosts.v[h], b->site.hosts.v[k]) == 0) {
+                        oe_conf_error_key(cf, sec, h == 0 ? "host" : "alias",
+                                          "\"%s\" is already served by [site \"%s\"]",
+                                          a->site.hosts.v[h], b->site.name);
+                        rc = OE_ECONFIG;
+                    }
+                }
+            }
+        }
+    }
+    if (nlisten > 0 && nsites == 0 && any_tls) {
+        oe_conf_section_t *sec = oe_conf_section(cf, &oe_http_module, 0);
+        oe_conf_error_key(cf, sec, NULL, "a TLS listener needs at least one [site \"NAME\"]");
+        rc = OE_ECONFIG;
+    }
+    return rc;
+}
+
+size_t oe_http_site_count(const oe_conf_t *cf)
+{
+    extern const oe_module_t oe_site_module;
+    return oe_conf_count(cf, &oe_site_module);
+}
+
+const oe_site_t *oe_http_site(const oe_conf_t *cf, size_t i)
+{
+    extern const oe_module_t oe_site_module;
+    oe_conf_section_t *sec = oe_conf_section(cf, &oe_site_module, i);
+    return sec != NULL ? &((site_conf_t *)sec->conf)->site : NULL;
+}
+
+const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name)
+{
+    for (size_t i = 0; i < oe_http_site_count(cf); i++)
+        if (strcmp(oe_http_site(cf, i)->name, name) == 0)
+            return oe_http_site(cf, i);
+    return NULL;
+}
+
+const oe_module_t oe_http_module = {
+    .name = "http",
+    .section = "listen",
+    .flags = OE_MODULE_NAMED,
+    .conf_size = sizeof(oe_listen_conf_t),
+    .directives = listen_directives,
+    .summary = "listening addresses with TLS and HTTP limits",
+    .conf_init = listen_init,
+    .conf_check = listen_check,
+    .conf_finish = http_finish,
+    .init = http_init,
+    .start = http_start,
+    .stop = http_stop,
+    .destroy = http_destroy,
+};
+
+const oe_module_t oe_site_module = {
+    .name = "http",
+    .section = "site",
+    .flags = OE_MODULE_NAMED,
+    .conf_size = sizeof(site_conf_t),
+    .directives = site_directives,
+    .summary = "a virtual host: names, certificate, ORIGIN set, static files",
+    .conf_init = site_init,
+    .conf_check = site_check,
+};

@@ -1,0 +1,198 @@
+/*
+ * Internals shared by the units of the http module: configuration, server, connections and the
+ * two protocol engines. Nothing outside modules/http includes this.
+ */
+#ifndef OE_HTTP_INT_H
+#define OE_HTTP_INT_H
+
+#include <pthread.h>
+#include <uv.h>
+
+#include "core/conf.h"
+#include "core/oe.h"
+#include "http/http.h"
+#include "tls/tls.h"
+
+#define TAG "http"
+
+/* [listen "name"]: one or more addresses sharing protocol and limits. */
+typedef struct oe_listen_conf {
+    const char *name;
+    oe_addrlist_t addresses;
+    bool tls;                  /* HTTPS (default) or plain HTTP */
+    bool redirect;             /* plain HTTP: redirect to https (except /.well-known/) */
+    long long https_port;      /* port in redirects; 0 = the first TLS listener's */
+    long long max_connections; /* per listener, all workers together */
+    uint64_t handshake_timeout, header_timeout, keepalive_timeout, idle_timeout; /* ms */
+    uint64_t max_header_size, max_url_size, max_body_size;
+    long long max_headers, max_streams, max_pipelined;
+    unsigned line;
+} oe_listen_conf_t;
+
+/* A route: site (NULL = any), path prefix, allowed methods, handler. */
+typedef struct route {
+    const oe_site_t *site;
+    char *prefix;
+    size_t prefix_len;
+    unsigned methods;
+    oe_handler_fn fn;
+    void *data;
+} route_t;
+
+/* Per-certificate data: which sites it serves and the ORIGIN frame payload for it. */
+typedef struct cert_info {
+    const oe_tls_cert_t *cert;
+    oe_buf_t origin_payload; /* encoded origin entries (RFC 8336 §2) */
+    bool send_origin;        /* false with origin = off */
+} cert_info_t;
+
+typedef struct worker worker_t;
+
+struct oe_http {
+    oe_conf_t *cf;
+    const oe_listen_conf_t **listens;
+    size_t nlistens;
+    const oe_site_t **sites;
+    size_t nsites;
+    oe_tls_server_t *tls;
+    cert_info_t *certs;
+    size_t ncerts;
+    route_t *routes;
+    size_t nroutes;
+    unsigned nworkers;
+    worker_t *workers;
+    uint64_t shutdown_timeout;
+    bool started;
+};
+
+typedef struct conn conn_t;
+
+/* A worker thread: its loop, listeners and connections. */
+typedef struct listener {
+    uv_tcp_t tcp;
+    worker_t *w;
+    const oe_listen_conf_t *conf;
+    long long nconns;
+    uint64_t limit_logged; /* loop time of the last "limit reached" line */
+} listener_t;
+
+struct worker {
+    oe_http_t *http;
+    unsigned id;
+    uv_loop_t loop;
+    uv_thread_t thread;
+    uv_async_t wake;
+    uv_timer_t drain;
+    listener_t *listeners;
+    size_t nlisteners;
+    conn_t *conns; /* doubly linked list */
+    size_t nconns;
+    bool stopping;
+    char date[40]; /* cached IMF-fixdate */
+    uint64_t date_at;
+};
+
+/* Protocol engines behind a connection. */
+typedef struct h1 h1_t;
+typedef struct h2 h2_t;
+
+struct conn {
+    uv_tcp_t tcp;
+    worker_t *w;
+    listener_t *l;
+    oe_tls_conn_t *tls;
+    h1_t *h1;
+    h2_t *h2;
+    const cert_info_t *cert; /* TLS: the certificate chosen by SNI */
+    uv_timer_t timer;
+    uv_write_t wreq;
+    uint8_t *wbuf; /* bytes of the write in flight */
+    size_t wlen, wcap;
+    oe_buf_t out; /* plain connections: bytes waiting to be written */
+    conn_t *prev, *next;
+    int handles; /* open uv handles; freed when 0 */
+    bool writing, closing, read_paused, handshake_done, close_after_write;
+};
+
+/* Bytes queued towards the socket above which producers pause. */
+#define OE_HTTP_OUT_HIGH (256 * 1024)
+
+/* server.c: the module hooks */
+int http_init(oe_modctx_t *ctx);
+int http_start(oe_modctx_t *ctx);
+void http_stop(oe_modctx_t *ctx);
+void http_destroy(oe_modctx_t *ctx);
+
+/* conn.c */
+int conn_send(conn_t *c, const void *p, size_t n); /* 0 or <0 (connection is closing) */
+void conn_flush(conn_t *c);
+size_t conn_queued(const conn_t *c);
+void conn_close(conn_t *c);
+void conn_set_timer(conn_t *c, uint64_t ms);
+void conn_pause_read(conn_t *c);
+void conn_resume_read(conn_t *c);
+const char *worker_date(worker_t *w);
+int worker_start(oe_http_t *http, worker_t *w);
+void worker_stop(worker_t *w);
+
+/* A request in flight, embedded at the start of each engine's stream struct so that an oe_req_t
+ * pointer is also a stream pointer. The response is collected here, then handed to the engine. */
+typedef struct stream stream_t;
+typedef struct proto {
+    /* The handler finished the response: emit it (status, headers, then the body). */
+    void (*submit)(stream_t *s);
+} proto_t;
+
+struct stream {
+    oe_req_t req;
+    const proto_t *proto;
+    conn_t *c;
+    /* response */
+    int status;
+    oe_buf_t hbuf; /* "name\0value\0" pairs */
+    size_t nhdrs;
+    oe_buf_t body; /* memory body */
+    size_t body_pos;
+    uint64_t content_length; /* of the representation, also for HEAD */
+    bool no_body;            /* HEAD, 204, 304: headers only */
+    int fd;                  /* file body, -1 when none */
+    uint64_t file_off, file_left;
+    bool handled;   /* a handler has the request */
+    bool responded; /* oe_resp_* was called */
+    bool aborted;   /* the client went away first */
+};
+
+void stream_init(stream_t *s, const proto_t *proto, conn_t *c);
+/* Releases the response buffers and the file. */
+void stream_release(stream_t *s);
+/* The client went away: tell an async handler (once). */
+void stream_abort(stream_t *s);
+/* Body bytes still to send. */
+uint64_t stream_body_left(const stream_t *s);
+/* Copies up to cap body bytes into buf; returns the count or -errno (file read error). */
+ssize_t stream_body_read(stream_t *s, uint8_t *buf, size_t cap);
+/* Iterates headers: returns false after the last. */
+bool stream_header(const stream_t *s, size_t *pos, const char **name, const char **value);
+
+/* Dispatches a complete request: virtual host, 421, router, 405/404. */
+void http_dispatch(conn_t *c, stream_t *s);
+
+/* Lower-cases a Host/:authority value into dst and strips the port; false when invalid. */
+bool http_parse_authority(oe_slice_t value, char *dst, size_t cap, oe_slice_t *out);
+
+/* h1.c and h2.c */
+int h1_init(conn_t *c);
+int h1_input(conn_t *c, const uint8_t *p, size_t n); /* <0: close */
+void h1_drain(conn_t *c);                            /* output went below OUT_HIGH */
+void h1_abort(conn_t *c);                            /* tell a waiting handler */
+void h1_free(conn_t *c);
+bool h1_idle(conn_t *c);
+int h2_init(conn_t *c);
+int h2_input(conn_t *c, const uint8_t *p, size_t n);
+void h2_drain(conn_t *c);
+void h2_abort(conn_t *c);
+void h2_free(conn_t *c);
+void h2_goaway(conn_t *c);
+bool h2_idle(conn_t *c);
+
+#endif

@@ -1,0 +1,385 @@
+/*
+ * The protocol-neutral half of a request: collecting a response from a handler, the body source
+ * (memory or file), and dispatch: virtual host by authority, 421 for hosts this connection must
+ * not serve, routes by longest path prefix, 405 and 404.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "http/http_int.h"
+
+const char *oe_http_reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 206:
+        return "Partial Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 304:
+        return "Not Modified";
+    case 307:
+        return "Temporary Redirect";
+    case 308:
+        return "Permanent Redirect";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 416:
+        return "Range Not Satisfiable";
+    case 421:
+        return "Misdirected Request";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Unknown";
+    }
+}
+
+/* ---- streams ------------------------------------------------------------------------------- */
+
+void stream_init(stream_t *s, const proto_t *proto, conn_t *c)
+{
+    memset(s, 0, sizeof(*s));
+    s->proto = proto;
+    s->c = c;
+    s->fd = -1;
+    s->req.loop = &c->w->loop;
+    s->req.tls = c->tls != NULL;
+}
+
+void stream_release(stream_t *s)
+{
+    oe_buf_free(&s->hbuf);
+    oe_buf_free(&s->body);
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    s->nhdrs = 0;
+}
+
+void stream_abort(stream_t *s)
+{
+    if (s->handled && !s->responded && !s->aborted) {
+        s->aborted = true;
+        if (s->req.on_abort != NULL)
+            s->req.on_abort(&s->req);
+    }
+}
+
+uint64_t stream_body_left(const stream_t *s)
+{
+    return s->fd >= 0 ? s->file_left : s->body.len - s->body_pos;
+}
+
+ssize_t stream_body_read(stream_t *s, uint8_t *buf, size_t cap)
+{
+    if (s->fd < 0) {
+        size_t n = OE_MIN(cap, s->body.len - s->body_pos);
+        memcpy(buf, s->body.base + s->body_pos, n);
+        s->body_pos += n;
+        return (ssize_t)n;
+    }
+    size_t want = (size_t)OE_MIN((uint64_t)cap, s->file_left);
+    ssize_t r;
+    do
+        r = pread(s->fd, buf, want, (off_t)s->file_off);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return -errno;
+    if (r == 0 && want > 0)
+        return OE_ETRUNC; /* the file shrank under us */
+    s->file_off += (uint64_t)r;
+    s->file_left -= (uint64_t)r;
+    return r;
+}
+
+bool stream_header(const stream_t *s, size_t *pos, const char **name, const char **value)
+{
+    if (*pos >= s->hbuf.len)
+        return false;
+    *name = (const char *)s->hbuf.base + *pos;
+    *pos += strlen(*name) + 1;
+    *value = (const char *)s->hbuf.base + *pos;
+    *pos += strlen(*value) + 1;
+    return true;
+}
+
+/* ---- the handler's API ------------------------------------------------------------------------
+ */
+
+oe_slice_t oe_req_header(const oe_req_t *req, const char *name)
+{
+    oe_slice_t n = OE_SLICE_STR(name);
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (oe_slice_eq(req->headers[i].name, n))
+            return req->headers[i].value;
+    return (oe_slice_t){NULL, 0};
+}
+
+bool oe_req_method_is(const oe_req_t *req, const char *m)
+{
+    return oe_slice_eq(req->method, OE_SLICE_STR(m));
+}
+
+void oe_resp_header(oe_req_t *req, const char *name, const char *value)
+{
+    stream_t *s = (stream_t *)req;
+    if (s->responded)
+        return;
+    oe_buf_append(&s->hbuf, name, strlen(name) + 1);
+    oe_buf_append(&s->hbuf, value, strlen(value) + 1);
+    s->nhdrs++;
+}
+
+void oe_resp_headerf(oe_req_t *req, const char *name, const char *fmt, ...)
+{
+    char value[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof(value), fmt, ap);
+    va_end(ap);
+    oe_resp_header(req, name, value);
+}
+
+static void finish(stream_t *s, int status)
+{
+    s->status = status;
+    s->responded = true;
+    if (s->aborted)
+        return; /* the engine has let go of the stream; nothing to send */
+    s->content_length = stream_body_left(s);
+    if (s->req.head || status == 204 || status == 304) {
+        s->no_body = true;
+        oe_buf_free(&s->body);
+        s->body_pos = 0;
+        if (s->fd >= 0)
+            close(s->fd);
+        s->fd = -1;
+        s->file_left = 0;
+    }
+    s->proto->submit(s);
+}
+
+void oe_resp_send(oe_req_t *req, int status, const void *body, size_t len)
+{
+    stream_t *s = (stream_t *)req;
+    if (s->responded)
+        return;
+    oe_buf_append(&s->body, body, len);
+    finish(s, status);
+}
+
+void oe_resp_send_file(oe_req_t *req, int status, int fd, uint64_t off, uint64_t len)
+{
+    stream_t *s = (stream_t *)req;
+    if (s->responded) {
+        close(fd);
+        return;
+    }
+    s->fd = fd;
+    s->file_off = off;
+    s->file_left = len;
+    finish(s, status);
+}
+
+void oe_resp_error(oe_req_t *req, int status)
+{
+    char body[128];
+    int n = snprintf(body, sizeof(body), "%d %s\n", status, oe_http_reason(status));
+    oe_resp_header(req, "content-type", "text/plain; charset=utf-8");
+    oe_resp_send(req, status, body, (size_t)n);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------- */
+
+bool http_parse_authority(oe_slice_t v, char *dst, size_t cap, oe_slice_t *out)
+{
+    size_t n = v.len;
+    const uint8_t *p = v.base;
+    if (n == 0)
+        return false;
+    if (p[0] == '[') { /* IPv6 literal */
+        const uint8_t *end = memchr(p, ']', n);
+        if (end == NULL)
+            return false;
+        n = (size_t)(end - p) + 1;
+    } else {
+        const uint8_t *colon = memchr(p, ':', n);
+        if (colon != NULL) {
+            for (const uint8_t *q = colon + 1; q < p + v.len; q++)
+                if (!isdigit(*q))
+                    return false;
+            n = (size_t)(colon - p);
+        }
+    }
+    if (n == 0 || n >= cap)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t ch = p[i];
+        if (!(isalnum(ch) || ch == '-' || ch == '.' || ch == '[' || ch == ']' || ch == ':'))
+            return false;
+        dst[i] = (char)tolower(ch);
+    }
+    if (n > 1 && dst[n - 1] == '.') /* "host." names the same host */
+        n--;
+    dst[n] = '\0';
+    *out = (oe_slice_t){(const uint8_t *)dst, n};
+    return true;
+}
+
+static const oe_site_t *site_for(oe_http_t *http, oe_slice_t host)
+{
+    for (size_t i = 0; i < http->nsites; i++)
+        for (size_t h = 0; h < http->sites[i]->hosts.n; h++)
+            if (oe_slice_eq(host, OE_SLICE_STR(http->sites[i]->hosts.v[h])))
+                return http->sites[i];
+    return NULL;
+}
+
+static unsigned method_bit(oe_slice_t m)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } t[] = {{"GET", OE_M_GET}, {"HEAD", OE_M_HEAD},     {"POST", OE_M_POST},
+             {"PUT", OE_M_PUT}, {"DELETE", OE_M_DELETE}, {"OPTIONS", OE_M_OPTIONS}};
+    for (size_t i = 0; i < OE_ARRAY_SIZE(t); i++)
+        if (oe_slice_eq(m, OE_SLICE_STR(t[i].name)))
+            return t[i].bit;
+    return 0;
+}
+
+static bool prefix_match(const route_t *r, oe_slice_t path)
+{
+    if (path.len < r->prefix_len || memcmp(path.base, r->prefix, r->prefix_len) != 0)
+        return false;
+    /* "/dns-query" matches itself and "/dns-query/..."; a prefix ending in '/' matches below. */
+    return path.len == r->prefix_len || r->prefix[r->prefix_len - 1] == '/' ||
+           path.base[r->prefix_len] == '/';
+}
+
+static void allow_header(oe_req_t *req, unsigned methods)
+{
+    static const char *const names[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"};
+    char allow[64] = "";
+    for (size_t i = 0; i < OE_ARRAY_SIZE(names); i++) {
+        if (methods & (1u << i)) {
+            size_t k = strlen(allow);
+            snprintf(allow + k, sizeof(allow) - k, "%s%s", k ? ", " : "", names[i]);
+        }
+    }
+    oe_resp_header(req, "allow", allow);
+}
+
+/* Plain-HTTP listener with redirect = yes: everything but /.well-known/ goes to https. */
+static bool redirect(conn_t *c, stream_t *s)
+{
+    const oe_listen_conf_t *lc = c->l->conf;
+    if (!lc->redirect || c->tls != NULL)
+        return false;
+    oe_slice_t p = s->req.path;
+    if (p.len >= 13 && memcmp(p.base, "/.well-known/", 13) == 0)
+        return false;
+    long long port = lc->https_port;
+    oe_http_t *http = c->w->http;
+    for (size_t i = 0; port == 0 && i < http->nlistens; i++)
+        if (http->listens[i]->tls && http->listens[i]->addresses.n > 0) {
+            const struct sockaddr_in *a = (const void *)&http->listens[i]->addresses.v[0].ss;
+            port = ntohs(a->sin_port);
+        }
+    char port_s[16] = "";
+    if (port != 443)
+        snprintf(port_s, sizeof(port_s), ":%lld", port);
+    oe_resp_headerf(&s->req, "location", "https://%.*s%s%.*s%s%.*s", (int)s->req.authority.len,
+                    s->req.authority.base, port_s, (int)s->req.path.len, s->req.path.base,
+                    s->req.query.len ? "?" : "", (int)s->req.query.len, s->req.query.base);
+    oe_resp_error(&s->req, 301);
+    return true;
+}
+
+void http_dispatch(conn_t *c, stream_t *s)
+{
+    oe_http_t *http = c->w->http;
+    oe_req_t *req = &s->req;
+    s->handled = true;
+    req->head = oe_req_method_is(req, "HEAD");
+    const oe_site_t *site = site_for(http, req->authority);
+    /* Misdirected: a host we do not serve, or one this connection's certificate does not cover
+     * (RFC 9110 §15.5.20; RFC 8336 §4: the client then retries on a fresh connection). */
+    if (site == NULL || (c->cert != NULL && !oe_tls_cert_covers(c->cert->cert, req->authority))) {
+        oe_resp_error(req, 421);
+        return;
+    }
+    req->site = site;
+    if (redirect(c, s))
+        return;
+    /* The longest matching prefix decides; among its routes, the method picks one. */
+    size_t longest = 0;
+    bool any = false;
+    for (size_t i = 0; i < http->nroutes; i++) {
+        const route_t *r = &http->routes[i];
+        if ((r->site == NULL || r->site == site) && prefix_match(r, req->path)) {
+            any = true;
+            longest = OE_MAX(longest, r->prefix_len);
+        }
+    }
+    unsigned bit = method_bit(req->method), allowed = 0;
+    for (size_t i = 0; any && i < http->nroutes; i++) {
+        const route_t *r = &http->routes[i];
+        if ((r->site != NULL && r->site != site) || r->prefix_len != longest ||
+            !prefix_match(r, req->path))
+            continue;
+        if (r->methods & bit) {
+            r->fn(req, r->data);
+            return;
+        }
+        allowed |= r->methods;
+    }
+    if (allowed != 0) {
+        allow_header(req, allowed);
+        oe_resp_error(req, 405);
+        return;
+    }
+    oe_resp_error(req, 404);
+}

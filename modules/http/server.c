@@ -1,0 +1,203 @@
+/*
+ * The server: building it from the configuration (certificates, sites, routes), worker threads
+ * with their SO_REUSEPORT listeners, and connections (TLS, time-outs, output with back-pressure).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/core.h"
+#include "core/log.h"
+#include "http/http_int.h"
+
+extern const oe_module_t oe_site_module;
+
+/* ---- building ------------------------------------------------------------------------------ */
+
+oe_http_t *oe_http_of(oe_modctx_t *ctx)
+{
+    return oe_modctx_peer(ctx, &oe_http_module);
+}
+
+int oe_http_route(oe_http_t *http, const oe_site_t *site, unsigned methods, const char *prefix,
+                  oe_handler_fn fn, void *data)
+{
+    if (http == NULL || prefix == NULL || prefix[0] != '/' || fn == NULL || http->started)
+        return OE_EINVAL;
+    http->routes = oe_realloc(http->routes, (http->nroutes + 1) * sizeof(*http->routes));
+    route_t *r = &http->routes[http->nroutes++];
+    *r = (route_t){.site = site,
+                   .prefix = oe_strdup(prefix),
+                   .prefix_len = strlen(prefix),
+                   .methods = methods,
+                   .fn = fn,
+                   .data = data};
+    return 0;
+}
+
+/* cert = auto: one demo leaf for every auto site's names, signed by a local CA. */
+static int load_auto_cert(oe_http_t *http, const char *state_dir, char **cert, char **key)
+{
+    const char **names = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < http->nsites; i++) {
+        if (!http->sites[i]->cert_auto)
+            continue;
+        names = oe_realloc(names, (n + http->sites[i]->hosts.n) * sizeof(*names));
+        for (size_t h = 0; h < http->sites[i]->hosts.n; h++)
+            names[n++] = http->sites[i]->hosts.v[h];
+    }
+    if (n == 0) {
+        free(names);
+        return 0;
+    }
+    char *ca = NULL, *err = NULL;
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/tls", state_dir);
+    int rc = oe_tls_auto_cert(dir, names, n, cert, key, &ca, &err);
+    free(names);
+    if (rc < 0) {
+        oe_log_error(TAG, "cert = auto: %s", err ? err : oe_strerror(rc));
+        free(err);
+        return rc;
+    }
+    if (rc & OE_TLS_AUTO_NEW_CA)
+        oe_log_info(TAG, "cert = auto: generated a local CA in %s", ca);
+    if (rc & OE_TLS_AUTO_NEW_LEAF)
+        oe_log_info(TAG, "cert = auto: generated a certificate for the demo hosts");
+    oe_log_info(TAG, "cert = auto: trust %s to connect, e.g. curl --cacert %s https://%s:PORT/", ca,
+                ca, http->sites[0]->hosts.v[0]);
+    free(ca);
+    return 1;
+}
+
+static int load_certs(oe_http_t *http, const char *state_dir)
+{
+    char *err = NULL, *auto_cert = NULL, *auto_key = NULL;
+    http->tls = oe_tls_server_new(NULL, &err);
+    if (http->tls == NULL) {
+        oe_log_error(TAG, "TLS: %s", err ? err : "cannot create the server context");
+        free(err);
+        return OE_ECRYPTO;
+    }
+    int rc = load_auto_cert(http, state_dir, &auto_cert, &auto_key);
+    if (rc < 0)
+        return rc;
+    /* In site order, each distinct certificate file once; the first is the default. */
+    const char **loaded = oe_calloc(http->nsites + 1, sizeof(*loaded));
+    size_t nloaded = 0;
+    rc = 0;
+    for (size_t i = 0; i < http->nsites && rc == 0; i++) {
+        const oe_site_t *s = http->sites[i];
+        const char *cert = s->cert_auto ? auto_cert : s->cert;
+        const char *key = s->cert_auto ? auto_key : s->key;
+        bool seen = false;
+        for (size_t k = 0; k < nloaded; k++)
+            seen |= strcmp(loaded[k], cert) == 0;
+        if (seen || cert == NULL)
+            continue;
+        loaded[nloaded++] = cert;
+        rc = oe_tls_server_add_cert(http->tls, cert, key, NULL, &err);
+        if (rc < 0) {
+            oe_log_error(TAG, "[site \"%s\"]: %s", s->name, err ? err : oe_strerror(rc));
+            free(err);
+        }
+    }
+    free(loaded);
+    free(auto_cert);
+    free(auto_key);
+    if (rc < 0)
+        return rc;
+    http->ncerts = oe_tls_server_cert_count(http->tls);
+    http->certs = oe_calloc(http->ncerts ? http->ncerts : 1, sizeof(*http->certs));
+    for (size_t i = 0; i < http->ncerts; i++) {
+        oe_tls_cert_t *c = oe_tls_server_cert(http->tls, i);
+        http->certs[i].cert = c;
+        oe_tls_cert_set_data(c, &http->certs[i]);
+    }
+    return 0;
+}
+
+int http_init(oe_modctx_t *ctx)
+{
+    oe_http_t *http = oe_calloc(1, sizeof(*http));
+    const oe_core_conf_t *core = oe_core_conf(ctx->cf);
+    http->cf = ctx->cf;
+    http->shutdown_timeout = core->shutdown_timeout;
+    http->nworkers = oe_core_workers(core);
+    http->nlistens = oe_conf_count(ctx->cf, &oe_http_module);
+    http->listens = oe_calloc(http->nlistens, sizeof(*http->listens));
+    bool any_tls = false;
+    for (size_t i = 0; i < http->nlistens; i++) {
+        http->listens[i] = oe_conf_section(ctx->cf, &oe_http_module, i)->conf;
+        any_tls |= http->listens[i]->tls;
+    }
+    http->nsites = oe_http_site_count(ctx->cf);
+    http->sites = oe_calloc(http->nsites ? http->nsites : 1, sizeof(*http->sites));
+    for (size_t i = 0; i < http->nsites; i++)
+        http->sites[i] = oe_http_site(ctx->cf, i);
+    ctx->data = http;
+    if (any_tls) {
+        int rc = load_certs(http, core->state_dir);
+        if (rc < 0) {
+            http_destroy(ctx);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int http_start(oe_modctx_t *ctx)
+{
+    oe_http_t *http = ctx->data;
+    http->started = true;
+    http->workers = oe_calloc(http->nworkers, sizeof(*http->workers));
+    for (unsigned i = 0; i < http->nworkers; i++) {
+        int rc = worker_start(http, &http->workers[i]);
+        if (rc < 0) {
+            while (i-- > 0)
+                worker_stop(&http->workers[i]);
+            for (unsigned k = 0; k < http->nworkers; k++)
+                if (http->workers[k].http != NULL)
+                    uv_thread_join(&http->workers[k].thread);
+            free(http->workers);
+            http->workers = NULL;
+            http->started = false;
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < http->nlistens; i++)
+        for (size_t a = 0; a < http->listens[i]->addresses.n; a++)
+            oe_log_info(TAG, "listening on %s (%s, %u workers)",
+                        http->listens[i]->addresses.v[a].text,
+                        http->listens[i]->tls ? "https: h2, http/1.1" : "http", http->nworkers);
+    return 0;
+}
+
+void http_stop(oe_modctx_t *ctx)
+{
+    oe_http_t *http = ctx->data;
+    for (unsigned i = 0; http->workers != NULL && i < http->nworkers; i++)
+        worker_stop(&http->workers[i]);
+}
+
+void http_destroy(oe_modctx_t *ctx)
+{
+    oe_http_t *http = ctx->data;
+    if (http == NULL)
+        return;
+    for (unsigned i = 0; http->workers != NULL && i < http->nworkers; i++)
+        uv_thread_join(&http->workers[i].thread);
+    free(http->workers);
+    for (size_t i = 0; i < http->ncerts; i++)
+        oe_buf_free(&http->certs[i].origin_payload);
+    free(http->certs);
+    oe_tls_server_free(http->tls);
+    for (size_t i = 0; i < http->nroutes; i++)
+        free(http->routes[i].prefix);
+    free(http->routes);
+    free(http->listens);
+    free(http->sites);
+    free(http);
+    ctx->data = NULL;
+}
