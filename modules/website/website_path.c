@@ -14,84 +14,96 @@ static int hexval(uint8_t c)
     return -1;
 }
 
+/* Classifies a raw segment: 0 for "" and "." (also as "%2e"), 1 for ".." (in any mix of '.'
+ * and "%2e"), -1 for anything else. */
+static int dot_segment(const uint8_t *p, size_t n)
+{
+    int dots = 0;
+    size_t j = 0;
+    while (j < n && dots <= 2) {
+        if (p[j] == '.') {
+            j++;
+        } else if (n - j >= 3 && p[j] == '%' && p[j + 1] == '2' &&
+                   (p[j + 2] == 'e' || p[j + 2] == 'E')) {
+            j += 3;
+        } else {
+            return -1;
+        }
+        dots++;
+    }
+    return dots <= 1 ? 0 : dots == 2 ? 1 : -1;
+}
+
 int oe_website_resolve(oe_slice_t path, char *out, size_t cap, bool *dir)
 {
     if (cap == 0 || path.len == 0 || path.base[0] != '/')
         return OE_EFORMAT;
-    size_t olen = 0;      /* bytes of out in use */
-    bool last_dir = true; /* the last segment seen asks for a directory */
-    size_t i = 0;
-    int err = 0;
-
-    /* Every segment is decoded in full before a 404 is decided, so that a malformed escape or a
-     * NUL anywhere in the path gives 400 whatever comes first. */
-    while (i < path.len) {
-        /* path.base[i] == '/': one segment runs to the next '/' or the end. */
-        i++;
-        size_t start = olen; /* the segment is decoded in place after a separator */
-        bool has_sep = olen > 0;
-        if (has_sep) {
-            if (olen + 1 >= cap) {
-                err = err ? err : -ENOENT;
-                has_sep = false;
+    size_t olen = 0;      /* bytes of out in use; 0 is the root itself */
+    bool last_dir = true; /* the last segment asks for a directory */
+    int err = 0;          /* the first 404 reason; every segment is still decoded, so that a
+                           * malformed escape or a NUL anywhere gives 400 whatever comes first */
+    size_t i = 1;
+    for (;;) {
+        size_t end = i;
+        while (end < path.len && path.base[end] != '/')
+            end++;
+        int dots = dot_segment(path.base + i, end - i);
+        if (dots == 0) {
+            last_dir = true; /* "//" and "/./" name the directory so far */
+        } else if (dots == 1) {
+            if (olen == 0) {
+                err = err ? err : -ENOENT; /* ".." at the root would climb out */
             } else {
-                out[olen++] = '/';
+                while (olen > 0 && out[olen - 1] != '/')
+                    olen--;
+                if (olen > 0)
+                    olen--; /* and its separator */
             }
-        }
-        size_t seg = olen;
-        bool bad = false;
-        while (i < path.len && path.base[i] != '/') {
-            uint8_t c = path.base[i];
-            if (c == '%') {
-                if (i + 2 >= path.len)
-                    return OE_EFORMAT;
-                int h = hexval(path.base[i + 1]), l = hexval(path.base[i + 2]);
-                if (h < 0 || l < 0)
-                    return OE_EFORMAT;
-                c = (uint8_t)(h << 4 | l);
-                i += 3;
-            } else {
-                i++;
-            }
-            if (c == 0)
-                return OE_EFORMAT;
-            if (c == '/' || c == '\\')
-                bad = true;
-            if (olen + 1 < cap)
-                out[olen++] = (char)c;
-            else
-                bad = true; /* too long: keep scanning for 400s, then 404 */
-        }
-        size_t n = olen - seg;
-        if (bad) {
-            err = err ? err : -ENOENT;
-            olen = start;
-            continue;
-        }
-        if (n == 0 || (n == 1 && out[seg] == '.')) {
-            /* "//" and "/./" name the directory so far. */
-            olen = start;
             last_dir = true;
-            continue;
-        }
-        if (n == 2 && out[seg] == '.' && out[seg + 1] == '.') {
-            if (start == 0 && !has_sep) {
-                /* At the root: ".." would climb out. */
+        } else {
+            size_t seg_start = olen;
+            bool bad = false;
+            if (olen > 0) {
+                if (olen + 1 < cap)
+                    out[olen++] = '/';
+                else
+                    bad = true;
+            }
+            size_t first = olen;
+            for (size_t k = i; k < end;) {
+                uint8_t c = path.base[k];
+                if (c == '%') {
+                    if (k + 2 >= end)
+                        return OE_EFORMAT;
+                    int h = hexval(path.base[k + 1]), l = hexval(path.base[k + 2]);
+                    if (h < 0 || l < 0)
+                        return OE_EFORMAT;
+                    c = (uint8_t)(h << 4 | l);
+                    k += 3;
+                } else {
+                    k++;
+                }
+                if (c == 0)
+                    return OE_EFORMAT;
+                if (c == '/' || c == '\\')
+                    bad = true; /* an encoded "/" is never a separator */
+                if (!bad && olen + 1 < cap)
+                    out[olen++] = (char)c;
+                else
+                    bad = true; /* too long: no such file */
+            }
+            if (!bad && out[first] == '.' &&
+                !(olen - first == 11 && memcmp(out + first, ".well-known", 11) == 0))
+                bad = true; /* hidden files (.git, .htaccess) are not published */
+            if (bad) {
                 err = err ? err : -ENOENT;
-                olen = 0;
-                continue;
+                olen = seg_start;
             }
-            /* Drop the previous segment and its separator. */
-            size_t k = start;
-            while (k > 0 && out[k - 1] != '/')
-                k--;
-            olen = k > 0 ? k - 1 : 0;
-            last_dir = true;
-            continue;
+            last_dir = false;
         }
-        if (out[seg] == '.' && !(n == 11 && memcmp(out + seg, ".well-known", 11) == 0))
-            err = err ? err : -ENOENT;
-        last_dir = false;
+        if (end >= path.len)
+            break;
+        i = end + 1;
     }
     if (err != 0)
         return err;
