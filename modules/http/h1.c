@@ -48,10 +48,11 @@ static const oe_listen_conf_t *limits(h1_t *h)
     return h->c->l->conf;
 }
 
+/* A limit was hit: the callback's failure stops llhttp, and parse() answers with status. */
 static int fail(h1_t *h, int status)
 {
     h->error_status = status;
-    return HPE_USER;
+    return -1;
 }
 
 static int on_message_begin(llhttp_t *p)
@@ -62,6 +63,7 @@ static int on_message_begin(llhttp_t *p)
     h->nh = 0;
     h->last = 0;
     h->body.len = 0;
+    h->error_status = 0;
     conn_set_timer(h->c, limits(h)->header_timeout);
     return 0;
 }
@@ -162,6 +164,7 @@ int h1_init(conn_t *c)
     if (h == NULL)
         return OE_ENOMEM;
     h->c = c;
+    stream_init(&h->s, &h1_proto, c); /* no request yet; its fd must read as -1 */
     llhttp_init(&h->parser, HTTP_REQUEST, &settings);
     h->parser.data = h;
     c->h1 = h;
@@ -283,7 +286,7 @@ static int parse(h1_t *h, const uint8_t *p, size_t n)
         dispatch(h);
         return 0;
     }
-    reject(h, err == HPE_USER ? h->error_status : 400);
+    reject(h, h->error_status ? h->error_status : 400);
     return 0;
 }
 
