@@ -220,6 +220,9 @@ static void on_connection(uv_stream_t *server, int status)
     }
     c->w = w;
     c->l = l;
+    for (size_t i = 0; i < w->http->nlistens; i++)
+        if (w->http->listens[i] == l->conf)
+            c->listen_index = i;
     l->nconns++;
     w->nconns++;
     c->next = w->conns;
@@ -256,6 +259,7 @@ static void on_conn_handle_closed(uv_handle_t *h)
     h1_free(c);
     h2_free(c);
     oe_tls_conn_free(c->tls);
+    free(c->sni);
     free(c->wbuf);
     oe_buf_free(&c->out);
     if (w != NULL) {
@@ -371,6 +375,12 @@ static int handshake_done(conn_t *c)
     c->handshake_done = true;
     const oe_tls_cert_t *cert = oe_tls_conn_cert(c->tls);
     c->cert = cert != NULL ? oe_tls_cert_data(cert) : NULL;
+    const char *sni = oe_tls_sni(c->tls);
+    if (sni != NULL) {
+        c->sni = oe_strdup(sni);
+        for (char *p = c->sni; *p; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    }
     const char *alpn = oe_tls_alpn(c->tls);
     if (alpn != NULL && strcmp(alpn, "h2") == 0)
         return h2_init(c);

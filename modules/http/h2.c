@@ -319,7 +319,8 @@ static void submit_origin(struct h2 *h)
     const cert_info_t *ci = h->c->cert;
     if (ci == NULL || !ci->send_origin)
         return;
-    const uint8_t *p = ci->origin_payload.base, *end = p + ci->origin_payload.len;
+    const oe_buf_t *b = &ci->origin[h->c->listen_index];
+    const uint8_t *p = b->base, *end = p + b->len;
     nghttp2_origin_entry entries[256];
     size_t n = 0;
     while (p + 2 <= end && n < OE_ARRAY_SIZE(entries)) {

@@ -211,6 +211,69 @@ static int site_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
     return rc;
 }
 
+static bool same_origin_setting(const oe_site_t *a, const oe_site_t *b)
+{
+    if (a->origin_mode != b->origin_mode || a->origins.n != b->origins.n)
+        return false;
+    for (size_t i = 0; i < a->origins.n; i++)
+        if (strcmp(a->origins.v[i], b->origins.v[i]) != 0)
+            return false;
+    return true;
+}
+
+/* Loads every certificate once (so `check` catches unreadable or mismatched files and keys
+ * readable by others) and checks the origin settings against what each certificate covers. */
+static int check_certs_and_origins(oe_conf_t *cf)
+{
+    extern const oe_module_t oe_site_module;
+    size_t n = oe_conf_count(cf, &oe_site_module);
+    const oe_site_t **sites = oe_calloc(n ? n : 1, sizeof(*sites));
+    for (size_t i = 0; i < n; i++)
+        sites[i] = oe_http_site(cf, i);
+    char *err = NULL;
+    oe_tls_server_t *tls = oe_tls_server_new(NULL, &err);
+    int rc = 0;
+    if (tls == NULL) {
+        oe_conf_error_key(cf, oe_conf_section(cf, &oe_site_module, 0), NULL, "TLS: %s",
+                          err ? err : "cannot create a TLS context");
+        free(err);
+        free(sites);
+        return OE_ECONFIG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        oe_conf_section_t *sec = oe_conf_section(cf, &oe_site_module, i);
+        const oe_site_t *s = sites[i];
+        const oe_tls_cert_t *cert = NULL;
+        size_t k;
+        for (k = 0; k < i && !http_same_cert(sites[k], s); k++)
+            ;
+        if (k < i && !same_origin_setting(sites[k], s)) {
+            oe_conf_error_key(cf, sec, "origin",
+                              "shares its certificate with [site \"%s\"], whose origin setting "
+                              "differs (the ORIGIN frame belongs to the certificate)",
+                              sites[k]->name);
+            rc = OE_ECONFIG;
+            continue;
+        }
+        if (!s->cert_auto && s->cert != NULL) {
+            oe_tls_cert_t *c = NULL;
+            if (oe_tls_server_add_cert(tls, s->cert, s->key, &c, &err) < 0) {
+                oe_conf_error_key(cf, sec, "cert", "%s", err ? err : "cannot load");
+                free(err);
+                err = NULL;
+                rc = OE_ECONFIG;
+                continue;
+            }
+            cert = c;
+        }
+        if (http_origins_check(cf, sec, s, sites, n, cert) < 0)
+            rc = OE_ECONFIG;
+    }
+    oe_tls_server_free(tls);
+    free(sites);
+    return rc;
+}
+
 /* Checks across sections: unique host names, listeners and sites that need each other. */
 static int http_finish(oe_conf_t *cf)
 {
@@ -249,6 +312,8 @@ static int http_finish(oe_conf_t *cf)
             }
         }
     }
+    if (rc == 0 && any_tls)
+        rc = check_certs_and_origins(cf);
     if (nlisten > 0 && nsites == 0 && any_tls) {
         oe_conf_section_t *sec = oe_conf_section(cf, &oe_http_module, 0);
         oe_conf_error_key(cf, sec, NULL, "a TLS listener needs at least one [site \"NAME\"]");

@@ -39,11 +39,14 @@ typedef struct route {
     void *data;
 } route_t;
 
-/* Per-certificate data: which sites it serves and the ORIGIN frame payload for it. */
+/* Per-certificate data: the site that brought it (whose origin setting applies) and the ORIGIN
+ * frame payload for each listener, computed once at load. */
 typedef struct cert_info {
     const oe_tls_cert_t *cert;
-    oe_buf_t origin_payload; /* encoded origin entries (RFC 8336 §2) */
-    bool send_origin;        /* false with origin = off */
+    const char *file;       /* PEM path, for messages */
+    const oe_site_t *owner; /* the first site using this certificate */
+    oe_buf_t *origin;       /* per listener index: encoded entries (RFC 8336 §2) */
+    bool send_origin;       /* false with origin = off */
 } cert_info_t;
 
 typedef struct worker worker_t;
@@ -104,6 +107,8 @@ struct conn {
     h1_t *h1;
     h2_t *h2;
     const cert_info_t *cert; /* TLS: the certificate chosen by SNI */
+    size_t listen_index;     /* index of c->l->conf in http->listens */
+    char *sni;               /* TLS: the server name the client sent, lower-case, or NULL */
     uv_timer_t timer;
     uv_write_t wreq;
     uint8_t *wbuf; /* bytes of the write in flight */
@@ -116,6 +121,21 @@ struct conn {
 
 /* Bytes queued towards the socket above which producers pause. */
 #define OE_HTTP_OUT_HIGH (256 * 1024)
+
+/* origin.c: ORIGIN sets (RFC 8336) */
+int http_origins_build(oe_http_t *http);
+void http_origins_free(oe_http_t *http);
+/* May connection c serve host? Its certificate must cover it, and with origin = self or a list,
+ * host must be the SNI name or in the list. */
+bool http_origin_allows(const conn_t *c, oe_slice_t host);
+/* The origin of host on a listener: "https://host" plus ":port" unless the port is 443. */
+void http_origin_of(char *out, size_t cap, const char *host, const oe_listen_conf_t *l);
+int http_origins_command(int argc, char **argv);
+/* Do two sites use the same certificate (the same file, or both cert = auto)? */
+bool http_same_cert(const oe_site_t *a, const oe_site_t *b);
+/* Config-time checks of a site's origin setting; cert is the loaded certificate (NULL for auto). */
+int http_origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_site_t *site,
+                       const oe_site_t *const *sites, size_t nsites, const oe_tls_cert_t *cert);
 
 /* server.c: the module hooks */
 int http_init(oe_modctx_t *ctx);

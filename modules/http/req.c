@@ -345,9 +345,10 @@ void http_dispatch(conn_t *c, stream_t *s)
     s->handled = true;
     req->head = oe_req_method_is(req, "HEAD");
     const oe_site_t *site = site_for(http, req->authority);
-    /* Misdirected: a host we do not serve, or one this connection's certificate does not cover
-     * (RFC 9110 §15.5.20; RFC 8336 §4: the client then retries on a fresh connection). */
-    if (site == NULL || (c->cert != NULL && !oe_tls_cert_covers(c->cert->cert, req->authority))) {
+    /* Misdirected: a host we do not serve, or one this connection must not serve (outside its
+     * certificate or its origin set): RFC 9110 §15.5.20, RFC 8336 §4. The client retries on a
+     * fresh connection. */
+    if (site == NULL || !http_origin_allows(c, req->authority)) {
         oe_resp_error(req, 421);
         return;
     }

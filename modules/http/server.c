@@ -83,39 +83,45 @@ static int load_certs(oe_http_t *http, const char *state_dir)
     int rc = load_auto_cert(http, state_dir, &auto_cert, &auto_key);
     if (rc < 0)
         return rc;
-    /* In site order, each distinct certificate file once; the first is the default. */
-    const char **loaded = oe_calloc(http->nsites + 1, sizeof(*loaded));
-    size_t nloaded = 0;
+    /* In site order, each distinct certificate once; the first is the default. */
+    const oe_site_t **owners = oe_calloc(http->nsites + 1, sizeof(*owners));
+    const char **files = oe_calloc(http->nsites + 1, sizeof(*files));
+    size_t n = 0;
     rc = 0;
     for (size_t i = 0; i < http->nsites && rc == 0; i++) {
         const oe_site_t *s = http->sites[i];
-        const char *cert = s->cert_auto ? auto_cert : s->cert;
-        const char *key = s->cert_auto ? auto_key : s->key;
         bool seen = false;
-        for (size_t k = 0; k < nloaded; k++)
-            seen |= strcmp(loaded[k], cert) == 0;
-        if (seen || cert == NULL)
+        for (size_t k = 0; k < n; k++)
+            seen |= http_same_cert(owners[k], s);
+        if (seen || (!s->cert_auto && s->cert == NULL))
             continue;
-        loaded[nloaded++] = cert;
-        rc = oe_tls_server_add_cert(http->tls, cert, key, NULL, &err);
+        const char *cert = s->cert_auto ? auto_cert : s->cert;
+        rc = oe_tls_server_add_cert(http->tls, cert, s->cert_auto ? auto_key : s->key, NULL, &err);
         if (rc < 0) {
             oe_log_error(TAG, "[site \"%s\"]: %s", s->name, err ? err : oe_strerror(rc));
             free(err);
+            break;
         }
+        owners[n] = s;
+        files[n++] = oe_strdup(cert);
     }
-    free(loaded);
     free(auto_cert);
     free(auto_key);
-    if (rc < 0)
-        return rc;
-    http->ncerts = oe_tls_server_cert_count(http->tls);
+    http->ncerts = rc == 0 ? oe_tls_server_cert_count(http->tls) : 0;
     http->certs = oe_calloc(http->ncerts ? http->ncerts : 1, sizeof(*http->certs));
     for (size_t i = 0; i < http->ncerts; i++) {
         oe_tls_cert_t *c = oe_tls_server_cert(http->tls, i);
-        http->certs[i].cert = c;
+        http->certs[i] = (cert_info_t){.cert = c, .owner = owners[i], .file = files[i]};
+        files[i] = NULL;
         oe_tls_cert_set_data(c, &http->certs[i]);
     }
-    return 0;
+    for (size_t i = 0; i < n; i++)
+        free((char *)files[i]);
+    free(owners);
+    free(files);
+    if (rc < 0)
+        return rc;
+    return http_origins_build(http);
 }
 
 int http_init(oe_modctx_t *ctx)
@@ -189,8 +195,9 @@ void http_destroy(oe_modctx_t *ctx)
     for (unsigned i = 0; http->workers != NULL && i < http->nworkers; i++)
         uv_thread_join(&http->workers[i].thread);
     free(http->workers);
+    http_origins_free(http);
     for (size_t i = 0; i < http->ncerts; i++)
-        oe_buf_free(&http->certs[i].origin_payload);
+        free((char *)http->certs[i].file);
     free(http->certs);
     oe_tls_server_free(http->tls);
     for (size_t i = 0; i < http->nroutes; i++)

@@ -1,0 +1,202 @@
+/*
+ * ORIGIN frames (RFC 8336). For each certificate and each TLS listener the payload is encoded
+ * once, when the configuration is loaded, and sent on every h2 connection that presents that
+ * certificate, right after the server's SETTINGS (h2.c). The set depends on the origin setting
+ * of the site that brought the certificate:
+ *   auto  every configured host name that the certificate covers (wildcards match configured
+ *         names; no name is ever invented)
+ *   self  an empty frame: the client's origin set stays the SNI origin alone
+ *   off   no frame
+ *   LIST  the configured origins, each checked at config time to be covered and served here
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/log.h"
+#include "http/http_int.h"
+
+#define ORIGIN_MAX_PAYLOAD 16384 /* the default SETTINGS_MAX_FRAME_SIZE */
+
+static unsigned listen_port(const oe_listen_conf_t *l)
+{
+    const struct sockaddr *sa = (const struct sockaddr *)&l->addresses.v[0].ss;
+    return sa->sa_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
+                                     : ntohs(((const struct sockaddr_in *)sa)->sin_port);
+}
+
+void http_origin_of(char *out, size_t cap, const char *host, const oe_listen_conf_t *l)
+{
+    unsigned port = listen_port(l);
+    if (port == 443)
+        snprintf(out, cap, "https://%s", host);
+    else
+        snprintf(out, cap, "https://%s:%u", host, port);
+}
+
+/* RFC 8336 §2: the payload is a sequence of Origin-Entry = u16 Origin-Len | ASCII-Origin. */
+static void add_entry(oe_buf_t *b, const char *origin)
+{
+    uint8_t len[2];
+    oe_put16(len, (uint16_t)strlen(origin));
+    oe_buf_append(b, len, 2);
+    oe_buf_append(b, origin, strlen(origin));
+}
+
+bool http_same_cert(const oe_site_t *a, const oe_site_t *b)
+{
+    if (a->cert_auto || b->cert_auto)
+        return a->cert_auto && b->cert_auto;
+    return a->cert != NULL && b->cert != NULL && strcmp(a->cert, b->cert) == 0;
+}
+
+int http_origins_build(oe_http_t *http)
+{
+    for (size_t i = 0; i < http->ncerts; i++) {
+        cert_info_t *ci = &http->certs[i];
+        const oe_site_t *owner = ci->owner;
+        ci->origin = oe_calloc(http->nlistens ? http->nlistens : 1, sizeof(*ci->origin));
+        ci->send_origin = owner != NULL && owner->origin_mode != OE_ORIGIN_OFF;
+        for (size_t l = 0; owner != NULL && l < http->nlistens; l++) {
+            const oe_listen_conf_t *lc = http->listens[l];
+            oe_buf_t *b = &ci->origin[l];
+            char origin[300];
+            if (!lc->tls)
+                continue;
+            if (owner->origin_mode == OE_ORIGIN_AUTO) {
+                for (size_t s = 0; s < http->nsites; s++) {
+                    for (size_t h = 0; h < http->sites[s]->hosts.n; h++) {
+                        const char *host = http->sites[s]->hosts.v[h];
+                        if (!oe_tls_cert_covers(ci->cert, OE_SLICE_STR(host)))
+                            continue;
+                        http_origin_of(origin, sizeof(origin), host, lc);
+                        add_entry(b, origin);
+                    }
+                }
+            } else if (owner->origin_mode == OE_ORIGIN_LIST) {
+                for (size_t k = 0; k < owner->origins.n; k++)
+                    add_entry(b, owner->origins.v[k]);
+            }
+            if (b->len > ORIGIN_MAX_PAYLOAD) {
+                oe_log_error(TAG,
+                             "[site \"%s\"]: the ORIGIN set of %s is %zu bytes, more than one "
+                             "frame (%d); use origin = LIST or split the certificate",
+                             owner->name, ci->file, b->len, ORIGIN_MAX_PAYLOAD);
+                return OE_ECONFIG;
+            }
+        }
+    }
+    return 0;
+}
+
+void http_origins_free(oe_http_t *http)
+{
+    for (size_t i = 0; i < http->ncerts; i++) {
+        for (size_t l = 0; http->certs[i].origin != NULL && l < http->nlistens; l++)
+            oe_buf_free(&http->certs[i].origin[l]);
+        free(http->certs[i].origin);
+    }
+}
+
+/* Is origin (as on the wire) for host in the payload? */
+static bool payload_has_host(const oe_buf_t *b, oe_slice_t host)
+{
+    const uint8_t *p = b->base, *end = b->base + b->len;
+    while (p + 2 <= end) {
+        size_t len = oe_get16(p);
+        const uint8_t *o = p + 2 + 8; /* past "https://" */
+        const uint8_t *e = p + 2 + len;
+        const uint8_t *colon = memchr(o, ':', (size_t)(e - o));
+        oe_slice_t h = OE_SLICE(o, (size_t)((colon ? colon : e) - o));
+        if (oe_slice_eq_nocase(h, host))
+            return true;
+        p = e;
+    }
+    return false;
+}
+
+bool http_origin_allows(const conn_t *c, oe_slice_t host)
+{
+    const cert_info_t *ci = c->cert;
+    if (ci == NULL)
+        return true; /* plain HTTP */
+    if (!oe_tls_cert_covers(ci->cert, host))
+        return false;
+    if (ci->owner == NULL)
+        return true;
+    bool is_sni = c->sni != NULL && oe_slice_eq(host, OE_SLICE_STR(c->sni));
+    switch (ci->owner->origin_mode) {
+    case OE_ORIGIN_SELF:
+        return is_sni || c->sni == NULL;
+    case OE_ORIGIN_LIST:
+        return is_sni || c->sni == NULL || payload_has_host(&ci->origin[c->listen_index], host);
+    default:
+        return true;
+    }
+}
+
+/* ---- config-time checks -----------------------------------------------------------------------
+ */
+
+/* Exposed for http_conf.c: validates origin lists and the size bound of auto sets. */
+int http_origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_site_t *site,
+                       const oe_site_t *const *sites, size_t nsites, const oe_tls_cert_t *cert)
+{
+    int rc = 0;
+    if (site->origin_mode == OE_ORIGIN_LIST) {
+        size_t bytes = 0;
+        for (size_t k = 0; k < site->origins.n; k++) {
+            const char *o = site->origins.v[k];
+            const char *host = o + 8;
+            const char *colon = strchr(host, ':');
+            char h[256];
+            snprintf(h, sizeof(h), "%.*s", (int)(colon ? (size_t)(colon - host) : strlen(host)),
+                     host);
+            bool served = false;
+            for (size_t s = 0; s < nsites; s++)
+                for (size_t i = 0; i < sites[s]->hosts.n; i++)
+                    served |= strcmp(sites[s]->hosts.v[i], h) == 0;
+            bool covered = false;
+            if (site->cert_auto) {
+                for (size_t s = 0; s < nsites; s++)
+                    if (sites[s]->cert_auto)
+                        for (size_t i = 0; i < sites[s]->hosts.n; i++)
+                            covered |= strcmp(sites[s]->hosts.v[i], h) == 0;
+            } else {
+                covered = cert != NULL && oe_tls_cert_covers(cert, OE_SLICE_STR(h));
+            }
+            if (!served) {
+                oe_conf_error_key(cf, sec, "origin",
+                                  "\"%s\": %s is not served here (no site has it)", o, h);
+                rc = OE_ECONFIG;
+            } else if (!covered) {
+                oe_conf_error_key(cf, sec, "origin",
+                                  "\"%s\": the certificate of this site does not cover %s", o, h);
+                rc = OE_ECONFIG;
+            }
+            bytes += 2 + strlen(o);
+        }
+        if (bytes > ORIGIN_MAX_PAYLOAD) {
+            oe_conf_error_key(cf, sec, "origin",
+                              "%zu bytes of origins do not fit one ORIGIN frame (%d)", bytes,
+                              ORIGIN_MAX_PAYLOAD);
+            rc = OE_ECONFIG;
+        }
+    } else if (site->origin_mode == OE_ORIGIN_AUTO) {
+        /* Upper bound: every configured name with the longest port suffix. */
+        size_t bytes = 0;
+        for (size_t s = 0; s < nsites; s++)
+            for (size_t i = 0; i < sites[s]->hosts.n; i++)
+                bytes += 2 + strlen("https://:65535") + strlen(sites[s]->hosts.v[i]);
+        if (bytes > ORIGIN_MAX_PAYLOAD) {
+            oe_conf_error_key(cf, sec, "origin",
+                              "origin = auto could exceed one ORIGIN frame (%d bytes) with %zu "
+                              "bytes of names; list the origins instead",
+                              ORIGIN_MAX_PAYLOAD, bytes);
+            rc = OE_ECONFIG;
+        }
+    }
+    return rc;
+}
