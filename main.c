@@ -8,20 +8,17 @@
  *   odoh-edge help|--help        usage
  * Modules add subcommands (keys, query, origins) through their command tables.
  */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "core/cli.h"
 #include "core/conf.h"
 #include "core/core.h"
 #include "core/log.h"
 #include "core/module.h"
 #include "core/oe.h"
 #include "core/version.h"
-
-static const char default_name[] = "odoh-edge.conf";
 
 static void usage(FILE *out)
 {
@@ -43,12 +40,11 @@ static void usage(FILE *out)
     fprintf(out,
             "\n"
             "options:\n"
-            "  -c FILE        configuration file; without it: ./%s, then %s next to the\n"
-            "                 binary, then the embedded default (the shipped demo)\n"
+            "  -c FILE        configuration file; without it: ./odoh-edge.conf, then\n"
+            "                 odoh-edge.conf next to the binary, then the embedded default\n"
             "\n"
             "signals: SIGTERM/SIGINT stop after in-flight requests (exit 0); SIGHUP re-reads the\n"
-            "configuration and applies it only if it is entirely valid.\n",
-            default_name, default_name);
+            "configuration and applies it only if it is entirely valid.\n");
 }
 
 static void help_config(void)
@@ -64,45 +60,6 @@ static void help_config(void)
                    (d->flags & OE_CONF_LIST) ? " (repeatable)" : "");
         printf("\n");
     }
-}
-
-/* The config to use: -c, ./odoh-edge.conf, next to the binary, or NULL for the embedded one. */
-static const char *find_config(const char *given)
-{
-    static char path[PATH_MAX];
-    if (given != NULL)
-        return given;
-    if (access(default_name, F_OK) == 0)
-        return default_name;
-    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - sizeof(default_name) - 1);
-    if (n > 0) {
-        path[n] = '\0';
-        char *slash = strrchr(path, '/');
-        if (slash != NULL) {
-            strcpy(slash + 1, default_name);
-            if (access(path, F_OK) == 0)
-                return path;
-        }
-    }
-    return NULL;
-}
-
-static oe_conf_t *load_config(const char *path)
-{
-    if (path != NULL)
-        return oe_conf_load_file(path);
-    return oe_conf_load_buffer("(embedded odoh-edge.conf)", ".", oe_default_conf,
-                               oe_default_conf_len);
-}
-
-static int report(const oe_conf_t *cf)
-{
-    oe_conf_print_errors(cf, stderr);
-    if (oe_conf_nerrors(cf) > 0) {
-        fprintf(stderr, "%s: %zu error(s)\n", oe_conf_path(cf), oe_conf_nerrors(cf));
-        return OE_EXIT_CONFIG;
-    }
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -132,7 +89,7 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr, "odoh-edge: unexpected argument \"%s\" (see odoh-edge --help)\n",
                     argv[i]);
-            return 64;
+            return OE_EXIT_USAGE;
         }
     }
 
@@ -150,12 +107,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "check") != 0 && strcmp(cmd, "run") != 0) {
         fprintf(stderr, "odoh-edge: unknown command \"%s\" (see odoh-edge --help)\n", cmd);
-        return 64;
+        return OE_EXIT_USAGE;
     }
 
-    const char *path = find_config(conf_path);
-    oe_conf_t *cf = load_config(path);
-    int rc = report(cf);
+    const char *path = oe_cli_find_config(conf_path);
+    oe_conf_t *cf = oe_cli_load(path);
+    int rc = oe_cli_report(cf);
     if (rc != 0 || strcmp(cmd, "check") == 0) {
         if (rc == 0)
             fprintf(stderr, "%s: configuration ok\n", oe_conf_path(cf));

@@ -23,6 +23,10 @@
 #define MBEDTLS_VERSION_C
 #define MBEDTLS_VERSION_FEATURES
 
+/* Worker threads share the PSA key store and the random generator. */
+#define MBEDTLS_THREADING_C
+#define MBEDTLS_THREADING_PTHREAD
+
 /* Volatile PSA keys live in a growable table: every open TLS connection holds its traffic keys
  * there, and the fixed default (32 slots) fails the handshake after a few connections. */
 #define MBEDTLS_PSA_KEY_STORE_DYNAMIC

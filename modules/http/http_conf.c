@@ -343,6 +343,12 @@ const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name)
     return NULL;
 }
 
+static const oe_command_t commands[] = {
+    {"origins", "origins [-c FILE]",
+     "print the ORIGIN set each certificate advertises, per listener", http_origins_command},
+    {NULL, NULL, NULL, NULL},
+};
+
 const oe_module_t oe_http_module = {
     .name = "http",
     .section = "listen",
@@ -350,6 +356,7 @@ const oe_module_t oe_http_module = {
     .conf_size = sizeof(oe_listen_conf_t),
     .directives = listen_directives,
     .summary = "listening addresses with TLS and HTTP limits",
+    .commands = commands,
     .conf_init = listen_init,
     .conf_check = listen_check,
     .conf_finish = http_finish,

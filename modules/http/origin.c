@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cli.h"
 #include "core/core.h"
 #include "core/log.h"
 #include "http/http_int.h"
@@ -199,4 +200,76 @@ int http_origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_sit
         }
     }
     return rc;
+}
+
+/* ---- `odoh-edge origins` ----------------------------------------------------------------------
+ */
+
+static const char *mode_name(int mode)
+{
+    static const char *const names[] = {"auto", "self", "off", "list"};
+    return names[mode];
+}
+
+int http_origins_command(int argc, char **argv)
+{
+    int code;
+    oe_conf_t *cf = oe_cli_config(&argc, argv, &code);
+    if (cf == NULL)
+        return code;
+    if (argc > 1) {
+        fprintf(stderr, "usage: odoh-edge origins [-c FILE]\n");
+        oe_conf_free(cf);
+        return OE_EXIT_USAGE;
+    }
+    const oe_core_conf_t *core = oe_core_conf(cf);
+    oe_modctx_t ctx = {.module = &oe_http_module, .cf = cf};
+    int rc =
+        oe_conf_count(cf, &oe_http_module) == 0 ? OE_ECONFIG : oe_mkdir_p(core->state_dir, 0700);
+    if (rc == 0)
+        rc = http_init(&ctx);
+    if (rc < 0) {
+        if (oe_conf_count(cf, &oe_http_module) == 0)
+            fprintf(stderr, "%s: no [listen] section: nothing is served\n", oe_conf_path(cf));
+        oe_conf_free(cf);
+        return 1;
+    }
+    oe_http_t *http = ctx.data;
+    for (size_t i = 0; i < http->ncerts; i++) {
+        const cert_info_t *ci = &http->certs[i];
+        printf("certificate %zu%s: %s\n", i + 1, i == 0 ? " (default, also without SNI)" : "",
+               ci->file);
+        printf("  from [site \"%s\"], origin = %s\n", ci->owner->name,
+               mode_name(ci->owner->origin_mode));
+        printf("  covers:");
+        for (size_t k = 0; k < oe_tls_cert_name_count(ci->cert); k++)
+            printf(" %s", oe_tls_cert_name(ci->cert, k));
+        printf("\n  chosen for SNI:");
+        for (size_t s = 0; s < http->nsites; s++)
+            for (size_t h = 0; h < http->sites[s]->hosts.n; h++) {
+                oe_slice_t host = OE_SLICE_STR(http->sites[s]->hosts.v[h]);
+                if (oe_tls_server_pick_cert(http->tls, host) == ci->cert)
+                    printf(" %s", http->sites[s]->hosts.v[h]);
+            }
+        printf("\n");
+        for (size_t l = 0; l < http->nlistens; l++) {
+            if (!http->listens[l]->tls)
+                continue;
+            printf("  ORIGIN frame on [listen \"%s\"]:", http->listens[l]->name);
+            if (!ci->send_origin) {
+                printf(" none (origin = off)\n");
+                continue;
+            }
+            const oe_buf_t *b = &ci->origin[l];
+            if (b->len == 0)
+                printf(" empty (the SNI origin only)");
+            printf("\n");
+            for (const uint8_t *p = b->base; p != NULL && p + 2 <= b->base + b->len;
+                 p += 2 + oe_get16(p))
+                printf("    %.*s\n", (int)oe_get16(p), (const char *)p + 2);
+        }
+    }
+    http_destroy(&ctx);
+    oe_conf_free(cf);
+    return 0;
 }
