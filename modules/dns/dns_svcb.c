@@ -271,8 +271,10 @@ int oe_dns_svcb_print(oe_buf_t *out, oe_slice_t rdata)
                     oe_buf_append(out, ",", 1);
                 for (size_t j = 0; j < v.base[i]; j++) {
                     uint8_t c = v.base[i + 1 + j];
-                    if (c == ',' || c == '\\')
-                        oe_buf_printf(out, "\\\\%c", c);
+                    if (c == ',')
+                        oe_buf_printf(out, "\\\\,");
+                    else if (c == '\\')
+                        oe_buf_printf(out, "\\\\\\\\");
                     else if (c < 0x21 || c > 0x7e || c == '"' || c == ';' || c == '(' || c == ')')
                         oe_buf_printf(out, "\\%03u", c);
                     else
@@ -343,46 +345,49 @@ static int param_cmp(const void *a, const void *b)
     return (int)x->key - (int)y->key;
 }
 
-/* Splits a value list on unescaped commas (RFC 9460 Appendix A.1, simplified: "\," is a literal
- * comma) and unescapes each item into out with a 1-octet length prefix when `prefixed`. Calls back
- * per item through the item buffer. Returns the number of items or an error. */
+/* Splits a value list (RFC 9460 Appendix A.1): the value is first decoded as a char-string (\DDD
+ * and \X escapes), then split on commas, where "\," is a literal comma and "\\" a backslash
+ * (so a comma inside an item is written "\\," in presentation form). Returns the number of items,
+ * each in items[i][0..lens[i]), or an error. */
 static int value_items(const char *s, uint8_t items[][256], size_t *lens, size_t max)
 {
-    size_t n = 0, l = 0;
+    uint8_t *tmp = oe_malloc(65536);
+    int rc = oe_dns_unescape(s, strlen(s), tmp, 65536);
+    size_t n = 0, l = 0, len;
+    if (rc < 0)
+        goto out;
+    len = (size_t)rc;
     for (size_t i = 0;; i++) {
-        if (s[i] == '\0' || s[i] == ',') {
-            if (n == max)
-                return OE_ESPACE;
+        if (i == len || tmp[i] == ',') {
             lens[n++] = l;
             l = 0;
-            if (s[i] == '\0')
-                return (int)n;
+            if (i == len) {
+                rc = (int)n;
+                goto out;
+            }
+            if (n == max) {
+                rc = OE_ESPACE;
+                goto out;
+            }
             continue;
         }
-        uint8_t c = (uint8_t)s[i];
+        uint8_t c = tmp[i];
         if (c == '\\') {
-            if (s[i + 1] >= '0' && s[i + 1] <= '9') {
-                if (!(s[i + 2] >= '0' && s[i + 2] <= '9' && s[i + 3] >= '0' && s[i + 3] <= '9'))
-                    return OE_EFORMAT;
-                unsigned v = (unsigned)(s[i + 1] - '0') * 100 + (unsigned)(s[i + 2] - '0') * 10 +
-                             (unsigned)(s[i + 3] - '0');
-                if (v > 255)
-                    return OE_EFORMAT;
-                c = (uint8_t)v;
-                i += 3;
-            } else if (s[i + 1] == '\\' && s[i + 2] == ',') {
-                c = ',';
-                i += 2;
-            } else if (s[i + 1] != '\0') {
-                c = (uint8_t)s[++i];
-            } else {
-                return OE_EFORMAT;
+            if (i + 1 == len) {
+                rc = OE_EFORMAT;
+                goto out;
             }
+            c = tmp[++i];
         }
-        if (l == 255)
-            return OE_EOVERFLOW;
-        items[n < max ? n : max - 1][l++] = c;
+        if (l == 255) {
+            rc = OE_EOVERFLOW;
+            goto out;
+        }
+        items[n][l++] = c;
     }
+out:
+    free(tmp);
+    return rc;
 }
 
 #define ERR(...)                                                                                   \

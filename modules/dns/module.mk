@@ -1,2 +1,3 @@
-# DNS wire format, presentation format, SVCB/HTTPS RDATA, UPDATE + TSIG (no I/O).
-REQUIRES.dns :=
+# DNS wire format, presentation format, SVCB/HTTPS RDATA, UPDATE + TSIG (pure), and the
+# upstream resolver client (upstream.c, libuv).
+REQUIRES.dns := hpke

@@ -287,3 +287,19 @@ TEST(dns_print_knot_answers_like_kdig)
         oe_buf_free(&out);
     }
 }
+
+TEST(dns_svcb_alpn_escapes_roundtrip)
+{
+    /* Regression (found by fuzz-dns_svcb): commas and backslashes inside an alpn id need the
+     * two-level escaping of RFC 9460 Appendix A.1 both when printing and when parsing. */
+    const char *want = "1 . alpn=a\\\\,b,c\\\\\\\\d,\\000";
+    CHECK_STR(print_svcb(unhex("000100"
+                               "0001000a"
+                               "03612c62"
+                               "03635c64"
+                               "0100")),
+              want);
+    CHECK_STR(roundtrip("x. HTTPS 1 . alpn=a\\\\,b,c\\\\\\\\d,\\000"),
+              "x.\t3600\tIN\tHTTPS\t1 . alpn=a\\\\,b,c\\\\\\\\d,\\000");
+    CHECK_INT(rt.rdlen, 3 + 4 + 10);
+}

@@ -1,0 +1,539 @@
+/*
+ * The upstream resolver client (see upstream.h). Handles are freed only in their close
+ * callbacks; a query is freed when its UDP socket and timer have both closed.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "core/log.h"
+#include "dns/dns_wire.h"
+#include "dns/upstream.h"
+#include "hpke/hpke.h"
+
+#define TAG           "dns"
+#define DNS_MAX       65535
+#define TCP_IDLE_MS   10000
+#define FAILS_TO_DEAD 3
+
+typedef struct tcp_conn tcp_conn_t;
+
+typedef struct server {
+    const oe_sockaddr_t *addr;
+    unsigned fails;
+    uint64_t dead_until;
+    tcp_conn_t *tcp;
+} server_t;
+
+struct oe_upstream_query {
+    oe_upstream_t *u;
+    oe_upstream_cb cb;
+    void *data;
+    uint8_t *msg; /* the query with our ID */
+    size_t len;
+    uint16_t client_id, id;
+    size_t qend; /* end of the question in msg */
+    unsigned attempt;
+    server_t *server;
+    uv_udp_t udp;
+    uv_timer_t timer;
+    int handles; /* open handles of this query */
+    bool udp_open, use_tcp, garbage, failed, done;
+    oe_upstream_query_t *next, *prev;         /* all queries */
+    oe_upstream_query_t *tcp_next, *tcp_prev; /* queries waiting on a TCP connection */
+    tcp_conn_t *tcp;
+};
+
+struct tcp_conn {
+    oe_upstream_t *u;
+    server_t *server;
+    uv_tcp_t tcp;
+    uv_connect_t connect;
+    uv_timer_t idle;
+    bool connected, closing;
+    int handles;
+    oe_buf_t in;
+    oe_upstream_query_t *waiting; /* sent or to send once connected */
+};
+
+struct oe_upstream {
+    uv_loop_t *loop;
+    oe_upstream_conf_t conf;
+    server_t *servers;
+    oe_upstream_query_t *queries;
+    size_t inflight;
+    bool closing;
+    int handles; /* open TCP connections keep the client alive while closing */
+    oe_upstream_stats_t stats;
+};
+
+static void attempt(oe_upstream_query_t *q);
+static void tcp_send(tcp_conn_t *t, oe_upstream_query_t *q);
+static void tcp_close(tcp_conn_t *t);
+
+oe_upstream_t *oe_upstream_new(uv_loop_t *loop, const oe_upstream_conf_t *conf)
+{
+    oe_upstream_t *u = oe_calloc(1, sizeof(*u));
+    u->loop = loop;
+    u->conf = *conf;
+    if (u->conf.timeout_ms == 0)
+        u->conf.timeout_ms = 1500;
+    if (u->conf.attempts == 0)
+        u->conf.attempts = 3;
+    if (u->conf.dead_ms == 0)
+        u->conf.dead_ms = 30000;
+    if (u->conf.max_inflight == 0)
+        u->conf.max_inflight = 4096;
+    u->servers = oe_calloc(conf->nservers ? conf->nservers : 1, sizeof(*u->servers));
+    for (size_t i = 0; i < conf->nservers; i++)
+        u->servers[i].addr = &conf->servers[i];
+    return u;
+}
+
+oe_upstream_stats_t oe_upstream_stats(const oe_upstream_t *u)
+{
+    return u->stats;
+}
+
+static void maybe_free_client(oe_upstream_t *u)
+{
+    if (u->closing && u->queries == NULL && u->handles == 0) {
+        free(u->servers);
+        free(u);
+    }
+}
+
+static uint16_t random_id(void)
+{
+    uint16_t id;
+    if (oe_hpke_rng_default(NULL, (unsigned char *)&id, sizeof(id)) != 0)
+        abort(); /* the DRBG failing is not survivable: IDs must not be predictable */
+    return id;
+}
+
+/* ---- query lifetime ----------------------------------------------------------------------- */
+
+static void query_unlink_tcp(oe_upstream_query_t *q)
+{
+    tcp_conn_t *t = q->tcp;
+    if (t == NULL)
+        return;
+    if (q->tcp_prev != NULL)
+        q->tcp_prev->tcp_next = q->tcp_next;
+    else
+        t->waiting = q->tcp_next;
+    if (q->tcp_next != NULL)
+        q->tcp_next->tcp_prev = q->tcp_prev;
+    q->tcp = NULL;
+    q->tcp_next = q->tcp_prev = NULL;
+    if (t->waiting == NULL && !t->closing)
+        uv_timer_start(&t->idle, (uv_timer_cb)tcp_close, TCP_IDLE_MS, 0);
+}
+
+static void on_query_handle_closed(uv_handle_t *h)
+{
+    oe_upstream_query_t *q = h->data;
+    if (--q->handles > 0)
+        return;
+    oe_upstream_t *u = q->u;
+    if (q->prev != NULL)
+        q->prev->next = q->next;
+    else
+        u->queries = q->next;
+    if (q->next != NULL)
+        q->next->prev = q->prev;
+    u->inflight--;
+    free(q->msg);
+    free(q);
+    maybe_free_client(u);
+}
+
+static void close_udp(oe_upstream_query_t *q)
+{
+    if (q->udp_open) {
+        q->udp_open = false;
+        uv_close((uv_handle_t *)&q->udp, on_query_handle_closed);
+    }
+}
+
+/* Ends the query: calls back unless cancelled, then closes its handles. */
+static void finish(oe_upstream_query_t *q, int status, uint8_t *answer, size_t len)
+{
+    if (q->done)
+        return;
+    q->done = true;
+    uv_timer_stop(&q->timer);
+    query_unlink_tcp(q);
+    close_udp(q);
+    oe_upstream_stats_t *st = &q->u->stats;
+    if (status == 0) {
+        st->answers++;
+        oe_put16(answer, q->client_id);
+    } else if (status == OE_UPSTREAM_ETIMEOUT) {
+        st->timeouts++;
+    } else {
+        st->failures++;
+    }
+    if (q->cb != NULL)
+        q->cb(q->data, status, status == 0 ? OE_SLICE(answer, len) : OE_SLICE(NULL, 0));
+    uv_close((uv_handle_t *)&q->timer, on_query_handle_closed);
+}
+
+void oe_upstream_cancel(oe_upstream_query_t *q)
+{
+    q->cb = NULL;
+    finish(q, OE_UPSTREAM_EFAIL, NULL, 0);
+}
+
+/* The server failed this attempt: count it, and try the next attempt or give up. */
+static void attempt_failed(oe_upstream_query_t *q, bool timeout)
+{
+    server_t *s = q->server;
+    if (++s->fails >= FAILS_TO_DEAD)
+        s->dead_until = uv_now(q->u->loop) + q->u->conf.dead_ms;
+    if (!timeout)
+        q->failed = true;
+    query_unlink_tcp(q);
+    close_udp(q);
+    if (++q->attempt < q->u->conf.attempts && !q->u->closing) {
+        attempt(q);
+        return;
+    }
+    finish(q, (q->garbage || q->failed) ? OE_UPSTREAM_EFAIL : OE_UPSTREAM_ETIMEOUT, NULL, 0);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    attempt_failed(t->data, true);
+}
+
+/* Is answer the reply to q? ID, QR, and the same question (names compared case-insensitively,
+ * since resolvers may randomise case). */
+static bool matches(oe_upstream_query_t *q, const uint8_t *p, size_t n, oe_dns_msg_t *m)
+{
+    if (oe_dns_msg_parse(m, OE_SLICE(p, n)) < 0)
+        return false;
+    if (m->hdr.id != q->id || !(m->hdr.flags & 0x8000) || m->hdr.count[0] != 1)
+        return false;
+    oe_dns_msg_t qm;
+    oe_dns_rr_t a, b;
+    if (oe_dns_msg_parse(&qm, OE_SLICE(q->msg, q->len)) < 0 || oe_dns_msg_question(&qm, &a) < 0 ||
+        oe_dns_msg_question(m, &b) < 0)
+        return false;
+    return a.type == b.type && a.rclass == b.rclass && oe_dns_name_eq(a.name, b.name);
+}
+
+/* A validated answer from server s. */
+static void answered(oe_upstream_query_t *q, uint8_t *p, size_t n, const oe_dns_msg_t *m)
+{
+    q->server->fails = 0;
+    q->server->dead_until = 0;
+    finish(q, 0, p, n);
+}
+
+/* ---- UDP ---------------------------------------------------------------------------------- */
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    static __thread char rbuf[DNS_MAX];
+    buf->base = rbuf;
+    buf->len = sizeof(rbuf);
+}
+
+static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
+                        const struct sockaddr *from, unsigned flags)
+{
+    oe_upstream_query_t *q = h->data;
+    if (q->done || nread == 0)
+        return;
+    if (nread < 0) { /* ICMP unreachable on the connected socket: refused */
+        attempt_failed(q, false);
+        return;
+    }
+    oe_dns_msg_t m;
+    if (!matches(q, (const uint8_t *)buf->base, (size_t)nread, &m)) {
+        q->garbage = true;
+        q->u->stats.garbage++;
+        return;
+    }
+    if (m.hdr.flags & 0x0200) { /* TC: the whole answer needs TCP (RFC 7766) */
+        q->u->stats.truncated++;
+        close_udp(q);
+        q->use_tcp = true;
+        attempt(q); /* same attempt count, same server, over TCP */
+        return;
+    }
+    answered(q, (uint8_t *)buf->base, (size_t)nread, &m);
+}
+
+static void on_udp_sent(uv_udp_send_t *req, int status)
+{
+    oe_upstream_query_t *q = req->data;
+    free(req);
+    if (status < 0 && !q->done && q->udp_open)
+        attempt_failed(q, false);
+}
+
+static int udp_send(oe_upstream_query_t *q)
+{
+    const oe_sockaddr_t *a = q->server->addr;
+    int rc = uv_udp_init(q->u->loop, &q->udp);
+    if (rc < 0)
+        return rc;
+    q->udp.data = q;
+    q->udp_open = true;
+    q->handles++;
+    rc = uv_udp_connect(&q->udp, (const struct sockaddr *)&a->ss);
+    if (rc == 0)
+        rc = uv_udp_recv_start(&q->udp, on_alloc, on_udp_recv);
+    if (rc < 0)
+        return rc;
+    uv_udp_send_t *req = malloc(sizeof(*req));
+    if (req == NULL)
+        return UV_ENOMEM;
+    req->data = q;
+    uv_buf_t b = uv_buf_init((char *)q->msg, (unsigned)q->len);
+    rc = uv_udp_send(req, &q->udp, &b, 1, NULL, on_udp_sent);
+    if (rc < 0)
+        free(req);
+    return rc;
+}
+
+/* Picks the server for this attempt: healthy ones in configured order first, then the dead
+ * ones; attempt k takes the k-th of that order (wrapping). A TCP retry keeps its server. */
+static server_t *pick(oe_upstream_query_t *q)
+{
+    oe_upstream_t *u = q->u;
+    size_t n = u->conf.nservers, k = q->attempt % n, seen = 0;
+    uint64_t now = uv_now(u->loop);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++) {
+            bool dead = u->servers[i].dead_until > now;
+            if (dead == (pass == 1) && seen++ == k)
+                return &u->servers[i];
+        }
+    return &u->servers[0];
+}
+
+static void attempt(oe_upstream_query_t *q)
+{
+    if (!q->use_tcp || q->server == NULL)
+        q->server = pick(q);
+    q->id = random_id();
+    oe_put16(q->msg, q->id);
+    uv_timer_start(&q->timer, on_timeout, q->u->conf.timeout_ms, 0);
+    if (q->use_tcp) {
+        q->u->stats.tcp_queries++;
+        server_t *s = q->server;
+        if (s->tcp == NULL) {
+            tcp_conn_t *t = oe_calloc(1, sizeof(*t));
+            t->u = q->u;
+            t->server = s;
+            uv_tcp_init(q->u->loop, &t->tcp);
+            uv_timer_init(q->u->loop, &t->idle);
+            t->tcp.data = t->idle.data = t->connect.data = t;
+            t->handles = 2;
+            q->u->handles++;
+            s->tcp = t;
+            int rc =
+                uv_tcp_connect(&t->connect, &t->tcp, (const struct sockaddr *)&s->addr->ss, NULL);
+            if (rc < 0) {
+                tcp_close(t);
+                attempt_failed(q, false);
+                return;
+            }
+        }
+        tcp_send(s->tcp, q);
+        return;
+    }
+    int rc = udp_send(q);
+    if (rc < 0) {
+        oe_log_debug(TAG, "upstream %s: %s", q->server->addr->text, uv_strerror(rc));
+        attempt_failed(q, false);
+    }
+}
+
+oe_upstream_query_t *oe_upstream_query(oe_upstream_t *u, oe_slice_t query, oe_upstream_cb cb,
+                                       void *data, int *err)
+{
+    oe_dns_msg_t m;
+    if (query.len < 12 || oe_dns_msg_parse(&m, query) < 0 || m.hdr.count[0] != 1 ||
+        (m.hdr.flags & 0x8000) || u->conf.nservers == 0) {
+        *err = OE_EFORMAT;
+        return NULL;
+    }
+    if (u->inflight >= u->conf.max_inflight || u->closing) {
+        *err = OE_UPSTREAM_EBUSY;
+        return NULL;
+    }
+    oe_upstream_query_t *q = oe_calloc(1, sizeof(*q));
+    q->u = u;
+    q->cb = cb;
+    q->data = data;
+    q->msg = oe_malloc(query.len);
+    memcpy(q->msg, query.base, query.len);
+    q->len = query.len;
+    q->client_id = m.hdr.id;
+    uv_timer_init(u->loop, &q->timer);
+    q->timer.data = q;
+    q->handles = 1;
+    q->next = u->queries;
+    if (u->queries != NULL)
+        u->queries->prev = q;
+    u->queries = q;
+    u->inflight++;
+    u->stats.queries++;
+    attempt(q);
+    return q;
+}
+
+/* ---- TCP (RFC 7766: two-byte length prefix, pipelined, matched by ID) -------------------- */
+
+static void on_tcp_handle_closed(uv_handle_t *h)
+{
+    tcp_conn_t *t = h->data;
+    if (--t->handles > 0)
+        return;
+    oe_upstream_t *u = t->u;
+    oe_buf_free(&t->in);
+    free(t);
+    u->handles--;
+    maybe_free_client(u);
+}
+
+static void tcp_close(tcp_conn_t *t)
+{
+    if (t->closing)
+        return;
+    t->closing = true;
+    if (t->server->tcp == t)
+        t->server->tcp = NULL;
+    uv_close((uv_handle_t *)&t->tcp, on_tcp_handle_closed);
+    uv_close((uv_handle_t *)&t->idle, on_tcp_handle_closed);
+    /* Queries still waiting on this connection try their next attempt. */
+    while (t->waiting != NULL) {
+        oe_upstream_query_t *q = t->waiting;
+        query_unlink_tcp(q);
+        attempt_failed(q, false);
+    }
+}
+
+static void on_tcp_written(uv_write_t *w, int status)
+{
+    tcp_conn_t *t = w->data;
+    free(w);
+    if (status < 0 && !t->closing)
+        tcp_close(t);
+}
+
+static void tcp_write(tcp_conn_t *t, oe_upstream_query_t *q)
+{
+    struct {
+        uv_write_t req;
+        uint8_t len[2];
+    } *w = malloc(sizeof(*w));
+    if (w == NULL) {
+        tcp_close(t);
+        return;
+    }
+    oe_put16(w->len, (uint16_t)q->len);
+    w->req.data = t;
+    uv_buf_t bufs[2] = {uv_buf_init((char *)w->len, 2),
+                        uv_buf_init((char *)q->msg, (unsigned)q->len)};
+    if (uv_write(&w->req, (uv_stream_t *)&t->tcp, bufs, 2, on_tcp_written) < 0) {
+        free(w);
+        tcp_close(t);
+    }
+}
+
+static void tcp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    on_alloc(h, hint, buf);
+}
+
+static void on_tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    tcp_conn_t *t = s->data;
+    if (nread == 0)
+        return;
+    if (nread < 0) {
+        tcp_close(t);
+        return;
+    }
+    oe_buf_append(&t->in, buf->base, (size_t)nread);
+    size_t off = 0;
+    while (t->in.len - off >= 2) {
+        size_t n = oe_get16(t->in.base + off);
+        if (t->in.len - off - 2 < n)
+            break;
+        uint8_t *p = t->in.base + off + 2;
+        off += 2 + n;
+        oe_upstream_query_t *q = NULL;
+        for (q = t->waiting; q != NULL; q = q->tcp_next)
+            if (n >= 2 && oe_get16(p) == q->id)
+                break;
+        oe_dns_msg_t m;
+        if (q == NULL || !matches(q, p, n, &m)) {
+            t->u->stats.garbage++;
+            continue;
+        }
+        answered(q, p, n, &m);
+        if (t->closing)
+            return;
+    }
+    memmove(t->in.base, t->in.base + off, t->in.len - off);
+    t->in.len -= off;
+}
+
+static void on_tcp_connected(uv_connect_t *c, int status)
+{
+    tcp_conn_t *t = c->data;
+    if (t->closing)
+        return;
+    if (status < 0) {
+        oe_log_debug(TAG, "upstream %s (tcp): %s", t->server->addr->text, uv_strerror(status));
+        tcp_close(t);
+        return;
+    }
+    t->connected = true;
+    uv_read_start((uv_stream_t *)&t->tcp, tcp_alloc, on_tcp_read);
+    for (oe_upstream_query_t *q = t->waiting; q != NULL; q = q->tcp_next)
+        tcp_write(t, q);
+}
+
+static void tcp_send(tcp_conn_t *t, oe_upstream_query_t *q)
+{
+    uv_timer_stop(&t->idle);
+    /* IDs are unique among this connection's queries. */
+    bool clash;
+    do {
+        clash = false;
+        for (oe_upstream_query_t *o = t->waiting; o != NULL && !clash; o = o->tcp_next)
+            clash = o->id == q->id;
+        if (clash) {
+            q->id = random_id();
+            oe_put16(q->msg, q->id);
+        }
+    } while (clash);
+    q->tcp = t;
+    q->tcp_prev = NULL;
+    q->tcp_next = t->waiting;
+    if (t->waiting != NULL)
+        t->waiting->tcp_prev = q;
+    t->waiting = q;
+    if (t->connected)
+        tcp_write(t, q);
+}
+
+void oe_upstream_close(oe_upstream_t *u)
+{
+    u->closing = true;
+    for (oe_upstream_query_t *q = u->queries, *next; q != NULL; q = next) {
+        next = q->next;
+        oe_upstream_cancel(q);
+    }
+    for (size_t i = 0; i < u->conf.nservers; i++)
+        if (u->servers[i].tcp != NULL)
+            tcp_close(u->servers[i].tcp);
+    maybe_free_client(u);
+}
