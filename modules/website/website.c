@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -23,10 +24,17 @@
 
 #define TAG "website"
 
+/* What a route carries: the site, and its access-log sink resolved at init (NULL = none). */
+typedef struct route {
+    const oe_site_t *site;
+    oe_website_log_t *log;
+} route_t;
+
 /* One request in flight: what the access log needs before the request is handed back. */
 typedef struct job {
     oe_req_t *req;
     const oe_site_t *site;
+    oe_website_log_t *log;
     uint64_t t0_us;
     int root_fd;
 } job_t;
@@ -41,17 +49,14 @@ static uint64_t clock_us(clockid_t id)
 /* Writes the access-log line; called just before the response is sent, while req is valid. */
 static void access_log(const job_t *j, int status, uint64_t bytes)
 {
-    if (j->site->access_log == NULL)
-        return;
-    oe_website_log_t *log = oe_website_log_get(j->site->access_log);
-    if (log == NULL)
+    if (j->log == NULL)
         return;
     char line[2048];
     uint64_t now_ms = clock_us(CLOCK_REALTIME) / 1000u;
     size_t n = oe_website_log_format(line, sizeof(line), (int64_t)now_ms, j->site->name,
                                      j->req->method, j->req->path, status, j->req->head ? 0 : bytes,
                                      clock_us(CLOCK_MONOTONIC) - j->t0_us);
-    oe_website_log_write(log, line, n);
+    oe_website_log_write(j->log, line, n);
 }
 
 static void send_error(const job_t *j, int status)
@@ -293,23 +298,39 @@ static void serve(job_t *j)
     send_file(j, 200, fd, 0, size);
 }
 
-void oe_website_handle(oe_req_t *req, void *data)
+static void handle(oe_req_t *req, const oe_site_t *site, oe_website_log_t *log)
 {
     job_t j = {
         .req = req,
-        .site = data != NULL ? data : req->site,
+        .site = site,
+        .log = log,
         .t0_us = clock_us(CLOCK_MONOTONIC),
         .root_fd = -1,
     };
-    if (j.site == NULL) {
+    if (site == NULL) {
         oe_resp_error(req, 404);
         return;
     }
-    if (j.site->root != NULL)
-        j.root_fd = open(j.site->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (site->root != NULL)
+        j.root_fd = open(site->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     serve(&j);
     if (j.root_fd >= 0)
         close(j.root_fd);
+}
+
+void oe_website_handle(oe_req_t *req, void *data)
+{
+    const oe_site_t *site = data != NULL ? data : req->site;
+    oe_website_log_t *log = NULL;
+    if (site != NULL && site->access_log != NULL)
+        log = oe_website_log_get(site->access_log);
+    handle(req, site, log);
+}
+
+static void route_handle(oe_req_t *req, void *data)
+{
+    const route_t *r = data;
+    handle(req, r->site, r->log);
 }
 
 /* ---- module ------------------------------------------------------------------------------- */
@@ -317,7 +338,10 @@ void oe_website_handle(oe_req_t *req, void *data)
 static int website_init(oe_modctx_t *ctx)
 {
     oe_http_t *http = oe_http_of(ctx);
-    for (size_t i = 0; i < oe_http_site_count(ctx->cf); i++) {
+    size_t n = oe_http_site_count(ctx->cf);
+    route_t *routes = oe_calloc(n + 1, sizeof(*routes));
+    ctx->data = routes;
+    for (size_t i = 0; i < n; i++) {
         const oe_site_t *site = oe_http_site(ctx->cf, i);
         if (site->root == NULL)
             continue;
@@ -329,14 +353,30 @@ static int website_init(oe_modctx_t *ctx)
         if (stat(site->root, &st) < 0 || !S_ISDIR(st.st_mode))
             oe_log_warn(TAG, "[site \"%s\"] root %s is not a directory: every file is 404",
                         site->name, site->root);
-        /* Open the log now so that a bad path is reported at start, not at the first request. */
-        if (site->access_log != NULL)
-            (void)oe_website_log_get(site->access_log);
-        int rc = oe_http_route(http, site, OE_M_ANY, "/", oe_website_handle, (void *)site);
-        if (rc < 0)
+        routes[i].site = site;
+        /* The log opens now, so that a bad path is reported at start; a relative path is
+         * relative to the config file, like every other path in it. */
+        if (site->access_log != NULL) {
+            const char *path = site->access_log;
+            if (strcmp(path, "stderr") != 0)
+                path = oe_conf_resolve_path(ctx->cf, path);
+            routes[i].log = oe_website_log_get(path);
+        }
+        int rc = oe_http_route(http, site, OE_M_ANY, "/", route_handle, &routes[i]);
+        if (rc < 0) {
+            /* The runtime destroys only modules whose init succeeded. */
+            free(routes);
+            ctx->data = NULL;
             return rc;
+        }
     }
     return 0;
+}
+
+static void website_destroy(oe_modctx_t *ctx)
+{
+    free(ctx->data);
+    ctx->data = NULL;
 }
 
 const oe_module_t oe_website_module = {
@@ -344,4 +384,5 @@ const oe_module_t oe_website_module = {
     .section = NULL,
     .summary = "static files for every [site] with a root",
     .init = website_init,
+    .destroy = website_destroy,
 };
