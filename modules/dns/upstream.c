@@ -70,6 +70,7 @@ struct oe_upstream {
 static void attempt(oe_upstream_query_t *q);
 static void tcp_send(tcp_conn_t *t, oe_upstream_query_t *q);
 static void tcp_close(tcp_conn_t *t);
+static void on_tcp_connected(uv_connect_t *c, int status);
 
 oe_upstream_t *oe_upstream_new(uv_loop_t *loop, const oe_upstream_conf_t *conf)
 {
@@ -335,8 +336,8 @@ static void attempt(oe_upstream_query_t *q)
             t->handles = 2;
             q->u->handles++;
             s->tcp = t;
-            int rc =
-                uv_tcp_connect(&t->connect, &t->tcp, (const struct sockaddr *)&s->addr->ss, NULL);
+            int rc = uv_tcp_connect(&t->connect, &t->tcp, (const struct sockaddr *)&s->addr->ss,
+                                    on_tcp_connected);
             if (rc < 0) {
                 tcp_close(t);
                 attempt_failed(q, false);

@@ -1,7 +1,7 @@
 /*
  * dns_tool: drives modules/dns from integration tests (the module itself does no I/O).
  *
- *   dns_tool query PORT NAME TYPE        UDP query to 127.0.0.1:PORT, prints every RR of the answer
+ *   dns_tool query PORT NAME TYPE        UDP query to 127.0.0.1:PORT, prints the answer section
  *   dns_tool print HEX                   parses a message and prints every RR
  *   dns_tool update PORT ZONE OWNER TTL KEYNAME SECRET_B64 RDATA_TEXT [TIME]
  *                                        replaces OWNER's HTTPS RRset by one record (RDATA in
@@ -47,7 +47,7 @@ static void hex(const char *label, const uint8_t *p, size_t n)
     printf("\n");
 }
 
-static int print_msg(oe_slice_t wire)
+static int print_msg(oe_slice_t wire, oe_dns_section_t section)
 {
     oe_dns_msg_t m;
     oe_dns_iter_t it;
@@ -60,7 +60,7 @@ static int print_msg(oe_slice_t wire)
     }
     const char *rn = oe_dns_rcode_name(m.rcode);
     printf("rcode %s\n", rn ? rn : "?");
-    oe_dns_iter_init(&it, &m, OE_DNS_SEC_ALL);
+    oe_dns_iter_init(&it, &m, section);
     while (oe_dns_iter_next(&it, &rr) == 1) {
         if (rr.type == OE_DNS_T_OPT || rr.type == OE_DNS_T_TSIG)
             continue;
@@ -89,7 +89,7 @@ static int cmd_query(char **argv)
         perror("exchange");
         return 1;
     }
-    return print_msg(OE_SLICE(r, (size_t)rl));
+    return print_msg(OE_SLICE(r, (size_t)rl), OE_DNS_SEC_ANSWER);
 }
 
 static int cmd_print(char **argv)
@@ -98,7 +98,7 @@ static int cmd_print(char **argv)
     uint8_t *b = malloc(n + 1);
     if (oe_hex_decode(b, n, argv[0], strlen(argv[0])) != (int)n)
         return 2;
-    int rc = print_msg(OE_SLICE(b, n));
+    int rc = print_msg(OE_SLICE(b, n), OE_DNS_SEC_ALL);
     free(b);
     return rc;
 }
