@@ -155,6 +155,15 @@ void oe_conf_error_key(oe_conf_t *cf, const oe_conf_section_t *sec, const char *
     va_end(ap);
 }
 
+void oe_conf_error_line(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key, unsigned line,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(cf, &cf->errors, line, sec, key, fmt, ap);
+    va_end(ap);
+}
+
 void oe_conf_warn_key(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key, const char *fmt,
                       ...)
 {
@@ -561,6 +570,23 @@ static int addrlist_add(oe_conf_t *cf, const char *item, void *field)
 int oe_conf_set_addrlist(oe_conf_t *cf, const oe_directive_t *d, void *field, const char *value)
 {
     return each_item(cf, value, field, addrlist_add);
+}
+
+int oe_conf_set_linelist(oe_conf_t *cf, const oe_directive_t *d, void *field, const char *value)
+{
+    oe_linelist_t *l = field;
+    unsigned *lines = oe_conf_alloc(cf, (l->values.n + 1) * sizeof(*lines));
+    if (l->values.n)
+        memcpy(lines, l->lines, l->values.n * sizeof(*lines));
+    lines[l->values.n] = cf->line;
+    l->lines = lines;
+    list_push(cf, &l->values, oe_conf_strdup(cf, value));
+    return 0;
+}
+
+unsigned oe_conf_line(const oe_conf_t *cf)
+{
+    return cf->line;
 }
 
 /* ---- sections ----------------------------------------------------------------------------- */

@@ -92,6 +92,15 @@ int oe_conf_set_addr(oe_conf_t *cf, const oe_directive_t *d, void *field, const 
 int oe_conf_set_enum(oe_conf_t *cf, const oe_directive_t *d, void *field, const char *value);
 int oe_conf_set_strlist(oe_conf_t *cf, const oe_directive_t *d, void *field, const char *value);
 int oe_conf_set_addrlist(oe_conf_t *cf, const oe_directive_t *d, void *field, const char *value);
+/* OE_CONF_LIST of whole values (not split on spaces), e.g. DNS records: oe_strlist_t. Each
+ * entry's config line is kept in the parallel array `lines` of an oe_linelist_t. */
+typedef struct oe_linelist {
+    oe_strlist_t values;
+    unsigned *lines;
+} oe_linelist_t;
+int oe_conf_set_linelist(oe_conf_t *cf, const oe_directive_t *d, void *field, const char *value);
+/* The line being parsed (for setters that remember where a value came from). */
+unsigned oe_conf_line(const oe_conf_t *cf);
 
 /* Pure value parsers behind the setters, for command-line flags and tests. 0 or OE_EFORMAT /
  * OE_EOVERFLOW. */
@@ -144,6 +153,9 @@ void oe_conf_error_key(oe_conf_t *cf, const oe_conf_section_t *sec, const char *
                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void oe_conf_warn_key(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key, const char *fmt,
                       ...) __attribute__((format(printf, 4, 5)));
+/* The same at a given line (e.g. one entry of a repeated key). */
+void oe_conf_error_line(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key, unsigned line,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 unsigned oe_conf_key_line(const oe_conf_section_t *sec, const char *key);
 bool oe_conf_key_set(const oe_conf_section_t *sec, const char *key);
 

@@ -10,7 +10,8 @@
  *   init(ctx)                   load state, prepare; no I/O on sockets yet. Negative = refuse.
  *   start(ctx)                  open handles and timers on ctx->loop
  *   stop(ctx)                   close handles; the loop then runs until they are closed
- *   destroy(ctx)                release everything init made
+ *   destroy(ctx)                release everything init made; runs in table order, so the http
+ *                               module joins its worker threads before later modules go
  * A module whose section is absent from the config is not initialised at all; a module without a
  * section is always initialised.
  */

@@ -97,11 +97,13 @@ static void gen_stop(generation_t *g)
             g->ctx[i].module->stop(&g->ctx[i]);
 }
 
+/* destroy runs in table order: the http module, which owns the worker threads, joins them
+ * before the modules whose handlers those threads ran are destroyed. */
 static void gen_free(generation_t *g)
 {
     if (g == NULL)
         return;
-    for (size_t i = g->n; i-- > 0;)
+    for (size_t i = 0; i < g->n; i++)
         if (g->ctx[i].module->destroy != NULL)
             g->ctx[i].module->destroy(&g->ctx[i]);
     oe_conf_free(g->cf);

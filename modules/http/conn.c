@@ -42,6 +42,10 @@ static void worker_maybe_finish(worker_t *w)
 {
     if (!w->stopping || w->nconns > 0 || uv_is_closing((uv_handle_t *)&w->wake))
         return;
+    /* Module state (e.g. upstream clients) goes last: requests in flight still needed it. */
+    for (size_t i = 0; i < w->http->nhooks; i++)
+        if (w->http->hooks[i].stop != NULL)
+            w->http->hooks[i].stop(w->hook_state[i], w->http->hooks[i].data);
     uv_close((uv_handle_t *)&w->wake, on_noop_close);
     uv_close((uv_handle_t *)&w->drain, on_noop_close);
 }
@@ -81,6 +85,8 @@ static void on_wake(uv_async_t *a)
 static void worker_main(void *arg)
 {
     worker_t *w = arg;
+    for (size_t i = 0; i < w->http->nhooks; i++)
+        w->hook_state[i] = w->http->hooks[i].start(&w->loop, w->http->hooks[i].data);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     free(w->listeners);
     uv_loop_close(&w->loop);

@@ -128,6 +128,18 @@ typedef struct oe_http oe_http_t;
 int oe_http_route(oe_http_t *http, const oe_site_t *site, unsigned methods, const char *prefix,
                   oe_handler_fn fn, void *data);
 
+/* Per-worker state for modules (e.g. an upstream client on each worker's loop). start runs on
+ * the worker's thread before it accepts connections and returns the state; stop runs on that
+ * thread when the worker begins to stop, and must close the state's handles (the worker's loop
+ * ends when they are closed). Register from init; returns a key for oe_req_worker_state(). */
+typedef struct oe_http_worker_hook {
+    void *(*start)(struct uv_loop_s *loop, void *data);
+    void (*stop)(void *state, void *data);
+    void *data;
+} oe_http_worker_hook_t;
+int oe_http_add_worker_hook(oe_http_t *http, const oe_http_worker_hook_t *hook);
+void *oe_req_worker_state(const oe_req_t *req, int key);
+
 /* The HTTP server of the generation ctx belongs to (NULL when the http module is not
  * configured). For other modules' init hooks. */
 oe_http_t *oe_http_of(oe_modctx_t *ctx);

@@ -64,6 +64,8 @@ struct oe_http {
     size_t nroutes;
     unsigned nworkers;
     worker_t *workers;
+    oe_http_worker_hook_t hooks[8];
+    size_t nhooks;
     uint64_t shutdown_timeout;
     bool started;
 };
@@ -91,6 +93,7 @@ struct worker {
     conn_t *conns; /* doubly linked list */
     size_t nconns;
     bool stopping;
+    void *hook_state[8];
     char date[40]; /* cached IMF-fixdate */
     uint64_t date_at;
 };

@@ -48,8 +48,8 @@ static void add_entry(oe_buf_t *b, const char *origin)
 
 bool http_same_cert(const oe_site_t *a, const oe_site_t *b)
 {
-    if (a->cert_auto || b->cert_auto)
-        return a->cert_auto && b->cert_auto;
+    if (a->cert_auto || b->cert_auto) /* cert = auto makes one certificate per site */
+        return a == b;
     return a->cert != NULL && b->cert != NULL && strcmp(a->cert, b->cert) == 0;
 }
 
@@ -161,10 +161,8 @@ int http_origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_sit
                     served |= strcmp(sites[s]->hosts.v[i], h) == 0;
             bool covered = false;
             if (site->cert_auto) {
-                for (size_t s = 0; s < nsites; s++)
-                    if (sites[s]->cert_auto)
-                        for (size_t i = 0; i < sites[s]->hosts.n; i++)
-                            covered |= strcmp(sites[s]->hosts.v[i], h) == 0;
+                for (size_t i = 0; i < site->hosts.n; i++)
+                    covered |= strcmp(site->hosts.v[i], h) == 0;
             } else {
                 covered = cert != NULL && oe_tls_cert_covers(cert, OE_SLICE_STR(h));
             }

@@ -35,54 +35,57 @@ int oe_http_route(oe_http_t *http, const oe_site_t *site, unsigned methods, cons
     return 0;
 }
 
-/* cert = auto: one demo leaf for every auto site's names, signed by a local CA. */
-static int load_auto_cert(oe_http_t *http, const char *state_dir, char **cert, char **key)
+int oe_http_add_worker_hook(oe_http_t *http, const oe_http_worker_hook_t *hook)
 {
-    const char **names = NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < http->nsites; i++) {
-        if (!http->sites[i]->cert_auto)
-            continue;
-        names = oe_realloc(names, (n + http->sites[i]->hosts.n) * sizeof(*names));
-        for (size_t h = 0; h < http->sites[i]->hosts.n; h++)
-            names[n++] = http->sites[i]->hosts.v[h];
-    }
-    if (n == 0) {
-        free(names);
-        return 0;
-    }
+    if (http == NULL || http->started || http->nhooks == OE_ARRAY_SIZE(http->hooks))
+        return OE_EINVAL;
+    http->hooks[http->nhooks] = *hook;
+    return (int)http->nhooks++;
+}
+
+void *oe_req_worker_state(const oe_req_t *req, int key)
+{
+    worker_t *w = (worker_t *)((char *)req->loop - offsetof(worker_t, loop));
+    return key >= 0 && (size_t)key < w->http->nhooks ? w->hook_state[key] : NULL;
+}
+
+/* cert = auto: a demo leaf per site (STATE/tls/site-NAME.pem) for its host names, all signed by
+ * one local CA (STATE/tls/ca.pem), so that each site keeps its own ORIGIN set. */
+static int load_auto_cert(const oe_site_t *site, const char *state_dir, char **cert, char **key)
+{
     char *ca = NULL, *err = NULL;
-    char dir[4096];
+    char dir[4096], leaf[300];
     snprintf(dir, sizeof(dir), "%s/tls", state_dir);
-    int rc = oe_tls_auto_cert(dir, names, n, cert, key, &ca, &err);
-    free(names);
+    snprintf(leaf, sizeof(leaf), "site-%s", site->name);
+    for (char *p = leaf; *p; p++)
+        if (!(*p >= 'a' && *p <= 'z') && !(*p >= '0' && *p <= '9') && *p != '-')
+            *p = '_';
+    int rc = oe_tls_auto_cert_leaf(dir, leaf, site->hosts.v, site->hosts.n, cert, key, &ca, &err);
     if (rc < 0) {
-        oe_log_error(TAG, "cert = auto: %s", err ? err : oe_strerror(rc));
+        oe_log_error(TAG, "[site \"%s\"] cert = auto: %s", site->name, err ? err : oe_strerror(rc));
         free(err);
         return rc;
     }
     if (rc & OE_TLS_AUTO_NEW_CA)
         oe_log_info(TAG, "cert = auto: generated a local CA in %s", ca);
     if (rc & OE_TLS_AUTO_NEW_LEAF)
-        oe_log_info(TAG, "cert = auto: generated a certificate for the demo hosts");
+        oe_log_info(TAG, "cert = auto: generated a certificate for [site \"%s\"]", site->name);
     oe_log_info(TAG, "cert = auto: trust %s to connect, e.g. curl --cacert %s https://%s:PORT/", ca,
-                ca, http->sites[0]->hosts.v[0]);
+                ca, site->hosts.v[0]);
     free(ca);
-    return 1;
+    return 0;
 }
 
 static int load_certs(oe_http_t *http, const char *state_dir)
 {
-    char *err = NULL, *auto_cert = NULL, *auto_key = NULL;
+    char *err = NULL;
     http->tls = oe_tls_server_new(NULL, &err);
     if (http->tls == NULL) {
         oe_log_error(TAG, "TLS: %s", err ? err : "cannot create the server context");
         free(err);
         return OE_ECRYPTO;
     }
-    int rc = load_auto_cert(http, state_dir, &auto_cert, &auto_key);
-    if (rc < 0)
-        return rc;
+    int rc;
     /* In site order, each distinct certificate once; the first is the default. */
     const oe_site_t **owners = oe_calloc(http->nsites + 1, sizeof(*owners));
     const char **files = oe_calloc(http->nsites + 1, sizeof(*files));
@@ -95,18 +98,22 @@ static int load_certs(oe_http_t *http, const char *state_dir)
             seen |= http_same_cert(owners[k], s);
         if (seen || (!s->cert_auto && s->cert == NULL))
             continue;
+        char *auto_cert = NULL, *auto_key = NULL;
+        if (s->cert_auto && (rc = load_auto_cert(s, state_dir, &auto_cert, &auto_key)) < 0)
+            break;
         const char *cert = s->cert_auto ? auto_cert : s->cert;
         rc = oe_tls_server_add_cert(http->tls, cert, s->cert_auto ? auto_key : s->key, NULL, &err);
+        free(auto_key);
         if (rc < 0) {
+            free(auto_cert);
             oe_log_error(TAG, "[site \"%s\"]: %s", s->name, err ? err : oe_strerror(rc));
             free(err);
             break;
         }
         owners[n] = s;
         files[n++] = oe_strdup(cert);
+        free(auto_cert);
     }
-    free(auto_cert);
-    free(auto_key);
     http->ncerts = rc == 0 ? oe_tls_server_cert_count(http->tls) : 0;
     http->certs = oe_calloc(http->ncerts ? http->ncerts : 1, sizeof(*http->certs));
     for (size_t i = 0; i < http->ncerts; i++) {

@@ -257,4 +257,10 @@ void oe_tls_session_free(oe_tls_session_t *s);
 int oe_tls_auto_cert(const char *state_dir, const char *const *hostnames, size_t n,
                      char **cert_path, char **key_path, char **ca_path, char **err);
 
+/* The same with the leaf in LEAF.pem / LEAF.key (LEAF a plain file name), so that several leaves
+ * (one per site) share one local CA. */
+int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
+                          const char *const *hostnames, size_t n, char **cert_path, char **key_path,
+                          char **ca_path, char **err);
+
 #endif

@@ -336,14 +336,22 @@ static bool load_pair(const char *cert_path, const char *key_path, mbedtls_x509_
 int oe_tls_auto_cert(const char *state_dir, const char *const *hostnames, size_t n,
                      char **cert_path, char **key_path, char **ca_path, char **err)
 {
+    return oe_tls_auto_cert_leaf(state_dir, "cert", hostnames, n, cert_path, key_path, ca_path,
+                                 err);
+}
+
+int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
+                          const char *const *hostnames, size_t n, char **cert_path, char **key_path,
+                          char **ca_path, char **err)
+{
     names_t want = {0}, have = {0};
     mbedtls_x509_crt ca, leaf;
     mbedtls_pk_context ca_key, leaf_key;
     mbedtls_x509_san_list *san = NULL;
     char *ca_crt_p = oe_asprintf("%s/ca.pem", state_dir);
     char *ca_key_p = oe_asprintf("%s/ca.key", state_dir);
-    char *crt_p = oe_asprintf("%s/cert.pem", state_dir);
-    char *key_p = oe_asprintf("%s/cert.key", state_dir);
+    char *crt_p = oe_asprintf("%s/%s.pem", state_dir, leaf_name);
+    char *key_p = oe_asprintf("%s/%s.key", state_dir, leaf_name);
     char *ca_subject = NULL, *leaf_subject = NULL;
     int rc = OE_OK, result = 0;
     time_t now = time(NULL);

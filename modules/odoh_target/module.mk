@@ -1,0 +1,1 @@
+REQUIRES.odoh_target := http odoh dns

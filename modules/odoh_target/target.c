@@ -1,0 +1,600 @@
+/*
+ * The ODoH target and DoH endpoint (see target.h). Status mapping (RFC 9230 §4.3, §7; RFC 8484):
+ *   unknown key_id 401 (clients re-fetch configs only on 401), undecryptable or malformed 400,
+ *   GET for ODoH 405, other media type 415, upstream failure 502, upstream time-out 504;
+ *   DNS-level errors (NXDOMAIN, SERVFAIL) are 200 with the (sealed) answer.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "core/log.h"
+#include "dns/dns_text.h"
+#include "dns/dns_wire.h"
+#include "dns/dns_write.h"
+#include "dns/upstream.h"
+#include "http/http.h"
+#include "odoh_target/target.h"
+
+#define TAG        "odoh-target"
+#define MEDIA_ODOH "application/oblivious-dns-message"
+#define MEDIA_DNS  "application/dns-message"
+
+typedef struct target_conf {
+    const char *site_name;
+    const char *path;
+    bool odoh, doh, doh_get;
+    oe_addrlist_t upstreams;
+    uint64_t upstream_timeout;
+    long long upstream_attempts;
+    oe_linelist_t local_data;
+    long long padding;
+    uint64_t configs_max_age; /* ms */
+    /* filled by conf_check */
+    oe_dns_rr_text_t *records;
+    size_t nrecords;
+} target_conf_t;
+
+struct oe_odoh_target {
+    const target_conf_t *conf;
+    const oe_site_t *site;
+    pthread_mutex_t lock;
+    oe_odoh_keyset_t *keys;
+    int hook;
+};
+
+/* ---- key sets ------------------------------------------------------------------------------ */
+
+oe_odoh_keyset_t *oe_odoh_keyset_new(const oe_odoh_key_t *keys, size_t n, size_t npub,
+                                     uint64_t max_age)
+{
+    oe_odoh_keyset_t *ks = oe_calloc(1, sizeof(*ks));
+    atomic_init(&ks->refs, 1);
+    ks->n = n;
+    ks->keys = oe_calloc(n ? n : 1, sizeof(*ks->keys));
+    memcpy(ks->keys, keys, n * sizeof(*keys));
+    ks->max_age = max_age;
+    oe_odoh_config_t *cfgs = oe_calloc(npub ? npub : 1, sizeof(*cfgs));
+    for (size_t i = 0; i < npub && i < n; i++)
+        cfgs[i] = keys[i].config;
+    size_t cap = 2 + OE_MAX(npub, (size_t)1) * (OE_ODOH_CONFIG_LEN + 64);
+    ks->configs = oe_malloc(cap);
+    int len = npub > 0 ? oe_odoh_configs_encode(ks->configs, cap, cfgs, npub) : 0;
+    ks->configs_len = len > 0 ? (size_t)len : 0;
+    free(cfgs);
+    return ks;
+}
+
+oe_odoh_keyset_t *oe_odoh_keyset_ref(oe_odoh_keyset_t *ks)
+{
+    atomic_fetch_add(&ks->refs, 1);
+    return ks;
+}
+
+void oe_odoh_keyset_unref(oe_odoh_keyset_t *ks)
+{
+    if (ks == NULL || atomic_fetch_sub(&ks->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < ks->n; i++)
+        oe_odoh_key_wipe(&ks->keys[i]);
+    free(ks->keys);
+    free(ks->configs);
+    free(ks);
+}
+
+void oe_odoh_target_set_keys(oe_odoh_target_t *t, oe_odoh_keyset_t *ks)
+{
+    pthread_mutex_lock(&t->lock);
+    oe_odoh_keyset_t *old = t->keys;
+    t->keys = ks;
+    pthread_mutex_unlock(&t->lock);
+    oe_odoh_keyset_unref(old);
+}
+
+static oe_odoh_keyset_t *get_keys(oe_odoh_target_t *t)
+{
+    pthread_mutex_lock(&t->lock);
+    oe_odoh_keyset_t *ks = t->keys ? oe_odoh_keyset_ref(t->keys) : NULL;
+    pthread_mutex_unlock(&t->lock);
+    return ks;
+}
+
+/* ---- the first-start key ------------------------------------------------------------------ */
+
+/* STATE/odoh/target.seed: 32 random bytes in hex, mode 0600, written atomically. */
+static int load_or_create_seed(const char *state_dir, uint8_t seed[32])
+{
+    char dir[4096], path[4200], tmp[4300];
+    snprintf(dir, sizeof(dir), "%s/odoh", state_dir);
+    snprintf(path, sizeof(path), "%s/target.seed", dir);
+    int rc = oe_mkdir_p(dir, 0700);
+    if (rc < 0)
+        return rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        struct stat st;
+        char hex[65];
+        ssize_t n = fstat(fd, &st) == 0 ? read(fd, hex, 64) : -1;
+        close(fd);
+        if (st.st_mode & 077) {
+            oe_log_error(TAG, "%s is readable by group or others; run chmod 600 %s", path, path);
+            return -EPERM;
+        }
+        if (n != 64 || oe_hex_decode(seed, 32, hex, 64) != 32) {
+            oe_log_error(TAG, "%s is not a 64-digit hex seed", path);
+            return OE_EFORMAT;
+        }
+        oe_wipe(hex, sizeof(hex));
+        return 0;
+    }
+    if (oe_hpke_rng_default(NULL, seed, 32) != 0)
+        return OE_ECRYPTO;
+    char hex[65];
+    oe_hex_encode(hex, seed, 32);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    rc = write(fd, hex, 64) == 64 && fsync(fd) == 0 ? 0 : -errno;
+    close(fd);
+    oe_wipe(hex, sizeof(hex));
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = -errno;
+    if (rc == 0) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        oe_log_info(TAG, "generated a new target key in %s", path);
+    } else {
+        unlink(tmp);
+    }
+    return rc;
+}
+
+/* ---- requests ------------------------------------------------------------------------------- */
+
+typedef struct job {
+    oe_req_t *req;
+    oe_odoh_target_t *t;
+    bool odoh;
+    oe_odoh_txn_t txn;
+    oe_upstream_query_t *uq;
+} job_t;
+
+static void job_free(job_t *j)
+{
+    oe_odoh_txn_wipe(&j->txn);
+    free(j);
+}
+
+static void reply_error(oe_req_t *req, int status)
+{
+    oe_resp_header(req, "cache-control", "no-cache, no-store");
+    oe_resp_error(req, status);
+}
+
+/* Sends the DNS answer, sealed for ODoH, and ends the job. */
+static void reply(job_t *j, oe_slice_t dns)
+{
+    oe_req_t *req = j->req;
+    oe_resp_header(req, "cache-control", "no-cache, no-store");
+    if (!j->odoh) {
+        oe_resp_header(req, "content-type", MEDIA_DNS);
+        oe_resp_send(req, 200, dns.base, dns.len);
+        job_free(j);
+        return;
+    }
+    size_t pad = oe_odoh_pad_len(dns.len, (size_t)j->t->conf->padding);
+    size_t cap = dns.len + pad + 64 + OE_ODOH_RESPONSE_NONCE_MAX;
+    uint8_t *out = malloc(cap);
+    int n = out ? oe_odoh_response_seal(out, cap, &j->txn, dns, pad, oe_hpke_rng_default, NULL)
+                : OE_ENOMEM;
+    if (n < 0) {
+        oe_log_warn(TAG, "sealing an answer failed: %s", oe_strerror(n));
+        reply_error(req, 500);
+    } else {
+        oe_resp_header(req, "content-type", MEDIA_ODOH);
+        oe_resp_send(req, 200, out, (size_t)n);
+    }
+    free(out);
+    job_free(j);
+}
+
+static void on_answer(void *data, int status, oe_slice_t answer)
+{
+    job_t *j = data;
+    j->uq = NULL;
+    j->req->on_abort = NULL;
+    if (status == 0) {
+        reply(j, answer);
+        return;
+    }
+    reply_error(j->req, status == OE_UPSTREAM_ETIMEOUT ? 504
+                        : status == OE_UPSTREAM_EBUSY  ? 503
+                                                       : 502);
+    job_free(j);
+}
+
+static void on_abort(oe_req_t *req)
+{
+    job_t *j = req->data;
+    if (j->uq != NULL)
+        oe_upstream_cancel(j->uq);
+    job_free(j);
+}
+
+/* local-data: records whose owner is the question's name answer it (NODATA when none has its
+ * type); returns false when no record owns the name. */
+static bool answer_locally(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *question)
+{
+    const target_conf_t *c = j->t->conf;
+    bool owned = false;
+    for (size_t i = 0; i < c->nrecords && !owned; i++)
+        owned = oe_dns_name_eq(oe_dns_name_wire(c->records[i].owner, c->records[i].owner_len),
+                               question->name);
+    if (!owned)
+        return false;
+    uint8_t buf[4096];
+    oe_dns_writer_t w;
+    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0400 | 0x0080, 0); /* AA, RA */
+    for (size_t i = 0; i < c->nrecords; i++) {
+        const oe_dns_rr_text_t *r = &c->records[i];
+        if (r->type != question->type ||
+            !oe_dns_name_eq(oe_dns_name_wire(r->owner, r->owner_len), question->name))
+            continue;
+        oe_dns_rr_t rr = oe_dns_rr_text_view(r);
+        oe_dns_write_rr_copy(&w, OE_DNS_SEC_ANSWER, &rr);
+    }
+    size_t len;
+    if (oe_dns_writer_finish(&w, &len) < 0) {
+        reply_error(j->req, 500);
+        job_free(j);
+        return true;
+    }
+    reply(j, OE_SLICE(buf, len));
+    return true;
+}
+
+/* Answers REFUSED when there is nowhere to ask (no upstream configured). */
+static void refuse(job_t *j, const oe_dns_msg_t *q)
+{
+    uint8_t buf[1024];
+    oe_dns_writer_t w;
+    size_t len;
+    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0080, 5);
+    if (oe_dns_writer_finish(&w, &len) < 0) {
+        reply_error(j->req, 500);
+        job_free(j);
+        return;
+    }
+    reply(j, OE_SLICE(buf, len));
+}
+
+static void resolve(job_t *j, oe_slice_t dns)
+{
+    oe_dns_msg_t q;
+    oe_dns_rr_t question;
+    if (oe_dns_msg_parse(&q, dns) < 0 || q.hdr.count[0] != 1 || (q.hdr.flags & 0x8000) ||
+        oe_dns_msg_question(&q, &question) < 0) {
+        reply_error(j->req, 400);
+        job_free(j);
+        return;
+    }
+    if (answer_locally(j, &q, &question))
+        return;
+    oe_upstream_t *up = oe_req_worker_state(j->req, j->t->hook);
+    if (up == NULL || j->t->conf->upstreams.n == 0) {
+        refuse(j, &q);
+        return;
+    }
+    int err = 0;
+    j->req->data = j;
+    j->req->on_abort = on_abort;
+    j->uq = oe_upstream_query(up, dns, on_answer, j, &err);
+    if (j->uq == NULL) {
+        j->req->on_abort = NULL;
+        reply_error(j->req, err == OE_UPSTREAM_EBUSY ? 503 : 400);
+        job_free(j);
+    }
+}
+
+static bool media_is(oe_slice_t v, const char *type)
+{
+    size_t n = strlen(type);
+    if (v.len < n || !oe_slice_eq_nocase(OE_SLICE(v.base, n), OE_SLICE(type, n)))
+        return false;
+    return v.len == n || v.base[n] == ';' || v.base[n] == ' ';
+}
+
+/* base64url without padding (RFC 8484 §4.1), into out; returns the length or -1. */
+static int base64url_decode(oe_slice_t in, uint8_t *out, size_t cap)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < in.len; i++) {
+        uint8_t ch = in.base[i];
+        int v = ch >= 'A' && ch <= 'Z'   ? ch - 'A'
+                : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
+                : ch >= '0' && ch <= '9' ? ch - '0' + 52
+                : ch == '-'              ? 62
+                : ch == '_'              ? 63
+                : ch == '='              ? -2
+                                         : -1;
+        if (v == -2)
+            break;
+        if (v < 0)
+            return -1;
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n == cap)
+                return -1;
+            out[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return (int)n;
+}
+
+/* The value of query parameter name, or base NULL. */
+static oe_slice_t query_param(oe_slice_t q, const char *name)
+{
+    size_t nl = strlen(name);
+    const uint8_t *p = q.base, *end = q.base + q.len;
+    while (p < end) {
+        const uint8_t *amp = memchr(p, '&', (size_t)(end - p));
+        const uint8_t *e = amp ? amp : end;
+        if ((size_t)(e - p) > nl && memcmp(p, name, nl) == 0 && p[nl] == '=')
+            return OE_SLICE(p + nl + 1, (size_t)(e - p - nl - 1));
+        p = e + 1;
+    }
+    return OE_SLICE(NULL, 0);
+}
+
+static void handle_query(oe_req_t *req, void *data)
+{
+    oe_odoh_target_t *t = data;
+    const target_conf_t *c = t->conf;
+    oe_slice_t ctype = oe_req_header(req, "content-type");
+    job_t *j = oe_calloc(1, sizeof(*j));
+    j->req = req;
+    j->t = t;
+
+    if (oe_req_method_is(req, "GET") || oe_req_method_is(req, "HEAD")) {
+        oe_slice_t dns = query_param(req->query, "dns");
+        bool for_odoh =
+            media_is(oe_req_header(req, "accept"), MEDIA_ODOH) || media_is(ctype, MEDIA_ODOH);
+        if (for_odoh || !c->doh_get || dns.base == NULL) {
+            oe_resp_header(req, "allow", c->doh_get && !for_odoh ? "GET, POST" : "POST");
+            reply_error(req, dns.base == NULL && c->doh_get && !for_odoh ? 400 : 405);
+            job_free(j);
+            return;
+        }
+        uint8_t msg[4096];
+        int n = base64url_decode(dns, msg, sizeof(msg));
+        if (n < 12) {
+            reply_error(req, 400);
+            job_free(j);
+            return;
+        }
+        resolve(j, OE_SLICE(msg, (size_t)n));
+        return;
+    }
+    if (media_is(ctype, MEDIA_ODOH) && c->odoh) {
+        j->odoh = true;
+        if (req->body.len == 0) {
+            reply_error(req, 400);
+            job_free(j);
+            return;
+        }
+        oe_odoh_keyset_t *ks = get_keys(t);
+        uint8_t *plain = malloc(req->body.len);
+        oe_slice_t dns;
+        int rc = ks && plain ? oe_odoh_query_open(ks->keys, ks->n, req->body.base, req->body.len,
+                                                  plain, req->body.len, &dns, &j->txn)
+                             : OE_EKEYID;
+        oe_odoh_keyset_unref(ks);
+        if (rc < 0) {
+            reply_error(req, rc == OE_EKEYID ? 401 : 400);
+            free(plain);
+            job_free(j);
+            return;
+        }
+        resolve(j, dns);
+        oe_wipe(plain, req->body.len);
+        free(plain);
+        return;
+    }
+    if (media_is(ctype, MEDIA_DNS) && c->doh) {
+        resolve(j, req->body);
+        return;
+    }
+    reply_error(req, 415);
+    job_free(j);
+}
+
+static void handle_configs(oe_req_t *req, void *data)
+{
+    oe_odoh_keyset_t *ks = get_keys(data);
+    if (ks == NULL || ks->configs_len == 0) {
+        oe_resp_error(req, 503);
+        oe_odoh_keyset_unref(ks);
+        return;
+    }
+    oe_resp_headerf(req, "cache-control", "max-age=%llu", (unsigned long long)ks->max_age);
+    oe_resp_header(req, "content-type", "application/octet-stream");
+    oe_resp_send(req, 200, ks->configs, ks->configs_len);
+    oe_odoh_keyset_unref(ks);
+}
+
+/* ---- worker state: one upstream client per worker loop ----------------------------------------
+ */
+
+static void *worker_start(struct uv_loop_s *loop, void *data)
+{
+    oe_odoh_target_t *t = data;
+    oe_upstream_conf_t uc = {.servers = t->conf->upstreams.v,
+                             .nservers = t->conf->upstreams.n,
+                             .timeout_ms = t->conf->upstream_timeout,
+                             .attempts = (unsigned)t->conf->upstream_attempts};
+    return oe_upstream_new(loop, &uc);
+}
+
+static void worker_stop(void *state, void *data)
+{
+    oe_upstream_close(state);
+}
+
+/* ---- configuration ----------------------------------------------------------------------------
+ */
+
+static const oe_conf_range_t attempts_range = {1, 10, false};
+static const oe_conf_range_t timeout_range = {50, 60000, false};
+static const oe_conf_range_t padding_range = {0, 4096, false};
+static const oe_conf_range_t max_age_range = {0, 7 * 86400 * 1000LL, false};
+
+#define T(f) offsetof(target_conf_t, f)
+static const oe_directive_t directives[] = {
+    {"site", oe_conf_set_string, T(site_name), NULL, 0,
+     "the [site] whose host names serve the target"},
+    {"path", oe_conf_set_string, T(path), NULL, 0, "endpoint path (default /dns-query)"},
+    {"odoh", oe_conf_set_bool, T(odoh), NULL, 0, "accept Oblivious DoH queries (default yes)"},
+    {"doh", oe_conf_set_bool, T(doh), NULL, 0, "accept plain DoH POST (default yes)"},
+    {"doh-get", oe_conf_set_bool, T(doh_get), NULL, 0, "accept plain DoH GET ?dns= (default yes)"},
+    {"upstream", oe_conf_set_addrlist, T(upstreams), NULL, OE_CONF_LIST,
+     "resolver IP:port (repeatable); without one, names outside local-data get REFUSED"},
+    {"upstream-timeout", oe_conf_set_duration, T(upstream_timeout), &timeout_range, 0,
+     "time-out of one attempt (default 1500ms)"},
+    {"upstream-attempts", oe_conf_set_int, T(upstream_attempts), &attempts_range, 0,
+     "attempts in all, across upstreams (default 3)"},
+    {"local-data", oe_conf_set_linelist, T(local_data), NULL, OE_CONF_LIST,
+     "a record answered locally, e.g. \"demo.odoh.test. 300 IN A 127.0.0.1\""},
+    {"padding", oe_conf_set_int, T(padding), &padding_range, 0,
+     "pad sealed answers to a multiple of this many bytes (default 468, RFC 8467)"},
+    {"configs-max-age", oe_conf_set_duration, T(configs_max_age), &max_age_range, 0,
+     "Cache-Control max-age of /.well-known/odohconfigs (default 1h)"},
+    {NULL, NULL, 0, NULL, 0, NULL},
+};
+#undef T
+
+static void conf_init(void *conf)
+{
+    target_conf_t *c = conf;
+    c->path = "/dns-query";
+    c->odoh = c->doh = c->doh_get = true;
+    c->upstream_timeout = 1500;
+    c->upstream_attempts = 3;
+    c->padding = OE_ODOH_PAD_RESPONSE_BLOCK;
+    c->configs_max_age = 3600 * 1000;
+}
+
+static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
+{
+    target_conf_t *c = conf;
+    int rc = 0;
+    if (c->site_name == NULL) {
+        oe_conf_error_key(cf, sec, NULL, "needs \"site = NAME\" (a [site] serving the target)");
+        rc = OE_ECONFIG;
+    }
+    if (c->path[0] != '/') {
+        oe_conf_error_key(cf, sec, "path", "must start with '/'");
+        rc = OE_ECONFIG;
+    }
+    c->nrecords = c->local_data.values.n;
+    c->records = oe_conf_alloc(cf, (c->nrecords ? c->nrecords : 1) * sizeof(*c->records));
+    for (size_t i = 0; i < c->nrecords; i++) {
+        char err[200];
+        if (oe_dns_rr_from_text(c->local_data.values.v[i], &c->records[i], err, sizeof(err)) < 0) {
+            oe_conf_error_line(cf, sec, "local-data", c->local_data.lines[i], "%s", err);
+            rc = OE_ECONFIG;
+        }
+    }
+    return rc;
+}
+
+extern const oe_module_t oe_odoh_target_module;
+
+static int conf_finish(oe_conf_t *cf)
+{
+    oe_conf_section_t *sec = oe_conf_section(cf, &oe_odoh_target_module, 0);
+    if (sec == NULL)
+        return 0;
+    target_conf_t *c = sec->conf;
+    if (oe_http_site_by_name(cf, c->site_name) == NULL) {
+        oe_conf_error_key(cf, sec, "site", "no [site \"%s\"] is configured", c->site_name);
+        return OE_ECONFIG;
+    }
+    return 0;
+}
+
+static int init(oe_modctx_t *ctx)
+{
+    target_conf_t *c = oe_conf_get(ctx->cf, &oe_odoh_target_module);
+    oe_http_t *http = oe_http_of(ctx);
+    if (http == NULL) {
+        oe_log_error(TAG, "the target needs a [listen] section");
+        return OE_ECONFIG;
+    }
+    oe_odoh_target_t *t = oe_calloc(1, sizeof(*t));
+    t->conf = c;
+    t->site = oe_http_site_by_name(ctx->cf, c->site_name);
+    pthread_mutex_init(&t->lock, NULL);
+    ctx->data = t;
+
+    uint8_t seed[32];
+    oe_odoh_key_t key;
+    int rc = load_or_create_seed(oe_core_conf(ctx->cf)->state_dir, seed);
+    if (rc == 0)
+        rc = oe_odoh_key_from_seed(&key, OE_HPKE_AEAD_AES128GCM, seed, sizeof(seed));
+    oe_wipe(seed, sizeof(seed));
+    if (rc < 0) {
+        oe_log_error(TAG, "target key: %s", oe_strerror(rc));
+        return rc;
+    }
+    t->keys = oe_odoh_keyset_new(&key, 1, 1, c->configs_max_age / 1000);
+    oe_odoh_key_wipe(&key);
+
+    oe_http_worker_hook_t hook = {.start = worker_start, .stop = worker_stop, .data = t};
+    t->hook = oe_http_add_worker_hook(http, &hook);
+    if (t->hook < 0 ||
+        oe_http_route(http, t->site, OE_M_GET | OE_M_HEAD | OE_M_POST, c->path, handle_query, t) <
+            0 ||
+        oe_http_route(http, t->site, OE_M_GET | OE_M_HEAD, "/.well-known/odohconfigs",
+                      handle_configs, t) < 0)
+        return OE_EINVAL;
+    oe_log_info(
+        TAG, "serving %s and /.well-known/odohconfigs on %s (upstreams: %zu, local records: %zu)",
+        c->path, t->site->hosts.v[0], c->upstreams.n, c->nrecords);
+    return 0;
+}
+
+static void destroy(oe_modctx_t *ctx)
+{
+    oe_odoh_target_t *t = ctx->data;
+    if (t == NULL)
+        return;
+    oe_odoh_keyset_unref(t->keys);
+    pthread_mutex_destroy(&t->lock);
+    free(t);
+    ctx->data = NULL;
+}
+
+const oe_module_t oe_odoh_target_module = {
+    .name = "odoh_target",
+    .section = "odoh-target",
+    .conf_size = sizeof(target_conf_t),
+    .directives = directives,
+    .summary = "Oblivious DoH target and DoH endpoint with upstream resolvers",
+    .conf_init = conf_init,
+    .conf_check = conf_check,
+    .conf_finish = conf_finish,
+    .init = init,
+    .destroy = destroy,
+};

@@ -1,0 +1,44 @@
+/*
+ * The ODoH target (RFC 9230) and DoH endpoint (RFC 8484) on a [site]:
+ *   POST PATH  application/oblivious-dns-message   sealed query -> sealed answer
+ *   POST PATH  application/dns-message             plain DoH
+ *   GET  PATH?dns=BASE64URL                        plain DoH
+ *   GET  /.well-known/odohconfigs                  the ObliviousDoHConfigs clients seal to
+ * Queries are answered from local-data when a record owns the name, otherwise by the upstream
+ * resolvers (modules/dns/upstream.h), one client per worker.
+ *
+ * Keys come as an immutable, reference-counted key set that can be swapped atomically while
+ * queries are in flight (the key lifecycle of modules/keys does so); until then the target
+ * keeps one key, generated at first start in STATE/odoh/ (mode 0600).
+ */
+#ifndef OE_ODOH_TARGET_H
+#define OE_ODOH_TARGET_H
+
+#include <stdatomic.h>
+
+#include "odoh/odoh.h"
+
+/* A set of keys the target accepts, and the configs it publishes (the keys flagged published,
+ * in order). Immutable once made; freed (secrets wiped) when the last reference goes. */
+typedef struct oe_odoh_keyset {
+    atomic_int refs;
+    size_t n;
+    oe_odoh_key_t *keys;
+    uint8_t *configs; /* ObliviousDoHConfigs, with its length prefix */
+    size_t configs_len;
+    uint64_t max_age; /* seconds for Cache-Control on /.well-known/odohconfigs */
+} oe_odoh_keyset_t;
+
+/* A set of n keys (copied); the first npub of them are published in that order. */
+oe_odoh_keyset_t *oe_odoh_keyset_new(const oe_odoh_key_t *keys, size_t n, size_t npub,
+                                     uint64_t max_age);
+oe_odoh_keyset_t *oe_odoh_keyset_ref(oe_odoh_keyset_t *ks);
+void oe_odoh_keyset_unref(oe_odoh_keyset_t *ks);
+
+typedef struct oe_odoh_target oe_odoh_target_t;
+
+/* Replaces the target's key set (takes the caller's reference). Queries being opened keep the
+ * set they started with. Thread-safe. */
+void oe_odoh_target_set_keys(oe_odoh_target_t *t, oe_odoh_keyset_t *ks);
+
+#endif
