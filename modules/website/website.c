@@ -238,11 +238,14 @@ static void serve(job_t *j)
     if (site->precompressed)
         coding = pick_precompressed(j, name, &fd, &st);
 
-    /* Validators of the representation served (each coding has its own entity tag). */
+    /* Validators of the representation served; each coding has its own entity tag. The tag is
+     * strong ("<hex mtime in ns>-<hex size>[-coding]"): a file is rewritten with a new mtime,
+     * and nanoseconds keep two writes within one second apart where the file system has them. */
     char etag[80], lastmod[OE_WEBSITE_DATE_LEN + 1];
     int64_t mtime = (int64_t)st.st_mtim.tv_sec;
+    uint64_t mtime_ns = (uint64_t)mtime * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
     uint64_t size = (uint64_t)st.st_size;
-    snprintf(etag, sizeof(etag), "\"%" PRIx64 "-%" PRIx64 "%s%s\"", (uint64_t)mtime, size,
+    snprintf(etag, sizeof(etag), "\"%" PRIx64 "-%" PRIx64 "%s%s\"", mtime_ns, size,
              coding ? "-" : "", coding ? coding : "");
     oe_website_format_date(mtime, lastmod);
     oe_resp_header(req, "etag", etag);
