@@ -40,8 +40,8 @@ static void hmac_wipe(hmac_t *h)
     oe_wipe(h, sizeof(*h));
 }
 
-/* Keys longer than a block are first hashed (RFC 2104 §2); `block` is that already-reduced key
- * of at most 64 bytes. */
+/* Keys longer than a block are first hashed (RFC 2104 §2); this takes a key of at most 64 bytes.
+ * On return h is initialized (so hmac_wipe is safe) even on failure. */
 static int hmac_start_block(hmac_t *h, const uint8_t *key, size_t key_len)
 {
     uint8_t pad[SHA256_BLOCK];
@@ -69,6 +69,8 @@ static int hmac_start(hmac_t *h, const uint8_t *key, size_t key_len)
 
     if (key_len <= SHA256_BLOCK)
         return hmac_start_block(h, key, key_len);
+    mbedtls_sha256_init(&h->inner);
+    mbedtls_sha256_init(&h->outer);
     if (mbedtls_sha256(key, key_len, digest, 0) != 0)
         return OE_ECRYPTO;
     rc = hmac_start_block(h, digest, sizeof(digest));

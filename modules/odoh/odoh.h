@@ -123,7 +123,8 @@ int oe_odoh_query_seal_derand(uint8_t *out, size_t cap, oe_odoh_txn_t *txn,
                               const uint8_t *ikmE, size_t ikmE_len);
 
 /* Target: opens a query message with whichever of keys[0..n) its key_id names. The plaintext is
- * written to plain (cap >= encrypted length is always enough) and *dns points into it; *txn is
+ * written to plain, which must not overlap msg (cap >= len is always enough), and *dns points
+ * into it (valid while plain is); *txn is
  * filled for the answer. Errors: OE_EKEYID (no such key: HTTP 401); OE_ETRUNC, OE_ETRAILING,
  * OE_EFORMAT (structure, wrong message type, non-zero padding), OE_EAUTH, OE_ECRYPTO (small-order
  * enc), OE_ESPACE: HTTP 400. */
