@@ -247,6 +247,10 @@ grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z files GET /hello.txt 200 14 [
 grep -Eq ' files HEAD /hello.txt 200 0 ' "$log" || fail "HEAD in access log"
 grep -Eq ' files GET /hello.txt 206 5 ' "$log" || fail "206 in access log"
 grep -Eq ' files POST /hello.txt 405 ' "$log" || fail "405 in access log"
+# The traversal attempts reached the server verbatim (curl --path-as-is), over both protocols.
+expect_eq "$(grep -c ' files GET /\.\./secret\.txt 404 ' "$log")" 2 "raw traversal path logged"
+expect_eq "$(grep -c ' files GET /%2e%2e/secret\.txt 404 ' "$log")" 2 "encoded traversal logged"
+grep -q ' files GET /\.\.\\x5csecret\.txt 404 ' "$log" || fail "backslash escaped in the log"
 ! grep -q '127\.0\.0\.1' "$log" || fail "client address in the access log"
 ! grep -q ' bare ' "$log" || fail "site without access-log was logged"
 
