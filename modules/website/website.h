@@ -9,8 +9,10 @@
 #include "core/module.h"
 #include "http/http.h"
 
-/* The handler (an oe_handler_fn): data is the const oe_site_t * the route was registered for
- * (NULL: req->site). It answers synchronously and never touches req after responding. */
+/* The handler (an oe_handler_fn) for callers that route by hand: data is the const oe_site_t *
+ * to serve (NULL: req->site). It answers synchronously and never touches req after responding.
+ * Its access log is site->access_log taken as written; the routes this module registers itself
+ * resolve a relative log path against the config file instead, and open it once at init. */
 void oe_website_handle(oe_req_t *req, void *site);
 
 /* Section-less module: its init registers the handler for every site with a root. */
