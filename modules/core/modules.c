@@ -21,6 +21,9 @@ MODULE(keys)
 MODULE(http)
 MODULE(site)
 #endif
+#ifdef OE_WITH_CLIENT
+MODULE(client)
+#endif
 #undef MODULE
 
 const oe_module_t *const oe_modules[] = {
@@ -40,6 +43,9 @@ const oe_module_t *const oe_modules[] = {
 #endif
 #ifdef OE_WITH_KEYS
     &oe_keys_module,
+#endif
+#ifdef OE_WITH_CLIENT
+    &oe_client_module,
 #endif
     NULL,
 };

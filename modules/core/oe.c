@@ -4,8 +4,23 @@
 
 #include "core/oe.h"
 
+static struct {
+    int lo, hi;
+    const char *(*fn)(int);
+} ranges[16];
+static size_t nranges;
+
+void oe_strerror_register(int lo, int hi, const char *(*fn)(int err))
+{
+    if (nranges < OE_ARRAY_SIZE(ranges))
+        ranges[nranges++] = (typeof(ranges[0])){lo, hi, fn};
+}
+
 const char *oe_strerror(int err)
 {
+    for (size_t i = 0; i < nranges; i++)
+        if (-err >= OE_ERR_BASE + ranges[i].lo && -err <= OE_ERR_BASE + ranges[i].hi)
+            return ranges[i].fn(err);
     switch (err) {
     case OE_OK:
         return "success";

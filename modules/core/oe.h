@@ -32,8 +32,13 @@
 #define OE_ECONFIG      (-(OE_ERR_BASE + 10)) /* configuration is invalid */
 #define OE_EDECLINED    (-(OE_ERR_BASE + 11)) /* handler does not take this request */
 
-/* A human-readable message for any error code above (or -errno). Never NULL. */
+/* A human-readable message for any error code above (or -errno), or of a module that registered
+ * its range. Never NULL. */
 const char *oe_strerror(int err);
+
+/* Modules with codes of their own register them (at start-up, e.g. from a constructor):
+ * codes -(OE_ERR_BASE + lo) .. -(OE_ERR_BASE + hi) are described by fn. */
+void oe_strerror_register(int lo, int hi, const char *(*fn)(int err));
 
 #define OE_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define OE_MIN(a, b)     ((a) < (b) ? (a) : (b))

@@ -72,6 +72,11 @@ static void tcp_send(tcp_conn_t *t, oe_upstream_query_t *q);
 static void tcp_close(tcp_conn_t *t);
 static void on_tcp_connected(uv_connect_t *c, int status);
 
+static void on_tcp_idle(uv_timer_t *t)
+{
+    tcp_close(t->data);
+}
+
 oe_upstream_t *oe_upstream_new(uv_loop_t *loop, const oe_upstream_conf_t *conf)
 {
     oe_upstream_t *u = oe_calloc(1, sizeof(*u));
@@ -128,7 +133,7 @@ static void query_unlink_tcp(oe_upstream_query_t *q)
     q->tcp = NULL;
     q->tcp_next = q->tcp_prev = NULL;
     if (t->waiting == NULL && !t->closing)
-        uv_timer_start(&t->idle, (uv_timer_cb)tcp_close, TCP_IDLE_MS, 0);
+        uv_timer_start(&t->idle, on_tcp_idle, TCP_IDLE_MS, 0);
 }
 
 static void on_query_handle_closed(uv_handle_t *h)
@@ -537,4 +542,16 @@ void oe_upstream_close(oe_upstream_t *u)
         if (u->servers[i].tcp != NULL)
             tcp_close(u->servers[i].tcp);
     maybe_free_client(u);
+}
+
+static const char *upstream_strerror(int err)
+{
+    return err == OE_UPSTREAM_ETIMEOUT ? "upstream resolver timed out"
+           : err == OE_UPSTREAM_EBUSY  ? "too many upstream queries in flight"
+                                       : "upstream resolver failed";
+}
+
+__attribute__((constructor)) static void register_errors(void)
+{
+    oe_strerror_register(300, 399, upstream_strerror);
 }

@@ -231,10 +231,11 @@ static nghttp2_ssize read_body(nghttp2_session *session, int32_t stream_id, uint
     return n;
 }
 
+/* nghttp2 copies names and values at submit time (no NO_COPY flags): they may live on the stack. */
 static nghttp2_nv nv(const char *name, const char *value)
 {
     return (nghttp2_nv){(uint8_t *)name, (uint8_t *)value, strlen(name), strlen(value),
-                        NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
+                        NGHTTP2_NV_FLAG_NONE};
 }
 
 static void submit(stream_t *s)

@@ -1,0 +1,1 @@
+REQUIRES.client := http odoh dns

@@ -1,0 +1,620 @@
+/*
+ * `odoh-edge query`: an ODoH (and DoH) client for people and benchmarks.
+ *
+ *   odoh-edge query NAME [TYPE] --target URL [--proxy URL] [--ca FILE] [--insecure] [--doh]
+ *                   [--configs FILE|HEX] [--resolve HOST:PORT:IP] [--count N --concurrency C]
+ *
+ * It gets the target's ObliviousDoHConfigs from https://TARGET/.well-known/odohconfigs (unless
+ * --configs gives them), seals the query to the first usable config, posts it to the proxy (or
+ * straight to the target), opens the answer and prints it like dig. On 401 it fetches the configs
+ * once more and retries. Host names are looked up through the first nameserver of
+ * /etc/resolv.conf (no getaddrinfo in a static binary), or taken from --resolve.
+ *
+ * Exit codes: 0 answered (whatever the DNS rcode), 1 the query failed (HTTP or network error,
+ * undecryptable answer), 64 usage, 78 configs unusable.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "core/cli.h"
+#include "core/log.h"
+#include "dns/dns_text.h"
+#include "dns/dns_wire.h"
+#include "dns/dns_write.h"
+#include "dns/upstream.h"
+#include "http/client.h"
+#include "odoh/odoh.h"
+#include "tls/tls.h"
+
+#define MEDIA_ODOH "application/oblivious-dns-message"
+#define MEDIA_DNS  "application/dns-message"
+
+typedef struct url {
+    char host[256];
+    unsigned port;
+    char path[1024];
+    struct sockaddr_storage addr;
+    bool resolved;
+} url_t;
+
+typedef struct fixed {
+    char host[256];
+    unsigned port;
+    char ip[64];
+} fixed_t;
+
+typedef struct opts {
+    const char *name;
+    uint16_t type;
+    url_t target, proxy;
+    bool use_proxy, doh, insecure, quiet;
+    const char *ca, *configs;
+    fixed_t fixed[8];
+    size_t nfixed;
+    long count, concurrency;
+} opts_t;
+
+typedef struct ctx {
+    opts_t *o;
+    uv_loop_t loop;
+    oe_tls_client_t *tls;
+    oe_http_client_t *http;
+    oe_upstream_t *dns;
+    oe_sockaddr_t ns;
+    oe_odoh_config_t configs[8];
+    int nconfigs;
+    bool refreshed;
+    /* load mode */
+    long started, finished, failed;
+    double *lat;
+    int exit_code;
+    uint64_t t0;
+} ctx_t;
+
+typedef struct q {
+    ctx_t *x;
+    uint8_t dns[512];
+    size_t dns_len;
+    uint8_t sealed[1024];
+    size_t sealed_len;
+    oe_odoh_txn_t txn;
+    uint64_t t0;
+    bool retried;
+} q_t;
+
+static void start_query(ctx_t *x);
+static void send_query(q_t *q);
+
+/* ---- arguments ----------------------------------------------------------------------------- */
+
+static int parse_url(const char *s, url_t *u)
+{
+    if (strncmp(s, "https://", 8) != 0)
+        return -1;
+    s += 8;
+    const char *slash = strchr(s, '/');
+    const char *hp_end = slash ? slash : s + strlen(s);
+    snprintf(u->path, sizeof(u->path), "%s", slash ? slash : "/");
+    u->port = 443;
+    const char *colon = memchr(s, ':', (size_t)(hp_end - s));
+    size_t hl = (size_t)((colon ? colon : hp_end) - s);
+    if (hl == 0 || hl >= sizeof(u->host))
+        return -1;
+    memcpy(u->host, s, hl);
+    u->host[hl] = '\0';
+    if (colon != NULL) {
+        u->port = (unsigned)atoi(colon + 1);
+        if (u->port == 0 || u->port > 65535)
+            return -1;
+    }
+    return 0;
+}
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: odoh-edge query NAME [TYPE] --target URL [--proxy URL] [--ca FILE]\n"
+            "                       [--insecure] [--doh] [--configs FILE|HEX]\n"
+            "                       [--resolve HOST:PORT:IP] [--count N --concurrency C]\n"
+            "  --target URL    the ODoH target, e.g. https://target.example/dns-query\n"
+            "  --proxy URL     relay through this proxy, e.g. https://proxy.example/proxy\n"
+            "  --configs X     ObliviousDoHConfigs as hex or a file, instead of fetching\n"
+            "                  TARGET/.well-known/odohconfigs (that fetch shows your address to\n"
+            "                  the target, once per key period)\n"
+            "  --doh           plain DoH to the target instead (no proxy)\n"
+            "  --resolve H:P:IP  connect to IP for H:P (no DNS lookup)\n"
+            "  --count N --concurrency C   load mode: N queries, C in flight; prints rates\n");
+    return OE_EXIT_USAGE;
+}
+
+static int parse_args(int argc, char **argv, opts_t *o)
+{
+    o->type = 1;
+    o->count = 0;
+    o->concurrency = 1;
+    int pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--target") == 0 && v) {
+            if (parse_url(v, &o->target) < 0)
+                return fprintf(stderr, "query: bad --target URL %s\n", v), -1;
+            i++;
+        } else if (strcmp(a, "--proxy") == 0 && v) {
+            if (parse_url(v, &o->proxy) < 0)
+                return fprintf(stderr, "query: bad --proxy URL %s\n", v), -1;
+            o->use_proxy = true;
+            i++;
+        } else if (strcmp(a, "--ca") == 0 && v) {
+            o->ca = argv[++i];
+        } else if (strcmp(a, "--configs") == 0 && v) {
+            o->configs = argv[++i];
+        } else if (strcmp(a, "--resolve") == 0 && v && o->nfixed < OE_ARRAY_SIZE(o->fixed)) {
+            fixed_t *f = &o->fixed[o->nfixed];
+            char host[256];
+            if (sscanf(v, "%255[^:]:%u:%63s", host, &f->port, f->ip) != 3)
+                return fprintf(stderr, "query: --resolve wants HOST:PORT:IP\n"), -1;
+            snprintf(f->host, sizeof(f->host), "%s", host);
+            o->nfixed++;
+            i++;
+        } else if (strcmp(a, "--count") == 0 && v) {
+            o->count = atol(argv[++i]);
+        } else if (strcmp(a, "--concurrency") == 0 && v) {
+            o->concurrency = atol(argv[++i]);
+        } else if (strcmp(a, "--insecure") == 0) {
+            o->insecure = true;
+        } else if (strcmp(a, "--doh") == 0) {
+            o->doh = true;
+        } else if (a[0] == '-') {
+            return fprintf(stderr, "query: unknown option %s\n", a), -1;
+        } else if (pos == 0) {
+            o->name = a, pos++;
+        } else if (pos == 1) {
+            if (oe_dns_type_from_text(a, &o->type) < 0)
+                return fprintf(stderr, "query: unknown type %s\n", a), -1;
+            pos++;
+        } else {
+            return -1;
+        }
+    }
+    if (o->name == NULL || o->target.host[0] == '\0' || o->concurrency < 1 ||
+        (o->doh && o->use_proxy))
+        return -1;
+    return 0;
+}
+
+/* ---- addresses ---------------------------------------------------------------------------------
+ */
+
+static int first_nameserver(oe_sockaddr_t *out)
+{
+    FILE *f = fopen("/etc/resolv.conf", "r");
+    char line[256], ip[64];
+    int rc = -1;
+    while (f != NULL && rc < 0 && fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, " nameserver %63s", ip) != 1)
+            continue;
+        char text[80];
+        snprintf(text, sizeof(text), strchr(ip, ':') ? "[%s]:53" : "%s:53", ip);
+        rc = oe_parse_addr(text, out);
+    }
+    if (f != NULL)
+        fclose(f);
+    return rc;
+}
+
+static bool set_literal(url_t *u, const char *ip)
+{
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&u->addr;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&u->addr;
+    memset(&u->addr, 0, sizeof(u->addr));
+    if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)u->port);
+    } else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)u->port);
+    } else {
+        return false;
+    }
+    u->resolved = true;
+    return true;
+}
+
+typedef struct lookup {
+    ctx_t *x;
+    url_t *u;
+    void (*then)(ctx_t *x);
+} lookup_t;
+
+static void on_lookup(void *data, int status, oe_slice_t answer)
+{
+    lookup_t *l = data;
+    oe_dns_msg_t m;
+    oe_dns_iter_t it;
+    oe_dns_rr_t rr;
+    if (status == 0 && oe_dns_msg_parse(&m, answer) == 0) {
+        oe_dns_iter_init(&it, &m, OE_DNS_SEC_ANSWER);
+        while (oe_dns_iter_next(&it, &rr) == 1) {
+            if (rr.type == 1 && rr.rdata.len == 4) {
+                char ip[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, rr.rdata.base, ip, sizeof(ip));
+                set_literal(l->u, ip);
+                break;
+            }
+        }
+    }
+    if (!l->u->resolved) {
+        fprintf(stderr, "query: cannot resolve %s through %s\n", l->u->host, l->x->ns.text);
+        l->x->exit_code = 1;
+        uv_stop(&l->x->loop);
+    } else {
+        l->then(l->x);
+    }
+    free(l);
+}
+
+/* Resolves u (literal, --resolve, or DNS), then calls then(x). */
+static void resolve(ctx_t *x, url_t *u, void (*then)(ctx_t *x))
+{
+    if (u->resolved || set_literal(u, u->host)) {
+        then(x);
+        return;
+    }
+    for (size_t i = 0; i < x->o->nfixed; i++)
+        if (strcmp(x->o->fixed[i].host, u->host) == 0 && x->o->fixed[i].port == u->port &&
+            set_literal(u, x->o->fixed[i].ip)) {
+            then(x);
+            return;
+        }
+    uint8_t name[OE_DNS_NAME_MAX], q[300];
+    size_t qlen;
+    int nl = oe_dns_name_from_text(u->host, strlen(u->host), name);
+    oe_dns_query_opts_t qo = {.flags = 0x0100};
+    lookup_t *l = oe_calloc(1, sizeof(*l));
+    *l = (lookup_t){x, u, then};
+    int err;
+    if (x->dns == NULL || nl < 0 ||
+        oe_dns_build_query(q, sizeof(q), &qlen, 0x4242, oe_dns_name_wire(name, (size_t)nl), 1,
+                           &qo) < 0 ||
+        oe_upstream_query(x->dns, OE_SLICE(q, qlen), on_lookup, l, &err) == NULL) {
+        fprintf(stderr, "query: cannot resolve %s (use --resolve HOST:PORT:IP)\n", u->host);
+        free(l);
+        x->exit_code = 1;
+        uv_stop(&x->loop);
+    }
+}
+
+/* ---- output ------------------------------------------------------------------------------------
+ */
+
+static uint64_t now_us(void)
+{
+    return uv_hrtime() / 1000;
+}
+
+static void print_answer(ctx_t *x, oe_slice_t dns, double ms)
+{
+    oe_dns_msg_t m;
+    if (oe_dns_msg_parse(&m, dns) < 0) {
+        fprintf(stderr, "query: the answer is not a valid DNS message\n");
+        x->exit_code = 1;
+        return;
+    }
+    oe_buf_t b = {0};
+    oe_buf_printf(&b, ";; ->>HEADER<<- opcode: QUERY, status: %s, id: %u\n",
+                  oe_dns_rcode_name(m.rcode), m.hdr.id);
+    oe_buf_printf(&b, ";; QUERY: %u, ANSWER: %u, AUTHORITY: %u, ADDITIONAL: %u\n", m.hdr.count[0],
+                  m.hdr.count[1], m.hdr.count[2], m.hdr.count[3]);
+    static const char *const names[] = {"ANSWER", "AUTHORITY", "ADDITIONAL"};
+    for (int s = 0; s < 3; s++) {
+        oe_dns_iter_t it;
+        oe_dns_rr_t rr;
+        bool first = true;
+        oe_dns_iter_init(&it, &m, (oe_dns_section_t)(s + 1));
+        while (oe_dns_iter_next(&it, &rr) == 1) {
+            if (rr.type == 41)
+                continue; /* OPT */
+            if (first)
+                oe_buf_printf(&b, "\n;; %s SECTION:\n", names[s]);
+            first = false;
+            oe_dns_rr_print(&b, &rr);
+            oe_buf_append(&b, "\n", 1);
+        }
+    }
+    oe_buf_printf(&b, "\n;; Query time: %.1f ms (%s%s%s)\n", ms, x->o->doh ? "DoH to " : "ODoH to ",
+                  x->o->target.host, x->o->use_proxy ? " via proxy" : "");
+    fwrite(b.base, 1, b.len, stdout);
+    oe_buf_free(&b);
+}
+
+/* ---- configs -----------------------------------------------------------------------------------
+ */
+
+static int set_configs(ctx_t *x, const uint8_t *p, size_t n)
+{
+    int rc = oe_odoh_configs_decode(p, n, x->configs, OE_ARRAY_SIZE(x->configs));
+    if (rc <= 0) {
+        fprintf(stderr, "query: no usable ObliviousDoHConfig (%s)\n",
+                rc < 0 ? oe_strerror(rc) : "none with a supported suite");
+        return -1;
+    }
+    x->nconfigs = rc;
+    return 0;
+}
+
+static int load_configs_arg(ctx_t *x, const char *arg)
+{
+    uint8_t buf[4096];
+    int n = oe_hex_decode(buf, sizeof(buf), arg, strlen(arg));
+    if (n < 0) {
+        FILE *f = fopen(arg, "rb");
+        if (f == NULL) {
+            fprintf(stderr, "query: --configs: neither hex nor a readable file: %s\n", arg);
+            return -1;
+        }
+        n = (int)fread(buf, 1, sizeof(buf), f);
+        fclose(f);
+    }
+    return set_configs(x, buf, (size_t)n);
+}
+
+static void on_configs(void *data, int status, const oe_header_t *h, size_t nh, oe_slice_t body)
+{
+    ctx_t *x = data;
+    if (status != 200 || set_configs(x, body.base, body.len) < 0) {
+        if (status != 200)
+            fprintf(stderr, "query: GET /.well-known/odohconfigs: %s\n",
+                    status > 0 ? "unexpected status" : oe_strerror(status));
+        x->exit_code = status == 200 ? OE_EXIT_CONFIG : 1;
+        uv_stop(&x->loop);
+        return;
+    }
+    for (long i = 0; i < x->o->concurrency && x->started < OE_MAX(x->o->count, 1L); i++)
+        start_query(x);
+}
+
+static void fetch_configs(ctx_t *x)
+{
+    oe_http_request_t r = {.host = x->o->target.host,
+                           .addr = (struct sockaddr *)&x->o->target.addr,
+                           .method = "GET",
+                           .path = "/.well-known/odohconfigs"};
+    oe_http_client_request(x->http, &r, on_configs, x);
+}
+
+/* ---- queries -----------------------------------------------------------------------------------
+ */
+
+static void finished(ctx_t *x, q_t *q, bool ok)
+{
+    double ms = (double)(now_us() - q->t0) / 1000.0;
+    if (x->lat != NULL && x->finished < x->o->count)
+        x->lat[x->finished] = ms;
+    x->finished++;
+    if (!ok)
+        x->failed++;
+    oe_odoh_txn_wipe(&q->txn);
+    free(q);
+    if (x->started < OE_MAX(x->o->count, 1L))
+        start_query(x);
+    else if (x->finished == x->started)
+        uv_stop(&x->loop);
+}
+
+static void on_response(void *data, int status, const oe_header_t *h, size_t nh, oe_slice_t body)
+{
+    q_t *q = data;
+    ctx_t *x = q->x;
+    double ms = (double)(now_us() - q->t0) / 1000.0;
+    if (status == 401 && !x->o->doh && !q->retried && !x->refreshed && x->o->configs == NULL) {
+        /* RFC 9230 §4.3: the target no longer has our key: refresh the configs once, retry. */
+        x->refreshed = true;
+        q->retried = true;
+        if (!x->o->quiet)
+            fprintf(stderr, ";; 401 from the target: fetching its configs again\n");
+        x->nconfigs = 0;
+        x->started--; /* this query starts again */
+        free(q);
+        fetch_configs(x);
+        return;
+    }
+    if (status != 200) {
+        if (!x->o->quiet) {
+            fprintf(stderr, "query: %s\n",
+                    status > 0 ? "the server answered" : oe_strerror(status));
+            for (size_t i = 0; i < nh; i++)
+                if (oe_slice_eq(h[i].name, OE_SLICE_STR("proxy-status")))
+                    fprintf(stderr, ";; proxy-status: %.*s\n", (int)h[i].value.len,
+                            (const char *)h[i].value.base);
+            if (status > 0)
+                fprintf(stderr, ";; HTTP status %d\n", status);
+        }
+        x->exit_code = 1;
+        finished(x, q, false);
+        return;
+    }
+    uint8_t plain[65536];
+    oe_slice_t dns = OE_SLICE(body.base, body.len);
+    if (!x->o->doh) {
+        int rc = oe_odoh_response_open(&q->txn, body.base, body.len, plain, sizeof(plain), &dns);
+        if (rc < 0) {
+            fprintf(stderr, "query: cannot open the answer: %s\n", oe_strerror(rc));
+            x->exit_code = 1;
+            finished(x, q, false);
+            return;
+        }
+    }
+    if (x->o->count == 0)
+        print_answer(x, dns, ms);
+    finished(x, q, true);
+}
+
+static void send_query(q_t *q)
+{
+    ctx_t *x = q->x;
+    opts_t *o = x->o;
+    char path[4096];
+    url_t *to = o->use_proxy ? &o->proxy : &o->target;
+    if (o->use_proxy) {
+        char th[300];
+        snprintf(th, sizeof(th), o->target.port == 443 ? "%s" : "%s:%u", o->target.host,
+                 o->target.port);
+        snprintf(path, sizeof(path), "%s?targethost=%s&targetpath=%s", o->proxy.path, th,
+                 o->target.path);
+    } else {
+        snprintf(path, sizeof(path), "%s", o->target.path);
+    }
+    oe_slice_t media = OE_SLICE_STR(o->doh ? MEDIA_DNS : MEDIA_ODOH);
+    oe_header_t hdrs[] = {{OE_SLICE_STR("content-type"), media}, {OE_SLICE_STR("accept"), media}};
+    oe_http_request_t r = {.host = to->host,
+                           .addr = (struct sockaddr *)&to->addr,
+                           .method = "POST",
+                           .path = path,
+                           .headers = hdrs,
+                           .nheaders = 2,
+                           .body = o->doh ? OE_SLICE(q->dns, q->dns_len)
+                                          : OE_SLICE(q->sealed, q->sealed_len)};
+    oe_http_client_request(x->http, &r, on_response, q);
+}
+
+static void start_query(ctx_t *x)
+{
+    opts_t *o = x->o;
+    q_t *q = oe_calloc(1, sizeof(*q));
+    q->x = x;
+    q->t0 = now_us();
+    x->started++;
+    uint8_t name[OE_DNS_NAME_MAX];
+    int nl = oe_dns_name_from_text(o->name, strlen(o->name), name);
+    uint16_t id = 0; /* RFC 8484 §4.1: 0 keeps DoH answers cacheable */
+    oe_dns_query_opts_t qo = {.flags = 0x0100, .udp_size = 1232};
+    if (nl < 0 || oe_dns_build_query(q->dns, sizeof(q->dns), &q->dns_len, id,
+                                     oe_dns_name_wire(name, (size_t)nl), o->type, &qo) < 0) {
+        fprintf(stderr, "query: \"%s\" is not a valid name\n", o->name);
+        x->exit_code = OE_EXIT_USAGE;
+        free(q);
+        uv_stop(&x->loop);
+        return;
+    }
+    if (!o->doh) {
+        size_t pad = oe_odoh_pad_len(q->dns_len, OE_ODOH_PAD_QUERY_BLOCK);
+        int n = oe_odoh_query_seal(q->sealed, sizeof(q->sealed), &q->txn, &x->configs[0],
+                                   OE_SLICE(q->dns, q->dns_len), pad, oe_hpke_rng_default, NULL);
+        if (n < 0) {
+            fprintf(stderr, "query: sealing failed: %s\n", oe_strerror(n));
+            x->exit_code = 1;
+            free(q);
+            uv_stop(&x->loop);
+            return;
+        }
+        q->sealed_len = (size_t)n;
+    }
+    send_query(q);
+}
+
+/* ---- main -------------------------------------------------------------------------------------
+ */
+
+static void go(ctx_t *x);
+
+static void after_target(ctx_t *x)
+{
+    if (x->o->use_proxy && !x->o->proxy.resolved)
+        resolve(x, &x->o->proxy, go);
+    else
+        go(x);
+}
+
+static void go(ctx_t *x)
+{
+    x->t0 = now_us();
+    if (x->o->doh || x->nconfigs > 0) {
+        for (long i = 0; i < x->o->concurrency && x->started < OE_MAX(x->o->count, 1L); i++)
+            start_query(x);
+        return;
+    }
+    fetch_configs(x);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void on_walk_close(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+int oe_query_command(int argc, char **argv)
+{
+    opts_t o = {0};
+    if (parse_args(argc, argv, &o) < 0)
+        return usage();
+    o.quiet = o.count > 0;
+    ctx_t x = {.o = &o};
+    oe_log_open(NULL, OE_LOG_WARN, OE_LOG_TEXT);
+    static const char *const alpn[] = {"h2", "http/1.1", NULL};
+    oe_tls_client_opts_t to = {.ca_file = o.ca, .insecure = o.insecure, .alpn = alpn};
+    char *err = NULL;
+    x.tls = oe_tls_client_new(&to, &err);
+    if (x.tls == NULL) {
+        fprintf(stderr, "query: %s\n", err ? err : "TLS setup failed");
+        free(err);
+        return 1;
+    }
+    if (o.configs != NULL && load_configs_arg(&x, o.configs) < 0) {
+        oe_tls_client_free(x.tls);
+        return OE_EXIT_CONFIG;
+    }
+    if (o.count > 0)
+        x.lat = oe_calloc((size_t)o.count, sizeof(double));
+    uv_loop_init(&x.loop);
+    oe_http_client_conf_t hc = {.tls = x.tls};
+    x.http = oe_http_client_new(&x.loop, &hc);
+    if (first_nameserver(&x.ns) == 0) {
+        x.ns.text = "the resolv.conf nameserver";
+        oe_upstream_conf_t uc = {.servers = &x.ns, .nservers = 1};
+        x.dns = oe_upstream_new(&x.loop, &uc);
+    }
+    resolve(&x, &o.target, after_target);
+    uv_run(&x.loop, UV_RUN_DEFAULT);
+    double secs = (double)(now_us() - x.t0) / 1e6;
+    oe_http_client_close(x.http);
+    if (x.dns != NULL)
+        oe_upstream_close(x.dns);
+    uv_walk(&x.loop, on_walk_close, NULL);
+    uv_run(&x.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&x.loop);
+    oe_tls_client_free(x.tls);
+    if (o.count > 0) {
+        long ok = x.finished - x.failed;
+        qsort(x.lat, (size_t)x.finished, sizeof(double), cmp_double);
+        double p50 = x.finished ? x.lat[x.finished / 2] : 0;
+        double p99 = x.finished ? x.lat[(size_t)((double)x.finished * 0.99)] : 0;
+        printf("queries %ld ok %ld failed %ld seconds %.3f qps %.1f p50_ms %.2f p99_ms %.2f\n",
+               x.finished, ok, x.failed, secs, secs > 0 ? (double)ok / secs : 0.0, p50, p99);
+        free(x.lat);
+        return x.failed > 0 ? 1 : 0;
+    }
+    return x.exit_code;
+}
+
+static const oe_command_t commands[] = {
+    {"query", "query NAME [TYPE] --target URL [--proxy URL] ...",
+     "ask an ODoH target (through a proxy) or a DoH server, like dig", oe_query_command},
+    {NULL, NULL, NULL, NULL},
+};
+
+const oe_module_t oe_client_module = {
+    .name = "client",
+    .section = NULL,
+    .summary = "the query command",
+    .commands = commands,
+};

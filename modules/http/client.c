@@ -1,0 +1,847 @@
+/*
+ * The outbound HTTPS client (see client.h). Calls wait in one pending list until a connection to
+ * their destination can take them: an HTTP/2 connection takes any number (nghttp2 queues beyond
+ * the server's stream limit), an HTTP/1.1 connection one at a time. A connection is opened when
+ * a pending call finds none connecting to its destination; ALPN decides the protocol.
+ */
+#include <llhttp.h>
+#include <nghttp2/nghttp2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "core/log.h"
+#include "http/client.h"
+#include "tls/tls.h"
+
+#define TAG     "http-client"
+#define IDLE_MS 30000
+
+typedef struct cconn cconn_t;
+
+struct oe_http_call {
+    oe_http_client_t *c;
+    oe_http_client_cb cb;
+    void *data;
+    char *host, *method, *path;
+    struct sockaddr_storage addr;
+    oe_buf_t hdrs; /* "name\0value\0" request headers */
+    size_t nhdrs;
+    oe_slice_t body;
+    size_t body_sent;
+    uv_timer_t timer;
+    cconn_t *conn;
+    int32_t stream;
+    int status;
+    oe_buf_t rraw; /* response header names and values */
+    size_t *roffs;
+    size_t rn, rcap;
+    int rlast;
+    oe_buf_t rbody;
+    int err; /* a failure waiting to be delivered */
+    bool done;
+    oe_http_call_t *prev, *next; /* the client's pending list, or the connection's calls */
+};
+
+struct cconn {
+    oe_http_client_t *c;
+    char *host;
+    struct sockaddr_storage addr;
+    uv_tcp_t tcp;
+    uv_connect_t connect;
+    uv_timer_t timer;
+    oe_tls_conn_t *tls;
+    int proto; /* 0 while connecting, 1 HTTP/1.1, 2 HTTP/2 */
+    nghttp2_session *h2;
+    llhttp_t parser;
+    oe_http_call_t *calls; /* assigned calls */
+    uv_write_t wreq;
+    uint8_t *wbuf;
+    size_t wlen, wcap;
+    bool writing, closing, goaway, in_recv;
+    int handles;
+    cconn_t *prev, *next;
+};
+
+struct oe_http_client {
+    uv_loop_t *loop;
+    oe_http_client_conf_t conf;
+    oe_http_call_t *pending;
+    cconn_t *conns;
+    size_t ncalls;
+    bool closing;
+};
+
+static void pump(oe_http_client_t *c);
+static void conn_close(cconn_t *k, int err);
+static void on_conn_timer(uv_timer_t *t);
+static void conn_flush(cconn_t *k);
+static void h2_send(cconn_t *k);
+static llhttp_settings_t h1_settings;
+
+/* ---- lists ------------------------------------------------------------------------------------
+ */
+
+static void list_add(oe_http_call_t **head, oe_http_call_t *x)
+{
+    x->prev = NULL;
+    x->next = *head;
+    if (*head != NULL)
+        (*head)->prev = x;
+    *head = x;
+}
+
+static void list_del(oe_http_call_t **head, oe_http_call_t *x)
+{
+    if (x->prev != NULL)
+        x->prev->next = x->next;
+    else if (*head == x)
+        *head = x->next;
+    if (x->next != NULL)
+        x->next->prev = x->prev;
+    x->prev = x->next = NULL;
+}
+
+static bool same_dest(const cconn_t *k, const oe_http_call_t *x)
+{
+    return strcmp(k->host, x->host) == 0 && memcmp(&k->addr, &x->addr, sizeof(k->addr)) == 0;
+}
+
+/* ---- calls ------------------------------------------------------------------------------------
+ */
+
+oe_http_client_t *oe_http_client_new(uv_loop_t *loop, const oe_http_client_conf_t *conf)
+{
+    oe_http_client_t *c = oe_calloc(1, sizeof(*c));
+    c->loop = loop;
+    c->conf = *conf;
+    if (c->conf.connect_timeout_ms == 0)
+        c->conf.connect_timeout_ms = 5000;
+    if (c->conf.request_timeout_ms == 0)
+        c->conf.request_timeout_ms = 10000;
+    if (c->conf.max_response == 0)
+        c->conf.max_response = 65536;
+    if (c->conf.max_h1_conns == 0)
+        c->conf.max_h1_conns = 4;
+    return c;
+}
+
+static void maybe_free_client(oe_http_client_t *c)
+{
+    if (c->closing && c->ncalls == 0 && c->conns == NULL)
+        free(c);
+}
+
+static void on_call_closed(uv_handle_t *h)
+{
+    oe_http_call_t *x = h->data;
+    oe_http_client_t *c = x->c;
+    free(x->host);
+    free(x->method);
+    free(x->path);
+    oe_buf_free(&x->hdrs);
+    oe_buf_free(&x->rraw);
+    oe_buf_free(&x->rbody);
+    free(x->roffs);
+    free(x);
+    c->ncalls--;
+    maybe_free_client(c);
+}
+
+/* Ends a call: detaches it, calls back (unless cancelled), frees it after its timer closes. */
+static void complete(oe_http_call_t *x, int status)
+{
+    if (x->done)
+        return;
+    x->done = true;
+    uv_timer_stop(&x->timer);
+    if (x->conn != NULL) {
+        list_del(&x->conn->calls, x);
+        if (x->conn->h2 != NULL && x->stream > 0)
+            nghttp2_session_set_stream_user_data(x->conn->h2, x->stream, NULL);
+    } else {
+        list_del(&x->c->pending, x);
+    }
+    cconn_t *k = x->conn;
+    x->conn = NULL;
+    if (x->cb != NULL) {
+        oe_header_t *h = calloc(x->rn ? x->rn : 1, sizeof(*h));
+        for (size_t i = 0; h != NULL && i < x->rn; i++) {
+            h[i].name = OE_SLICE(x->rraw.base + x->roffs[4 * i], x->roffs[4 * i + 1]);
+            h[i].value = OE_SLICE(x->rraw.base + x->roffs[4 * i + 2], x->roffs[4 * i + 3]);
+        }
+        x->cb(x->data, status, h, h ? x->rn : 0,
+              status > 0 ? OE_SLICE(x->rbody.base, x->rbody.len) : OE_SLICE(NULL, 0));
+        free(h);
+    }
+    uv_close((uv_handle_t *)&x->timer, on_call_closed);
+    if (k != NULL && k->calls == NULL && !k->closing)
+        uv_timer_start(&k->timer, on_conn_timer, IDLE_MS, 0);
+}
+
+static void on_call_timer(uv_timer_t *t)
+{
+    oe_http_call_t *x = t->data;
+    if (x->err != 0) { /* a failure found synchronously, delivered now */
+        complete(x, x->err);
+        return;
+    }
+    cconn_t *k = x->conn;
+    if (k != NULL && k->proto == 1) {
+        complete(x, OE_HTTPC_ETIMEOUT);
+        conn_close(k, OE_HTTPC_ETIMEOUT); /* an HTTP/1.1 exchange cannot be abandoned midway */
+        return;
+    }
+    if (k != NULL && k->h2 != NULL && x->stream > 0) {
+        nghttp2_submit_rst_stream(k->h2, NGHTTP2_FLAG_NONE, x->stream, NGHTTP2_CANCEL);
+        complete(x, OE_HTTPC_ETIMEOUT);
+        h2_send(k);
+        conn_flush(k);
+        return;
+    }
+    complete(x, OE_HTTPC_ETIMEOUT);
+}
+
+static void fail_later(oe_http_call_t *x, int err)
+{
+    x->err = err;
+    uv_timer_start(&x->timer, on_call_timer, 0, 0);
+}
+
+oe_http_call_t *oe_http_client_request(oe_http_client_t *c, const oe_http_request_t *r,
+                                       oe_http_client_cb cb, void *data)
+{
+    oe_http_call_t *x = oe_calloc(1, sizeof(*x));
+    x->c = c;
+    x->cb = cb;
+    x->data = data;
+    x->host = oe_strdup(r->host);
+    x->method = oe_strdup(r->method);
+    x->path = oe_strdup(r->path);
+    memcpy(&x->addr, r->addr,
+           r->addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                          : sizeof(struct sockaddr_in));
+    for (size_t i = 0; i < r->nheaders; i++) {
+        oe_buf_append(&x->hdrs, r->headers[i].name.base, r->headers[i].name.len);
+        oe_buf_append(&x->hdrs, "", 1);
+        oe_buf_append(&x->hdrs, r->headers[i].value.base, r->headers[i].value.len);
+        oe_buf_append(&x->hdrs, "", 1);
+        x->nhdrs++;
+    }
+    x->body = r->body;
+    uv_timer_init(c->loop, &x->timer);
+    x->timer.data = x;
+    c->ncalls++;
+    list_add(&c->pending, x);
+    if (c->closing) {
+        fail_later(x, OE_HTTPC_ECONNECT);
+        return x;
+    }
+    uv_timer_start(&x->timer, on_call_timer, c->conf.request_timeout_ms, 0);
+    pump(c);
+    return x;
+}
+
+void oe_http_client_cancel(oe_http_call_t *x)
+{
+    x->cb = NULL;
+    if (x->conn != NULL && x->conn->h2 != NULL && x->stream > 0 && !x->done) {
+        cconn_t *k = x->conn;
+        nghttp2_submit_rst_stream(k->h2, NGHTTP2_FLAG_NONE, x->stream, NGHTTP2_CANCEL);
+        complete(x, OE_HTTPC_ETIMEOUT);
+        h2_send(k);
+        conn_flush(k);
+        return;
+    }
+    cconn_t *k = x->conn;
+    complete(x, OE_HTTPC_ETIMEOUT);
+    if (k != NULL && k->proto == 1)
+        conn_close(k, OE_HTTPC_ETIMEOUT);
+}
+
+const char *oe_http_call_protocol(const oe_http_call_t *x)
+{
+    return x->conn == NULL ? NULL : x->conn->proto == 2 ? "h2" : "http/1.1";
+}
+
+/* ---- response headers shared by both protocols ----------------------------------------------- */
+
+static void resp_header(oe_http_call_t *x, const uint8_t *n, size_t nl, const uint8_t *v, size_t vl)
+{
+    if (x->rn == x->rcap) {
+        x->rcap = x->rcap ? 2 * x->rcap : 16;
+        x->roffs = oe_realloc(x->roffs, x->rcap * 4 * sizeof(*x->roffs));
+    }
+    size_t *o = &x->roffs[4 * x->rn++];
+    o[0] = x->rraw.len;
+    o[1] = nl;
+    oe_buf_append(&x->rraw, n, nl);
+    o[2] = x->rraw.len;
+    o[3] = vl;
+    oe_buf_append(&x->rraw, v, vl);
+}
+
+static int resp_body(oe_http_call_t *x, const uint8_t *p, size_t n)
+{
+    if (x->rbody.len + n > x->c->conf.max_response)
+        return OE_HTTPC_ETOOBIG;
+    oe_buf_append(&x->rbody, p, n);
+    return 0;
+}
+
+/* ---- connections ------------------------------------------------------------------------------
+ */
+
+static void on_conn_closed(uv_handle_t *h)
+{
+    cconn_t *k = h->data;
+    if (--k->handles > 0)
+        return;
+    oe_http_client_t *c = k->c;
+    if (k->prev != NULL)
+        k->prev->next = k->next;
+    else
+        c->conns = k->next;
+    if (k->next != NULL)
+        k->next->prev = k->prev;
+    if (k->h2 != NULL)
+        nghttp2_session_del(k->h2);
+    oe_tls_conn_free(k->tls);
+    free(k->wbuf);
+    free(k->host);
+    free(k);
+    maybe_free_client(c);
+}
+
+static void conn_close(cconn_t *k, int err)
+{
+    if (k->closing)
+        return;
+    k->closing = true;
+    if (err == 0)
+        err = OE_HTTPC_EPROTO;
+    while (k->calls != NULL)
+        complete(k->calls, err);
+    /* Calls still pending for this destination fail too when the connection never came up. */
+    if (k->proto == 0) {
+        for (oe_http_call_t *x = k->c->pending, *next; x != NULL; x = next) {
+            next = x->next;
+            if (same_dest(k, x))
+                complete(x, err);
+        }
+    }
+    uv_close((uv_handle_t *)&k->tcp, on_conn_closed);
+    uv_close((uv_handle_t *)&k->timer, on_conn_closed);
+    pump(k->c);
+}
+
+static void on_conn_timer(uv_timer_t *t)
+{
+    cconn_t *k = t->data;
+    conn_close(k, k->proto == 0 ? OE_HTTPC_ETIMEOUT : OE_HTTPC_EPROTO);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+    cconn_t *k = w->data;
+    k->writing = false;
+    if (k->closing)
+        return;
+    if (status < 0) {
+        conn_close(k, OE_HTTPC_EPROTO);
+        return;
+    }
+    if (k->h2 != NULL)
+        h2_send(k);
+    conn_flush(k);
+}
+
+static void conn_flush(cconn_t *k)
+{
+    if (k->writing || k->closing)
+        return;
+    oe_slice_t out = oe_tls_pending_out(k->tls);
+    if (out.len == 0)
+        return;
+    if (k->wcap < out.len) {
+        free(k->wbuf);
+        k->wcap = OE_MAX(out.len, (size_t)16384);
+        k->wbuf = oe_malloc(k->wcap);
+    }
+    memcpy(k->wbuf, out.base, out.len);
+    k->wlen = out.len;
+    oe_tls_consume_out(k->tls, out.len);
+    uv_buf_t b = uv_buf_init((char *)k->wbuf, (unsigned)k->wlen);
+    k->wreq.data = k;
+    if (uv_write(&k->wreq, (uv_stream_t *)&k->tcp, &b, 1, on_written) < 0) {
+        conn_close(k, OE_HTTPC_EPROTO);
+        return;
+    }
+    k->writing = true;
+}
+
+static int send_plain(cconn_t *k, const void *p, size_t n)
+{
+    if (oe_tls_write(k->tls, p, n) < 0) {
+        conn_close(k, OE_HTTPC_ETLS);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- HTTP/2 ------------------------------------------------------------------------------------
+ */
+
+static int h2_on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name,
+                        size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                        void *user)
+{
+    oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);
+    if (x == NULL || f->hd.type != NGHTTP2_HEADERS)
+        return 0;
+    if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
+        int st = 0;
+        for (size_t i = 0; i < valuelen && i < 3; i++)
+            st = st * 10 + (value[i] - '0');
+        if (x->status == 0 || x->status < 200)
+            x->status = st;
+        return 0;
+    }
+    if (x->status >= 200) /* informational responses' headers are dropped */
+        resp_header(x, name, namelen, value, valuelen);
+    return 0;
+}
+
+static int h2_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data,
+                      size_t len, void *user)
+{
+    oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, id);
+    if (x != NULL && resp_body(x, data, len) < 0) {
+        nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+        complete(x, OE_HTTPC_ETOOBIG);
+    }
+    return 0;
+}
+
+static int h2_on_close(nghttp2_session *s, int32_t id, uint32_t error, void *user)
+{
+    oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, id);
+    if (x != NULL)
+        complete(x, error == NGHTTP2_NO_ERROR && x->status >= 200 ? x->status : OE_HTTPC_EPROTO);
+    return 0;
+}
+
+static int h2_on_frame(nghttp2_session *s, const nghttp2_frame *f, void *user)
+{
+    cconn_t *k = user;
+    if (f->hd.type == NGHTTP2_GOAWAY)
+        k->goaway = true;
+    return 0;
+}
+
+static nghttp2_ssize h2_read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t len,
+                                  uint32_t *flags, nghttp2_data_source *src, void *user)
+{
+    oe_http_call_t *x = src->ptr;
+    size_t n = OE_MIN(len, x->body.len - x->body_sent);
+    memcpy(buf, x->body.base + x->body_sent, n);
+    x->body_sent += n;
+    if (x->body_sent == x->body.len)
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return (nghttp2_ssize)n;
+}
+
+static void h2_send(cconn_t *k)
+{
+    if (k->in_recv || k->closing)
+        return;
+    for (;;) {
+        const uint8_t *data;
+        nghttp2_ssize n = nghttp2_session_mem_send2(k->h2, &data);
+        if (n < 0) {
+            conn_close(k, OE_HTTPC_EPROTO);
+            return;
+        }
+        if (n == 0 || send_plain(k, data, (size_t)n) < 0)
+            return;
+    }
+}
+
+/* nghttp2 copies names and values at submit time (no NO_COPY flags): they may live on the stack. */
+static nghttp2_nv nv(const char *name, size_t nl, const char *value, size_t vl)
+{
+    return (nghttp2_nv){(uint8_t *)name, (uint8_t *)value, nl, vl, NGHTTP2_NV_FLAG_NONE};
+}
+
+static void h2_submit(cconn_t *k, oe_http_call_t *x)
+{
+    char authority[300], length[24];
+    unsigned port = ntohs(((struct sockaddr_in *)&x->addr)->sin_port);
+    int alen = port == 443 ? snprintf(authority, sizeof(authority), "%s", x->host)
+                           : snprintf(authority, sizeof(authority), "%s:%u", x->host, port);
+    snprintf(length, sizeof(length), "%zu", x->body.len);
+    nghttp2_nv *nva = oe_calloc(x->nhdrs + 5, sizeof(*nva));
+    size_t n = 0;
+    nva[n++] = nv(":method", 7, x->method, strlen(x->method));
+    nva[n++] = nv(":scheme", 7, "https", 5);
+    nva[n++] = nv(":authority", 10, authority, (size_t)alen);
+    nva[n++] = nv(":path", 5, x->path, strlen(x->path));
+    if (x->body.len > 0)
+        nva[n++] = nv("content-length", 14, length, strlen(length));
+    const char *p = (const char *)x->hdrs.base;
+    for (size_t i = 0; i < x->nhdrs; i++) {
+        const char *name = p, *value = p + strlen(p) + 1;
+        p = value + strlen(value) + 1;
+        nva[n++] = nv(name, strlen(name), value, strlen(value));
+    }
+    nghttp2_data_provider2 prd = {.source.ptr = x, .read_callback = h2_read_body};
+    int32_t id = nghttp2_submit_request2(k->h2, NULL, nva, n, x->body.len ? &prd : NULL, x);
+    free(nva);
+    list_del(&k->c->pending, x);
+    x->conn = k;
+    list_add(&k->calls, x);
+    uv_timer_stop(&k->timer);
+    if (id < 0) {
+        complete(x, OE_HTTPC_EPROTO);
+        return;
+    }
+    x->stream = id;
+}
+
+static int h2_start(cconn_t *k)
+{
+    nghttp2_session_callbacks *cb;
+    if (nghttp2_session_callbacks_new(&cb) != 0)
+        return -1;
+    nghttp2_session_callbacks_set_on_header_callback(cb, h2_on_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, h2_on_data);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cb, h2_on_close);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, h2_on_frame);
+    int rc = nghttp2_session_client_new(&k->h2, cb, k);
+    nghttp2_session_callbacks_del(cb);
+    if (rc != 0)
+        return -1;
+    nghttp2_settings_entry s[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+                                  {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20}};
+    nghttp2_submit_settings(k->h2, NGHTTP2_FLAG_NONE, s, OE_ARRAY_SIZE(s));
+    k->proto = 2;
+    return 0;
+}
+
+/* ---- HTTP/1.1 ----------------------------------------------------------------------------------
+ */
+
+static oe_http_call_t *h1_call(llhttp_t *p)
+{
+    cconn_t *k = p->data;
+    return k->calls;
+}
+
+static int h1_on_field(llhttp_t *p, const char *at, size_t len)
+{
+    oe_http_call_t *x = h1_call(p);
+    if (x == NULL)
+        return -1;
+    if (x->rlast != 1) {
+        resp_header(x, (const uint8_t *)"", 0, (const uint8_t *)"", 0);
+        x->roffs[4 * (x->rn - 1)] = x->rraw.len;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char ch = at[i] >= 'A' && at[i] <= 'Z' ? (char)(at[i] + 32) : at[i];
+        oe_buf_append(&x->rraw, &ch, 1);
+    }
+    x->roffs[4 * (x->rn - 1) + 1] += len;
+    x->rlast = 1;
+    return 0;
+}
+
+static int h1_on_value(llhttp_t *p, const char *at, size_t len)
+{
+    oe_http_call_t *x = h1_call(p);
+    if (x == NULL)
+        return -1;
+    if (x->rlast != 2)
+        x->roffs[4 * (x->rn - 1) + 2] = x->rraw.len;
+    oe_buf_append(&x->rraw, at, len);
+    x->roffs[4 * (x->rn - 1) + 3] += len;
+    x->rlast = 2;
+    return 0;
+}
+
+static int h1_on_headers(llhttp_t *p)
+{
+    oe_http_call_t *x = h1_call(p);
+    if (x == NULL)
+        return -1;
+    x->status = p->status_code;
+    return 0;
+}
+
+static int h1_on_body(llhttp_t *p, const char *at, size_t len)
+{
+    oe_http_call_t *x = h1_call(p);
+    return x != NULL && resp_body(x, (const uint8_t *)at, len) == 0 ? 0 : -1;
+}
+
+static int h1_on_complete(llhttp_t *p)
+{
+    cconn_t *k = p->data;
+    oe_http_call_t *x = h1_call(p);
+    if (x == NULL)
+        return -1;
+    if (x->status < 200) { /* 1xx: the real response follows */
+        x->rn = 0;
+        x->rraw.len = 0;
+        return 0;
+    }
+    bool keep = llhttp_should_keep_alive(p);
+    complete(x, x->status);
+    if (!keep)
+        k->goaway = true;
+    return HPE_PAUSED;
+}
+
+static void h1_submit(cconn_t *k, oe_http_call_t *x)
+{
+    list_del(&k->c->pending, x);
+    x->conn = k;
+    list_add(&k->calls, x);
+    uv_timer_stop(&k->timer);
+    unsigned port = ntohs(((struct sockaddr_in *)&x->addr)->sin_port);
+    oe_buf_t b = {0};
+    oe_buf_printf(&b, "%s %s HTTP/1.1\r\nhost: %s", x->method, x->path, x->host);
+    if (port != 443)
+        oe_buf_printf(&b, ":%u", port);
+    oe_buf_printf(&b, "\r\ncontent-length: %zu\r\n", x->body.len);
+    const char *p = (const char *)x->hdrs.base;
+    for (size_t i = 0; i < x->nhdrs; i++) {
+        const char *name = p, *value = p + strlen(p) + 1;
+        p = value + strlen(value) + 1;
+        oe_buf_printf(&b, "%s: %s\r\n", name, value);
+    }
+    oe_buf_append(&b, "\r\n", 2);
+    oe_buf_append(&b, x->body.base, x->body.len);
+    llhttp_init(&k->parser, HTTP_RESPONSE, &h1_settings);
+    k->parser.data = k;
+    send_plain(k, b.base, b.len);
+    oe_buf_free(&b);
+}
+
+/* ---- reading -----------------------------------------------------------------------------------
+ */
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    static __thread char rbuf[65536];
+    buf->base = rbuf;
+    buf->len = sizeof(rbuf);
+}
+
+static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
+{
+    if (k->proto == 2) {
+        k->in_recv = true;
+        nghttp2_ssize rc = nghttp2_session_mem_recv2(k->h2, p, n);
+        k->in_recv = false;
+        if (rc < 0)
+            return OE_HTTPC_EPROTO;
+        h2_send(k);
+        if (k->goaway && k->calls == NULL)
+            return OE_HTTPC_EPROTO;
+        return 0;
+    }
+    if (k->calls == NULL)
+        return OE_HTTPC_EPROTO; /* bytes nobody asked for */
+    llhttp_errno_t e = llhttp_execute(&k->parser, (const char *)p, n);
+    if (e == HPE_PAUSED) {
+        if (k->goaway)
+            return OE_HTTPC_EPROTO;
+        pump(k->c);
+        return 0;
+    }
+    return e == HPE_OK ? 0 : OE_HTTPC_EPROTO;
+}
+
+static void on_handshake(cconn_t *k)
+{
+    const char *alpn = oe_tls_alpn(k->tls);
+    if (alpn != NULL && strcmp(alpn, "h2") == 0) {
+        if (h2_start(k) < 0) {
+            conn_close(k, OE_HTTPC_EPROTO);
+            return;
+        }
+    } else {
+        k->proto = 1;
+    }
+    uv_timer_stop(&k->timer);
+    pump(k->c);
+    if (!k->closing && k->h2 != NULL)
+        h2_send(k);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    cconn_t *k = s->data;
+    if (nread == 0 || k->closing)
+        return;
+    if (nread < 0) {
+        conn_close(k, k->proto == 0 ? OE_HTTPC_ETLS : OE_HTTPC_EPROTO);
+        return;
+    }
+    if (oe_tls_feed(k->tls, (const uint8_t *)buf->base, (size_t)nread) < 0) {
+        conn_close(k, OE_HTTPC_EPROTO);
+        return;
+    }
+    if (k->proto == 0) {
+        int rc = oe_tls_handshake(k->tls);
+        if (rc == OE_TLS_WANT_IO) {
+            conn_flush(k);
+            return;
+        }
+        if (rc < 0) {
+            char why[256];
+            oe_tls_conn_strerror(k->tls, why, sizeof(why));
+            oe_log_warn(TAG, "TLS with %s failed: %s", k->host, why);
+            conn_close(k, OE_HTTPC_ETLS);
+            return;
+        }
+        on_handshake(k);
+        if (k->closing)
+            return;
+    }
+    static __thread uint8_t pbuf[65536];
+    for (;;) {
+        ssize_t r = oe_tls_read(k->tls, pbuf, sizeof(pbuf));
+        if (r == OE_TLS_WANT_IO)
+            break;
+        if (r <= 0 || plaintext(k, pbuf, (size_t)r) < 0) {
+            conn_close(k, OE_HTTPC_EPROTO);
+            return;
+        }
+        if (k->closing)
+            return;
+    }
+    conn_flush(k);
+}
+
+static void on_connected(uv_connect_t *req, int status)
+{
+    cconn_t *k = req->data;
+    if (k->closing)
+        return;
+    if (status < 0) {
+        conn_close(k, status == UV_ETIMEDOUT ? OE_HTTPC_ETIMEOUT : OE_HTTPC_ECONNECT);
+        return;
+    }
+    uv_tcp_nodelay(&k->tcp, 1);
+    uv_read_start((uv_stream_t *)&k->tcp, on_alloc, on_read);
+    oe_tls_handshake(k->tls); /* ClientHello */
+    conn_flush(k);
+}
+
+static void conn_open(oe_http_client_t *c, oe_http_call_t *x)
+{
+    cconn_t *k = oe_calloc(1, sizeof(*k));
+    k->c = c;
+    k->host = oe_strdup(x->host);
+    k->addr = x->addr;
+    k->tls = oe_tls_conn_new_client(c->conf.tls, x->host);
+    uv_tcp_init(c->loop, &k->tcp);
+    uv_timer_init(c->loop, &k->timer);
+    k->tcp.data = k->timer.data = k->connect.data = k;
+    k->handles = 2;
+    k->next = c->conns;
+    if (c->conns != NULL)
+        c->conns->prev = k;
+    c->conns = k;
+    uv_timer_start(&k->timer, on_conn_timer, c->conf.connect_timeout_ms, 0);
+    if (k->tls == NULL ||
+        uv_tcp_connect(&k->connect, &k->tcp, (struct sockaddr *)&k->addr, on_connected) < 0) {
+        /* Fail the waiting calls later: callbacks never run inside oe_http_client_request. */
+        k->closing = true;
+        for (oe_http_call_t *p = c->pending; p != NULL; p = p->next)
+            if (same_dest(k, p) && p->err == 0)
+                fail_later(p, OE_HTTPC_ECONNECT);
+        uv_close((uv_handle_t *)&k->tcp, on_conn_closed);
+        uv_close((uv_handle_t *)&k->timer, on_conn_closed);
+    }
+}
+
+/* Gives each pending call a connection that can take it, opening connections as needed. */
+static void pump(oe_http_client_t *c)
+{
+    for (oe_http_call_t *x = c->pending, *next; x != NULL; x = next) {
+        next = x->next;
+        if (x->err != 0 || x->done)
+            continue;
+        cconn_t *ready = NULL;
+        bool connecting = false;
+        unsigned h1 = 0;
+        for (cconn_t *k = c->conns; k != NULL; k = k->next) {
+            if (k->closing || k->goaway || !same_dest(k, x))
+                continue;
+            if (k->proto == 0)
+                connecting = true;
+            else if (k->proto == 2)
+                ready = k;
+            else if (++h1, k->calls == NULL)
+                ready = ready ? ready : k;
+        }
+        if (ready != NULL) {
+            if (ready->proto == 2) {
+                h2_submit(ready, x);
+                h2_send(ready);
+            } else {
+                h1_submit(ready, x);
+            }
+            conn_flush(ready);
+        } else if (!connecting && h1 < c->conf.max_h1_conns) {
+            conn_open(c, x);
+        }
+    }
+}
+
+void oe_http_client_close(oe_http_client_t *c)
+{
+    c->closing = true;
+    while (c->pending != NULL) {
+        c->pending->cb = NULL;
+        complete(c->pending, OE_HTTPC_ECONNECT);
+    }
+    for (cconn_t *k = c->conns, *next; k != NULL; k = next) {
+        next = k->next;
+        for (oe_http_call_t *x = k->calls; x != NULL; x = x->next)
+            x->cb = NULL;
+        conn_close(k, OE_HTTPC_ECONNECT);
+    }
+    maybe_free_client(c);
+}
+
+static const char *client_strerror(int err)
+{
+    switch (err) {
+    case OE_HTTPC_ECONNECT:
+        return "cannot connect";
+    case OE_HTTPC_ETLS:
+        return "TLS handshake or certificate verification failed";
+    case OE_HTTPC_EPROTO:
+        return "HTTP protocol error or connection reset";
+    case OE_HTTPC_ETIMEOUT:
+        return "timed out";
+    case OE_HTTPC_ETOOBIG:
+        return "response too large";
+    default:
+        return "HTTP client error";
+    }
+}
+
+__attribute__((constructor)) static void setup_h1(void)
+{
+    oe_strerror_register(400, 499, client_strerror);
+    llhttp_settings_init(&h1_settings);
+    h1_settings.on_header_field = h1_on_field;
+    h1_settings.on_header_value = h1_on_value;
+    h1_settings.on_headers_complete = h1_on_headers;
+    h1_settings.on_body = h1_on_body;
+    h1_settings.on_message_complete = h1_on_complete;
+}

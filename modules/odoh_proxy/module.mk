@@ -1,0 +1,1 @@
+REQUIRES.odoh_proxy := http dns

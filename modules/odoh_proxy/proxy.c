@@ -1,0 +1,565 @@
+/*
+ * The ODoH proxy (RFC 9230 §4.2; the "relay"): POST PATH?targethost=H&targetpath=P with an
+ * application/oblivious-dns-message body is forwarded to https://H/P and the target's answer is
+ * passed back unchanged, status included (a 401 tells the client to refresh its configs).
+ *
+ * What the proxy must never do: relay to a target that is not allowed, reach into the operator's
+ * network, follow a redirect, or pass on anything that identifies the client. Only content-type,
+ * accept and content-length go out; nothing about the client is logged.
+ *
+ * Statuses, each with a Proxy-Status header (RFC 9209): malformed request 400, wrong media type
+ * 415, target not allowed or at a private address 403, target unreachable 502, time-out 504,
+ * otherwise the target's status with received-status=N.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/log.h"
+#include "dns/dns_wire.h"
+#include "dns/dns_write.h"
+#include "dns/upstream.h"
+#include "hpke/hpke.h"
+#include "http/client.h"
+#include "http/http.h"
+#include "tls/tls.h"
+
+#define TAG        "odoh-proxy"
+#define MEDIA_ODOH "application/oblivious-dns-message"
+
+typedef struct allow {
+    const char *host; /* lower-case, or "*" */
+    unsigned port;    /* 0 = 443 */
+} allow_t;
+
+typedef struct fixed {
+    const char *host;
+    struct sockaddr_storage addr; /* port 0: the target's port is filled in per request */
+} fixed_t;
+
+typedef struct proxy_conf {
+    const char *site_name;
+    const char *path;
+    oe_strlist_t allow_list;
+    oe_strlist_t resolve_list;
+    const char *ca_file;
+    oe_addrlist_t upstreams;
+    uint64_t connect_timeout, request_timeout;
+    /* built by conf_check */
+    allow_t *allow;
+    size_t nallow;
+    fixed_t *fixed;
+    size_t nfixed;
+} proxy_conf_t;
+
+typedef struct proxy {
+    const proxy_conf_t *conf;
+    const oe_site_t *site;
+    oe_tls_client_t *tls;
+    int hook;
+} proxy_t;
+
+typedef struct worker_state {
+    oe_http_client_t *http;
+    oe_upstream_t *dns;
+} worker_state_t;
+
+typedef struct job {
+    oe_req_t *req;
+    proxy_t *p;
+    worker_state_t *ws;
+    char host[300];
+    unsigned port;
+    char path[1024];
+    bool explicit_allow; /* the allow-list names this host (not just "*") */
+    oe_upstream_query_t *dq;
+    oe_http_call_t *call;
+    struct sockaddr_storage addr;
+} job_t;
+
+/* ---- replies ------------------------------------------------------------------------------- */
+
+static void deny(oe_req_t *req, int status, const char *error, const char *details)
+{
+    if (details != NULL)
+        oe_resp_headerf(req, "proxy-status", "odoh-edge; error=%s; details=\"%s\"", error, details);
+    else
+        oe_resp_headerf(req, "proxy-status", "odoh-edge; error=%s", error);
+    oe_resp_header(req, "cache-control", "no-cache, no-store");
+    oe_resp_error(req, status);
+}
+
+static void job_end(job_t *j)
+{
+    free(j);
+}
+
+static void on_abort(oe_req_t *req)
+{
+    job_t *j = req->data;
+    if (j->dq != NULL)
+        oe_upstream_cancel(j->dq);
+    if (j->call != NULL)
+        oe_http_client_cancel(j->call);
+    job_end(j);
+}
+
+static void on_target(void *data, int status, const oe_header_t *h, size_t n, oe_slice_t body)
+{
+    job_t *j = data;
+    oe_req_t *req = j->req;
+    j->call = NULL;
+    req->on_abort = NULL;
+    if (status < 0) {
+        bool timeout = status == OE_HTTPC_ETIMEOUT;
+        deny(req, timeout ? 504 : 502,
+             timeout                       ? "connection_timeout"
+             : status == OE_HTTPC_ETLS     ? "tls_certificate_error"
+             : status == OE_HTTPC_ECONNECT ? "connection_refused"
+             : status == OE_HTTPC_ETOOBIG  ? "http_response_content_length"
+                                           : "http_protocol_error",
+             NULL);
+        job_end(j);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (oe_slice_eq(h[i].name, OE_SLICE_STR("content-type"))) {
+            char v[128];
+            snprintf(v, sizeof(v), "%.*s", (int)OE_MIN(h[i].value.len, sizeof(v) - 1),
+                     (const char *)h[i].value.base);
+            oe_resp_header(req, "content-type", v);
+        }
+    oe_resp_headerf(req, "proxy-status", "odoh-edge; received-status=%d", status);
+    oe_resp_header(req, "cache-control", "no-cache, no-store");
+    oe_resp_send(req, status, body.base, body.len);
+    job_end(j);
+}
+
+/* ---- target address ------------------------------------------------------------------------- */
+
+/* Loopback, private, link-local, multicast, unspecified, and the like: never reached through
+ * "*" (RFC 1918, RFC 6890 special-purpose ranges; IPv6 ULA, link-local, mapped IPv4). */
+static bool is_internal(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET) {
+        uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+        return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
+               (a & 0xffc00000) == 0x64400000 /* 100.64/10 */ || (a & 0xffff0000) == 0xa9fe0000 ||
+               (a & 0xfff00000) == 0xac100000 || (a & 0xffff0000) == 0xc0a80000 ||
+               (a & 0xfffe0000) == 0xc6120000 /* 198.18/15 */ || (a >> 28) >= 0xe;
+    }
+    const uint8_t *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+    static const uint8_t zero[15] = {0};
+    if (memcmp(b, zero, 15) == 0) /* :: and ::1 */
+        return true;
+    if (b[0] == 0xff || (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
+        return true;
+    if (memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff) { /* ::ffff:a.b.c.d */
+        struct sockaddr_in v4 = {.sin_family = AF_INET};
+        memcpy(&v4.sin_addr, b + 12, 4);
+        return is_internal((struct sockaddr *)&v4);
+    }
+    return false;
+}
+
+static void set_port(struct sockaddr_storage *ss, unsigned port)
+{
+    if (ss->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+}
+
+static void forward(job_t *j)
+{
+    if (is_internal((struct sockaddr *)&j->addr) && !j->explicit_allow) {
+        deny(j->req, 403, "destination_ip_prohibited", NULL);
+        job_end(j);
+        return;
+    }
+    set_port(&j->addr, j->port);
+    oe_slice_t ctype = OE_SLICE_STR(MEDIA_ODOH);
+    oe_header_t hdrs[] = {{OE_SLICE_STR("content-type"), ctype}, {OE_SLICE_STR("accept"), ctype}};
+    oe_http_request_t r = {.host = j->host,
+                           .addr = (struct sockaddr *)&j->addr,
+                           .method = "POST",
+                           .path = j->path,
+                           .headers = hdrs,
+                           .nheaders = OE_ARRAY_SIZE(hdrs),
+                           .body = j->req->body};
+    j->call = oe_http_client_request(j->ws->http, &r, on_target, j);
+}
+
+static void on_dns(void *data, int status, oe_slice_t answer)
+{
+    job_t *j = data;
+    j->dq = NULL;
+    oe_dns_msg_t m;
+    oe_dns_iter_t it;
+    oe_dns_rr_t rr;
+    if (status == 0 && oe_dns_msg_parse(&m, answer) == 0) {
+        oe_dns_iter_init(&it, &m, OE_DNS_SEC_ANSWER);
+        while (oe_dns_iter_next(&it, &rr) == 1) {
+            if (rr.type == 1 && rr.rdata.len == 4) {
+                struct sockaddr_in *in = (struct sockaddr_in *)&j->addr;
+                in->sin_family = AF_INET;
+                memcpy(&in->sin_addr, rr.rdata.base, 4);
+                forward(j);
+                return;
+            }
+        }
+    }
+    j->req->on_abort = NULL;
+    deny(j->req, 502, "dns_error", status == OE_UPSTREAM_ETIMEOUT ? "dns time-out" : NULL);
+    job_end(j);
+}
+
+static void resolve(job_t *j)
+{
+    const proxy_conf_t *c = j->p->conf;
+    struct in6_addr a6;
+    memset(&j->addr, 0, sizeof(j->addr));
+    if (inet_pton(AF_INET, j->host, &((struct sockaddr_in *)&j->addr)->sin_addr) == 1) {
+        j->addr.ss_family = AF_INET;
+        forward(j);
+        return;
+    }
+    if (inet_pton(AF_INET6, j->host, &a6) == 1) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&j->addr;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_addr = a6;
+        forward(j);
+        return;
+    }
+    for (size_t i = 0; i < c->nfixed; i++)
+        if (strcmp(c->fixed[i].host, j->host) == 0) {
+            j->addr = c->fixed[i].addr;
+            forward(j);
+            return;
+        }
+    if (c->upstreams.n == 0) {
+        deny(j->req, 502, "dns_error", "no resolver configured for target names");
+        job_end(j);
+        return;
+    }
+    uint8_t q[300], name[OE_DNS_NAME_MAX];
+    size_t qlen;
+    uint16_t id;
+    oe_hpke_rng_default(NULL, (unsigned char *)&id, sizeof(id));
+    int nl = oe_dns_name_from_text(j->host, strlen(j->host), name);
+    oe_dns_query_opts_t opts = {.flags = 0x0100};
+    int err = 0;
+    if (nl < 0 ||
+        oe_dns_build_query(q, sizeof(q), &qlen, id, oe_dns_name_wire(name, (size_t)nl), 1, &opts) <
+            0 ||
+        (j->dq = oe_upstream_query(j->ws->dns, OE_SLICE(q, qlen), on_dns, j, &err)) == NULL) {
+        deny(j->req, 502, "dns_error", NULL);
+        job_end(j);
+    }
+}
+
+/* ---- the request ---------------------------------------------------------------------------- */
+
+static int hexval(uint8_t c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* The percent-decoded value of query parameter name into out; false when absent, empty, too long
+ * or badly encoded. */
+static bool param(oe_slice_t q, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    const uint8_t *p = q.base, *end = q.base + q.len;
+    while (p < end) {
+        const uint8_t *amp = memchr(p, '&', (size_t)(end - p));
+        const uint8_t *e = amp ? amp : end;
+        if ((size_t)(e - p) > nl && memcmp(p, name, nl) == 0 && p[nl] == '=') {
+            size_t n = 0;
+            for (const uint8_t *v = p + nl + 1; v < e; v++) {
+                int ch = *v;
+                if (ch == '%') {
+                    if (e - v < 3 || hexval(v[1]) < 0 || hexval(v[2]) < 0)
+                        return false;
+                    ch = hexval(v[1]) << 4 | hexval(v[2]);
+                    v += 2;
+                } else if (ch == '+') {
+                    ch = ' ';
+                }
+                if (n + 1 >= cap || ch == 0)
+                    return false;
+                out[n++] = (char)ch;
+            }
+            out[n] = '\0';
+            return n > 0;
+        }
+        p = e + 1;
+    }
+    return false;
+}
+
+static bool valid_host(char *h)
+{
+    for (char *p = h; *p; p++) {
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+              *p == ':'))
+            return false;
+    }
+    return h[0] != '\0';
+}
+
+static void handle(oe_req_t *req, void *data)
+{
+    proxy_t *p = data;
+    if (!oe_req_method_is(req, "POST")) {
+        oe_resp_header(req, "allow", "POST");
+        deny(req, 405, "http_request_error", "POST only");
+        return;
+    }
+    oe_slice_t ct = oe_req_header(req, "content-type");
+    if (!oe_slice_eq_nocase(ct, OE_SLICE_STR(MEDIA_ODOH))) {
+        deny(req, 415, "http_request_error", "content-type must be " MEDIA_ODOH);
+        return;
+    }
+    job_t *j = oe_calloc(1, sizeof(*j));
+    j->req = req;
+    j->p = p;
+    j->ws = oe_req_worker_state(req, p->hook);
+    char target[300];
+    /* Unknown parameters are ignored: some clients add their own. */
+    if (req->body.len == 0 || !param(req->query, "targethost", target, sizeof(target)) ||
+        !param(req->query, "targetpath", j->path, sizeof(j->path)) || j->path[0] != '/' ||
+        !valid_host(target)) {
+        deny(req, 400, "http_request_error", "needs targethost, targetpath and a body");
+        job_end(j);
+        return;
+    }
+    /* targethost is host or host:port ([v6]:port is not accepted: IPv6 targets use names). */
+    char *colon = strrchr(target, ':');
+    j->port = 443;
+    if (colon != NULL && strchr(target, ':') == colon) {
+        j->port = (unsigned)atoi(colon + 1);
+        *colon = '\0';
+        if (j->port == 0 || j->port > 65535) {
+            deny(req, 400, "http_request_error", "bad port in targethost");
+            job_end(j);
+            return;
+        }
+    }
+    snprintf(j->host, sizeof(j->host), "%s", target);
+    bool allowed = false;
+    for (size_t i = 0; i < p->conf->nallow; i++) {
+        const allow_t *a = &p->conf->allow[i];
+        if (strcmp(a->host, "*") == 0) {
+            allowed = true;
+        } else if (strcmp(a->host, j->host) == 0 && (a->port ? a->port : 443) == j->port) {
+            allowed = true;
+            j->explicit_allow = true;
+        }
+    }
+    if (!allowed) {
+        deny(req, 403, "destination_not_allowed", NULL);
+        job_end(j);
+        return;
+    }
+    req->data = j;
+    req->on_abort = on_abort;
+    resolve(j);
+}
+
+/* ---- worker state ------------------------------------------------------------------------------
+ */
+
+static void *worker_start(struct uv_loop_s *loop, void *data)
+{
+    proxy_t *p = data;
+    worker_state_t *ws = oe_calloc(1, sizeof(*ws));
+    oe_http_client_conf_t hc = {.tls = p->tls,
+                                .connect_timeout_ms = p->conf->connect_timeout,
+                                .request_timeout_ms = p->conf->request_timeout};
+    ws->http = oe_http_client_new(loop, &hc);
+    oe_upstream_conf_t uc = {.servers = p->conf->upstreams.v, .nservers = p->conf->upstreams.n};
+    ws->dns = oe_upstream_new(loop, &uc);
+    return ws;
+}
+
+static void worker_stop(void *state, void *data)
+{
+    worker_state_t *ws = state;
+    oe_http_client_close(ws->http);
+    oe_upstream_close(ws->dns);
+    free(ws);
+}
+
+/* ---- configuration ------------------------------------------------------------------------------
+ */
+
+static const oe_conf_range_t timeout_range = {100, 120000, false};
+
+#define P(f) offsetof(proxy_conf_t, f)
+static const oe_directive_t directives[] = {
+    {"site", oe_conf_set_string, P(site_name), NULL, 0,
+     "the [site] whose host names serve the proxy"},
+    {"path", oe_conf_set_string, P(path), NULL, 0, "endpoint path (default /proxy)"},
+    {"allow-target", oe_conf_set_strlist, P(allow_list), NULL, OE_CONF_LIST,
+     "host[:port] the proxy may relay to (repeatable); \"*\" allows any public target"},
+    {"resolve", oe_conf_set_strlist, P(resolve_list), NULL, OE_CONF_LIST,
+     "HOST=IP: a fixed address for a target name (no DNS lookup)"},
+    {"upstream", oe_conf_set_addrlist, P(upstreams), NULL, OE_CONF_LIST,
+     "DNS resolver IP:port used to look up target names"},
+    {"ca-file", oe_conf_set_path, P(ca_file), NULL, 0,
+     "PEM CA bundle to verify targets (default: the system bundle)"},
+    {"connect-timeout", oe_conf_set_duration, P(connect_timeout), &timeout_range, 0,
+     "time to connect to a target and finish TLS (default 5s)"},
+    {"request-timeout", oe_conf_set_duration, P(request_timeout), &timeout_range, 0,
+     "time for the target's answer (default 10s)"},
+    {NULL, NULL, 0, NULL, 0, NULL},
+};
+#undef P
+
+static void conf_init(void *conf)
+{
+    proxy_conf_t *c = conf;
+    c->path = "/proxy";
+    c->connect_timeout = 5000;
+    c->request_timeout = 10000;
+}
+
+static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
+{
+    proxy_conf_t *c = conf;
+    int rc = 0;
+    if (c->site_name == NULL) {
+        oe_conf_error_key(cf, sec, NULL, "needs \"site = NAME\" (a [site] serving the proxy)");
+        rc = OE_ECONFIG;
+    }
+    if (c->path[0] != '/') {
+        oe_conf_error_key(cf, sec, "path", "must start with '/'");
+        rc = OE_ECONFIG;
+    }
+    if (c->allow_list.n == 0)
+        oe_conf_warn_key(cf, sec, NULL, "no allow-target: every request will be denied (403)");
+    c->allow = oe_conf_alloc(cf, (c->allow_list.n + 1) * sizeof(*c->allow));
+    for (size_t i = 0; i < c->allow_list.n; i++) {
+        char *h = oe_conf_strdup(cf, c->allow_list.v[i]);
+        char *colon = strrchr(h, ':');
+        unsigned port = 0;
+        if (colon != NULL) {
+            port = (unsigned)atoi(colon + 1);
+            *colon = '\0';
+            if (port == 0 || port > 65535) {
+                oe_conf_error_key(cf, sec, "allow-target", "\"%s\": bad port", c->allow_list.v[i]);
+                rc = OE_ECONFIG;
+            }
+        }
+        if (strcmp(h, "*") == 0)
+            oe_conf_warn_key(cf, sec, "allow-target",
+                             "\"*\" relays to any public target: this is an open relay for ODoH");
+        else if (!valid_host(h) || strchr(h, ':') != NULL) {
+            oe_conf_error_key(cf, sec, "allow-target", "\"%s\" is not host[:port]",
+                              c->allow_list.v[i]);
+            rc = OE_ECONFIG;
+        }
+        c->allow[c->nallow++] = (allow_t){h, port};
+    }
+    c->fixed = oe_conf_alloc(cf, (c->resolve_list.n + 1) * sizeof(*c->fixed));
+    for (size_t i = 0; i < c->resolve_list.n; i++) {
+        const char *v = c->resolve_list.v[i];
+        const char *eq = strchr(v, '=');
+        fixed_t *f = &c->fixed[c->nfixed];
+        char ip[64];
+        if (eq == NULL || eq == v || strlen(eq + 1) >= sizeof(ip)) {
+            oe_conf_error_key(cf, sec, "resolve", "\"%s\" is not HOST=IP", v);
+            rc = OE_ECONFIG;
+            continue;
+        }
+        snprintf(ip, sizeof(ip), "%s", eq + 1);
+        char *host = oe_conf_alloc(cf, (size_t)(eq - v) + 1);
+        memcpy(host, v, (size_t)(eq - v));
+        if (inet_pton(AF_INET, ip, &((struct sockaddr_in *)&f->addr)->sin_addr) == 1)
+            f->addr.ss_family = AF_INET;
+        else if (inet_pton(AF_INET6, ip, &((struct sockaddr_in6 *)&f->addr)->sin6_addr) == 1)
+            f->addr.ss_family = AF_INET6;
+        else {
+            oe_conf_error_key(cf, sec, "resolve", "\"%s\" is not an IP address", ip);
+            rc = OE_ECONFIG;
+            continue;
+        }
+        valid_host(host);
+        f->host = host;
+        c->nfixed++;
+    }
+    return rc;
+}
+
+extern const oe_module_t oe_odoh_proxy_module;
+
+static int conf_finish(oe_conf_t *cf)
+{
+    oe_conf_section_t *sec = oe_conf_section(cf, &oe_odoh_proxy_module, 0);
+    if (sec == NULL)
+        return 0;
+    proxy_conf_t *c = sec->conf;
+    if (oe_http_site_by_name(cf, c->site_name) == NULL) {
+        oe_conf_error_key(cf, sec, "site", "no [site \"%s\"] is configured", c->site_name);
+        return OE_ECONFIG;
+    }
+    return 0;
+}
+
+static int init(oe_modctx_t *ctx)
+{
+    proxy_conf_t *c = oe_conf_get(ctx->cf, &oe_odoh_proxy_module);
+    oe_http_t *http = oe_http_of(ctx);
+    if (http == NULL)
+        return OE_ECONFIG;
+    proxy_t *p = oe_calloc(1, sizeof(*p));
+    ctx->data = p;
+    p->conf = c;
+    p->site = oe_http_site_by_name(ctx->cf, c->site_name);
+    static const char *const alpn[] = {"h2", "http/1.1", NULL};
+    oe_tls_client_opts_t opts = {.ca_file = c->ca_file, .alpn = alpn};
+    char *err = NULL;
+    p->tls = oe_tls_client_new(&opts, &err);
+    if (p->tls == NULL) {
+        oe_log_error(TAG, "TLS client: %s", err ? err : "cannot create");
+        free(err);
+        return OE_ECRYPTO;
+    }
+    oe_http_worker_hook_t hook = {.start = worker_start, .stop = worker_stop, .data = p};
+    p->hook = oe_http_add_worker_hook(http, &hook);
+    if (p->hook < 0 || oe_http_route(http, p->site, OE_M_ANY, c->path, handle, p) < 0)
+        return OE_EINVAL;
+    oe_log_info(TAG, "relaying on %s%s to %zu allowed target(s)", p->site->hosts.v[0], c->path,
+                c->nallow);
+    return 0;
+}
+
+static void destroy(oe_modctx_t *ctx)
+{
+    proxy_t *p = ctx->data;
+    if (p == NULL)
+        return;
+    oe_tls_client_free(p->tls);
+    free(p);
+    ctx->data = NULL;
+}
+
+const oe_module_t oe_odoh_proxy_module = {
+    .name = "odoh_proxy",
+    .section = "odoh-proxy",
+    .conf_size = sizeof(proxy_conf_t),
+    .directives = directives,
+    .summary = "Oblivious DoH proxy (relay) to allowed targets",
+    .conf_init = conf_init,
+    .conf_check = conf_check,
+    .conf_finish = conf_finish,
+    .init = init,
+    .destroy = destroy,
+};
