@@ -720,8 +720,10 @@ static void parse_header(oe_conf_t *cf, char *p)
                 names[n++] = k->module;
             const char *mod = oe_conf_suggest(sec, names, n);
             for (const oe_known_section_t *k = oe_known_sections; mod != NULL && k->section; k++)
-                if (strcmp(k->module, mod) == 0)
+                if (strcmp(k->module, mod) == 0) {
                     s = k->section;
+                    break;
+                }
         }
         if (s != NULL)
             oe_conf_error(cf, "[%s]: unknown section (did you mean [%s]?)", sec, s);

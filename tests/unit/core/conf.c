@@ -164,9 +164,8 @@ TEST(conf_unknown_key_suggests)
 TEST(conf_unknown_section_suggests_section_or_module)
 {
     expect_error("[globl]\n", "t.conf:1: [globl]: unknown section (did you mean [global]?)");
-    /* a module name is mapped to its section */
-    expect_error("[webiste \"x\"]\n",
-                 "t.conf:1: [webiste]: unknown section (did you mean [site]?)");
+    /* a module's name leads to its (first) section: [http] is spelt [listen] */
+    expect_error("[htpp \"x\"]\n", "t.conf:1: [htpp]: unknown section (did you mean [listen]?)");
     expect_error("[nothing]\n", "t.conf:1: [nothing]: unknown section");
 }
 
