@@ -21,6 +21,7 @@
 
 #include "core/cli.h"
 #include "core/log.h"
+#include "dns/dns_svcb.h"
 #include "dns/dns_text.h"
 #include "dns/dns_wire.h"
 #include "dns/dns_write.h"
@@ -52,6 +53,8 @@ typedef struct opts {
     url_t target, proxy;
     bool use_proxy, doh, insecure, quiet;
     const char *ca, *configs;
+    oe_sockaddr_t dns_server;
+    bool has_dns_server;
     fixed_t fixed[8];
     size_t nfixed;
     long count, concurrency;
@@ -123,7 +126,10 @@ static int usage(void)
             "  --proxy URL     relay through this proxy, e.g. https://proxy.example/proxy\n"
             "  --configs X     ObliviousDoHConfigs as hex or a file, instead of fetching\n"
             "                  TARGET/.well-known/odohconfigs (that fetch shows your address to\n"
-            "                  the target, once per key period)\n"
+            "                  the target, once per key period); \"dns\" reads them from the\n"
+            "                  target's HTTPS record (key 32769) through the resolver\n"
+            "  --dns IP:PORT   the resolver for names and --configs dns (default: the first\n"
+            "                  nameserver of /etc/resolv.conf)\n"
             "  --doh           plain DoH to the target instead (no proxy)\n"
             "  --resolve H:P:IP  connect to IP for H:P (no DNS lookup)\n"
             "  --count N --concurrency C   load mode: N queries, C in flight; prints rates\n");
@@ -159,6 +165,12 @@ static int parse_args(int argc, char **argv, opts_t *o)
                 return fprintf(stderr, "query: --resolve wants HOST:PORT:IP\n"), -1;
             snprintf(f->host, sizeof(f->host), "%s", host);
             o->nfixed++;
+            i++;
+        } else if (strcmp(a, "--dns") == 0 && v) {
+            if (oe_parse_addr(v, &o->dns_server) < 0)
+                return fprintf(stderr, "query: --dns wants IP:port\n"), -1;
+            o->dns_server.text = v;
+            o->has_dns_server = true;
             i++;
         } else if (strcmp(a, "--count") == 0 && v) {
             o->count = atol(argv[++i]);
@@ -377,8 +389,58 @@ static void on_configs(void *data, int status, const oe_header_t *h, size_t nh, 
         start_query(x);
 }
 
+/* --configs dns: the target's HTTPS record, SvcParamKey 32769 (the ODoH drafts' "odohconfig"),
+ * whose value is the ObliviousDoHConfigs with its length prefix. */
+static void on_https_record(void *data, int status, oe_slice_t answer)
+{
+    ctx_t *x = data;
+    oe_dns_msg_t m;
+    oe_dns_iter_t it;
+    oe_dns_rr_t rr;
+    if (status == 0 && oe_dns_msg_parse(&m, answer) == 0) {
+        oe_dns_iter_init(&it, &m, OE_DNS_SEC_ANSWER);
+        while (oe_dns_iter_next(&it, &rr) == 1) {
+            oe_dns_svcb_t sv;
+            oe_slice_t v;
+            if (rr.type == 65 && oe_dns_svcb_parse(rr.rdata, &sv) == 0 &&
+                oe_dns_svcb_param_get(&sv, 32769, &v) == 0 && set_configs(x, v.base, v.len) == 0) {
+                if (!x->o->quiet)
+                    fprintf(stderr, ";; configs from the HTTPS record of %s\n", x->o->target.host);
+                for (long i = 0; i < x->o->concurrency && x->started < OE_MAX(x->o->count, 1L); i++)
+                    start_query(x);
+                return;
+            }
+        }
+    }
+    fprintf(stderr, "query: no HTTPS record with key32769 for %s (%s)\n", x->o->target.host,
+            status < 0 ? oe_strerror(status) : "none in the answer");
+    x->exit_code = OE_EXIT_CONFIG;
+    uv_stop(&x->loop);
+}
+
+static void fetch_configs_dns(ctx_t *x)
+{
+    uint8_t name[OE_DNS_NAME_MAX], q[300];
+    size_t qlen;
+    int err;
+    int nl = oe_dns_name_from_text(x->o->target.host, strlen(x->o->target.host), name);
+    oe_dns_query_opts_t qo = {.flags = 0x0100, .udp_size = 1232};
+    if (x->dns == NULL || nl < 0 ||
+        oe_dns_build_query(q, sizeof(q), &qlen, 1, oe_dns_name_wire(name, (size_t)nl), 65, &qo) <
+            0 ||
+        oe_upstream_query(x->dns, OE_SLICE(q, qlen), on_https_record, x, &err) == NULL) {
+        fprintf(stderr, "query: cannot ask for the HTTPS record of %s\n", x->o->target.host);
+        x->exit_code = 1;
+        uv_stop(&x->loop);
+    }
+}
+
 static void fetch_configs(ctx_t *x)
 {
+    if (x->o->configs != NULL && strcmp(x->o->configs, "dns") == 0) {
+        fetch_configs_dns(x);
+        return;
+    }
     oe_http_request_t r = {.host = x->o->target.host,
                            .addr = (struct sockaddr *)&x->o->target.addr,
                            .method = "GET",
@@ -410,7 +472,8 @@ static void on_response(void *data, int status, const oe_header_t *h, size_t nh,
     q_t *q = data;
     ctx_t *x = q->x;
     double ms = (double)(now_us() - q->t0) / 1000.0;
-    if (status == 401 && !x->o->doh && !q->retried && !x->refreshed && x->o->configs == NULL) {
+    bool may_refresh = x->o->configs == NULL || strcmp(x->o->configs, "dns") == 0;
+    if (status == 401 && !x->o->doh && !q->retried && !x->refreshed && may_refresh) {
         /* RFC 9230 §4.3: the target no longer has our key: refresh the configs once, retry. */
         x->refreshed = true;
         q->retried = true;
@@ -569,7 +632,7 @@ int oe_query_command(int argc, char **argv)
         free(err);
         return 1;
     }
-    if (o.configs != NULL && load_configs_arg(&x, o.configs) < 0) {
+    if (o.configs != NULL && strcmp(o.configs, "dns") != 0 && load_configs_arg(&x, o.configs) < 0) {
         oe_tls_client_free(x.tls);
         return OE_EXIT_CONFIG;
     }
@@ -578,8 +641,11 @@ int oe_query_command(int argc, char **argv)
     uv_loop_init(&x.loop);
     oe_http_client_conf_t hc = {.tls = x.tls};
     x.http = oe_http_client_new(&x.loop, &hc);
-    if (first_nameserver(&x.ns) == 0) {
-        x.ns.text = "the resolv.conf nameserver";
+    if (o.has_dns_server || first_nameserver(&x.ns) == 0) {
+        if (o.has_dns_server)
+            x.ns = o.dns_server;
+        else
+            x.ns.text = "the resolv.conf nameserver";
         oe_upstream_conf_t uc = {.servers = &x.ns, .nservers = 1};
         x.dns = oe_upstream_new(&x.loop, &uc);
     }

@@ -18,28 +18,28 @@ struct oe_tls_client;
 
 /* Failures before a response status arrived (all map to 502 in a proxy, ETIMEOUT to 504). */
 #define OE_HTTPC_ECONNECT (-(OE_ERR_BASE + 400)) /* TCP connect failed or was refused */
-#define OE_HTTPC_ETLS (-(OE_ERR_BASE + 401))     /* handshake or certificate verification */
-#define OE_HTTPC_EPROTO (-(OE_ERR_BASE + 402))   /* malformed or reset response */
+#define OE_HTTPC_ETLS     (-(OE_ERR_BASE + 401)) /* handshake or certificate verification */
+#define OE_HTTPC_EPROTO   (-(OE_ERR_BASE + 402)) /* malformed or reset response */
 #define OE_HTTPC_ETIMEOUT (-(OE_ERR_BASE + 403)) /* connect or request time-out */
-#define OE_HTTPC_ETOOBIG (-(OE_ERR_BASE + 404))  /* response body over the limit */
+#define OE_HTTPC_ETOOBIG  (-(OE_ERR_BASE + 404)) /* response body over the limit */
 
 typedef struct oe_http_client_conf {
-    struct oe_tls_client *tls; /* borrowed; thread-safe, shared by workers */
-    uint64_t connect_timeout_ms;  /* default 5000 */
-    uint64_t request_timeout_ms;  /* whole request, from the call; default 10000 */
-    size_t max_response;          /* body bytes; default 65536 */
-    unsigned max_h1_conns;        /* per destination; default 4 */
+    struct oe_tls_client *tls;   /* borrowed; thread-safe, shared by workers */
+    uint64_t connect_timeout_ms; /* default 5000 */
+    uint64_t request_timeout_ms; /* whole request, from the call; default 10000 */
+    size_t max_response;         /* body bytes; default 65536 */
+    unsigned max_h1_conns;       /* per destination; default 4 */
 } oe_http_client_conf_t;
 
 typedef struct oe_http_client oe_http_client_t;
 typedef struct oe_http_call oe_http_call_t;
 
 typedef struct oe_http_request {
-    const char *host;           /* SNI, certificate name and authority (without port) */
+    const char *host;            /* SNI, certificate name and authority (without port) */
     const struct sockaddr *addr; /* where to connect, with the port */
-    const char *method;         /* "POST", "GET" */
-    const char *path;           /* with the query */
-    const oe_header_t *headers; /* extra request headers, names lower-case; borrowed */
+    const char *method;          /* "POST", "GET" */
+    const char *path;            /* with the query */
+    const oe_header_t *headers;  /* extra request headers, names lower-case; borrowed */
     size_t nheaders;
     oe_slice_t body; /* borrowed until the callback */
 } oe_http_request_t;

@@ -337,6 +337,13 @@ static void on_write(uv_write_t *req, int status)
         h2_drain(c);
     else if (c->h1 != NULL)
         h1_drain(c);
+    /* Nothing more to write: give the copy buffer back. It grows to the largest flush (up to
+     * OE_HTTP_OUT_HIGH), and idle keep-alive connections would otherwise each hold it. */
+    if (!c->writing) {
+        free(c->wbuf);
+        c->wbuf = NULL;
+        c->wcap = 0;
+    }
 }
 
 void conn_flush(conn_t *c)

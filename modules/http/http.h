@@ -150,6 +150,9 @@ const oe_site_t *oe_http_site(const oe_conf_t *cf, size_t i);
 /* The site with this section name, or NULL. */
 const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name);
 
+/* The port of the first TLS listener (0 when there is none), e.g. for HTTPS records. */
+unsigned oe_http_tls_port(const oe_conf_t *cf);
+
 extern const oe_module_t oe_http_module;
 
 #endif

@@ -28,6 +28,16 @@ static unsigned listen_port(const oe_listen_conf_t *l)
                                      : ntohs(((const struct sockaddr_in *)sa)->sin_port);
 }
 
+unsigned oe_http_tls_port(const oe_conf_t *cf)
+{
+    for (size_t i = 0; i < oe_conf_count(cf, &oe_http_module); i++) {
+        const oe_listen_conf_t *l = oe_conf_section(cf, &oe_http_module, i)->conf;
+        if (l->tls && l->addresses.n > 0)
+            return listen_port(l);
+    }
+    return 0;
+}
+
 void http_origin_of(char *out, size_t cap, const char *host, const oe_listen_conf_t *l)
 {
     unsigned port = listen_port(l);

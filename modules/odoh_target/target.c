@@ -83,6 +83,7 @@ void oe_odoh_keyset_unref(oe_odoh_keyset_t *ks)
         oe_odoh_key_wipe(&ks->keys[i]);
     free(ks->keys);
     free(ks->configs);
+    free(ks->https);
     free(ks);
 }
 
@@ -93,6 +94,21 @@ void oe_odoh_target_set_keys(oe_odoh_target_t *t, oe_odoh_keyset_t *ks)
     t->keys = ks;
     pthread_mutex_unlock(&t->lock);
     oe_odoh_keyset_unref(old);
+}
+
+const char *oe_odoh_target_host(const oe_odoh_target_t *t)
+{
+    return t->site->hosts.v[0];
+}
+
+const char *oe_odoh_target_path(const oe_odoh_target_t *t)
+{
+    return t->conf->path;
+}
+
+uint64_t oe_odoh_target_max_age(const oe_odoh_target_t *t)
+{
+    return t->conf->configs_max_age / 1000;
 }
 
 static oe_odoh_keyset_t *get_keys(oe_odoh_target_t *t)
@@ -261,6 +277,40 @@ static bool answer_locally(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *q
     return true;
 }
 
+/* The target's own HTTPS record, from the key set in force (issue: publication). */
+static bool answer_https(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *question)
+{
+    if (question->type != 65)
+        return false;
+    oe_odoh_keyset_t *ks = get_keys(j->t);
+    if (ks == NULL || ks->https_len == 0 ||
+        !oe_dns_name_eq(oe_dns_name_wire(ks->owner, ks->owner_len), question->name)) {
+        oe_odoh_keyset_unref(ks);
+        return false;
+    }
+    uint8_t buf[4096];
+    oe_dns_writer_t w;
+    size_t len;
+    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0400 | 0x0080, 0);
+    oe_dns_rr_t rr = {.name = oe_dns_name_wire(ks->owner, ks->owner_len),
+                      .type = 65,
+                      .rclass = 1,
+                      .ttl = ks->https_ttl,
+                      .rdata = OE_SLICE(ks->https, ks->https_len),
+                      .msg = OE_SLICE(ks->https, ks->https_len),
+                      .section = OE_DNS_SEC_ANSWER};
+    oe_dns_write_rr_copy(&w, OE_DNS_SEC_ANSWER, &rr);
+    int rc = oe_dns_writer_finish(&w, &len);
+    oe_odoh_keyset_unref(ks);
+    if (rc < 0) {
+        reply_error(j->req, 500);
+        job_free(j);
+        return true;
+    }
+    reply(j, OE_SLICE(buf, len));
+    return true;
+}
+
 /* Answers REFUSED when there is nowhere to ask (no upstream configured). */
 static void refuse(job_t *j, const oe_dns_msg_t *q)
 {
@@ -286,7 +336,7 @@ static void resolve(job_t *j, oe_slice_t dns)
         job_free(j);
         return;
     }
-    if (answer_locally(j, &q, &question))
+    if (answer_https(j, &q, &question) || answer_locally(j, &q, &question))
         return;
     oe_upstream_t *up = oe_req_worker_state(j->req, j->t->hook);
     if (up == NULL || j->t->conf->upstreams.n == 0) {
@@ -548,6 +598,11 @@ static int init(oe_modctx_t *ctx)
     pthread_mutex_init(&t->lock, NULL);
     ctx->data = t;
 
+    /* With a [keys] section the key lifecycle supplies the keys (it initialises next). */
+    const oe_module_t *keys = oe_module_by_name("keys");
+    if (keys != NULL && oe_conf_count(ctx->cf, keys) > 0)
+        goto routes;
+
     uint8_t seed[32];
     oe_odoh_key_t key;
     int rc = load_or_create_seed(oe_core_conf(ctx->cf)->state_dir, seed);
@@ -561,6 +616,7 @@ static int init(oe_modctx_t *ctx)
     t->keys = oe_odoh_keyset_new(&key, 1, 1, c->configs_max_age / 1000);
     oe_odoh_key_wipe(&key);
 
+routes:;
     oe_http_worker_hook_t hook = {.start = worker_start, .stop = worker_stop, .data = t};
     t->hook = oe_http_add_worker_hook(http, &hook);
     if (t->hook < 0 ||

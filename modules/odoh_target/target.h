@@ -27,6 +27,13 @@ typedef struct oe_odoh_keyset {
     uint8_t *configs; /* ObliviousDoHConfigs, with its length prefix */
     size_t configs_len;
     uint64_t max_age; /* seconds for Cache-Control on /.well-known/odohconfigs */
+    /* The target's own HTTPS record (RFC 9460) carrying the configs under key 32769, answered
+     * for queries of owner/HTTPS; https_len 0 when there is none. */
+    uint8_t owner[255];
+    size_t owner_len;
+    uint8_t *https;
+    size_t https_len;
+    uint32_t https_ttl;
 } oe_odoh_keyset_t;
 
 /* A set of n keys (copied); the first npub of them are published in that order. */
@@ -36,6 +43,13 @@ oe_odoh_keyset_t *oe_odoh_keyset_ref(oe_odoh_keyset_t *ks);
 void oe_odoh_keyset_unref(oe_odoh_keyset_t *ks);
 
 typedef struct oe_odoh_target oe_odoh_target_t;
+
+/* What the key lifecycle needs to know of the target: its first host name, its path, and the
+ * port of the first TLS listener (for the HTTPS record); the configured configs-max-age in
+ * seconds. */
+const char *oe_odoh_target_host(const oe_odoh_target_t *t);
+const char *oe_odoh_target_path(const oe_odoh_target_t *t);
+uint64_t oe_odoh_target_max_age(const oe_odoh_target_t *t);
 
 /* Replaces the target's key set (takes the caller's reference). Queries being opened keep the
  * set they started with. Thread-safe. */

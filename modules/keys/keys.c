@@ -1,0 +1,406 @@
+/*
+ * The key store and the schedule (see keys.h). Keys live in STATE/keys/, one file per key
+ * (NAME.key, mode 0600, written to a temporary file, fsynced, renamed, and the folder fsynced),
+ * with the key's seed and its creation, activation and retirement times. Every check-interval
+ * the store is read again and brought in line with the schedule, so a restart, a crash or
+ * `odoh-edge keys rotate` from another process all converge on the same key set. A store that
+ * cannot be written leaves the keys in force untouched and says why.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <mbedtls/hkdf.h>
+#include <mbedtls/md.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "core/log.h"
+#include "dns/dns_svcb.h"
+#include "dns/dns_wire.h"
+#include "hpke/hpke.h"
+#include "keys/keys_int.h"
+
+int64_t keys_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+oe_key_state_t oe_key_state(const oe_key_entry_t *e, const oe_key_schedule_t *s, int64_t now)
+{
+    if (now >= e->retire + s->grace)
+        return OE_KEY_EXPIRED;
+    if (now >= e->retire)
+        return OE_KEY_PREVIOUS;
+    if (now >= e->activate)
+        return OE_KEY_CURRENT;
+    if (now >= e->activate - s->publish_ahead)
+        return OE_KEY_NEXT;
+    return OE_KEY_FUTURE;
+}
+
+const char *oe_key_state_name(oe_key_state_t st)
+{
+    static const char *const names[] = {"future", "next", "current", "previous", "expired"};
+    return names[st];
+}
+
+static int derive(oe_key_entry_t *e)
+{
+    return oe_odoh_key_from_seed(&e->key, e->aead, e->seed, sizeof(e->seed));
+}
+
+int oe_key_derive_epoch(oe_key_entry_t *e, const uint8_t *seed, size_t seed_len, uint16_t aead,
+                        int64_t epoch, const oe_key_schedule_t *s)
+{
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    static const char salt[] = "odoh-edge key-seed";
+    uint8_t prk[32], info[22];
+    memcpy(info, "odoh-edge epoch", 14);
+    for (int i = 0; i < 8; i++)
+        info[14 + i] = (uint8_t)((uint64_t)epoch >> (56 - 8 * i));
+    memset(e, 0, sizeof(*e));
+    int rc = mbedtls_hkdf_extract(md, (const uint8_t *)salt, sizeof(salt) - 1, seed, seed_len, prk);
+    if (rc == 0)
+        rc =
+            mbedtls_hkdf_expand(md, prk, sizeof(prk), info, sizeof(info), e->seed, sizeof(e->seed));
+    oe_wipe(prk, sizeof(prk));
+    if (rc != 0)
+        return OE_ECRYPTO;
+    e->aead = aead;
+    e->activate = epoch * s->rotate;
+    e->retire = e->activate + s->rotate;
+    e->created = e->activate;
+    return derive(e);
+}
+
+/* ---- files ------------------------------------------------------------------------------------
+ */
+
+static void file_name(const keys_t *k, const oe_key_entry_t *e, char *out, size_t cap)
+{
+    char hex[2 * OE_ODOH_KEY_ID_LEN + 1];
+    oe_hex_encode(hex, e->key.config.key_id, OE_ODOH_KEY_ID_LEN);
+    snprintf(out, cap, "%s/%.16s.key", k->dir, hex);
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = fsync(fd) == 0 ? 0 : -errno;
+    close(fd);
+    return rc;
+}
+
+/* Writes one key file atomically. */
+static int write_entry(const keys_t *k, const oe_key_entry_t *e)
+{
+    char path[4096], tmp[4200], seed[65], id[2 * OE_ODOH_KEY_ID_LEN + 1], text[512];
+    file_name(k, e, path, sizeof(path));
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    oe_hex_encode(seed, e->seed, sizeof(e->seed));
+    oe_hex_encode(id, e->key.config.key_id, OE_ODOH_KEY_ID_LEN);
+    int n = snprintf(text, sizeof(text),
+                     "# odoh-edge ODoH target key: secret, keep it mode 0600\n"
+                     "key-id = %s\naead = %u\nseed = %s\ncreated-ms = %lld\n"
+                     "activate-ms = %lld\nretire-ms = %lld\n",
+                     id, e->aead, seed, (long long)e->created, (long long)e->activate,
+                     (long long)e->retire);
+    oe_wipe(seed, sizeof(seed));
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    int rc = 0;
+    if (write(fd, text, (size_t)n) != n || fsync(fd) != 0)
+        rc = errno ? -errno : -EIO;
+    close(fd);
+    oe_wipe(text, sizeof(text));
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = -errno;
+    if (rc == 0)
+        rc = fsync_dir(k->dir);
+    if (rc < 0)
+        unlink(tmp);
+    return rc;
+}
+
+static int parse_entry(const char *path, oe_key_entry_t *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    char text[1024];
+    ssize_t n = fstat(fd, &st) == 0 ? read(fd, text, sizeof(text) - 1) : -1;
+    close(fd);
+    if (n < 0)
+        return -errno;
+    if (st.st_mode & 077) {
+        oe_log_error(TAG, "%s is readable by group or others; refusing it (chmod 600 %s)", path,
+                     path);
+        return -EPERM;
+    }
+    text[n] = '\0';
+    memset(e, 0, sizeof(*e));
+    char seed[80] = "";
+    unsigned aead = 0;
+    long long created = -1, activate = -1, retire = -1;
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        sscanf(line, "aead = %u", &aead);
+        sscanf(line, "seed = %79s", seed);
+        sscanf(line, "created-ms = %lld", &created);
+        sscanf(line, "activate-ms = %lld", &activate);
+        sscanf(line, "retire-ms = %lld", &retire);
+    }
+    int rc = oe_hex_decode(e->seed, sizeof(e->seed), seed, strlen(seed));
+    oe_wipe(seed, sizeof(seed));
+    oe_wipe(text, sizeof(text));
+    if (rc != 32 || aead == 0 || created < 0 || activate < 0 || retire <= activate) {
+        oe_log_error(TAG, "%s is not a valid key file", path);
+        return OE_EFORMAT;
+    }
+    e->aead = (uint16_t)aead;
+    e->created = created;
+    e->activate = activate;
+    e->retire = retire;
+    return derive(e);
+}
+
+static int cmp_activate(const void *a, const void *b)
+{
+    const oe_key_entry_t *x = a, *y = b;
+    return x->activate < y->activate ? -1 : x->activate > y->activate;
+}
+
+int keys_load(keys_t *k)
+{
+    for (size_t i = 0; i < k->n; i++)
+        oe_wipe(&k->entries[i], sizeof(k->entries[i]));
+    k->n = 0;
+    if (k->fleet_seed_len > 0) {
+        /* Every epoch that is next, current or previous now. */
+        int64_t now = keys_now(), r = k->sched.rotate;
+        int64_t first = (now - k->sched.grace) / r - 1, last = (now + k->sched.publish_ahead) / r;
+        for (int64_t ep = first; ep <= last && k->n < MAX_KEYS; ep++) {
+            oe_key_entry_t *e = &k->entries[k->n];
+            if (oe_key_derive_epoch(e, k->fleet_seed, k->fleet_seed_len, (uint16_t)k->conf->aead,
+                                    ep, &k->sched) < 0)
+                return OE_ECRYPTO;
+            if (oe_key_state(e, &k->sched, now) != OE_KEY_EXPIRED &&
+                oe_key_state(e, &k->sched, now) != OE_KEY_FUTURE)
+                k->n++;
+        }
+        return 0;
+    }
+    DIR *d = opendir(k->dir);
+    if (d == NULL)
+        return -errno;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d)) != NULL && k->n < MAX_KEYS) {
+        size_t len = strlen(de->d_name);
+        char path[4200];
+        snprintf(path, sizeof(path), "%s/%s", k->dir, de->d_name);
+        if (len > 8 && strcmp(de->d_name + len - 8, ".key.tmp") == 0) {
+            unlink(path); /* left over by a crash during a write: the rename never happened */
+            continue;
+        }
+        if (len < 5 || strcmp(de->d_name + len - 4, ".key") != 0)
+            continue;
+        int r = parse_entry(path, &k->entries[k->n]);
+        if (r == 0)
+            k->n++;
+        else
+            rc = r;
+    }
+    closedir(d);
+    qsort(k->entries, k->n, sizeof(k->entries[0]), cmp_activate);
+    return rc;
+}
+
+/* ---- the schedule -----------------------------------------------------------------------------
+ */
+
+static int new_entry(keys_t *k, int64_t now, int64_t activate)
+{
+    if (k->n == MAX_KEYS)
+        return OE_ESPACE;
+    oe_key_entry_t e = {.aead = (uint16_t)k->conf->aead,
+                        .created = now,
+                        .activate = activate,
+                        .retire = activate + k->sched.rotate};
+    int rc = oe_hpke_rng_default(NULL, e.seed, sizeof(e.seed)) == 0 ? derive(&e) : OE_ECRYPTO;
+    if (rc == 0)
+        rc = write_entry(k, &e);
+    if (rc == 0)
+        k->entries[k->n++] = e;
+    oe_wipe(&e, sizeof(e));
+    return rc;
+}
+
+/* The current key (the one with the latest activation not after now, still before retirement). */
+static oe_key_entry_t *current(keys_t *k, int64_t now)
+{
+    oe_key_entry_t *cur = NULL;
+    for (size_t i = 0; i < k->n; i++)
+        if (oe_key_state(&k->entries[i], &k->sched, now) == OE_KEY_CURRENT)
+            cur = &k->entries[i];
+    return cur;
+}
+
+int keys_maintain(keys_t *k, int64_t now, bool *changed)
+{
+    int rc = 0;
+    *changed = false;
+    if (k->fleet_seed_len > 0)
+        return 0; /* derived keys: nothing to write */
+    /* Expired keys go. */
+    for (size_t i = 0; i < k->n;) {
+        if (oe_key_state(&k->entries[i], &k->sched, now) == OE_KEY_EXPIRED) {
+            char path[4096];
+            file_name(k, &k->entries[i], path, sizeof(path));
+            if (unlink(path) < 0 && errno != ENOENT) {
+                rc = -errno;
+                i++;
+                continue;
+            }
+            oe_wipe(&k->entries[i], sizeof(k->entries[i]));
+            memmove(&k->entries[i], &k->entries[i + 1], (k->n - i - 1) * sizeof(k->entries[0]));
+            k->n--;
+            *changed = true;
+            continue;
+        }
+        i++;
+    }
+    if (*changed)
+        fsync_dir(k->dir);
+    oe_key_entry_t *cur = current(k, now);
+    if (cur == NULL) {
+        int r = new_entry(k, now, now);
+        if (r < 0)
+            return r;
+        *changed = true;
+        qsort(k->entries, k->n, sizeof(k->entries[0]), cmp_activate);
+        cur = current(k, now);
+    }
+    /* The next key exists from publish-ahead before the current one retires. */
+    if (cur != NULL && now >= cur->retire - k->sched.publish_ahead) {
+        int64_t at = cur->retire;
+        bool have = false;
+        for (size_t i = 0; i < k->n; i++)
+            have |= k->entries[i].activate >= at;
+        if (!have) {
+            int r = new_entry(k, now, at);
+            if (r < 0)
+                return r;
+            *changed = true;
+        }
+    }
+    qsort(k->entries, k->n, sizeof(k->entries[0]), cmp_activate);
+    return rc;
+}
+
+int keys_rotate_now(keys_t *k, int64_t now)
+{
+    oe_key_entry_t *cur = current(k, now), *next = NULL;
+    for (size_t i = 0; i < k->n; i++)
+        if (cur != NULL && k->entries[i].activate >= cur->retire && next == NULL)
+            next = &k->entries[i];
+    if (cur != NULL) {
+        cur->retire = now;
+        int rc = write_entry(k, cur);
+        if (rc < 0)
+            return rc;
+    }
+    if (next != NULL) { /* promote the published next key: clients may hold it already */
+        next->activate = now;
+        next->retire = now + k->sched.rotate;
+        return write_entry(k, next);
+    }
+    return new_entry(k, now, now);
+}
+
+size_t keys_configs(const keys_t *k, int64_t now, uint8_t *out, size_t cap)
+{
+    oe_odoh_config_t cfgs[4];
+    size_t n = 0;
+    for (int want = OE_KEY_CURRENT; want >= OE_KEY_NEXT; want--) /* current first, then next */
+        for (size_t i = 0; i < k->n && n < OE_ARRAY_SIZE(cfgs); i++)
+            if ((int)oe_key_state(&k->entries[i], &k->sched, now) == want)
+                cfgs[n++] = k->entries[i].key.config;
+    int len = n ? oe_odoh_configs_encode(out, cap, cfgs, n) : 0;
+    return len > 0 ? (size_t)len : 0;
+}
+
+const char *keys_record_name(const keys_t *k)
+{
+    return k->conf->record_name;
+}
+
+int keys_https_rdata(const keys_t *k, const uint8_t *configs, size_t configs_len, uint8_t *out,
+                     size_t cap)
+{
+    static const char *const alpn[] = {"h2"};
+    char dohpath[1100];
+    oe_dns_svcb_writer_t w;
+    size_t len;
+    snprintf(dohpath, sizeof(dohpath), "%s{?dns}",
+             k->target ? oe_odoh_target_path(k->target) : "/dns-query");
+    /* RFC 9460 §2.2: priority 1 (service mode), target "." (the owner itself); params in
+     * increasing key order: 1 alpn, 3 port, 7 dohpath (RFC 9461), 32769 odohconfig. */
+    oe_dns_svcb_begin(&w, out, cap, 1, oe_dns_name_wire((const uint8_t *)"", 1));
+    oe_dns_svcb_add_alpn(&w, alpn, 1);
+    if (k->port != 0 && k->port != 443)
+        oe_dns_svcb_add_port(&w, (uint16_t)k->port);
+    oe_dns_svcb_add(&w, 7, OE_SLICE_STR(dohpath));
+    oe_dns_svcb_add(&w, 32769, OE_SLICE(configs, configs_len));
+    int rc = oe_dns_svcb_end(&w, &len);
+    return rc < 0 ? rc : (int)len;
+}
+
+int keys_setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *state_dir)
+{
+    memset(k, 0, sizeof(*k));
+    k->conf = c;
+    k->cf = cf;
+    k->sched =
+        (oe_key_schedule_t){(int64_t)c->rotate, (int64_t)c->publish_ahead, (int64_t)c->grace};
+    k->dir = oe_conf_strdup(cf, state_dir);
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/keys", state_dir);
+    k->dir = oe_conf_strdup(cf, dir);
+    if (c->seed_file != NULL) {
+        int fd = open(c->seed_file, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+            oe_log_error(TAG, "key-seed %s: %s", c->seed_file, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            return -errno;
+        }
+        ssize_t n = read(fd, k->fleet_seed, sizeof(k->fleet_seed));
+        close(fd);
+        if (st.st_mode & 077) {
+            oe_log_error(TAG, "key-seed %s is readable by group or others; chmod 600 it",
+                         c->seed_file);
+            return -EPERM;
+        }
+        if (n < 32) {
+            oe_log_error(TAG, "key-seed %s: needs at least 32 bytes of secret", c->seed_file);
+            return OE_EFORMAT;
+        }
+        k->fleet_seed_len = (size_t)n;
+        return 0;
+    }
+    int rc = oe_mkdir_p(k->dir, 0700);
+    if (rc < 0)
+        oe_log_error(TAG, "%s: %s", k->dir, oe_strerror(rc));
+    return rc;
+}

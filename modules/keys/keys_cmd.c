@@ -1,0 +1,122 @@
+/*
+ * `odoh-edge keys list|rotate|export [-c FILE]`: the key store seen from the command line. A
+ * running server picks up a rotation at its next check (check-interval), since it re-reads the
+ * store each time.
+ */
+#include <mbedtls/base64.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/cli.h"
+#include "core/core.h"
+#include "http/http.h"
+#include "keys/keys_int.h"
+
+extern const oe_module_t oe_keys_module;
+extern const oe_module_t oe_odoh_target_module;
+
+static void fmt_time(int64_t ms, char *out, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int list(keys_t *k)
+{
+    int64_t now = keys_now();
+    printf("%-16s  %-8s  %-20s  %-20s  %-20s\n", "key id", "state", "active from", "retires",
+           "accepted until");
+    for (size_t i = 0; i < k->n; i++) {
+        const oe_key_entry_t *e = &k->entries[i];
+        char id[65], a[32], r[32], g[32];
+        oe_hex_encode(id, e->key.config.key_id, OE_ODOH_KEY_ID_LEN);
+        fmt_time(e->activate, a, sizeof(a));
+        fmt_time(e->retire, r, sizeof(r));
+        fmt_time(e->retire + k->sched.grace, g, sizeof(g));
+        printf("%.16s  %-8s  %-20s  %-20s  %-20s\n", id,
+               oe_key_state_name(oe_key_state(e, &k->sched, now)), a, r, g);
+    }
+    return 0;
+}
+
+static int export(keys_t *k)
+{
+    uint8_t configs[512];
+    size_t len = keys_configs(k, keys_now(), configs, sizeof(configs));
+    if (len == 0) {
+        fprintf(stderr, "keys: nothing is published (no current key)\n");
+        return 1;
+    }
+    char hex[1025];
+    unsigned char b64[800];
+    size_t b64len = 0;
+    oe_hex_encode(hex, configs, len);
+    mbedtls_base64_encode(b64, sizeof(b64), &b64len, configs, len);
+    printf("hex     %s\nbase64  %.*s\n", hex, (int)b64len, b64);
+    oe_buf_t b = {0};
+    keys_zone_lines(k, configs, len, &b);
+    fwrite(b.base, 1, b.len, stdout);
+    oe_buf_free(&b);
+    return 0;
+}
+
+int keys_command(int argc, char **argv)
+{
+    int code;
+    oe_conf_t *cf = oe_cli_config(&argc, argv, &code);
+    if (cf == NULL)
+        return code;
+    const char *what = argc > 1 ? argv[1] : "";
+    keys_conf_t *c = oe_conf_get(cf, &oe_keys_module);
+    if (c == NULL ||
+        (strcmp(what, "list") != 0 && strcmp(what, "rotate") != 0 && strcmp(what, "export") != 0)) {
+        fprintf(stderr,
+                c == NULL ? "keys: %s has no [keys] section\n"
+                          : "usage: odoh-edge keys list|rotate|export [-c FILE]\n",
+                oe_conf_path(cf));
+        oe_conf_free(cf);
+        return c == NULL ? OE_EXIT_CONFIG : OE_EXIT_USAGE;
+    }
+    static keys_t k;
+    int rc = keys_setup(&k, cf, c, oe_core_conf(cf)->state_dir);
+    if (c->record_name == NULL) {
+        const oe_site_t *site = NULL;
+        oe_conf_section_t *ts = oe_conf_section(cf, &oe_odoh_target_module, 0);
+        /* the target's site name is the first key of its section: read it the generic way */
+        const char *site_name = ts ? *(const char **)ts->conf : NULL;
+        site = site_name ? oe_http_site_by_name(cf, site_name) : NULL;
+        c->record_name = site ? site->hosts.v[0] : "odoh.invalid";
+    }
+    k.port = oe_http_tls_port(cf);
+    bool changed;
+    if (rc == 0)
+        rc = keys_load(&k);
+    if (rc == 0 && strcmp(what, "rotate") == 0) {
+        if (k.fleet_seed_len > 0) {
+            fprintf(stderr, "keys: fleet mode derives keys from the seed and the clock; there "
+                            "is nothing to rotate by hand\n");
+            rc = 1;
+        } else {
+            rc = keys_rotate_now(&k, keys_now());
+            if (rc == 0)
+                rc = keys_load(&k);
+            if (rc == 0)
+                printf("rotated: the new current key is in force at the server's next check\n");
+        }
+    } else if (rc == 0 && k.n == 0 && k.fleet_seed_len == 0) {
+        rc = keys_maintain(&k, keys_now(), &changed); /* first use: make the first key */
+    }
+    if (rc == 0 && strcmp(what, "export") == 0)
+        rc = export(&k);
+    else if (rc == 0)
+        list(&k);
+    if (rc < 0)
+        fprintf(stderr, "keys: %s: %s\n", k.dir, oe_strerror(rc));
+    for (size_t i = 0; i < k.n; i++)
+        oe_wipe(&k.entries[i], sizeof(k.entries[i]));
+    oe_conf_free(cf);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,76 @@
+/* Internals shared by the units of the keys module. */
+#ifndef OE_KEYS_INT_H
+#define OE_KEYS_INT_H
+
+#include <uv.h>
+
+#include "core/conf.h"
+#include "core/module.h"
+#include "keys/keys.h"
+#include "odoh_target/target.h"
+
+#define TAG      "keys"
+#define MAX_KEYS 16
+
+typedef struct keys_conf {
+    uint64_t rotate, publish_ahead, grace, record_ttl, check_interval; /* ms */
+    int aead;
+    const char *seed_file; /* fleet mode */
+    const char *zone_file;
+    const char *on_change;
+    const char *record_name;
+    oe_sockaddr_t update_server;
+    bool has_update_server;
+    const char *update_zone;
+    const char *tsig_name, *tsig_secret, *tsig_secret_file;
+    uint64_t update_timeout;
+    unsigned line;
+} keys_conf_t;
+
+/* The lifecycle state: the key store's contents and what was last published. */
+typedef struct keys {
+    const keys_conf_t *conf;
+    oe_conf_t *cf;
+    oe_odoh_target_t *target; /* NULL in the command-line tools */
+    const char *dir;          /* STATE/keys */
+    oe_key_schedule_t sched;
+    oe_key_entry_t entries[MAX_KEYS];
+    size_t n;
+    uint8_t fleet_seed[64];
+    size_t fleet_seed_len;
+    uint8_t published_ids[4][OE_ODOH_KEY_ID_LEN]; /* the last published config list */
+    size_t npublished;
+    uint8_t accepted_ids[MAX_KEYS][OE_ODOH_KEY_ID_LEN];
+    size_t naccepted;
+    uv_loop_t *loop;
+    uv_timer_t tick;
+    bool store_failed; /* the last write failed: say so once */
+    struct publisher *pub;
+    unsigned port; /* of the first TLS listener, for the HTTPS record */
+} keys_t;
+
+/* keys.c */
+int64_t keys_now(void);
+int keys_load(keys_t *k); /* the store (or the fleet epochs) into k->entries */
+int keys_maintain(keys_t *k, int64_t now, bool *changed); /* create and delete by schedule */
+int keys_rotate_now(keys_t *k, int64_t now);
+int keys_setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *state_dir);
+/* The published configs (current, then next) as ObliviousDoHConfigs; returns the length. */
+size_t keys_configs(const keys_t *k, int64_t now, uint8_t *out, size_t cap);
+/* The HTTPS record RDATA for the published configs; returns the length or a negative error. */
+int keys_https_rdata(const keys_t *k, const uint8_t *configs, size_t configs_len, uint8_t *out,
+                     size_t cap);
+const char *keys_record_name(const keys_t *k); /* with the final dot */
+
+/* publish.c */
+struct publisher *publisher_new(keys_t *k);
+void publisher_free(struct publisher *p);
+/* Something published changed: zone file, command, DNS UPDATE (in the background, retried). */
+void publish_changed(keys_t *k, const uint8_t *configs, size_t configs_len);
+/* The zone-file line for the configs (RFC 3597 generic form and key32769 \DDD form). */
+void keys_zone_lines(const keys_t *k, const uint8_t *configs, size_t len, oe_buf_t *out);
+
+/* keys_cmd.c */
+int keys_command(int argc, char **argv);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * The [keys] section and the lifecycle's place in the process: at init the key set is brought
+ * in line with the schedule and handed to the target before any worker starts; then a timer
+ * re-reads the store every check-interval, applies the schedule, swaps the target's key set
+ * (atomically, queries in flight keep theirs) and publishes when the published list changed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/log.h"
+#include "dns/dns_wire.h"
+#include "http/http.h"
+#include "keys/keys_int.h"
+
+extern const oe_module_t oe_keys_module;
+extern const oe_module_t oe_odoh_target_module;
+
+static const oe_conf_range_t rotate_range = {2000, 365LL * 86400 * 1000, false};
+static const oe_conf_range_t ahead_range = {0, 30LL * 86400 * 1000, false};
+static const oe_conf_range_t grace_range = {1000, 30LL * 86400 * 1000, false};
+static const oe_conf_range_t ttl_range = {0, 86400LL * 1000, false};
+static const oe_conf_range_t check_range = {100, 60000, false};
+static const oe_conf_range_t update_timeout_range = {100, 60000, false};
+static const oe_conf_enum_t aeads[] = {
+    {"aes-128-gcm", 1}, {"aes-256-gcm", 2}, {"chacha20-poly1305", 3}, {NULL, 0}};
+
+#define K(f) offsetof(keys_conf_t, f)
+static const oe_directive_t directives[] = {
+    {"rotate", oe_conf_set_duration, K(rotate), &rotate_range, 0,
+     "lifetime of a key as the current one (default 24h, as RFC 9230 suggests)"},
+    {"publish-ahead", oe_conf_set_duration, K(publish_ahead), &ahead_range, 0,
+     "how long a key is published as next before it becomes current (default 1h)"},
+    {"grace", oe_conf_set_duration, K(grace), &grace_range, 0,
+     "how long a retired key is still accepted; must outlast every cache (default 2h)"},
+    {"aead", oe_conf_set_enum, K(aead), aeads, 0,
+     "aes-128-gcm (default), aes-256-gcm, chacha20-poly1305"},
+    {"key-seed", oe_conf_set_path, K(seed_file), NULL, 0,
+     "fleet mode: derive each epoch's key from this secret file (>= 32 bytes, mode 0600)"},
+    {"zone-file", oe_conf_set_path, K(zone_file), NULL, 0,
+     "write the HTTPS record here after each change"},
+    {"on-change", oe_conf_set_string, K(on_change), NULL, 0,
+     "shell command run after each change (env ODOH_CONFIGS_HEX, ODOH_ZONE_FILE)"},
+    {"record-name", oe_conf_set_string, K(record_name), NULL, 0,
+     "owner of the HTTPS record (default: the target's host name)"},
+    {"record-ttl", oe_conf_set_duration, K(record_ttl), &ttl_range, 0,
+     "TTL of the HTTPS record (default 5m)"},
+    {"update-server", oe_conf_set_addr, K(update_server), NULL, 0,
+     "authoritative server IP:port for DNS UPDATE"},
+    {"update-zone", oe_conf_set_string, K(update_zone), NULL, 0, "the zone to update"},
+    {"tsig-name", oe_conf_set_string, K(tsig_name), NULL, 0, "TSIG key name (hmac-sha256)"},
+    {"tsig-secret", oe_conf_set_string, K(tsig_secret), NULL, 0, "TSIG secret, base64"},
+    {"tsig-secret-file", oe_conf_set_path, K(tsig_secret_file), NULL, 0,
+     "file holding the TSIG secret (base64), instead of tsig-secret"},
+    {"update-timeout", oe_conf_set_duration, K(update_timeout), &update_timeout_range, 0,
+     "time to wait for the server's answer (default 3s)"},
+    {"check-interval", oe_conf_set_duration, K(check_interval), &check_range, 0,
+     "how often the store and the schedule are checked (default 1s)"},
+    {NULL, NULL, 0, NULL, 0, NULL},
+};
+#undef K
+
+static void conf_init(void *conf)
+{
+    keys_conf_t *c = conf;
+    c->rotate = 24 * 3600 * 1000ULL;
+    c->publish_ahead = 3600 * 1000ULL;
+    c->grace = 2 * 3600 * 1000ULL;
+    c->aead = 1;
+    c->record_ttl = 300 * 1000ULL;
+    c->check_interval = 1000;
+    c->update_timeout = 3000;
+}
+
+static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
+{
+    keys_conf_t *c = conf;
+    int rc = 0;
+    c->line = sec->line;
+    c->has_update_server = oe_conf_key_set(sec, "update-server");
+    if (c->publish_ahead >= c->rotate) {
+        oe_conf_error_key(cf, sec, "publish-ahead", "must be shorter than rotate");
+        rc = OE_ECONFIG;
+    }
+    if (c->grace < c->record_ttl) {
+        oe_conf_error_key(cf, sec, "grace",
+                          "must outlast the HTTPS record's TTL (record-ttl = %llus), or resolvers "
+                          "could hand out a key the target no longer accepts",
+                          (unsigned long long)(c->record_ttl / 1000));
+        rc = OE_ECONFIG;
+    }
+    if (c->has_update_server && (c->update_zone == NULL || c->tsig_name == NULL ||
+                                 (c->tsig_secret == NULL && c->tsig_secret_file == NULL))) {
+        oe_conf_error_key(cf, sec, "update-server",
+                          "needs update-zone, tsig-name and tsig-secret (or tsig-secret-file)");
+        rc = OE_ECONFIG;
+    }
+    return rc;
+}
+
+/* The target's configs-max-age must fit in the grace too; the record name defaults to the
+ * target's host. */
+static int conf_finish(oe_conf_t *cf)
+{
+    oe_conf_section_t *sec = oe_conf_section(cf, &oe_keys_module, 0);
+    if (sec == NULL)
+        return 0;
+    oe_conf_section_t *ts = oe_conf_section(cf, &oe_odoh_target_module, 0);
+    if (ts == NULL) {
+        oe_conf_error_key(cf, sec, NULL, "the key lifecycle needs an [odoh-target] section");
+        return OE_ECONFIG;
+    }
+    return 0;
+}
+
+/* ---- the lifecycle ------------------------------------------------------------------------------
+ */
+
+static bool same_ids(const uint8_t (*a)[OE_ODOH_KEY_ID_LEN], size_t na,
+                     const uint8_t (*b)[OE_ODOH_KEY_ID_LEN], size_t nb)
+{
+    return na == nb && (na == 0 || memcmp(a, b, na * OE_ODOH_KEY_ID_LEN) == 0);
+}
+
+/* Applies the schedule; swaps the target's key set and publishes when anything changed. */
+static void apply(keys_t *k)
+{
+    int64_t now = keys_now();
+    int rc = keys_load(k);
+    bool changed = false;
+    if (rc == 0)
+        rc = keys_maintain(k, now, &changed);
+    if (rc < 0) {
+        if (!k->store_failed)
+            oe_log_error(TAG, "key store %s: %s; the keys in force stay in force", k->dir,
+                         oe_strerror(rc));
+        k->store_failed = true;
+    } else if (k->store_failed) {
+        oe_log_info(TAG, "key store %s writable again", k->dir);
+        k->store_failed = false;
+    }
+
+    /* Accepted: next, current, previous; published: current then next. */
+    oe_odoh_key_t keys[MAX_KEYS];
+    uint8_t acc[MAX_KEYS][OE_ODOH_KEY_ID_LEN], pub[4][OE_ODOH_KEY_ID_LEN];
+    size_t n = 0, npub = 0;
+    for (int want = OE_KEY_CURRENT; want >= OE_KEY_NEXT; want--)
+        for (size_t i = 0; i < k->n && npub < 4; i++)
+            if ((int)oe_key_state(&k->entries[i], &k->sched, now) == want) {
+                keys[n] = k->entries[i].key;
+                memcpy(pub[npub++], keys[n].config.key_id, OE_ODOH_KEY_ID_LEN);
+                memcpy(acc[n], keys[n].config.key_id, OE_ODOH_KEY_ID_LEN);
+                n++;
+            }
+    for (size_t i = 0; i < k->n && n < MAX_KEYS; i++)
+        if (oe_key_state(&k->entries[i], &k->sched, now) == OE_KEY_PREVIOUS) {
+            keys[n] = k->entries[i].key;
+            memcpy(acc[n], keys[n].config.key_id, OE_ODOH_KEY_ID_LEN);
+            n++;
+        }
+    if (n == 0 || (same_ids(acc, n, k->accepted_ids, k->naccepted) &&
+                   same_ids(pub, npub, k->published_ids, k->npublished))) {
+        oe_wipe(keys, sizeof(keys));
+        return;
+    }
+    bool pub_changed = !same_ids(pub, npub, k->published_ids, k->npublished);
+    memcpy(k->accepted_ids, acc, n * OE_ODOH_KEY_ID_LEN);
+    k->naccepted = n;
+    memcpy(k->published_ids, pub, npub * OE_ODOH_KEY_ID_LEN);
+    k->npublished = npub;
+
+    /* Caches of /.well-known/odohconfigs must end within the grace, and should pick up a next
+     * key before it is used: max-age = min(configs-max-age, publish-ahead, grace / 2). */
+    uint64_t max_age = OE_MIN(oe_odoh_target_max_age(k->target),
+                              OE_MIN(k->conf->publish_ahead, k->conf->grace / 2) / 1000);
+    oe_odoh_keyset_t *ks = oe_odoh_keyset_new(keys, n, npub, max_age);
+    oe_wipe(keys, sizeof(keys));
+    const char *name = keys_record_name(k);
+    int ol = oe_dns_name_from_text(name, strlen(name), ks->owner);
+    uint8_t rdata[1024];
+    int rl = keys_https_rdata(k, ks->configs, ks->configs_len, rdata, sizeof(rdata));
+    if (ol > 0 && rl > 0) {
+        ks->owner_len = (size_t)ol;
+        ks->https = oe_malloc((size_t)rl);
+        memcpy(ks->https, rdata, (size_t)rl);
+        ks->https_len = (size_t)rl;
+        ks->https_ttl = (uint32_t)(k->conf->record_ttl / 1000);
+    }
+    char id[17];
+    oe_hex_encode(id, pub[0], 8);
+    oe_log_info(TAG, "key set: %zu accepted, %zu published, current %s", n, npub, id);
+    if (pub_changed && k->loop != NULL)
+        publish_changed(k, ks->configs, ks->configs_len);
+    oe_odoh_target_set_keys(k->target, ks);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    apply(t->data);
+}
+
+static int init(oe_modctx_t *ctx)
+{
+    keys_conf_t *c = oe_conf_get(ctx->cf, &oe_keys_module);
+    keys_t *k = oe_calloc(1, sizeof(*k));
+    ctx->data = k;
+    int rc = keys_setup(k, ctx->cf, c, oe_core_conf(ctx->cf)->state_dir);
+    if (rc < 0)
+        return rc;
+    k->target = oe_modctx_peer(ctx, &oe_odoh_target_module);
+    if (k->target == NULL)
+        return OE_ECONFIG;
+    if (c->record_name == NULL)
+        ((keys_conf_t *)c)->record_name =
+            oe_conf_strdup(ctx->cf, oe_odoh_target_host(k->target)); /* conf is ours */
+    k->port = oe_http_tls_port(ctx->cf);
+    apply(k); /* the target has keys before the first connection */
+    if (k->naccepted == 0) {
+        oe_log_error(TAG, "no usable key: refusing to start");
+        return OE_ECONFIG;
+    }
+    if (k->fleet_seed_len > 0)
+        oe_log_info(TAG, "fleet mode: keys derived from %s (rotate every %llus)", c->seed_file,
+                    (unsigned long long)(c->rotate / 1000));
+    return 0;
+}
+
+static int start(oe_modctx_t *ctx)
+{
+    keys_t *k = ctx->data;
+    k->loop = ctx->loop;
+    k->pub = publisher_new(k);
+    uv_timer_init(ctx->loop, &k->tick);
+    k->tick.data = k;
+    uv_timer_start(&k->tick, on_tick, k->conf->check_interval, k->conf->check_interval);
+    /* Publish what init put in force. */
+    uint8_t configs[512];
+    size_t len = keys_configs(k, keys_now(), configs, sizeof(configs));
+    if (len > 0)
+        publish_changed(k, configs, len);
+    return 0;
+}
+
+static void on_noop_close(uv_handle_t *h)
+{
+}
+
+static void stop(oe_modctx_t *ctx)
+{
+    keys_t *k = ctx->data;
+    if (k->loop == NULL)
+        return;
+    uv_timer_stop(&k->tick);
+    uv_close((uv_handle_t *)&k->tick, on_noop_close);
+    publisher_free(k->pub);
+    k->pub = NULL;
+}
+
+static void destroy(oe_modctx_t *ctx)
+{
+    keys_t *k = ctx->data;
+    if (k == NULL)
+        return;
+    oe_wipe(k, sizeof(*k));
+    free(k);
+    ctx->data = NULL;
+}
+
+static const oe_command_t commands[] = {
+    {"keys", "keys list|rotate|export [-c FILE]",
+     "the target's HPKE keys: list them, rotate now, export the published configs", keys_command},
+    {NULL, NULL, NULL, NULL},
+};
+
+const oe_module_t oe_keys_module = {
+    .name = "keys",
+    .section = "keys",
+    .conf_size = sizeof(keys_conf_t),
+    .directives = directives,
+    .summary = "HPKE key rotation with overlap, and publication of the configs",
+    .commands = commands,
+    .conf_init = conf_init,
+    .conf_check = conf_check,
+    .conf_finish = conf_finish,
+    .init = init,
+    .start = start,
+    .stop = stop,
+    .destroy = destroy,
+};

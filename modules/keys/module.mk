@@ -1,0 +1,1 @@
+REQUIRES.keys := odoh_target dns

@@ -1,0 +1,384 @@
+/*
+ * Publication after each change of the published configs: a zone-file snippet (written
+ * atomically), an optional command, and a DNS UPDATE (RFC 2136) signed with TSIG (RFC 8945,
+ * hmac-sha256) to an authoritative server: zone SOA, prerequisite "name in use", delete the
+ * HTTPS RRset, add the new record; the answer's TSIG is verified; then the server is asked for
+ * the record to confirm it serves the new bytes. Failures (refused, NOTAUTH, BADKEY, BADTIME,
+ * time-outs) are logged and retried with back-off; they never hold up local rotation.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "core/log.h"
+#include "dns/dns_svcb.h"
+#include "dns/dns_text.h"
+#include "dns/dns_tsig.h"
+#include "dns/dns_update.h"
+#include "dns/dns_wire.h"
+#include "dns/dns_write.h"
+#include "hpke/hpke.h"
+#include "keys/keys_int.h"
+
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 300000
+
+typedef struct publisher {
+    keys_t *k;
+    uv_timer_t retry, timeout;
+    uv_udp_t udp;
+    bool udp_open, busy, confirming;
+    uint64_t backoff;
+    uint8_t configs[512];
+    size_t configs_len;
+    uint8_t msg[4096];
+    size_t msg_len;
+    uint8_t req_mac[OE_DNS_TSIG_MAC_LEN];
+    uint16_t id;
+    oe_dns_tsig_key_t tsig;
+    bool have_tsig;
+    int handles; /* the two timers; p is freed when both have closed */
+} publisher_t;
+
+static void on_noop_close(uv_handle_t *h)
+{
+}
+
+/* ---- zone file and command ------------------------------------------------------------------ */
+
+void keys_zone_lines(const keys_t *k, const uint8_t *configs, size_t len, oe_buf_t *out)
+{
+    uint8_t rdata[1024];
+    int n = keys_https_rdata(k, configs, len, rdata, sizeof(rdata));
+    if (n < 0)
+        return;
+    uint8_t owner[OE_DNS_NAME_MAX];
+    const char *name = keys_record_name(k);
+    int ol = oe_dns_name_from_text(name, strlen(name), owner);
+    if (ol < 0)
+        return;
+    oe_dns_rr_t rr = {.name = oe_dns_name_wire(owner, (size_t)ol),
+                      .type = 65,
+                      .rclass = 1,
+                      .ttl = (uint32_t)(k->conf->record_ttl / 1000),
+                      .rdata = OE_SLICE(rdata, (size_t)n),
+                      .msg = OE_SLICE(rdata, (size_t)n),
+                      .section = OE_DNS_SEC_ANSWER};
+    /* Presentation form with key32769="\DDD..." (never base64 text), then RFC 3597 generic. */
+    oe_buf_printf(out, "; ODoH configs for %s, key 32769 = ObliviousDoHConfigs with its length\n",
+                  name);
+    oe_dns_rr_print(out, &rr);
+    oe_buf_append(out, "\n", 1);
+    oe_buf_append(out, "; the same record in RFC 3597 generic form\n; ", 45);
+    oe_dns_rr_print_generic(out, &rr);
+    oe_buf_append(out, "\n", 1);
+}
+
+static void write_zone_file(keys_t *k, const uint8_t *configs, size_t len)
+{
+    const char *path = k->conf->zone_file;
+    oe_buf_t b = {0};
+    keys_zone_lines(k, configs, len, &b);
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int rc = fd < 0 ? -errno : 0;
+    if (rc == 0 && (write(fd, b.base, b.len) != (ssize_t)b.len || fsync(fd) != 0))
+        rc = -errno;
+    if (fd >= 0)
+        close(fd);
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        unlink(tmp);
+        oe_log_error(TAG, "zone-file %s: %s", path, oe_strerror(rc));
+    } else {
+        oe_log_info(TAG, "zone-file %s updated", path);
+    }
+    oe_buf_free(&b);
+}
+
+static void on_process_closed(uv_handle_t *h)
+{
+    free(h); /* the uv_process_t is the allocation */
+}
+
+static void on_child_exit(uv_process_t *p, int64_t status, int sig)
+{
+    if (status != 0 || sig != 0)
+        oe_log_warn(TAG, "on-change command exited with status %lld%s", (long long)status,
+                    sig ? " (signal)" : "");
+    uv_close((uv_handle_t *)p, on_process_closed);
+}
+
+static void run_command(keys_t *k, const uint8_t *configs, size_t len)
+{
+    char hex[1025], env1[1100], env2[4200];
+    oe_hex_encode(hex, configs, OE_MIN(len, (size_t)512));
+    snprintf(env1, sizeof(env1), "ODOH_CONFIGS_HEX=%s", hex);
+    snprintf(env2, sizeof(env2), "ODOH_ZONE_FILE=%s", k->conf->zone_file ? k->conf->zone_file : "");
+    char *args[] = {"/bin/sh", "-c", (char *)k->conf->on_change, NULL};
+    char *env[] = {env1, env2, "PATH=/usr/local/bin:/usr/bin:/bin", NULL};
+    uv_process_t *p = oe_calloc(1, sizeof(*p));
+    uv_process_options_t o = {
+        .file = "/bin/sh", .args = args, .env = env, .exit_cb = on_child_exit};
+    int rc = uv_spawn(k->loop, p, &o);
+    if (rc < 0) {
+        oe_log_error(TAG, "on-change command: %s", uv_strerror(rc));
+        free(p);
+    }
+}
+
+/* ---- DNS UPDATE --------------------------------------------------------------------------------
+ */
+
+static void update_send(publisher_t *p);
+static void update_start(publisher_t *p);
+
+static void on_retry(uv_timer_t *t)
+{
+    update_start(t->data);
+}
+
+static void schedule_retry(publisher_t *p)
+{
+    p->busy = false;
+    p->backoff = p->backoff ? OE_MIN(p->backoff * 2, (uint64_t)RETRY_MAX_MS) : RETRY_MIN_MS;
+    oe_log_info(TAG, "DNS UPDATE: retrying in %llu ms", (unsigned long long)p->backoff);
+    uv_timer_start(&p->retry, on_retry, p->backoff, 0);
+}
+
+static void close_udp(publisher_t *p)
+{
+    if (p->udp_open) {
+        p->udp_open = false;
+        uv_udp_recv_stop(&p->udp);
+        uv_close((uv_handle_t *)&p->udp, on_noop_close);
+    }
+    uv_timer_stop(&p->timeout);
+}
+
+/* Does the server's HTTPS RRset hold exactly our configs under key 32769? */
+static bool confirm_answer(publisher_t *p, const oe_dns_msg_t *m)
+{
+    oe_dns_iter_t it;
+    oe_dns_rr_t rr;
+    oe_dns_iter_init(&it, m, OE_DNS_SEC_ANSWER);
+    while (oe_dns_iter_next(&it, &rr) == 1) {
+        oe_dns_svcb_t s;
+        oe_slice_t v;
+        if (rr.type == 65 && oe_dns_svcb_parse(rr.rdata, &s) == 0 &&
+            oe_dns_svcb_param_get(&s, 32769, &v) == 0 &&
+            oe_slice_eq(v, OE_SLICE(p->configs, p->configs_len)))
+            return true;
+    }
+    return false;
+}
+
+static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
+                        const struct sockaddr *from, unsigned flags)
+{
+    publisher_t *p = h->data;
+    if (nread == 0)
+        return;
+    const oe_sockaddr_t *srv = &p->k->conf->update_server;
+    if (nread < 0) {
+        oe_log_error(TAG, "DNS UPDATE to %s: %s", srv->text, uv_strerror((int)nread));
+        close_udp(p);
+        schedule_retry(p);
+        return;
+    }
+    oe_dns_msg_t m;
+    if (oe_dns_msg_parse(&m, OE_SLICE(buf->base, (size_t)nread)) < 0 || m.hdr.id != p->id)
+        return; /* not our answer: keep waiting */
+    close_udp(p);
+    if (p->confirming) {
+        if (confirm_answer(p, &m)) {
+            oe_log_info(TAG, "DNS UPDATE: %s serves the new HTTPS record for %s", srv->text,
+                        keys_record_name(p->k));
+            p->busy = false;
+            p->backoff = 0;
+        } else {
+            oe_log_error(TAG, "DNS UPDATE: %s accepted the update but does not serve it",
+                         srv->text);
+            schedule_retry(p);
+        }
+        return;
+    }
+    uint16_t tsig_error = 0;
+    int v = oe_dns_tsig_verify(&m, &p->tsig, p->req_mac, sizeof(p->req_mac),
+                               (uint64_t)(keys_now() / 1000), &tsig_error);
+    if (m.rcode != 0 || v < 0) {
+        oe_log_error(TAG, "DNS UPDATE to %s for %s failed: %s%s%s", srv->text,
+                     keys_record_name(p->k), oe_dns_rcode_name(m.rcode), v < 0 ? ", TSIG: " : "",
+                     v < 0 ? oe_dns_strerror(v) : "");
+        schedule_retry(p);
+        return;
+    }
+    /* Confirm: ask the server for the record. */
+    uint8_t owner[OE_DNS_NAME_MAX];
+    const char *name = keys_record_name(p->k);
+    int ol = oe_dns_name_from_text(name, strlen(name), owner);
+    oe_dns_query_opts_t qo = {.udp_size = 1232};
+    oe_hpke_rng_default(NULL, (unsigned char *)&p->id, sizeof(p->id));
+    if (ol < 0 || oe_dns_build_query(p->msg, sizeof(p->msg), &p->msg_len, p->id,
+                                     oe_dns_name_wire(owner, (size_t)ol), 65, &qo) < 0) {
+        p->busy = false;
+        return;
+    }
+    p->confirming = true;
+    update_send(p);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    publisher_t *p = t->data;
+    oe_log_error(TAG, "DNS UPDATE to %s: no answer", p->k->conf->update_server.text);
+    close_udp(p);
+    schedule_retry(p);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    static char rbuf[65536];
+    buf->base = rbuf;
+    buf->len = sizeof(rbuf);
+}
+
+static void on_sent(uv_udp_send_t *r, int status)
+{
+    free(r);
+}
+
+/* Sends p->msg (the UPDATE, or the confirming query) and waits for the answer. */
+static void update_send(publisher_t *p)
+{
+    const oe_sockaddr_t *srv = &p->k->conf->update_server;
+    p->busy = true;
+    int rc = uv_udp_init(p->k->loop, &p->udp);
+    if (rc == 0) {
+        p->udp_open = true;
+        p->udp.data = p;
+        rc = uv_udp_connect(&p->udp, (const struct sockaddr *)&srv->ss);
+    }
+    if (rc == 0)
+        rc = uv_udp_recv_start(&p->udp, on_alloc, on_udp_recv);
+    uv_udp_send_t *req = malloc(sizeof(*req));
+    uv_buf_t b = uv_buf_init((char *)p->msg, (unsigned)p->msg_len);
+    if (rc == 0 && req != NULL)
+        rc = uv_udp_send(req, &p->udp, &b, 1, NULL, on_sent);
+    else if (rc == 0)
+        rc = UV_ENOMEM;
+    if (rc < 0) {
+        free(req);
+        oe_log_error(TAG, "DNS UPDATE to %s: %s", srv->text, uv_strerror(rc));
+        close_udp(p);
+        schedule_retry(p);
+        return;
+    }
+    uv_timer_start(&p->timeout, on_timeout, p->k->conf->update_timeout, 0);
+}
+
+/* Builds and signs the UPDATE for the configs in p, then sends it. */
+static void update_start(publisher_t *p)
+{
+    keys_t *k = p->k;
+    uint8_t rdata[1024], zone[OE_DNS_NAME_MAX], owner[OE_DNS_NAME_MAX];
+    int n = keys_https_rdata(k, p->configs, p->configs_len, rdata, sizeof(rdata));
+    const char *name = keys_record_name(k);
+    int zl = oe_dns_name_from_text(k->conf->update_zone, strlen(k->conf->update_zone), zone);
+    int ol = oe_dns_name_from_text(name, strlen(name), owner);
+    if (n < 0 || zl < 0 || ol < 0) {
+        oe_log_error(TAG, "DNS UPDATE: cannot build the record");
+        return;
+    }
+    oe_slice_t rd = OE_SLICE(rdata, (size_t)n);
+    oe_dns_update_t u = {.zone = oe_dns_name_wire(zone, (size_t)zl),
+                         .owner = oe_dns_name_wire(owner, (size_t)ol),
+                         .type = 65,
+                         .ttl = (uint32_t)(k->conf->record_ttl / 1000),
+                         .rdatas = &rd,
+                         .nrdatas = 1};
+    oe_hpke_rng_default(NULL, (unsigned char *)&p->id, sizeof(p->id));
+    int rc = oe_dns_update_build(p->msg, sizeof(p->msg), &p->msg_len, p->id, &u);
+    if (rc == 0 && p->have_tsig)
+        rc =
+            oe_dns_tsig_sign(p->msg, &p->msg_len, sizeof(p->msg), &p->tsig,
+                             (uint64_t)(keys_now() / 1000), OE_DNS_TSIG_FUDGE, NULL, 0, p->req_mac);
+    if (rc < 0) {
+        oe_log_error(TAG, "DNS UPDATE: cannot build the message: %s", oe_dns_strerror(rc));
+        return;
+    }
+    p->confirming = false;
+    update_send(p);
+}
+
+publisher_t *publisher_new(keys_t *k)
+{
+    publisher_t *p = oe_calloc(1, sizeof(*p));
+    p->k = k;
+    uv_timer_init(k->loop, &p->retry);
+    uv_timer_init(k->loop, &p->timeout);
+    p->retry.data = p->timeout.data = p;
+    const keys_conf_t *c = k->conf;
+    if (c->has_update_server && c->tsig_name != NULL) {
+        char secret[512] = "", err[200];
+        if (c->tsig_secret != NULL) {
+            snprintf(secret, sizeof(secret), "%s", c->tsig_secret);
+        } else if (c->tsig_secret_file != NULL) {
+            FILE *f = fopen(c->tsig_secret_file, "r");
+            if (f == NULL || fgets(secret, sizeof(secret), f) == NULL)
+                oe_log_error(TAG, "tsig-secret-file %s: cannot read it", c->tsig_secret_file);
+            if (f != NULL)
+                fclose(f);
+            secret[strcspn(secret, "\r\n")] = '\0';
+        }
+        if (oe_dns_tsig_key_init(&p->tsig, c->tsig_name, secret, err, sizeof(err)) == 0)
+            p->have_tsig = true;
+        else
+            oe_log_error(TAG, "TSIG key %s: %s", c->tsig_name, err);
+        oe_wipe(secret, sizeof(secret));
+    }
+    return p;
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    publisher_t *p = h->data;
+    if (--p->handles == 0)
+        free(p);
+}
+
+void publisher_free(publisher_t *p)
+{
+    if (p == NULL)
+        return;
+    close_udp(p);
+    oe_dns_tsig_key_wipe(&p->tsig);
+    p->handles = 2;
+    uv_close((uv_handle_t *)&p->retry, on_timer_closed);
+    uv_close((uv_handle_t *)&p->timeout, on_timer_closed);
+}
+
+void publish_changed(keys_t *k, const uint8_t *configs, size_t len)
+{
+    if (k->conf->zone_file != NULL)
+        write_zone_file(k, configs, len);
+    if (k->conf->on_change != NULL)
+        run_command(k, configs, len);
+    publisher_t *p = k->pub;
+    if (p == NULL || !k->conf->has_update_server || len > sizeof(p->configs))
+        return;
+    memcpy(p->configs, configs, len);
+    p->configs_len = len;
+    p->backoff = 0;
+    uv_timer_stop(&p->retry);
+    if (p->busy) { /* the exchange in flight is for older configs: start over */
+        close_udp(p);
+        p->busy = false;
+    }
+    update_start(p);
+}
