@@ -314,6 +314,19 @@ static bool valid_host(char *h)
     return h[0] != '\0';
 }
 
+/* targetpath goes into the request line (HTTP/1.1) or :path (h2) as it is: after decoding it must
+ * still be printable ASCII without spaces, or a client could write its own request line and
+ * header fields into the request to the target. */
+static bool valid_path(const char *p)
+{
+    if (p[0] != '/')
+        return false;
+    for (; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+            return false;
+    return true;
+}
+
 static void handle(oe_req_t *req, void *data)
 {
     proxy_t *p = data;
@@ -334,7 +347,7 @@ static void handle(oe_req_t *req, void *data)
     char target[300];
     /* Unknown parameters are ignored: some clients add their own. */
     if (req->body.len == 0 || !param(req->query, "targethost", target, sizeof(target)) ||
-        !param(req->query, "targetpath", j->path, sizeof(j->path)) || j->path[0] != '/' ||
+        !param(req->query, "targetpath", j->path, sizeof(j->path)) || !valid_path(j->path) ||
         !valid_host(target)) {
         deny(req, 400, "http_request_error", "needs targethost, targetpath and a body");
         job_end(j);
