@@ -18,9 +18,15 @@ void oe_strerror_register(int lo, int hi, const char *(*fn)(int err))
 
 const char *oe_strerror(int err)
 {
-    for (size_t i = 0; i < nranges; i++)
-        if (-err >= OE_ERR_BASE + ranges[i].lo && -err <= OE_ERR_BASE + ranges[i].hi)
-            return ranges[i].fn(err);
+    /* A module's function may fall back on this one for codes it does not know: no re-entry. */
+    static __thread int inside;
+    for (size_t i = 0; i < nranges && !inside; i++)
+        if (-err >= OE_ERR_BASE + ranges[i].lo && -err <= OE_ERR_BASE + ranges[i].hi) {
+            inside = 1;
+            const char *s = ranges[i].fn(err);
+            inside = 0;
+            return s;
+        }
     switch (err) {
     case OE_OK:
         return "success";

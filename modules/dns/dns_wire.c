@@ -454,3 +454,8 @@ int oe_dns_iter_next(oe_dns_iter_t *it, oe_dns_rr_t *rr)
     it->left--;
     return 1;
 }
+
+__attribute__((constructor)) static void register_errors(void)
+{
+    oe_strerror_register(500, 599, oe_dns_strerror);
+}

@@ -1039,3 +1039,8 @@ void oe_tls_session_free(oe_tls_session_t *s)
     oe_wipe(s->data, s->len);
     free(s);
 }
+
+__attribute__((constructor)) static void register_errors(void)
+{
+    oe_strerror_register(100, 199, oe_tls_strerror);
+}
