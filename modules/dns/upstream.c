@@ -34,11 +34,12 @@ struct oe_upstream_query {
     uint16_t client_id, id;
     size_t qend; /* end of the question in msg */
     unsigned attempt;
+    uint64_t tried; /* servers (index < 64) this query has tried since the last wrap */
     server_t *server;
-    uv_udp_t udp;
+    uv_udp_t *udp; /* this attempt's socket; a closing one is freed by its close callback */
     uv_timer_t timer;
     int handles; /* open handles of this query */
-    bool udp_open, use_tcp, garbage, failed, done;
+    bool use_tcp, garbage, failed, done;
     oe_upstream_query_t *next, *prev;         /* all queries */
     oe_upstream_query_t *tcp_next, *tcp_prev; /* queries waiting on a TCP connection */
     tcp_conn_t *tcp;
@@ -136,9 +137,8 @@ static void query_unlink_tcp(oe_upstream_query_t *q)
         uv_timer_start(&t->idle, on_tcp_idle, TCP_IDLE_MS, 0);
 }
 
-static void on_query_handle_closed(uv_handle_t *h)
+static void query_handle_gone(oe_upstream_query_t *q)
 {
-    oe_upstream_query_t *q = h->data;
     if (--q->handles > 0)
         return;
     oe_upstream_t *u = q->u;
@@ -154,11 +154,25 @@ static void on_query_handle_closed(uv_handle_t *h)
     maybe_free_client(u);
 }
 
+static void on_query_handle_closed(uv_handle_t *h)
+{
+    query_handle_gone(h->data);
+}
+
+static void on_udp_closed(uv_handle_t *h)
+{
+    oe_upstream_query_t *q = h->data;
+    free(h);
+    query_handle_gone(q);
+}
+
+/* Each attempt has its own socket: uv_close completes later, so the handle of one attempt must
+ * not be re-initialised for the next one while its close is pending. */
 static void close_udp(oe_upstream_query_t *q)
 {
-    if (q->udp_open) {
-        q->udp_open = false;
-        uv_close((uv_handle_t *)&q->udp, on_query_handle_closed);
+    if (q->udp != NULL) {
+        uv_close((uv_handle_t *)q->udp, on_udp_closed);
+        q->udp = NULL;
     }
 }
 
@@ -201,6 +215,9 @@ static void attempt_failed(oe_upstream_query_t *q, bool timeout)
         q->failed = true;
     query_unlink_tcp(q);
     close_udp(q);
+    /* The next attempt goes to the next server, over UDP (a TCP retry after truncation belongs
+     * to its attempt only). */
+    q->use_tcp = false;
     if (++q->attempt < q->u->conf.attempts && !q->u->closing) {
         attempt(q);
         return;
@@ -275,23 +292,29 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 static void on_udp_sent(uv_udp_send_t *req, int status)
 {
     oe_upstream_query_t *q = req->data;
+    bool current = q->udp != NULL && req->handle == q->udp; /* not a closed earlier attempt's */
     free(req);
-    if (status < 0 && !q->done && q->udp_open)
+    if (status < 0 && !q->done && current)
         attempt_failed(q, false);
 }
 
 static int udp_send(oe_upstream_query_t *q)
 {
     const oe_sockaddr_t *a = q->server->addr;
-    int rc = uv_udp_init(q->u->loop, &q->udp);
-    if (rc < 0)
+    uv_udp_t *udp = malloc(sizeof(*udp));
+    if (udp == NULL)
+        return UV_ENOMEM;
+    int rc = uv_udp_init(q->u->loop, udp);
+    if (rc < 0) {
+        free(udp);
         return rc;
-    q->udp.data = q;
-    q->udp_open = true;
+    }
+    udp->data = q;
+    q->udp = udp;
     q->handles++;
-    rc = uv_udp_connect(&q->udp, (const struct sockaddr *)&a->ss);
+    rc = uv_udp_connect(udp, (const struct sockaddr *)&a->ss);
     if (rc == 0)
-        rc = uv_udp_recv_start(&q->udp, on_alloc, on_udp_recv);
+        rc = uv_udp_recv_start(udp, on_alloc, on_udp_recv);
     if (rc < 0)
         return rc;
     uv_udp_send_t *req = malloc(sizeof(*req));
@@ -299,25 +322,32 @@ static int udp_send(oe_upstream_query_t *q)
         return UV_ENOMEM;
     req->data = q;
     uv_buf_t b = uv_buf_init((char *)q->msg, (unsigned)q->len);
-    rc = uv_udp_send(req, &q->udp, &b, 1, NULL, on_udp_sent);
+    rc = uv_udp_send(req, udp, &b, 1, NULL, on_udp_sent);
     if (rc < 0)
         free(req);
     return rc;
 }
 
-/* Picks the server for this attempt: healthy ones in configured order first, then the dead
- * ones; attempt k takes the k-th of that order (wrapping). A TCP retry keeps its server. */
+/* Picks the server for this attempt: the first one this query has not tried yet, healthy ones
+ * in configured order first, then the dead ones; once all were tried, the same again. (Tracking
+ * what was tried matters: a server that turns dead during the query moves to the end of the
+ * order, and indexing the order by attempt number would pick it again.) A TCP retry keeps its
+ * server. */
 static server_t *pick(oe_upstream_query_t *q)
 {
     oe_upstream_t *u = q->u;
-    size_t n = u->conf.nservers, k = q->attempt % n, seen = 0;
+    size_t n = u->conf.nservers;
     uint64_t now = uv_now(u->loop);
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < n; i++) {
-            bool dead = u->servers[i].dead_until > now;
-            if (dead == (pass == 1) && seen++ == k)
-                return &u->servers[i];
-        }
+    for (int round = 0; round < 2; round++, q->tried = 0)
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < n; i++) {
+                uint64_t bit = i < 64 ? (uint64_t)1 << i : 0;
+                bool dead = u->servers[i].dead_until > now;
+                if (dead == (pass == 1) && !(q->tried & bit)) {
+                    q->tried |= bit;
+                    return &u->servers[i];
+                }
+            }
     return &u->servers[0];
 }
 
