@@ -487,8 +487,13 @@ static void on_response(void *data, int status, const oe_header_t *h, size_t nh,
     }
     if (status != 200) {
         if (!x->o->quiet) {
-            fprintf(stderr, "query: %s\n",
-                    status > 0 ? "the server answered" : oe_strerror(status));
+            if (status == 401 && !x->o->doh)
+                fprintf(stderr, "query: the target does not know the key of these configs (%s)\n",
+                        x->o->configs != NULL ? "given by --configs, so not fetched again"
+                                              : "even after fetching them again");
+            else
+                fprintf(stderr, "query: %s\n",
+                        status > 0 ? "the server answered" : oe_strerror(status));
             for (size_t i = 0; i < nh; i++)
                 if (oe_slice_eq(h[i].name, OE_SLICE_STR("proxy-status")))
                     fprintf(stderr, ";; proxy-status: %.*s\n", (int)h[i].value.len,
