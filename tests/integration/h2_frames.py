@@ -18,6 +18,7 @@ import hashlib
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, sys.path[0])
 from h2_common import (PREFACE, ContinuationFrame, Conn, DataFrame, GoAwayFrame, HeadersFrame,
                        RstStreamFrame, SettingsFrame, WindowUpdateFrame, describe, die, ERRORS)

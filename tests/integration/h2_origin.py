@@ -16,6 +16,7 @@
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, sys.path[0])
 from h2_common import (ORIGIN, Conn, ExtensionFrame, Frame, HeadersFrame, SettingsFrame,
                        describe, die, origin_entries)
