@@ -388,10 +388,11 @@ static void submit(stream_t *s)
 void h1_drain(conn_t *c)
 {
     h1_t *h = c->h1;
-    if (h != NULL && h->streaming && write_body(h)) {
+    if (h == NULL || !h->streaming)
+        return;
+    if (write_body(h))
         done(h);
-        conn_flush(c);
-    }
+    conn_flush(c); /* what write_body queued, done or not */
 }
 
 static const proto_t h1_proto = {.submit = submit};
