@@ -207,6 +207,8 @@ static void reject(h1_t *h, int status)
     h->busy = true;
     h->keep_alive = false;
     h->close_after = true;
+    /* The server's own verdict on a malformed request is not for any cache to keep. */
+    oe_resp_header(&h->s.req, "cache-control", "no-cache, no-store");
     oe_resp_error(&h->s.req, status);
 }
 

@@ -176,6 +176,7 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
     static __thread char authority[256];
     if (st->error_status) {
         st->s.handled = true;
+        oe_resp_header(req, "cache-control", "no-cache, no-store");
         oe_resp_error(req, st->error_status);
         return;
     }

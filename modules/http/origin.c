@@ -165,6 +165,24 @@ int http_origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_sit
             char h[256];
             snprintf(h, sizeof(h), "%.*s", (int)(colon ? (size_t)(colon - host) : strlen(host)),
                      host);
+            /* The origin's port must be one this server speaks TLS on (443 when omitted). */
+            unsigned port = colon ? (unsigned)atoi(colon + 1) : 443;
+            bool port_ok = false;
+            for (size_t l = 0; l < oe_conf_count(cf, &oe_http_module); l++) {
+                const oe_listen_conf_t *lc = oe_conf_section(cf, &oe_http_module, l)->conf;
+                for (size_t a = 0; lc->tls && a < lc->addresses.n; a++) {
+                    const struct sockaddr *sa = (const struct sockaddr *)&lc->addresses.v[a].ss;
+                    unsigned p = ntohs(sa->sa_family == AF_INET6
+                                           ? ((const struct sockaddr_in6 *)sa)->sin6_port
+                                           : ((const struct sockaddr_in *)sa)->sin_port);
+                    port_ok |= p == port;
+                }
+            }
+            if (!port_ok) {
+                oe_conf_error_key(cf, sec, "origin", "\"%s\": no TLS listener on port %u", o, port);
+                rc = OE_ECONFIG;
+                continue;
+            }
             bool served = false;
             for (size_t s = 0; s < nsites; s++)
                 for (size_t i = 0; i < sites[s]->hosts.n; i++)
