@@ -403,7 +403,7 @@ static void on_https_record(void *data, int status, oe_slice_t answer)
             oe_dns_svcb_t sv;
             oe_slice_t v;
             if (rr.type == 65 && oe_dns_svcb_parse(rr.rdata, &sv) == 0 &&
-                oe_dns_svcb_param_get(&sv, 32769, &v) == 0 && set_configs(x, v.base, v.len) == 0) {
+                oe_dns_svcb_param_get(&sv, 32769, &v) == 1 && set_configs(x, v.base, v.len) == 0) {
                 if (!x->o->quiet)
                     fprintf(stderr, ";; configs from the HTTPS record of %s\n", x->o->target.host);
                 for (long i = 0; i < x->o->concurrency && x->started < OE_MAX(x->o->count, 1L); i++)

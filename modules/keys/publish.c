@@ -171,7 +171,7 @@ static bool confirm_answer(publisher_t *p, const oe_dns_msg_t *m)
         oe_dns_svcb_t s;
         oe_slice_t v;
         if (rr.type == 65 && oe_dns_svcb_parse(rr.rdata, &s) == 0 &&
-            oe_dns_svcb_param_get(&s, 32769, &v) == 0 &&
+            oe_dns_svcb_param_get(&s, 32769, &v) == 1 &&
             oe_slice_eq(v, OE_SLICE(p->configs, p->configs_len)))
             return true;
     }
