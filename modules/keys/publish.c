@@ -29,8 +29,10 @@
 typedef struct publisher {
     keys_t *k;
     uv_timer_t retry, timeout;
-    uv_udp_t udp;
-    bool udp_open, busy, confirming;
+    uv_udp_t *udp; /* the exchange in flight: a fresh handle each time, since libuv cannot
+                      re-initialise a handle that is still closing (the confirming query starts
+                      from inside the UPDATE's receive callback) */
+    bool busy, confirming;
     uint64_t backoff;
     uint8_t configs[512];
     size_t configs_len;
@@ -42,10 +44,6 @@ typedef struct publisher {
     bool have_tsig;
     int handles; /* the two timers; p is freed when both have closed */
 } publisher_t;
-
-static void on_noop_close(uv_handle_t *h)
-{
-}
 
 /* ---- zone file and command ------------------------------------------------------------------ */
 
@@ -151,12 +149,17 @@ static void schedule_retry(publisher_t *p)
     uv_timer_start(&p->retry, on_retry, p->backoff, 0);
 }
 
+static void on_udp_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
 static void close_udp(publisher_t *p)
 {
-    if (p->udp_open) {
-        p->udp_open = false;
-        uv_udp_recv_stop(&p->udp);
-        uv_close((uv_handle_t *)&p->udp, on_noop_close);
+    if (p->udp != NULL) {
+        uv_udp_recv_stop(p->udp);
+        uv_close((uv_handle_t *)p->udp, on_udp_closed);
+        p->udp = NULL;
     }
     uv_timer_stop(&p->timeout);
 }
@@ -182,7 +185,7 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
                         const struct sockaddr *from, unsigned flags)
 {
     publisher_t *p = h->data;
-    if (nread == 0)
+    if (nread == 0 || h != p->udp)
         return;
     const oe_sockaddr_t *srv = &p->k->conf->update_server;
     if (nread < 0) {
@@ -213,7 +216,7 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
                                (uint64_t)(keys_now() / 1000), &tsig_error);
     if (m.rcode != 0 || v < 0) {
         oe_log_error(TAG, "DNS UPDATE to %s for %s failed: %s%s%s", srv->text,
-                     keys_record_name(p->k), oe_dns_rcode_name(m.rcode), v < 0 ? ", TSIG: " : "",
+                     keys_record_name(p->k), oe_dns_rcode_name(m.rcode), v < 0 ? ", " : "",
                      v < 0 ? oe_dns_strerror(v) : "");
         schedule_retry(p);
         return;
@@ -258,18 +261,21 @@ static void update_send(publisher_t *p)
 {
     const oe_sockaddr_t *srv = &p->k->conf->update_server;
     p->busy = true;
-    int rc = uv_udp_init(p->k->loop, &p->udp);
-    if (rc == 0) {
-        p->udp_open = true;
-        p->udp.data = p;
-        rc = uv_udp_connect(&p->udp, (const struct sockaddr *)&srv->ss);
+    p->udp = oe_calloc(1, sizeof(*p->udp));
+    int rc = uv_udp_init(p->k->loop, p->udp);
+    if (rc < 0) {
+        free(p->udp);
+        p->udp = NULL;
+    } else {
+        p->udp->data = p;
+        rc = uv_udp_connect(p->udp, (const struct sockaddr *)&srv->ss);
     }
     if (rc == 0)
-        rc = uv_udp_recv_start(&p->udp, on_alloc, on_udp_recv);
+        rc = uv_udp_recv_start(p->udp, on_alloc, on_udp_recv);
     uv_udp_send_t *req = malloc(sizeof(*req));
     uv_buf_t b = uv_buf_init((char *)p->msg, (unsigned)p->msg_len);
     if (rc == 0 && req != NULL)
-        rc = uv_udp_send(req, &p->udp, &b, 1, NULL, on_sent);
+        rc = uv_udp_send(req, p->udp, &b, 1, NULL, on_sent);
     else if (rc == 0)
         rc = UV_ENOMEM;
     if (rc < 0) {
