@@ -303,6 +303,16 @@ static bool param(oe_slice_t q, const char *name, char *out, size_t cap)
     return false;
 }
 
+/* A port written as 1-5 decimal digits, 1..65535; 0 for anything else ("", "443x", "+1"). */
+static unsigned parse_port(const char *s)
+{
+    unsigned v = 0;
+    size_t n = 0;
+    for (; s[n] >= '0' && s[n] <= '9' && n < 5; n++)
+        v = v * 10 + (unsigned)(s[n] - '0');
+    return n > 0 && s[n] == '\0' && v <= 65535 ? v : 0;
+}
+
 static bool valid_host(char *h)
 {
     for (char *p = h; *p; p++) {
@@ -357,9 +367,9 @@ static void handle(oe_req_t *req, void *data)
     char *colon = strrchr(target, ':');
     j->port = 443;
     if (colon != NULL && strchr(target, ':') == colon) {
-        j->port = (unsigned)atoi(colon + 1);
+        j->port = parse_port(colon + 1);
         *colon = '\0';
-        if (j->port == 0 || j->port > 65535) {
+        if (j->port == 0) {
             deny(req, 400, "http_request_error", "bad port in targethost");
             job_end(j);
             return;
@@ -464,9 +474,9 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
         char *colon = strrchr(h, ':');
         unsigned port = 0;
         if (colon != NULL) {
-            port = (unsigned)atoi(colon + 1);
+            port = parse_port(colon + 1);
             *colon = '\0';
-            if (port == 0 || port > 65535) {
+            if (port == 0) {
                 oe_conf_error_key(cf, sec, "allow-target", "\"%s\": bad port", c->allow_list.v[i]);
                 rc = OE_ECONFIG;
             }
