@@ -93,6 +93,13 @@ ca-file = $OE_TMP/rec-ca.pem
 connect-timeout = 1s
 request-timeout = 2s
 CONF
+# allow-target ports are numbers, nothing else.
+for v in "rec.test:443x" "rec.test:" "rec.test:0"; do
+    sed "s/^allow-target = \*/allow-target = $v/" b/edge.conf >bad.conf
+    rc=0; "$OE_BIN" -t -c bad.conf >bad.log 2>&1 || rc=$?
+    expect_eq "$rc" 78 "allow-target = $v"
+    grep -q "bad.conf:[0-9]*: \[odoh-proxy\] allow-target: \"$v\": bad port" bad.log || fail "allow-target = $v: $(cat bad.log)"; ok
+done
 "$OE_BIN" -t -c b/edge.conf >b/check.log 2>&1 || fail "proxy B config: $(cat b/check.log)"
 grep -q 'open relay' b/check.log || fail "no warning about allow-target = *: $(cat b/check.log)"; ok
 oe_bg "$OE_TMP/a.log" "$OE_BIN" -c a/edge.conf
@@ -235,6 +242,10 @@ expect_eq "$(post "targethost=rec.test:0&targetpath=/dns-query")" \
     '400|odoh-edge; error=http_request_error; details="bad port in targethost"' "port 0"; ok
 expect_eq "$(post "targethost=rec.test:70000&targetpath=/dns-query")" \
     '400|odoh-edge; error=http_request_error; details="bad port in targethost"' "port 70000"; ok
+for t in "rec.test:${rport}x" "rec.test:" "rec.test:-1" "rec.test:00$rport"; do
+    expect_eq "$(post "targethost=$t&targetpath=/dns-query")" \
+        '400|odoh-edge; error=http_request_error; details="bad port in targethost"' "targethost $t"; ok
+done
 # Control characters or spaces in targetpath would let a client write its own request line and
 # header fields into the HTTP/1.1 request to the target.
 for p in '/dns-query%0D%0Acookie:%20injected' '/dns-query%20HTTP/1.1%0D%0Ax-injected:%201%0D%0A' \
