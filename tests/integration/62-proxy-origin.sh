@@ -7,9 +7,9 @@
 #   - The proxy's certificate does not cover the target's name, nor the target's the proxy's.
 #   - `odoh-edge origins` prints the same sets.
 #   - The shipped proxy relays a demo query to its own target (`odoh-edge query --proxy`).
-#   - A known bug, reported at the end as a skip until fixed: two sites that share one wildcard
+#   - Known bugs, reported at the end as a skip until fixed: two sites that share one wildcard
 #     certificate share one ORIGIN set, so a proxy site and a target site on *.example both land
-#     in it (and the config check says nothing).
+#     in it (and the config check says nothing); [odoh-proxy] may name the target's own site.
 . "$OE_ROOT/tests/integration/lib.sh"
 command -v nghttp >/dev/null || skip "nghttp not installed (nghttp2-client)"
 command -v openssl >/dev/null || skip "openssl not installed"
@@ -116,7 +116,16 @@ wrc=0
 "$OE_BIN" -t -c wild.conf >wild-check.log 2>&1 || wrc=$?
 "$OE_BIN" origins -c wild.conf >origins.out 2>&1 || true
 shared=$(origins_for proxy.odoh.test)
-echo "62-proxy-origin: $checks checks passed"
+known=
 if [ $wrc -eq 0 ] && echo " $shared " | grep -q " $T "; then
-    skip "KNOWN BUG (modules/http origin sets): sites \"proxy\" and \"target\" sharing a *.odoh.test certificate get one ORIGIN set with both hosts ($shared) and 'odoh-edge -t' accepts it"
+    known="sites \"proxy\" and \"target\" sharing a *.odoh.test certificate get one ORIGIN set with both hosts ($shared) and 'odoh-edge -t' accepts it"
 fi
+# ---- known bug: the proxy may be served by the target's own site (same host name) -----------------
+awk '/^\[odoh-proxy\]/ { p = 1 } p && /^site = / { print "site = target"; next } { print }' edge.conf >same.conf
+src=0
+"$OE_BIN" -t -c same.conf >same-check.log 2>&1 || src=$?
+if [ $src -eq 0 ]; then
+    known="${known:+$known; }[odoh-proxy] site = target (the [odoh-target]'s site: proxy and target on one host name) passes 'odoh-edge -t'"
+fi
+echo "62-proxy-origin: $checks checks passed"
+[ -z "$known" ] || skip "KNOWN BUG: $known"
