@@ -525,14 +525,24 @@ static void send_query(q_t *q)
 {
     ctx_t *x = q->x;
     opts_t *o = x->o;
-    char path[4096];
+    char path[8192];
     url_t *to = o->use_proxy ? &o->proxy : &o->target;
     if (o->use_proxy) {
         char th[300];
         snprintf(th, sizeof(th), o->target.port == 443 ? "%s" : "%s:%u", o->target.host,
                  o->target.port);
-        snprintf(path, sizeof(path), "%s?targethost=%s&targetpath=%s", o->proxy.path, th,
-                 o->target.path);
+        /* targetpath is a query parameter: percent-encode all but unreserved bytes and '/'. */
+        char tp[3 * sizeof(o->target.path)];
+        size_t n = 0;
+        for (const unsigned char *c = (const unsigned char *)o->target.path; *c; c++) {
+            if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                strchr("-._~/", *c))
+                tp[n++] = (char)*c;
+            else
+                n += (size_t)sprintf(tp + n, "%%%02X", *c);
+        }
+        tp[n] = '\0';
+        snprintf(path, sizeof(path), "%s?targethost=%s&targetpath=%s", o->proxy.path, th, tp);
     } else {
         snprintf(path, sizeof(path), "%s", o->target.path);
     }

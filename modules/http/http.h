@@ -150,6 +150,10 @@ const oe_site_t *oe_http_site(const oe_conf_t *cf, size_t i);
 /* The site with this section name, or NULL. */
 const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name);
 
+/* Whether site's certificate (its PEM file, or for cert = auto its own names) covers host.
+ * Loads the certificate; for config-time checks. */
+bool oe_http_site_cert_covers(const oe_site_t *site, const char *host);
+
 /* The port of the first TLS listener (0 when there is none), e.g. for HTTPS records. */
 unsigned oe_http_tls_port(const oe_conf_t *cf);
 

@@ -28,6 +28,25 @@ static unsigned listen_port(const oe_listen_conf_t *l)
                                      : ntohs(((const struct sockaddr_in *)sa)->sin_port);
 }
 
+bool oe_http_site_cert_covers(const oe_site_t *site, const char *host)
+{
+    if (site->cert_auto) {
+        for (size_t i = 0; i < site->hosts.n; i++)
+            if (strcmp(site->hosts.v[i], host) == 0)
+                return true;
+        return false;
+    }
+    if (site->cert == NULL)
+        return false;
+    oe_tls_server_t *tls = oe_tls_server_new(NULL, NULL);
+    oe_tls_cert_t *cert = NULL;
+    bool covers = tls != NULL &&
+                  oe_tls_server_add_cert(tls, site->cert, site->key, &cert, NULL) == 0 &&
+                  oe_tls_cert_covers(cert, OE_SLICE_STR(host));
+    oe_tls_server_free(tls);
+    return covers;
+}
+
 unsigned oe_http_tls_port(const oe_conf_t *cf)
 {
     for (size_t i = 0; i < oe_conf_count(cf, &oe_http_module); i++) {

@@ -523,17 +523,54 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
 
 extern const oe_module_t oe_odoh_proxy_module;
 
+/* From modules/odoh_target when it is compiled in (weak: a proxy-only build has no target to
+ * keep apart from). */
+__attribute__((weak)) const char *oe_odoh_target_site_name(const oe_conf_t *cf);
+
 static int conf_finish(oe_conf_t *cf)
 {
     oe_conf_section_t *sec = oe_conf_section(cf, &oe_odoh_proxy_module, 0);
     if (sec == NULL)
         return 0;
     proxy_conf_t *c = sec->conf;
-    if (oe_http_site_by_name(cf, c->site_name) == NULL) {
+    const oe_site_t *ps = oe_http_site_by_name(cf, c->site_name);
+    if (ps == NULL) {
         oe_conf_error_key(cf, sec, "site", "no [site \"%s\"] is configured", c->site_name);
         return OE_ECONFIG;
     }
-    return 0;
+    /* Privacy: the proxy and the target are never coalesced onto one connection, which would
+     * hand the target the client's connection. Different sites, and neither certificate may
+     * cover the other's names (a covering certificate lets a browser pool the connection, by
+     * ORIGIN frame or by address, whatever the origin setting). */
+    const char *tname = oe_odoh_target_site_name ? oe_odoh_target_site_name(cf) : NULL;
+    const oe_site_t *ts = tname != NULL ? oe_http_site_by_name(cf, tname) : NULL;
+    if (ts == NULL)
+        return 0;
+    if (ts == ps) {
+        oe_conf_error_key(cf, sec, "site",
+                          "the proxy and the target must be different sites (a client's "
+                          "connection to the proxy would reach the target)");
+        return OE_ECONFIG;
+    }
+    int rc = 0;
+    for (int dir = 0; dir < 2; dir++) {
+        const oe_site_t *a = dir ? ts : ps, *b = dir ? ps : ts;
+        for (size_t i = 0; i < b->hosts.n; i++)
+            if (oe_http_site_cert_covers(a, b->hosts.v[i])) {
+                oe_conf_error_key(cf, sec, "site",
+                                  "the certificate of [site \"%s\"] covers %s, a name of the "
+                                  "%s: proxy and target need certificates that do not cover each "
+                                  "other's names, or browsers may coalesce them",
+                                  a->name, b->hosts.v[i], dir ? "proxy" : "target");
+                rc = OE_ECONFIG;
+            }
+    }
+    if (rc == 0)
+        oe_conf_warn_key(cf, sec, NULL,
+                         "this instance runs both the proxy and the target: fine for a demo; for "
+                         "public traffic run them apart, so that no one party sees both who asks "
+                         "and what is asked");
+    return rc;
 }
 
 static int init(oe_modctx_t *ctx)

@@ -571,6 +571,12 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
 
 extern const oe_module_t oe_odoh_target_module;
 
+const char *oe_odoh_target_site_name(const oe_conf_t *cf)
+{
+    const target_conf_t *c = oe_conf_get(cf, &oe_odoh_target_module);
+    return c != NULL ? c->site_name : NULL;
+}
+
 static int conf_finish(oe_conf_t *cf)
 {
     oe_conf_section_t *sec = oe_conf_section(cf, &oe_odoh_target_module, 0);
