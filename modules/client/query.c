@@ -69,7 +69,12 @@ typedef struct ctx {
     oe_sockaddr_t ns;
     oe_odoh_config_t configs[8];
     int nconfigs;
-    bool refreshed;
+    /* On 401 the configs are fetched again (RFC 9230 §4.3), as often as the target rotates:
+     * gen counts the fetches; queries answered 401 wait in `waiting` while one is under way,
+     * and each query is re-sealed at most once. */
+    unsigned gen;
+    bool refreshing;
+    struct q *waiting;
     /* load mode */
     long started, finished, failed;
     double *lat;
@@ -86,10 +91,14 @@ typedef struct q {
     oe_odoh_txn_t txn;
     uint64_t t0;
     bool retried;
+    unsigned gen; /* the configs generation it was sealed to */
+    struct q *next;
 } q_t;
 
 static void start_query(ctx_t *x);
 static void send_query(q_t *q);
+static int seal_query(q_t *q);
+static void configs_ready(ctx_t *x);
 
 /* ---- arguments ----------------------------------------------------------------------------- */
 
@@ -385,8 +394,7 @@ static void on_configs(void *data, int status, const oe_header_t *h, size_t nh, 
         uv_stop(&x->loop);
         return;
     }
-    for (long i = 0; i < x->o->concurrency && x->started < OE_MAX(x->o->count, 1L); i++)
-        start_query(x);
+    configs_ready(x);
 }
 
 /* --configs dns: the target's HTTPS record, SvcParamKey 32769 (the ODoH drafts' "odohconfig"),
@@ -406,8 +414,7 @@ static void on_https_record(void *data, int status, oe_slice_t answer)
                 oe_dns_svcb_param_get(&sv, 32769, &v) == 1 && set_configs(x, v.base, v.len) == 0) {
                 if (!x->o->quiet)
                     fprintf(stderr, ";; configs from the HTTPS record of %s\n", x->o->target.host);
-                for (long i = 0; i < x->o->concurrency && x->started < OE_MAX(x->o->count, 1L); i++)
-                    start_query(x);
+                configs_ready(x);
                 return;
             }
         }
@@ -432,6 +439,26 @@ static void fetch_configs_dns(ctx_t *x)
         fprintf(stderr, "query: cannot ask for the HTTPS record of %s\n", x->o->target.host);
         x->exit_code = 1;
         uv_stop(&x->loop);
+    }
+}
+
+/* Fresh configs: the first ones start the queries; a refresh re-seals those that waited. */
+static void configs_ready(ctx_t *x)
+{
+    x->gen++;
+    if (!x->refreshing) {
+        for (long i = 0; i < x->o->concurrency && x->started < OE_MAX(x->o->count, 1L); i++)
+            start_query(x);
+        return;
+    }
+    x->refreshing = false;
+    q_t *w = x->waiting;
+    x->waiting = NULL;
+    while (w != NULL) {
+        q_t *q = w;
+        w = w->next;
+        if (seal_query(q) == 0)
+            send_query(q);
     }
 }
 
@@ -473,16 +500,22 @@ static void on_response(void *data, int status, const oe_header_t *h, size_t nh,
     ctx_t *x = q->x;
     double ms = (double)(now_us() - q->t0) / 1000.0;
     bool may_refresh = x->o->configs == NULL || strcmp(x->o->configs, "dns") == 0;
-    if (status == 401 && !x->o->doh && !q->retried && !x->refreshed && may_refresh) {
-        /* RFC 9230 §4.3: the target no longer has our key: refresh the configs once, retry. */
-        x->refreshed = true;
+    if (status == 401 && !x->o->doh && !q->retried && may_refresh) {
+        /* RFC 9230 §4.3: the target no longer has our key: refresh the configs, re-seal. */
         q->retried = true;
-        if (!x->o->quiet)
-            fprintf(stderr, ";; 401 from the target: fetching its configs again\n");
-        x->nconfigs = 0;
-        x->started--; /* this query starts again */
-        free(q);
-        fetch_configs(x);
+        if (q->gen != x->gen) { /* sealed before the latest refresh: re-seal at once */
+            if (seal_query(q) == 0)
+                send_query(q);
+            return;
+        }
+        q->next = x->waiting;
+        x->waiting = q;
+        if (!x->refreshing) {
+            x->refreshing = true;
+            if (!x->o->quiet)
+                fprintf(stderr, ";; 401 from the target: fetching its configs again\n");
+            fetch_configs(x);
+        }
         return;
     }
     if (status != 200) {
@@ -578,20 +611,29 @@ static void start_query(ctx_t *x)
         uv_stop(&x->loop);
         return;
     }
-    if (!o->doh) {
-        size_t pad = oe_odoh_pad_len(q->dns_len, OE_ODOH_PAD_QUERY_BLOCK);
-        int n = oe_odoh_query_seal(q->sealed, sizeof(q->sealed), &q->txn, &x->configs[0],
-                                   OE_SLICE(q->dns, q->dns_len), pad, oe_hpke_rng_default, NULL);
-        if (n < 0) {
-            fprintf(stderr, "query: sealing failed: %s\n", oe_strerror(n));
-            x->exit_code = 1;
-            free(q);
-            uv_stop(&x->loop);
-            return;
-        }
-        q->sealed_len = (size_t)n;
-    }
+    if (!o->doh && seal_query(q) < 0)
+        return;
     send_query(q);
+}
+
+/* Seals q->dns to the first config; on failure frees q and stops. */
+static int seal_query(q_t *q)
+{
+    ctx_t *x = q->x;
+    size_t pad = oe_odoh_pad_len(q->dns_len, OE_ODOH_PAD_QUERY_BLOCK);
+    oe_odoh_txn_wipe(&q->txn);
+    int n = oe_odoh_query_seal(q->sealed, sizeof(q->sealed), &q->txn, &x->configs[0],
+                               OE_SLICE(q->dns, q->dns_len), pad, oe_hpke_rng_default, NULL);
+    if (n < 0) {
+        fprintf(stderr, "query: sealing failed: %s\n", oe_strerror(n));
+        x->exit_code = 1;
+        free(q);
+        uv_stop(&x->loop);
+        return -1;
+    }
+    q->sealed_len = (size_t)n;
+    q->gen = x->gen;
+    return 0;
 }
 
 /* ---- main -------------------------------------------------------------------------------------
