@@ -215,4 +215,28 @@ for s in next current previous; do
 done
 kill -0 "$pid" 2>/dev/null || fail "odoh-edge died"
 echo "load: $runs runs, $total queries, 0 failed, across $rotations key-set changes; states seen:$states"
+
+# ---- one long run across key expiries ------------------------------------------------------------
+# A client that keeps running past retire + grace of the key it sealed to gets 401 for every
+# query in flight at that moment; it must fetch the configs again and re-seal them all (RFC 9230
+# §4.3), as often as that happens. Start 0.5 s before a retirement, so the key it first seals to
+# expires 3.5 s in, the next one about 11.5 s in; size the run for ~13 s from a measured rate.
+qps=$(kl_query "$D" "$port" --count 2000 --concurrency 8 2>&1 | sed -n 's/.* qps \([0-9]*\).*/\1/p')
+[ -n "$qps" ] || fail "no rate measured"
+count=$((qps * 13)); [ $count -le 300000 ] || count=300000
+n=0
+while :; do
+    n=$((n + 1)); [ $n -lt 200 ] || fail "no next key to start the long run before"
+    cur=$(kl_current "$D")
+    R=$(kl_field "$D/state/keys/$cur.key" retire-ms)
+    left=$((R - $(kl_now)))
+    [ $left -le 700 ] && [ $left -ge 300 ] && break
+    sleep 0.05
+done
+rc=0; out=$(kl_query "$D" "$port" --count "$count" --concurrency 8 2>&1) || rc=$?
+secs=$(printf '%s\n' "$out" | sed -n 's/.* seconds \([0-9]*\)\..*/\1/p')
+printf '%s\n' "$out" | grep -q "^queries $count ok $count failed 0 " ||
+    fail "one long run across key expiries (exit $rc): $out"
+[ "${secs:-0}" -ge 4 ] || fail "the long run lasted $secs s, not past the first key's grace: $out"
+echo "long run: $count queries over $secs s across key expiries, 0 failed"
 echo ok
