@@ -676,13 +676,6 @@ static int ioq_append(ioq_t *q, const uint8_t *p, size_t n)
     return 0;
 }
 
-static void ioq_consume(ioq_t *q, size_t n)
-{
-    q->start += n;
-    if (q->start == q->end)
-        q->start = q->end = 0;
-}
-
 static void ioq_free(ioq_t *q)
 {
     if (q->base != NULL) {
@@ -690,6 +683,18 @@ static void ioq_free(ioq_t *q)
         free(q->base);
     }
     memset(q, 0, sizeof(*q));
+}
+
+/* An emptied queue that grew past 16 KiB (a large response) gives its memory back, so that an
+ * idle keep-alive connection does not keep the high-water mark of its busiest moment. */
+static void ioq_consume(ioq_t *q, size_t n)
+{
+    q->start += n;
+    if (q->start == q->end) {
+        q->start = q->end = 0;
+        if (q->cap > 16384)
+            ioq_free(q);
+    }
 }
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
