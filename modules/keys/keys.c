@@ -131,7 +131,8 @@ static int write_entry(const keys_t *k, const oe_key_entry_t *e)
     return rc;
 }
 
-static int parse_entry(const char *path, oe_key_entry_t *e)
+/* Reads one key file; quiet: the previous load reported its problems already. */
+static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
@@ -143,8 +144,9 @@ static int parse_entry(const char *path, oe_key_entry_t *e)
     if (n < 0)
         return -errno;
     if (st.st_mode & 077) {
-        oe_log_error(TAG, "%s is readable by group or others; refusing it (chmod 600 %s)", path,
-                     path);
+        if (!quiet)
+            oe_log_error(TAG, "%s is readable by group or others; refusing it (chmod 600 %s)", path,
+                         path);
         return -EPERM;
     }
     text[n] = '\0';
@@ -163,7 +165,8 @@ static int parse_entry(const char *path, oe_key_entry_t *e)
     oe_wipe(seed, sizeof(seed));
     oe_wipe(text, sizeof(text));
     if (rc != 32 || aead == 0 || created < 0 || activate < 0 || retire <= activate) {
-        oe_log_error(TAG, "%s is not a valid key file", path);
+        if (!quiet)
+            oe_log_error(TAG, "%s is not a valid key file", path);
         return OE_EFORMAT;
     }
     e->aead = (uint16_t)aead;
@@ -214,13 +217,14 @@ int keys_load(keys_t *k)
         }
         if (len < 5 || strcmp(de->d_name + len - 4, ".key") != 0)
             continue;
-        int r = parse_entry(path, &k->entries[k->n]);
+        int r = parse_entry(path, &k->entries[k->n], k->load_failed);
         if (r == 0)
             k->n++;
         else
             rc = r;
     }
     closedir(d);
+    k->load_failed = rc < 0; /* report a refused file once, not at every check */
     qsort(k->entries, k->n, sizeof(k->entries[0]), cmp_activate);
     return rc;
 }

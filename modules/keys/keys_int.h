@@ -45,6 +45,7 @@ typedef struct keys {
     uv_loop_t *loop;
     uv_timer_t tick;
     bool store_failed; /* the last write failed: say so once */
+    bool load_failed;  /* the last load refused a file: say so once */
     struct publisher *pub;
     unsigned port; /* of the first TLS listener, for the HTTPS record */
 } keys_t;
