@@ -127,6 +127,8 @@ if [ -n "$how" ]; then
             code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$D/state/tls/ca.pem" --resolve "$KL_HOST:$port:127.0.0.1" \
                 "https://$KL_HOST:$port/.well-known/odohconfigs")
             [ "$code" = 200 ] || known_bug="with the key store read-only, the current key retires on schedule with no successor: /.well-known/odohconfigs answers $code and new clients cannot query (the retired key stays accepted past its grace instead)"
+            sleep 0.3
+            grep -q 'key32769=""' "$D/zone.txt" && known_bug="$known_bug; the zone file (and DNS UPDATE) then publish an empty key32769"
         fi
         sleep 0.3
     done
@@ -161,6 +163,9 @@ until grep -q "error: keys: $f is readable by group or others; refusing it (chmo
     n=$((n + 1)); [ $n -lt 20 ] || fail "chmod 644: no error naming $f: $(tail -n 3 "$D/edge.log")"
     sleep 0.1
 done
+sleep 1 # five more checks: said once, not at every check-interval
+said=$(grep -c "is readable by group or others" "$D/edge.log" || true)
+expect_eq "$said" 1 "times the 0644 key file was reported in 1 s (check-interval 200ms)"
 rc=0; "$OE_BIN" keys list -c "$D/edge.conf" >"$OE_TMP/list.out" 2>&1 || rc=$?
 expect_eq "$rc" 1 "keys list with a 0644 key file: exit code"
 grep -q "$f is readable by group or others" "$OE_TMP/list.out" || fail "keys list does not name $f: $(cat "$OE_TMP/list.out")"
