@@ -137,6 +137,7 @@ integration: odoh-edge tools
 # make test installs what the tests need first (Debian packages, npm packages), then builds
 # everything, including the fuzz targets for the smoke runs.
 test: test-deps
+	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory WERROR=$(WERROR) odoh-edge $(BUILD)/unit-tests tools
 	$(Q)$(MAKE) --no-print-directory fuzz
 	$(Q)tests/run-all.sh
