@@ -287,7 +287,21 @@ int keys_maintain(keys_t *k, int64_t now, bool *changed)
         fsync_dir(k->dir);
     oe_key_entry_t *cur = current(k, now);
     if (cur == NULL) {
-        int r = new_entry(k, now, now);
+        /* A published next key takes over (clients may hold it already). Only an interrupted
+         * `keys rotate` leaves one behind a retired current key: starting a new key beside it
+         * would make two keys current once the next one's activation comes. */
+        oe_key_entry_t *nx = NULL;
+        for (size_t i = 0; i < k->n && nx == NULL; i++)
+            if (oe_key_state(&k->entries[i], &k->sched, now) == OE_KEY_NEXT)
+                nx = &k->entries[i];
+        int r;
+        if (nx != NULL) {
+            nx->activate = now;
+            nx->retire = now + k->sched.rotate;
+            r = write_entry(k, nx);
+        } else {
+            r = new_entry(k, now, now);
+        }
         if (r < 0)
             return r;
         *changed = true;
