@@ -83,6 +83,44 @@ while [ $i -lt 15 ]; do
 done
 echo "crash: $kills SIGKILLs, $planted planted .tmp files removed at start, $tmps_seen .tmp left by kills, current key kept across $kept restarts"
 
+# ---- 1b. `keys rotate` killed between its two writes -----------------------------------------------
+# It retires the current key (retire = now), then promotes the published next key (activate =
+# now). Killed in between, the store holds a retired current key and a next key that is not yet
+# due: the server must promote that next key (clients hold it already), not start a new one
+# beside it (that gave two current keys with overlapping periods).
+KL_SCHED="rotate = 6s
+publish-ahead = 2s
+grace = 3s
+record-ttl = 1s
+check-interval = 200ms"
+D=$OE_TMP/half
+port=$(oe_port)
+kl_conf "$D" "$port"
+K=$D/state/keys
+kl_start "$D" "$port"
+n=0
+while :; do
+    n=$((n + 1)); [ $n -lt 100 ] || fail "no moment with a next key 1 s before retirement"
+    l=$("$OE_BIN" keys list -c "$D/edge.conf")
+    cur=$(echo "$l" | awk '$2 == "current" { print $1 }'); nxt=$(echo "$l" | awk '$2 == "next" { print $1 }')
+    if [ -n "$cur" ] && [ -n "$nxt" ]; then
+        R=$(kl_field "$K/$cur.key" retire-ms)
+        [ $((R - $(kl_now))) -ge 1000 ] && break
+    fi
+    sleep 0.1
+done
+held=$(kl_configs "$D" "$port")
+sed "s/^retire-ms = .*/retire-ms = $(kl_now)/" "$K/$cur.key" >"$K/half.tmp"
+chmod 600 "$K/half.tmp"; mv "$K/half.tmp" "$K/$cur.key" # the first write of keys rotate, alone
+sleep 0.6
+nc=$("$OE_BIN" keys list -c "$D/edge.conf" | awk '$2 == "current"' | grep -c . || true)
+expect_eq "$nc" 1 "current keys after an interrupted keys rotate"
+expect_eq "$(kl_current "$D")" "$nxt" "current key after an interrupted keys rotate (the published next)"
+kl_py store "$K" >"$OE_TMP/store.out" 2>&1 || fail "store after an interrupted keys rotate: $(cat "$OE_TMP/store.out")"
+kl_query "$D" "$port" --configs "$held" >"$OE_TMP/h.out" 2>&1 || fail "configs held before: $(cat "$OE_TMP/h.out")"
+kill "$KL_PID"; wait "$KL_PID" 2>/dev/null || true
+echo "interrupted keys rotate: the published next key $nxt took over, one current key"
+
 # ---- 2. a store that cannot be written -----------------------------------------------------------
 KL_SCHED="rotate = 6s
 publish-ahead = 2s
