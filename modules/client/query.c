@@ -246,34 +246,25 @@ static bool set_literal(url_t *u, const char *ip)
 }
 
 typedef struct lookup {
+    oe_upstream_lookup_t l; /* first: the callback's data is the lookup itself */
     ctx_t *x;
     url_t *u;
     void (*then)(ctx_t *x);
 } lookup_t;
 
-static void on_lookup(void *data, int status, oe_slice_t answer)
+static void on_addr(void *data, int status, const struct sockaddr_in *addr)
 {
     lookup_t *l = data;
-    oe_dns_msg_t m;
-    oe_dns_iter_t it;
-    oe_dns_rr_t rr;
-    if (status == 0 && oe_dns_msg_parse(&m, answer) == 0) {
-        oe_dns_iter_init(&it, &m, OE_DNS_SEC_ANSWER);
-        while (oe_dns_iter_next(&it, &rr) == 1) {
-            if (rr.type == 1 && rr.rdata.len == 4) {
-                char ip[INET_ADDRSTRLEN];
-                inet_ntop(AF_INET, rr.rdata.base, ip, sizeof(ip));
-                set_literal(l->u, ip);
-                break;
-            }
-        }
-    }
-    if (!l->u->resolved) {
-        fprintf(stderr, "query: cannot resolve %s through %s\n", l->u->host, l->x->ns.text);
+    if (status == 0) {
+        char ip[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &addr->sin_addr, ip, sizeof(ip));
+        set_literal(l->u, ip);
+        l->then(l->x);
+    } else {
+        fprintf(stderr, "query: cannot resolve %s through %s: %s\n", l->u->host, l->x->ns.text,
+                oe_strerror(status));
         l->x->exit_code = 1;
         uv_stop(&l->x->loop);
-    } else {
-        l->then(l->x);
     }
     free(l);
 }
@@ -291,17 +282,10 @@ static void resolve(ctx_t *x, url_t *u, void (*then)(ctx_t *x))
             then(x);
             return;
         }
-    uint8_t name[OE_DNS_NAME_MAX], q[300];
-    size_t qlen;
-    int nl = oe_dns_name_from_text(u->host, strlen(u->host), name);
-    oe_dns_query_opts_t qo = {.flags = 0x0100};
     lookup_t *l = oe_calloc(1, sizeof(*l));
-    *l = (lookup_t){x, u, then};
+    *l = (lookup_t){.l = {on_addr, l}, .x = x, .u = u, .then = then};
     int err;
-    if (x->dns == NULL || nl < 0 ||
-        oe_dns_build_query(q, sizeof(q), &qlen, 0x4242, oe_dns_name_wire(name, (size_t)nl), 1,
-                           &qo) < 0 ||
-        oe_upstream_query(x->dns, OE_SLICE(q, qlen), on_lookup, l, &err) == NULL) {
+    if (x->dns == NULL || oe_upstream_lookup(x->dns, u->host, &l->l, &err) == NULL) {
         fprintf(stderr, "query: cannot resolve %s (use --resolve HOST:PORT:IP)\n", u->host);
         free(l);
         x->exit_code = 1;

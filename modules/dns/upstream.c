@@ -2,12 +2,14 @@
  * The upstream resolver client (see upstream.h). Handles are freed only in their close
  * callbacks; a query is freed when its UDP socket and timer have both closed.
  */
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
 #include "core/log.h"
 #include "dns/dns_wire.h"
+#include "dns/dns_write.h"
 #include "dns/upstream.h"
 #include "hpke/hpke.h"
 
@@ -574,11 +576,48 @@ void oe_upstream_close(oe_upstream_t *u)
     maybe_free_client(u);
 }
 
+static void on_lookup_answer(void *data, int status, oe_slice_t answer)
+{
+    oe_upstream_lookup_t *l = data;
+    oe_dns_msg_t m;
+    oe_dns_iter_t it;
+    oe_dns_rr_t rr;
+    if (status == 0 && oe_dns_msg_parse(&m, answer) == 0) {
+        oe_dns_iter_init(&it, &m, OE_DNS_SEC_ANSWER);
+        while (oe_dns_iter_next(&it, &rr) == 1) {
+            if (rr.type == 1 && rr.rdata.len == 4) {
+                struct sockaddr_in in = {.sin_family = AF_INET};
+                memcpy(&in.sin_addr, rr.rdata.base, 4);
+                l->cb(l->data, 0, &in);
+                return;
+            }
+        }
+        status = OE_UPSTREAM_ENOADDR;
+    }
+    l->cb(l->data, status, NULL);
+}
+
+oe_upstream_query_t *oe_upstream_lookup(oe_upstream_t *u, const char *host, oe_upstream_lookup_t *l,
+                                        int *err)
+{
+    uint8_t name[OE_DNS_NAME_MAX], q[OE_DNS_NAME_MAX + 64];
+    size_t qlen;
+    int nl = oe_dns_name_from_text(host, strlen(host), name);
+    oe_dns_query_opts_t qo = {.flags = 0x0100}; /* RD */
+    if (nl < 0 || oe_dns_build_query(q, sizeof(q), &qlen, random_id(),
+                                     oe_dns_name_wire(name, (size_t)nl), 1, &qo) < 0) {
+        *err = OE_EFORMAT;
+        return NULL;
+    }
+    return oe_upstream_query(u, OE_SLICE(q, qlen), on_lookup_answer, l, err);
+}
+
 static const char *upstream_strerror(int err)
 {
-    return err == OE_UPSTREAM_ETIMEOUT ? "upstream resolver timed out"
-           : err == OE_UPSTREAM_EBUSY  ? "too many upstream queries in flight"
-                                       : "upstream resolver failed";
+    return err == OE_UPSTREAM_ETIMEOUT  ? "upstream resolver timed out"
+           : err == OE_UPSTREAM_EBUSY   ? "too many upstream queries in flight"
+           : err == OE_UPSTREAM_ENOADDR ? "the name has no IPv4 address"
+                                        : "upstream resolver failed";
 }
 
 __attribute__((constructor)) static void register_errors(void)

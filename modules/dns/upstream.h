@@ -58,6 +58,21 @@ void oe_upstream_cancel(oe_upstream_query_t *q);
 /* Cancels everything and closes the client's handles; the memory goes once they are closed. */
 void oe_upstream_close(oe_upstream_t *u);
 
+/* Address look-ups for clients of the client (the proxy's targets, the query command's hosts):
+ * an A query for host, and the first A record of the answer. l is the caller's storage and must
+ * stay valid until cb runs or the query is cancelled. cb gets 0 and the address (port 0), or an
+ * upstream error, or OE_UPSTREAM_ENOADDR. Returns NULL (cb never called) with *err set as for
+ * oe_upstream_query, OE_EFORMAT also for a host that is not a DNS name. */
+#define OE_UPSTREAM_ENOADDR (-(OE_ERR_BASE + 303)) /* the name has no IPv4 address */
+struct sockaddr_in;
+typedef void (*oe_upstream_addr_cb)(void *data, int status, const struct sockaddr_in *addr);
+typedef struct oe_upstream_lookup {
+    oe_upstream_addr_cb cb;
+    void *data;
+} oe_upstream_lookup_t;
+oe_upstream_query_t *oe_upstream_lookup(oe_upstream_t *u, const char *host, oe_upstream_lookup_t *l,
+                                        int *err);
+
 /* Counters for logs and tests. */
 typedef struct oe_upstream_stats {
     uint64_t queries, answers, timeouts, failures, garbage, truncated, tcp_queries;

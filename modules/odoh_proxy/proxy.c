@@ -75,6 +75,7 @@ typedef struct job {
     char path[1024];
     bool explicit_allow; /* the allow-list names this host (not just "*") */
     oe_upstream_query_t *dq;
+    oe_upstream_lookup_t lookup;
     oe_http_call_t *call;
     struct sockaddr_storage addr;
 } job_t;
@@ -192,27 +193,17 @@ static void forward(job_t *j)
     j->call = oe_http_client_request(j->ws->http, &r, on_target, j);
 }
 
-static void on_dns(void *data, int status, oe_slice_t answer)
+static void on_addr(void *data, int status, const struct sockaddr_in *addr)
 {
     job_t *j = data;
     j->dq = NULL;
-    oe_dns_msg_t m;
-    oe_dns_iter_t it;
-    oe_dns_rr_t rr;
-    if (status == 0 && oe_dns_msg_parse(&m, answer) == 0) {
-        oe_dns_iter_init(&it, &m, OE_DNS_SEC_ANSWER);
-        while (oe_dns_iter_next(&it, &rr) == 1) {
-            if (rr.type == 1 && rr.rdata.len == 4) {
-                struct sockaddr_in *in = (struct sockaddr_in *)&j->addr;
-                in->sin_family = AF_INET;
-                memcpy(&in->sin_addr, rr.rdata.base, 4);
-                forward(j);
-                return;
-            }
-        }
+    if (status == 0) {
+        memcpy(&j->addr, addr, sizeof(*addr));
+        forward(j);
+        return;
     }
     j->req->on_abort = NULL;
-    deny(j->req, 502, "dns_error", status == OE_UPSTREAM_ETIMEOUT ? "dns time-out" : NULL);
+    deny(j->req, 502, "dns_error", oe_strerror(status));
     job_end(j);
 }
 
@@ -244,18 +235,11 @@ static void resolve(job_t *j)
         job_end(j);
         return;
     }
-    uint8_t q[300], name[OE_DNS_NAME_MAX];
-    size_t qlen;
-    uint16_t id;
-    oe_hpke_rng_default(NULL, (unsigned char *)&id, sizeof(id));
-    int nl = oe_dns_name_from_text(j->host, strlen(j->host), name);
-    oe_dns_query_opts_t opts = {.flags = 0x0100};
     int err = 0;
-    if (nl < 0 ||
-        oe_dns_build_query(q, sizeof(q), &qlen, id, oe_dns_name_wire(name, (size_t)nl), 1, &opts) <
-            0 ||
-        (j->dq = oe_upstream_query(j->ws->dns, OE_SLICE(q, qlen), on_dns, j, &err)) == NULL) {
-        deny(j->req, 502, "dns_error", NULL);
+    j->lookup = (oe_upstream_lookup_t){on_addr, j};
+    j->dq = oe_upstream_lookup(j->ws->dns, j->host, &j->lookup, &err);
+    if (j->dq == NULL) {
+        deny(j->req, 502, "dns_error", oe_strerror(err));
         job_end(j);
     }
 }
