@@ -31,6 +31,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 HN=${BENCH_H2LOAD_N:-20000}
 OUT=${BENCH_OUT:-$ROOT/build/bench/proxy_bench.txt}
 PY=/usr/bin/python3
+. "$ROOT/tests/integration/odoh_lib.sh"   # oe_odoh_conf, oe_odoh_proxy_conf
 
 say() { printf '[proxy_bench] %s\n' "$*" >&2; }
 die() { say "FAIL: $*"; exit 1; }
@@ -62,38 +63,9 @@ cd "$TMP"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 tport=$(port); pport=$(port)
 mkdir t p
-cat >t/edge.conf <<CONF
-[global]
-workers = 1
-state-dir = state
-log-level = warn
-[listen "https"]
-address = 127.0.0.1:$tport
-max-streams = 256
-[site "target"]
-host = target.test
-cert = auto
-[odoh-target]
-site = target
-local-data = "bench.test. 60 IN A 192.0.2.77"
-CONF
-cat >p/edge.conf <<CONF
-[global]
-workers = 1
-state-dir = state
-log-level = warn
-[listen "https"]
-address = 127.0.0.1:$pport
-max-streams = 256
-[site "proxy"]
-host = proxy.test
-cert = auto
-[odoh-proxy]
-site = proxy
-allow-target = target.test:$tport
-resolve = target.test=127.0.0.1
-ca-file = $TMP/t/state/tls/ca.pem
-CONF
+bench_conf=('global:log-level = warn' 'listen:max-streams = 256')
+oe_odoh_conf target "$tport" 1 "${bench_conf[@]}" 'local-data = "bench.test. 60 IN A 192.0.2.77"' >t/edge.conf
+oe_odoh_proxy_conf "$pport" 1 "$tport" "$TMP/t/state/tls/ca.pem" "${bench_conf[@]}" >p/edge.conf
 "$BIN" -c t/edge.conf >t.log 2>&1 &
 tpid=$!; PIDS+=("$tpid")
 wait_tcp "$tport" || die "target did not start: $(cat t.log)"

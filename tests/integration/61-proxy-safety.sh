@@ -17,6 +17,7 @@
 #   - The proxies' logs (debug level, access log on) hold no client address, header value or
 #     body of the client's.
 . "$OE_ROOT/tests/integration/lib.sh"
+. "$OE_ROOT/tests/integration/odoh_lib.sh"
 command -v curl >/dev/null || skip "curl is not installed"
 command -v openssl >/dev/null || skip "openssl is not installed"
 py=/usr/bin/python3
@@ -49,50 +50,14 @@ oe_wait_tcp "$hport" || fail "tcp-hang did not start: $(cat "$OE_TMP/hang.out")"
 
 # ---- proxy A: explicit allow-list; proxy B: "*" -------------------------------------------------
 mkdir a b
-cat >a/edge.conf <<CONF
-[global]
-workers = 2
-state-dir = state
-log-level = debug
-[listen "https"]
-address = 127.0.0.1:$pa
-max-body-size = 2K
-[site "proxy"]
-host = proxy.test
-cert = auto
-access-log = stderr
-[odoh-proxy]
-site = proxy
-allow-target = rec.test:$rport
-allow-target = rec.test:$hport
-allow-target = rec.test:$cport
-allow-target = dnsrec.test:$rport
-resolve = rec.test=127.0.0.1
-upstream = 127.0.0.1:$dport
-ca-file = $OE_TMP/rec-ca.pem
-connect-timeout = 1s
-request-timeout = 2s
-CONF
-cat >b/edge.conf <<CONF
-[global]
-workers = 1
-state-dir = state
-log-level = debug
-[listen "https"]
-address = 127.0.0.1:$pb
-[site "proxy"]
-host = proxy.test
-cert = auto
-access-log = stderr
-[odoh-proxy]
-site = proxy
-allow-target = *
-resolve = wild.test=127.0.0.1
-upstream = 127.0.0.1:$dport
-ca-file = $OE_TMP/rec-ca.pem
-connect-timeout = 1s
-request-timeout = 2s
-CONF
+# Both: debug logging and an access log, so the log checks at the end see everything.
+oe_odoh_conf proxy "$pa" 2 'global:log-level = debug' 'listen:max-body-size = 2K' 'site:access-log = stderr' \
+    "allow-target = rec.test:$rport" "allow-target = rec.test:$hport" "allow-target = rec.test:$cport" \
+    "allow-target = dnsrec.test:$rport" 'resolve = rec.test=127.0.0.1' "upstream = 127.0.0.1:$dport" \
+    "ca-file = $OE_TMP/rec-ca.pem" 'connect-timeout = 1s' 'request-timeout = 2s' >a/edge.conf
+oe_odoh_conf proxy "$pb" 1 'global:log-level = debug' 'site:access-log = stderr' \
+    'allow-target = *' 'resolve = wild.test=127.0.0.1' "upstream = 127.0.0.1:$dport" \
+    "ca-file = $OE_TMP/rec-ca.pem" 'connect-timeout = 1s' 'request-timeout = 2s' >b/edge.conf
 # allow-target ports are numbers, nothing else.
 for v in "rec.test:443x" "rec.test:" "rec.test:0"; do
     sed "s/^allow-target = \*/allow-target = $v/" b/edge.conf >bad.conf
@@ -102,10 +67,8 @@ for v in "rec.test:443x" "rec.test:" "rec.test:0"; do
 done
 "$OE_BIN" -t -c b/edge.conf >b/check.log 2>&1 || fail "proxy B config: $(cat b/check.log)"
 grep -q 'open relay' b/check.log || fail "no warning about allow-target = *: $(cat b/check.log)"; ok
-oe_bg "$OE_TMP/a.log" "$OE_BIN" -c a/edge.conf
-oe_bg "$OE_TMP/b.log" "$OE_BIN" -c b/edge.conf
-oe_wait_tcp "$pa" || fail "proxy A did not start: $(cat "$OE_TMP/a.log")"
-oe_wait_tcp "$pb" || fail "proxy B did not start: $(cat "$OE_TMP/b.log")"
+oe_edge_start a "$pa"
+oe_edge_start b "$pb"
 
 # A body that stands for a sealed query (the recording target does not open it), with a marker
 # that must never show up in a log.

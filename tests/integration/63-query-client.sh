@@ -11,6 +11,7 @@
 #   - Usage errors exit 64; unusable configs (given, or fetched) exit 78; unreachable target,
 #     untrusted certificate, 404 path, proxy denial (with its proxy-status) exit 1.
 . "$OE_ROOT/tests/integration/lib.sh"
+. "$OE_ROOT/tests/integration/odoh_lib.sh"
 command -v curl >/dev/null || skip "curl is not installed"
 command -v openssl >/dev/null || skip "openssl is not installed"
 command -v xxd >/dev/null || skip "xxd is not installed"
@@ -24,45 +25,16 @@ cd "$OE_TMP"
 tport=$(oe_port); oport=$(oe_port); pport=$(oe_port); cport=$(oe_port); bport=$(oe_port)
 
 target_conf() { # PORT
-    cat <<CONF
-[global]
-workers = 1
-state-dir = state
-[listen "https"]
-address = 127.0.0.1:$1
-[site "target"]
-host = target.test
-cert = auto
-[odoh-target]
-site = target
-local-data = "q.test. 60 IN A 192.0.2.63"
-local-data = "q.test. 60 IN TXT \"query client\""
-CONF
+    oe_odoh_conf target "$1" 1 'local-data = "q.test. 60 IN A 192.0.2.63"' \
+        'local-data = "q.test. 60 IN TXT \"query client\""'
 }
 mkdir t old p
 target_conf "$tport" >t/edge.conf
 target_conf "$oport" >old/edge.conf
-cat >p/edge.conf <<CONF
-[global]
-workers = 1
-state-dir = state
-[listen "https"]
-address = 127.0.0.1:$pport
-[site "proxy"]
-host = proxy.test
-cert = auto
-[odoh-proxy]
-site = proxy
-allow-target = target.test:$tport
-resolve = target.test=127.0.0.1
-ca-file = $OE_TMP/t/state/tls/ca.pem
-CONF
-oe_bg "$OE_TMP/t.log" "$OE_BIN" -c t/edge.conf
-oe_bg "$OE_TMP/old.log" "$OE_BIN" -c old/edge.conf
-oe_wait_tcp "$tport" || fail "target did not start: $(cat t.log)"
-oe_wait_tcp "$oport" || fail "old target did not start: $(cat old.log)"
-oe_bg "$OE_TMP/p.log" "$OE_BIN" -c p/edge.conf
-oe_wait_tcp "$pport" || fail "proxy did not start: $(cat p.log)"
+oe_odoh_proxy_conf "$pport" 1 "$tport" "$OE_TMP/t/state/tls/ca.pem" >p/edge.conf
+oe_edge_start t "$tport"
+oe_edge_start old "$oport"
+oe_edge_start p "$pport"
 tca=$OE_TMP/t/state/tls/ca.pem
 turl=https://target.test:$tport/dns-query
 R="--resolve target.test:$tport:127.0.0.1"

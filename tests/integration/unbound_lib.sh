@@ -1,5 +1,6 @@
 # unbound as a real upstream resolver on loopback, with local data only (no internet); source it
-# after lib.sh. Used by 50-target-unbound.sh, 51-target-faults.sh and tests/bench/target_bench.sh.
+# after lib.sh. Used by 50-target-unbound.sh, 51-target-faults.sh, 60-proxy-chain.sh and
+# tests/bench/target_bench.sh.
 #
 # oe_unbound_start PORT [EXTRA-LOCAL-DATA-LINES]: writes $OE_TMP/unbound.conf, starts
 #   `unbound -d` in the background, waits for it. The zone it.test. is static (other names in it
