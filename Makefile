@@ -40,7 +40,8 @@ CPPFLAGS += -I$(VENDOR)/include -Imodules -DMBEDTLS_CONFIG_FILE='"oe_mbedtls_con
 CPPFLAGS += $(foreach m,$(SELECTED),-DOE_WITH_$(call upper,$(m))) -DOE_BUILD_MODULES='"$(SELECTED)"'
 CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS += -fno-strict-aliasing -pthread -MMD -MP $(if $(WERROR),-Werror)
-LDFLAGS += -static -pthread
+CFLAGS += -ffunction-sections -fdata-sections
+LDFLAGS += -static -pthread -Wl,--gc-sections
 LIBS := -L$(VENDOR)/lib -lmbedtls -lmbedx509 -lmbedcrypto -lnghttp2 -lllhttp -luv -lpthread
 
 SRCS := $(foreach m,$(SELECTED),$(wildcard modules/$(m)/*.c))
@@ -61,12 +62,14 @@ run: odoh-edge
 	./odoh-edge -c odoh-edge.conf
 
 # Dependencies: fetched once into the cache, built once per compiler and flags.
-$(STAMP): vendor/deps.lock vendor/mbedtls_config.h vendor/fetch.sh vendor/build.sh
+$(STAMP): vendor/deps.lock vendor/mbedtls_config.h vendor/fetch.sh vendor/build.sh $(VENDOR).flags
 	$(Q)vendor/tools.sh
 	$(Q)vendor/fetch.sh $(VENDOR_CACHE)
 	$(Q)CC="$(CC)" AR="$(AR)" CFLAGS="$(filter-out -Werror,$(CFLAGS_VENDOR))" vendor/build.sh $(VENDOR_CACHE) $(VENDOR)
 	$(Q)touch $@
-CFLAGS_VENDOR ?= -O2 -g
+# Function sections + --gc-sections drop what we never call, among it libuv's getpwuid_r and
+# getgrgid_r, glibc NSS functions that a static binary must not carry.
+CFLAGS_VENDOR ?= -O2 -g -ffunction-sections -fdata-sections
 
 deps: $(STAMP)
 
@@ -75,10 +78,15 @@ $(OBJ)/%.o: %.c $(STAMP) $(BUILD)/modules.flags
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-# Rebuild objects when the module selection changes (the #ifdef'd module table depends on it).
+# Rebuild objects when the module selection or the flags change (the #ifdef'd module table
+# depends on the selection); vendor/build.sh itself skips libraries whose inputs are unchanged.
 $(BUILD)/modules.flags: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(SELECTED)' | cmp -s - $@ || echo '$(SELECTED)' > $@
+	@echo '$(SELECTED) $(CC) $(CPPFLAGS) $(CFLAGS)' | cmp -s - $@ || \
+	    echo '$(SELECTED) $(CC) $(CPPFLAGS) $(CFLAGS)' > $@
+$(VENDOR).flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CC) $(CFLAGS_VENDOR)' | cmp -s - $@ || echo '$(CC) $(CFLAGS_VENDOR)' > $@
 
 # The shipped config, embedded: the binary runs its demo even without the file.
 $(BUILD)/default_conf.c: odoh-edge.conf
@@ -96,7 +104,9 @@ $(LIB): $(filter-out $(OBJ)/main.o,$(OBJS))
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-odoh-edge: $(OBJ)/main.o $(LIB)
+# static.o is linked as an object (not from the archive) so that its stand-ins for glibc's NSS
+# functions win over libc's when libuv refers to them (see modules/core/static.c).
+odoh-edge: $(OBJ)/main.o $(OBJ)/modules/core/static.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
