@@ -135,7 +135,7 @@ $(OBJ)/tests/%.o: tests/%.c $(STAMP)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -c $< -o $@
 
-$(BUILD)/unit-tests: $(OBJ)/tests/unit/runner.o $(UNIT_OBJS) $(LIB)
+$(BUILD)/unit-tests: $(OBJ)/tests/unit/runner.o $(UNIT_OBJS) $(OBJ)/modules/core/static.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 unit: $(BUILD)/unit-tests
@@ -157,7 +157,7 @@ test-deps:
 # Benchmarks: each tests/bench/NAME.c is a program linked against the library.
 BENCH_TARGETS := $(patsubst tests/bench/%.c,%,$(wildcard tests/bench/*.c))
 bench-build: $(BENCH_TARGETS:%=$(BUILD)/bench-%)
-$(BUILD)/bench-%: $(OBJ)/tests/bench/%.o $(LIB)
+$(BUILD)/bench-%: $(OBJ)/tests/bench/%.o $(OBJ)/modules/core/static.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 bench: odoh-edge bench-build
 	$(Q)tests/bench/run.sh
@@ -165,7 +165,7 @@ bench: odoh-edge bench-build
 # Test tools: each tests/tools/NAME.c is a helper program the integration tests drive.
 TOOL_TARGETS := $(patsubst tests/tools/%.c,%,$(wildcard tests/tools/*.c))
 tools: $(TOOL_TARGETS:%=$(BUILD)/tool-%)
-$(BUILD)/tool-%: $(OBJ)/tests/tools/%.o $(LIB)
+$(BUILD)/tool-%: $(OBJ)/tests/tools/%.o $(OBJ)/modules/core/static.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # ---- fuzzing (libFuzzer, clang) -------------------------------------------------------------
