@@ -193,9 +193,13 @@ grep -q '\\# [0-9]* [0-9A-F]*$' "$OE_TMP/zone.now" || fail "zone-file lacks the 
 expect_eq "$(kl_py generic <"$OE_TMP/zone.now")" "$WK" "zone-file key32769 (\\# form) vs well-known"
 
 kdig_https() { KD=$(kdig @127.0.0.1 -p "$port" +https +tls-ca="$ca" +tls-hostname="$KL_HOST" +short +generic "$KL_HOST" HTTPS | kl_py generic); }
-stable kdig_https
+n=0
+while :; do # the first config is the key `keys list` calls current (again if a change fell between)
+    stable kdig_https
+    [ "$(kl_keyid "$KD")" = "$(kl_current "$D")" ] && break
+    n=$((n + 1)); [ $n -lt 5 ] || fail "kdig +https: first config $(kl_keyid "$KD") is not the current key $(kl_current "$D")"
+done
 expect_eq "$KD" "$WK" "kdig +https target.odoh.test HTTPS key32769 vs well-known"
-expect_eq "$(kl_keyid "$KD")" "$(kl_current "$D")" "kdig +https: first config is the current key"
 odoh_https() { "$OE_BIN" query "$KL_HOST" HTTPS --target "https://$KL_HOST:$port/dns-query" --ca "$ca" \
     --resolve "$KL_HOST:$port:127.0.0.1" >"$OE_TMP/https.out" 2>&1 || fail "ODoH HTTPS query: $(cat "$OE_TMP/https.out")"; }
 stable odoh_https

@@ -22,13 +22,16 @@ kl_start "$OE_TMP/b" "$pb"
 kl_start "$OE_TMP/c" "$pc"
 grep -q "fleet mode: keys derived from $seed" "$OE_TMP/a/edge.log" || fail "A: no fleet-mode line: $(cat "$OE_TMP/a/edge.log")"
 
-# same: A, B, A fetched back to back; if A changed in between (a state boundary), try again.
+# same: A, B, A fetched back to back must agree. Each instance applies a state change at its
+# own next check (200 ms apart at most), so a triple that straddles a change is tried again; a
+# real disagreement persists over all 10 tries (3 s).
 same() {
     _k=0
-    while [ $_k -lt 20 ]; do
+    while :; do
         CA=$(kl_configs "$OE_TMP/a" "$pa"); CB=$(kl_configs "$OE_TMP/b" "$pb")
-        [ "$(kl_configs "$OE_TMP/a" "$pa")" = "$CA" ] && [ -n "$CA" ] && break
-        _k=$((_k + 1)); sleep 0.2
+        [ -n "$CA" ] && [ "$CB" = "$CA" ] && [ "$(kl_configs "$OE_TMP/a" "$pa")" = "$CA" ] && return 0
+        _k=$((_k + 1)); [ $_k -lt 10 ] || break
+        sleep 0.3
     done
     expect_eq "$CB" "$CA" "configs of B vs A ($1)"
 }
