@@ -259,32 +259,52 @@ static oe_key_entry_t *current(keys_t *k, int64_t now)
     return cur;
 }
 
-int keys_maintain(keys_t *k, int64_t now, bool *changed)
+/* Deletes the expired keys (only ever after a successor exists: see keys_maintain). */
+static int delete_expired(keys_t *k, int64_t now, bool *changed)
 {
     int rc = 0;
+    bool deleted = false;
+    for (size_t i = 0; i < k->n;) {
+        if (oe_key_state(&k->entries[i], &k->sched, now) != OE_KEY_EXPIRED) {
+            i++;
+            continue;
+        }
+        char path[4096];
+        file_name(k, &k->entries[i], path, sizeof(path));
+        if (unlink(path) < 0 && errno != ENOENT) {
+            rc = -errno;
+            i++;
+            continue;
+        }
+        oe_wipe(&k->entries[i], sizeof(k->entries[i]));
+        memmove(&k->entries[i], &k->entries[i + 1], (k->n - i - 1) * sizeof(k->entries[0]));
+        k->n--;
+        deleted = true;
+    }
+    if (deleted) {
+        fsync_dir(k->dir);
+        *changed = true;
+    }
+    return rc;
+}
+
+/* The most recently retired key, or NULL. */
+static oe_key_entry_t *last_retired(keys_t *k, int64_t now)
+{
+    oe_key_entry_t *last = NULL;
+    for (size_t i = 0; i < k->n; i++)
+        if (k->entries[i].retire <= now && (last == NULL || k->entries[i].retire > last->retire))
+            last = &k->entries[i];
+    return last;
+}
+
+int keys_maintain(keys_t *k, int64_t now, bool *changed)
+{
     *changed = false;
     if (k->fleet_seed_len > 0)
         return 0; /* derived keys: nothing to write */
-    /* Expired keys go. */
-    for (size_t i = 0; i < k->n;) {
-        if (oe_key_state(&k->entries[i], &k->sched, now) == OE_KEY_EXPIRED) {
-            char path[4096];
-            file_name(k, &k->entries[i], path, sizeof(path));
-            if (unlink(path) < 0 && errno != ENOENT) {
-                rc = -errno;
-                i++;
-                continue;
-            }
-            oe_wipe(&k->entries[i], sizeof(k->entries[i]));
-            memmove(&k->entries[i], &k->entries[i + 1], (k->n - i - 1) * sizeof(k->entries[0]));
-            k->n--;
-            *changed = true;
-            continue;
-        }
-        i++;
-    }
-    if (*changed)
-        fsync_dir(k->dir);
+    /* First a current key, then a next one, and only then deletions: the last key never goes
+     * before its successor is safely on disk. */
     oe_key_entry_t *cur = current(k, now);
     if (cur == NULL) {
         /* A published next key takes over (clients may hold it already). Only an interrupted
@@ -294,6 +314,16 @@ int keys_maintain(keys_t *k, int64_t now, bool *changed)
         for (size_t i = 0; i < k->n && nx == NULL; i++)
             if (oe_key_state(&k->entries[i], &k->sched, now) == OE_KEY_NEXT)
                 nx = &k->entries[i];
+        /* A key that retired while no successor could be written (a read-only or full store)
+         * was kept in force meanwhile: it now gets a full grace, from the moment its successor
+         * takes over. */
+        oe_key_entry_t *old = last_retired(k, now);
+        bool held = old != NULL && k->holding &&
+                    memcmp(old->key.config.key_id, k->held_id, OE_ODOH_KEY_ID_LEN) == 0;
+        if (old != NULL && (held || now < old->retire + k->sched.grace)) {
+            old->retire = now;
+            write_entry(k, old); /* best effort: failing, it simply expires on its own times */
+        }
         int r;
         if (nx != NULL) {
             nx->activate = now;
@@ -322,7 +352,30 @@ int keys_maintain(keys_t *k, int64_t now, bool *changed)
         }
     }
     qsort(k->entries, k->n, sizeof(k->entries[0]), cmp_activate);
-    return rc;
+    k->holding = false;
+    return delete_expired(k, now, changed);
+}
+
+/* When the store cannot be brought in line (no successor could be written, or a key file is
+ * refused), the newest key stays current in memory: clients keep a key they can use and the
+ * published list is never empty. The files keep their times; keys_maintain settles them once
+ * the store is writable again. */
+void keys_hold_newest(keys_t *k, int64_t now)
+{
+    oe_key_entry_t *newest = NULL;
+    for (size_t i = 0; i < k->n; i++) {
+        oe_key_state_t st = oe_key_state(&k->entries[i], &k->sched, now);
+        if (st == OE_KEY_CURRENT)
+            return;
+        if (k->entries[i].activate <= now &&
+            (newest == NULL || k->entries[i].activate > newest->activate))
+            newest = &k->entries[i];
+    }
+    if (newest != NULL) {
+        newest->retire = now + k->conf->check_interval + 1;
+        memcpy(k->held_id, newest->key.config.key_id, OE_ODOH_KEY_ID_LEN);
+        k->holding = true;
+    }
 }
 
 int keys_rotate_now(keys_t *k, int64_t now)

@@ -45,7 +45,9 @@ typedef struct keys {
     uv_loop_t *loop;
     uv_timer_t tick;
     bool store_failed; /* the last write failed: say so once */
-    bool load_failed;  /* the last load refused a file: say so once */
+    bool holding;      /* keys_hold_newest kept held_id current past its retirement */
+    uint8_t held_id[OE_ODOH_KEY_ID_LEN];
+    bool load_failed; /* the last load refused a file: say so once */
     struct publisher *pub;
     unsigned port; /* of the first TLS listener, for the HTTPS record */
 } keys_t;
@@ -55,6 +57,7 @@ int64_t keys_now(void);
 int keys_load(keys_t *k); /* the store (or the fleet epochs) into k->entries */
 int keys_maintain(keys_t *k, int64_t now, bool *changed); /* create and delete by schedule */
 int keys_rotate_now(keys_t *k, int64_t now);
+void keys_hold_newest(keys_t *k, int64_t now); /* after a failure: never leave no current key */
 int keys_setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *state_dir);
 /* The published configs (current, then next) as ObliviousDoHConfigs; returns the length. */
 size_t keys_configs(const keys_t *k, int64_t now, uint8_t *out, size_t cap);

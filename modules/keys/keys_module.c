@@ -135,7 +135,10 @@ static void apply(keys_t *k)
             oe_log_error(TAG, "key store %s: %s; the keys in force stay in force", k->dir,
                          oe_strerror(rc));
         k->store_failed = true;
-    } else if (k->store_failed) {
+    }
+    if (rc < 0 && k->fleet_seed_len == 0)
+        keys_hold_newest(k, now);
+    if (rc >= 0 && k->store_failed) {
         oe_log_info(TAG, "key store %s writable again", k->dir);
         k->store_failed = false;
     }

@@ -371,6 +371,8 @@ void publisher_free(publisher_t *p)
 
 void publish_changed(keys_t *k, const uint8_t *configs, size_t len)
 {
+    if (len == 0)
+        return; /* never publish an empty list: keep what the world has */
     if (k->conf->zone_file != NULL)
         write_zone_file(k, configs, len);
     if (k->conf->on_change != NULL)
