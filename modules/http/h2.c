@@ -277,11 +277,12 @@ send:
 }
 
 /* Moves frames from nghttp2 to the connection while the output has room; coalesces them so
- * that small frames share TLS records. */
+ * that small frames share TLS records, and a run of 16 KiB DATA frames fills whole records
+ * instead of leaving each frame's 9-byte tail alone in a record of its own. */
 static void h2_send(conn_t *c)
 {
     struct h2 *h = c->h2;
-    uint8_t batch[32768];
+    static __thread uint8_t batch[8 * 16384];
     size_t used = 0;
     while (!c->closing && conn_queued(c) + used < OE_HTTP_OUT_HIGH) {
         const uint8_t *data;
