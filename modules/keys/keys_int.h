@@ -24,6 +24,7 @@ typedef struct keys_conf {
     const char *update_zone;
     const char *tsig_name, *tsig_secret, *tsig_secret_file;
     uint64_t update_timeout;
+    bool update_tcp;
     unsigned line;
 } keys_conf_t;
 

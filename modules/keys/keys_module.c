@@ -52,6 +52,8 @@ static const oe_directive_t directives[] = {
     {"tsig-secret", oe_conf_set_string, K(tsig_secret), NULL, 0, "TSIG secret, base64"},
     {"tsig-secret-file", oe_conf_set_path, K(tsig_secret_file), NULL, 0,
      "file holding the TSIG secret (base64), instead of tsig-secret"},
+    {"update-tcp", oe_conf_set_bool, K(update_tcp), NULL, 0,
+     "send DNS UPDATEs over TCP always (default: UDP, TCP for large or truncated ones)"},
     {"update-timeout", oe_conf_set_duration, K(update_timeout), &update_timeout_range, 0,
      "time to wait for the server's answer (default 3s)"},
     {"check-interval", oe_conf_set_duration, K(check_interval), &check_range, 0,

@@ -42,7 +42,8 @@ typedef struct publisher {
     uint16_t id;
     oe_dns_tsig_key_t tsig;
     bool have_tsig;
-    int handles; /* the two timers; p is freed when both have closed */
+    struct tcp_xfer *tcp; /* the TCP exchange in flight, if any */
+    int handles;          /* the two timers; p is freed when both have closed */
 } publisher_t;
 
 /* ---- zone file and command ------------------------------------------------------------------ */
@@ -181,6 +182,10 @@ static bool confirm_answer(publisher_t *p, const oe_dns_msg_t *m)
     return false;
 }
 
+static void tcp_send(publisher_t *p);
+static void abort_tcp(publisher_t *p);
+static void handle_answer(publisher_t *p, const oe_dns_msg_t *m);
+
 static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
                         const struct sockaddr *from, unsigned flags)
 {
@@ -198,6 +203,18 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
     if (oe_dns_msg_parse(&m, OE_SLICE(buf->base, (size_t)nread)) < 0 || m.hdr.id != p->id)
         return; /* not our answer: keep waiting */
     close_udp(p);
+    if (m.hdr.flags & 0x0200) { /* TC: the same exchange over TCP (RFC 7766) */
+        tcp_send(p);
+        return;
+    }
+    handle_answer(p, &m);
+}
+
+/* The server's answer to the UPDATE (checked, then confirmed) or to the confirming query. */
+static void handle_answer(publisher_t *p, const oe_dns_msg_t *msg)
+{
+    const oe_dns_msg_t m = *msg;
+    const oe_sockaddr_t *srv = &p->k->conf->update_server;
     if (p->confirming) {
         if (confirm_answer(p, &m)) {
             oe_log_info(TAG, "DNS UPDATE: %s serves the new HTTPS record for %s", srv->text,
@@ -259,6 +276,11 @@ static void on_sent(uv_udp_send_t *r, int status)
 /* Sends p->msg (the UPDATE, or the confirming query) and waits for the answer. */
 static void update_send(publisher_t *p)
 {
+    if (p->msg_len > 512 ||
+        p->k->conf->update_tcp) { /* more than plain UDP DNS carries (RFC 1035 §4.2.1): TCP */
+        tcp_send(p);
+        return;
+    }
     const oe_sockaddr_t *srv = &p->k->conf->update_server;
     p->busy = true;
     p->udp = oe_calloc(1, sizeof(*p->udp));
@@ -322,6 +344,134 @@ static void update_start(publisher_t *p)
     update_send(p);
 }
 
+/* ---- the TCP path (RFC 7766: two-byte length prefix) ------------------------------------------
+ */
+
+typedef struct tcp_xfer {
+    publisher_t *p;
+    uv_tcp_t tcp;
+    uv_connect_t connect;
+    uv_write_t write;
+    uint8_t len[2];
+    oe_buf_t in;
+    bool done;
+} tcp_xfer_t;
+
+static void on_tcp_closed(uv_handle_t *h)
+{
+    tcp_xfer_t *x = h->data;
+    oe_buf_free(&x->in);
+    free(x);
+}
+
+static void tcp_finish(tcp_xfer_t *x, const char *error)
+{
+    if (x->done)
+        return;
+    x->done = true;
+    publisher_t *p = x->p;
+    if (p->tcp == x)
+        p->tcp = NULL;
+    uv_timer_stop(&p->timeout);
+    if (error != NULL) {
+        oe_log_error(TAG, "DNS UPDATE to %s over TCP: %s", p->k->conf->update_server.text, error);
+        schedule_retry(p);
+    }
+    uv_close((uv_handle_t *)&x->tcp, on_tcp_closed);
+}
+
+static void on_tcp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    static char rbuf[65536];
+    buf->base = rbuf;
+    buf->len = sizeof(rbuf);
+}
+
+static void on_tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    tcp_xfer_t *x = s->data;
+    if (nread == 0 || x->done)
+        return;
+    if (nread < 0) {
+        tcp_finish(x, uv_strerror((int)nread));
+        return;
+    }
+    oe_buf_append(&x->in, buf->base, (size_t)nread);
+    if (x->in.len < 2 || x->in.len < 2 + (size_t)oe_get16(x->in.base))
+        return;
+    oe_dns_msg_t m;
+    publisher_t *p = x->p;
+    if (oe_dns_msg_parse(&m, OE_SLICE(x->in.base + 2, oe_get16(x->in.base))) < 0 ||
+        m.hdr.id != p->id) {
+        tcp_finish(x, "a malformed or foreign answer");
+        return;
+    }
+    tcp_finish(x, NULL);
+    handle_answer(p, &m);
+}
+
+static void on_tcp_written(uv_write_t *w, int status)
+{
+    tcp_xfer_t *x = w->data;
+    if (status < 0)
+        tcp_finish(x, uv_strerror(status));
+}
+
+static void on_tcp_connected(uv_connect_t *c, int status)
+{
+    tcp_xfer_t *x = c->data;
+    if (x->done)
+        return;
+    if (status < 0) {
+        tcp_finish(x, uv_strerror(status));
+        return;
+    }
+    publisher_t *p = x->p;
+    oe_put16(x->len, (uint16_t)p->msg_len);
+    uv_buf_t bufs[2] = {uv_buf_init((char *)x->len, 2),
+                        uv_buf_init((char *)p->msg, (unsigned)p->msg_len)};
+    x->write.data = x;
+    int rc = uv_read_start((uv_stream_t *)&x->tcp, on_tcp_alloc, on_tcp_read);
+    if (rc == 0)
+        rc = uv_write(&x->write, (uv_stream_t *)&x->tcp, bufs, 2, on_tcp_written);
+    if (rc < 0)
+        tcp_finish(x, uv_strerror(rc));
+}
+
+static void on_tcp_timeout(uv_timer_t *t)
+{
+    publisher_t *p = t->data;
+    if (p->tcp != NULL)
+        tcp_finish(p->tcp, "no answer");
+}
+
+/* Drops the TCP exchange in flight (superseded, or shutting down); no callback follows. */
+static void abort_tcp(publisher_t *p)
+{
+    tcp_xfer_t *x = p->tcp;
+    if (x == NULL)
+        return;
+    x->done = true;
+    p->tcp = NULL;
+    uv_close((uv_handle_t *)&x->tcp, on_tcp_closed);
+}
+
+static void tcp_send(publisher_t *p)
+{
+    tcp_xfer_t *x = oe_calloc(1, sizeof(*x));
+    x->p = p;
+    p->busy = true;
+    p->tcp = x;
+    uv_tcp_init(p->k->loop, &x->tcp);
+    x->tcp.data = x->connect.data = x;
+    uv_timer_start(&p->timeout, on_tcp_timeout, p->k->conf->update_timeout, 0);
+    int rc =
+        uv_tcp_connect(&x->connect, &x->tcp, (const struct sockaddr *)&p->k->conf->update_server.ss,
+                       on_tcp_connected);
+    if (rc < 0)
+        tcp_finish(x, uv_strerror(rc));
+}
+
 publisher_t *publisher_new(keys_t *k)
 {
     publisher_t *p = oe_calloc(1, sizeof(*p));
@@ -363,6 +513,7 @@ void publisher_free(publisher_t *p)
     if (p == NULL)
         return;
     close_udp(p);
+    abort_tcp(p);
     oe_dns_tsig_key_wipe(&p->tsig);
     p->handles = 2;
     uv_close((uv_handle_t *)&p->retry, on_timer_closed);
@@ -386,6 +537,7 @@ void publish_changed(keys_t *k, const uint8_t *configs, size_t len)
     uv_timer_stop(&p->retry);
     if (p->busy) { /* the exchange in flight is for older configs: start over */
         close_udp(p);
+        abort_tcp(p);
         p->busy = false;
     }
     update_start(p);
