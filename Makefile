@@ -65,11 +65,13 @@ run: odoh-edge
 $(STAMP): vendor/deps.lock vendor/mbedtls_config.h vendor/fetch.sh vendor/build.sh $(VENDOR).flags
 	$(Q)vendor/tools.sh
 	$(Q)vendor/fetch.sh $(VENDOR_CACHE)
-	$(Q)CC="$(CC)" AR="$(AR)" CFLAGS="$(filter-out -Werror,$(CFLAGS_VENDOR))" vendor/build.sh $(VENDOR_CACHE) $(VENDOR)
+	$(Q)CC="$(VENDOR_CC)" AR="$(AR)" CFLAGS="$(filter-out -Werror,$(CFLAGS_VENDOR))" vendor/build.sh $(VENDOR_CACHE) $(VENDOR)
 	$(Q)touch $@
 # Function sections + --gc-sections drop what we never call, among it libuv's getpwuid_r and
 # getgrgid_r, glibc NSS functions that a static binary must not carry.
 CFLAGS_VENDOR ?= -O2 -g -ffunction-sections -fdata-sections
+# The compiler for the dependencies: the sanitizer builds reuse the normal build's libraries.
+VENDOR_CC ?= $(CC)
 
 deps: $(STAMP)
 
@@ -86,7 +88,7 @@ $(BUILD)/modules.flags: FORCE
 	    echo '$(SELECTED) $(CC) $(CPPFLAGS) $(CFLAGS)' > $@
 $(VENDOR).flags: FORCE
 	@mkdir -p $(dir $@)
-	@echo '$(CC) $(CFLAGS_VENDOR)' | cmp -s - $@ || echo '$(CC) $(CFLAGS_VENDOR)' > $@
+	@echo '$(VENDOR_CC) $(CFLAGS_VENDOR)' | cmp -s - $@ || echo '$(VENDOR_CC) $(CFLAGS_VENDOR)' > $@
 
 # The shipped config, embedded: the binary runs its demo even without the file.
 $(BUILD)/default_conf.c: odoh-edge.conf
@@ -174,7 +176,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 # Sanitized builds share the dependencies of the normal build (plain C ABI; mbedtls and friends
 # are not what we fuzz).
 fuzz: $(STAMP)
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz VENDOR=$(VENDOR) CC=$(FUZZ_CC) \
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz VENDOR=$(VENDOR) VENDOR_CC=$(VENDOR_CC) CC=$(FUZZ_CC) \
 	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
 	    LDFLAGS="-fsanitize=fuzzer,address,undefined" LDFLAGS_NOSTATIC=1 fuzz-targets
 
@@ -187,7 +189,7 @@ $(BUILD)/fuzz-%: $(OBJ)/tests/fuzz/%.o $(LIB)
 
 # ---- sanitizers: the unit tests under ASan/UBSan ----------------------------------------------
 asan: $(STAMP)
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan VENDOR=$(VENDOR) CC=$(FUZZ_CC) \
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan VENDOR=$(VENDOR) VENDOR_CC=$(VENDOR_CC) CC=$(FUZZ_CC) \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" LDFLAGS_NOSTATIC=1 $(BUILD)/asan/unit-tests
 	$(Q)$(BUILD)/asan/unit-tests
