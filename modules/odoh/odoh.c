@@ -318,19 +318,15 @@ int oe_odoh_key_from_seed(oe_odoh_key_t *key, uint16_t aead, const uint8_t *seed
     return key_finish(key, aead);
 }
 
+/* GenerateKeyPair is DeriveKeyPair over Nsk fresh random bytes (RFC 9180 §7.1.3). */
 int oe_odoh_key_generate(oe_odoh_key_t *key, uint16_t aead, oe_hpke_rng_fn rng, void *rng_arg)
 {
-    oe_hpke_suite_t suite = {OE_HPKE_KEM_X25519_SHA256, OE_HPKE_KDF_HKDF_SHA256, aead};
-    int rc;
-
-    if (key == NULL)
-        return OE_EINVAL;
-    rc = suite_usable(&suite);
-    if (rc == 0)
-        rc = oe_hpke_generate_keypair(&key->kp, rng, rng_arg);
-    if (rc != 0)
-        return rc;
-    return key_finish(key, aead);
+    uint8_t seed[OE_HPKE_NSK];
+    if (rng(rng_arg, seed, sizeof(seed)) != 0)
+        return OE_ECRYPTO;
+    int rc = oe_odoh_key_from_seed(key, aead, seed, sizeof(seed));
+    oe_wipe(seed, sizeof(seed));
+    return rc;
 }
 
 void oe_odoh_key_wipe(oe_odoh_key_t *key)
