@@ -584,11 +584,6 @@ int oe_conf_set_linelist(oe_conf_t *cf, const oe_directive_t *d, void *field, co
     return 0;
 }
 
-unsigned oe_conf_line(const oe_conf_t *cf)
-{
-    return cf->line;
-}
-
 /* ---- sections ----------------------------------------------------------------------------- */
 
 static oe_conf_section_t *add_section(oe_conf_t *cf, const oe_module_t *m, const char *name,

@@ -99,8 +99,6 @@ typedef struct oe_linelist {
     unsigned *lines;
 } oe_linelist_t;
 int oe_conf_set_linelist(oe_conf_t *cf, const oe_directive_t *d, void *field, const char *value);
-/* The line being parsed (for setters that remember where a value came from). */
-unsigned oe_conf_line(const oe_conf_t *cf);
 
 /* Pure value parsers behind the setters, for command-line flags and tests. 0 or OE_EFORMAT /
  * OE_EOVERFLOW. */

@@ -207,8 +207,8 @@ int oe_runtime_run(oe_conf_t *cf, const char *conf_path)
         uv_loop_close(rt.loop);
         return 1;
     }
-    if (g->n == 1)
-        oe_log_warn(TAG, "no service section is configured; idling until stopped");
+    if (oe_conf_count(cf, oe_module_by_name("http")) == 0)
+        oe_log_warn(TAG, "no [listen] section is configured; idling until stopped");
 
     uv_signal_init(rt.loop, &rt.sigterm);
     uv_signal_init(rt.loop, &rt.sigint);

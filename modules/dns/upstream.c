@@ -67,7 +67,6 @@ struct oe_upstream {
     size_t inflight;
     bool closing;
     int handles; /* open TCP connections keep the client alive while closing */
-    oe_upstream_stats_t stats;
 };
 
 static void attempt(oe_upstream_query_t *q);
@@ -97,11 +96,6 @@ oe_upstream_t *oe_upstream_new(uv_loop_t *loop, const oe_upstream_conf_t *conf)
     for (size_t i = 0; i < conf->nservers; i++)
         u->servers[i].addr = &conf->servers[i];
     return u;
-}
-
-oe_upstream_stats_t oe_upstream_stats(const oe_upstream_t *u)
-{
-    return u->stats;
 }
 
 static void maybe_free_client(oe_upstream_t *u)
@@ -187,15 +181,8 @@ static void finish(oe_upstream_query_t *q, int status, uint8_t *answer, size_t l
     uv_timer_stop(&q->timer);
     query_unlink_tcp(q);
     close_udp(q);
-    oe_upstream_stats_t *st = &q->u->stats;
-    if (status == 0) {
-        st->answers++;
+    if (status == 0)
         oe_put16(answer, q->client_id);
-    } else if (status == OE_UPSTREAM_ETIMEOUT) {
-        st->timeouts++;
-    } else {
-        st->failures++;
-    }
     if (q->cb != NULL)
         q->cb(q->data, status, status == 0 ? OE_SLICE(answer, len) : OE_SLICE(NULL, 0));
     uv_close((uv_handle_t *)&q->timer, on_query_handle_closed);
@@ -278,11 +265,9 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
     oe_dns_msg_t m;
     if (!matches(q, (const uint8_t *)buf->base, (size_t)nread, &m)) {
         q->garbage = true;
-        q->u->stats.garbage++;
         return;
     }
     if (m.hdr.flags & 0x0200) { /* TC: the whole answer needs TCP (RFC 7766) */
-        q->u->stats.truncated++;
         close_udp(q);
         q->use_tcp = true;
         attempt(q); /* same attempt count, same server, over TCP */
@@ -361,7 +346,6 @@ static void attempt(oe_upstream_query_t *q)
     oe_put16(q->msg, q->id);
     uv_timer_start(&q->timer, on_timeout, q->u->conf.timeout_ms, 0);
     if (q->use_tcp) {
-        q->u->stats.tcp_queries++;
         server_t *s = q->server;
         if (s->tcp == NULL) {
             tcp_conn_t *t = oe_calloc(1, sizeof(*t));
@@ -420,7 +404,6 @@ oe_upstream_query_t *oe_upstream_query(oe_upstream_t *u, oe_slice_t query, oe_up
         u->queries->prev = q;
     u->queries = q;
     u->inflight++;
-    u->stats.queries++;
     attempt(q);
     return q;
 }
@@ -512,7 +495,6 @@ static void on_tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                 break;
         oe_dns_msg_t m;
         if (q == NULL || !matches(q, p, n, &m)) {
-            t->u->stats.garbage++;
             continue;
         }
         answered(q, p, n, &m);

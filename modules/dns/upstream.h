@@ -73,10 +73,4 @@ typedef struct oe_upstream_lookup {
 oe_upstream_query_t *oe_upstream_lookup(oe_upstream_t *u, const char *host, oe_upstream_lookup_t *l,
                                         int *err);
 
-/* Counters for logs and tests. */
-typedef struct oe_upstream_stats {
-    uint64_t queries, answers, timeouts, failures, garbage, truncated, tcp_queries;
-} oe_upstream_stats_t;
-oe_upstream_stats_t oe_upstream_stats(const oe_upstream_t *u);
-
 #endif

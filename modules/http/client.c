@@ -259,11 +259,6 @@ void oe_http_client_cancel(oe_http_call_t *x)
         conn_close(k, OE_HTTPC_ETIMEOUT);
 }
 
-const char *oe_http_call_protocol(const oe_http_call_t *x)
-{
-    return x->conn == NULL ? NULL : x->conn->proto == 2 ? "h2" : "http/1.1";
-}
-
 /* ---- response headers shared by both protocols ----------------------------------------------- */
 
 static void resp_header(oe_http_call_t *x, const uint8_t *n, size_t nl, const uint8_t *v, size_t vl)

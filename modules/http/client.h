@@ -59,7 +59,4 @@ oe_http_call_t *oe_http_client_request(oe_http_client_t *c, const oe_http_reques
                                        oe_http_client_cb cb, void *data);
 void oe_http_client_cancel(oe_http_call_t *call);
 
-/* The protocol the call's connection speaks ("h2" or "http/1.1"), for tests and logs. */
-const char *oe_http_call_protocol(const oe_http_call_t *call);
-
 #endif

@@ -426,11 +426,6 @@ void h2_goaway(conn_t *c)
     conn_flush(c);
 }
 
-bool h2_idle(conn_t *c)
-{
-    return c->h2 != NULL && c->h2->streams == NULL;
-}
-
 void h2_abort(conn_t *c)
 {
     if (c->h2 == NULL)

@@ -216,6 +216,5 @@ void h2_drain(conn_t *c);
 void h2_abort(conn_t *c);
 void h2_free(conn_t *c);
 void h2_goaway(conn_t *c);
-bool h2_idle(conn_t *c);
 
 #endif

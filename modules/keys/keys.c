@@ -443,7 +443,6 @@ int keys_setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *state
     k->cf = cf;
     k->sched =
         (oe_key_schedule_t){(int64_t)c->rotate, (int64_t)c->publish_ahead, (int64_t)c->grace};
-    k->dir = oe_conf_strdup(cf, state_dir);
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/keys", state_dir);
     k->dir = oe_conf_strdup(cf, dir);

@@ -222,6 +222,18 @@ static void reply(job_t *j, oe_slice_t dns)
     job_free(j);
 }
 
+/* Finishes an answer built here (local data, own record, REFUSED) and sends it. */
+static void reply_built(job_t *j, oe_dns_writer_t *w, uint8_t *buf)
+{
+    size_t len;
+    if (oe_dns_writer_finish(w, &len) < 0) {
+        reply_error(j->req, 500);
+        job_free(j);
+        return;
+    }
+    reply(j, OE_SLICE(buf, len));
+}
+
 static void on_answer(void *data, int status, oe_slice_t answer)
 {
     job_t *j = data;
@@ -267,13 +279,7 @@ static bool answer_locally(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *q
         oe_dns_rr_t rr = oe_dns_rr_text_view(r);
         oe_dns_write_rr_copy(&w, OE_DNS_SEC_ANSWER, &rr);
     }
-    size_t len;
-    if (oe_dns_writer_finish(&w, &len) < 0) {
-        reply_error(j->req, 500);
-        job_free(j);
-        return true;
-    }
-    reply(j, OE_SLICE(buf, len));
+    reply_built(j, &w, buf);
     return true;
 }
 
@@ -290,7 +296,6 @@ static bool answer_https(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *que
     }
     uint8_t buf[4096];
     oe_dns_writer_t w;
-    size_t len;
     oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0400 | 0x0080, 0);
     oe_dns_rr_t rr = {.name = oe_dns_name_wire(ks->owner, ks->owner_len),
                       .type = 65,
@@ -300,14 +305,8 @@ static bool answer_https(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *que
                       .msg = OE_SLICE(ks->https, ks->https_len),
                       .section = OE_DNS_SEC_ANSWER};
     oe_dns_write_rr_copy(&w, OE_DNS_SEC_ANSWER, &rr);
-    int rc = oe_dns_writer_finish(&w, &len);
-    oe_odoh_keyset_unref(ks);
-    if (rc < 0) {
-        reply_error(j->req, 500);
-        job_free(j);
-        return true;
-    }
-    reply(j, OE_SLICE(buf, len));
+    oe_odoh_keyset_unref(ks); /* the record is copied into buf */
+    reply_built(j, &w, buf);
     return true;
 }
 
@@ -316,14 +315,8 @@ static void refuse(job_t *j, const oe_dns_msg_t *q)
 {
     uint8_t buf[1024];
     oe_dns_writer_t w;
-    size_t len;
     oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0080, 5);
-    if (oe_dns_writer_finish(&w, &len) < 0) {
-        reply_error(j->req, 500);
-        job_free(j);
-        return;
-    }
-    reply(j, OE_SLICE(buf, len));
+    reply_built(j, &w, buf);
 }
 
 static void resolve(job_t *j, oe_slice_t dns)
