@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 OE_BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 OE_ROOT=$root
 OE_BUILD=$root/${BUILD:-build}
-OE_VECTORS=${OE_VECTORS:-$(cd "$root/.." && pwd)/shared/vectors}
+OE_VECTORS=${OE_VECTORS:-$root/tests/vectors}
 export OE_BIN OE_ROOT OE_BUILD OE_VECTORS
 shift
 pass=0; fail=0; skip=0; n=0

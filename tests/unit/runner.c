@@ -75,8 +75,8 @@ const char *oe_test_vector_path(const char *name)
         snprintf(path, sizeof(path), "%s/%s", dir, name);
         return path;
     }
-    /* The runner runs from the repository root; shared/ sits beside the clone. */
-    snprintf(path, sizeof(path), "../shared/vectors/%s", name);
+    /* The runner runs from the repository root; the project keeps its own copy of the vectors. */
+    snprintf(path, sizeof(path), "tests/vectors/%s", name);
     return path;
 }
 

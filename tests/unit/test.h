@@ -49,7 +49,7 @@ void oe_test_fail_mem(const char *file, int line, const char *what, const void *
             oe_test_fail_mem(__FILE__, __LINE__, #got, (got), gl_, (want), wl_);                   \
     } while (0)
 
-/* Path of ../shared/vectors/NAME as seen from the repository (or $OE_VECTORS/NAME). The result is
+/* Path of tests/vectors/NAME as seen from the repository root (or $OE_VECTORS/NAME). The result is
  * a static buffer, valid until the next call. */
 const char *oe_test_vector_path(const char *name);
 
