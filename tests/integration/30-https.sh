@@ -86,14 +86,15 @@ expect_eq "$st" 404 "well-known over plain http"
 # SIGHUP with a broken file: logged, still serving. Then a new site appears on reload.
 cp "$OE_TMP/edge.conf" "$OE_TMP/good.conf"
 printf '[site "new"]\nhost = new.test\ncert = nope.pem\n' >> "$OE_TMP/edge.conf"
-kill -HUP "$pid"; sleep 0.5
+kill -HUP "$pid"
+oe_wait_log "$OE_TMP/edge.log" 'reload failed'
 grep -q 'edge.conf:.*\[site "new"\] cert: a certificate needs "key = FILE" too' "$OE_TMP/edge.log" ||
     fail "broken reload not reported: $(cat "$OE_TMP/edge.log")"
 expect_eq "$(get demo.odoh.test --http2)" "404 2" "serving after a broken reload"
 cp "$OE_TMP/good.conf" "$OE_TMP/edge.conf"
 printf '[site "new"]\nhost = new.odoh.test\ncert = auto\n' >> "$OE_TMP/edge.conf"
-kill -HUP "$pid"; sleep 1
-grep -q 'configuration reloaded' "$OE_TMP/edge.log" || fail "reload not applied: $(cat "$OE_TMP/edge.log")"
+kill -HUP "$pid"
+oe_wait_log "$OE_TMP/edge.log" 'configuration reloaded'
 ca="$OE_TMP/state/tls/ca.pem"
 expect_eq "$(get new.odoh.test --http2)" "404 2" "site added by reload"
 
