@@ -148,7 +148,7 @@ before=$(nrec)
 got=$(post "targethost=$th&targetpath=/redirect")
 expect_eq "$got" "301|odoh-edge; received-status=301" "301 passthrough"; ok
 [ -z "$(hdr location)" ] || fail "location passed back: $(hdr location)"
-sleep 0.3
+sleep 0.3 # time for a followed redirect to reach the target, which must not happen (no log line)
 expect_eq "$(nrec)" "$((before + 1))" "requests after a redirect (not followed)"; ok
 
 # ---- denials ----------------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ for t in "wild.test:$rport" "any.test:$rport" "127.0.0.1:$rport" "10.1.2.3:$rpor
         "403|odoh-edge; error=destination_ip_prohibited" "\"*\" to $t"; ok
 done
 grep -qx any.test "$dport.dns.log" || fail "proxy B did not look up any.test: $(cat "$dport.dns.log")"
-sleep 0.3
+sleep 0.3 # time for a request that must not happen to reach the target
 expect_eq "$(nrec)" "$before" "requests recorded after the denials"; ok
 
 # ---- failures on the way to the target ------------------------------------------------------------
@@ -234,7 +234,7 @@ for v in --http2 --http1.1; do
         -H "content-type: $media" --data-binary @big.bin)
     expect_eq "${got%%|*}" 413 "body over max-body-size ($v)"; ok
 done
-sleep 0.3
+sleep 0.3 # time for a request that must not happen to reach the target
 expect_eq "$(nrec)" "$before" "requests recorded after the malformed ones"; ok
 
 # ---- logs -----------------------------------------------------------------------------------------------
