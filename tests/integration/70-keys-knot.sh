@@ -40,7 +40,10 @@ dns_query() {
     grep -q '^demo.odoh.test.	300	IN	A	127.0.0.1$' "$OE_TMP/q.out" || fail "query --configs dns ($1): $(cat "$OE_TMP/q.out")"
 }
 n=0
-until [ "$(knot_generic)" = "$(kl_configs "$OE_TMP/a" "$pa")" ] || [ $n -ge 30 ]; do sleep 0.1; n=$((n + 1)); done
+until [ "$(knot_generic)" = "$(kl_configs "$OE_TMP/a" "$pa")" ]; do
+    n=$((n + 1)); [ $n -lt 100 ] || fail "knot does not serve A's configs after 100 tries: $(grep 'DNS UPDATE' "$OE_TMP/a/edge.log" | tail -n 3)"
+    sleep 0.1
+done
 dns_query "before a rotation"
 cur0=$(kl_keyid "$(kl_configs "$OE_TMP/a" "$pa")")
 
