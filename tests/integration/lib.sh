@@ -11,7 +11,9 @@ oe_cleanup() {
 trap oe_cleanup EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "$*"; exit 77; }
+# skip REASON: this script cannot run here. run.sh takes the last line as the reason, and an
+# exit 77 without it (some command's own status) as a failure.
+skip() { echo "SKIP: $*"; exit 77; }
 
 # A free TCP (and UDP) port on 127.0.0.1, by asking the kernel.
 oe_port() {
