@@ -63,6 +63,7 @@ while :; do
     [ "$pres" != "$wk" ] && [ $n -lt 30 ] || break
     sleep 0.1; n=$((n + 1))
 done
+[ -n "$wk" ] || fail "A publishes no configs"
 expect_eq "$pres" "$wk" "kdig presentation key32769 vs well-known"
 confirmed=$(grep -c 'DNS UPDATE: 127.0.0.1:'"$kport"' serves the new HTTPS record for target.odoh.test' "$OE_TMP/a/edge.log" || true)
 [ "$confirmed" -ge 4 ] || fail "A confirmed only $confirmed updates: $(grep 'DNS UPDATE' "$OE_TMP/a/edge.log" | tail -n 5)"

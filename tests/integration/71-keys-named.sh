@@ -84,6 +84,7 @@ while :; do
     [ "$pres" != "$wk" ] && [ $n -lt 30 ] || break
     sleep 0.1; n=$((n + 1))
 done
+[ -n "$wk" ] || fail "A publishes no configs"
 expect_eq "$pres" "$wk" "dig presentation key32769 vs well-known"
 dig @127.0.0.1 -p "$nport" +short "$KL_HOST" HTTPS | grep -q "^1 \. alpn=\"\{0,1\}h2\"\{0,1\} port=$pa key7=\"/dns-query{?dns}\" key32769=\"" ||
     fail "named serves: $(dig @127.0.0.1 -p "$nport" +short "$KL_HOST" HTTPS)"
