@@ -206,6 +206,27 @@ static void reply(job_t *j, oe_slice_t dns)
         job_free(j);
         return;
     }
+    /* An answer too large to seal (RFC 9230 §6.1: a 16-bit length) is truncated as DNS does
+     * over UDP: header and question with TC=1, so the client retries over another transport. */
+    uint8_t tc[512];
+    if (dns.len > OE_ODOH_PLAINTEXT_DNS_MAX) {
+        oe_dns_msg_t m;
+        oe_dns_writer_t w;
+        size_t len;
+        if (oe_dns_msg_parse(&m, dns) < 0) {
+            reply_error(req, 502);
+            job_free(j);
+            return;
+        }
+        oe_dns_writer_init_response(&w, tc, sizeof(tc), &m, m.hdr.flags | OE_DNS_F_TC,
+                                    (uint16_t)(m.hdr.flags & 0xf));
+        if (oe_dns_writer_finish(&w, &len) < 0) {
+            reply_error(req, 502);
+            job_free(j);
+            return;
+        }
+        dns = OE_SLICE(tc, len);
+    }
     size_t pad = oe_odoh_pad_len(dns.len, (size_t)j->t->conf->padding);
     size_t cap = dns.len + pad + 64 + OE_ODOH_RESPONSE_NONCE_MAX;
     uint8_t *out = malloc(cap);
@@ -310,12 +331,13 @@ static bool answer_https(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *que
     return true;
 }
 
-/* Answers REFUSED when there is nowhere to ask (no upstream configured). */
-static void refuse(job_t *j, const oe_dns_msg_t *q)
+/* Answers locally with rcode and no records: REFUSED when there is nowhere to ask (no upstream
+ * configured), NOTIMP for an opcode other than QUERY. */
+static void refuse(job_t *j, const oe_dns_msg_t *q, uint16_t rcode)
 {
     uint8_t buf[1024];
     oe_dns_writer_t w;
-    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0080, 5);
+    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0080, rcode);
     reply_built(j, &w, buf);
 }
 
@@ -329,11 +351,17 @@ static void resolve(job_t *j, oe_slice_t dns)
         job_free(j);
         return;
     }
+    /* Only QUERY goes upstream: UPDATE, NOTIFY, IQUERY and the rest would let any public client
+     * act on an upstream that trusts us (RFC 1035 §4.1.1, RFC 6895 §2.2). */
+    if (OE_DNS_OPCODE(q.hdr.flags) != 0) {
+        refuse(j, &q, 4); /* NOTIMP */
+        return;
+    }
     if (answer_https(j, &q, &question) || answer_locally(j, &q, &question))
         return;
     oe_upstream_t *up = oe_req_worker_state(j->req, j->t->hook);
     if (up == NULL || j->t->conf->upstreams.n == 0) {
-        refuse(j, &q);
+        refuse(j, &q, 5); /* REFUSED */
         return;
     }
     int err = 0;

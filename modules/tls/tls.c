@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <mbedtls/constant_time.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/md.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ticket.h>
@@ -304,6 +306,7 @@ struct oe_tls_server {
     bool tickets;
     pthread_mutex_t ticket_lock; /* mbedtls_ssl_ticket is not thread-safe without THREADING_C */
     mbedtls_ssl_ticket_context ticket;
+    uint8_t ticket_bind_key[32]; /* HMAC key binding each ticket to its server name */
 };
 
 struct oe_tls_client {
@@ -340,23 +343,84 @@ struct oe_tls_conn {
  * gives no connection pointer. */
 static _Thread_local oe_tls_conn_t *current_conn;
 
+/* Tickets are bound to the server name they were issued under (RFC 6066 §3: a server must not
+ * resume a session under a different name, even one the same certificate covers): each ticket is
+ * mbedtls' sealed ticket followed by TICKET_TAG_LEN bytes of HMAC-SHA-256 over it and the
+ * lower-cased SNI, under a key of this server's. A ticket whose tag does not match the name of
+ * the handshake parsing it is not resumed (the handshake goes on as a full one). */
+#define TICKET_TAG_LEN 16
+
+static int ticket_tag(const oe_tls_server_t *srv, const unsigned char *name, size_t nlen,
+                      const unsigned char *ticket, size_t len, uint8_t tag[TICKET_TAG_LEN])
+{
+    unsigned char lower[256];
+    if (name == NULL || nlen > sizeof(lower))
+        nlen = 0;
+    for (size_t i = 0; i < nlen; i++)
+        lower[i] = (unsigned char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+    if (nlen > 0 && lower[nlen - 1] == '.')
+        nlen--;
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    mbedtls_md_context_t ctx;
+    uint8_t full[32], sep = 0, nl = (uint8_t)nlen;
+    mbedtls_md_init(&ctx);
+    int rc = mbedtls_md_setup(&ctx, md, 1);
+    if (rc == 0)
+        rc = mbedtls_md_hmac_starts(&ctx, srv->ticket_bind_key, sizeof(srv->ticket_bind_key));
+    if (rc == 0)
+        rc = mbedtls_md_hmac_update(&ctx, ticket, len);
+    if (rc == 0) /* a separator and the name's length keep (ticket, name) pairs unambiguous */
+        rc = mbedtls_md_hmac_update(&ctx, &sep, 1);
+    if (rc == 0)
+        rc = mbedtls_md_hmac_update(&ctx, &nl, 1);
+    if (rc == 0)
+        rc = mbedtls_md_hmac_update(&ctx, lower, nlen);
+    if (rc == 0)
+        rc = mbedtls_md_hmac_finish(&ctx, full);
+    mbedtls_md_free(&ctx);
+    memcpy(tag, full, TICKET_TAG_LEN);
+    return rc;
+}
+
 static int ticket_write(void *p, const mbedtls_ssl_session *session, unsigned char *start,
                         const unsigned char *end, size_t *tlen, uint32_t *lifetime)
 {
     oe_tls_server_t *srv = p;
+    if (current_conn == NULL || end - start < TICKET_TAG_LEN)
+        return MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL;
     pthread_mutex_lock(&srv->ticket_lock);
-    int rc = mbedtls_ssl_ticket_write(&srv->ticket, session, start, end, tlen, lifetime);
+    int rc = mbedtls_ssl_ticket_write(&srv->ticket, session, start, end - TICKET_TAG_LEN, tlen,
+                                      lifetime);
     pthread_mutex_unlock(&srv->ticket_lock);
+    if (rc == 0) {
+        /* The name the handshake chose its certificate by (cert_cb); the handshake's own copy
+         * may be gone when a TLS 1.3 ticket is written. */
+        const char *sni = current_conn->sni;
+        rc = ticket_tag(srv, (const unsigned char *)sni, sni ? strlen(sni) : 0, start, *tlen,
+                        start + *tlen);
+        *tlen += TICKET_TAG_LEN;
+    }
     return rc;
 }
 
 static int ticket_parse(void *p, mbedtls_ssl_session *session, unsigned char *buf, size_t len)
 {
     oe_tls_server_t *srv = p;
+    uint8_t tag[TICKET_TAG_LEN];
+    if (current_conn == NULL || len <= TICKET_TAG_LEN)
+        return MBEDTLS_ERR_SSL_INVALID_MAC;
+    len -= TICKET_TAG_LEN;
+    size_t nlen = 0; /* the ClientHello's name: parsed before the tickets it carries */
+    const unsigned char *name = mbedtls_ssl_get_hs_sni(&current_conn->ssl, &nlen);
+    int rc = ticket_tag(srv, name, nlen, buf, len, tag);
+    if (rc != 0)
+        return rc;
+    if (mbedtls_ct_memcmp(tag, buf + len, TICKET_TAG_LEN) != 0)
+        return MBEDTLS_ERR_SSL_INVALID_MAC;
     pthread_mutex_lock(&srv->ticket_lock);
-    int rc = mbedtls_ssl_ticket_parse(&srv->ticket, session, buf, len);
+    rc = mbedtls_ssl_ticket_parse(&srv->ticket, session, buf, len);
     pthread_mutex_unlock(&srv->ticket_lock);
-    if (rc == 0 && current_conn != NULL)
+    if (rc == 0)
         current_conn->ticket_accepted = true;
     return rc;
 }
@@ -456,6 +520,10 @@ oe_tls_server_t *oe_tls_server_new(const oe_tls_server_opts_t *opts, char **err)
             set_err(err, oe_tls__mbed_msg("TLS session tickets", rc));
             goto fail;
         }
+        if (oe_tls__rng(NULL, srv->ticket_bind_key, sizeof(srv->ticket_bind_key)) != 0) {
+            set_err(err, oe_asprintf("TLS session tickets: no random bytes for the key"));
+            goto fail;
+        }
         mbedtls_ssl_conf_session_tickets_cb(&srv->conf, ticket_write, ticket_parse, srv);
         srv->tickets = true;
     }
@@ -543,6 +611,7 @@ static void server_unref(oe_tls_server_t *srv)
         return;
     mbedtls_ssl_config_free(&srv->conf);
     mbedtls_ssl_ticket_free(&srv->ticket); /* wipes the ticket keys */
+    oe_wipe(srv->ticket_bind_key, sizeof(srv->ticket_bind_key));
     pthread_mutex_destroy(&srv->ticket_lock);
     for (size_t i = 0; i < srv->ncerts; i++)
         cert_free(srv->certs[i]); /* mbedtls_pk_free wipes the private keys */

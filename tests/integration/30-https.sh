@@ -82,6 +82,16 @@ loc=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' -H 'Host: demo.odo
 expect_eq "$loc" "301 https://demo.odoh.test:$port/a/b?c=d" "redirect"
 st=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Host: demo.odoh.test' "http://127.0.0.1:$hport/.well-known/x")
 expect_eq "$st" 404 "well-known over plain http"
+# Dot segments cannot smuggle a path out of the exemption (issue 12 item 12): judged after
+# dot-segment removal, as the file handler sees the path.
+for p in '/.well-known/../a/b' '/.well-known/%2e%2e/a/b' '/.well-known/.%2E/a/b' '/.well-known/x/../../a/b'; do
+    loc=$(curl -sS --path-as-is -o /dev/null -w '%{http_code}' -H 'Host: demo.odoh.test' "http://127.0.0.1:$hport$p")
+    expect_eq "$loc" 301 "plain http $p"
+done
+for p in '/a/../.well-known/x' '/.well-known/./x' '/.well-known/y/../x'; do
+    st=$(curl -sS --path-as-is -o /dev/null -w '%{http_code}' -H 'Host: demo.odoh.test' "http://127.0.0.1:$hport$p")
+    expect_eq "$st" 404 "plain http $p stays under /.well-known/"
+done
 
 # SIGHUP with a broken file: logged, still serving. Then a new site appears on reload.
 cp "$OE_TMP/edge.conf" "$OE_TMP/good.conf"
