@@ -147,6 +147,8 @@ oe_http_t *oe_http_of(oe_modctx_t *ctx);
 /* The configured sites, in file order. */
 size_t oe_http_site_count(const oe_conf_t *cf);
 const oe_site_t *oe_http_site(const oe_conf_t *cf, size_t i);
+/* The [site] section of site i, for reporting config errors at its keys. */
+oe_conf_section_t *oe_http_site_section(const oe_conf_t *cf, size_t i);
 /* The site with this section name, or NULL. */
 const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name);
 

@@ -14,7 +14,7 @@
 #     passed through, not followed; body over max-body-size 413; text/plain 415; GET 405 with
 #     Allow: POST; missing targethost / targetpath / body, bad port 400; CR/LF in targetpath 400.
 #   - An explicitly allowed name looked up through the proxy's DNS upstream is relayed.
-#   - The proxies' logs (debug level, access log on) hold no client address, header value or
+#   - The proxies' logs (debug level) hold no client address, header value or
 #     body of the client's.
 . "$OE_ROOT/tests/integration/lib.sh"
 . "$OE_ROOT/tests/integration/odoh_lib.sh"
@@ -50,12 +50,12 @@ oe_wait_tcp "$hport" || fail "tcp-hang did not start: $(cat "$OE_TMP/hang.out")"
 
 # ---- proxy A: explicit allow-list; proxy B: "*" -------------------------------------------------
 mkdir a b
-# Both: debug logging and an access log, so the log checks at the end see everything.
-oe_odoh_conf proxy "$pa" 2 'global:log-level = debug' 'listen:max-body-size = 2K' 'site:access-log = stderr' \
+# Both: debug logging, so the log checks at the end see everything.
+oe_odoh_conf proxy "$pa" 2 'global:log-level = debug' 'listen:max-body-size = 2K' \
     "allow-target = rec.test:$rport" "allow-target = rec.test:$hport" "allow-target = rec.test:$cport" \
     "allow-target = dnsrec.test:$rport" 'resolve = rec.test=127.0.0.1' "upstream = 127.0.0.1:$dport" \
     "ca-file = $OE_TMP/rec-ca.pem" 'connect-timeout = 1s' 'request-timeout = 2s' >a/edge.conf
-oe_odoh_conf proxy "$pb" 1 'global:log-level = debug' 'site:access-log = stderr' \
+oe_odoh_conf proxy "$pb" 1 'global:log-level = debug' \
     'allow-target = *' 'resolve = wild.test=127.0.0.1' "upstream = 127.0.0.1:$dport" \
     "ca-file = $OE_TMP/rec-ca.pem" 'connect-timeout = 1s' 'request-timeout = 2s' >b/edge.conf
 # allow-target ports are numbers, nothing else.
