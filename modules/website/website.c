@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/log.h"
 #include "website/website.h"
 #include "website/website_fields.h"
@@ -381,11 +382,17 @@ static int website_init(oe_modctx_t *ctx)
  * on a site without a root (only static files are logged, so it would stay empty). */
 static int website_conf_finish(oe_conf_t *cf)
 {
+    /* The embedded demo runs from any folder; its root is there only in a checkout. */
+    bool embedded = strcmp(oe_conf_path(cf), OE_CLI_EMBEDDED_NAME) == 0;
     int rc = 0;
     for (size_t i = 0; i < oe_http_site_count(cf); i++) {
         const oe_site_t *site = oe_http_site(cf, i);
         oe_conf_section_t *sec = oe_http_site_section(cf, i);
-        if (site->root != NULL && oe_conf_check_dir(cf, sec, "root", site->root) < 0)
+        struct stat st;
+        if (site->root != NULL && embedded && (stat(site->root, &st) < 0 || !S_ISDIR(st.st_mode)))
+            oe_conf_warn_key(cf, sec, "root", "%s is not a folder here: every file is 404",
+                             site->root);
+        else if (site->root != NULL && oe_conf_check_dir(cf, sec, "root", site->root) < 0)
             rc = OE_ECONFIG;
         if (site->access_log == NULL)
             continue;
