@@ -65,7 +65,8 @@ struct oe_req {
     oe_slice_t method;
     oe_slice_t path;      /* as sent, percent-encoded, without the query; starts with '/' */
     oe_slice_t query;     /* after '?', empty when none */
-    oe_slice_t authority; /* host from :authority or Host, lower-case, without port */
+    oe_slice_t authority; /* host from :authority or Host, lower-case, without port; the request
+                           * owns it (valid until the response is done) */
     const oe_header_t *headers;
     size_t nheaders;
     oe_slice_t body;        /* the whole body (bounded by max-body) */
