@@ -293,7 +293,7 @@ int http_origins_command(int argc, char **argv)
         oe_conf_free(cf);
         return 1;
     }
-    oe_core_conf_t *core = oe_conf_get(cf, oe_module_by_name("core"));
+    oe_core_conf_t *core = oe_conf_get(cf, &oe_core_module); /* writable: the scratch below */
     const char *state_dir = core->state_dir;
     char scratch[] = "/tmp/odoh-edge-origins-XXXXXX";
     if (mkdtemp(scratch) == NULL) {
@@ -318,7 +318,7 @@ int http_origins_command(int argc, char **argv)
             snprintf(real, sizeof(real), "%s%s", state_dir, ci->file + sl);
             printf("certificate %zu%s: %s (cert = auto; %s)\n", i + 1,
                    i == 0 ? " (default, also without SNI)" : "", real,
-                   access(real, F_OK) == 0 ? "exists"
+                   access(real, F_OK) == 0 ? "exists; a run reuses it while it covers these names"
                                            : "not there yet: a run would generate it and its key");
         } else {
             printf("certificate %zu%s: %s\n", i + 1, i == 0 ? " (default, also without SNI)" : "",
