@@ -1,6 +1,7 @@
 #!/bin/sh
 # make test: unit tests, a short fuzz smoke run, then integration tests. Prints one closing line
-# "N passed, N failed, N skipped" summing every stage.
+# "N passed, N failed, N skipped" summing every stage. BUILD (build) and OE_BIN (./odoh-edge) come
+# from make.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
@@ -13,7 +14,7 @@ echo "# unit tests"
 echo "# fuzz smoke runs"
 "$root/tests/fuzz/smoke.sh" | tee "$out/fuzz"
 echo "# integration tests"
-"$root/tests/integration/run.sh" "$root/odoh-edge" | tee "$out/integration"
+"$root/tests/integration/run.sh" "${OE_BIN:-$root/odoh-edge}" | tee "$out/integration"
 
 # Each stage ends with "N passed, N failed" (the integration stage adds ", N skipped") after a
 # TAP plan "1..N"; a stage whose results do not add up to its plan stopped early or miscounted.

@@ -1033,3 +1033,67 @@ void oe_conf_free(oe_conf_t *cf)
     }
     free(cf);
 }
+
+/* ---- filesystem checks -------------------------------------------------------------------- */
+
+int oe_conf_check_dir(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
+                      const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        oe_conf_error_key(cf, sec, key, "%s: %s", path, strerror(errno));
+        return OE_ECONFIG;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        oe_conf_error_key(cf, sec, key, "%s: %s", path, strerror(ENOTDIR));
+        return OE_ECONFIG;
+    }
+    return 0;
+}
+
+int oe_conf_check_file_folder(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
+                              const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
+    struct stat st;
+    int err = stat(dir, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+    if (err != 0) {
+        oe_conf_error_key(cf, sec, key, "%s: the folder %s: %s", path, dir, strerror(err));
+        return OE_ECONFIG;
+    }
+    return 0;
+}
+
+int oe_conf_check_writable_dir(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
+                               const char *path)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", path);
+    for (;;) {
+        struct stat st;
+        if (stat(dir, &st) == 0) {
+            int err = !S_ISDIR(st.st_mode) ? ENOTDIR : access(dir, W_OK | X_OK) < 0 ? errno : 0;
+            if (err == 0)
+                return 0;
+            oe_conf_error_key(cf, sec, key, "%s cannot be %s: %s: %s", path,
+                              strcmp(dir, path) == 0 ? "written" : "created", dir, strerror(err));
+            return OE_ECONFIG;
+        }
+        if (errno != ENOENT && errno != ENOTDIR) {
+            oe_conf_error_key(cf, sec, key, "%s: %s: %s", path, dir, strerror(errno));
+            return OE_ECONFIG;
+        }
+        char *slash = strrchr(dir, '/');
+        if (slash == NULL)
+            snprintf(dir, sizeof(dir), ".");
+        else if (slash == dir)
+            dir[1] = '\0';
+        else
+            *slash = '\0';
+    }
+}

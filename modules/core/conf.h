@@ -164,6 +164,19 @@ char *oe_conf_strdup(oe_conf_t *cf, const char *s);
 /* PATH made absolute against the config file's directory (arena string). */
 const char *oe_conf_resolve_path(oe_conf_t *cf, const char *path);
 
+/* Filesystem checks for `check`, so that a run does not fail on what a check could see. Each
+ * reports an error at KEY of sec and returns OE_ECONFIG, or returns 0; neither creates anything.
+ *   oe_conf_check_file_folder  the folder that file PATH would be created in exists
+ *   oe_conf_check_dir          PATH is a folder (it must exist: e.g. a document root)
+ *   oe_conf_check_writable_dir PATH is a writable folder, or the nearest existing folder above
+ *                              it is writable (so that it can be created) */
+int oe_conf_check_file_folder(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
+                              const char *path);
+int oe_conf_check_dir(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
+                      const char *path);
+int oe_conf_check_writable_dir(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
+                               const char *path);
+
 /* The "did you mean" helper: the candidate closest to word within a small edit distance. */
 const char *oe_conf_suggest(const char *word, const char *const *candidates, size_t n);
 

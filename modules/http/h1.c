@@ -256,8 +256,7 @@ static void dispatch(h1_t *h)
     const uint8_t *q = memchr(url.base, '?', url.len);
     req->path = q ? OE_SLICE(url.base, (size_t)(q - url.base)) : url;
     req->query = q ? OE_SLICE(q + 1, (size_t)(url.base + url.len - q - 1)) : OE_SLICE("", 0);
-    static __thread char authority[256];
-    if (!http_parse_authority(host, authority, sizeof(authority), &req->authority)) {
+    if (!http_parse_authority(host, s->authority, sizeof(s->authority), &req->authority)) {
         h->close_after = true;
         h->keep_alive = false;
         oe_resp_error(req, 400);

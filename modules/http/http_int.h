@@ -183,6 +183,9 @@ struct stream {
     bool handled;   /* a handler has the request */
     bool responded; /* oe_resp_* was called */
     bool aborted;   /* the client went away first */
+    /* req.authority points here: each request owns its host name for as long as it lives (a
+     * per-thread buffer was overwritten by the next request while a handler still waited). */
+    char authority[256];
 };
 
 void stream_init(stream_t *s, const proto_t *proto, conn_t *c);

@@ -91,6 +91,8 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
                           (unsigned long long)(c->record_ttl / 1000));
         rc = OE_ECONFIG;
     }
+    if (c->zone_file != NULL && oe_conf_check_file_folder(cf, sec, "zone-file", c->zone_file) < 0)
+        rc = OE_ECONFIG;
     if (c->has_update_server && (c->update_zone == NULL || c->tsig_name == NULL ||
                                  (c->tsig_secret == NULL && c->tsig_secret_file == NULL))) {
         oe_conf_error_key(cf, sec, "update-server",

@@ -127,7 +127,9 @@ static void run_command(keys_t *k, const uint8_t *configs, size_t len)
     int rc = uv_spawn(k->loop, p, &o);
     if (rc < 0) {
         oe_log_error(TAG, "on-change command: %s", uv_strerror(rc));
-        free(p);
+        /* uv_spawn has put the handle in the loop even though it failed: it is freed in the
+         * close callback, like any handle. */
+        uv_close((uv_handle_t *)p, on_process_closed);
     }
 }
 

@@ -12,7 +12,7 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 OE_BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 OE_ROOT=$root
-OE_BUILD=$root/${BUILD:-build}
+case ${BUILD:-build} in /*) OE_BUILD=$BUILD ;; *) OE_BUILD=$root/${BUILD:-build} ;; esac
 OE_VECTORS=${OE_VECTORS:-$root/tests/vectors}
 export OE_BIN OE_ROOT OE_BUILD OE_VECTORS
 shift

@@ -431,3 +431,55 @@ TEST(conf_suggest_picks_the_closest)
     CHECK(oe_conf_suggest("timeout", c, 5) == NULL);
     CHECK(oe_conf_suggest("", c, 5) == NULL);
 }
+
+/* The filesystem checks behind `check` (issue 11 item 9): exact messages, nothing created. */
+TEST(conf_filesystem_checks)
+{
+    char dir[] = "/tmp/oe-unit-fs-XXXXXX", file[64], p[128], want[512];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(file, sizeof(file), "%s/afile", dir);
+    FILE *f = fopen(file, "w");
+    CHECK(f != NULL);
+    fclose(f);
+    oe_conf_t *cf = load("[site \"a\"]\nname = x\n");
+    oe_conf_section_t *sec = oe_conf_section(cf, &t_named, 0);
+
+    CHECK_INT(oe_conf_check_dir(cf, sec, "name", dir), 0);
+    snprintf(p, sizeof(p), "%s/none", dir);
+    CHECK_INT(oe_conf_check_dir(cf, sec, "name", p), OE_ECONFIG);
+    snprintf(want, sizeof(want), "t.conf:2: [site \"a\"] name: %s: No such file or directory", p);
+    CHECK_STR(oe_conf_error_at_index(cf, 0), want);
+    CHECK_INT(oe_conf_check_dir(cf, sec, "name", file), OE_ECONFIG);
+    snprintf(want, sizeof(want), "t.conf:2: [site \"a\"] name: %s: Not a directory", file);
+    CHECK_STR(oe_conf_error_at_index(cf, 1), want);
+
+    snprintf(p, sizeof(p), "%s/x.log", dir);
+    CHECK_INT(oe_conf_check_file_folder(cf, sec, "name", p), 0);
+    snprintf(p, sizeof(p), "%s/none/x.log", dir);
+    CHECK_INT(oe_conf_check_file_folder(cf, sec, "name", p), OE_ECONFIG);
+    snprintf(want, sizeof(want),
+             "t.conf:2: [site \"a\"] name: %s: the folder %s/none: No such file or directory", p,
+             dir);
+    CHECK_STR(oe_conf_error_at_index(cf, 2), want);
+    CHECK_INT(oe_conf_check_file_folder(cf, sec, "name", "/x.log"), 0); /* the folder is "/" */
+
+    snprintf(p, sizeof(p), "%s/new/deeper", dir);
+    CHECK_INT(oe_conf_check_writable_dir(cf, sec, "name", p), 0);
+    CHECK_INT(oe_conf_check_writable_dir(cf, sec, "name", dir), 0);
+    snprintf(p, sizeof(p), "%s/afile/state", dir);
+    CHECK_INT(oe_conf_check_writable_dir(cf, sec, "name", p), OE_ECONFIG);
+    snprintf(want, sizeof(want),
+             "t.conf:2: [site \"a\"] name: %s cannot be created: %s: Not a directory", p, file);
+    CHECK_STR(oe_conf_error_at_index(cf, 3), want);
+    CHECK_INT(oe_conf_check_writable_dir(cf, sec, "name", file), OE_ECONFIG);
+    snprintf(want, sizeof(want),
+             "t.conf:2: [site \"a\"] name: %s cannot be written: %s: Not a directory", file, file);
+    CHECK_STR(oe_conf_error_at_index(cf, 4), want);
+    CHECK_INT(oe_conf_nerrors(cf), 5);
+    oe_conf_free(cf);
+
+    snprintf(p, sizeof(p), "%s/new", dir);
+    CHECK(access(p, F_OK) != 0); /* nothing was created */
+    unlink(file);
+    CHECK_INT(rmdir(dir), 0);
+}
