@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Test servers for 61-proxy-safety.sh (loopback only).
+"""Test servers for 61-proxy-safety.sh and 63-query-client.sh (loopback only).
 
   recording_target.py https PORT CERT KEY LOG
       An HTTPS server (TLS, ALPN http/1.1 only, so the proxy's client falls back from h2) that
@@ -15,6 +15,13 @@
       An HTTPS server on BIND:PORT whose GET /.well-known/odohconfigs answers the configs HEX1
       the first time and HEX2 every later time (a target whose key changed in between); appends
       one line per GET to PORT.configs.log in the working directory. HEX "-" = a 404.
+  recording_target.py h1-front PORT CERT KEY UPSTREAM-PORT UPSTREAM-CA
+      An HTTPS server on 127.0.0.1:PORT that speaks HTTP/1.1 only (ALPN http/1.1, keep-alive),
+      in front of an odoh-edge target on 127.0.0.1:UPSTREAM-PORT: each request is passed on
+      (same method, path, content-type, accept and body, over a fresh TLS connection to the
+      upstream, which is verified with UPSTREAM-CA for the request's Host name) and its status,
+      content-type and body come back. Appends "conn" to PORT.front.log for every connection
+      accepted and "METHOD PATH STATUS" for every request.
   recording_target.py tcp-hang PORT
       Accepts TCP connections and never says anything (no TLS handshake).
   recording_target.py dns PORT IP
@@ -124,6 +131,60 @@ def configs_server(bind, port, cert, key, hex1, hex2):
     srv.serve_forever()
 
 
+def h1_front(port, cert, key, up_port, up_ca):
+    import http.client
+
+    up = ssl.create_default_context(cafile=up_ca)
+    up.set_alpn_protocols(["http/1.1"])
+    lock = threading.Lock()
+
+    def log(line):
+        with lock, open(f"{port}.front.log", "a") as f:
+            f.write(line + "\n")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def setup(self):
+            super().setup()
+            # Head and body are two writes: without this, Nagle and delayed ACKs add 40 ms.
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            log("conn")
+
+        def _any(self):
+            n = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(n) if n > 0 else b""
+            host = (self.headers.get("host") or "").rsplit(":", 1)[0]
+            raw = socket.create_connection(("127.0.0.1", up_port), timeout=5)
+            c = http.client.HTTPSConnection(host, up_port, context=up, timeout=5)
+            c.sock = up.wrap_socket(raw, server_hostname=host)
+            fwd = {k: self.headers[k] for k in ("content-type", "accept") if self.headers[k]}
+            c.request(self.command, self.path, body=body if n > 0 else None, headers=fwd)
+            r = c.getresponse()
+            data = r.read()
+            c.close()
+            log(f"{self.command} {self.path.split('?')[0]} {r.status}")
+            self.send_response(r.status)
+            self.send_header("content-type", r.getheader("content-type") or "text/plain")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_POST = _any
+        do_GET = _any
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    ctx.set_alpn_protocols(["http/1.1"])
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    srv.daemon_threads = True
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    srv.serve_forever()
+
+
 def tcp_hang(port):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -164,6 +225,8 @@ if __name__ == "__main__":
         https_server(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
     elif mode == "configs":
         configs_server(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7])
+    elif mode == "h1-front":
+        h1_front(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6])
     elif mode == "tcp-hang":
         tcp_hang(int(sys.argv[2]))
     elif mode == "dns":
