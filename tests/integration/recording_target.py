@@ -24,9 +24,10 @@
       accepted and "METHOD PATH STATUS" for every request.
   recording_target.py tcp-hang PORT
       Accepts TCP connections and never says anything (no TLS handshake).
-  recording_target.py dns PORT IP
-      A UDP DNS server that answers every A question with IP (TTL 60), anything else NODATA;
-      appends each question name to PORT.dns.log in the working directory.
+  recording_target.py dns PORT IP [IP6]
+      A UDP DNS server that answers every A question with IP (TTL 60; IP "-": NODATA), every
+      AAAA question with IP6 when given, anything else NODATA; appends each question name to
+      PORT.dns.log in the working directory (and "NAME TYPE" to PORT.dns-types.log).
 """
 import http.server
 import json
@@ -196,10 +197,11 @@ def tcp_hang(port):
         held.append(c)  # never read, never write, never close
 
 
-def dns(port, ip):
+def dns(port, ip, ip6=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", port))
-    addr = socket.inet_aton(ip)
+    addrs = {1: socket.inet_aton(ip) if ip != "-" else None,
+             28: socket.inet_pton(socket.AF_INET6, ip6) if ip6 else None}
     while True:
         q, peer = s.recvfrom(4096)
         if len(q) < 12:
@@ -212,10 +214,13 @@ def dns(port, ip):
         qtype = struct.unpack("!H", q[off + 1:off + 3])[0]
         with open(f"{port}.dns.log", "a") as f:
             f.write(".".join(labels) + "\n")
+        with open(f"{port}.dns-types.log", "a") as f:
+            f.write(".".join(labels) + {1: " A", 28: " AAAA"}.get(qtype, f" TYPE{qtype}") + "\n")
         flags = 0x8180  # QR RD RA, NOERROR
-        an = 1 if qtype == 1 else 0
+        addr = addrs.get(qtype)
+        an = 1 if addr else 0
         hdr = q[:2] + struct.pack("!HHHHH", flags, 1, an, 0, 0)
-        rr = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + addr if an else b""
+        rr = struct.pack("!HHHIH", 0xC00C, qtype, 1, 60, len(addr)) + addr if an else b""
         s.sendto(hdr + q[12:qend] + rr, peer)
 
 
@@ -230,6 +235,6 @@ if __name__ == "__main__":
     elif mode == "tcp-hang":
         tcp_hang(int(sys.argv[2]))
     elif mode == "dns":
-        dns(int(sys.argv[2]), sys.argv[3])
+        dns(int(sys.argv[2]), sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
     else:
         sys.exit("unknown mode " + mode)
