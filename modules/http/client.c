@@ -740,8 +740,8 @@ static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* The server closed (TCP EOF or TLS close_notify): a response delimited by the end of the
- * connection is complete now (RFC 9112 §6.3). */
+/* The server sent close_notify: a response delimited by the end of the connection is complete
+ * now (RFC 9112 §6.3). A TCP end without close_notify may be a truncation (§9.8): not complete. */
 static void h1_eof(cconn_t *k)
 {
     if (k->proto == 1 && k->calls != NULL && llhttp_finish(&k->parser) == HPE_PAUSED) {
@@ -773,7 +773,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0 || k->closing)
         return;
     if (nread < 0) {
-        h1_eof(k);
         conn_close(k, k->proto == 0 ? OE_HTTPC_ETLS : OE_HTTPC_EPROTO);
         return;
     }
@@ -803,7 +802,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         ssize_t r = oe_tls_read(k->tls, pbuf, sizeof(pbuf));
         if (r == OE_TLS_WANT_IO)
             break;
-        if (r == 0)
+        if (r == 0 || r == OE_TLS_ECLOSED)
             h1_eof(k);
         if (r <= 0 || plaintext(k, pbuf, (size_t)r) < 0) {
             conn_close(k, OE_HTTPC_EPROTO);
