@@ -46,10 +46,13 @@ for expect in "Expect:" "Expect: 100-continue"; do
     expect_eq "$codes" " 413 413 413 413 413 413 413 413 413 413" "curl with '$expect'"; ok
 done
 
-out=$("$py" "$bb" bounded plain "$plain" 3) || fail "fast sender: $out"
+t0=$(date +%s%N)
+out=$("$py" "$bb" bounded plain "$plain" 4) || fail "fast sender: $out"
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -lt 1500 ] || fail "fast sender cut off after $ms ms: not by the byte bound? $out"
 echo "fast sender: $out"; ok
 t0=$(date +%s%N)
-out=$("$py" "$bb" bounded plain "$plain" 3 slow) || fail "slow sender: $out"
+out=$("$py" "$bb" bounded plain "$plain" 4 slow) || fail "slow sender: $out"
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$ms" -ge 1800 ] || fail "slow sender cut off after $ms ms, before the 2 s linger: $out"
 echo "slow sender: $out"; ok
