@@ -161,7 +161,7 @@ static int parse_resolve(const char *v, fixed_t *f)
     f->host[c1 - v] = '\0';
     char *end;
     unsigned long port = strtoul(c1 + 1, &end, 10);
-    if (end != c2 || c2 == c1 + 1 || port == 0 || port > 65535) {
+    if (end != c2 || c1[1] < '0' || c1[1] > '9' || port == 0 || port > 65535) {
         fprintf(stderr, "query: --resolve %s: the port must be 1 to 65535\n", v);
         return -1;
     }

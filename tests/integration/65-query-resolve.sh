@@ -58,7 +58,7 @@ answer "answer via --resolve 127.0.0.1"; ok
 ok
 for bad in "target.test:$port:not-an-ip" "target.test:$port:[::1" "target.test:$port:" \
     "target.test:$port" "target.test::127.0.0.1" "target.test:99999:127.0.0.1" ":$port:127.0.0.1" \
-    "target.test:$port:127.0.0.1:1"; do
+    "target.test:$port:127.0.0.1:1" "target.test:+$port:127.0.0.1"; do
     run query q.test A --target "https://target.test:$port/dns-query" --ca "$ca" --resolve "$bad"
     expect_rc 64 "--resolve $bad"
     grep -q "^query: --resolve" err || fail "--resolve $bad: message: $(cat err)"; ok
