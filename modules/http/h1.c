@@ -1,7 +1,8 @@
 /*
  * HTTP/1.1 with llhttp in strict mode (no lenient flags): one request at a time, later pipelined
  * requests wait unparsed (bounded) until the response before them is sent. Limits answer with
- * 414 (URL), 431 (header bytes or count), 413 (body), 400 (anything malformed), then close.
+ * 414 (URL), 431 (header bytes or count), 413 (body), 400 (anything malformed), then close
+ * (lingering: see conn_end in conn.c).
  */
 #include <llhttp.h>
 #include <stdlib.h>

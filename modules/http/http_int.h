@@ -120,6 +120,10 @@ struct conn {
     conn_t *prev, *next;
     int handles; /* open uv handles; freed when 0 */
     bool writing, closing, read_paused, handshake_done, close_after_write;
+    /* Lingering close (conn.c): our side shut down, the client's bytes read and dropped. */
+    uv_shutdown_t shutdown;
+    uint64_t linger_bytes;
+    bool lingering, notify_sent;
 };
 
 /* Bytes queued towards the socket above which producers pause. */
