@@ -879,6 +879,9 @@ size_t oe_tls_pending_in(const oe_tls_conn_t *c)
 
 oe_slice_t oe_tls_pending_out(const oe_tls_conn_t *c)
 {
+    /* An emptied queue may have freed its buffer: no pointer arithmetic on NULL. */
+    if (c->out.base == NULL)
+        return OE_SLICE(NULL, 0);
     return OE_SLICE(c->out.base + c->out.start, c->out.end - c->out.start);
 }
 
