@@ -678,7 +678,8 @@ static int init(oe_modctx_t *ctx)
     pthread_mutex_init(&t->lock, NULL);
     ctx->data = t;
 
-    /* With a [keys] section the key lifecycle supplies the keys (it initialises next). */
+    /* With the keys module compiled in, the key lifecycle supplies the keys (its section is
+     * implicit, and it initialises next); only a build without it keeps one static key. */
     const oe_module_t *keys = oe_module_by_name("keys");
     if (keys != NULL && oe_conf_count(ctx->cf, keys) > 0)
         goto routes;

@@ -10,8 +10,9 @@
 #     and previous, including after retirement, gets 401 (exit 1, "HTTP status 401") only after
 #     retire + grace, and recovers by fetching the configs again (no --configs)
 #   - `keys list` shows next, current, previous over time, never more than one current
-#   - `odoh-edge keys rotate` promotes the published next key and takes effect within
-#     check-interval (+ margin); the old key is still accepted afterwards
+#   - `odoh-edge keys rotate` promotes the published next key and reaches the server (at its next
+#     check: pinned without the wall clock by the unit test
+#     keys_rotate_by_hand_is_in_force_at_the_next_check); the old key is still accepted afterwards
 #   - zone-file: the HTTPS line with key32769="\DDD..." (never base64) and the RFC 3597
 #     `\# LEN HEX` form, both byte-equal to /.well-known/odohconfigs
 #   - the target answers `kdig +https ... target.odoh.test HTTPS` and an ODoH HTTPS query for
@@ -161,8 +162,9 @@ until [ "$(kl_configs "$D" "$port" | cut -c5-92)" = "$want" ]; do
 done
 took=$(( $(kl_now) - t0 ))
 expect_eq "$(kl_keyid "$(kl_configs "$D" "$port")")" "$nxt" "current key after keys rotate"
-# check-interval is 200 ms; the rest is slack for polling on a machine busy with the load
-[ $took -le 800 ] || fail "keys rotate took $took ms to reach the server (check-interval 200 ms)"
+# That the rotation is in force at the server's very next check (one check-interval) is pinned
+# with a simulated clock by the unit test keys_rotate_by_hand_is_in_force_at_the_next_check; a
+# wall-clock bound here only raced the load on a busy machine. Here: it arrives (3 s at most).
 kl_query "$D" "$port" --configs "$before" >"$OE_TMP/old.out" 2>&1 || fail "the key retired by keys rotate is refused at once: $(cat "$OE_TMP/old.out")"
 l=$("$OE_BIN" keys list -c "$D/edge.conf")
 expect_eq "$(echo "$l" | awk -v k="$cur" '$1 == k { print $2 }')" previous "state of the rotated-out key"
