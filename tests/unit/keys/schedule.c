@@ -2,6 +2,8 @@
  * `now`): thousands of rotation periods of every schedule shape in a fraction of a second, with
  * the real store on disk (in /dev/shm when there is one, so fsync costs nothing). */
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,43 @@ typedef struct sim {
 
 static const oe_module_t *const no_modules[] = {NULL};
 
+static void rm_store(const char *state)
+{
+    char dir[600];
+    snprintf(dir, sizeof(dir), "%s/keys", state);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        char p[1200];
+        snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+        if (e->d_name[0] != '.')
+            unlink(p);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(dir);
+    rmdir(state);
+}
+
+/* A failed check ends the test before sim_close: the next run removes what a dead test left in
+ * /dev/shm (the folder names carry the pid). */
+static void sweep_shm(void)
+{
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        long pid;
+        char path[600];
+        if (sscanf(e->d_name, "oe-keys-unit-%ld-", &pid) != 1 || pid <= 0 ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(path, sizeof(path), "/dev/shm/%s", e->d_name);
+        rm_store(path);
+    }
+    if (d != NULL)
+        closedir(d);
+}
+
 static void sim_open(sim_t *s, int64_t rotate, int64_t ahead, int64_t grace)
 {
     memset(s, 0, sizeof(*s));
@@ -37,7 +76,8 @@ static void sim_open(sim_t *s, int64_t rotate, int64_t ahead, int64_t grace)
                             .record_name = "target.odoh.test"};
     struct stat st;
     if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0) {
-        snprintf(s->state, sizeof(s->state), "/dev/shm/oe-keys-unit-XXXXXX");
+        sweep_shm();
+        snprintf(s->state, sizeof(s->state), "/dev/shm/oe-keys-unit-%ld-XXXXXX", (long)getpid());
         CHECK(mkdtemp(s->state) != NULL);
     } else {
         snprintf(s->state, sizeof(s->state), "%s", oe_test_tmpdir());
@@ -47,19 +87,8 @@ static void sim_open(sim_t *s, int64_t rotate, int64_t ahead, int64_t grace)
 
 static void sim_close(sim_t *s)
 {
-    DIR *d = opendir(s->k.dir);
-    struct dirent *e;
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        char p[1200];
-        snprintf(p, sizeof(p), "%s/%s", s->k.dir, e->d_name);
-        if (e->d_name[0] != '.')
-            unlink(p);
-    }
-    if (d != NULL)
-        closedir(d);
-    rmdir(s->k.dir);
     if (strncmp(s->state, "/dev/shm/", 9) == 0)
-        rmdir(s->state);
+        rm_store(s->state);
     oe_conf_free(s->cf);
 }
 
