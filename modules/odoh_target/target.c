@@ -172,9 +172,12 @@ static int load_or_create_seed(const char *state_dir, uint8_t seed[32])
     oe_hex_encode(hex, seed, 32);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    rc = write(fd, hex, 64) == 64 && fsync(fd) == 0 ? 0 : -errno;
+    if (fd < 0) {
+        rc = -errno;
+        oe_wipe(hex, sizeof(hex));
+        return rc;
+    }
+    rc = write(fd, hex, 64) == 64 && fsync(fd) == 0 ? 0 : errno ? -errno : -EIO;
     close(fd);
     oe_wipe(hex, sizeof(hex));
     if (rc == 0 && rename(tmp, path) < 0)
