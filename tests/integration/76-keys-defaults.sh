@@ -10,6 +10,8 @@
 #   3. on-change and the zone file run at start and when the published list changes, not at each
 #      SIGHUP: two reloads log "nothing to publish again" and run on-change no more; the next
 #      `keys rotate` runs it once
+#   4. 40 `keys rotate` in a row with rotate 5m and grace 2h all succeed (the store held 16 keys
+#      and then stopped rotating for good), and `keys export` still publishes the current key
 . "$OE_ROOT/tests/integration/lib.sh"
 . "$OE_ROOT/tests/integration/keys_lib.sh"
 command -v curl >/dev/null || skip "curl is not installed"
@@ -103,4 +105,23 @@ wait_log "$D/edge.log" "zone-file .* updated" 2 "zone file after keys rotate"
 expect_eq "$(sed -n 2p "$D/changes")" "$(kl_configs "$D" "$port")" "on-change after keys rotate: the configs"
 kill -0 "$KL_PID" || fail "odoh-edge died"
 echo "reloads: on-change and zone-file ran once at start, not at two SIGHUPs, once more at keys rotate"
+kill "$KL_PID"; wait "$KL_PID" 2>/dev/null || true
+
+# ---- 4. many rotations by hand within grace (issue 12 item 7) ---------------------------------------
+# The store held 16 keys: the 16th `keys rotate` within grace failed, and from then on nothing
+# rotated and `keys export` said nothing was published.
+D=$OE_TMP/many
+KL_SCHED="rotate = 5m
+grace = 2h"
+kl_conf "$D" "$(oe_port)"
+i=0
+while [ $i -lt 40 ]; do
+    i=$((i + 1))
+    "$OE_BIN" keys rotate -c "$D/edge.conf" >"$OE_TMP/r.out" 2>&1 || fail "keys rotate number $i: $(cat "$OE_TMP/r.out")"
+done
+"$OE_BIN" keys list -c "$D/edge.conf" >"$OE_TMP/l.out" 2>&1 || fail "keys list: $(cat "$OE_TMP/l.out")"
+expect_eq "$(awk 'NR > 1 { print $2 }' "$OE_TMP/l.out" | sort | uniq -c | tr -s ' ' | tr '\n' ,)" " 1 current, 39 previous," "states after 40 rotations by hand"
+"$OE_BIN" keys export -c "$D/edge.conf" >"$OE_TMP/e.out" 2>&1 || fail "keys export: $(cat "$OE_TMP/e.out")"
+expect_eq "$(kl_keyid "$(sed -n 's/^hex     //p' "$OE_TMP/e.out")")" "$(awk '$2 == "current" { print $1 }' "$OE_TMP/l.out")" "exported key after 40 rotations"
+echo "40 rotations by hand within grace: all done, 1 current and 39 previous keys, export ok"
 echo ok
