@@ -6,7 +6,9 @@
 # signed by the root and once by the intermediate (chain file = leaf + intermediate), plus an RSA
 # leaf whose certificate the root signed with RSASSA-PSS.
 #   server: build/tool-tls_echo with all of them (chosen by SNI), against curl and s_client;
-#   client: tool-tls_echo --connect (our client engine) against openssl s_server.
+#   client: tool-tls_echo --connect (our client engine) against openssl s_server;
+#   odoh-edge itself: serves the RSA 3072 chain over TLS 1.3; `check` names the file and the cause
+#   of each unusable certificate or key at its config line (issue 11 item 10).
 . "$OE_ROOT/tests/integration/lib.sh"
 
 tool=$OE_BUILD/tool-tls_echo
@@ -142,5 +144,90 @@ for name in $names; do
         wait "$spid" 2>/dev/null || true
     done
 done
+
+# ---- odoh-edge: an RSA site over TLS 1.3, then `check` on files it cannot use ----
+hport=$(oe_port)
+cat >"$d/rsa.conf" <<CONF
+[global]
+workers = 1
+state-dir = state
+[listen "https"]
+address = 127.0.0.1:$hport
+[site "rsa"]
+host = rsa3072-i.keys.test
+cert = rsa3072-i.chain
+key = rsa3072-i.key
+root = www
+CONF
+mkdir -p "$d/www" && echo hello >"$d/www/index.html"
+out=$("$OE_BIN" check -c "$d/rsa.conf" 2>&1) || fail "check of the RSA site: $out"
+expect_eq "$out" "$d/rsa.conf: configuration ok" "check of the RSA site"
+oe_bg "$d/edge.log" "$OE_BIN" -c "$d/rsa.conf"
+oe_wait_tcp "$hport" || fail "odoh-edge did not start: $(cat "$d/edge.log")"
+for copt in --tlsv1.3 '--tls-max 1.2'; do
+    got=$(curl -sS --max-time 10 $copt --cacert "$d/root.pem" -w ' %{http_code} %{http_version}' \
+        --resolve "rsa3072-i.keys.test:$hport:127.0.0.1" "https://rsa3072-i.keys.test:$hport/") ||
+        fail "curl $copt to odoh-edge with an RSA certificate: $got"
+    expect_eq "$got" "hello
+ 200 2" "odoh-edge RSA site, curl $copt"
+done
+
+# Files check must refuse, each reported at the line of the file at fault.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$d/small.key" 2>/dev/null
+openssl req -x509 -new -key "$d/small.key" -out "$d/small.pem" -days 2 -subj /CN=small.test \
+    -addext subjectAltName=DNS:small.test 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out "$d/p521.key" 2>/dev/null
+openssl req -x509 -new -key "$d/p521.key" -out "$d/p521.pem" -days 2 -subj /CN=p521.test \
+    -addext subjectAltName=DNS:p521.test 2>/dev/null
+openssl pkey -in "$d/p256.key" -aes256 -passout pass:x -out "$d/enc.key"
+chmod 600 "$d/small.key" "$d/p521.key" "$d/enc.key"
+mkdir "$d/keydir"
+cat >"$d/bad.conf" <<CONF
+[listen "https"]
+address = 127.0.0.1:$hport
+[site "missing-cert"]
+host = a.test
+cert = nonexistent.pem
+key = p256.key
+[site "missing-key"]
+host = b.test
+cert = p256.pem
+key = nonexistent.key
+[site "key-is-a-folder"]
+host = c.test
+cert = p256.pem
+key = keydir
+[site "swapped"]
+host = d.test
+cert = p256.key
+key = p256.pem
+[site "encrypted"]
+host = e.test
+cert = p256.pem
+key = enc.key
+[site "small"]
+host = f.test
+cert = small.pem
+key = small.key
+[site "p521"]
+host = g.test
+cert = p521.pem
+key = p521.key
+[site "mismatch"]
+host = h.test
+cert = p256.pem
+key = p384.key
+CONF
+rc=0; out=$(cd "$d" && "$OE_BIN" check -c bad.conf 2>&1) || rc=$?
+expect_eq "$rc" 78 "check exit code"
+expect_eq "$out" "bad.conf:5: [site \"missing-cert\"] cert: ./nonexistent.pem: cannot read the certificate file: No such file or directory
+bad.conf:10: [site \"missing-key\"] key: ./nonexistent.key: cannot read the private key file: No such file or directory
+bad.conf:14: [site \"key-is-a-folder\"] key: ./keydir: cannot read the private key file: Is a directory
+bad.conf:17: [site \"swapped\"] cert: ./p256.key: holds a private key, not a certificate (cert and key swapped?)
+bad.conf:22: [site \"encrypted\"] key: ./enc.key: the private key is encrypted; odoh-edge needs it unencrypted (mode 0600), e.g. openssl pkey -in ./enc.key -out NEW
+bad.conf:26: [site \"small\"] key: ./small.key: RSA key of 1024 bits is too small (clients refuse it; use 2048 bits or more)
+bad.conf:29: [site \"p521\"] cert: ./p521.pem: certificate 1: PK - Elliptic curve is unsupported (only NIST curves are supported) (-0x3a00); supported keys: RSA of 2048 bits or more, ECDSA P-256 or P-384
+bad.conf:34: [site \"mismatch\"] key: ./p384.key: private key does not match the certificate ./p256.pem
+bad.conf: 8 error(s)" "check of unusable files"
 
 echo "tls keys: ok (${i} certificates, both directions, TLS 1.3 and 1.2)"
