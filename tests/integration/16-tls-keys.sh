@@ -7,8 +7,10 @@
 # leaf whose certificate the root signed with RSASSA-PSS.
 #   server: build/tool-tls_echo with all of them (chosen by SNI), against curl and s_client;
 #   client: tool-tls_echo --connect (our client engine) against openssl s_server;
-#   odoh-edge itself: serves the RSA 3072 chain over TLS 1.3; `check` names the file and the cause
-#   of each unusable certificate or key at its config line (issue 11 item 10).
+#   odoh-edge itself: serves the RSA 3072 chain over TLS 1.3; an ODoH target with an RSA 2048
+#   chain is reached through an odoh-edge proxy (the proxy's client could not reach RSA TLS 1.3
+#   targets); `check` names the file and the cause of each unusable certificate or key at its
+#   config line (issue 11 item 10).
 . "$OE_ROOT/tests/integration/lib.sh"
 
 tool=$OE_BUILD/tool-tls_echo
@@ -170,6 +172,67 @@ for copt in --tlsv1.3 '--tls-max 1.2'; do
         fail "curl $copt to odoh-edge with an RSA certificate: $got"
     expect_eq "$got" "hello
  200 2" "odoh-edge RSA site, curl $copt"
+done
+
+# The ODoH chain: query client -> proxy (cert = auto) -> target with an RSA 2048 (PKCS#1) leaf
+# under the intermediate. The proxy trusts only the root; the client fetches the target's configs
+# over TLS too, so both of our client's uses meet RSASSA-PSS.
+newkey "$d/target.key" rsa2048-pkcs1
+ossl req -new -key "$d/target.key" -out "$d/target.csr" -subj /CN=target.test
+printf 'subjectAltName=DNS:target.test\nbasicConstraints=CA:FALSE\n' >"$d/target.ext"
+ossl x509 -req -in "$d/target.csr" -CA "$d/inter.pem" -CAkey "$d/inter.key" -CAcreateserial \
+    -days 30 -extfile "$d/target.ext" -out "$d/target.pem"
+cat "$d/target.pem" "$d/inter.pem" >"$d/target.chain"
+tport=$(oe_port); pport=$(oe_port)
+mkdir -p "$d/t" "$d/p"
+cat >"$d/t/edge.conf" <<CONF
+[global]
+workers = 1
+state-dir = state
+[listen "https"]
+address = 127.0.0.1:$tport
+[site "target"]
+host = target.test
+cert = ../target.chain
+key = ../target.key
+[odoh-target]
+site = target
+local-data = "rsa.it.test. 60 IN A 192.0.2.16"
+CONF
+cat >"$d/p/edge.conf" <<CONF
+[global]
+workers = 1
+state-dir = state
+[listen "https"]
+address = 127.0.0.1:$pport
+[site "proxy"]
+host = proxy.test
+cert = auto
+[odoh-proxy]
+site = proxy
+allow-target = target.test:$tport
+resolve = target.test=127.0.0.1
+ca-file = ../root.pem
+CONF
+oe_bg "$d/t.log" "$OE_BIN" -c "$d/t/edge.conf"
+oe_wait_tcp "$tport" || fail "target did not start: $(cat "$d/t.log")"
+oe_bg "$d/p.log" "$OE_BIN" -c "$d/p/edge.conf"
+oe_wait_tcp "$pport" || fail "proxy did not start: $(cat "$d/p.log")"
+cat "$d/root.pem" "$d/p/state/tls/ca.pem" >"$d/client-ca.pem"
+# First with the configs given (fetched by curl), so only the proxy talks to the RSA target; then
+# letting our query client fetch them from the target itself.
+hex=$(curl -sS --max-time 10 --cacert "$d/root.pem" --resolve "target.test:$tport:127.0.0.1" \
+    "https://target.test:$tport/.well-known/odohconfigs" | od -An -v -tx1 | tr -d ' \n')
+expect_eq "${#hex}" 92 "configs from the RSA target (46 bytes, in hex)"
+for given in --configs ''; do
+    set -- --target "https://target.test:$tport/dns-query" --proxy "https://proxy.test:$pport/proxy" \
+        --ca "$d/client-ca.pem" --resolve "target.test:$tport:127.0.0.1" \
+        --resolve "proxy.test:$pport:127.0.0.1"
+    [ -z "$given" ] || set -- "$@" --configs "$hex"
+    out=$("$OE_BIN" query rsa.it.test A "$@" 2>&1) ||
+        fail "query ${given:-(configs fetched)} through the proxy to the RSA target: $out; proxy log: $(tail -2 "$d/p.log")"
+    expect_eq "$(echo "$out" | sed -n '/^;; ANSWER SECTION:$/{n;p}')" \
+        "$(printf 'rsa.it.test.\t60\tIN\tA\t192.0.2.16')" "answer ${given:-(configs fetched)} through the proxy"
 done
 
 # Files check must refuse, each reported at the line of the file at fault.
