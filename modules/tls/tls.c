@@ -202,6 +202,8 @@ static int read_file(const char *path, const char *what, char **out, size_t *len
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
     int e = 0;
     if (fd < 0 || fstat(fd, &st) != 0) {
         e = errno;
@@ -215,21 +217,18 @@ static int read_file(const char *path, const char *what, char **out, size_t *len
         e = EFBIG;
         goto fail;
     }
-    size_t cap = (size_t)st.st_size, n = 0;
-    char *buf = oe_malloc(cap + 1);
-    while (n < cap) {
+    cap = (size_t)st.st_size;
+    buf = oe_malloc(cap + 1);
+    while (n < cap) { /* a file that shrank meanwhile ends early: use what is there */
         ssize_t r = read(fd, buf + n, cap - n);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0) {
-            e = r < 0 ? errno : 0;
-            if (e != 0) {
-                oe_wipe(buf, cap + 1);
-                free(buf);
-                goto fail;
-            }
-            break; /* the file shrank: use what is there */
+        if (r < 0) {
+            e = errno;
+            goto fail;
         }
+        if (r == 0)
+            break;
         n += (size_t)r;
     }
     close(fd);
@@ -240,6 +239,10 @@ static int read_file(const char *path, const char *what, char **out, size_t *len
 fail:
     if (fd >= 0)
         close(fd);
+    if (buf != NULL) {
+        oe_wipe(buf, cap + 1);
+        free(buf);
+    }
     set_err(err, oe_asprintf("%s: cannot read the %s file: %s", path, what,
                              e == EINVAL ? "not a regular file" : strerror(e)));
     return -e;
@@ -772,7 +775,9 @@ oe_tls_client_t *oe_tls_client_new(const oe_tls_client_opts_t *opts, char **err)
         size_t len = 0;
         if (read_file(ca, "CA", &buf, &len, err) != OE_OK)
             goto fail;
-        rc = mbedtls_x509_crt_parse(&cli->ca, (const unsigned char *)buf, len + 1);
+        /* PEM is parsed only when the NUL is counted; a DER file is passed as it is. */
+        bool pem = strstr(buf, "-----BEGIN") != NULL;
+        rc = mbedtls_x509_crt_parse(&cli->ca, (const unsigned char *)buf, pem ? len + 1 : len);
         free_file(buf, len);
         /* A bundle may hold a few certificates mbedtls cannot parse (rc > 0): use the rest. */
         if (rc < 0 || cli->ca.raw.p == NULL) {

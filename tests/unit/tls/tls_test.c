@@ -494,6 +494,8 @@ TEST(tls_cert_and_key_file_errors_name_the_file_and_the_cause)
                      "%s: cannot read the private key file: No such file or directory");
     check_load_error(a.cert, oe_test_tmpdir(), -EISDIR, oe_test_tmpdir(),
                      "%s: cannot read the private key file: Is a directory");
+    check_load_error("/dev/null", a.key, -EINVAL, "/dev/null",
+                     "%s: cannot read the certificate file: not a regular file");
     check_load_error(garbage, a.key, OE_EFORMAT, garbage,
                      "%s: not a PEM certificate (no \"-----BEGIN CERTIFICATE-----\" line) nor a "
                      "DER one");
