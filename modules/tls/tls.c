@@ -993,6 +993,8 @@ size_t oe_tls_pending_in(const oe_tls_conn_t *c)
 
 oe_slice_t oe_tls_pending_out(const oe_tls_conn_t *c)
 {
+    if (c->out.base == NULL) /* nothing queued yet (NULL + 0 is undefined behaviour) */
+        return OE_SLICE(NULL, 0);
     return OE_SLICE(c->out.base + c->out.start, c->out.end - c->out.start);
 }
 
