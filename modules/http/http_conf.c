@@ -221,6 +221,13 @@ static bool same_origin_setting(const oe_site_t *a, const oe_site_t *b)
     return true;
 }
 
+/* Does msg start with "PATH:"? */
+static bool names_file(const char *msg, const char *path)
+{
+    size_t n = strlen(path);
+    return msg != NULL && strncmp(msg, path, n) == 0 && msg[n] == ':';
+}
+
 /* Loads every certificate once (so `check` catches unreadable or mismatched files and keys
  * readable by others) and checks the origin settings against what each certificate covers. */
 static int check_certs_and_origins(oe_conf_t *cf)
@@ -258,7 +265,9 @@ static int check_certs_and_origins(oe_conf_t *cf)
         if (!s->cert_auto && s->cert != NULL) {
             oe_tls_cert_t *c = NULL;
             if (oe_tls_server_add_cert(tls, s->cert, s->key, &c, &err) < 0) {
-                oe_conf_error_key(cf, sec, "cert", "%s", err ? err : "cannot load");
+                /* The message starts with the file at fault: point at the line that names it. */
+                oe_conf_error_key(cf, sec, names_file(err, s->key) ? "key" : "cert", "%s",
+                                  err ? err : "cannot load");
                 free(err);
                 err = NULL;
                 rc = OE_ECONFIG;
