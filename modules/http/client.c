@@ -41,6 +41,7 @@ struct oe_http_call {
     int result; /* a status or failure waiting to be delivered (never 0 once set) */
     int where;  /* which list holds it: one of the IN_ values */
     bool done;
+    bool ended; /* HTTP/2: the response's END_STREAM arrived (a reset before it truncates) */
     oe_http_call_t *prev, *next; /* the list named by where */
 };
 
@@ -495,8 +496,11 @@ static int h2_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8
 static int h2_on_close(nghttp2_session *s, int32_t id, uint32_t error, void *user)
 {
     oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, id);
+    /* Only END_STREAM completes a response: RST_STREAM(NO_ERROR) before it cuts the body short
+     * (RFC 9113 §8.1 allows that code only after a complete response). */
     if (x != NULL)
-        finish(x, error == NGHTTP2_NO_ERROR && x->status >= 200 ? x->status : OE_HTTPC_EPROTO);
+        finish(x, error == NGHTTP2_NO_ERROR && x->ended && x->status >= 200 ? x->status
+                                                                            : OE_HTTPC_EPROTO);
     return 0;
 }
 
@@ -505,6 +509,12 @@ static int h2_on_frame(nghttp2_session *s, const nghttp2_frame *f, void *user)
     cconn_t *k = user;
     if (f->hd.type == NGHTTP2_GOAWAY)
         k->goaway = true;
+    if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
+        (f->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+        oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);
+        if (x != NULL)
+            x->ended = true;
+    }
     return 0;
 }
 
@@ -814,13 +824,29 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     conn_flush(k);
 }
 
+/* The client's error for a failed connect: an address with no route is not a refusal. */
+static int connect_error(int uv_err)
+{
+    switch (uv_err) {
+    case UV_ETIMEDOUT:
+        return OE_HTTPC_ETIMEOUT;
+    case UV_ENETUNREACH:
+    case UV_EHOSTUNREACH:
+    case UV_EADDRNOTAVAIL:
+    case UV_EAFNOSUPPORT:
+        return OE_HTTPC_EUNREACH;
+    default:
+        return OE_HTTPC_ECONNECT;
+    }
+}
+
 static void on_connected(uv_connect_t *req, int status)
 {
     cconn_t *k = req->data;
     if (k->closing)
         return;
     if (status < 0) {
-        conn_close(k, status == UV_ETIMEDOUT ? OE_HTTPC_ETIMEOUT : OE_HTTPC_ECONNECT);
+        conn_close(k, connect_error(status));
         return;
     }
     uv_tcp_nodelay(&k->tcp, 1);
@@ -845,13 +871,15 @@ static void conn_open(oe_http_client_t *c, oe_http_call_t *x)
         c->conns->prev = k;
     c->conns = k;
     uv_timer_start(&k->timer, on_conn_timer, c->conf.connect_timeout_ms, 0);
-    if (k->tls == NULL ||
-        uv_tcp_connect(&k->connect, &k->tcp, (struct sockaddr *)&k->addr, on_connected) < 0) {
+    int rc = k->tls == NULL
+                 ? UV_ENOMEM
+                 : uv_tcp_connect(&k->connect, &k->tcp, (struct sockaddr *)&k->addr, on_connected);
+    if (rc < 0) {
         /* Fail the waiting calls later: callbacks never run inside oe_http_client_request. */
         k->closing = true;
         for (oe_http_call_t *p = c->pending; p != NULL; p = p->next)
             if (same_dest(k, p) && p->result == 0)
-                fail_later(p, OE_HTTPC_ECONNECT);
+                fail_later(p, connect_error(rc));
         uv_close((uv_handle_t *)&k->tcp, on_conn_closed);
         uv_close((uv_handle_t *)&k->timer, on_conn_closed);
     }
@@ -928,6 +956,8 @@ static const char *client_strerror(int err)
     switch (err) {
     case OE_HTTPC_ECONNECT:
         return "cannot connect";
+    case OE_HTTPC_EUNREACH:
+        return "no route to the address";
     case OE_HTTPC_ETLS:
         return "TLS handshake or certificate verification failed";
     case OE_HTTPC_EPROTO:

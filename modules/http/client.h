@@ -22,6 +22,7 @@ struct oe_tls_client;
 #define OE_HTTPC_EPROTO   (-(OE_ERR_BASE + 402)) /* malformed or reset response */
 #define OE_HTTPC_ETIMEOUT (-(OE_ERR_BASE + 403)) /* connect or request time-out */
 #define OE_HTTPC_ETOOBIG  (-(OE_ERR_BASE + 404)) /* response body over the limit */
+#define OE_HTTPC_EUNREACH (-(OE_ERR_BASE + 405)) /* no route to the address (e.g. no IPv6) */
 
 typedef struct oe_http_client_conf {
     struct oe_tls_client *tls;   /* borrowed; thread-safe, shared by workers */

@@ -38,14 +38,16 @@ openssl x509 -req -in rec.csr -CA rec-ca.pem -CAkey rec-ca.key -CAcreateserial -
     -extfile ext.cnf -out rec.pem >>openssl.log 2>&1 || fail "openssl sign: $(cat openssl.log)"
 
 # ---- the recording target, a silent TCP listener, a DNS server, a closed port ----------------
-rport=$(oe_port); hport=$(oe_port); dport=$(oe_port); cport=$(oe_port)
+rport=$(oe_port); hport=$(oe_port); dport=$(oe_port); cport=$(oe_port); tport=$(oe_port)
 pa=$(oe_port); pb=$(oe_port)
 reclog=$OE_TMP/recorded.jsonl
 : >"$reclog"
 oe_bg "$OE_TMP/rec.out" "$py" "$rec" https "$rport" rec.pem rec.key "$reclog"
 oe_bg "$OE_TMP/hang.out" "$py" "$rec" tcp-hang "$hport"
 oe_bg "$OE_TMP/dns.out" "$py" "$rec" dns "$dport" 127.0.0.1
+oe_bg "$OE_TMP/trunc.out" "$py" "$rec" h2-truncate "$tport" rec.pem rec.key
 oe_wait_tcp "$rport" || fail "recording target did not start: $(cat "$OE_TMP/rec.out")"
+oe_wait_tcp "$tport" || fail "h2-truncate target did not start: $(cat "$OE_TMP/trunc.out")"
 oe_wait_tcp "$hport" || fail "tcp-hang did not start: $(cat "$OE_TMP/hang.out")"
 
 # ---- proxy A: explicit allow-list; proxy B: "*" -------------------------------------------------
@@ -53,7 +55,7 @@ mkdir a b
 # Both: debug logging, so the log checks at the end see everything.
 oe_odoh_conf proxy "$pa" 2 'global:log-level = debug' 'listen:max-body-size = 2K' \
     "allow-target = rec.test:$rport" "allow-target = rec.test:$hport" "allow-target = rec.test:$cport" \
-    "allow-target = dnsrec.test:$rport" 'resolve = rec.test=127.0.0.1' "upstream = 127.0.0.1:$dport" \
+    "allow-target = dnsrec.test:$rport" "allow-target = rec.test:$tport" 'resolve = rec.test=127.0.0.1' "upstream = 127.0.0.1:$dport" \
     "ca-file = $OE_TMP/rec-ca.pem" 'connect-timeout = 1s' 'request-timeout = 2s' >a/edge.conf
 oe_odoh_conf proxy "$pb" 1 'global:log-level = debug' \
     'allow-target = *' 'resolve = wild.test=127.0.0.1' 'resolve = nat64.test=64:ff9b::7f00:1' "upstream = 127.0.0.1:$dport" \
@@ -186,6 +188,18 @@ expect_eq "$(nrec)" "$before" "requests recorded after the denials"; ok
 # ---- failures on the way to the target ------------------------------------------------------------
 expect_eq "$(post "targethost=rec.test:$cport&targetpath=/dns-query")" \
     "502|odoh-edge; error=connection_refused" "closed port"; ok
+# A truncated HTTP/2 answer is never relayed as a success (issue 12 item 10): RST_STREAM(NO_ERROR)
+# before END_STREAM, or END_STREAM short of the content-length, is a 502; a complete answer,
+# even one followed by RST_STREAM(NO_ERROR), is relayed whole.
+for p in /full /full-then-rst; do
+    expect_eq "$(post "targethost=rec.test:$tport&targetpath=$p")" \
+        "200|odoh-edge; received-status=200" "h2 target $p"; ok
+    expect_eq "$(wc -c <body | tr -d ' ')" 3000 "body relayed from $p"; ok
+done
+for p in /rst-no-error /short; do
+    expect_eq "$(post "targethost=rec.test:$tport&targetpath=$p")" \
+        "502|odoh-edge; error=http_protocol_error" "h2 target $p (truncated)"; ok
+done
 t0=$(date +%s%N)
 got=$(post "targethost=rec.test:$hport&targetpath=/dns-query")
 ms=$((($(date +%s%N) - t0) / 1000000))

@@ -22,6 +22,14 @@
       upstream, which is verified with UPSTREAM-CA for the request's Host name) and its status,
       content-type and body come back. Appends "conn" to PORT.front.log for every connection
       accepted and "METHOD PATH STATUS" for every request.
+  recording_target.py h2-truncate PORT CERT KEY
+      An HTTPS server speaking HTTP/2 only (ALPN h2) whose answers to POST are 200 with
+      content-type application/oblivious-dns-message and content-length 3000, ended by path:
+        /full            all 3,000 bytes, END_STREAM
+        /full-then-rst   all 3,000 bytes with END_STREAM, then RST_STREAM(NO_ERROR) (allowed:
+                         RFC 9113 §8.1, the server needs no more of the request)
+        /rst-no-error    1,500 bytes, then RST_STREAM(NO_ERROR) before END_STREAM (truncated)
+        /short           1,500 bytes and END_STREAM (shorter than its content-length)
   recording_target.py tcp-hang PORT
       Accepts TCP connections and never says anything (no TLS handshake).
   recording_target.py dns PORT IP [IP6]
@@ -186,6 +194,62 @@ def h1_front(port, cert, key, up_port, up_ca):
     srv.serve_forever()
 
 
+def h2_truncate(port, cert, key):
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    ctx.set_alpn_protocols(["h2"])
+
+    def serve(sock):
+        try:
+            conn = ssl_wrap(sock)
+        except (ssl.SSLError, OSError):
+            return
+        h = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        h.initiate_connection()
+        conn.sendall(h.data_to_send())
+        paths = {}
+        while True:
+            try:
+                data = conn.recv(65535)
+            except (ssl.SSLError, OSError):
+                break
+            if not data:
+                break
+            for ev in h.receive_data(data):
+                if isinstance(ev, h2.events.RequestReceived):
+                    paths[ev.stream_id] = dict(ev.headers).get(b":path", b"").decode()
+                elif isinstance(ev, h2.events.StreamEnded):
+                    sid, path = ev.stream_id, paths.get(ev.stream_id, "")
+                    h.send_headers(sid, [(":status", "200"),
+                                         ("content-type", "application/oblivious-dns-message"),
+                                         ("content-length", "3000")])
+                    body = b"a" * (1500 if path in ("/rst-no-error", "/short") else 3000)
+                    h.send_data(sid, body, end_stream=path != "/rst-no-error")
+                    out = h.data_to_send()
+                    if path in ("/rst-no-error", "/full-then-rst"):
+                        # RST_STREAM(NO_ERROR) written by hand: h2 refuses it on a stream that
+                        # its END_STREAM already closed.
+                        out += struct.pack("!I", 4)[1:] + b"\x03\x00" + struct.pack("!II", sid, 0)
+                    conn.sendall(out)
+            conn.sendall(h.data_to_send())
+        conn.close()
+
+    def ssl_wrap(sock):
+        return ctx.wrap_socket(sock, server_side=True)
+
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(16)
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+
 def tcp_hang(port):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -232,6 +296,8 @@ if __name__ == "__main__":
         configs_server(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7])
     elif mode == "h1-front":
         h1_front(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6])
+    elif mode == "h2-truncate":
+        h2_truncate(int(sys.argv[2]), sys.argv[3], sys.argv[4])
     elif mode == "tcp-hang":
         tcp_hang(int(sys.argv[2]))
     elif mode == "dns":
