@@ -120,6 +120,7 @@ static void on_target(void *data, int status, const oe_header_t *h, size_t n, oe
              timeout                       ? "connection_timeout"
              : status == OE_HTTPC_ETLS     ? "tls_certificate_error"
              : status == OE_HTTPC_ECONNECT ? "connection_refused"
+             : status == OE_HTTPC_EUNREACH ? "destination_ip_unroutable"
              : status == OE_HTTPC_ETOOBIG  ? "http_response_content_length"
                                            : "http_protocol_error",
              NULL);
