@@ -205,6 +205,21 @@ asan: $(STAMP)
 	    LDFLAGS="-fsanitize=address,undefined" LDFLAGS_NOSTATIC=1 $(BUILD)/asan/unit-tests
 	$(Q)$(BUILD)/asan/unit-tests
 
+# ---- sanitizers: the whole binary under ASan/UBSan, driven by the integration suite ------------
+# Every sanitizer report (memory error, undefined behaviour, leak at exit) goes to a file under
+# $(BUILD)/asan/reports; the target fails when the suite fails or any report was written.
+asan-integration: $(STAMP)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan VENDOR=$(VENDOR) VENDOR_CC=$(VENDOR_CC) CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    LDFLAGS="-fsanitize=address,undefined" LDFLAGS_NOSTATIC=1 $(BUILD)/asan/odoh-edge tools
+	$(Q)rm -rf $(BUILD)/asan/reports && mkdir -p $(BUILD)/asan/reports
+	$(Q)rc=0; BUILD=$(BUILD)/asan \
+	    ASAN_OPTIONS=log_path=$(CURDIR)/$(BUILD)/asan/reports/asan:detect_leaks=1 \
+	    UBSAN_OPTIONS=log_path=$(CURDIR)/$(BUILD)/asan/reports/ubsan:print_stacktrace=1 \
+	    tests/integration/run.sh $(CURDIR)/$(BUILD)/asan/odoh-edge || rc=1; \
+	    if [ -n "$$(ls $(BUILD)/asan/reports)" ]; then \
+	        echo "sanitizer reports:"; head -n 40 $(BUILD)/asan/reports/*; rc=1; fi; exit $$rc
+
 # ---- housekeeping ----------------------------------------------------------------------------
 FORMAT_FILES = main.c $(wildcard modules/*/*.[ch] tests/unit/*.[ch] tests/unit/*/*.c tests/lib/*.[ch] tests/fuzz/*.c tests/bench/*.c)
 format:
@@ -220,5 +235,5 @@ clean:
 distclean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan format format-check install clean distclean FORCE
+.PHONY: run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan asan-integration format format-check install clean distclean FORCE
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -7,9 +7,11 @@
  * cannot be written leaves the keys in force untouched and says why.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +112,9 @@ static int write_entry(const keys_t *k, const oe_key_entry_t *e)
 {
     char path[4096], tmp[4200], seed[65], id[2 * OE_ODOH_KEY_ID_LEN + 1], text[512];
     file_name(k, e, path, sizeof(path));
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    /* The writer's pid in the name tells a loader in another process (the server's check, `keys
+     * rotate`) that this file is being written, not left over by a crash. */
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
     oe_hex_encode(seed, e->seed, sizeof(e->seed));
     oe_hex_encode(id, e->key.config.key_id, OE_ODOH_KEY_ID_LEN);
     int n = snprintf(text, sizeof(text),
@@ -203,6 +207,18 @@ static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet, const oe
     return rc;
 }
 
+/* Is NAME ("ID.key.PID.tmp") a write in progress in another live process? A name without a pid,
+ * or with the pid of a process that is gone, is a crash's leftover. */
+static bool written_by_another(const char *name)
+{
+    const char *p = strstr(name, ".key.") + 5;
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (end == p || strcmp(end, ".tmp") != 0 || pid <= 0 || pid == (long)getpid())
+        return false;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
 static int cmp_activate(const void *a, const void *b)
 {
     const oe_key_entry_t *x = a, *y = b;
@@ -244,8 +260,9 @@ int keys_load(keys_t *k, int64_t now)
         size_t len = strlen(de->d_name);
         char path[4200];
         snprintf(path, sizeof(path), "%s/%s", k->dir, de->d_name);
-        if (len > 8 && strcmp(de->d_name + len - 8, ".key.tmp") == 0) {
-            unlink(path); /* left over by a crash during a write: the rename never happened */
+        if (len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0 && strstr(de->d_name, ".key.")) {
+            if (!written_by_another(de->d_name))
+                unlink(path); /* left over by a crash during a write: the rename never happened */
             continue;
         }
         if (len < 5 || strcmp(de->d_name + len - 4, ".key") != 0)
@@ -253,7 +270,7 @@ int keys_load(keys_t *k, int64_t now)
         int r = parse_entry(path, &k->entries[k->n], k->load_failed, old, nold);
         if (r == 0)
             k->n++;
-        else
+        else if (r != -ENOENT) /* gone since readdir: another process deleted an expired key */
             rc = r;
     }
     closedir(d);
