@@ -171,6 +171,12 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static void on_timeout(uv_timer_t *t)
 {
     conn_t *c = t->data;
+    if (c->h2 != NULL) {
+        h2_timeout(c);
+        return;
+    }
+    if (c->h1 != NULL && h1_timeout(c))
+        return;
     oe_log_debug(TAG, "connection timed out");
     conn_close(c);
 }
@@ -303,6 +309,12 @@ size_t conn_queued(const conn_t *c)
     return n + (c->tls != NULL ? oe_tls_pending_out(c->tls).len : c->out.len);
 }
 
+uint64_t conn_sent(const conn_t *c)
+{
+    size_t left = c->writing ? uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) : 0;
+    return c->sent + (c->writing && left < c->wlen ? c->wlen - left : 0);
+}
+
 int conn_send(conn_t *c, const void *p, size_t n)
 {
     if (c->closing)
@@ -329,6 +341,7 @@ static void on_write(uv_write_t *req, int status)
         conn_close(c);
         return;
     }
+    c->sent += c->wlen;
     conn_flush(c);
     if (c->closing || conn_queued(c) >= OE_HTTP_OUT_HIGH)
         return;

@@ -24,7 +24,9 @@ typedef struct oe_listen_conf {
     long long https_port;      /* port in redirects; 0 = the first TLS listener's */
     long long max_connections; /* per listener, all workers together */
     uint64_t handshake_timeout, header_timeout, keepalive_timeout, idle_timeout; /* ms */
+    uint64_t send_timeout, body_timeout; /* ms without progress */
     uint64_t max_header_size, max_url_size, max_body_size;
+    uint64_t max_buffered_body; /* HTTP/2: request body bytes held per connection */
     long long max_headers, max_streams, max_pipelined;
     unsigned line;
 } oe_listen_conf_t;
@@ -116,7 +118,8 @@ struct conn {
     uv_write_t wreq;
     uint8_t *wbuf; /* bytes of the write in flight */
     size_t wlen, wcap;
-    oe_buf_t out; /* plain connections: bytes waiting to be written */
+    uint64_t sent; /* bytes the socket took in completed writes */
+    oe_buf_t out;  /* plain connections: bytes waiting to be written */
     conn_t *prev, *next;
     int handles; /* open uv handles; freed when 0 */
     bool writing, closing, read_paused, handshake_done, close_after_write;
@@ -150,6 +153,9 @@ void http_destroy(oe_modctx_t *ctx);
 int conn_send(conn_t *c, const void *p, size_t n); /* 0 or <0 (connection is closing) */
 void conn_flush(conn_t *c);
 size_t conn_queued(const conn_t *c);
+/* Bytes the socket has taken so far (also part of the write in flight): progress for the send
+ * deadlines. */
+uint64_t conn_sent(const conn_t *c);
 void conn_close(conn_t *c);
 void conn_set_timer(conn_t *c, uint64_t ms);
 void conn_pause_read(conn_t *c);
@@ -210,11 +216,13 @@ void h1_drain(conn_t *c);                            /* output went below OUT_HI
 void h1_abort(conn_t *c);                            /* tell a waiting handler */
 void h1_free(conn_t *c);
 bool h1_idle(conn_t *c);
+bool h1_timeout(conn_t *c); /* the timer fired: true when the engine re-armed it */
 int h2_init(conn_t *c);
 int h2_input(conn_t *c, const uint8_t *p, size_t n);
 void h2_drain(conn_t *c);
 void h2_abort(conn_t *c);
 void h2_free(conn_t *c);
 void h2_goaway(conn_t *c);
+void h2_timeout(conn_t *c); /* the timer fired: re-arm, or GOAWAY and close */
 
 #endif
