@@ -219,8 +219,15 @@ static void on_connection(uv_stream_t *server, int status)
         uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
         return;
     }
-    long long per_worker = l->conf->max_connections / w->http->nworkers;
-    if (l->nconns >= (per_worker > 0 ? per_worker : 1)) {
+    size_t index = 0;
+    for (size_t i = 0; i < w->http->nlistens; i++)
+        if (w->http->listens[i] == l->conf)
+            index = i;
+    /* One count for all workers: the kernel does not spread connections evenly over the
+     * SO_REUSEPORT sockets, so a per-worker share would refuse before max-connections. */
+    atomic_llong *open = &w->http->nconns[index];
+    if (atomic_fetch_add_explicit(open, 1, memory_order_relaxed) >= l->conf->max_connections) {
+        atomic_fetch_sub_explicit(open, 1, memory_order_relaxed);
         uint64_t now = uv_now(&w->loop);
         if (now - l->limit_logged > 10000 || l->limit_logged == 0) {
             oe_log_warn(TAG, "[listen \"%s\"]: max-connections (%lld) reached; refusing new ones",
@@ -232,9 +239,7 @@ static void on_connection(uv_stream_t *server, int status)
     }
     c->w = w;
     c->l = l;
-    for (size_t i = 0; i < w->http->nlistens; i++)
-        if (w->http->listens[i] == l->conf)
-            c->listen_index = i;
+    c->listen_index = index;
     l->nconns++;
     w->nconns++;
     c->next = w->conns;
@@ -282,6 +287,7 @@ static void on_conn_handle_closed(uv_handle_t *h)
         if (c->next != NULL)
             c->next->prev = c->prev;
         c->l->nconns--;
+        atomic_fetch_sub_explicit(&w->http->nconns[c->listen_index], 1, memory_order_relaxed);
         w->nconns--;
         free(c);
         worker_maybe_finish(w);

@@ -6,6 +6,7 @@
 #define OE_HTTP_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <uv.h>
 
 #include "core/conf.h"
@@ -69,6 +70,7 @@ struct oe_http {
     oe_http_worker_hook_t hooks[8];
     size_t nhooks;
     uint64_t shutdown_timeout;
+    atomic_llong *nconns; /* per listens[i]: open connections, all workers together */
     bool started;
 };
 

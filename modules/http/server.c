@@ -140,6 +140,7 @@ int http_init(oe_modctx_t *ctx)
     http->nworkers = oe_core_workers(core);
     http->nlistens = oe_conf_count(ctx->cf, &oe_http_module);
     http->listens = oe_calloc(http->nlistens, sizeof(*http->listens));
+    http->nconns = oe_calloc(http->nlistens ? http->nlistens : 1, sizeof(*http->nconns));
     bool any_tls = false;
     for (size_t i = 0; i < http->nlistens; i++) {
         http->listens[i] = oe_conf_section(ctx->cf, &oe_http_module, i)->conf;
@@ -211,6 +212,7 @@ void http_destroy(oe_modctx_t *ctx)
         free(http->routes[i].prefix);
     free(http->routes);
     free(http->listens);
+    free((void *)http->nconns);
     free(http->sites);
     free(http);
     ctx->data = NULL;
