@@ -5,10 +5,13 @@
  * above OE_HTTP_OUT_HIGH queued bytes the engines stop producing and reading pauses, so a slow
  * reader costs bounded memory.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "http/http_int.h"
@@ -48,6 +51,7 @@ static void worker_maybe_finish(worker_t *w)
             w->http->hooks[i].stop(w->hook_state[i], w->http->hooks[i].data);
     uv_close((uv_handle_t *)&w->wake, on_noop_close);
     uv_close((uv_handle_t *)&w->drain, on_noop_close);
+    uv_close((uv_handle_t *)&w->backoff, on_noop_close);
 }
 
 static void on_drain_deadline(uv_timer_t *t)
@@ -137,12 +141,14 @@ int worker_start(oe_http_t *http, worker_t *w)
     if (rc == 0) {
         uv_async_init(&w->loop, &w->wake, on_wake);
         uv_timer_init(&w->loop, &w->drain);
-        w->wake.data = w->drain.data = w;
+        uv_timer_init(&w->loop, &w->backoff);
+        w->wake.data = w->drain.data = w->backoff.data = w;
         rc = uv_thread_create(&w->thread, worker_main, w);
         if (rc == 0)
             return 0;
         uv_close((uv_handle_t *)&w->wake, on_noop_close);
         uv_close((uv_handle_t *)&w->drain, on_noop_close);
+        uv_close((uv_handle_t *)&w->backoff, on_noop_close);
     }
     for (size_t i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, on_noop_close);
@@ -203,12 +209,54 @@ void conn_resume_read(conn_t *c)
     }
 }
 
+/* Is a descriptor still free beside the one just accepted? */
+static bool fd_headroom(uv_stream_t *server)
+{
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)server, &fd) < 0)
+        return true;
+    int probe = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (probe >= 0) {
+        close(probe);
+        return true;
+    }
+    return errno != EMFILE && errno != ENFILE;
+}
+
+static void on_backoff(uv_timer_t *t)
+{
+    worker_t *w = t->data;
+    for (size_t i = 0; i < w->nlisteners && !w->stopping; i++) {
+        listener_t *l = &w->listeners[i];
+        if (l->held) {
+            l->held = false;
+            on_connection((uv_stream_t *)&l->tcp, 0);
+        }
+    }
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     listener_t *l = server->data;
     worker_t *w = l->w;
     if (status < 0 || w->stopping)
         return;
+    /* The process is out of descriptors: leave the accepted connection inside libuv, which then
+     * stops polling the listener (no accept(2) failing in a busy loop, the backlog waits in the
+     * kernel), and look again in 100 ms. Probing first also means that uv_tcp_init below finds
+     * a free descriptor for libuv's own reserve (its EMFILE trick) when it lost it. */
+    if (!fd_headroom(server)) {
+        uint64_t now = uv_now(&w->loop);
+        if (w->fds_logged == 0 || now - w->fds_logged > 10000) {
+            oe_log_warn(TAG, "out of file descriptors: new connections wait; raise the limit "
+                             "(ulimit -n, LimitNOFILE=) or lower max-connections");
+            w->fds_logged = now;
+        }
+        l->held = true;
+        if (!uv_is_active((uv_handle_t *)&w->backoff))
+            uv_timer_start(&w->backoff, on_backoff, 100, 0);
+        return;
+    }
     conn_t *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return;

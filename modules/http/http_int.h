@@ -83,6 +83,7 @@ typedef struct listener {
     const oe_listen_conf_t *conf;
     long long nconns;
     uint64_t limit_logged; /* loop time of the last "limit reached" line */
+    bool held;             /* a connection waits inside libuv for a free descriptor */
 } listener_t;
 
 struct worker {
@@ -92,6 +93,8 @@ struct worker {
     uv_thread_t thread;
     uv_async_t wake;
     uv_timer_t drain;
+    uv_timer_t backoff;  /* retries held listeners while descriptors are exhausted */
+    uint64_t fds_logged; /* loop time of the last "out of descriptors" line */
     listener_t *listeners;
     size_t nlisteners;
     conn_t *conns; /* doubly linked list */
