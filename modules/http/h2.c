@@ -345,11 +345,9 @@ static uint64_t earliest_deadline(const struct h2 *h, bool *idle)
         return h->active_at + lim->keepalive_timeout;
     for (const h2_stream_t *st = h->streams; st != NULL; st = st->next) {
         uint64_t d;
-        if (st->refused)
-            continue;
         if (!st->headers_done)
             d = st->begun_at + lim->header_timeout;
-        else if (!st->dispatched)
+        else if (!st->dispatched) /* also a refused stream until its RST_STREAM is out */
             d = st->body_at + lim->body_timeout;
         else if (st->s.responded)
             d = OE_MAX(st->submit_at, h->sent_at) + lim->send_timeout;
