@@ -1,6 +1,7 @@
 # odoh-edge: one static binary. Plain make; user values with ?=, required flags with +=.
 #
 #   make                      build ./odoh-edge with every module
+#   make BUILD=DIR            build everything under DIR, the binary as DIR/odoh-edge
 #   make MODULES="odoh_target" build with a subset (dependencies are added automatically)
 #   make test                 unit + integration tests (installs what they need)
 #   make fuzz                 libFuzzer targets (clang)
@@ -34,6 +35,11 @@ $(error unknown module(s): $(unknown); available: $(ALL_MODULES))
 endif
 upper = $(shell echo '$(1)' | tr a-z A-Z)
 
+# The binary: ./odoh-edge for the default build folder (make run, the README and the tests use
+# that), DIR/odoh-edge for BUILD=DIR. BIN_RUN is how a recipe invokes it.
+BIN ?= $(if $(filter build,$(BUILD)),odoh-edge,$(BUILD)/odoh-edge)
+BIN_RUN = $(if $(filter /%,$(BIN)),$(BIN),./$(BIN))
+
 VENDOR ?= $(BUILD)/vendor
 OBJ := $(BUILD)/obj
 CPPFLAGS += -I$(VENDOR)/include -Imodules -DMBEDTLS_CONFIG_FILE='"oe_mbedtls_config.h"'
@@ -55,11 +61,15 @@ else
 Q := @
 endif
 
-all: odoh-edge
+all: $(BIN)
+ifneq ($(BIN),odoh-edge)
+odoh-edge: $(BIN)
+.PHONY: odoh-edge
+endif
 
 # The demo: build, then run the shipped config (offline, loopback only).
-run: odoh-edge
-	./odoh-edge -c odoh-edge.conf
+run: $(BIN)
+	$(BIN_RUN) -c odoh-edge.conf
 
 # Dependencies: fetched once into the cache, built once per compiler and flags.
 $(STAMP): vendor/deps.lock vendor/mbedtls_config.h vendor/fetch.sh vendor/build.sh $(VENDOR).flags
@@ -108,7 +118,8 @@ $(LIB): $(filter-out $(OBJ)/main.o,$(OBJS))
 
 # static.o is linked as an object (not from the archive) so that its stand-ins for glibc's NSS
 # functions win over libc's when libuv refers to them (see modules/core/static.c).
-odoh-edge: $(OBJ)/main.o $(OBJ)/modules/core/static.o $(LIB)
+$(BIN): $(OBJ)/main.o $(OBJ)/modules/core/static.o $(LIB)
+	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -143,16 +154,16 @@ $(BUILD)/unit-tests: $(OBJ)/tests/unit/runner.o $(UNIT_OBJS) $(OBJ)/modules/core
 unit: $(BUILD)/unit-tests
 	$(Q)$(BUILD)/unit-tests
 
-integration: odoh-edge tools
-	$(Q)tests/integration/run.sh ./odoh-edge
+integration: $(BIN) tools
+	$(Q)tests/integration/run.sh $(BIN_RUN)
 
 # make test installs what the tests need first (Debian packages, npm packages), then builds
 # everything, including the fuzz targets for the smoke runs.
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory format-check
-	$(Q)$(MAKE) --no-print-directory WERROR=$(WERROR) odoh-edge $(BUILD)/unit-tests tools
+	$(Q)$(MAKE) --no-print-directory WERROR=$(WERROR) $(BIN) $(BUILD)/unit-tests tools
 	$(Q)$(MAKE) --no-print-directory fuzz
-	$(Q)tests/run-all.sh
+	$(Q)BUILD=$(BUILD) OE_BIN=$(BIN_RUN) tests/run-all.sh
 test-deps:
 	$(Q)tests/deps.sh
 
@@ -161,7 +172,7 @@ BENCH_TARGETS := $(patsubst tests/bench/%.c,%,$(wildcard tests/bench/*.c))
 bench-build: $(BENCH_TARGETS:%=$(BUILD)/bench-%)
 $(BUILD)/bench-%: $(OBJ)/tests/bench/%.o $(OBJ)/modules/core/static.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-bench: odoh-edge bench-build
+bench: $(BIN) bench-build
 	$(Q)tests/bench/run.sh
 
 # Test tools: each tests/tools/NAME.c is a helper program the integration tests drive.
@@ -201,13 +212,13 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
 
-install: odoh-edge
-	install -D -m 0755 odoh-edge $(DESTDIR)$(PREFIX)/bin/odoh-edge
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/odoh-edge
 
 clean:
-	rm -rf $(OBJ) $(BUILD)/*.a $(BUILD)/unit-tests $(BUILD)/fuzz-* odoh-edge
+	rm -rf $(OBJ) $(BUILD)/*.a $(BUILD)/unit-tests $(BUILD)/fuzz-* $(BIN)
 distclean:
-	rm -rf $(BUILD) odoh-edge
+	rm -rf $(BUILD) $(BIN)
 
 .PHONY: run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan format format-check install clean distclean FORCE
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

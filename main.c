@@ -1,13 +1,14 @@
 /*
  * odoh-edge: command line, configuration lookup, then hand-over to the runtime.
  *
- *   odoh-edge [run] [-c FILE]    run (default)
- *   odoh-edge check|-t [-c FILE] check the configuration and exit (78 on errors)
+ *   odoh-edge [-c FILE] [run]    run (default); -c may also follow the command
+ *   odoh-edge [-c FILE] check|-t check the configuration and exit (78 on errors)
  *   odoh-edge version|-V         versions of odoh-edge and its libraries
  *   odoh-edge help-config        every section and key with its meaning
  *   odoh-edge help|--help        usage
  * Modules add subcommands (keys, query, origins) through their command tables.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: odoh-edge [COMMAND] [-c FILE]\n"
+            "usage: odoh-edge [-c FILE] [COMMAND] [ARGS] (-c FILE may also follow the command)\n"
             "\n"
             "One static binary for a privacy edge: HTTPS sites with HTTP/2 ORIGIN frames, the\n"
             "Oblivious DoH (RFC 9230) proxy and target, and HPKE key rotation and publication.\n"
@@ -55,31 +56,63 @@ static void help_config(void)
             continue;
         printf("[%s%s]  %s\n", m->section, (m->flags & OE_MODULE_NAMED) ? " \"NAME\"" : "",
                m->summary ? m->summary : "");
-        for (const oe_directive_t *d = m->directives; d != NULL && d->key != NULL; d++)
-            printf("  %-22s %s%s\n", d->key, d->help ? d->help : "",
-                   (d->flags & OE_CONF_LIST) ? " (repeatable)" : "");
+        for (const oe_directive_t *d = m->directives; d != NULL && d->key != NULL; d++) {
+            /* Some help texts say "(repeatable)" where it reads best; never twice. */
+            const char *help = d->help ? d->help : "";
+            bool mark = (d->flags & OE_CONF_LIST) && strstr(help, "(repeatable)") == NULL;
+            printf("  %-22s %s%s\n", d->key, help, mark ? " (repeatable)" : "");
+        }
         printf("\n");
     }
 }
 
+/* Global options may come before the command (`odoh-edge -c FILE check`) as well as after it. */
 int main(int argc, char **argv)
 {
-    const char *cmd = "run", *conf_path = NULL;
+    const char *cmd = NULL, *conf_path = NULL;
     int i = 1;
 
-    if (i < argc && argv[i][0] != '-')
-        cmd = argv[i++];
-    else if (i < argc && (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--test") == 0))
-        cmd = "check", i++;
-    else if (i < argc && (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0))
-        cmd = "version", i++;
-    else if (i < argc && (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0))
-        cmd = "help", i++;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-c") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "odoh-edge: -c needs a file (see odoh-edge --help)\n");
+                return OE_EXIT_USAGE;
+            }
+            conf_path = argv[++i];
+        } else if (strcmp(a, "-t") == 0 || strcmp(a, "--test") == 0) {
+            cmd = "check";
+        } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            cmd = "version";
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            cmd = "help";
+        } else {
+            fprintf(stderr, "odoh-edge: unexpected argument \"%s\" (see odoh-edge --help)\n", a);
+            return OE_EXIT_USAGE;
+        }
+    }
+    if (cmd == NULL)
+        cmd = i < argc ? argv[i++] : "run";
 
-    for (size_t m = 0; oe_modules[m] != NULL; m++)
-        for (const oe_command_t *c = oe_modules[m]->commands; c != NULL && c->name != NULL; c++)
-            if (strcmp(c->name, cmd) == 0)
-                return c->run(argc - (i - 1), argv + (i - 1));
+    /* A module's command sees its own name, its arguments, then the global -c FILE. */
+    for (size_t m = 0; oe_modules[m] != NULL; m++) {
+        for (const oe_command_t *c = oe_modules[m]->commands; c != NULL && c->name != NULL; c++) {
+            if (strcmp(c->name, cmd) != 0)
+                continue;
+            char **args = oe_calloc((size_t)argc + 3, sizeof(*args));
+            int n = 0;
+            args[n++] = (char *)cmd;
+            while (i < argc)
+                args[n++] = argv[i++];
+            if (conf_path != NULL) {
+                args[n++] = "-c";
+                args[n++] = (char *)conf_path;
+            }
+            int rc = c->run(n, args);
+            free(args);
+            return rc;
+        }
+    }
 
     for (; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
@@ -112,19 +145,22 @@ int main(int argc, char **argv)
 
     const char *path = oe_cli_find_config(conf_path);
     oe_conf_t *cf = oe_cli_load(path);
-    int rc = oe_cli_report(cf);
-    if (rc != 0 || strcmp(cmd, "check") == 0) {
+    if (oe_conf_nerrors(cf) > 0 || strcmp(cmd, "check") == 0) {
+        int rc = oe_cli_report(cf);
         if (rc == 0)
             fprintf(stderr, "%s: configuration ok\n", oe_conf_path(cf));
         oe_conf_free(cf);
         return rc;
     }
-    rc = oe_core_apply_logging(oe_core_conf(cf));
+    int rc = oe_core_apply_logging(oe_core_conf(cf));
     if (rc < 0) {
         fprintf(stderr, "odoh-edge: cannot open the log file: %s\n", oe_strerror(rc));
         oe_conf_free(cf);
         return 1;
     }
+    /* A run's warnings go where its log goes, in its format (log-file, log-format = json). */
+    for (size_t w = 0; w < oe_conf_nwarnings(cf); w++)
+        oe_log_warn("core", "%s", oe_conf_warning_at_index(cf, w));
     oe_log_info("core", "configuration: %s", oe_conf_path(cf));
     return oe_runtime_run(cf, path);
 }

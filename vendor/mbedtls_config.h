@@ -2,7 +2,11 @@
  * odoh-edge's mbedtls 3.6 configuration. Only what the project uses is enabled:
  *   - TLS 1.3 and 1.2, server and client, AEAD cipher suites only, SNI, ALPN, session tickets;
  *   - X.509 parsing (certificates, system CA bundle) and writing (cert = auto);
- *   - ECDSA P-256/P-384 and RSA (for verifying public CA chains on the client side);
+ *   - ECDSA P-256/P-384 and RSA, both directions: TLS 1.3 signs and verifies RSA only with
+ *     RSASSA-PSS (RFC 8446 section 4.2.3). MBEDTLS_X509_RSASSA_PSS_SUPPORT is what puts the
+ *     rsa_pss_rsae_* entries into mbedtls's default signature-algorithm list (PKCS1_V21 alone
+ *     does not), so without it an RSA certificate fails TLS 1.3 on either side; it also parses
+ *     certificates signed with PSS;
  *   - HKDF, SHA-256/384/512, AES-GCM, ChaCha20-Poly1305 for HPKE;
  *   - X25519 through the formally verified Everest (HACL*) code, which is several times faster
  *     than the generic ECP implementation. Everest serves the mbedtls_ecdh API; TLS 1.3 goes
@@ -70,6 +74,7 @@
 #define MBEDTLS_RSA_C
 #define MBEDTLS_PKCS1_V15
 #define MBEDTLS_PKCS1_V21
+#define MBEDTLS_X509_RSASSA_PSS_SUPPORT /* RSA in TLS 1.3: see the top of this file */
 #define MBEDTLS_GENPRIME
 #define MBEDTLS_PK_C
 #define MBEDTLS_PK_PARSE_C

@@ -7,11 +7,12 @@
  * It gets the target's ObliviousDoHConfigs from https://TARGET/.well-known/odohconfigs (unless
  * --configs gives them), seals the query to the first usable config, posts it to the proxy (or
  * straight to the target), opens the answer and prints it like dig. On 401 it fetches the configs
- * once more and retries. Host names are looked up through the first nameserver of
- * /etc/resolv.conf (no getaddrinfo in a static binary), or taken from --resolve.
+ * once more and retries. Host names are looked up (A, then AAAA when there is no A) through
+ * --dns or the first nameserver of /etc/resolv.conf (no getaddrinfo in a static binary), or
+ * taken from --resolve (curl's HOST:PORT:ADDRESS, IPv6 in brackets or not).
  *
- * Exit codes: 0 answered (whatever the DNS rcode), 1 the query failed (HTTP or network error,
- * undecryptable answer), 64 usage, 78 configs unusable.
+ * Exit codes: 0 answered (whatever the DNS rcode) or --help, 1 the query failed (HTTP or
+ * network error, undecryptable answer), 64 usage, 78 configs unusable.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -44,7 +45,7 @@ typedef struct url {
 typedef struct fixed {
     char host[256];
     unsigned port;
-    char ip[64];
+    char ip[INET6_ADDRSTRLEN]; /* checked to be an IPv4 or IPv6 literal, without brackets */
 } fixed_t;
 
 typedef struct opts {
@@ -125,9 +126,9 @@ static int parse_url(const char *s, url_t *u)
     return 0;
 }
 
-static int usage(void)
+static int usage(FILE *out)
 {
-    fprintf(stderr,
+    fprintf(out,
             "usage: odoh-edge query NAME [TYPE] --target URL [--proxy URL] [--ca FILE]\n"
             "                       [--insecure] [--doh] [--configs FILE|HEX]\n"
             "                       [--resolve HOST:PORT:IP] [--count N --concurrency C]\n"
@@ -140,11 +141,50 @@ static int usage(void)
             "  --dns IP:PORT   the resolver for names and --configs dns (default: the first\n"
             "                  nameserver of /etc/resolv.conf)\n"
             "  --doh           plain DoH to the target instead (no proxy)\n"
-            "  --resolve H:P:IP  connect to IP for H:P (no DNS lookup)\n"
-            "  --count N --concurrency C   load mode: N queries, C in flight; prints rates\n");
+            "  --resolve H:P:IP  connect to IP for H:P (no DNS lookup); IPv6 as [::1] or ::1\n"
+            "  --count N --concurrency C   load mode: N queries, C in flight; prints rates\n"
+            "  -h, --help      this text\n");
     return OE_EXIT_USAGE;
 }
 
+/* --resolve HOST:PORT:ADDR, as curl writes it: ADDR is an IPv4 literal or an IPv6 literal, in
+ * brackets or not. Anything else is a usage error (never a silent fall-back to DNS). */
+static int parse_resolve(const char *v, fixed_t *f)
+{
+    const char *c1 = strchr(v, ':');
+    const char *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
+    if (c1 == NULL || c2 == NULL || c1 == v || (size_t)(c1 - v) >= sizeof(f->host)) {
+        fprintf(stderr, "query: --resolve wants HOST:PORT:ADDRESS, not \"%s\"\n", v);
+        return -1;
+    }
+    memcpy(f->host, v, (size_t)(c1 - v));
+    f->host[c1 - v] = '\0';
+    char *end;
+    unsigned long port = strtoul(c1 + 1, &end, 10);
+    if (end != c2 || c1[1] < '0' || c1[1] > '9' || port == 0 || port > 65535) {
+        fprintf(stderr, "query: --resolve %s: the port must be 1 to 65535\n", v);
+        return -1;
+    }
+    f->port = (unsigned)port;
+    const char *a = c2 + 1;
+    size_t al = strlen(a);
+    if (al >= 2 && a[0] == '[' && a[al - 1] == ']')
+        a++, al -= 2;
+    struct in6_addr tmp;
+    if (al == 0 || al >= sizeof(f->ip)) {
+        fprintf(stderr, "query: --resolve %s: \"%s\" is not an IP address\n", v, c2 + 1);
+        return -1;
+    }
+    memcpy(f->ip, a, al);
+    f->ip[al] = '\0';
+    if (inet_pton(AF_INET, f->ip, &tmp) != 1 && inet_pton(AF_INET6, f->ip, &tmp) != 1) {
+        fprintf(stderr, "query: --resolve %s: \"%s\" is not an IP address\n", v, c2 + 1);
+        return -1;
+    }
+    return 0;
+}
+
+/* 0, or -1 (a usage error, explained on stderr unless it is the usage itself), or 1: --help. */
 static int parse_args(int argc, char **argv, opts_t *o)
 {
     o->type = 1;
@@ -167,12 +207,11 @@ static int parse_args(int argc, char **argv, opts_t *o)
             o->ca = argv[++i];
         } else if (strcmp(a, "--configs") == 0 && v) {
             o->configs = argv[++i];
-        } else if (strcmp(a, "--resolve") == 0 && v && o->nfixed < OE_ARRAY_SIZE(o->fixed)) {
-            fixed_t *f = &o->fixed[o->nfixed];
-            char host[256];
-            if (sscanf(v, "%255[^:]:%u:%63s", host, &f->port, f->ip) != 3)
-                return fprintf(stderr, "query: --resolve wants HOST:PORT:IP\n"), -1;
-            snprintf(f->host, sizeof(f->host), "%s", host);
+        } else if (strcmp(a, "--resolve") == 0 && v) {
+            if (o->nfixed == OE_ARRAY_SIZE(o->fixed))
+                return fprintf(stderr, "query: at most %zu --resolve\n", o->nfixed), -1;
+            if (parse_resolve(v, &o->fixed[o->nfixed]) < 0)
+                return -1;
             o->nfixed++;
             i++;
         } else if (strcmp(a, "--dns") == 0 && v) {
@@ -189,6 +228,8 @@ static int parse_args(int argc, char **argv, opts_t *o)
             o->insecure = true;
         } else if (strcmp(a, "--doh") == 0) {
             o->doh = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            return 1;
         } else if (a[0] == '-') {
             return fprintf(stderr, "query: unknown option %s\n", a), -1;
         } else if (pos == 0) {
@@ -252,6 +293,41 @@ typedef struct lookup {
     void (*then)(ctx_t *x);
 } lookup_t;
 
+static void lookup_failed(lookup_t *l, int status)
+{
+    fprintf(stderr, "query: cannot resolve %s through %s: %s\n", l->u->host, l->x->ns.text,
+            status == OE_UPSTREAM_ENOADDR ? "the name has no IPv4 or IPv6 address"
+                                          : oe_strerror(status));
+    l->x->exit_code = 1;
+    uv_stop(&l->x->loop);
+    free(l);
+}
+
+/* The answer to the AAAA question (RFC 3596): its first IPv6 address. */
+static void on_aaaa(void *data, int status, oe_slice_t answer)
+{
+    lookup_t *l = data;
+    oe_dns_msg_t m;
+    oe_dns_iter_t it;
+    oe_dns_rr_t rr;
+    if (status == 0 && oe_dns_msg_parse(&m, answer) == 0) {
+        oe_dns_iter_init(&it, &m, OE_DNS_SEC_ANSWER);
+        while (oe_dns_iter_next(&it, &rr) == 1) {
+            if (rr.type == 28 && rr.rdata.len == 16) {
+                char ip[INET6_ADDRSTRLEN];
+                inet_ntop(AF_INET6, rr.rdata.base, ip, sizeof(ip));
+                set_literal(l->u, ip);
+                l->then(l->x);
+                free(l);
+                return;
+            }
+        }
+        status = OE_UPSTREAM_ENOADDR;
+    }
+    lookup_failed(l, status);
+}
+
+/* The A answer; a name without an IPv4 address is asked for an IPv6 one. */
 static void on_addr(void *data, int status, const struct sockaddr_in *addr)
 {
     lookup_t *l = data;
@@ -260,13 +336,20 @@ static void on_addr(void *data, int status, const struct sockaddr_in *addr)
         inet_ntop(AF_INET, &addr->sin_addr, ip, sizeof(ip));
         set_literal(l->u, ip);
         l->then(l->x);
-    } else {
-        fprintf(stderr, "query: cannot resolve %s through %s: %s\n", l->u->host, l->x->ns.text,
-                oe_strerror(status));
-        l->x->exit_code = 1;
-        uv_stop(&l->x->loop);
+        free(l);
+        return;
     }
-    free(l);
+    uint8_t name[OE_DNS_NAME_MAX], q[OE_DNS_NAME_MAX + 64];
+    size_t qlen;
+    int nl = oe_dns_name_from_text(l->u->host, strlen(l->u->host), name);
+    oe_dns_query_opts_t qo = {.flags = 0x0100}; /* RD */
+    int err;
+    if (status == OE_UPSTREAM_ENOADDR && nl >= 0 &&
+        oe_dns_build_query(q, sizeof(q), &qlen, 0, oe_dns_name_wire(name, (size_t)nl), 28, &qo) ==
+            0 &&
+        oe_upstream_query(l->x->dns, OE_SLICE(q, qlen), on_aaaa, l, &err) != NULL)
+        return;
+    lookup_failed(l, status);
 }
 
 /* Resolves u (literal, --resolve, or DNS), then calls then(x). */
@@ -659,8 +742,13 @@ static void on_walk_close(uv_handle_t *h, void *arg)
 int oe_query_command(int argc, char **argv)
 {
     opts_t o = {0};
-    if (parse_args(argc, argv, &o) < 0)
-        return usage();
+    int pa = parse_args(argc, argv, &o);
+    if (pa > 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (pa < 0)
+        return usage(stderr);
     o.quiet = o.count > 0;
     ctx_t x = {.o = &o};
     oe_log_open(NULL, OE_LOG_WARN, OE_LOG_TEXT);

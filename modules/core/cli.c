@@ -32,8 +32,7 @@ oe_conf_t *oe_cli_load(const char *path)
 {
     if (path != NULL)
         return oe_conf_load_file(path);
-    return oe_conf_load_buffer("(embedded odoh-edge.conf)", ".", oe_default_conf,
-                               oe_default_conf_len);
+    return oe_conf_load_buffer(OE_CLI_EMBEDDED_NAME, ".", oe_default_conf, oe_default_conf_len);
 }
 
 int oe_cli_report(const oe_conf_t *cf)

@@ -8,6 +8,10 @@
 
 #define OE_EXIT_USAGE 64
 
+/* The name of the embedded copy of the shipped config in messages (oe_conf_path). Its paths are
+ * relative to the working directory, so checks that depend on files found there only warn. */
+#define OE_CLI_EMBEDDED_NAME "(embedded odoh-edge.conf)"
+
 /* The config file to use: given (from -c), else ./odoh-edge.conf, else odoh-edge.conf next to
  * the binary, else NULL for the embedded copy of the shipped file. Returns a static buffer or
  * given itself. */

@@ -59,9 +59,10 @@ typedef struct oe_conf_enum {
 } oe_conf_enum_t;
 
 /* Field types the setters write. */
+/* Lists grow by doubling their capacity (cap); code that builds one by hand may leave cap 0. */
 typedef struct oe_strlist {
     const char **v; /* arena strings */
-    size_t n;
+    size_t n, cap;
 } oe_strlist_t;
 
 typedef struct oe_sockaddr {
@@ -72,7 +73,7 @@ typedef struct oe_sockaddr {
 
 typedef struct oe_addrlist {
     oe_sockaddr_t *v;
-    size_t n;
+    size_t n, cap;
 } oe_addrlist_t;
 
 /* Generic setters. Field types: string/path → const char *; int → long long (arg: range or
@@ -97,6 +98,7 @@ int oe_conf_set_addrlist(oe_conf_t *cf, const oe_directive_t *d, void *field, co
 typedef struct oe_linelist {
     oe_strlist_t values;
     unsigned *lines;
+    size_t lines_cap;
 } oe_linelist_t;
 int oe_conf_set_linelist(oe_conf_t *cf, const oe_directive_t *d, void *field, const char *value);
 
@@ -116,7 +118,7 @@ struct oe_conf_section {
         const char *key;
         unsigned line;
     } * keys; /* keys set in this section, in order */
-    size_t nkeys;
+    size_t nkeys, keys_cap;
 };
 
 /* Parses and checks a file or a buffer. Always returns a conf (NULL only on allocation failure,
@@ -159,10 +161,25 @@ bool oe_conf_key_set(const oe_conf_section_t *sec, const char *key);
 
 /* Arena allocation owned by cf (zeroed; aborts on exhaustion). */
 void *oe_conf_alloc(oe_conf_t *cf, size_t n);
+/* Bytes the arena holds (blocks), for tests that bound a config's memory. */
+size_t oe_conf_arena_bytes(const oe_conf_t *cf);
 char *oe_conf_strdup(oe_conf_t *cf, const char *s);
 
 /* PATH made absolute against the config file's directory (arena string). */
 const char *oe_conf_resolve_path(oe_conf_t *cf, const char *path);
+
+/* Filesystem checks for `check`, so that a run does not fail on what a check could see. Each
+ * reports an error at KEY of sec and returns OE_ECONFIG, or returns 0; neither creates anything.
+ *   oe_conf_check_file_folder  the folder that file PATH would be created in exists
+ *   oe_conf_check_dir          PATH is a folder (it must exist: e.g. a document root)
+ *   oe_conf_check_writable_dir PATH is a writable folder, or the nearest existing folder above
+ *                              it is writable (so that it can be created) */
+int oe_conf_check_file_folder(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
+                              const char *path);
+int oe_conf_check_dir(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
+                      const char *path);
+int oe_conf_check_writable_dir(oe_conf_t *cf, const oe_conf_section_t *sec, const char *key,
+                               const char *path);
 
 /* The "did you mean" helper: the candidate closest to word within a small edit distance. */
 const char *oe_conf_suggest(const char *word, const char *const *candidates, size_t n);

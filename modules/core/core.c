@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/core.h"
@@ -47,7 +48,12 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
     oe_core_conf_t *c = conf;
     if (c->state_dir == NULL)
         c->state_dir = oe_conf_resolve_path(cf, "state");
-    return 0;
+    /* The log file is opened relative to the working directory, as given. */
+    int rc = oe_conf_check_writable_dir(cf, sec, "state-dir", c->state_dir);
+    if (strcmp(c->log_file, "stderr") != 0 &&
+        oe_conf_check_file_folder(cf, sec, "log-file", c->log_file) < 0)
+        rc = OE_ECONFIG;
+    return rc;
 }
 
 /* The state folder exists (0700) before any module needs it. */

@@ -1,4 +1,6 @@
+#define _GNU_SOURCE /* dup3 */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -8,39 +10,56 @@
 #include "core/log.h"
 #include "core/oe.h"
 
+/* Once the sink has its own descriptor it keeps that number for the life of the process: a
+ * reopen (reload) puts the new file, or stderr, onto it with dup3. Workers read sink.fd without
+ * a lock, so closing it could let the number be reused by a client socket that then receives
+ * log lines. */
 static struct {
     int fd;
-    int owned;
+    int owned; /* fd is our own number (not 2) */
+    int file;  /* it is a file, not stderr: lines carry timestamps */
     oe_log_level_t level;
     oe_log_format_t format;
-} sink = {2, 0, OE_LOG_INFO, OE_LOG_TEXT};
+} sink = {2, 0, 0, OE_LOG_INFO, OE_LOG_TEXT};
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 int oe_log_open(const char *path, oe_log_level_t level, oe_log_format_t format)
 {
-    int fd = 2, owned = 0;
-    if (path != NULL && strcmp(path, "stderr") != 0) {
+    bool file = path != NULL && strcmp(path, "stderr") != 0;
+    int fd = 2;
+    if (file) {
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
         if (fd < 0)
             return -errno;
-        owned = 1;
     }
-    if (sink.owned)
-        close(sink.fd);
-    sink.fd = fd;
-    sink.owned = owned;
+    if (sink.owned) {
+        if (dup3(fd, sink.fd, O_CLOEXEC) < 0) {
+            int err = -errno;
+            if (file)
+                close(fd);
+            return err;
+        }
+        if (file)
+            close(fd);
+    } else if (file) {
+        sink.fd = fd;
+        sink.owned = 1;
+    }
+    sink.file = file;
     sink.level = level;
     sink.format = format;
     return 0;
 }
 
+/* At exit only: no thread may be logging. */
 void oe_log_close(void)
 {
     if (sink.owned)
         close(sink.fd);
     sink.fd = 2;
     sink.owned = 0;
+    sink.file = 0;
 }
 
 oe_log_level_t oe_log_level(void)
@@ -77,7 +96,7 @@ void oe_logv(oe_log_level_t level, const char *tag, const char *fmt, va_list ap)
         return;
     /* Timestamps only when writing to a file: journald and terminals stamp stderr themselves. */
     char stamp[40] = "";
-    if (sink.owned || sink.format == OE_LOG_JSON) {
+    if (sink.file || sink.format == OE_LOG_JSON) {
         struct timeval tv;
         struct tm tm;
         gettimeofday(&tv, NULL);

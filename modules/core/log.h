@@ -23,8 +23,9 @@ typedef enum oe_log_format {
 } oe_log_format_t;
 
 /* Sets the sink. path NULL or "stderr" means standard error. Returns 0 or -errno (the previous
- * sink stays in place on failure). Not thread-safe against concurrent logging: call at start-up
- * or reload, from the main thread. */
+ * sink stays in place on failure). Call from the main thread (start-up, reload); workers may
+ * log meanwhile: once a file was opened, its descriptor number stays the sink's for good and a
+ * reopen only points it elsewhere (dup3), so no write can land in a reused descriptor. */
 int oe_log_open(const char *path, oe_log_level_t level, oe_log_format_t format);
 void oe_log_close(void);
 oe_log_level_t oe_log_level(void);

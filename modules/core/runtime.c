@@ -162,6 +162,8 @@ static void reload(oe_runtime_t *rt)
     rt->live = g;
     uv_timer_start(&rt->retire, on_retire, 0, 0);
     oe_log_info(TAG, "configuration reloaded from %s", rt->conf_path);
+    for (size_t i = 0; i < oe_conf_nwarnings(cf); i++)
+        oe_log_warn(TAG, "%s", oe_conf_warning_at_index(cf, i));
 }
 
 static void on_close_noop(uv_handle_t *h)

@@ -38,10 +38,16 @@ struct oe_http_call {
     size_t rn, rcap;
     int rlast;
     oe_buf_t rbody;
-    int err; /* a failure waiting to be delivered */
+    int result; /* a status or failure waiting to be delivered (never 0 once set) */
+    int where;  /* which list holds it: one of the IN_ values */
     bool done;
-    oe_http_call_t *prev, *next; /* the client's pending list, or the connection's calls */
+    oe_http_call_t *prev, *next; /* the list named by where */
 };
+
+/* A call is on exactly one list until it completes: the client's pending list (also while a
+ * result waits for its zero timer), its connection's calls, or its connection's finished calls
+ * (a result recorded by a parser callback, delivered once the parser has returned). */
+enum { IN_NONE, IN_PENDING, IN_CALLS, IN_FINISHED };
 
 struct cconn {
     oe_http_client_t *c;
@@ -54,7 +60,8 @@ struct cconn {
     int proto; /* 0 while connecting, 1 HTTP/1.1, 2 HTTP/2 */
     nghttp2_session *h2;
     llhttp_t parser;
-    oe_http_call_t *calls; /* assigned calls */
+    oe_http_call_t *calls;    /* assigned calls */
+    oe_http_call_t *finished; /* results recorded inside the parser, not yet delivered */
     uv_write_t wreq;
     uint8_t *wbuf;
     size_t wlen, wcap;
@@ -70,11 +77,13 @@ struct oe_http_client {
     cconn_t *conns;
     size_t ncalls;
     bool closing;
+    bool pumping, pump_again; /* pump() is on the stack: run it again instead of nesting */
 };
 
 static void pump(oe_http_client_t *c);
 static void conn_close(cconn_t *k, int err);
 static void on_conn_timer(uv_timer_t *t);
+static void on_call_timer(uv_timer_t *t);
 static void conn_flush(cconn_t *k);
 static void h2_send(cconn_t *k);
 static llhttp_settings_t h1_settings;
@@ -82,8 +91,25 @@ static llhttp_settings_t h1_settings;
 /* ---- lists ------------------------------------------------------------------------------------
  */
 
-static void list_add(oe_http_call_t **head, oe_http_call_t *x)
+static oe_http_call_t **list_of(oe_http_call_t *x)
 {
+    switch (x->where) {
+    case IN_PENDING:
+        return &x->c->pending;
+    case IN_CALLS:
+        return &x->conn->calls;
+    case IN_FINISHED:
+        return &x->conn->finished;
+    default:
+        return NULL;
+    }
+}
+
+/* Puts x at the head of the list named by where (x->conn set for a connection's lists). */
+static void call_link(oe_http_call_t *x, int where)
+{
+    x->where = where;
+    oe_http_call_t **head = list_of(x);
     x->prev = NULL;
     x->next = *head;
     if (*head != NULL)
@@ -91,15 +117,43 @@ static void list_add(oe_http_call_t **head, oe_http_call_t *x)
     *head = x;
 }
 
-static void list_del(oe_http_call_t **head, oe_http_call_t *x)
+static void call_unlink(oe_http_call_t *x)
 {
+    oe_http_call_t **head = list_of(x);
+    if (head == NULL)
+        return;
     if (x->prev != NULL)
         x->prev->next = x->next;
-    else if (*head == x)
+    else
         *head = x->next;
     if (x->next != NULL)
         x->next->prev = x->prev;
     x->prev = x->next = NULL;
+    x->where = IN_NONE;
+}
+
+/* Takes x off whatever list holds it and off its connection (and HTTP/2 stream); a connection
+ * left without calls starts its idle timer. No callback. */
+static void call_detach(oe_http_call_t *x)
+{
+    cconn_t *k = x->conn;
+    call_unlink(x);
+    x->conn = NULL;
+    if (k == NULL)
+        return;
+    if (k->h2 != NULL && x->stream > 0)
+        nghttp2_session_set_stream_user_data(k->h2, x->stream, NULL);
+    if (k->calls == NULL && !k->closing)
+        uv_timer_start(&k->timer, on_conn_timer, IDLE_MS, 0);
+}
+
+/* Assigns pending call x to connection k. */
+static void call_assign(oe_http_call_t *x, cconn_t *k)
+{
+    call_unlink(x);
+    x->conn = k;
+    call_link(x, IN_CALLS);
+    uv_timer_stop(&k->timer);
 }
 
 static bool same_dest(const cconn_t *k, const oe_http_call_t *x)
@@ -148,22 +202,18 @@ static void on_call_closed(uv_handle_t *h)
     maybe_free_client(c);
 }
 
-/* Ends a call: detaches it, calls back (unless cancelled), frees it after its timer closes. */
+/* Ends a call: takes it off its list and connection, calls back (unless cancelled), frees it
+ * after its timer closes. Runs only where no parser is on the stack (a libuv callback, or after
+ * llhttp_execute / nghttp2_session_mem_recv2 returned) and never inside oe_http_client_request:
+ * the callback may start the next request on the same connection, cancel calls or close the
+ * client, so every connection and parser is consistent before it runs. */
 static void complete(oe_http_call_t *x, int status)
 {
     if (x->done)
         return;
     x->done = true;
     uv_timer_stop(&x->timer);
-    if (x->conn != NULL) {
-        list_del(&x->conn->calls, x);
-        if (x->conn->h2 != NULL && x->stream > 0)
-            nghttp2_session_set_stream_user_data(x->conn->h2, x->stream, NULL);
-    } else {
-        list_del(&x->c->pending, x);
-    }
-    cconn_t *k = x->conn;
-    x->conn = NULL;
+    call_detach(x);
     if (x->cb != NULL) {
         oe_header_t *h = calloc(x->rn ? x->rn : 1, sizeof(*h));
         for (size_t i = 0; h != NULL && i < x->rn; i++) {
@@ -175,37 +225,69 @@ static void complete(oe_http_call_t *x, int status)
         free(h);
     }
     uv_close((uv_handle_t *)&x->timer, on_call_closed);
-    if (k != NULL && k->calls == NULL && !k->closing)
-        uv_timer_start(&k->timer, on_conn_timer, IDLE_MS, 0);
 }
 
+/* Delivers result (a status or a failure) from x's own zero timer: for results found where a
+ * callback must not run. x goes back to the pending list, where pump() skips it. */
+static void fail_later(oe_http_call_t *x, int result)
+{
+    if (x->where != IN_PENDING) {
+        call_detach(x);
+        call_link(x, IN_PENDING);
+    }
+    x->result = result;
+    uv_timer_start(&x->timer, on_call_timer, 0, 0);
+}
+
+/* A parser callback's verdict on x: recorded here, delivered by deliver() once the parser has
+ * returned. The HTTP/2 stream forgets x at once, so later frames of it are ignored. */
+static void finish(oe_http_call_t *x, int result)
+{
+    cconn_t *k = x->conn;
+    if (x->where != IN_CALLS)
+        return;
+    call_unlink(x);
+    if (k->h2 != NULL && x->stream > 0)
+        nghttp2_session_set_stream_user_data(k->h2, x->stream, NULL);
+    x->result = result;
+    call_link(x, IN_FINISHED);
+}
+
+/* Runs the callbacks of the calls the parser finished. Each may close the connection (the rest
+ * then wait for their zero timers, see conn_close). */
+static void deliver(cconn_t *k)
+{
+    while (k->finished != NULL && !k->closing)
+        complete(k->finished, k->finished->result);
+}
+
+/* Takes an unanswered call off its connection before a time-out or a cancel: an HTTP/2 stream is
+ * reset; an HTTP/1.1 exchange cannot be abandoned midway, so its connection closes. */
+static void abandon(oe_http_call_t *x)
+{
+    cconn_t *k = x->conn;
+    if (k == NULL || x->where != IN_CALLS)
+        return;
+    call_detach(x);
+    if (k->proto == 1) {
+        conn_close(k, OE_HTTPC_ETIMEOUT);
+    } else if (k->h2 != NULL && x->stream > 0) {
+        nghttp2_submit_rst_stream(k->h2, NGHTTP2_FLAG_NONE, x->stream, NGHTTP2_CANCEL);
+        h2_send(k);
+        conn_flush(k);
+    }
+}
+
+/* The request time-out, or the zero timer of fail_later(): clean up first, then call back. */
 static void on_call_timer(uv_timer_t *t)
 {
     oe_http_call_t *x = t->data;
-    if (x->err != 0) { /* a failure found synchronously, delivered now */
-        complete(x, x->err);
+    if (x->result != 0) {
+        complete(x, x->result);
         return;
     }
-    cconn_t *k = x->conn;
-    if (k != NULL && k->proto == 1) {
-        complete(x, OE_HTTPC_ETIMEOUT);
-        conn_close(k, OE_HTTPC_ETIMEOUT); /* an HTTP/1.1 exchange cannot be abandoned midway */
-        return;
-    }
-    if (k != NULL && k->h2 != NULL && x->stream > 0) {
-        nghttp2_submit_rst_stream(k->h2, NGHTTP2_FLAG_NONE, x->stream, NGHTTP2_CANCEL);
-        complete(x, OE_HTTPC_ETIMEOUT);
-        h2_send(k);
-        conn_flush(k);
-        return;
-    }
+    abandon(x);
     complete(x, OE_HTTPC_ETIMEOUT);
-}
-
-static void fail_later(oe_http_call_t *x, int err)
-{
-    x->err = err;
-    uv_timer_start(&x->timer, on_call_timer, 0, 0);
 }
 
 oe_http_call_t *oe_http_client_request(oe_http_client_t *c, const oe_http_request_t *r,
@@ -232,7 +314,7 @@ oe_http_call_t *oe_http_client_request(oe_http_client_t *c, const oe_http_reques
     uv_timer_init(c->loop, &x->timer);
     x->timer.data = x;
     c->ncalls++;
-    list_add(&c->pending, x);
+    call_link(x, IN_PENDING);
     if (c->closing) {
         fail_later(x, OE_HTTPC_ECONNECT);
         return x;
@@ -245,18 +327,8 @@ oe_http_call_t *oe_http_client_request(oe_http_client_t *c, const oe_http_reques
 void oe_http_client_cancel(oe_http_call_t *x)
 {
     x->cb = NULL;
-    if (x->conn != NULL && x->conn->h2 != NULL && x->stream > 0 && !x->done) {
-        cconn_t *k = x->conn;
-        nghttp2_submit_rst_stream(k->h2, NGHTTP2_FLAG_NONE, x->stream, NGHTTP2_CANCEL);
-        complete(x, OE_HTTPC_ETIMEOUT);
-        h2_send(k);
-        conn_flush(k);
-        return;
-    }
-    cconn_t *k = x->conn;
+    abandon(x);
     complete(x, OE_HTTPC_ETIMEOUT);
-    if (k != NULL && k->proto == 1)
-        conn_close(k, OE_HTTPC_ETIMEOUT);
 }
 
 /* ---- response headers shared by both protocols ----------------------------------------------- */
@@ -315,15 +387,17 @@ static void conn_close(cconn_t *k, int err)
     k->closing = true;
     if (err == 0)
         err = OE_HTTPC_EPROTO;
+    /* No callback runs from here: callers may be inside oe_http_client_request or a parser.
+     * Results the parser recorded are delivered as they are, the other calls fail. */
+    while (k->finished != NULL)
+        fail_later(k->finished, k->finished->result);
     while (k->calls != NULL)
-        complete(k->calls, err);
+        fail_later(k->calls, err);
     /* Calls still pending for this destination fail too when the connection never came up. */
     if (k->proto == 0) {
-        for (oe_http_call_t *x = k->c->pending, *next; x != NULL; x = next) {
-            next = x->next;
-            if (same_dest(k, x))
-                complete(x, err);
-        }
+        for (oe_http_call_t *x = k->c->pending; x != NULL; x = x->next)
+            if (same_dest(k, x) && x->result == 0)
+                fail_later(x, err);
     }
     uv_close((uv_handle_t *)&k->tcp, on_conn_closed);
     uv_close((uv_handle_t *)&k->timer, on_conn_closed);
@@ -413,7 +487,7 @@ static int h2_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8
     oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, id);
     if (x != NULL && resp_body(x, data, len) < 0) {
         nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
-        complete(x, OE_HTTPC_ETOOBIG);
+        finish(x, OE_HTTPC_ETOOBIG);
     }
     return 0;
 }
@@ -422,7 +496,7 @@ static int h2_on_close(nghttp2_session *s, int32_t id, uint32_t error, void *use
 {
     oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, id);
     if (x != NULL)
-        complete(x, error == NGHTTP2_NO_ERROR && x->status >= 200 ? x->status : OE_HTTPC_EPROTO);
+        finish(x, error == NGHTTP2_NO_ERROR && x->status >= 200 ? x->status : OE_HTTPC_EPROTO);
     return 0;
 }
 
@@ -492,14 +566,11 @@ static void h2_submit(cconn_t *k, oe_http_call_t *x)
     nghttp2_data_provider2 prd = {.source.ptr = x, .read_callback = h2_read_body};
     int32_t id = nghttp2_submit_request2(k->h2, NULL, nva, n, x->body.len ? &prd : NULL, x);
     free(nva);
-    list_del(&k->c->pending, x);
-    x->conn = k;
-    list_add(&k->calls, x);
-    uv_timer_stop(&k->timer);
     if (id < 0) {
-        complete(x, OE_HTTPC_EPROTO);
+        fail_later(x, OE_HTTPC_EPROTO);
         return;
     }
+    call_assign(x, k);
     x->stream = id;
 }
 
@@ -575,7 +646,12 @@ static int h1_on_headers(llhttp_t *p)
 static int h1_on_body(llhttp_t *p, const char *at, size_t len)
 {
     oe_http_call_t *x = h1_call(p);
-    return x != NULL && resp_body(x, (const uint8_t *)at, len) == 0 ? 0 : -1;
+    if (x == NULL)
+        return -1;
+    int rc = resp_body(x, (const uint8_t *)at, len);
+    if (rc < 0)
+        finish(x, rc); /* delivered as it is when the connection closes */
+    return rc < 0 ? -1 : 0;
 }
 
 static int h1_on_complete(llhttp_t *p)
@@ -589,19 +665,15 @@ static int h1_on_complete(llhttp_t *p)
         x->rraw.len = 0;
         return 0;
     }
-    bool keep = llhttp_should_keep_alive(p);
-    complete(x, x->status);
-    if (!keep)
+    if (!llhttp_should_keep_alive(p))
         k->goaway = true;
+    finish(x, x->status); /* delivered by plaintext() once llhttp_execute has returned */
     return HPE_PAUSED;
 }
 
 static void h1_submit(cconn_t *k, oe_http_call_t *x)
 {
-    list_del(&k->c->pending, x);
-    x->conn = k;
-    list_add(&k->calls, x);
-    uv_timer_stop(&k->timer);
+    call_assign(x, k);
     unsigned port = ntohs(((struct sockaddr_in *)&x->addr)->sin_port);
     oe_buf_t b = {0};
     oe_buf_printf(&b, "%s %s HTTP/1.1\r\nhost: %s", x->method, x->path, x->host);
@@ -640,6 +712,9 @@ static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
         k->in_recv = false;
         if (rc < 0)
             return OE_HTTPC_EPROTO;
+        deliver(k);
+        if (k->closing)
+            return 0;
         h2_send(k);
         if (k->goaway && k->calls == NULL)
             return OE_HTTPC_EPROTO;
@@ -648,13 +723,31 @@ static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
     if (k->calls == NULL)
         return OE_HTTPC_EPROTO; /* bytes nobody asked for */
     llhttp_errno_t e = llhttp_execute(&k->parser, (const char *)p, n);
-    if (e == HPE_PAUSED) {
-        if (k->goaway)
-            return OE_HTTPC_EPROTO;
-        pump(k->c);
+    if (e != HPE_PAUSED)
+        return e == HPE_OK ? 0 : OE_HTTPC_EPROTO;
+    /* A whole response: the parser stopped after it. Bytes behind it answer nothing we asked,
+     * so this connection takes no further request; the next request re-initialises the parser. */
+    const char *stop = llhttp_get_error_pos(&k->parser);
+    if (stop != NULL && stop < (const char *)p + n)
+        k->goaway = true;
+    llhttp_resume(&k->parser);
+    deliver(k);
+    if (k->closing)
         return 0;
+    if (k->goaway && k->calls == NULL)
+        return OE_HTTPC_EPROTO; /* closes without failing anything */
+    pump(k->c);
+    return 0;
+}
+
+/* The server sent close_notify: a response delimited by the end of the connection is complete
+ * now (RFC 9112 §6.3). A TCP end without close_notify may be a truncation (§9.8): not complete. */
+static void h1_eof(cconn_t *k)
+{
+    if (k->proto == 1 && k->calls != NULL && llhttp_finish(&k->parser) == HPE_PAUSED) {
+        k->goaway = true;
+        deliver(k);
     }
-    return e == HPE_OK ? 0 : OE_HTTPC_EPROTO;
 }
 
 static void on_handshake(cconn_t *k)
@@ -709,6 +802,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         ssize_t r = oe_tls_read(k->tls, pbuf, sizeof(pbuf));
         if (r == OE_TLS_WANT_IO)
             break;
+        if (r == 0 || r == OE_TLS_ECLOSED)
+            h1_eof(k);
         if (r <= 0 || plaintext(k, pbuf, (size_t)r) < 0) {
             conn_close(k, OE_HTTPC_EPROTO);
             return;
@@ -755,19 +850,39 @@ static void conn_open(oe_http_client_t *c, oe_http_call_t *x)
         /* Fail the waiting calls later: callbacks never run inside oe_http_client_request. */
         k->closing = true;
         for (oe_http_call_t *p = c->pending; p != NULL; p = p->next)
-            if (same_dest(k, p) && p->err == 0)
+            if (same_dest(k, p) && p->result == 0)
                 fail_later(p, OE_HTTPC_ECONNECT);
         uv_close((uv_handle_t *)&k->tcp, on_conn_closed);
         uv_close((uv_handle_t *)&k->timer, on_conn_closed);
     }
 }
 
+static void pump_once(oe_http_client_t *c);
+
 /* Gives each pending call a connection that can take it, opening connections as needed. */
 static void pump(oe_http_client_t *c)
 {
+    if (c->closing)
+        return;
+    /* Submitting can close a connection, whose conn_close() pumps again: that nested call only
+     * asks this one for another pass, so the walk below never follows a call moved elsewhere. */
+    if (c->pumping) {
+        c->pump_again = true;
+        return;
+    }
+    c->pumping = true;
+    do {
+        c->pump_again = false;
+        pump_once(c);
+    } while (c->pump_again && !c->closing);
+    c->pumping = false;
+}
+
+static void pump_once(oe_http_client_t *c)
+{
     for (oe_http_call_t *x = c->pending, *next; x != NULL; x = next) {
         next = x->next;
-        if (x->err != 0 || x->done)
+        if (x->result != 0 || x->done)
             continue;
         cconn_t *ready = NULL;
         bool connecting = false;
@@ -799,15 +914,11 @@ static void pump(oe_http_client_t *c)
 void oe_http_client_close(oe_http_client_t *c)
 {
     c->closing = true;
+    for (cconn_t *k = c->conns; k != NULL; k = k->next)
+        conn_close(k, OE_HTTPC_ECONNECT); /* its calls go back to the pending list */
     while (c->pending != NULL) {
         c->pending->cb = NULL;
         complete(c->pending, OE_HTTPC_ECONNECT);
-    }
-    for (cconn_t *k = c->conns, *next; k != NULL; k = next) {
-        next = k->next;
-        for (oe_http_call_t *x = k->calls; x != NULL; x = x->next)
-            x->cb = NULL;
-        conn_close(k, OE_HTTPC_ECONNECT);
     }
     maybe_free_client(c);
 }

@@ -18,6 +18,13 @@
 
 #define READ_BUF 65536
 
+/* Lingering close bounds. 2 s lets a client on a slow path finish a body it sent before it
+ * could read our answer, and costs an attacker's connection no more than the header time-out
+ * does; 256 KiB is four times the default max-body-size, more than a client has in flight in
+ * socket buffers on the paths we serve, and small enough that discarding it costs little. */
+#define LINGER_MS    2000
+#define LINGER_BYTES (256 * 1024)
+
 static void on_conn_handle_closed(uv_handle_t *h);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
@@ -413,6 +420,44 @@ static void on_write(uv_write_t *req, int status)
     }
 }
 
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    conn_t *c = req->data;
+    if (status < 0 && !c->closing)
+        conn_close(c);
+}
+
+/* The last response is written and the connection should end. An HTTP/1.1 client may still be
+ * sending (a body over max-body-size answered at its headers): closing now with its bytes
+ * unread makes the kernel send a reset, which can destroy our response before the client reads
+ * it. So, as RFC 9112 §9.6 describes, close in stages: TLS close_notify, then our half of TCP
+ * (FIN), then read and drop what the client still sends until it closes, or LINGER_MS or
+ * LINGER_BYTES have passed, and only then close. */
+static void conn_end(conn_t *c)
+{
+    if (c->h1 == NULL) {
+        conn_close(c);
+        return;
+    }
+    if (c->lingering)
+        return;
+    if (c->tls != NULL && !c->notify_sent) {
+        c->notify_sent = true;
+        if (oe_tls_close_notify(c->tls) == OE_OK && oe_tls_pending_out(c->tls).len > 0) {
+            conn_flush(c); /* comes back here once the alert is written */
+            return;
+        }
+    }
+    c->lingering = true;
+    c->shutdown.data = c;
+    if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
+        conn_close(c);
+        return;
+    }
+    conn_set_timer(c, LINGER_MS);
+    conn_resume_read(c);
+}
+
 void conn_flush(conn_t *c)
 {
     if (c->writing || c->closing)
@@ -421,7 +466,7 @@ void conn_flush(conn_t *c)
         c->tls != NULL ? oe_tls_pending_out(c->tls) : (oe_slice_t){c->out.base, c->out.len};
     if (pending.len == 0) {
         if (c->close_after_write)
-            conn_close(c);
+            conn_end(c);
         return;
     }
     if (c->wcap < pending.len) {
@@ -479,6 +524,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     if (nread < 0) {
         conn_close(c);
+        return;
+    }
+    if (c->lingering) { /* see conn_end(): dropped unread, up to a bound */
+        c->linger_bytes += (uint64_t)nread;
+        if (c->linger_bytes > LINGER_BYTES)
+            conn_close(c);
         return;
     }
     if (c->tls == NULL) {

@@ -1,7 +1,8 @@
 /*
  * HTTP/1.1 with llhttp in strict mode (no lenient flags): one request at a time, later pipelined
  * requests wait unparsed (bounded) until the response before them is sent. Limits answer with
- * 414 (URL), 431 (header bytes or count), 413 (body), 400 (anything malformed), then close.
+ * 414 (URL), 431 (header bytes or count), 413 (body), 400 (anything malformed), then close
+ * (lingering: see conn_end in conn.c).
  */
 #include <llhttp.h>
 #include <stdlib.h>
@@ -258,8 +259,7 @@ static void dispatch(h1_t *h)
     const uint8_t *q = memchr(url.base, '?', url.len);
     req->path = q ? OE_SLICE(url.base, (size_t)(q - url.base)) : url;
     req->query = q ? OE_SLICE(q + 1, (size_t)(url.base + url.len - q - 1)) : OE_SLICE("", 0);
-    static __thread char authority[256];
-    if (!http_parse_authority(host, authority, sizeof(authority), &req->authority)) {
+    if (!http_parse_authority(host, s->authority, sizeof(s->authority), &req->authority)) {
         h->close_after = true;
         h->keep_alive = false;
         oe_resp_error(req, 400);

@@ -208,7 +208,6 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
     const uint8_t *q = path.len ? memchr(path.base, '?', path.len) : NULL;
     req->path = q ? OE_SLICE(path.base, (size_t)(q - path.base)) : path;
     req->query = q ? OE_SLICE(q + 1, (size_t)(path.base + path.len - q - 1)) : OE_SLICE("", 0);
-    static __thread char authority[256];
     if (st->error_status) {
         st->s.handled = true;
         oe_resp_header(req, "cache-control", "no-cache, no-store");
@@ -216,7 +215,7 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
         return;
     }
     if (req->path.len == 0 || req->path.base[0] != '/' ||
-        !http_parse_authority(host, authority, sizeof(authority), &req->authority)) {
+        !http_parse_authority(host, st->s.authority, sizeof(st->s.authority), &req->authority)) {
         st->s.handled = true;
         oe_resp_error(req, 400);
         return;

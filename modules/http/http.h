@@ -65,7 +65,8 @@ struct oe_req {
     oe_slice_t method;
     oe_slice_t path;      /* as sent, percent-encoded, without the query; starts with '/' */
     oe_slice_t query;     /* after '?', empty when none */
-    oe_slice_t authority; /* host from :authority or Host, lower-case, without port */
+    oe_slice_t authority; /* host from :authority or Host, lower-case, without port; the request
+                           * owns it (valid until the response is done) */
     const oe_header_t *headers;
     size_t nheaders;
     oe_slice_t body;        /* the whole body (bounded by max-body) */
@@ -147,6 +148,8 @@ oe_http_t *oe_http_of(oe_modctx_t *ctx);
 /* The configured sites, in file order. */
 size_t oe_http_site_count(const oe_conf_t *cf);
 const oe_site_t *oe_http_site(const oe_conf_t *cf, size_t i);
+/* The [site] section of site i, for reporting config errors at its keys. */
+oe_conf_section_t *oe_http_site_section(const oe_conf_t *cf, size_t i);
 /* The site with this section name, or NULL. */
 const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name);
 

@@ -231,6 +231,13 @@ static bool same_origin_setting(const oe_site_t *a, const oe_site_t *b)
     return true;
 }
 
+/* Does msg start with "PATH:"? */
+static bool names_file(const char *msg, const char *path)
+{
+    size_t n = strlen(path);
+    return msg != NULL && strncmp(msg, path, n) == 0 && msg[n] == ':';
+}
+
 /* Loads every certificate once (so `check` catches unreadable or mismatched files and keys
  * readable by others) and checks the origin settings against what each certificate covers. */
 static int check_certs_and_origins(oe_conf_t *cf)
@@ -268,13 +275,24 @@ static int check_certs_and_origins(oe_conf_t *cf)
         if (!s->cert_auto && s->cert != NULL) {
             oe_tls_cert_t *c = NULL;
             if (oe_tls_server_add_cert(tls, s->cert, s->key, &c, &err) < 0) {
-                oe_conf_error_key(cf, sec, "cert", "%s", err ? err : "cannot load");
+                /* The message starts with the file at fault: point at the line that names it. */
+                oe_conf_error_key(cf, sec, names_file(err, s->key) ? "key" : "cert", "%s",
+                                  err ? err : "cannot load");
                 free(err);
                 err = NULL;
                 rc = OE_ECONFIG;
                 continue;
             }
             cert = c;
+            /* A name the certificate does not cover would get 421 for every request. */
+            for (size_t h = 0; h < s->hosts.n; h++) {
+                if (oe_tls_cert_covers(c, OE_SLICE_STR(s->hosts.v[h])))
+                    continue;
+                oe_conf_error_key(cf, sec, h == 0 ? "host" : "alias",
+                                  "\"%s\" is not covered by the certificate %s", s->hosts.v[h],
+                                  s->cert);
+                rc = OE_ECONFIG;
+            }
         }
         if (http_origins_check(cf, sec, s, sites, n, cert) < 0)
             rc = OE_ECONFIG;
@@ -294,6 +312,15 @@ static int http_finish(oe_conf_t *cf)
     int rc = 0;
     for (size_t i = 0; i < nlisten; i++)
         any_tls |= ((oe_listen_conf_t *)oe_conf_section(cf, &oe_http_module, i)->conf)->tls;
+    for (size_t i = 0; i < nlisten && !any_tls; i++) {
+        oe_conf_section_t *sec = oe_conf_section(cf, &oe_http_module, i);
+        const oe_listen_conf_t *l = sec->conf;
+        if (l->redirect && l->https_port == 0) {
+            oe_conf_error_key(cf, sec, "redirect",
+                              "no TLS listener to redirect to: add one, or set https-port");
+            rc = OE_ECONFIG;
+        }
+    }
     if (nsites > 0 && nlisten == 0) {
         oe_conf_section_t *sec = oe_conf_section(cf, &oe_site_module, 0);
         oe_conf_error_key(cf, sec, NULL, "sites need a [listen \"NAME\"] section to serve them");
@@ -343,6 +370,12 @@ const oe_site_t *oe_http_site(const oe_conf_t *cf, size_t i)
     extern const oe_module_t oe_site_module;
     oe_conf_section_t *sec = oe_conf_section(cf, &oe_site_module, i);
     return sec != NULL ? &((site_conf_t *)sec->conf)->site : NULL;
+}
+
+oe_conf_section_t *oe_http_site_section(const oe_conf_t *cf, size_t i)
+{
+    extern const oe_module_t oe_site_module;
+    return oe_conf_section(cf, &oe_site_module, i);
 }
 
 const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name)

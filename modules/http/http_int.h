@@ -128,6 +128,10 @@ struct conn {
     conn_t *prev, *next;
     int handles; /* open uv handles; freed when 0 */
     bool writing, closing, read_paused, handshake_done, close_after_write;
+    /* Lingering close (conn.c): our side shut down, the client's bytes read and dropped. */
+    uv_shutdown_t shutdown;
+    uint64_t linger_bytes;
+    bool lingering, notify_sent;
 };
 
 /* Bytes queued towards the socket above which producers pause. */
@@ -194,6 +198,9 @@ struct stream {
     bool handled;   /* a handler has the request */
     bool responded; /* oe_resp_* was called */
     bool aborted;   /* the client went away first */
+    /* req.authority points here: each request owns its host name for as long as it lives (a
+     * per-thread buffer was overwritten by the next request while a handler still waited). */
+    char authority[256];
 };
 
 void stream_init(stream_t *s, const proto_t *proto, conn_t *c);

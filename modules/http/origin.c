@@ -10,9 +10,13 @@
  *   LIST  the configured origins, each checked at config time to be covered and served here
  */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/cli.h"
 #include "core/core.h"
@@ -256,6 +260,23 @@ static const char *mode_name(int mode)
     return names[mode];
 }
 
+/* Removes the temporary state folder of an inspection: DIR/tls/ * and DIR. */
+static void remove_scratch(const char *dir)
+{
+    char sub[PATH_MAX];
+    snprintf(sub, sizeof(sub), "%s/tls", dir);
+    DIR *d = opendir(sub);
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d != NULL)
+        closedir(d);
+    rmdir(sub);
+    rmdir(dir);
+}
+
+/* Inspection writes nothing to the state folder: cert = auto material is made in a scratch
+ * folder (removed at the end) and the listing says which files a run would create. */
 int http_origins_command(int argc, char **argv)
 {
     int code;
@@ -267,23 +288,42 @@ int http_origins_command(int argc, char **argv)
         oe_conf_free(cf);
         return OE_EXIT_USAGE;
     }
-    const oe_core_conf_t *core = oe_core_conf(cf);
+    if (oe_conf_count(cf, &oe_http_module) == 0) {
+        fprintf(stderr, "%s: no [listen] section: nothing is served\n", oe_conf_path(cf));
+        oe_conf_free(cf);
+        return 1;
+    }
+    oe_core_conf_t *core = oe_conf_get(cf, &oe_core_module); /* writable: the scratch below */
+    const char *state_dir = core->state_dir;
+    char scratch[] = "/tmp/odoh-edge-origins-XXXXXX";
+    if (mkdtemp(scratch) == NULL) {
+        fprintf(stderr, "origins: cannot make a scratch folder: %s\n", strerror(errno));
+        oe_conf_free(cf);
+        return 1;
+    }
+    core->state_dir = scratch;
+    oe_log_open(NULL, OE_LOG_WARN, OE_LOG_TEXT); /* no cert = auto chatter about the scratch */
     oe_modctx_t ctx = {.module = &oe_http_module, .cf = cf};
-    int rc =
-        oe_conf_count(cf, &oe_http_module) == 0 ? OE_ECONFIG : oe_mkdir_p(core->state_dir, 0700);
-    if (rc == 0)
-        rc = http_init(&ctx);
-    if (rc < 0) {
-        if (oe_conf_count(cf, &oe_http_module) == 0)
-            fprintf(stderr, "%s: no [listen] section: nothing is served\n", oe_conf_path(cf));
+    if (http_init(&ctx) < 0) {
+        remove_scratch(scratch);
         oe_conf_free(cf);
         return 1;
     }
     oe_http_t *http = ctx.data;
     for (size_t i = 0; i < http->ncerts; i++) {
         const cert_info_t *ci = &http->certs[i];
-        printf("certificate %zu%s: %s\n", i + 1, i == 0 ? " (default, also without SNI)" : "",
-               ci->file);
+        size_t sl = strlen(scratch);
+        if (strncmp(ci->file, scratch, sl) == 0) {
+            char real[PATH_MAX];
+            snprintf(real, sizeof(real), "%s%s", state_dir, ci->file + sl);
+            printf("certificate %zu%s: %s (cert = auto; %s)\n", i + 1,
+                   i == 0 ? " (default, also without SNI)" : "", real,
+                   access(real, F_OK) == 0 ? "exists; a run reuses it while it covers these names"
+                                           : "not there yet: a run would generate it and its key");
+        } else {
+            printf("certificate %zu%s: %s\n", i + 1, i == 0 ? " (default, also without SNI)" : "",
+                   ci->file);
+        }
         printf("  from [site \"%s\"], origin = %s\n", ci->owner->name,
                mode_name(ci->owner->origin_mode));
         printf("  covers:");
@@ -314,7 +354,15 @@ int http_origins_command(int argc, char **argv)
                 printf("    %.*s\n", (int)oe_get16(p), (const char *)p + 2);
         }
     }
+    bool any_auto = false;
+    for (size_t i = 0; i < http->nsites; i++)
+        any_auto |= http->sites[i]->cert_auto;
+    char ca[PATH_MAX];
+    snprintf(ca, sizeof(ca), "%s/tls/ca.pem", state_dir);
+    if (any_auto && access(ca, F_OK) != 0)
+        printf("local CA: %s not there yet: a run would generate it and its key\n", ca);
     http_destroy(&ctx);
+    remove_scratch(scratch);
     oe_conf_free(cf);
     return 0;
 }

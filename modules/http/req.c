@@ -312,14 +312,56 @@ static void allow_header(oe_req_t *req, unsigned methods)
     oe_resp_header(req, "allow", allow);
 }
 
-/* Plain-HTTP listener with redirect = yes: everything but /.well-known/ goes to https. */
+/* Classifies one raw path segment as the file handlers read it: 0 for "" and "." (also written
+ * "%2e"), 1 for ".." (any mix of '.' and "%2e"), -1 for a name. */
+static int dot_segment(const uint8_t *p, size_t n)
+{
+    int dots = 0;
+    for (size_t j = 0; j < n; dots++) {
+        if (dots == 2)
+            return -1;
+        if (p[j] == '.')
+            j++;
+        else if (n - j >= 3 && p[j] == '%' && p[j + 1] == '2' && (p[j + 2] | 0x20) == 'e')
+            j += 3;
+        else
+            return -1;
+    }
+    return dots == 2 ? 1 : 0;
+}
+
+/* Is path under /.well-known/ once its dot segments are removed (RFC 3986 §5.2.4, segments split
+ * on '/' as the website module splits them)? "/.well-known/../secret" and
+ * "/.well-known/%2e%2e/secret" are not. */
+static bool under_well_known(oe_slice_t path)
+{
+    size_t depth = 0;
+    bool first_is_wk = false;
+    for (size_t i = 1; i <= path.len;) {
+        size_t end = i;
+        while (end < path.len && path.base[end] != '/')
+            end++;
+        int d = dot_segment(path.base + i, end - i);
+        if (d == 1 && depth > 0) {
+            depth--;
+        } else if (d < 0) {
+            if (depth++ == 0)
+                first_is_wk =
+                    oe_slice_eq(OE_SLICE(path.base + i, end - i), OE_SLICE_STR(".well-known"));
+        }
+        i = end + 1;
+    }
+    return depth > 0 && first_is_wk;
+}
+
+/* Plain-HTTP listener with redirect = yes: everything but /.well-known/ goes to https. The path
+ * is judged after dot-segment removal, as the handler that serves it will see it. */
 static bool redirect(conn_t *c, stream_t *s)
 {
     const oe_listen_conf_t *lc = c->l->conf;
     if (!lc->redirect || c->tls != NULL)
         return false;
-    oe_slice_t p = s->req.path;
-    if (p.len >= 13 && memcmp(p.base, "/.well-known/", 13) == 0)
+    if (under_well_known(s->req.path))
         return false;
     long long port = lc->https_port;
     oe_http_t *http = c->w->http;

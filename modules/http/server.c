@@ -52,8 +52,10 @@ void *oe_req_worker_state(const oe_req_t *req, int key)
 
 /* cert = auto: a demo leaf per site (STATE/tls/site-NAME.pem) for its host names, all signed by
  * one local CA (STATE/tls/ca.pem), so that each site keeps its own ORIGIN set. */
-static int load_auto_cert(const oe_site_t *site, const char *state_dir, char **cert, char **key)
+static int load_auto_cert(const oe_site_t *site, const char *state_dir, unsigned port, char **cert,
+                          char **key)
 {
+    static bool hinted; /* main thread only: once per process, not again on each reload */
     char *ca = NULL, *err = NULL;
     char dir[4096], leaf[300];
     snprintf(dir, sizeof(dir), "%s/tls", state_dir);
@@ -71,8 +73,14 @@ static int load_auto_cert(const oe_site_t *site, const char *state_dir, char **c
         oe_log_info(TAG, "cert = auto: generated a local CA in %s", ca);
     if (rc & OE_TLS_AUTO_NEW_LEAF)
         oe_log_info(TAG, "cert = auto: generated a certificate for [site \"%s\"]", site->name);
-    oe_log_info(TAG, "cert = auto: trust %s to connect, e.g. curl --cacert %s https://%s:PORT/", ca,
-                ca, site->hosts.v[0]);
+    if (!hinted) {
+        char p[8] = "";
+        if (port != 443)
+            snprintf(p, sizeof(p), ":%u", port);
+        oe_log_info(TAG, "cert = auto: trust %s to connect, e.g. curl --cacert %s https://%s%s/",
+                    ca, ca, site->hosts.v[0], p);
+        hinted = true;
+    }
     free(ca);
     return 0;
 }
@@ -100,7 +108,8 @@ static int load_certs(oe_http_t *http, const char *state_dir)
         if (seen || (!s->cert_auto && s->cert == NULL))
             continue;
         char *auto_cert = NULL, *auto_key = NULL;
-        if (s->cert_auto && (rc = load_auto_cert(s, state_dir, &auto_cert, &auto_key)) < 0)
+        if (s->cert_auto && (rc = load_auto_cert(s, state_dir, oe_http_tls_port(http->cf),
+                                                 &auto_cert, &auto_key)) < 0)
             break;
         const char *cert = s->cert_auto ? auto_cert : s->cert;
         rc = oe_tls_server_add_cert(http->tls, cert, s->cert_auto ? auto_key : s->key, NULL, &err);

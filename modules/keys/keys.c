@@ -44,6 +44,12 @@ oe_key_state_t oe_key_state(const oe_key_entry_t *e, const oe_key_schedule_t *s,
     return OE_KEY_FUTURE;
 }
 
+uint64_t keys_schedule_need(const oe_key_schedule_t *s)
+{
+    uint64_t r = (uint64_t)s->rotate, g = (uint64_t)s->grace;
+    return (g + r - 1) / r + 2;
+}
+
 const char *oe_key_state_name(oe_key_state_t st)
 {
     static const char *const names[] = {"future", "next", "current", "previous", "expired"};
@@ -115,13 +121,14 @@ static int write_entry(const keys_t *k, const oe_key_entry_t *e)
                      (long long)e->retire);
     oe_wipe(seed, sizeof(seed));
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    int rc = 0;
-    if (write(fd, text, (size_t)n) != n || fsync(fd) != 0)
+    int rc = fd < 0 ? -errno : 0;
+    if (rc == 0 && (write(fd, text, (size_t)n) != n || fsync(fd) != 0))
         rc = errno ? -errno : -EIO;
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     oe_wipe(text, sizeof(text));
+    if (fd < 0)
+        return rc;
     if (rc == 0 && rename(tmp, path) < 0)
         rc = -errno;
     if (rc == 0)
@@ -132,23 +139,34 @@ static int write_entry(const keys_t *k, const oe_key_entry_t *e)
 }
 
 /* Reads one key file; quiet: the previous load reported its problems already. */
-static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet)
+/* Reads one key file into e. The key pair comes from the entry of the previous load with the
+ * same seed when there is one (old, nold), so a check derives only the keys that are new. */
+static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet, const oe_key_entry_t *old,
+                       size_t nold)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return -errno;
+    /* The mode is checked before a byte of the secret is read. */
     struct stat st;
-    char text[1024];
-    ssize_t n = fstat(fd, &st) == 0 ? read(fd, text, sizeof(text) - 1) : -1;
-    close(fd);
-    if (n < 0)
-        return -errno;
+    if (fstat(fd, &st) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
     if (st.st_mode & 077) {
+        close(fd);
         if (!quiet)
             oe_log_error(TAG, "%s is readable by group or others; refusing it (chmod 600 %s)", path,
                          path);
         return -EPERM;
     }
+    char text[1024];
+    ssize_t n = read(fd, text, sizeof(text) - 1);
+    int rerr = n < 0 ? -errno : 0;
+    close(fd);
+    if (n < 0)
+        return rerr;
     text[n] = '\0';
     memset(e, 0, sizeof(*e));
     char seed[80] = "";
@@ -165,6 +183,7 @@ static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet)
     oe_wipe(seed, sizeof(seed));
     oe_wipe(text, sizeof(text));
     if (rc != 32 || aead == 0 || created < 0 || activate < 0 || retire <= activate) {
+        oe_wipe(e, sizeof(*e));
         if (!quiet)
             oe_log_error(TAG, "%s is not a valid key file", path);
         return OE_EFORMAT;
@@ -173,7 +192,15 @@ static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet)
     e->created = created;
     e->activate = activate;
     e->retire = retire;
-    return derive(e);
+    for (size_t i = 0; i < nold; i++)
+        if (old[i].aead == e->aead && oe_ct_eq(old[i].seed, e->seed, sizeof(e->seed))) {
+            e->key = old[i].key;
+            return 0;
+        }
+    rc = derive(e);
+    if (rc < 0)
+        oe_wipe(e, sizeof(*e));
+    return rc;
 }
 
 static int cmp_activate(const void *a, const void *b)
@@ -182,16 +209,16 @@ static int cmp_activate(const void *a, const void *b)
     return x->activate < y->activate ? -1 : x->activate > y->activate;
 }
 
-int keys_load(keys_t *k)
+int keys_load(keys_t *k, int64_t now)
 {
-    for (size_t i = 0; i < k->n; i++)
-        oe_wipe(&k->entries[i], sizeof(k->entries[i]));
-    k->n = 0;
     if (k->fleet_seed_len > 0) {
+        for (size_t i = 0; i < k->n; i++)
+            oe_wipe(&k->entries[i], sizeof(k->entries[i]));
+        k->n = 0;
         /* Every epoch that is next, current or previous now. */
-        int64_t now = keys_now(), r = k->sched.rotate;
+        int64_t r = k->sched.rotate;
         int64_t first = (now - k->sched.grace) / r - 1, last = (now + k->sched.publish_ahead) / r;
-        for (int64_t ep = first; ep <= last && k->n < MAX_KEYS; ep++) {
+        for (int64_t ep = first; ep <= last && k->n < KEYS_STORE_MAX; ep++) {
             oe_key_entry_t *e = &k->entries[k->n];
             if (oe_key_derive_epoch(e, k->fleet_seed, k->fleet_seed_len, (uint16_t)k->conf->aead,
                                     ep, &k->sched) < 0)
@@ -207,7 +234,13 @@ int keys_load(keys_t *k)
         return -errno;
     struct dirent *de;
     int rc = 0;
-    while ((de = readdir(d)) != NULL && k->n < MAX_KEYS) {
+    size_t nold = k->n;
+    oe_key_entry_t *old = oe_malloc((nold ? nold : 1) * sizeof(*old));
+    memcpy(old, k->entries, nold * sizeof(*old));
+    for (size_t i = 0; i < nold; i++)
+        oe_wipe(&k->entries[i], sizeof(k->entries[i]));
+    k->n = 0;
+    while ((de = readdir(d)) != NULL && k->n < KEYS_STORE_MAX) {
         size_t len = strlen(de->d_name);
         char path[4200];
         snprintf(path, sizeof(path), "%s/%s", k->dir, de->d_name);
@@ -217,13 +250,15 @@ int keys_load(keys_t *k)
         }
         if (len < 5 || strcmp(de->d_name + len - 4, ".key") != 0)
             continue;
-        int r = parse_entry(path, &k->entries[k->n], k->load_failed);
+        int r = parse_entry(path, &k->entries[k->n], k->load_failed, old, nold);
         if (r == 0)
             k->n++;
         else
             rc = r;
     }
     closedir(d);
+    oe_wipe(old, (nold ? nold : 1) * sizeof(*old));
+    free(old);
     k->load_failed = rc < 0; /* report a refused file once, not at every check */
     qsort(k->entries, k->n, sizeof(k->entries[0]), cmp_activate);
     return rc;
@@ -234,7 +269,7 @@ int keys_load(keys_t *k)
 
 static int new_entry(keys_t *k, int64_t now, int64_t activate)
 {
-    if (k->n == MAX_KEYS)
+    if (k->n == KEYS_STORE_MAX)
         return OE_ESPACE;
     oe_key_entry_t e = {.aead = (uint16_t)k->conf->aead,
                         .created = now,
@@ -259,13 +294,18 @@ static oe_key_entry_t *current(keys_t *k, int64_t now)
     return cur;
 }
 
-/* Deletes the expired keys (only ever after a successor exists: see keys_maintain). */
+/* Deletes the expired keys: they are neither published nor accepted, so they go before any new
+ * key is made (a store full of expired keys must never stop the rotation). The one exception is
+ * a key keys_hold_newest kept in force past its times: it goes only after its successor took
+ * over (see keys_maintain). */
 static int delete_expired(keys_t *k, int64_t now, bool *changed)
 {
     int rc = 0;
     bool deleted = false;
     for (size_t i = 0; i < k->n;) {
-        if (oe_key_state(&k->entries[i], &k->sched, now) != OE_KEY_EXPIRED) {
+        if (oe_key_state(&k->entries[i], &k->sched, now) != OE_KEY_EXPIRED ||
+            (k->holding &&
+             memcmp(k->entries[i].key.config.key_id, k->held_id, OE_ODOH_KEY_ID_LEN) == 0)) {
             i++;
             continue;
         }
@@ -303,8 +343,10 @@ int keys_maintain(keys_t *k, int64_t now, bool *changed)
     *changed = false;
     if (k->fleet_seed_len > 0)
         return 0; /* derived keys: nothing to write */
-    /* First a current key, then a next one, and only then deletions: the last key never goes
-     * before its successor is safely on disk. */
+    /* First the expired keys go (they make room), then a current key, then a next one. */
+    int rc = delete_expired(k, now, changed);
+    if (rc < 0)
+        return rc;
     oe_key_entry_t *cur = current(k, now);
     if (cur == NULL) {
         /* A published next key takes over (clients may hold it already). Only an interrupted
@@ -380,13 +422,21 @@ void keys_hold_newest(keys_t *k, int64_t now)
 
 int keys_rotate_now(keys_t *k, int64_t now)
 {
+    bool changed;
+    int rc = delete_expired(k, now, &changed);
+    if (rc < 0)
+        return rc;
+    /* Each rotation by hand leaves one more previous key until its grace ends; the schedule's
+     * own share of the store stays free. */
+    if (k->n + keys_schedule_need(&k->sched) >= KEYS_STORE_MAX)
+        return OE_ESPACE;
     oe_key_entry_t *cur = current(k, now), *next = NULL;
     for (size_t i = 0; i < k->n; i++)
         if (cur != NULL && k->entries[i].activate >= cur->retire && next == NULL)
             next = &k->entries[i];
     if (cur != NULL) {
         cur->retire = now;
-        int rc = write_entry(k, cur);
+        rc = write_entry(k, cur);
         if (rc < 0)
             return rc;
     }
@@ -436,6 +486,40 @@ int keys_https_rdata(const keys_t *k, const uint8_t *configs, size_t configs_len
     return rc < 0 ? rc : (int)len;
 }
 
+/* The fleet seed: its mode is checked before a byte is read, and it is wiped on every failure. */
+static int read_fleet_seed(keys_t *k, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int rc = fd < 0 || fstat(fd, &st) < 0 ? -errno : 0;
+    if (rc < 0) {
+        oe_log_error(TAG, "key-seed %s: %s", path, oe_strerror(rc));
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    if (st.st_mode & 077) {
+        close(fd);
+        oe_log_error(TAG, "key-seed %s is readable by group or others; chmod 600 it", path);
+        return -EPERM;
+    }
+    ssize_t n = read(fd, k->fleet_seed, sizeof(k->fleet_seed));
+    rc = n < 0 ? -errno : 0;
+    close(fd);
+    if (rc == 0 && n < 32) {
+        oe_log_error(TAG, "key-seed %s: needs at least 32 bytes of secret", path);
+        rc = OE_EFORMAT;
+    } else if (rc < 0) {
+        oe_log_error(TAG, "key-seed %s: %s", path, oe_strerror(rc));
+    }
+    if (rc < 0) {
+        oe_wipe(k->fleet_seed, sizeof(k->fleet_seed));
+        return rc;
+    }
+    k->fleet_seed_len = (size_t)n;
+    return 0;
+}
+
 int keys_setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *state_dir)
 {
     memset(k, 0, sizeof(*k));
@@ -446,29 +530,8 @@ int keys_setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *state
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/keys", state_dir);
     k->dir = oe_conf_strdup(cf, dir);
-    if (c->seed_file != NULL) {
-        int fd = open(c->seed_file, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0) {
-            oe_log_error(TAG, "key-seed %s: %s", c->seed_file, strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            return -errno;
-        }
-        ssize_t n = read(fd, k->fleet_seed, sizeof(k->fleet_seed));
-        close(fd);
-        if (st.st_mode & 077) {
-            oe_log_error(TAG, "key-seed %s is readable by group or others; chmod 600 it",
-                         c->seed_file);
-            return -EPERM;
-        }
-        if (n < 32) {
-            oe_log_error(TAG, "key-seed %s: needs at least 32 bytes of secret", c->seed_file);
-            return OE_EFORMAT;
-        }
-        k->fleet_seed_len = (size_t)n;
-        return 0;
-    }
+    if (c->seed_file != NULL)
+        return read_fleet_seed(k, c->seed_file);
     int rc = oe_mkdir_p(k->dir, 0700);
     if (rc < 0)
         oe_log_error(TAG, "%s: %s", k->dir, oe_strerror(rc));

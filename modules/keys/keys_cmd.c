@@ -24,9 +24,8 @@ static void fmt_time(int64_t ms, char *out, size_t cap)
     strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int list(keys_t *k)
+static int list(keys_t *k, int64_t now)
 {
-    int64_t now = keys_now();
     printf("%-16s  %-8s  %-20s  %-20s  %-20s\n", "key id", "state", "active from", "retires",
            "accepted until");
     for (size_t i = 0; i < k->n; i++) {
@@ -42,10 +41,10 @@ static int list(keys_t *k)
     return 0;
 }
 
-static int export(keys_t *k)
+static int export(keys_t *k, int64_t now)
 {
     uint8_t configs[512];
-    size_t len = keys_configs(k, keys_now(), configs, sizeof(configs));
+    size_t len = keys_configs(k, now, configs, sizeof(configs));
     if (len == 0) {
         fprintf(stderr, "keys: nothing is published (no current key)\n");
         return 1;
@@ -70,17 +69,21 @@ int keys_command(int argc, char **argv)
     if (cf == NULL)
         return code;
     const char *what = argc > 1 ? argv[1] : "";
+    /* [keys] is implicit (its defaults apply without it); the keys belong to the target. */
     keys_conf_t *c = oe_conf_get(cf, &oe_keys_module);
-    if (c == NULL ||
+    bool target = oe_conf_count(cf, &oe_odoh_target_module) > 0;
+    if (c == NULL || !target ||
         (strcmp(what, "list") != 0 && strcmp(what, "rotate") != 0 && strcmp(what, "export") != 0)) {
-        fprintf(stderr,
-                c == NULL ? "keys: %s has no [keys] section\n"
-                          : "usage: odoh-edge keys list|rotate|export [-c FILE]\n",
-                oe_conf_path(cf));
+        if (c == NULL || !target)
+            fprintf(stderr, "keys: %s has no [odoh-target] section (the keys are the target's)\n",
+                    oe_conf_path(cf));
+        else
+            fprintf(stderr, "usage: odoh-edge keys list|rotate|export [-c FILE]\n");
         oe_conf_free(cf);
-        return c == NULL ? OE_EXIT_CONFIG : OE_EXIT_USAGE;
+        return c == NULL || !target ? OE_EXIT_CONFIG : OE_EXIT_USAGE;
     }
     static keys_t k;
+    int64_t now = keys_now();
     int rc = keys_setup(&k, cf, c, oe_core_conf(cf)->state_dir);
     if (c->record_name == NULL) {
         const oe_site_t *site = NULL;
@@ -93,30 +96,37 @@ int keys_command(int argc, char **argv)
     k.port = oe_http_tls_port(cf);
     bool changed;
     if (rc == 0)
-        rc = keys_load(&k);
+        rc = keys_load(&k, now);
     if (rc == 0 && strcmp(what, "rotate") == 0) {
         if (k.fleet_seed_len > 0) {
             fprintf(stderr, "keys: fleet mode derives keys from the seed and the clock; there "
                             "is nothing to rotate by hand\n");
             rc = 1;
         } else {
-            rc = keys_rotate_now(&k, keys_now());
+            rc = keys_rotate_now(&k, now);
+            if (rc == OE_ESPACE) {
+                fprintf(stderr,
+                        "keys: %s holds %zu keys, the most that leaves room for the schedule "
+                        "(%d in all); each rotation by hand keeps one more key until its grace "
+                        "ends: try again later\n",
+                        k.dir, k.n, KEYS_STORE_MAX);
+                rc = 1;
+            }
             if (rc == 0)
-                rc = keys_load(&k);
+                rc = keys_load(&k, now);
             if (rc == 0)
                 printf("rotated: the new current key is in force at the server's next check\n");
         }
     } else if (rc == 0 && k.n == 0 && k.fleet_seed_len == 0) {
-        rc = keys_maintain(&k, keys_now(), &changed); /* first use: make the first key */
+        rc = keys_maintain(&k, now, &changed); /* first use: make the first key */
     }
     if (rc == 0 && strcmp(what, "export") == 0)
-        rc = export(&k);
+        rc = export(&k, now);
     else if (rc == 0)
-        list(&k);
+        list(&k, now);
     if (rc < 0)
         fprintf(stderr, "keys: %s: %s\n", k.dir, oe_strerror(rc));
-    for (size_t i = 0; i < k.n; i++)
-        oe_wipe(&k.entries[i], sizeof(k.entries[i]));
+    oe_wipe(&k, sizeof(k)); /* the entries' seeds and the fleet seed */
     oe_conf_free(cf);
     return rc == 0 ? 0 : 1;
 }

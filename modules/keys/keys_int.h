@@ -9,8 +9,13 @@
 #include "keys/keys.h"
 #include "odoh_target/target.h"
 
-#define TAG      "keys"
-#define MAX_KEYS 16
+#define TAG "keys"
+/* The store holds at most KEYS_STORE_MAX keys. A schedule may keep at most KEYS_SCHEDULE_MAX at
+ * once (checked at config time, see keys_schedule_need); the rest is room for `keys rotate` by
+ * hand, which refuses once it would eat into the schedule's share. Every check-interval the whole
+ * store is read and each key derived again, which is what bounds these numbers. */
+#define KEYS_STORE_MAX    256
+#define KEYS_SCHEDULE_MAX 64
 
 typedef struct keys_conf {
     uint64_t rotate, publish_ahead, grace, record_ttl, check_interval; /* ms */
@@ -35,13 +40,13 @@ typedef struct keys {
     oe_odoh_target_t *target; /* NULL in the command-line tools */
     const char *dir;          /* STATE/keys */
     oe_key_schedule_t sched;
-    oe_key_entry_t entries[MAX_KEYS];
+    oe_key_entry_t entries[KEYS_STORE_MAX];
     size_t n;
     uint8_t fleet_seed[64];
     size_t fleet_seed_len;
     uint8_t published_ids[4][OE_ODOH_KEY_ID_LEN]; /* the last published config list */
     size_t npublished;
-    uint8_t accepted_ids[MAX_KEYS][OE_ODOH_KEY_ID_LEN];
+    uint8_t accepted_ids[KEYS_STORE_MAX][OE_ODOH_KEY_ID_LEN];
     size_t naccepted;
     uv_loop_t *loop;
     uv_timer_t tick;
@@ -53,10 +58,18 @@ typedef struct keys {
     unsigned port; /* of the first TLS listener, for the HTTPS record */
 } keys_t;
 
-/* keys.c */
+/* keys.c. Every function that depends on the time takes it as `now` (unix milliseconds), so
+ * the schedule can be driven by a simulated clock; only keys_now() reads the real one. */
 int64_t keys_now(void);
-int keys_load(keys_t *k); /* the store (or the fleet epochs) into k->entries */
-int keys_maintain(keys_t *k, int64_t now, bool *changed); /* create and delete by schedule */
+/* The most keys schedule s keeps at once: the previous keys within grace (one per rotate), the
+ * current one and the next one. */
+uint64_t keys_schedule_need(const oe_key_schedule_t *s);
+int keys_load(keys_t *k, int64_t now); /* the store (or the fleet epochs) into k->entries */
+/* Brings the store in line with the schedule at now: deletes the expired keys, then makes a
+ * current key and, from publish-ahead before its retirement, a next one. */
+int keys_maintain(keys_t *k, int64_t now, bool *changed);
+/* `keys rotate`: the current key retires now and the next one (promoted, or new) takes over.
+ * OE_ESPACE when the store has no room left beyond what the schedule itself needs. */
 int keys_rotate_now(keys_t *k, int64_t now);
 void keys_hold_newest(keys_t *k, int64_t now); /* after a failure: never leave no current key */
 int keys_setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *state_dir);
@@ -72,6 +85,9 @@ struct publisher *publisher_new(keys_t *k);
 void publisher_free(struct publisher *p);
 /* Something published changed: zone file, command, DNS UPDATE (in the background, retried). */
 void publish_changed(keys_t *k, const uint8_t *configs, size_t configs_len);
+/* At start (and after each reload): publishes the configs unless this process already published
+ * exactly them with the same settings, and finished doing so (a reload is not a change). */
+void publish_resume(keys_t *k, const uint8_t *configs, size_t configs_len);
 /* The zone-file line for the configs (RFC 3597 generic form and key32769 \DDD form). */
 void keys_zone_lines(const keys_t *k, const uint8_t *configs, size_t len, oe_buf_t *out);
 

@@ -3,6 +3,8 @@
  * in line with the schedule and handed to the target before any worker starts; then a timer
  * re-reads the store every check-interval, applies the schedule, swaps the target's key set
  * (atomically, queries in flight keep theirs) and publishes when the published list changed.
+ * The section is implicit: every [odoh-target] rotates its keys, with the defaults when [keys]
+ * is not written.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +32,11 @@ static const oe_directive_t directives[] = {
     {"rotate", oe_conf_set_duration, K(rotate), &rotate_range, 0,
      "lifetime of a key as the current one (default 24h, as RFC 9230 suggests)"},
     {"publish-ahead", oe_conf_set_duration, K(publish_ahead), &ahead_range, 0,
-     "how long a key is published as next before it becomes current (default 1h)"},
+     "how long a key is published as next before it becomes current (default 1h, at most "
+     "rotate / 2)"},
     {"grace", oe_conf_set_duration, K(grace), &grace_range, 0,
-     "how long a retired key is still accepted; must outlast every cache (default 2h)"},
+     "how long a retired key is still accepted; must outlast every cache (default 2h, at most "
+     "8 x rotate, at least record-ttl)"},
     {"aead", oe_conf_set_enum, K(aead), aeads, 0,
      "aes-128-gcm (default), aes-256-gcm, chacha20-poly1305"},
     {"key-seed", oe_conf_set_path, K(seed_file), NULL, 0,
@@ -44,7 +48,7 @@ static const oe_directive_t directives[] = {
     {"record-name", oe_conf_set_string, K(record_name), NULL, 0,
      "owner of the HTTPS record (default: the target's host name)"},
     {"record-ttl", oe_conf_set_duration, K(record_ttl), &ttl_range, 0,
-     "TTL of the HTTPS record (default 5m)"},
+     "TTL of the HTTPS record (default 5m, at most publish-ahead and grace)"},
     {"update-server", oe_conf_set_addr, K(update_server), NULL, 0,
      "authoritative server IP:port for DNS UPDATE"},
     {"update-zone", oe_conf_set_string, K(update_zone), NULL, 0, "the zone to update"},
@@ -74,23 +78,65 @@ static void conf_init(void *conf)
     c->update_timeout = 3000;
 }
 
+/* The defaults of publish-ahead, record-ttl and grace follow rotate (and each other) so that
+ * any rotate alone makes a working schedule: publish-ahead = min(1h, rotate / 2), record-ttl =
+ * min(5m, publish-ahead, grace), grace = max(record-ttl, min(2h, 8 x rotate)). A value written
+ * in the file is never changed. */
+static void derive_defaults(oe_conf_section_t *sec, keys_conf_t *c)
+{
+    bool ahead = oe_conf_key_set(sec, "publish-ahead"), ttl = oe_conf_key_set(sec, "record-ttl");
+    bool grace = oe_conf_key_set(sec, "grace");
+    if (!ahead)
+        c->publish_ahead = OE_MIN(c->publish_ahead, c->rotate / 2);
+    if (!ttl)
+        c->record_ttl =
+            OE_MIN(c->record_ttl, grace ? OE_MIN(c->publish_ahead, c->grace) : c->publish_ahead);
+    if (!grace)
+        c->grace = OE_MAX(c->record_ttl, OE_MIN(c->grace, 8 * c->rotate));
+}
+
+/* ", the default" after a value the file did not set, for messages about a conflict. */
+static const char *dflt(const oe_conf_section_t *sec, const char *key)
+{
+    return oe_conf_key_set(sec, key) ? "" : ", the default";
+}
+
 static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
 {
     keys_conf_t *c = conf;
     int rc = 0;
     c->line = sec->line;
     c->has_update_server = oe_conf_key_set(sec, "update-server");
+    derive_defaults(sec, c);
     if (c->publish_ahead >= c->rotate) {
-        oe_conf_error_key(cf, sec, "publish-ahead", "must be shorter than rotate");
+        if (oe_conf_key_set(sec, "rotate"))
+            oe_conf_error_key(cf, sec, "publish-ahead", "must be shorter than rotate");
+        else
+            oe_conf_error_key(cf, sec, "publish-ahead",
+                              "must be shorter than rotate (%llus, the default)",
+                              (unsigned long long)(c->rotate / 1000));
         rc = OE_ECONFIG;
     }
     if (c->grace < c->record_ttl) {
         oe_conf_error_key(cf, sec, "grace",
-                          "must outlast the HTTPS record's TTL (record-ttl = %llus), or resolvers "
-                          "could hand out a key the target no longer accepts",
-                          (unsigned long long)(c->record_ttl / 1000));
+                          "must outlast the HTTPS record's TTL (record-ttl = %llus%s), or "
+                          "resolvers could hand out a key the target no longer accepts",
+                          (unsigned long long)(c->record_ttl / 1000), dflt(sec, "record-ttl"));
         rc = OE_ECONFIG;
     }
+    oe_key_schedule_t s = {(int64_t)c->rotate, (int64_t)c->publish_ahead, (int64_t)c->grace};
+    if (rc == 0 && keys_schedule_need(&s) > KEYS_SCHEDULE_MAX) {
+        oe_conf_error_key(cf, sec, oe_conf_key_set(sec, "grace") ? "grace" : "rotate",
+                          "keeps up to %llu keys at once (one per rotate = %llums%s within grace "
+                          "= %llums%s, plus the current and the next); at most %d work: lengthen "
+                          "rotate or shorten grace",
+                          (unsigned long long)keys_schedule_need(&s), (unsigned long long)c->rotate,
+                          dflt(sec, "rotate"), (unsigned long long)c->grace, dflt(sec, "grace"),
+                          KEYS_SCHEDULE_MAX);
+        rc = OE_ECONFIG;
+    }
+    if (c->zone_file != NULL && oe_conf_check_file_folder(cf, sec, "zone-file", c->zone_file) < 0)
+        rc = OE_ECONFIG;
     if (c->has_update_server && (c->update_zone == NULL || c->tsig_name == NULL ||
                                  (c->tsig_secret == NULL && c->tsig_secret_file == NULL))) {
         oe_conf_error_key(cf, sec, "update-server",
@@ -105,8 +151,8 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
 static int conf_finish(oe_conf_t *cf)
 {
     oe_conf_section_t *sec = oe_conf_section(cf, &oe_keys_module, 0);
-    if (sec == NULL)
-        return 0;
+    if (sec == NULL || sec->line == 0)
+        return 0; /* implicit: it has work only where there is a target */
     oe_conf_section_t *ts = oe_conf_section(cf, &oe_odoh_target_module, 0);
     if (ts == NULL) {
         oe_conf_error_key(cf, sec, NULL, "the key lifecycle needs an [odoh-target] section");
@@ -124,11 +170,10 @@ static bool same_ids(const uint8_t (*a)[OE_ODOH_KEY_ID_LEN], size_t na,
     return na == nb && (na == 0 || memcmp(a, b, na * OE_ODOH_KEY_ID_LEN) == 0);
 }
 
-/* Applies the schedule; swaps the target's key set and publishes when anything changed. */
-static void apply(keys_t *k)
+/* Applies the schedule at now; swaps the target's key set and publishes when anything changed. */
+static void apply(keys_t *k, int64_t now)
 {
-    int64_t now = keys_now();
-    int rc = keys_load(k);
+    int rc = keys_load(k, now);
     bool changed = false;
     if (rc == 0)
         rc = keys_maintain(k, now, &changed);
@@ -146,8 +191,9 @@ static void apply(keys_t *k)
     }
 
     /* Accepted: next, current, previous; published: current then next. */
-    oe_odoh_key_t keys[MAX_KEYS];
-    uint8_t acc[MAX_KEYS][OE_ODOH_KEY_ID_LEN], pub[4][OE_ODOH_KEY_ID_LEN];
+    oe_odoh_key_t *keys = oe_calloc(KEYS_STORE_MAX, sizeof(*keys));
+    uint8_t(*acc)[OE_ODOH_KEY_ID_LEN] = oe_calloc(KEYS_STORE_MAX, sizeof(*acc));
+    uint8_t pub[4][OE_ODOH_KEY_ID_LEN];
     size_t n = 0, npub = 0;
     for (int want = OE_KEY_CURRENT; want >= OE_KEY_NEXT; want--)
         for (size_t i = 0; i < k->n && npub < 4; i++)
@@ -157,7 +203,7 @@ static void apply(keys_t *k)
                 memcpy(acc[n], keys[n].config.key_id, OE_ODOH_KEY_ID_LEN);
                 n++;
             }
-    for (size_t i = 0; i < k->n && n < MAX_KEYS; i++)
+    for (size_t i = 0; i < k->n && n < KEYS_STORE_MAX; i++)
         if (oe_key_state(&k->entries[i], &k->sched, now) == OE_KEY_PREVIOUS) {
             keys[n] = k->entries[i].key;
             memcpy(acc[n], keys[n].config.key_id, OE_ODOH_KEY_ID_LEN);
@@ -165,12 +211,15 @@ static void apply(keys_t *k)
         }
     if (n == 0 || (same_ids(acc, n, k->accepted_ids, k->naccepted) &&
                    same_ids(pub, npub, k->published_ids, k->npublished))) {
-        oe_wipe(keys, sizeof(keys));
+        oe_wipe(keys, KEYS_STORE_MAX * sizeof(*keys));
+        free(keys);
+        free(acc);
         return;
     }
     bool pub_changed = !same_ids(pub, npub, k->published_ids, k->npublished);
     memcpy(k->accepted_ids, acc, n * OE_ODOH_KEY_ID_LEN);
     k->naccepted = n;
+    free(acc);
     memcpy(k->published_ids, pub, npub * OE_ODOH_KEY_ID_LEN);
     k->npublished = npub;
 
@@ -179,7 +228,8 @@ static void apply(keys_t *k)
     uint64_t max_age = OE_MIN(oe_odoh_target_max_age(k->target),
                               OE_MIN(k->conf->publish_ahead, k->conf->grace / 2) / 1000);
     oe_odoh_keyset_t *ks = oe_odoh_keyset_new(keys, n, npub, max_age);
-    oe_wipe(keys, sizeof(keys));
+    oe_wipe(keys, KEYS_STORE_MAX * sizeof(*keys));
+    free(keys);
     const char *name = keys_record_name(k);
     int ol = oe_dns_name_from_text(name, strlen(name), ks->owner);
     uint8_t rdata[1024];
@@ -201,12 +251,14 @@ static void apply(keys_t *k)
 
 static void on_tick(uv_timer_t *t)
 {
-    apply(t->data);
+    apply(t->data, keys_now());
 }
 
 static int init(oe_modctx_t *ctx)
 {
     keys_conf_t *c = oe_conf_get(ctx->cf, &oe_keys_module);
+    if (oe_conf_count(ctx->cf, &oe_odoh_target_module) == 0)
+        return 0; /* the implicit section without a target: nothing to do */
     keys_t *k = oe_calloc(1, sizeof(*k));
     ctx->data = k;
     int rc = keys_setup(k, ctx->cf, c, oe_core_conf(ctx->cf)->state_dir);
@@ -219,7 +271,7 @@ static int init(oe_modctx_t *ctx)
         ((keys_conf_t *)c)->record_name =
             oe_conf_strdup(ctx->cf, oe_odoh_target_host(k->target)); /* conf is ours */
     k->port = oe_http_tls_port(ctx->cf);
-    apply(k); /* the target has keys before the first connection */
+    apply(k, keys_now()); /* the target has keys before the first connection */
     if (k->naccepted == 0) {
         oe_log_error(TAG, "no usable key: refusing to start");
         return OE_ECONFIG;
@@ -233,16 +285,18 @@ static int init(oe_modctx_t *ctx)
 static int start(oe_modctx_t *ctx)
 {
     keys_t *k = ctx->data;
+    if (k == NULL)
+        return 0;
     k->loop = ctx->loop;
     k->pub = publisher_new(k);
     uv_timer_init(ctx->loop, &k->tick);
     k->tick.data = k;
     uv_timer_start(&k->tick, on_tick, k->conf->check_interval, k->conf->check_interval);
-    /* Publish what init put in force. */
+    /* Publish what init put in force, unless a previous configuration of this process did. */
     uint8_t configs[512];
     size_t len = keys_configs(k, keys_now(), configs, sizeof(configs));
     if (len > 0)
-        publish_changed(k, configs, len);
+        publish_resume(k, configs, len);
     return 0;
 }
 
@@ -253,7 +307,7 @@ static void on_noop_close(uv_handle_t *h)
 static void stop(oe_modctx_t *ctx)
 {
     keys_t *k = ctx->data;
-    if (k->loop == NULL)
+    if (k == NULL || k->loop == NULL)
         return;
     uv_timer_stop(&k->tick);
     uv_close((uv_handle_t *)&k->tick, on_noop_close);
@@ -280,6 +334,7 @@ static const oe_command_t commands[] = {
 const oe_module_t oe_keys_module = {
     .name = "keys",
     .section = "keys",
+    .flags = OE_MODULE_IMPLICIT,
     .conf_size = sizeof(keys_conf_t),
     .directives = directives,
     .summary = "HPKE key rotation with overlap, and publication of the configs",

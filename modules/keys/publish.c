@@ -46,6 +46,24 @@ typedef struct publisher {
     int handles;          /* the two timers; p is freed when both have closed */
 } publisher_t;
 
+/* What this process last published, across reloads (a process has one [keys] section): the zone
+ * lines plus every setting that says where they go, and whether the DNS UPDATE for them (if any)
+ * was confirmed. A reload with the same configs and settings publishes nothing again. */
+static struct {
+    oe_buf_t what;
+    bool update_done;
+} last;
+
+static void publication(const keys_t *k, const uint8_t *configs, size_t len, oe_buf_t *out)
+{
+    const keys_conf_t *c = k->conf;
+    keys_zone_lines(k, configs, len, out);
+    oe_buf_printf(
+        out, "%s\n%s\n%s\n%s\n%s\n%d\n", c->zone_file ? c->zone_file : "",
+        c->on_change ? c->on_change : "", c->has_update_server ? c->update_server.text : "",
+        c->update_zone ? c->update_zone : "", c->tsig_name ? c->tsig_name : "", (int)c->update_tcp);
+}
+
 /* ---- zone file and command ------------------------------------------------------------------ */
 
 void keys_zone_lines(const keys_t *k, const uint8_t *configs, size_t len, oe_buf_t *out)
@@ -127,7 +145,9 @@ static void run_command(keys_t *k, const uint8_t *configs, size_t len)
     int rc = uv_spawn(k->loop, p, &o);
     if (rc < 0) {
         oe_log_error(TAG, "on-change command: %s", uv_strerror(rc));
-        free(p);
+        /* uv_spawn has put the handle in the loop even though it failed: it is freed in the
+         * close callback, like any handle. */
+        uv_close((uv_handle_t *)p, on_process_closed);
     }
 }
 
@@ -221,6 +241,7 @@ static void handle_answer(publisher_t *p, const oe_dns_msg_t *msg)
                         keys_record_name(p->k));
             p->busy = false;
             p->backoff = 0;
+            last.update_done = true;
         } else {
             oe_log_error(TAG, "DNS UPDATE: %s accepted the update but does not serve it",
                          srv->text);
@@ -520,14 +541,40 @@ void publisher_free(publisher_t *p)
     uv_close((uv_handle_t *)&p->timeout, on_timer_closed);
 }
 
+static void start_update(keys_t *k, const uint8_t *configs, size_t len);
+
 void publish_changed(keys_t *k, const uint8_t *configs, size_t len)
 {
     if (len == 0)
         return; /* never publish an empty list: keep what the world has */
+    last.what.len = 0;
+    publication(k, configs, len, &last.what);
+    last.update_done = !k->conf->has_update_server;
     if (k->conf->zone_file != NULL)
         write_zone_file(k, configs, len);
     if (k->conf->on_change != NULL)
         run_command(k, configs, len);
+    start_update(k, configs, len);
+}
+
+void publish_resume(keys_t *k, const uint8_t *configs, size_t len)
+{
+    oe_buf_t now = {0};
+    publication(k, configs, len, &now);
+    bool same = last.what.len > 0 &&
+                oe_slice_eq(OE_SLICE(now.base, now.len), OE_SLICE(last.what.base, last.what.len));
+    oe_buf_free(&now);
+    if (!same)
+        publish_changed(k, configs, len);
+    else if (!last.update_done) /* the previous configuration's UPDATE did not finish */
+        start_update(k, configs, len);
+    else
+        oe_log_info(TAG, "the published configs are unchanged: nothing to publish again");
+}
+
+/* DNS UPDATE of the configs in the background (superseding one in flight), when configured. */
+static void start_update(keys_t *k, const uint8_t *configs, size_t len)
+{
     publisher_t *p = k->pub;
     if (p == NULL || !k->conf->has_update_server || len > sizeof(p->configs))
         return;

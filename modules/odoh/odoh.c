@@ -287,9 +287,10 @@ int oe_odoh_plaintext_decode(oe_slice_t *dns, const uint8_t *in, size_t len)
 
 size_t oe_odoh_pad_len(size_t dns_len, size_t block)
 {
-    if (block <= 1)
+    if (block <= 1 || dns_len >= OE_ODOH_PLAINTEXT_DNS_MAX)
         return 0;
-    return (block - dns_len % block) % block;
+    size_t pad = (block - dns_len % block) % block;
+    return OE_MIN(pad, OE_ODOH_PLAINTEXT_DNS_MAX - dns_len);
 }
 
 /* ---- Keys -------------------------------------------------------------------------------- */

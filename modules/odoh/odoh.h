@@ -29,6 +29,9 @@
  * responses). */
 #define OE_ODOH_PAD_QUERY_BLOCK    128
 #define OE_ODOH_PAD_RESPONSE_BLOCK 468
+/* The largest DNS message plus padding that fits a sealed message: encrypted_message is a
+ * 16-bit length (RFC 9230 §6.1) holding u16 len | dns | u16 padlen | padding | AEAD tag. */
+#define OE_ODOH_PLAINTEXT_DNS_MAX (0xffff - 4 - OE_HPKE_NT)
 
 /* One usable ObliviousDoHConfig: its suite and public key, and the key_id derived from them. */
 typedef struct oe_odoh_config {
@@ -83,7 +86,9 @@ int oe_odoh_plaintext_encode(uint8_t *out, size_t cap, oe_slice_t dns, size_t pa
 int oe_odoh_plaintext_decode(oe_slice_t *dns, const uint8_t *in, size_t len);
 
 /* The padding policy for what we send: the padlen that brings dns_len up to a multiple of block
- * (0 when it already is one; block 0 or 1 means no padding). */
+ * (0 when it already is one; block 0 or 1 means no padding), but never past
+ * OE_ODOH_PLAINTEXT_DNS_MAX: a large answer is padded up to the limit and no further. 0 when
+ * dns_len itself is over the limit (such a message cannot be sealed at all). */
 size_t oe_odoh_pad_len(size_t dns_len, size_t block);
 
 /* A target key: the config it publishes and its private key. Secret: wipe when done. */

@@ -24,6 +24,7 @@
 #include "hpke/hpke.h"
 #include "http/client.h"
 #include "http/http.h"
+#include "odoh_proxy/proxy_addr.h"
 #include "tls/tls.h"
 
 #define TAG        "odoh-proxy"
@@ -140,31 +141,6 @@ static void on_target(void *data, int status, const oe_header_t *h, size_t n, oe
 
 /* ---- target address ------------------------------------------------------------------------- */
 
-/* Loopback, private, link-local, multicast, unspecified, and the like: never reached through
- * "*" (RFC 1918, RFC 6890 special-purpose ranges; IPv6 ULA, link-local, mapped IPv4). */
-static bool is_internal(const struct sockaddr *sa)
-{
-    if (sa->sa_family == AF_INET) {
-        uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
-        return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
-               (a & 0xffc00000) == 0x64400000 /* 100.64/10 */ || (a & 0xffff0000) == 0xa9fe0000 ||
-               (a & 0xfff00000) == 0xac100000 || (a & 0xffff0000) == 0xc0a80000 ||
-               (a & 0xfffe0000) == 0xc6120000 /* 198.18/15 */ || (a >> 28) >= 0xe;
-    }
-    const uint8_t *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-    static const uint8_t zero[15] = {0};
-    if (memcmp(b, zero, 15) == 0) /* :: and ::1 */
-        return true;
-    if (b[0] == 0xff || (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
-        return true;
-    if (memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff) { /* ::ffff:a.b.c.d */
-        struct sockaddr_in v4 = {.sin_family = AF_INET};
-        memcpy(&v4.sin_addr, b + 12, 4);
-        return is_internal((struct sockaddr *)&v4);
-    }
-    return false;
-}
-
 static void set_port(struct sockaddr_storage *ss, unsigned port)
 {
     if (ss->ss_family == AF_INET6)
@@ -175,7 +151,9 @@ static void set_port(struct sockaddr_storage *ss, unsigned port)
 
 static void forward(job_t *j)
 {
-    if (is_internal((struct sockaddr *)&j->addr) && !j->explicit_allow) {
+    /* Loopback, private, documentation, NAT64/6to4 around such an address and every other
+     * special-purpose range (proxy_addr.h): never reached through "*". */
+    if (oe_proxy_special((struct sockaddr *)&j->addr) && !j->explicit_allow) {
         deny(j->req, 403, "destination_ip_prohibited", NULL);
         job_end(j);
         return;

@@ -24,6 +24,15 @@
 #define MEDIA_ODOH "application/oblivious-dns-message"
 #define MEDIA_DNS  "application/dns-message"
 
+/* One local-data record as the answer needs it, its bytes in the config arena (exact sizes:
+ * 50,000 records must not cost 50,000 full-size parse buffers). */
+typedef struct local_rr {
+    const uint8_t *owner; /* uncompressed wire form, as written */
+    const uint8_t *rdata;
+    uint32_t ttl, order; /* order: position among the local-data lines */
+    uint16_t owner_len, type, rclass, rdlen;
+} local_rr_t;
+
 typedef struct target_conf {
     const char *site_name;
     const char *path;
@@ -35,7 +44,7 @@ typedef struct target_conf {
     long long padding;
     uint64_t configs_max_age; /* ms */
     /* filled by conf_check */
-    oe_dns_rr_text_t *records;
+    local_rr_t *records; /* sorted by owner (case-insensitive), then by position in the file */
     size_t nrecords;
 } target_conf_t;
 
@@ -130,22 +139,32 @@ static int load_or_create_seed(const char *state_dir, uint8_t seed[32])
     int rc = oe_mkdir_p(dir, 0700);
     if (rc < 0)
         return rc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd >= 0) {
+        /* The mode is checked before a byte of the secret is read; the text is wiped on every
+         * path. */
         struct stat st;
         char hex[65];
-        ssize_t n = fstat(fd, &st) == 0 ? read(fd, hex, 64) : -1;
-        close(fd);
+        if (fstat(fd, &st) < 0) {
+            rc = -errno;
+            close(fd);
+            oe_log_error(TAG, "%s: %s", path, oe_strerror(rc));
+            return rc;
+        }
         if (st.st_mode & 077) {
+            close(fd);
             oe_log_error(TAG, "%s is readable by group or others; run chmod 600 %s", path, path);
             return -EPERM;
         }
-        if (n != 64 || oe_hex_decode(seed, 32, hex, 64) != 32) {
-            oe_log_error(TAG, "%s is not a 64-digit hex seed", path);
-            return OE_EFORMAT;
-        }
+        ssize_t n = read(fd, hex, 64);
+        close(fd);
+        rc = n == 64 && oe_hex_decode(seed, 32, hex, 64) == 32 ? 0 : OE_EFORMAT;
         oe_wipe(hex, sizeof(hex));
-        return 0;
+        if (rc < 0) {
+            oe_wipe(seed, 32);
+            oe_log_error(TAG, "%s is not a 64-digit hex seed", path);
+        }
+        return rc;
     }
     if (oe_hpke_rng_default(NULL, seed, 32) != 0)
         return OE_ECRYPTO;
@@ -153,9 +172,12 @@ static int load_or_create_seed(const char *state_dir, uint8_t seed[32])
     oe_hex_encode(hex, seed, 32);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    rc = write(fd, hex, 64) == 64 && fsync(fd) == 0 ? 0 : -errno;
+    if (fd < 0) {
+        rc = -errno;
+        oe_wipe(hex, sizeof(hex));
+        return rc;
+    }
+    rc = write(fd, hex, 64) == 64 && fsync(fd) == 0 ? 0 : errno ? -errno : -EIO;
     close(fd);
     oe_wipe(hex, sizeof(hex));
     if (rc == 0 && rename(tmp, path) < 0)
@@ -205,6 +227,27 @@ static void reply(job_t *j, oe_slice_t dns)
         oe_resp_send(req, 200, dns.base, dns.len);
         job_free(j);
         return;
+    }
+    /* An answer too large to seal (RFC 9230 §6.1: a 16-bit length) is truncated as DNS does
+     * over UDP: header and question with TC=1, so the client retries over another transport. */
+    uint8_t tc[512];
+    if (dns.len > OE_ODOH_PLAINTEXT_DNS_MAX) {
+        oe_dns_msg_t m;
+        oe_dns_writer_t w;
+        size_t len;
+        if (oe_dns_msg_parse(&m, dns) < 0) {
+            reply_error(req, 502);
+            job_free(j);
+            return;
+        }
+        oe_dns_writer_init_response(&w, tc, sizeof(tc), &m, m.hdr.flags | OE_DNS_F_TC,
+                                    (uint16_t)(m.hdr.flags & 0xf));
+        if (oe_dns_writer_finish(&w, &len) < 0) {
+            reply_error(req, 502);
+            job_free(j);
+            return;
+        }
+        dns = OE_SLICE(tc, len);
     }
     size_t pad = oe_odoh_pad_len(dns.len, (size_t)j->t->conf->padding);
     size_t cap = dns.len + pad + 64 + OE_ODOH_RESPONSE_NONCE_MAX;
@@ -257,26 +300,70 @@ static void on_abort(oe_req_t *req)
     job_free(j);
 }
 
+/* ASCII case-insensitive order of two uncompressed wire names (RFC 4343); label lengths are
+ * below 64, so folding them is harmless. Any total order serves the binary search. */
+static int owner_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    for (size_t i = 0; i < alen && i < blen; i++) {
+        uint8_t x = a[i] >= 'A' && a[i] <= 'Z' ? a[i] + 32 : a[i];
+        uint8_t y = b[i] >= 'A' && b[i] <= 'Z' ? b[i] + 32 : b[i];
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return alen < blen ? -1 : alen > blen;
+}
+
+static int local_rr_cmp(const void *pa, const void *pb)
+{
+    const local_rr_t *a = pa, *b = pb;
+    int c = owner_cmp(a->owner, a->owner_len, b->owner, b->owner_len);
+    return c != 0 ? c : a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* The records owned by the uncompressed name (binary search in the sorted index): sets *first and
+ * returns how many there are, in file order. */
+static size_t local_find(const target_conf_t *c, const uint8_t *name, size_t len, size_t *first)
+{
+    size_t lo = 0, hi = c->nrecords;
+    while (lo < hi) { /* the first record whose owner is not before name */
+        size_t mid = lo + (hi - lo) / 2;
+        if (owner_cmp(c->records[mid].owner, c->records[mid].owner_len, name, len) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < c->nrecords &&
+           owner_cmp(c->records[end].owner, c->records[end].owner_len, name, len) == 0)
+        end++;
+    *first = lo;
+    return end - lo;
+}
+
 /* local-data: records whose owner is the question's name answer it (NODATA when none has its
  * type); returns false when no record owns the name. */
 static bool answer_locally(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *question)
 {
     const target_conf_t *c = j->t->conf;
-    bool owned = false;
-    for (size_t i = 0; i < c->nrecords && !owned; i++)
-        owned = oe_dns_name_eq(oe_dns_name_wire(c->records[i].owner, c->records[i].owner_len),
-                               question->name);
-    if (!owned)
+    uint8_t name[OE_DNS_NAME_MAX];
+    int len = c->nrecords > 0 ? oe_dns_name_unpack(question->name, name) : -1;
+    size_t first, n = len > 0 ? local_find(c, name, (size_t)len, &first) : 0;
+    if (n == 0)
         return false;
     uint8_t buf[4096];
     oe_dns_writer_t w;
     oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0400 | 0x0080, 0); /* AA, RA */
-    for (size_t i = 0; i < c->nrecords; i++) {
-        const oe_dns_rr_text_t *r = &c->records[i];
-        if (r->type != question->type ||
-            !oe_dns_name_eq(oe_dns_name_wire(r->owner, r->owner_len), question->name))
+    for (size_t i = first; i < first + n; i++) {
+        const local_rr_t *r = &c->records[i];
+        if (r->type != question->type)
             continue;
-        oe_dns_rr_t rr = oe_dns_rr_text_view(r);
+        oe_dns_rr_t rr = {.name = oe_dns_name_wire(r->owner, r->owner_len),
+                          .type = r->type,
+                          .rclass = r->rclass,
+                          .ttl = r->ttl,
+                          .rdata = OE_SLICE(r->rdata, r->rdlen),
+                          .msg = OE_SLICE(r->rdata, r->rdlen),
+                          .section = OE_DNS_SEC_ANSWER};
         oe_dns_write_rr_copy(&w, OE_DNS_SEC_ANSWER, &rr);
     }
     reply_built(j, &w, buf);
@@ -310,12 +397,13 @@ static bool answer_https(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *que
     return true;
 }
 
-/* Answers REFUSED when there is nowhere to ask (no upstream configured). */
-static void refuse(job_t *j, const oe_dns_msg_t *q)
+/* Answers locally with rcode and no records: REFUSED when there is nowhere to ask (no upstream
+ * configured), NOTIMP for an opcode other than QUERY. */
+static void refuse(job_t *j, const oe_dns_msg_t *q, uint16_t rcode)
 {
     uint8_t buf[1024];
     oe_dns_writer_t w;
-    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0080, 5);
+    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0080, rcode);
     reply_built(j, &w, buf);
 }
 
@@ -329,11 +417,17 @@ static void resolve(job_t *j, oe_slice_t dns)
         job_free(j);
         return;
     }
+    /* Only QUERY goes upstream: UPDATE, NOTIFY, IQUERY and the rest would let any public client
+     * act on an upstream that trusts us (RFC 1035 §4.1.1, RFC 6895 §2.2). */
+    if (OE_DNS_OPCODE(q.hdr.flags) != 0) {
+        refuse(j, &q, 4); /* NOTIMP */
+        return;
+    }
     if (answer_https(j, &q, &question) || answer_locally(j, &q, &question))
         return;
     oe_upstream_t *up = oe_req_worker_state(j->req, j->t->hook);
     if (up == NULL || j->t->conf->upstreams.n == 0) {
-        refuse(j, &q);
+        refuse(j, &q, 5); /* REFUSED */
         return;
     }
     int err = 0;
@@ -550,15 +644,33 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
         oe_conf_error_key(cf, sec, "path", "must start with '/'");
         rc = OE_ECONFIG;
     }
+    /* local-data: parsed once into exact-size records, then indexed by owner. */
     c->nrecords = c->local_data.values.n;
     c->records = oe_conf_alloc(cf, (c->nrecords ? c->nrecords : 1) * sizeof(*c->records));
+    oe_dns_rr_text_t *t = oe_malloc(sizeof(*t));
     for (size_t i = 0; i < c->nrecords; i++) {
         char err[200];
-        if (oe_dns_rr_from_text(c->local_data.values.v[i], &c->records[i], err, sizeof(err)) < 0) {
+        if (oe_dns_rr_from_text(c->local_data.values.v[i], t, err, sizeof(err)) < 0) {
             oe_conf_error_line(cf, sec, "local-data", c->local_data.lines[i], "%s", err);
             rc = OE_ECONFIG;
+            continue;
         }
+        local_rr_t *r = &c->records[i];
+        uint8_t *owner = oe_conf_alloc(cf, t->owner_len), *rdata = oe_conf_alloc(cf, t->rdlen);
+        memcpy(owner, t->owner, t->owner_len);
+        memcpy(rdata, t->rdata, t->rdlen);
+        *r = (local_rr_t){.owner = owner,
+                          .rdata = rdata,
+                          .ttl = t->ttl,
+                          .order = (uint32_t)i,
+                          .owner_len = (uint16_t)t->owner_len,
+                          .type = t->type,
+                          .rclass = t->rclass,
+                          .rdlen = (uint16_t)t->rdlen};
     }
+    free(t);
+    if (rc == 0)
+        qsort(c->records, c->nrecords, sizeof(*c->records), local_rr_cmp);
     return rc;
 }
 
@@ -597,7 +709,8 @@ static int init(oe_modctx_t *ctx)
     pthread_mutex_init(&t->lock, NULL);
     ctx->data = t;
 
-    /* With a [keys] section the key lifecycle supplies the keys (it initialises next). */
+    /* With the keys module compiled in, the key lifecycle supplies the keys (its section is
+     * implicit, and it initialises next); only a build without it keeps one static key. */
     const oe_module_t *keys = oe_module_by_name("keys");
     if (keys != NULL && oe_conf_count(ctx->cf, keys) > 0)
         goto routes;

@@ -5,15 +5,19 @@
 #include "tls/tls.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <mbedtls/constant_time.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/md.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ticket.h>
@@ -24,6 +28,9 @@
 
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 #define MAX_ALPN         8
+#define MAX_PEM_FILE     (16u << 20) /* a CA bundle is ~200 KiB; anything near this is a mistake */
+#define MIN_RSA_BITS     2048        /* what our client's X.509 profile and OpenSSL's level 2 ask */
+#define SUPPORTED_KEYS   "RSA of 2048 bits or more, ECDSA P-256 or P-384"
 
 /* AEAD suites only, strongest-first within each version. mbedtls keeps the pointer. */
 static const int ciphersuites[] = {
@@ -104,7 +111,7 @@ int oe_tls__check_key_mode(const char *path, char **err)
     struct stat st;
     if (stat(path, &st) != 0) {
         int e = errno;
-        set_err(err, oe_asprintf("%s: %s", path, strerror(e)));
+        set_err(err, oe_asprintf("%s: cannot read the private key file: %s", path, strerror(e)));
         return -e;
     }
     if ((st.st_mode & 077) != 0) {
@@ -185,6 +192,190 @@ static int conf_versions(mbedtls_ssl_config *conf, int min, int max, char **err)
     mbedtls_ssl_conf_min_tls_version(conf, (mbedtls_ssl_protocol_version)min);
     mbedtls_ssl_conf_max_tls_version(conf, (mbedtls_ssl_protocol_version)max);
     return OE_OK;
+}
+
+/* ---- reading certificate and key files ------------------------------------------------ */
+
+/* Reads a whole regular file into *out (heap, NUL-terminated; the caller wipes and frees it) and
+ * its length without the NUL into *len. mbedtls's own file loaders only say "PK - Read/write of
+ * file failed"; this says which file and the OS error: "PATH: cannot read the WHAT file: No such
+ * file or directory". Returns OE_OK or -errno. */
+static int read_file(const char *path, const char *what, char **out, size_t *len, char **err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    int e = 0;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        e = errno;
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+        goto fail;
+    }
+    if ((uint64_t)st.st_size > MAX_PEM_FILE) {
+        e = EFBIG;
+        goto fail;
+    }
+    cap = (size_t)st.st_size;
+    buf = oe_malloc(cap + 1);
+    while (n < cap) { /* a file that shrank meanwhile ends early: use what is there */
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            e = errno;
+            goto fail;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return OE_OK;
+fail:
+    if (fd >= 0)
+        close(fd);
+    if (buf != NULL) {
+        oe_wipe(buf, cap + 1);
+        free(buf);
+    }
+    set_err(err, oe_asprintf("%s: cannot read the %s file: %s", path, what,
+                             e == EINVAL ? "not a regular file" : strerror(e)));
+    return -e;
+}
+
+static void free_file(char *buf, size_t len)
+{
+    oe_wipe(buf, len + 1);
+    free(buf);
+}
+
+/* mbedtls's codes for "this key type or curve is not compiled in" (a high-level code may carry
+ * a low-level one in its last 7 bits). */
+static bool unsupported_key(int mbed_err)
+{
+    int hi = -(-mbed_err & 0xff80);
+    return hi == MBEDTLS_ERR_PK_UNKNOWN_PK_ALG || hi == MBEDTLS_ERR_PK_UNKNOWN_NAMED_CURVE ||
+           hi == MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE || hi == MBEDTLS_ERR_ECP_FEATURE_UNAVAILABLE;
+}
+
+/* Parses each PEM certificate of the file (or the one DER certificate) into chain, in file order,
+ * and names the one that fails: "PATH: certificate 2: X509 - ... (-0x2300)". */
+static int load_chain(mbedtls_x509_crt *chain, const char *path, char **err)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = read_file(path, "certificate", &buf, &len, err);
+    if (rc != OE_OK)
+        return rc;
+    size_t count = 0;
+    int mrc = 0;
+    if (len > 0 && strstr(buf, "-----BEGIN") == NULL) {
+        count = 1;
+        mrc = mbedtls_x509_crt_parse_der(chain, (const unsigned char *)buf, len);
+        if (mrc != 0 && !unsupported_key(mrc)) {
+            set_err(err, oe_asprintf("%s: not a PEM certificate (no \"%s\" line) nor a DER one",
+                                     path, begin));
+            rc = OE_EFORMAT;
+            goto out;
+        }
+    }
+    for (char *p = buf; mrc == 0 && (p = strstr(p, begin)) != NULL;) {
+        char *e = strstr(p, end);
+        count++;
+        if (e == NULL) {
+            set_err(err, oe_asprintf("%s: certificate %zu has no \"%s\" line", path, count, end));
+            rc = OE_EFORMAT;
+            goto out;
+        }
+        e += sizeof(end) - 1;
+        /* mbedtls parses PEM only from a NUL-terminated buffer: cut this block out in place. */
+        char saved = *e;
+        *e = '\0';
+        mrc = mbedtls_x509_crt_parse(chain, (const unsigned char *)p, (size_t)(e - p) + 1);
+        *e = saved;
+        p = e;
+    }
+    if (mrc != 0) {
+        char *what = oe_asprintf("%s: certificate %zu", path, count);
+        char *msg = oe_tls__mbed_msg(what, mrc);
+        if (unsupported_key(mrc))
+            set_err(err, oe_asprintf("%s; supported keys: %s", msg, SUPPORTED_KEYS));
+        else
+            set_err(err, oe_strdup(msg));
+        free(msg);
+        free(what);
+        rc = OE_EFORMAT;
+    } else if (count == 0) {
+        if (strstr(buf, "PRIVATE KEY-----") != NULL)
+            set_err(err, oe_asprintf("%s: holds a private key, not a certificate (cert and key "
+                                     "swapped?)",
+                                     path));
+        else
+            set_err(err, oe_asprintf("%s: no certificate in the file (expected PEM \"%s\")", path,
+                                     begin));
+        rc = OE_EFORMAT;
+    }
+out:
+    free_file(buf, len);
+    return rc;
+}
+
+/* Loads an unencrypted PEM or DER private key (PKCS#1, SEC1 or PKCS#8) of a supported type and
+ * size, from a file that only its owner may read (oe_tls__check_key_mode). The file's content is
+ * judged first, so that a certificate given as the key is named as such. */
+static int load_key(mbedtls_pk_context *key, const char *path, char **err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = read_file(path, "private key", &buf, &len, err);
+    if (rc != OE_OK)
+        return rc;
+    bool pem = strstr(buf, "-----BEGIN") != NULL;
+    /* PEM is parsed only when the NUL is counted; DER must end exactly at its last byte. */
+    int mrc = mbedtls_pk_parse_key(key, (const unsigned char *)buf, pem ? len + 1 : len, NULL, 0,
+                                   oe_tls__rng, NULL);
+    rc = OE_EFORMAT;
+    if (mrc != 0 && (mrc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED ||
+                     strstr(buf, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
+                     strstr(buf, "Proc-Type: 4,ENCRYPTED") != NULL)) {
+        set_err(err, oe_asprintf("%s: the private key is encrypted; odoh-edge needs it "
+                                 "unencrypted (mode 0600), e.g. openssl pkey -in %s -out NEW",
+                                 path, path));
+    } else if (mrc != 0 && unsupported_key(mrc)) {
+        char *what =
+            oe_asprintf("%s: unsupported private key type (supported: %s)", path, SUPPORTED_KEYS);
+        set_err(err, oe_tls__mbed_msg(what, mrc));
+        free(what);
+    } else if (mrc != 0 && strstr(buf, "-----BEGIN CERTIFICATE-----") != NULL &&
+               strstr(buf, "PRIVATE KEY-----") == NULL) {
+        set_err(err, oe_asprintf("%s: holds a certificate, not a private key (cert and key "
+                                 "swapped?)",
+                                 path));
+    } else if (mrc != 0) {
+        char *what = oe_asprintf("%s: not a PEM or DER private key", path);
+        set_err(err, oe_tls__mbed_msg(what, mrc));
+        free(what);
+    } else if ((rc = oe_tls__check_key_mode(path, err)) != OE_OK) {
+        /* *err set */
+    } else if (mbedtls_pk_get_type(key) == MBEDTLS_PK_RSA &&
+               mbedtls_pk_get_bitlen(key) < MIN_RSA_BITS) {
+        set_err(err, oe_asprintf("%s: RSA key of %zu bits is too small (clients refuse it; use "
+                                 "%d bits or more)",
+                                 path, mbedtls_pk_get_bitlen(key), MIN_RSA_BITS));
+        rc = OE_ECONFIG;
+    } else {
+        rc = OE_OK;
+    }
+    free_file(buf, len);
+    return rc;
 }
 
 /* ---- certificates ------------------------------------------------------------------------ */
@@ -304,6 +495,7 @@ struct oe_tls_server {
     bool tickets;
     pthread_mutex_t ticket_lock; /* mbedtls_ssl_ticket is not thread-safe without THREADING_C */
     mbedtls_ssl_ticket_context ticket;
+    uint8_t ticket_bind_key[32]; /* HMAC key binding each ticket to its server name */
 };
 
 struct oe_tls_client {
@@ -340,23 +532,84 @@ struct oe_tls_conn {
  * gives no connection pointer. */
 static _Thread_local oe_tls_conn_t *current_conn;
 
+/* Tickets are bound to the server name they were issued under (RFC 6066 §3: a server must not
+ * resume a session under a different name, even one the same certificate covers): each ticket is
+ * mbedtls' sealed ticket followed by TICKET_TAG_LEN bytes of HMAC-SHA-256 over it and the
+ * lower-cased SNI, under a key of this server's. A ticket whose tag does not match the name of
+ * the handshake parsing it is not resumed (the handshake goes on as a full one). */
+#define TICKET_TAG_LEN 16
+
+static int ticket_tag(const oe_tls_server_t *srv, const unsigned char *name, size_t nlen,
+                      const unsigned char *ticket, size_t len, uint8_t tag[TICKET_TAG_LEN])
+{
+    unsigned char lower[256];
+    if (name == NULL || nlen > sizeof(lower))
+        nlen = 0;
+    for (size_t i = 0; i < nlen; i++)
+        lower[i] = (unsigned char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+    if (nlen > 0 && lower[nlen - 1] == '.')
+        nlen--;
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    mbedtls_md_context_t ctx;
+    uint8_t full[32], sep = 0, nl = (uint8_t)nlen;
+    mbedtls_md_init(&ctx);
+    int rc = mbedtls_md_setup(&ctx, md, 1);
+    if (rc == 0)
+        rc = mbedtls_md_hmac_starts(&ctx, srv->ticket_bind_key, sizeof(srv->ticket_bind_key));
+    if (rc == 0)
+        rc = mbedtls_md_hmac_update(&ctx, ticket, len);
+    if (rc == 0) /* a separator and the name's length keep (ticket, name) pairs unambiguous */
+        rc = mbedtls_md_hmac_update(&ctx, &sep, 1);
+    if (rc == 0)
+        rc = mbedtls_md_hmac_update(&ctx, &nl, 1);
+    if (rc == 0)
+        rc = mbedtls_md_hmac_update(&ctx, lower, nlen);
+    if (rc == 0)
+        rc = mbedtls_md_hmac_finish(&ctx, full);
+    mbedtls_md_free(&ctx);
+    memcpy(tag, full, TICKET_TAG_LEN);
+    return rc;
+}
+
 static int ticket_write(void *p, const mbedtls_ssl_session *session, unsigned char *start,
                         const unsigned char *end, size_t *tlen, uint32_t *lifetime)
 {
     oe_tls_server_t *srv = p;
+    if (current_conn == NULL || end - start < TICKET_TAG_LEN)
+        return MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL;
     pthread_mutex_lock(&srv->ticket_lock);
-    int rc = mbedtls_ssl_ticket_write(&srv->ticket, session, start, end, tlen, lifetime);
+    int rc = mbedtls_ssl_ticket_write(&srv->ticket, session, start, end - TICKET_TAG_LEN, tlen,
+                                      lifetime);
     pthread_mutex_unlock(&srv->ticket_lock);
+    if (rc == 0) {
+        /* The name the handshake chose its certificate by (cert_cb); the handshake's own copy
+         * may be gone when a TLS 1.3 ticket is written. */
+        const char *sni = current_conn->sni;
+        rc = ticket_tag(srv, (const unsigned char *)sni, sni ? strlen(sni) : 0, start, *tlen,
+                        start + *tlen);
+        *tlen += TICKET_TAG_LEN;
+    }
     return rc;
 }
 
 static int ticket_parse(void *p, mbedtls_ssl_session *session, unsigned char *buf, size_t len)
 {
     oe_tls_server_t *srv = p;
+    uint8_t tag[TICKET_TAG_LEN];
+    if (current_conn == NULL || len <= TICKET_TAG_LEN)
+        return MBEDTLS_ERR_SSL_INVALID_MAC;
+    len -= TICKET_TAG_LEN;
+    size_t nlen = 0; /* the ClientHello's name: parsed before the tickets it carries */
+    const unsigned char *name = mbedtls_ssl_get_hs_sni(&current_conn->ssl, &nlen);
+    int rc = ticket_tag(srv, name, nlen, buf, len, tag);
+    if (rc != 0)
+        return rc;
+    if (mbedtls_ct_memcmp(tag, buf + len, TICKET_TAG_LEN) != 0)
+        return MBEDTLS_ERR_SSL_INVALID_MAC;
     pthread_mutex_lock(&srv->ticket_lock);
-    int rc = mbedtls_ssl_ticket_parse(&srv->ticket, session, buf, len);
+    rc = mbedtls_ssl_ticket_parse(&srv->ticket, session, buf, len);
     pthread_mutex_unlock(&srv->ticket_lock);
-    if (rc == 0 && current_conn != NULL)
+    if (rc == 0)
         current_conn->ticket_accepted = true;
     return rc;
 }
@@ -456,6 +709,10 @@ oe_tls_server_t *oe_tls_server_new(const oe_tls_server_opts_t *opts, char **err)
             set_err(err, oe_tls__mbed_msg("TLS session tickets", rc));
             goto fail;
         }
+        if (oe_tls__rng(NULL, srv->ticket_bind_key, sizeof(srv->ticket_bind_key)) != 0) {
+            set_err(err, oe_asprintf("TLS session tickets: no random bytes for the key"));
+            goto fail;
+        }
         mbedtls_ssl_conf_session_tickets_cb(&srv->conf, ticket_write, ticket_parse, srv);
         srv->tickets = true;
     }
@@ -472,29 +729,16 @@ fail:
 int oe_tls_server_add_cert(oe_tls_server_t *srv, const char *cert_pem_path,
                            const char *key_pem_path, oe_tls_cert_t **out, char **err)
 {
-    int rc = oe_tls__check_key_mode(key_pem_path, err);
-    if (rc != OE_OK)
-        return rc;
     oe_tls_cert_t *cert = oe_calloc(1, sizeof(*cert));
     mbedtls_x509_crt_init(&cert->chain);
     mbedtls_pk_init(&cert->key);
 
-    int mrc = mbedtls_x509_crt_parse_file(&cert->chain, cert_pem_path);
-    if (mrc != 0) {
-        char *what = oe_asprintf("%s: cannot load certificate", cert_pem_path);
-        set_err(err, oe_tls__mbed_msg(what, mrc));
-        free(what);
-        rc = mrc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? -ENOENT : OE_EFORMAT;
+    int rc = load_chain(&cert->chain, cert_pem_path, err);
+    if (rc != OE_OK)
         goto fail;
-    }
-    mrc = mbedtls_pk_parse_keyfile(&cert->key, key_pem_path, NULL, oe_tls__rng, NULL);
-    if (mrc != 0) {
-        char *what = oe_asprintf("%s: cannot load private key", key_pem_path);
-        set_err(err, oe_tls__mbed_msg(what, mrc));
-        free(what);
-        rc = mrc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? -ENOENT : OE_EFORMAT;
+    rc = load_key(&cert->key, key_pem_path, err);
+    if (rc != OE_OK)
         goto fail;
-    }
     if (mbedtls_pk_check_pair(&cert->chain.pk, &cert->key, oe_tls__rng, NULL) != 0) {
         set_err(err, oe_asprintf("%s: private key does not match the certificate %s", key_pem_path,
                                  cert_pem_path));
@@ -509,7 +753,7 @@ int oe_tls_server_add_cert(oe_tls_server_t *srv, const char *cert_pem_path,
         goto fail;
     }
     if (srv->ncerts == 0) {
-        mrc = mbedtls_ssl_conf_own_cert(&srv->conf, &cert->chain, &cert->key);
+        int mrc = mbedtls_ssl_conf_own_cert(&srv->conf, &cert->chain, &cert->key);
         if (mrc != 0) {
             set_err(err, oe_tls__mbed_msg("TLS default certificate", mrc));
             rc = OE_ECRYPTO;
@@ -543,6 +787,7 @@ static void server_unref(oe_tls_server_t *srv)
         return;
     mbedtls_ssl_config_free(&srv->conf);
     mbedtls_ssl_ticket_free(&srv->ticket); /* wipes the ticket keys */
+    oe_wipe(srv->ticket_bind_key, sizeof(srv->ticket_bind_key));
     pthread_mutex_destroy(&srv->ticket_lock);
     for (size_t i = 0; i < srv->ncerts; i++)
         cert_free(srv->certs[i]); /* mbedtls_pk_free wipes the private keys */
@@ -595,10 +840,17 @@ oe_tls_client_t *oe_tls_client_new(const oe_tls_client_opts_t *opts, char **err)
     }
     if (!opts->insecure) {
         const char *ca = opts->ca_file ? opts->ca_file : SYSTEM_CA_BUNDLE;
-        rc = mbedtls_x509_crt_parse_file(&cli->ca, ca);
+        char *buf = NULL;
+        size_t len = 0;
+        if (read_file(ca, "CA", &buf, &len, err) != OE_OK)
+            goto fail;
+        /* PEM is parsed only when the NUL is counted; a DER file is passed as it is. */
+        bool pem = strstr(buf, "-----BEGIN") != NULL;
+        rc = mbedtls_x509_crt_parse(&cli->ca, (const unsigned char *)buf, pem ? len + 1 : len);
+        free_file(buf, len);
         /* A bundle may hold a few certificates mbedtls cannot parse (rc > 0): use the rest. */
         if (rc < 0 || cli->ca.raw.p == NULL) {
-            char *what = oe_asprintf("%s: cannot load CA certificates", ca);
+            char *what = oe_asprintf("%s: no usable CA certificate", ca);
             set_err(err, oe_tls__mbed_msg(what, rc < 0 ? rc : MBEDTLS_ERR_X509_INVALID_FORMAT));
             free(what);
             goto fail;
@@ -810,6 +1062,8 @@ size_t oe_tls_pending_in(const oe_tls_conn_t *c)
 
 oe_slice_t oe_tls_pending_out(const oe_tls_conn_t *c)
 {
+    if (c->out.base == NULL) /* nothing queued yet (NULL + 0 is undefined behaviour) */
+        return OE_SLICE(NULL, 0);
     return OE_SLICE(c->out.base + c->out.start, c->out.end - c->out.start);
 }
 

@@ -111,15 +111,23 @@ typedef struct oe_tls_server_opts {
  * NULL and, if err is not NULL, sets *err to a message the caller frees. */
 oe_tls_server_t *oe_tls_server_new(const oe_tls_server_opts_t *opts, char **err);
 
-/* Loads a certificate chain and its private key from PEM files (paths borrowed). The names come
+/* Loads a certificate chain (PEM, leaf first, then intermediates; or one DER certificate) and its
+ * unencrypted private key (PEM or DER: PKCS#1, SEC1 or PKCS#8) from files (paths borrowed). Keys:
+ * RSA of 2048 bits or more (TLS 1.3 signs with RSASSA-PSS, 1.2 with PKCS#1 v1.5), ECDSA P-256 or
+ * P-384; anything else is refused here rather than failing every handshake later. The names come
  * from the leaf's subjectAltName extension (dNSName, iPAddress); a certificate without them is
  * refused. The first certificate added is the default (no SNI, or SNI that matches no
  * certificate). A key file whose mode has any group/other bit (mode & 077) is refused with
  * OE_TLS_EKEYPERM and the message "FILE: private key is readable by group or others (mode 0644);
  * run chmod 600 FILE". Not concurrent with connections of this server. On success returns OE_OK
- * and, if out is not NULL, the new certificate (owned by the server). Errors: OE_TLS_EKEYPERM,
- * -errno (file), OE_EFORMAT (unparsable PEM, no SAN), OE_ECONFIG (key does not match), each with
- * *err set when err is not NULL. */
+ * and, if out is not NULL, the new certificate (owned by the server). Errors, each with *err set
+ * when err is not NULL to a message that starts with the file at fault ("FILE: ..."):
+ *   -errno       a file cannot be read ("FILE: cannot read the certificate file: No such file or
+ *                directory"; also "Is a directory", "Permission denied", ...);
+ *   OE_EFORMAT   not a certificate / not a key (which one, and which certificate of the file),
+ *                cert and key swapped, an encrypted key, an unsupported key type or curve, no SAN;
+ *   OE_ECONFIG   the key does not match the certificate, an RSA key under 2048 bits;
+ *   OE_TLS_EKEYPERM. */
 int oe_tls_server_add_cert(oe_tls_server_t *srv, const char *cert_pem_path,
                            const char *key_pem_path, oe_tls_cert_t **out, char **err);
 
@@ -150,7 +158,8 @@ typedef struct oe_tls_client_opts {
     int max_version; /* OE_TLS_V13 (default when 0) or OE_TLS_V12 */
 } oe_tls_client_opts_t;
 
-/* A client context; NULL with *err (caller frees) on failure, e.g. an unreadable CA file. */
+/* A client context; NULL with *err (caller frees) on failure, e.g. an unreadable CA file ("FILE:
+ * cannot read the CA file: No such file or directory"). */
 oe_tls_client_t *oe_tls_client_new(const oe_tls_client_opts_t *opts, char **err);
 /* Drops the caller's reference; freed once its last connection is freed too. */
 void oe_tls_client_free(oe_tls_client_t *cli);

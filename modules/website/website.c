@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/log.h"
 #include "website/website.h"
 #include "website/website_fields.h"
@@ -405,6 +406,38 @@ static int website_init(oe_modctx_t *ctx)
     return 0;
 }
 
+/* What init would only warn about, or a run would silently skip, is an error for `check`: a
+ * root that is not a folder, an access log in a folder that does not exist, and an access log
+ * on a site without a root (only static files are logged, so it would stay empty). */
+static int website_conf_finish(oe_conf_t *cf)
+{
+    /* The embedded demo runs from any folder; its root is there only in a checkout. */
+    bool embedded = strcmp(oe_conf_path(cf), OE_CLI_EMBEDDED_NAME) == 0;
+    int rc = 0;
+    for (size_t i = 0; i < oe_http_site_count(cf); i++) {
+        const oe_site_t *site = oe_http_site(cf, i);
+        oe_conf_section_t *sec = oe_http_site_section(cf, i);
+        struct stat st;
+        if (site->root != NULL && embedded && (stat(site->root, &st) < 0 || !S_ISDIR(st.st_mode)))
+            oe_conf_warn_key(cf, sec, "root", "%s is not a folder here: every file is 404",
+                             site->root);
+        else if (site->root != NULL && oe_conf_check_dir(cf, sec, "root", site->root) < 0)
+            rc = OE_ECONFIG;
+        if (site->access_log == NULL)
+            continue;
+        if (site->root == NULL) {
+            oe_conf_error_key(cf, sec, "access-log",
+                              "only static files are logged, and this site has no root");
+            rc = OE_ECONFIG;
+        } else if (strcmp(site->access_log, "stderr") != 0 &&
+                   oe_conf_check_file_folder(cf, sec, "access-log",
+                                             oe_conf_resolve_path(cf, site->access_log)) < 0) {
+            rc = OE_ECONFIG;
+        }
+    }
+    return rc;
+}
+
 static void website_destroy(oe_modctx_t *ctx)
 {
     free(ctx->data);
@@ -415,6 +448,7 @@ const oe_module_t oe_website_module = {
     .name = "website",
     .section = NULL,
     .summary = "static files for every [site] with a root",
+    .conf_finish = website_conf_finish,
     .init = website_init,
     .destroy = website_destroy,
 };

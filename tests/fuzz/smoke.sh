@@ -9,6 +9,13 @@ runs=${OE_FUZZ_RUNS:-20000}
 secs=${OE_FUZZ_SECONDS:-20}
 pass=0; fail=0; n=0
 targets=$(ls "$build"/fuzz/fuzz-* 2>/dev/null)
+# No targets means make fuzz did not run or failed: a stage that checked nothing is not a pass.
+if [ -z "$targets" ]; then
+    echo "1..1"
+    echo "not ok 1 - no fuzz targets in $build/fuzz (make fuzz)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 echo "1..$(echo "$targets" | grep -c .)"
 for t in $targets; do
     name=${t##*/fuzz-}

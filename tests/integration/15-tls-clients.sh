@@ -94,6 +94,13 @@ for v in -tls1_3 -tls1_2; do
     printf "$req" | s_client $v -servername a.example.test -sess_in "$OE_TMP/sess$v" -ign_eof >"$OE_TMP/r2"
     grep -q '^Reused, TLSv1' "$OE_TMP/r2" || fail "$v second: $(grep -E '^(New|Reused)' "$OE_TMP/r2")"
     grep -q 'resumed=1' "$OE_TMP/r2" || fail "$v resumption not seen by the server"
+    # RFC 6066 §3: not under another name, even one the same certificate covers (issue 12 item
+    # 13); the same name in capitals is the same name.
+    printf "$req" | s_client $v -servername www.a.example.test -sess_in "$OE_TMP/sess$v" -ign_eof >"$OE_TMP/r3"
+    grep -q '^New, TLSv1' "$OE_TMP/r3" || fail "$v under another name: $(grep -E '^(New|Reused)' "$OE_TMP/r3")"
+    grep -q 'resumed=0 *$' "$OE_TMP/r3" || fail "$v resumed under another name by the server"
+    printf "$req" | s_client $v -servername A.Example.TEST -sess_in "$OE_TMP/sess$v" -ign_eof >"$OE_TMP/r4"
+    grep -q '^Reused, TLSv1' "$OE_TMP/r4" || fail "$v same name in capitals: $(grep -E '^(New|Reused)' "$OE_TMP/r4")"
 done
 
 # The server is still alive after all the failed handshakes.

@@ -24,13 +24,23 @@ oe_wait_tcp "$port" || fail "server did not start: $(cat "$OE_TMP/edge.log")"
 ca="$OE_TMP/state/tls/ca.pem"
 for proto in --http2 --http1.1; do
     # About 3 s of transfer at 16 MB/s (more than the kernel buffers hold, so the server is still
-    # writing); the signal comes after 0.5 s.
+    # writing); the signal comes once 4 MB have arrived, and the download must still be short of
+    # its end then, or this would test nothing.
+    rm -f "$OE_TMP/got.bin"
     curl -sS $proto --limit-rate 16M -o "$OE_TMP/got.bin" --cacert "$ca" \
         --resolve "demo.test:$port:127.0.0.1" "https://demo.test:$port/big.bin" &
     cpid=$!
-    sleep 0.5
+    n=200
+    until [ "$(stat -c %s "$OE_TMP/got.bin" 2>/dev/null || echo 0)" -ge 4000000 ]; do
+        n=$((n - 1)); [ $n -gt 0 ] || fail "$proto download did not start within 10 s"
+        sleep 0.05
+    done
     if [ "$proto" = --http2 ]; then
         kill -TERM "$pid"
+        [ "$(stat -c %s "$OE_TMP/got.bin")" -lt 48000000 ] || fail "download finished before SIGTERM"
+        oe_wait_log "$OE_TMP/edge.log" 'info: core: stopping'
+        # Each worker closes its listeners on its own thread after "stopping", and logs nothing
+        # then: a moment for that, so the new connection below meets closed listeners.
         sleep 0.3
         # New connections are refused while the old one drains.
         if curl -sS -o /dev/null --max-time 2 --cacert "$ca" --resolve "demo.test:$port:127.0.0.1" \

@@ -165,11 +165,17 @@ echo "h2c: $got"
 case $got in "h2c: http/1.1 4"[0-9][0-9]*) ;; *) fail "h2c prior knowledge: $got" ;; esac
 echo "$got" | grep -qx 'origin-frame: no' || fail "ORIGIN frame on h2c: $got"
 echo "$got" | grep -qx 'closed: yes' || fail "h2c connection left open: $got"
+# nghttp exits 1 either way; what it saw is in its -v output. The "got nothing" checks alone
+# would also pass if nghttp never connected, hence the positive ones first.
 out=$(nghttp -v -t 3 "http://127.0.0.1:$hport/" 2>&1 || true)
+echo "$out" | grep -q 'Remote peer returned unexpected data while we expected SETTINGS frame' ||
+    fail "nghttp h2c: no HTTP/1.1 answer to the preface: $out"
 ! echo "$out" | grep -q 'recv ORIGIN' || fail "nghttp h2c got ORIGIN: $out"
 ! echo "$out" | grep -q 'recv SETTINGS' || fail "nghttp h2c got HTTP/2 SETTINGS: $out"
 # An h2c upgrade request is served as plain HTTP/1.1 (101 never happens).
 out=$(nghttp -v -u -t 3 "http://127.0.0.1:$hport/" 2>&1 || true)
+echo "$out" | grep -q '^HTTP/1\.1 4[0-9][0-9] ' && echo "$out" | grep -q 'HTTP Upgrade failed' ||
+    fail "nghttp h2c upgrade: not answered as HTTP/1.1: $out"
 ! echo "$out" | grep -q 'recv ORIGIN\|HTTP Upgrade success' || fail "nghttp h2c upgrade: $out"
 
 # ---- config errors: exact FILE:LINE text and exit 78.

@@ -145,6 +145,8 @@ CONF
     ffrc=$?
     set -e
     [ $ffrc -ne 124 ] && [ $ffrc -ne 137 ] || fail "$name: firefox did not finish in ${FF_TIMEOUT}s"
+    # The relay's threads write a connection's line when it ends, and Firefox just closed them;
+    # no line marks the last one, so a moment for them to finish before the relay is killed.
     sleep 0.3
     kill $rpid $spid 2>/dev/null || true
     cat "$d"/moz.log*moz_log 2>/dev/null | grep -v 'Huffman\|Http2Compressor\|Http2Decompressor' > "$d/moz.txt" || true

@@ -111,6 +111,7 @@ for c in $cases; do
     tcp_after=$(oe_unbound_stat num.query.tcp)
     check_headers "$out" 200 "odoh $name $type"
     expect_eq "$(echo "$out" | sed -n 's/^content-type: //p')" application/oblivious-dns-message "odoh $name $type: content-type"
+    [ -n "$(field "$out" answer)" ] || fail "odoh $name $type: no answer bytes to compare: $out"
     expect_eq "$(field "$out" answer)" "$(field "$out" direct)" "odoh $name $type: answer bytes vs unbound's"; ok
     want=$(direct "$name" "$type")
     got=$( (echo "status $(field "$out" rcode | cut -d' ' -f1)"; echo "$out" | grep '^rr \|^auth ') )
@@ -125,6 +126,7 @@ done
 # HTTP/1.1 as well, and the configs' max-age.
 out=$(odoh --http1 --name www.it.test --type A --direct "127.0.0.1:$uport") || fail "odoh http/1.1: $out"
 check_headers "$out" 200 "odoh over HTTP/1.1"
+[ -n "$(field "$out" answer)" ] || fail "odoh over HTTP/1.1: no answer bytes to compare: $out"
 expect_eq "$(field "$out" answer)" "$(field "$out" direct)" "odoh over HTTP/1.1: answer"; ok
 expect_eq "$(echo "$out" | sed -n 's/^configs-cache-control: //p')" "max-age=3600" "odohconfigs cache-control"; ok
 # NXDOMAIN is a 200 with the sealed NXDOMAIN answer (checked above); say so explicitly.

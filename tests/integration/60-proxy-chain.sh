@@ -93,6 +93,7 @@ for proto in "" --http1; do
         expect_eq "$(echo "$out" | sed -n 's/^proxy-status: //p')" "odoh-edge; received-status=200" "node $proto $name $type: proxy-status"
         expect_eq "$(echo "$out" | sed -n 's/^cache-control: //p')" "no-cache, no-store" "node $proto $name $type: cache-control"
         expect_eq "$(echo "$out" | sed -n 's/^content-type: //p')" application/oblivious-dns-message "node $proto $name $type: content-type"
+        [ -n "$(field "$out" answer)" ] || fail "node $proto $name $type: no answer bytes to compare: $out"
         expect_eq "$(field "$out" answer)" "$(field "$out" direct)" "node $proto $name $type: answer bytes vs unbound's"; ok
         got=$( (echo "status $(field "$out" rcode | cut -d' ' -f1)"; echo "$out" | grep '^rr \|^auth ') )
         expect_eq "$got" "$(kdig @127.0.0.1 -p "$uport" +noedns "$name" "$type" 2>/dev/null | norm)" "node $proto $name $type: records vs kdig"; ok

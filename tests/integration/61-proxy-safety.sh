@@ -7,14 +7,14 @@
 #     proxy; nothing of the client's in the recorded request; extra query parameters ignored
 #     and not forwarded; the target's set-cookie and other headers not passed back.
 #   - Exact statuses and Proxy-Status values: not in the allow-list 403 destination_not_allowed;
-#     reached only through "*" at a loopback/private address (name via resolve, via DNS, or an
-#     IP literal) 403 destination_ip_prohibited; closed port 502 connection_refused; a target
+#     reached only through "*" at a loopback/private/special-purpose address, IPv4 embedded in
+#     IPv6 included (name via resolve, via DNS, or an IP literal) 403 destination_ip_prohibited; closed port 502 connection_refused; a target
 #     that accepts TCP and never does TLS 504 (connect-timeout), one that never answers the
 #     request 504 within request-timeout; 401 passed through with received-status=401; a 301
 #     passed through, not followed; body over max-body-size 413; text/plain 415; GET 405 with
 #     Allow: POST; missing targethost / targetpath / body, bad port 400; CR/LF in targetpath 400.
 #   - An explicitly allowed name looked up through the proxy's DNS upstream is relayed.
-#   - The proxies' logs (debug level, access log on) hold no client address, header value or
+#   - The proxies' logs (debug level) hold no client address, header value or
 #     body of the client's.
 . "$OE_ROOT/tests/integration/lib.sh"
 . "$OE_ROOT/tests/integration/odoh_lib.sh"
@@ -50,13 +50,13 @@ oe_wait_tcp "$hport" || fail "tcp-hang did not start: $(cat "$OE_TMP/hang.out")"
 
 # ---- proxy A: explicit allow-list; proxy B: "*" -------------------------------------------------
 mkdir a b
-# Both: debug logging and an access log, so the log checks at the end see everything.
-oe_odoh_conf proxy "$pa" 2 'global:log-level = debug' 'listen:max-body-size = 2K' 'site:access-log = stderr' \
+# Both: debug logging, so the log checks at the end see everything.
+oe_odoh_conf proxy "$pa" 2 'global:log-level = debug' 'listen:max-body-size = 2K' \
     "allow-target = rec.test:$rport" "allow-target = rec.test:$hport" "allow-target = rec.test:$cport" \
     "allow-target = dnsrec.test:$rport" 'resolve = rec.test=127.0.0.1' "upstream = 127.0.0.1:$dport" \
     "ca-file = $OE_TMP/rec-ca.pem" 'connect-timeout = 1s' 'request-timeout = 2s' >a/edge.conf
-oe_odoh_conf proxy "$pb" 1 'global:log-level = debug' 'site:access-log = stderr' \
-    'allow-target = *' 'resolve = wild.test=127.0.0.1' "upstream = 127.0.0.1:$dport" \
+oe_odoh_conf proxy "$pb" 1 'global:log-level = debug' \
+    'allow-target = *' 'resolve = wild.test=127.0.0.1' 'resolve = nat64.test=64:ff9b::7f00:1' "upstream = 127.0.0.1:$dport" \
     "ca-file = $OE_TMP/rec-ca.pem" 'connect-timeout = 1s' 'request-timeout = 2s' >b/edge.conf
 # allow-target ports are numbers, nothing else.
 for v in "rec.test:443x" "rec.test:" "rec.test:0"; do
@@ -148,7 +148,7 @@ before=$(nrec)
 got=$(post "targethost=$th&targetpath=/redirect")
 expect_eq "$got" "301|odoh-edge; received-status=301" "301 passthrough"; ok
 [ -z "$(hdr location)" ] || fail "location passed back: $(hdr location)"
-sleep 0.3
+sleep 0.3 # time for a followed redirect to reach the target, which must not happen (no log line)
 expect_eq "$(nrec)" "$((before + 1))" "requests after a redirect (not followed)"; ok
 
 # ---- denials ----------------------------------------------------------------------------------------
@@ -168,8 +168,19 @@ for t in "wild.test:$rport" "any.test:$rport" "127.0.0.1:$rport" "10.1.2.3:$rpor
     expect_eq "$(postb "targethost=$t&targetpath=/dns-query")" \
         "403|odoh-edge; error=destination_ip_prohibited" "\"*\" to $t"; ok
 done
+# ... nor any other special-purpose address (IANA registries), also when IPv4 hides in IPv6:
+# IETF assignments, TEST-NETs, benchmarking, IPv4-compatible, -mapped, NAT64 and 6to4 forms of
+# loopback, site-local, discard, documentation, ULA, link-local (issue 12 item 11; each of the
+# new ones went out and failed with 502 before).
+for t in "192.0.0.1:$rport" "192.0.2.1:$rport" "198.51.100.1:$rport" "203.0.113.1:$rport" \
+    "198.18.0.1:$rport" "240.0.0.1:$rport" "::7f00:1" "::127.0.0.1" "::ffff:127.0.0.1" \
+    "64:ff9b::7f00:1" "64:ff9b:1::1" "2002:7f00:1::1" "fec0::1" "100::1" "2001:db8::1" "3fff::1" \
+    "fc00::1" "fe80::1" "nat64.test:$rport"; do
+    expect_eq "$(postb "targethost=$t&targetpath=/dns-query")" \
+        "403|odoh-edge; error=destination_ip_prohibited" "\"*\" to $t"; ok
+done
 grep -qx any.test "$dport.dns.log" || fail "proxy B did not look up any.test: $(cat "$dport.dns.log")"
-sleep 0.3
+sleep 0.3 # time for a request that must not happen to reach the target
 expect_eq "$(nrec)" "$before" "requests recorded after the denials"; ok
 
 # ---- failures on the way to the target ------------------------------------------------------------
@@ -234,7 +245,7 @@ for v in --http2 --http1.1; do
         -H "content-type: $media" --data-binary @big.bin)
     expect_eq "${got%%|*}" 413 "body over max-body-size ($v)"; ok
 done
-sleep 0.3
+sleep 0.3 # time for a request that must not happen to reach the target
 expect_eq "$(nrec)" "$before" "requests recorded after the malformed ones"; ok
 
 # ---- logs -----------------------------------------------------------------------------------------------

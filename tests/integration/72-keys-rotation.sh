@@ -1,7 +1,8 @@
 #!/bin/sh
 # Rotation with overlap, end to end (no authoritative server needed; see 70/71 for those):
-#   - config checks: publish-ahead >= rotate, grace < record-ttl, update-server without zone or
-#     TSIG, check-interval < 100ms: exact `FILE:LINE: [keys] key: message` lines, exit 78
+#   - config checks: publish-ahead >= rotate (naming a default rotate), grace < record-ttl,
+#     update-server without zone or TSIG, check-interval < 100ms, a schedule keeping more than 64
+#     keys: exact `FILE:LINE: [keys] key: message` lines, exit 78; `rotate` alone is valid
 #   - continuous ODoH load (odoh-edge query --count 200 --concurrency 8, run after run for ~20 s,
 #     half of the runs with configs fetched by curl just before and passed with --configs HEX
 #     so a 401 cannot be hidden by the client's refresh) across >= 2 rotations and a CLI
@@ -10,8 +11,9 @@
 #     and previous, including after retirement, gets 401 (exit 1, "HTTP status 401") only after
 #     retire + grace, and recovers by fetching the configs again (no --configs)
 #   - `keys list` shows next, current, previous over time, never more than one current
-#   - `odoh-edge keys rotate` promotes the published next key and takes effect within
-#     check-interval (+ margin); the old key is still accepted afterwards
+#   - `odoh-edge keys rotate` promotes the published next key and reaches the server (at its next
+#     check: pinned without the wall clock by the unit test
+#     keys_rotate_by_hand_is_in_force_at_the_next_check); the old key is still accepted afterwards
 #   - zone-file: the HTTPS line with key32769="\DDD..." (never base64) and the RFC 3597
 #     `\# LEN HEX` form, both byte-equal to /.well-known/odohconfigs
 #   - the target answers `kdig +https ... target.odoh.test HTTPS` and an ODoH HTTPS query for
@@ -56,6 +58,14 @@ f=$(cc check "check-interval = 50ms")
 _rc=0; _out=$("$OE_BIN" -t -c "$f" 2>&1) || _rc=$?
 expect_eq "$_rc" 78 "exit code for check-interval = 50ms"
 echo "$_out" | grep -q "^$f:12: \[keys\] check-interval: " || fail "check-interval = 50ms: $_out"
+f=$(cc many "rotate = 2s" "grace = 1h")
+check_conf "$f" "$f:13: [keys] grace: keeps up to 1802 keys at once (one per rotate = 2000ms within grace = 3600000ms, plus the current and the next); at most 64 work: lengthen rotate or shorten grace"
+f=$(cc ahead-default "publish-ahead = 25h")
+check_conf "$f" "$f:12: [keys] publish-ahead: must be shorter than rotate (86400s, the default)"
+for r in 1h 5m 2s; do # rotate alone: publish-ahead, record-ttl and grace follow it
+    f=$(cc "rotate-$r" "rotate = $r")
+    "$OE_BIN" -t -c "$f" >"$OE_TMP/cc.out" 2>&1 || fail "rotate = $r alone was refused: $(cat "$OE_TMP/cc.out")"
+done
 f=$(cc good "rotate = 1h" "publish-ahead = 10m" "grace = 5m" "record-ttl = 5m" "update-server = 127.0.0.1:53" \
     "update-zone = odoh.test" "tsig-name = k" "tsig-secret = c2VjcmV0")
 "$OE_BIN" -t -c "$f" >"$OE_TMP/cc.out" 2>&1 || fail "a valid [keys] section was refused: $(cat "$OE_TMP/cc.out")"
@@ -161,8 +171,9 @@ until [ "$(kl_configs "$D" "$port" | cut -c5-92)" = "$want" ]; do
 done
 took=$(( $(kl_now) - t0 ))
 expect_eq "$(kl_keyid "$(kl_configs "$D" "$port")")" "$nxt" "current key after keys rotate"
-# check-interval is 200 ms; the rest is slack for polling on a machine busy with the load
-[ $took -le 800 ] || fail "keys rotate took $took ms to reach the server (check-interval 200 ms)"
+# That the rotation is in force at the server's very next check (one check-interval) is pinned
+# with a simulated clock by the unit test keys_rotate_by_hand_is_in_force_at_the_next_check; a
+# wall-clock bound here only raced the load on a busy machine. Here: it arrives (3 s at most).
 kl_query "$D" "$port" --configs "$before" >"$OE_TMP/old.out" 2>&1 || fail "the key retired by keys rotate is refused at once: $(cat "$OE_TMP/old.out")"
 l=$("$OE_BIN" keys list -c "$D/edge.conf")
 expect_eq "$(echo "$l" | awk -v k="$cur" '$1 == k { print $2 }')" previous "state of the rotated-out key"

@@ -112,7 +112,8 @@ done
 held=$(kl_configs "$D" "$port")
 sed "s/^retire-ms = .*/retire-ms = $(kl_now)/" "$K/$cur.key" >"$K/half.tmp"
 chmod 600 "$K/half.tmp"; mv "$K/half.tmp" "$K/$cur.key" # the first write of keys rotate, alone
-sleep 0.6
+oe_wait_log "$D/edge.log" "keys: key set: .* current $nxt\$" # the server's next check saw it
+[ "$(kl_now)" -lt "$R" ] || fail "$nxt became current only on its schedule, not at the interrupted rotate"
 nc=$("$OE_BIN" keys list -c "$D/edge.conf" | awk '$2 == "current"' | grep -c . || true)
 expect_eq "$nc" 1 "current keys after an interrupted keys rotate"
 expect_eq "$(kl_current "$D")" "$nxt" "current key after an interrupted keys rotate (the published next)"

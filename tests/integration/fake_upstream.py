@@ -9,6 +9,7 @@ usage: fake_upstream.py PORT MODE
   wrongq   answers UDP with the query's ID but another question
   tc       answers UDP with TC set and no records; answers TCP properly (A 192.0.2.53)
   tc-silent  answers UDP with TC set; never answers over TCP
+  big:N    answers UDP with TC set; answers TCP with a TXT answer of exactly N bytes
 """
 import os
 import selectors
@@ -47,6 +48,24 @@ def answer(q, flags_extra=0, records=True, qid=None, question=None):
     return struct.pack("!HHHHHH", qid, flags, 1, 1 if an else 0, 0, 0) + qsec + an
 
 
+def big_answer(q, size):
+    """A TXT answer to q of exactly size bytes (268 <= size - header - question <= 65535): the
+    question echoed, then TXT records of one string each."""
+    qid = struct.unpack("!H", q[:2])[0]
+    _, _, end = parse_question(q)
+    qsec = q[12:end]
+    r = size - 12 - len(qsec)
+    lens = []
+    while r >= 536:
+        lens.append(255)
+        r -= 268
+    lens += [(r - 26) // 2, r - 26 - (r - 26) // 2]
+    an = b"".join(b"\xc0\x0c" + struct.pack("!HHIHB", 16, 1, 60, 1 + n, n) + b"x" * n for n in lens)
+    msg = struct.pack("!HHHHHH", qid, 0x8180, 1, len(lens), 0, 0) + qsec + an
+    assert len(msg) == size, (len(msg), size)
+    return msg
+
+
 def on_udp(s):
     q, peer = s.recvfrom(65535)
     try:
@@ -60,7 +79,7 @@ def on_udp(s):
         s.sendto(answer(q, qid=(struct.unpack("!H", q[:2])[0] + 1) & 0xFFFF), peer)
     elif mode == "wrongq":
         s.sendto(answer(q, question=b"\x05other\x04test\x00\x00\x01\x00\x01", records=False), peer)
-    elif mode in ("tc", "tc-silent"):
+    elif mode in ("tc", "tc-silent") or mode.startswith("big:"):
         s.sendto(answer(q, flags_extra=0x0200, records=False), peer)
 
 
@@ -82,6 +101,9 @@ def on_tcp_data(c):
         log("tcp", struct.unpack("!H", q[:2])[0], name, qtype)
         if mode == "tc":
             a = answer(q)
+            c.sendall(struct.pack("!H", len(a)) + a)
+        elif mode.startswith("big:"):
+            a = big_answer(q, int(mode[4:]))
             c.sendall(struct.pack("!H", len(a)) + a)
     bufs[c] = b
 

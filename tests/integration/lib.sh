@@ -11,7 +11,9 @@ oe_cleanup() {
 trap oe_cleanup EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "$*"; exit 77; }
+# skip REASON: this script cannot run here. run.sh takes the last line as the reason, and an
+# exit 77 without it (some command's own status) as a failure.
+skip() { echo "SKIP: $*"; exit 77; }
 
 # A free TCP (and UDP) port on 127.0.0.1, by asking the kernel.
 oe_port() {
@@ -36,6 +38,22 @@ oe_wait_tcp() {
         sleep 0.05; n=$((n - 1))
     done
     return 1
+}
+
+# oe_wait_log [-E|-F] FILE PATTERN [SECONDS]: wait until a line of FILE matches PATTERN (a grep
+# basic regular expression; -E extended, -F fixed string), polling every 50 ms for at most
+# SECONDS (a whole number, default 10). On time-out it fails with the pattern and the tail of
+# FILE. Use it wherever a script waits for something to be logged: a sleep before a grep is
+# either too short on a loaded machine or longer than needed everywhere else.
+oe_wait_log() {
+    _wl_opt=-G
+    case $1 in -E | -F) _wl_opt=$1; shift ;; esac
+    _wl_n=$(( ${3:-10} * 20 ))
+    until grep -q "$_wl_opt" -e "$2" "$1" 2>/dev/null; do
+        [ $_wl_n -gt 0 ] || fail "nothing matching '$2' in $1 within ${3:-10} s; it ends with:
+$(tail -n 15 "$1" 2>/dev/null | sed 's/^/    /')"
+        sleep 0.05; _wl_n=$((_wl_n - 1))
+    done
 }
 
 # expect_eq GOT WANT WHAT

@@ -1,7 +1,8 @@
 # odoh-edge instances for the ODoH tests: a target (target.test) and a proxy (proxy.test), each
 # with its own port, state directory and demo CA. Source it after lib.sh (oe_odoh_conf alone needs
 # nothing, so tests/bench/proxy_bench.sh sources just this file).
-# Used by 60-proxy-chain.sh, 61-proxy-safety.sh, 63-query-client.sh and tests/bench/proxy_bench.sh.
+# Used by 36-http1-linger.sh, 60-proxy-chain.sh, 61-proxy-safety.sh, 63-query-client.sh,
+# 64-query-http1.sh, 65-query-resolve.sh and tests/bench/proxy_bench.sh.
 #
 # oe_odoh_conf ROLE PORT WORKERS [LINE...]: prints a config: WORKERS workers, state-dir = state,
 #   HTTPS on 127.0.0.1:PORT, one site ROLE (target or proxy) with host ROLE.test and cert = auto,

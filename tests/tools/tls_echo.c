@@ -10,6 +10,10 @@
  *       generate (or reuse) demo certificates, print "cert=.. key=.. ca=.. result=N", exit
  *   tool-tls_echo --port N [--alpn h2,http/1.1] --cert C --key K [--cert C --key K...]
  *       serve on 127.0.0.1:N, one connection at a time, until killed
+ *   tool-tls_echo --connect N --host NAME --ca CA [--tls 1.2|1.3]
+ *       the client direction: connect to 127.0.0.1:N, verify the server as NAME against CA, send
+ *       "GET / HTTP/1.0", print "version=1.3 cipher=..", a blank line and the response; exit 0
+ *       only when the handshake and the exchange worked
  */
 #include <netinet/in.h>
 #include <signal.h>
@@ -22,7 +26,7 @@
 
 #include "tls/tls.h"
 
-#define MAX_CERTS 8
+#define MAX_CERTS 16
 #define MAX_ALPN  8
 
 static int flush_out(oe_tls_conn_t *c, int fd)
@@ -101,16 +105,84 @@ out:
     oe_tls_conn_free(c);
 }
 
+/* One request through our client engine; the response goes to stdout. */
+static int fetch(int port, const char *host, const char *ca, int version)
+{
+    char *err = NULL;
+    oe_tls_client_opts_t opts = {.ca_file = ca, .min_version = version, .max_version = version};
+    oe_tls_client_t *cli = oe_tls_client_new(&opts, &err);
+    if (cli == NULL) {
+        fprintf(stderr, "tls_echo: %s\n", err);
+        return 1;
+    }
+    oe_tls_conn_t *c = oe_tls_conn_new_client(cli, host);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), rc = 1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (c == NULL || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        perror("tls_echo: connect");
+        goto out;
+    }
+    int hrc;
+    while ((hrc = oe_tls_handshake(c)) == OE_TLS_WANT_IO) {
+        if (flush_out(c, fd) != 0 || fill_in(c, fd) != 0) {
+            fprintf(stderr, "tls_echo: connection closed during the handshake\n");
+            goto out;
+        }
+    }
+    if (hrc != OE_OK) {
+        char msg[256];
+        oe_tls_conn_strerror(c, msg, sizeof(msg));
+        fprintf(stderr, "tls_echo: handshake failed: %s (%s)\n", oe_tls_strerror(hrc), msg);
+        flush_out(c, fd);
+        goto out;
+    }
+    printf("version=%s cipher=%s\n\n", oe_tls_version(c) == OE_TLS_V13 ? "1.3" : "1.2",
+           oe_tls_ciphersuite(c));
+    static const char req[] = "GET / HTTP/1.0\r\n\r\n";
+    if (oe_tls_write(c, (const uint8_t *)req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1 ||
+        flush_out(c, fd) != 0)
+        goto out;
+    for (;;) {
+        uint8_t buf[4096];
+        ssize_t n = oe_tls_read(c, buf, sizeof(buf));
+        if (n == OE_TLS_WANT_IO) {
+            if (fill_in(c, fd) != 0)
+                break; /* s_server -www closes without close_notify */
+            continue;
+        }
+        if (n == OE_TLS_ECLOSED)
+            break;
+        if (n < 0) {
+            fprintf(stderr, "tls_echo: read: %s\n", oe_tls_strerror((int)n));
+            goto out;
+        }
+        fwrite(buf, 1, (size_t)n, stdout);
+    }
+    rc = 0;
+out:
+    close(fd);
+    oe_tls_conn_free(c);
+    oe_tls_client_free(cli);
+    return rc;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: tool-tls_echo --auto DIR --name HOST... --gen\n"
-                    "       tool-tls_echo --port N [--alpn a,b] --cert C --key K [...]\n");
+                    "       tool-tls_echo --port N [--alpn a,b] --cert C --key K [...]\n"
+                    "       tool-tls_echo --connect N --host NAME --ca CA [--tls 1.2|1.3]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     const char *certs[MAX_CERTS], *keys[MAX_CERTS], *names[16], *auto_dir = NULL;
+    const char *host = NULL, *ca_file = NULL;
+    int connect_port = 0, version = 0;
     const char *alpn[MAX_ALPN + 1] = {NULL};
     size_t ncerts = 0, nkeys = 0, nnames = 0;
     int port = 0;
@@ -128,6 +200,16 @@ int main(int argc, char **argv)
         i++;
         if (strcmp(a, "--port") == 0) {
             port = atoi(v);
+        } else if (strcmp(a, "--connect") == 0) {
+            connect_port = atoi(v);
+        } else if (strcmp(a, "--host") == 0) {
+            host = v;
+        } else if (strcmp(a, "--ca") == 0) {
+            ca_file = v;
+        } else if (strcmp(a, "--tls") == 0) {
+            version = strcmp(v, "1.2") == 0 ? OE_TLS_V12 : strcmp(v, "1.3") == 0 ? OE_TLS_V13 : -1;
+            if (version < 0)
+                return usage();
         } else if (strcmp(a, "--cert") == 0 && ncerts < MAX_CERTS) {
             certs[ncerts++] = v;
         } else if (strcmp(a, "--key") == 0 && nkeys < MAX_CERTS) {
@@ -161,6 +243,11 @@ int main(int argc, char **argv)
         return 0;
     }
 
+    if (connect_port > 0) {
+        if (host == NULL || ca_file == NULL)
+            return usage();
+        return fetch(connect_port, host, ca_file, version);
+    }
     if (port <= 0 || ncerts == 0 || ncerts != nkeys)
         return usage();
     oe_tls_server_opts_t opts = {.alpn = alpn[0] ? alpn : NULL};

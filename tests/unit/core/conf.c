@@ -431,3 +431,114 @@ TEST(conf_suggest_picks_the_closest)
     CHECK(oe_conf_suggest("timeout", c, 5) == NULL);
     CHECK(oe_conf_suggest("", c, 5) == NULL);
 }
+
+/* The filesystem checks behind `check` (issue 11 item 9): exact messages, nothing created. */
+TEST(conf_filesystem_checks)
+{
+    char dir[] = "/tmp/oe-unit-fs-XXXXXX", file[64], p[128], want[512];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(file, sizeof(file), "%s/afile", dir);
+    FILE *f = fopen(file, "w");
+    CHECK(f != NULL);
+    fclose(f);
+    oe_conf_t *cf = load("[site \"a\"]\nname = x\n");
+    oe_conf_section_t *sec = oe_conf_section(cf, &t_named, 0);
+
+    CHECK_INT(oe_conf_check_dir(cf, sec, "name", dir), 0);
+    snprintf(p, sizeof(p), "%s/none", dir);
+    CHECK_INT(oe_conf_check_dir(cf, sec, "name", p), OE_ECONFIG);
+    snprintf(want, sizeof(want), "t.conf:2: [site \"a\"] name: %s: No such file or directory", p);
+    CHECK_STR(oe_conf_error_at_index(cf, 0), want);
+    CHECK_INT(oe_conf_check_dir(cf, sec, "name", file), OE_ECONFIG);
+    snprintf(want, sizeof(want), "t.conf:2: [site \"a\"] name: %s: Not a directory", file);
+    CHECK_STR(oe_conf_error_at_index(cf, 1), want);
+
+    snprintf(p, sizeof(p), "%s/x.log", dir);
+    CHECK_INT(oe_conf_check_file_folder(cf, sec, "name", p), 0);
+    snprintf(p, sizeof(p), "%s/none/x.log", dir);
+    CHECK_INT(oe_conf_check_file_folder(cf, sec, "name", p), OE_ECONFIG);
+    snprintf(want, sizeof(want),
+             "t.conf:2: [site \"a\"] name: %s: the folder %s/none: No such file or directory", p,
+             dir);
+    CHECK_STR(oe_conf_error_at_index(cf, 2), want);
+    CHECK_INT(oe_conf_check_file_folder(cf, sec, "name", "/x.log"), 0); /* the folder is "/" */
+
+    snprintf(p, sizeof(p), "%s/new/deeper", dir);
+    CHECK_INT(oe_conf_check_writable_dir(cf, sec, "name", p), 0);
+    CHECK_INT(oe_conf_check_writable_dir(cf, sec, "name", dir), 0);
+    snprintf(p, sizeof(p), "%s/afile/state", dir);
+    CHECK_INT(oe_conf_check_writable_dir(cf, sec, "name", p), OE_ECONFIG);
+    snprintf(want, sizeof(want),
+             "t.conf:2: [site \"a\"] name: %s cannot be created: %s: Not a directory", p, file);
+    CHECK_STR(oe_conf_error_at_index(cf, 3), want);
+    CHECK_INT(oe_conf_check_writable_dir(cf, sec, "name", file), OE_ECONFIG);
+    snprintf(want, sizeof(want),
+             "t.conf:2: [site \"a\"] name: %s cannot be written: %s: Not a directory", file, file);
+    CHECK_STR(oe_conf_error_at_index(cf, 4), want);
+    CHECK_INT(oe_conf_nerrors(cf), 5);
+    oe_conf_free(cf);
+
+    snprintf(p, sizeof(p), "%s/new", dir);
+    CHECK(access(p, F_OK) != 0); /* nothing was created */
+    unlink(file);
+    CHECK_INT(rmdir(dir), 0);
+}
+
+/* Text of n repeated list lines under [global]: "alias = hN.example" or "upstream = ADDR". */
+static char *repeated(const char *key, size_t n, size_t *len)
+{
+    size_t cap = 64 + n * 48, used = 0;
+    char *text = malloc(cap);
+    CHECK(text != NULL);
+    used += (size_t)snprintf(text, cap, "[global]\n");
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(key, "alias") == 0)
+            used += (size_t)snprintf(text + used, cap - used, "alias = h%zu.example\n", i);
+        else
+            used += (size_t)snprintf(text + used, cap - used, "upstream = 127.0.%zu.%zu:%zu\n",
+                                     i / 250 % 250, i % 250 + 1, 1000 + i % 50000);
+    }
+    *len = used;
+    return text;
+}
+
+/* Regression (issue 11 item 8): every repeated key grew its list by one element in the arena,
+ * which never frees, so n lines cost O(n^2) bytes (8,000 local-data lines took 959 MB). Lists now
+ * double: 50,000 lines of each list kind cost a bounded number of bytes per line, and twice the
+ * lines cost about twice the bytes. */
+TEST(conf_repeated_keys_grow_linearly)
+{
+    const char *keys[] = {"alias", "upstream"};
+    for (size_t k = 0; k < 2; k++) {
+        size_t arena[2], len;
+        for (size_t round = 0; round < 2; round++) {
+            size_t n = round == 0 ? 25000 : 50000;
+            char *text = repeated(keys[k], n, &len);
+            oe_conf_t *cf = load(text);
+            CHECK_INT(oe_conf_nerrors(cf), 0);
+            t_conf_t *c = oe_conf_get(cf, &t_single);
+            size_t got = strcmp(keys[k], "alias") == 0 ? c->aliases.n : c->upstreams.n;
+            CHECK_INT(got, n);
+            if (strcmp(keys[k], "alias") == 0) {
+                CHECK_STR(c->aliases.v[0], "h0.example");
+                CHECK_STR(c->aliases.v[n - 1], n == 50000 ? "h49999.example" : "h24999.example");
+            } else {
+                CHECK_STR(c->upstreams.v[n - 1].text,
+                          n == 50000 ? "127.0.199.250:50999" : "127.0.99.250:25999");
+            }
+            arena[round] = oe_conf_arena_bytes(cf);
+            /* Per line: the value, the list slot and the section's key record, each at most
+             * four times over (the doubling's copies), plus the arena's block slack. */
+            size_t elem = strcmp(keys[k], "alias") == 0 ? sizeof(char *) : sizeof(oe_sockaddr_t);
+            size_t bound = n * (4 * elem + 4 * 16 + 64) + len + (1u << 20);
+            if (arena[round] > bound)
+                printf("# %s x %zu: %zu arena bytes, bound %zu\n", keys[k], n, arena[round], bound);
+            CHECK(arena[round] <= bound);
+            oe_conf_free(cf);
+            free(text);
+        }
+        printf("# %s: 25,000 lines %zu bytes, 50,000 lines %zu bytes\n", keys[k], arena[0],
+               arena[1]);
+        CHECK(arena[1] <= arena[0] * 5 / 2);
+    }
+}

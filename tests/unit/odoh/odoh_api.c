@@ -195,6 +195,12 @@ TEST(odoh_padding_policy)
     CHECK_INT(oe_odoh_pad_len(300, OE_ODOH_PAD_RESPONSE_BLOCK), 168);
     CHECK_INT(oe_odoh_pad_len(300, 0), 0);
     CHECK_INT(oe_odoh_pad_len(300, 1), 0);
+    /* Regression: a 65,400-byte answer padded to a multiple of 468 (65,520) no longer fits the
+     * 16-bit encrypted_message; padding stops at the limit. */
+    CHECK_INT(oe_odoh_pad_len(65400, OE_ODOH_PAD_RESPONSE_BLOCK), 115);
+    CHECK_INT(oe_odoh_pad_len(OE_ODOH_PLAINTEXT_DNS_MAX, 468), 0);
+    CHECK_INT(oe_odoh_pad_len(OE_ODOH_PLAINTEXT_DNS_MAX + 1, 468), 0);
+    CHECK_INT(OE_ODOH_PLAINTEXT_DNS_MAX, 65515);
 }
 
 /* A sealed query for tests below: client state in *ctxn, message in msg. */
@@ -232,6 +238,30 @@ TEST(odoh_round_trip_each_aead)
     oe_odoh_key_t k;
     CHECK_INT(oe_odoh_key_generate(&k, OE_HPKE_AEAD_EXPORT_ONLY, oe_hpke_rng_default, NULL),
               OE_EUNSUPPORTED);
+}
+
+/* The largest answer that can be sealed, with the padding the policy gives it, seals and opens;
+ * one byte more is refused by the sealer (the target truncates such answers itself). */
+TEST(odoh_response_at_the_size_limit)
+{
+    static uint8_t msg[70000], plain[70000], ans[70000];
+    oe_odoh_key_t k;
+    oe_odoh_txn_t c, t;
+    oe_slice_t dns;
+    CHECK_INT(oe_odoh_key_generate(&k, OE_HPKE_AEAD_AES128GCM, oe_hpke_rng_default, NULL), 0);
+    int n = seal_query(msg, sizeof(msg), &c, &k);
+    CHECK(n > 0);
+    CHECK_INT(oe_odoh_query_open(&k, 1, msg, (size_t)n, plain, sizeof(plain), &dns, &t), 0);
+    memset(ans, 0xab, sizeof(ans));
+    size_t len = 65400, pad = oe_odoh_pad_len(len, OE_ODOH_PAD_RESPONSE_BLOCK);
+    n = oe_odoh_response_seal(msg, sizeof(msg), &t, OE_SLICE(ans, len), pad, oe_hpke_rng_default,
+                              NULL);
+    CHECK_INT(n, 1 + 2 + 16 + 2 + 0xffff);
+    CHECK_INT(oe_odoh_response_open(&c, msg, (size_t)n, plain, sizeof(plain), &dns), 0);
+    CHECK_MEM(dns.base, dns.len, ans, len);
+    CHECK(oe_odoh_response_seal(msg, sizeof(msg), &t, OE_SLICE(ans, OE_ODOH_PLAINTEXT_DNS_MAX + 1),
+                                0, oe_hpke_rng_default, NULL) < 0);
+    oe_odoh_key_wipe(&k);
 }
 
 TEST(odoh_query_open_errors)
