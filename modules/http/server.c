@@ -198,7 +198,7 @@ static void check_fd_limit(const oe_http_t *http)
         oe_log_warn(TAG,
                     "max-connections cannot be reached: they need about %lld open files, the "
                     "limit is %llu (ulimit -n; hard limit %llu); beyond it files are answered "
-                    "with 503 and new connections are dropped",
+                    "with 503 and new connections wait",
                     want, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
 }
 
