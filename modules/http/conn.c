@@ -7,9 +7,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -373,7 +375,16 @@ size_t conn_queued(const conn_t *c)
 uint64_t conn_sent(const conn_t *c)
 {
     size_t left = c->writing ? uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) : 0;
-    return c->sent + (c->writing && left < c->wlen ? c->wlen - left : 0);
+    uint64_t n = c->sent + (c->writing && left < c->wlen ? c->wlen - left : 0);
+    /* Less what the kernel still holds unacknowledged (SIOCOUTQ): its send buffer can hold
+     * megabytes, and libuv writes again only once a third of it is free, so a client reading
+     * slowly would otherwise look stalled for tens of seconds at a time. */
+    uv_os_fd_t fd;
+    int outq;
+    if (uv_fileno((const uv_handle_t *)&c->tcp, &fd) == 0 && ioctl(fd, SIOCOUTQ, &outq) == 0 &&
+        outq > 0 && (uint64_t)outq <= n)
+        n -= (uint64_t)outq;
+    return n;
 }
 
 int conn_send(conn_t *c, const void *p, size_t n)

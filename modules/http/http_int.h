@@ -162,8 +162,8 @@ void http_destroy(oe_modctx_t *ctx);
 int conn_send(conn_t *c, const void *p, size_t n); /* 0 or <0 (connection is closing) */
 void conn_flush(conn_t *c);
 size_t conn_queued(const conn_t *c);
-/* Bytes the socket has taken so far (also part of the write in flight): progress for the send
- * deadlines. */
+/* Bytes the peer has acknowledged so far (written, less the kernel's unacknowledged send
+ * queue): progress for the send deadlines. */
 uint64_t conn_sent(const conn_t *c);
 void conn_close(conn_t *c);
 void conn_set_timer(conn_t *c, uint64_t ms);

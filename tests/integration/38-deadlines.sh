@@ -98,6 +98,13 @@ while [ $n -lt 40 ] && [ "$(fds)" -gt "$base" ]; do sleep 0.05; n=$((n + 1)); do
 expect_eq "$(fds)" "$base" "descriptors after the stalled connections closed"
 still_serving "stalled windows"
 
+# A client that reads slowly but steadily is not cut off: once the buffers are full, 50 kB/s
+# for 6 s (three times send-timeout), although one 256 KiB write then takes five seconds to
+# complete: the socket taking bytes is progress.
+h2 6 slow 50000 /huge.bin "$pid"
+expect_eq "$out" "received at 50000 bytes/s: yes
+closed early: no" "HTTP/2 download read at 50 kB/s"
+
 # (b) A header block without END_HEADERS, and a request body that stops: header-timeout and
 # body-timeout (1 s). Both end the connection: GOAWAY, then close.
 h2 10 headers
@@ -177,6 +184,36 @@ PY
     expect_eq "$out" "open: 20, closed: 1" "max-connections = 20 with 2 workers, round $round"
 done
 grep -q 'max-connections (20) reached' "$OE_TMP/edge.log" || fail "no log line for the limit"
+
+# ... and the same for HTTP/1.1.
+out=$(timeout 30 /usr/bin/python3 - "$plain" "$pid" <<'PY'
+import os, socket, sys, time
+fds = lambda: len(os.listdir("/proc/%s/fd" % sys.argv[2]))
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+s.sendall(b"GET /huge.bin HTTP/1.1\r\nHost: a.test\r\n\r\n")
+time.sleep(1)
+held = fds()
+rate, t0, got, closed = 50000, time.monotonic(), 0, False
+s.settimeout(1)
+while time.monotonic() < t0 + 6:
+    try:
+        d = s.recv(4096)
+    except socket.timeout:
+        continue
+    if not d:
+        closed = True
+        break
+    got += len(d)
+    ahead = got / rate - (time.monotonic() - t0)
+    if ahead > 0:
+        time.sleep(ahead)
+print("received at 50000 bytes/s: " + ("yes" if got >= 200000 else "only %d bytes" % got))
+print("closed early: " + ("yes" if closed or fds() < held else "no"))
+PY
+) || fail "HTTP/1.1 slow reader: $out"
+expect_eq "$out" "received at 50000 bytes/s: yes
+closed early: no" "HTTP/1.1 download read at 50 kB/s"
 
 grep -q 'Assertion\|AddressSanitizer\|runtime error' "$OE_TMP/edge.log" &&
     fail "server log: $(grep 'Assertion\|AddressSanitizer\|runtime error' "$OE_TMP/edge.log")"

@@ -11,17 +11,23 @@ closed, and after how many whole seconds.
     ping            a PING every 200 ms and nothing else
     ready FILE N PATH   like stall, but writes FILE once the N responses have begun, then
                     waits for the close (for a caller that measures while it holds)
+    slow RATE PATH PID  a GET of PATH (windows wide open), not read for a second (the buffers
+                    fill), then read at RATE bytes/s for LIMIT seconds: prints whether about that
+                    much arrived and whether server process PID closed the connection meanwhile
+                    (its descriptor count: the client itself would see the close only after
+                    reading megabytes of kernel buffers)
     bodycap BYTES   POSTs on streams 1, 3, 5 with BYTES of body each and no END_STREAM, then
                     END_STREAM on 1, then a whole POST on 7 (prints each stream's outcome)
 """
 import os
+import socket
 import sys
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, sys.path[0])
 from h2_common import (Conn, DataFrame, GoAwayFrame, HeadersFrame, PingFrame, SettingsFrame,
-                       die, ERRORS)
+                       WindowUpdateFrame, die, ERRORS)
 
 
 def settle(c):
@@ -102,6 +108,38 @@ def main():
             end = time.monotonic() + 0.2
             while c.read_frame(end) is not None:
                 pass
+    elif cmd == "slow":
+        rate = int(args[0])
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        c.start(settings={SettingsFrame.INITIAL_WINDOW_SIZE: 1 << 30})
+        c.send(WindowUpdateFrame(0, window_increment=(1 << 30)))
+        settle(c)
+        c.request(1, auth, args[1])
+        time.sleep(1)  # every buffer on the way fills: from here the server waits on us
+        fds = lambda: len(os.listdir("/proc/%s/fd" % args[2]))
+        held = fds()  # the connection and the file
+        t0 = time.monotonic()
+        got = 0
+        while time.monotonic() < t0 + limit:
+            f = c.read_frame(time.monotonic() + 1)
+            if f is None and c.closed:
+                break
+            if isinstance(f, DataFrame):
+                got += len(f.data)
+                if "END_STREAM" in f.flags:
+                    break
+            if isinstance(f, GoAwayFrame):
+                break
+            # pace: never ahead of RATE since t0
+            ahead = got / rate - (time.monotonic() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
+        print("received at %d bytes/s: %s" % (rate, "yes" if got >= rate * (limit - 2) else
+                                              "only %d bytes" % got))
+        closed = c.closed or fds() < held or any(isinstance(f, GoAwayFrame) for f in c.frames)
+        print("closed early: " + ("yes" if closed else "no"))
+        c.close()
+        return
     elif cmd == "bodycap":
         n = int(args[0])
         c.start()
