@@ -407,8 +407,8 @@ void h1_drain(conn_t *c)
     conn_flush(c); /* what write_body queued, done or not */
 }
 
-/* The socket's progress is sampled every quarter of send-timeout (libuv reports a write only
- * when it completes), so a stalled response is closed within 1.25 x send-timeout. */
+/* Progress (bytes the client acknowledged, conn_sent) is sampled every quarter of send-timeout,
+ * so a stalled response is closed within 1.25 x send-timeout. */
 static uint64_t send_poll(const conn_t *c)
 {
     return OE_MAX(c->l->conf->send_timeout / 4, (uint64_t)1);
@@ -419,7 +419,7 @@ bool h1_timeout(conn_t *c)
     h1_t *h = c->h1;
     if (!h->streaming && conn_queued(c) == 0)
         return false; /* header, keep-alive or handler time-out: close */
-    /* A response is on its way: the socket taking any of it since the last look is progress. */
+    /* A response is on its way: the client taking any of it since the last look is progress. */
     uint64_t now = uv_now(&c->w->loop), sent = conn_sent(c);
     if (sent != h->sock_sent) {
         h->sock_sent = sent;
