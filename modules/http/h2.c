@@ -43,7 +43,7 @@ struct h2 {
     uint64_t active_at; /* loop time of the last request activity (not PINGs or SETTINGS) */
     uint64_t sent_at;   /* loop time the peer last took response bytes */
     uint64_t sock_sent; /* conn_sent() when sent_at was last updated from the socket */
-    uint64_t due;       /* when the timer fires (0 = stopped) */
+    uint64_t due;       /* when the timer fires (0 = not armed) */
 };
 
 /* A full output queue that the socket drains counts as progress for the send deadline; below
@@ -357,37 +357,39 @@ static uint64_t earliest_deadline(const struct h2 *h, bool *idle)
     return due;
 }
 
-/* A socket that drains a full output queue is making progress even between frames. */
-static void note_socket_progress(struct h2 *h)
+/* A client that acknowledges bytes of a full output queue is making progress even between
+ * frames. Returns whether the queue is full (and so worth looking at again soon). With a small
+ * queue the count is not read (no system call on the fast path); the first look at a full
+ * queue afterwards may then count as progress once. */
+static bool note_socket_progress(struct h2 *h)
 {
+    if (conn_queued(h->c) < SOCKET_PROGRESS_MIN)
+        return false;
     uint64_t sent = conn_sent(h->c);
-    if (sent != h->sock_sent && conn_queued(h->c) >= SOCKET_PROGRESS_MIN)
+    if (sent != h->sock_sent)
         h->sent_at = now_ms(h);
     h->sock_sent = sent;
+    return true;
 }
 
-/* Sets the connection timer to the earliest deadline. */
+/* Moves the connection timer earlier when a deadline needs it. It never moves it later: a timer
+ * that fires before the deadline looks again (h2_timeout), which keeps the timer heap out of
+ * the per-frame path. */
 static void arm(conn_t *c)
 {
     struct h2 *h = c->h2;
     if (h == NULL || c->closing || h->expired)
         return;
-    note_socket_progress(h);
+    bool full = note_socket_progress(h);
     bool idle;
-    uint64_t due = earliest_deadline(h, &idle);
-    if (due == h->due)
+    uint64_t due = earliest_deadline(h, &idle), now = now_ms(h);
+    /* A full queue is looked at again every quarter of send-timeout. */
+    if (full)
+        due = OE_MIN(due, now + OE_MAX(c->l->conf->send_timeout / 4, (uint64_t)1));
+    if (due == UINT64_MAX || (h->due != 0 && due >= h->due))
         return;
     h->due = due;
-    if (due == UINT64_MAX) {
-        uv_timer_stop(&c->timer);
-        return;
-    }
-    uint64_t now = now_ms(h), wait = due > now ? due - now : 0;
-    /* A queue that the socket may be draining is looked at again every quarter of
-     * send-timeout (libuv reports a write only when it completes). */
-    if (conn_queued(c) >= SOCKET_PROGRESS_MIN)
-        wait = OE_MIN(wait, OE_MAX(c->l->conf->send_timeout / 4, (uint64_t)1));
-    conn_set_timer(c, wait);
+    conn_set_timer(c, due > now ? due - now : 0);
 }
 
 /* Moves frames from nghttp2 to the connection while the output has room; coalesces them so
@@ -545,11 +547,11 @@ void h2_timeout(conn_t *c)
         conn_close(c);
         return;
     }
+    h->due = 0;
     note_socket_progress(h);
     bool idle;
     uint64_t due = earliest_deadline(h, &idle), now = now_ms(h);
     if (due > now) {
-        h->due = 0;
         arm(c);
         return;
     }
