@@ -74,13 +74,15 @@ for s in idle + extra:
     s.close()
 time.sleep(0.5)
 print("after: " + get(a))
+print("new connection after: " + get(socket.create_connection(("127.0.0.1", port), timeout=5)))
 PY
 ) || fail "client: $out"
 echo "$out"
 expect_eq "$out" "before: 200
 exhausted: 503
 cpu: low
-after: 200" "GET under descriptor exhaustion"
+after: 200
+new connection after: 200" "GET under descriptor exhaustion"
 expect_eq "$(grep -c 'out of file descriptors (EMFILE): answering 503' "$OE_TMP/edge.log")" 1 \
     "rate-limited log line"
 echo "39-fd-limits ok"
