@@ -5,10 +5,15 @@
  * above OE_HTTP_OUT_HIGH queued bytes the engines stop producing and reading pauses, so a slow
  * reader costs bounded memory.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "http/http_int.h"
@@ -55,6 +60,7 @@ static void worker_maybe_finish(worker_t *w)
             w->http->hooks[i].stop(w->hook_state[i], w->http->hooks[i].data);
     uv_close((uv_handle_t *)&w->wake, on_noop_close);
     uv_close((uv_handle_t *)&w->drain, on_noop_close);
+    uv_close((uv_handle_t *)&w->backoff, on_noop_close);
 }
 
 static void on_drain_deadline(uv_timer_t *t)
@@ -144,12 +150,14 @@ int worker_start(oe_http_t *http, worker_t *w)
     if (rc == 0) {
         uv_async_init(&w->loop, &w->wake, on_wake);
         uv_timer_init(&w->loop, &w->drain);
-        w->wake.data = w->drain.data = w;
+        uv_timer_init(&w->loop, &w->backoff);
+        w->wake.data = w->drain.data = w->backoff.data = w;
         rc = uv_thread_create(&w->thread, worker_main, w);
         if (rc == 0)
             return 0;
         uv_close((uv_handle_t *)&w->wake, on_noop_close);
         uv_close((uv_handle_t *)&w->drain, on_noop_close);
+        uv_close((uv_handle_t *)&w->backoff, on_noop_close);
     }
     for (size_t i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, on_noop_close);
@@ -178,6 +186,12 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static void on_timeout(uv_timer_t *t)
 {
     conn_t *c = t->data;
+    if (c->h2 != NULL) {
+        h2_timeout(c);
+        return;
+    }
+    if (c->h1 != NULL && h1_timeout(c))
+        return;
     oe_log_debug(TAG, "connection timed out");
     conn_close(c);
 }
@@ -204,12 +218,54 @@ void conn_resume_read(conn_t *c)
     }
 }
 
+/* Is a descriptor still free beside the one just accepted? */
+static bool fd_headroom(uv_stream_t *server)
+{
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)server, &fd) < 0)
+        return true;
+    int probe = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (probe >= 0) {
+        close(probe);
+        return true;
+    }
+    return errno != EMFILE && errno != ENFILE;
+}
+
+static void on_backoff(uv_timer_t *t)
+{
+    worker_t *w = t->data;
+    for (size_t i = 0; i < w->nlisteners && !w->stopping; i++) {
+        listener_t *l = &w->listeners[i];
+        if (l->held) {
+            l->held = false;
+            on_connection((uv_stream_t *)&l->tcp, 0);
+        }
+    }
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     listener_t *l = server->data;
     worker_t *w = l->w;
     if (status < 0 || w->stopping)
         return;
+    /* The process is out of descriptors: leave the accepted connection inside libuv, which then
+     * stops polling the listener (no accept(2) failing in a busy loop, the backlog waits in the
+     * kernel), and look again in 100 ms. Probing first also means that uv_tcp_init below finds
+     * a free descriptor for libuv's own reserve (its EMFILE trick) when it lost it. */
+    if (!fd_headroom(server)) {
+        uint64_t now = uv_now(&w->loop);
+        if (w->fds_logged == 0 || now - w->fds_logged > 10000) {
+            oe_log_warn(TAG, "out of file descriptors: new connections wait; raise the limit "
+                             "(ulimit -n, LimitNOFILE=) or lower max-connections");
+            w->fds_logged = now;
+        }
+        l->held = true;
+        if (!uv_is_active((uv_handle_t *)&w->backoff))
+            uv_timer_start(&w->backoff, on_backoff, 100, 0);
+        return;
+    }
     conn_t *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return;
@@ -220,8 +276,15 @@ static void on_connection(uv_stream_t *server, int status)
         uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
         return;
     }
-    long long per_worker = l->conf->max_connections / w->http->nworkers;
-    if (l->nconns >= (per_worker > 0 ? per_worker : 1)) {
+    size_t index = 0;
+    for (size_t i = 0; i < w->http->nlistens; i++)
+        if (w->http->listens[i] == l->conf)
+            index = i;
+    /* One count for all workers: the kernel does not spread connections evenly over the
+     * SO_REUSEPORT sockets, so a per-worker share would refuse before max-connections. */
+    atomic_llong *open = &w->http->nconns[index];
+    if (atomic_fetch_add_explicit(open, 1, memory_order_relaxed) >= l->conf->max_connections) {
+        atomic_fetch_sub_explicit(open, 1, memory_order_relaxed);
         uint64_t now = uv_now(&w->loop);
         if (now - l->limit_logged > 10000 || l->limit_logged == 0) {
             oe_log_warn(TAG, "[listen \"%s\"]: max-connections (%lld) reached; refusing new ones",
@@ -233,9 +296,7 @@ static void on_connection(uv_stream_t *server, int status)
     }
     c->w = w;
     c->l = l;
-    for (size_t i = 0; i < w->http->nlistens; i++)
-        if (w->http->listens[i] == l->conf)
-            c->listen_index = i;
+    c->listen_index = index;
     l->nconns++;
     w->nconns++;
     c->next = w->conns;
@@ -283,6 +344,7 @@ static void on_conn_handle_closed(uv_handle_t *h)
         if (c->next != NULL)
             c->next->prev = c->prev;
         c->l->nconns--;
+        atomic_fetch_sub_explicit(&w->http->nconns[c->listen_index], 1, memory_order_relaxed);
         w->nconns--;
         free(c);
         worker_maybe_finish(w);
@@ -308,6 +370,21 @@ size_t conn_queued(const conn_t *c)
 {
     size_t n = c->writing ? c->wlen : 0;
     return n + (c->tls != NULL ? oe_tls_pending_out(c->tls).len : c->out.len);
+}
+
+uint64_t conn_sent(const conn_t *c)
+{
+    size_t left = c->writing ? uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) : 0;
+    uint64_t n = c->sent + (c->writing && left < c->wlen ? c->wlen - left : 0);
+    /* Less what the kernel still holds unacknowledged (SIOCOUTQ): its send buffer can hold
+     * megabytes, and libuv writes again only once a third of it is free, so a client reading
+     * slowly would otherwise look stalled for tens of seconds at a time. */
+    uv_os_fd_t fd;
+    int outq;
+    if (uv_fileno((const uv_handle_t *)&c->tcp, &fd) == 0 && ioctl(fd, SIOCOUTQ, &outq) == 0 &&
+        outq > 0 && (uint64_t)outq <= n)
+        n -= (uint64_t)outq;
+    return n;
 }
 
 int conn_send(conn_t *c, const void *p, size_t n)
@@ -336,6 +413,7 @@ static void on_write(uv_write_t *req, int status)
         conn_close(c);
         return;
     }
+    c->sent += c->wlen;
     conn_flush(c);
     if (c->closing || conn_queued(c) >= OE_HTTP_OUT_HIGH)
         return;

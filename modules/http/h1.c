@@ -30,10 +30,12 @@ struct h1 {
     int error_status;
     bool busy; /* a request is with its handler or its response is being written */
     bool keep_alive;
-    bool complete;    /* the parser saw a whole message */
-    bool close_after; /* parse error or Connection: close */
-    bool streaming;   /* response head sent, body still flowing */
-    bool running;     /* inside run(): nested calls leave the work to it */
+    bool complete;      /* the parser saw a whole message */
+    bool close_after;   /* parse error or Connection: close */
+    bool streaming;     /* response head sent, body still flowing */
+    bool running;       /* inside run(): nested calls leave the work to it */
+    uint64_t sent_at;   /* loop time the socket last took response bytes */
+    uint64_t sock_sent; /* conn_sent() at that time */
 };
 
 static const proto_t h1_proto;
@@ -359,6 +361,8 @@ static void done(h1_t *h)
     run(h);
 }
 
+static uint64_t send_poll(const conn_t *c);
+
 static void submit(stream_t *s)
 {
     conn_t *c = s->c;
@@ -382,6 +386,10 @@ static void submit(stream_t *s)
     if (rc < 0)
         return;
     h->streaming = true;
+    /* From here the client must keep taking bytes: send-timeout without progress closes. */
+    h->sent_at = uv_now(&c->w->loop);
+    h->sock_sent = conn_sent(c);
+    conn_set_timer(c, send_poll(c));
     if (write_body(h))
         done(h);
     conn_flush(c);
@@ -392,9 +400,36 @@ void h1_drain(conn_t *c)
     h1_t *h = c->h1;
     if (h == NULL || !h->streaming)
         return;
+    h->sent_at = uv_now(&c->w->loop); /* a write completed */
+    h->sock_sent = conn_sent(c);
     if (write_body(h))
         done(h);
     conn_flush(c); /* what write_body queued, done or not */
+}
+
+/* Progress (bytes the client acknowledged, conn_sent) is sampled every quarter of send-timeout,
+ * so a stalled response is closed within 1.25 x send-timeout. */
+static uint64_t send_poll(const conn_t *c)
+{
+    return OE_MAX(c->l->conf->send_timeout / 4, (uint64_t)1);
+}
+
+bool h1_timeout(conn_t *c)
+{
+    h1_t *h = c->h1;
+    if (!h->streaming && conn_queued(c) == 0)
+        return false; /* header, keep-alive or handler time-out: close */
+    /* A response is on its way: the client taking any of it since the last look is progress. */
+    uint64_t now = uv_now(&c->w->loop), sent = conn_sent(c);
+    if (sent != h->sock_sent) {
+        h->sock_sent = sent;
+        h->sent_at = now;
+    }
+    uint64_t due = h->sent_at + c->l->conf->send_timeout;
+    if (due <= now)
+        return false;
+    conn_set_timer(c, OE_MIN(due - now, send_poll(c)));
+    return true;
 }
 
 static const proto_t h1_proto = {.submit = submit};

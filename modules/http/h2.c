@@ -25,6 +25,10 @@ typedef struct h2_stream {
     oe_buf_t body;
     int error_status;
     bool dispatched;
+    bool headers_done; /* the header block ended (END_HEADERS) */
+    bool refused;      /* RST_STREAM(REFUSED_STREAM) sent: the connection's body cap */
+    uint64_t begun_at; /* loop times (ms): HEADERS began, last body bytes, response submitted */
+    uint64_t body_at, submit_at;
     struct h2_stream *prev, *next;
 } h2_stream_t;
 
@@ -34,11 +38,27 @@ struct h2 {
     h2_stream_t *streams;
     bool in_recv; /* inside mem_recv2: sending must wait until it returns */
     bool goaway;
+    bool expired;       /* a deadline passed: GOAWAY is out, the connection closes soon */
+    size_t body_bytes;  /* request body bytes held by all streams */
+    uint64_t active_at; /* loop time of the last request activity (not PINGs or SETTINGS) */
+    uint64_t sent_at;   /* loop time the peer last took response bytes */
+    uint64_t sock_sent; /* conn_sent() when sent_at was last updated from the socket */
+    uint64_t due;       /* when the timer fires (0 = not armed) */
 };
+
+/* A full output queue that the socket drains counts as progress for the send deadline; below
+ * this size the queue may hold only PING and SETTINGS acknowledgements, which a peer can elicit
+ * at will while it keeps every stream window closed. */
+#define SOCKET_PROGRESS_MIN 16384
 
 static const proto_t h2_proto;
 
 static void h2_send(conn_t *c);
+
+static uint64_t now_ms(const struct h2 *h)
+{
+    return uv_now(&h->c->w->loop);
+}
 
 static h2_stream_t *stream_new(struct h2 *h, int32_t id)
 {
@@ -47,6 +67,7 @@ static h2_stream_t *stream_new(struct h2 *h, int32_t id)
         return NULL;
     stream_init(&st->s, &h2_proto, h->c);
     st->id = id;
+    st->begun_at = st->body_at = h->active_at = now_ms(h);
     st->next = h->streams;
     if (h->streams != NULL)
         h->streams->prev = st;
@@ -62,6 +83,8 @@ static void stream_free(struct h2 *h, h2_stream_t *st)
         h->streams = st->next;
     if (st->next != NULL)
         st->next->prev = st->prev;
+    h->body_bytes -= st->body.len;
+    h->active_at = now_ms(h);
     stream_abort(&st->s);
     stream_release(&st->s);
     oe_buf_free(&st->raw);
@@ -137,13 +160,25 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
 {
     struct h2 *h = user;
     h2_stream_t *st = nghttp2_session_get_stream_user_data(session, stream_id);
-    if (st == NULL || st->error_status)
+    if (st == NULL || st->error_status || st->refused)
         return 0;
-    if (st->body.len + len > h->c->l->conf->max_body_size) {
+    const oe_listen_conf_t *lim = h->c->l->conf;
+    st->body_at = now_ms(h);
+    if (st->body.len + len > lim->max_body_size) {
         st->error_status = 413;
         return 0;
     }
+    /* All streams together hold at most max-buffered-body (and always room for one whole
+     * body): beyond it the stream is refused unprocessed, and the client may retry it. */
+    if (h->body_bytes + len > OE_MAX(lim->max_buffered_body, lim->max_body_size)) {
+        st->refused = true;
+        h->body_bytes -= st->body.len;
+        oe_buf_free(&st->body);
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_REFUSED_STREAM);
+        return 0;
+    }
     oe_buf_append(&st->body, data, len);
+    h->body_bytes += len;
     return 0;
 }
 
@@ -191,11 +226,16 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *user)
 {
     struct h2 *h = user;
-    if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
-        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
         return 0;
     h2_stream_t *st = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
-    if (st != NULL && !st->dispatched)
+    if (st == NULL)
+        return 0;
+    if (frame->hd.type == NGHTTP2_HEADERS && !st->headers_done) {
+        st->headers_done = true; /* the whole block, CONTINUATION frames included */
+        st->body_at = now_ms(h);
+    }
+    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !st->dispatched && !st->refused)
         dispatch(h, st);
     return 0;
 }
@@ -215,6 +255,16 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
 }
 
 /* ---- sending ------------------------------------------------------------------------------- */
+
+/* A response frame went out towards the socket: the peer's windows and the socket had room. */
+static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, void *user)
+{
+    struct h2 *h = user;
+    if (frame->hd.stream_id != 0 &&
+        (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS))
+        h->sent_at = now_ms(h);
+    return 0;
+}
 
 static nghttp2_ssize read_body(nghttp2_session *session, int32_t stream_id, uint8_t *buf,
                                size_t length, uint32_t *flags, nghttp2_data_source *source,
@@ -264,6 +314,7 @@ static void submit(stream_t *s)
     while (stream_header(s, &pos, &name, &value))
         nva[n++] = nv(name, value);
     nghttp2_data_provider2 prd = {.source.ptr = st, .read_callback = read_body};
+    st->submit_at = now_ms(h);
     bool body = !s->no_body && stream_body_left(s) > 0;
     if (nghttp2_submit_response2(h->session, st->id, nva, n, body ? &prd : NULL) != 0)
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
@@ -273,6 +324,72 @@ send:
         h2_send(c);
         conn_flush(c);
     }
+}
+
+/* ---- deadlines ---------------------------------------------------------------------------- */
+
+/* The earliest deadline of the connection (loop time), and whether it is the keep-alive one.
+ * Streams whose header block has not ended have header-timeout from their HEADERS; streams
+ * whose body has not ended have body-timeout from their last DATA; responses waiting to be sent
+ * have send-timeout from their submission or the last response frame that went out, whichever
+ * is later; streams with their handler have no deadline here (the handler's own time-outs
+ * apply). Without streams, keepalive-timeout runs from the last request: PING and SETTINGS
+ * frames do not keep a connection open. O(streams), bounded by max-streams. */
+static uint64_t earliest_deadline(const struct h2 *h, bool *idle)
+{
+    const oe_listen_conf_t *lim = h->c->l->conf;
+    uint64_t due = UINT64_MAX;
+    *idle = h->streams == NULL;
+    if (*idle)
+        return h->active_at + lim->keepalive_timeout;
+    for (const h2_stream_t *st = h->streams; st != NULL; st = st->next) {
+        uint64_t d;
+        if (!st->headers_done)
+            d = st->begun_at + lim->header_timeout;
+        else if (!st->dispatched) /* also a refused stream until its RST_STREAM is out */
+            d = st->body_at + lim->body_timeout;
+        else if (st->s.responded)
+            d = OE_MAX(st->submit_at, h->sent_at) + lim->send_timeout;
+        else
+            continue;
+        due = OE_MIN(due, d);
+    }
+    return due;
+}
+
+/* A client that acknowledges bytes of a full output queue is making progress even between
+ * frames. Returns whether the queue is full (and so worth looking at again soon). With a small
+ * queue the count is not read (no system call on the fast path); the first look at a full
+ * queue afterwards may then count as progress once. */
+static bool note_socket_progress(struct h2 *h)
+{
+    if (conn_queued(h->c) < SOCKET_PROGRESS_MIN)
+        return false;
+    uint64_t sent = conn_sent(h->c);
+    if (sent != h->sock_sent)
+        h->sent_at = now_ms(h);
+    h->sock_sent = sent;
+    return true;
+}
+
+/* Moves the connection timer earlier when a deadline needs it. It never moves it later: a timer
+ * that fires before the deadline looks again (h2_timeout), which keeps the timer heap out of
+ * the per-frame path. */
+static void arm(conn_t *c)
+{
+    struct h2 *h = c->h2;
+    if (h == NULL || c->closing || h->expired)
+        return;
+    bool full = note_socket_progress(h);
+    bool idle;
+    uint64_t due = earliest_deadline(h, &idle), now = now_ms(h);
+    /* A full queue is looked at again every quarter of send-timeout. */
+    if (full)
+        due = OE_MIN(due, now + OE_MAX(c->l->conf->send_timeout / 4, (uint64_t)1));
+    if (due == UINT64_MAX || (h->due != 0 && due >= h->due))
+        return;
+    h->due = due;
+    conn_set_timer(c, due > now ? due - now : 0);
 }
 
 /* Moves frames from nghttp2 to the connection while the output has room; coalesces them so
@@ -309,8 +426,7 @@ static void h2_send(conn_t *c)
         return;
     if (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session))
         c->close_after_write = true;
-    if (h->streams == NULL)
-        conn_set_timer(c, c->l->conf->keepalive_timeout);
+    arm(c);
 }
 
 /* ---- the engine ----------------------------------------------------------------------------- */
@@ -352,6 +468,7 @@ int h2_init(conn_t *c)
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
     if (nghttp2_option_new(&opt) != 0) {
         nghttp2_session_callbacks_del(cb);
         free(h);
@@ -375,8 +492,8 @@ int h2_init(conn_t *c)
     };
     nghttp2_submit_settings(h->session, NGHTTP2_FLAG_NONE, settings, OE_ARRAY_SIZE(settings));
     c->h2 = h;
+    h->active_at = h->sent_at = now_ms(h);
     submit_origin(h);
-    conn_set_timer(c, lim->keepalive_timeout);
     h2_send(c);
     return 0;
 }
@@ -396,8 +513,6 @@ int h2_input(conn_t *c, const uint8_t *p, size_t n)
         h2_send(c);
         return -1;
     }
-    if (h->streams != NULL)
-        uv_timer_stop(&c->timer);
     h2_send(c);
     return 0;
 }
@@ -423,6 +538,42 @@ void h2_goaway(conn_t *c)
         c->close_after_write = true;
     h2_send(c);
     conn_flush(c);
+}
+
+void h2_timeout(conn_t *c)
+{
+    struct h2 *h = c->h2;
+    if (h->expired) { /* the GOAWAY had its chance; the peer does not read */
+        conn_close(c);
+        return;
+    }
+    h->due = 0;
+    note_socket_progress(h);
+    bool idle;
+    uint64_t due = earliest_deadline(h, &idle), now = now_ms(h);
+    if (due > now) {
+        arm(c);
+        return;
+    }
+    /* GOAWAY ends the connection: NO_ERROR when it was only idle, ENHANCE_YOUR_CALM when a
+     * stream held resources past its deadline. The GOAWAY may go past the output bound (it is
+     * the last frame); after a second the connection closes whether or not it left. */
+    oe_log_debug(TAG, "HTTP/2 connection %s", idle ? "idle" : "past a stream deadline");
+    h->expired = true;
+    nghttp2_session_terminate_session(h->session,
+                                      idle ? NGHTTP2_NO_ERROR : NGHTTP2_ENHANCE_YOUR_CALM);
+    while (!c->closing && nghttp2_session_want_write(h->session)) {
+        const uint8_t *data;
+        nghttp2_ssize n = nghttp2_session_mem_send2(h->session, &data);
+        if (n <= 0 || conn_send(c, data, (size_t)n) < 0)
+            break;
+    }
+    if (c->closing)
+        return;
+    c->close_after_write = true;
+    conn_pause_read(c);
+    conn_flush(c);
+    conn_set_timer(c, 1000);
 }
 
 void h2_abort(conn_t *c)

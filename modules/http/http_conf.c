@@ -35,13 +35,20 @@ static const oe_directive_t listen_directives[] = {
     {"header-timeout", oe_conf_set_duration, L(header_timeout), &timeout_range, 0,
      "time allowed to send a request's headers (slow clients are cut off)"},
     {"keepalive-timeout", oe_conf_set_duration, L(keepalive_timeout), &timeout_range, 0,
-     "idle time before a connection without requests is closed"},
+     "idle time before a connection without requests is closed (HTTP/2 PINGs do not count)"},
+    {"send-timeout", oe_conf_set_duration, L(send_timeout), &timeout_range, 0,
+     "time a response may wait without the client taking any of it (window or socket)"},
+    {"body-timeout", oe_conf_set_duration, L(body_timeout), &timeout_range, 0,
+     "HTTP/2: time a request body may pause between DATA frames"},
     {"max-header-size", oe_conf_set_size, L(max_header_size), &header_range, 0,
      "request header bytes at most (431 beyond)"},
     {"max-url-size", oe_conf_set_size, L(max_url_size), &url_range, 0,
      "request target bytes at most (414 beyond)"},
     {"max-body-size", oe_conf_set_size, L(max_body_size), &body_range, 0,
      "request body bytes at most (413 beyond)"},
+    {"max-buffered-body", oe_conf_set_size, L(max_buffered_body), &body_range, 0,
+     "HTTP/2: request body bytes held per connection, all streams together (at least "
+     "max-body-size; a stream beyond it is refused with REFUSED_STREAM)"},
     {"max-headers", oe_conf_set_int, L(max_headers), &headers_range, 0,
      "request header fields at most (431 beyond)"},
     {"max-streams", oe_conf_set_int, L(max_streams), &streams_range, 0,
@@ -60,9 +67,12 @@ static void listen_init(void *conf)
     c->handshake_timeout = 10000;
     c->header_timeout = 10000;
     c->keepalive_timeout = 60000;
+    c->send_timeout = 60000;
+    c->body_timeout = 30000;
     c->max_header_size = 16384;
     c->max_url_size = 8192;
     c->max_body_size = 65536;
+    c->max_buffered_body = 1 << 20;
     c->max_headers = 100;
     c->max_streams = 100;
     c->max_pipelined = 16;

@@ -6,6 +6,7 @@
 #define OE_HTTP_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <uv.h>
 
 #include "core/conf.h"
@@ -24,7 +25,9 @@ typedef struct oe_listen_conf {
     long long https_port;      /* port in redirects; 0 = the first TLS listener's */
     long long max_connections; /* per listener, all workers together */
     uint64_t handshake_timeout, header_timeout, keepalive_timeout, idle_timeout; /* ms */
+    uint64_t send_timeout, body_timeout; /* ms without progress */
     uint64_t max_header_size, max_url_size, max_body_size;
+    uint64_t max_buffered_body; /* HTTP/2: request body bytes held per connection */
     long long max_headers, max_streams, max_pipelined;
     unsigned line;
 } oe_listen_conf_t;
@@ -67,6 +70,7 @@ struct oe_http {
     oe_http_worker_hook_t hooks[8];
     size_t nhooks;
     uint64_t shutdown_timeout;
+    atomic_llong *nconns; /* per listens[i]: open connections, all workers together */
     bool started;
 };
 
@@ -79,6 +83,7 @@ typedef struct listener {
     const oe_listen_conf_t *conf;
     long long nconns;
     uint64_t limit_logged; /* loop time of the last "limit reached" line */
+    bool held;             /* a connection waits inside libuv for a free descriptor */
 } listener_t;
 
 struct worker {
@@ -88,6 +93,8 @@ struct worker {
     uv_thread_t thread;
     uv_async_t wake;
     uv_timer_t drain;
+    uv_timer_t backoff;  /* retries held listeners while descriptors are exhausted */
+    uint64_t fds_logged; /* loop time of the last "out of descriptors" line */
     listener_t *listeners;
     size_t nlisteners;
     conn_t *conns; /* doubly linked list */
@@ -116,7 +123,8 @@ struct conn {
     uv_write_t wreq;
     uint8_t *wbuf; /* bytes of the write in flight */
     size_t wlen, wcap;
-    oe_buf_t out; /* plain connections: bytes waiting to be written */
+    uint64_t sent; /* bytes the socket took in completed writes */
+    oe_buf_t out;  /* plain connections: bytes waiting to be written */
     conn_t *prev, *next;
     int handles; /* open uv handles; freed when 0 */
     bool writing, closing, read_paused, handshake_done, close_after_write;
@@ -154,6 +162,9 @@ void http_destroy(oe_modctx_t *ctx);
 int conn_send(conn_t *c, const void *p, size_t n); /* 0 or <0 (connection is closing) */
 void conn_flush(conn_t *c);
 size_t conn_queued(const conn_t *c);
+/* Bytes the peer has acknowledged so far (written, less the kernel's unacknowledged send
+ * queue): progress for the send deadlines. */
+uint64_t conn_sent(const conn_t *c);
 void conn_close(conn_t *c);
 void conn_set_timer(conn_t *c, uint64_t ms);
 void conn_pause_read(conn_t *c);
@@ -217,11 +228,13 @@ void h1_drain(conn_t *c);                            /* output went below OUT_HI
 void h1_abort(conn_t *c);                            /* tell a waiting handler */
 void h1_free(conn_t *c);
 bool h1_idle(conn_t *c);
+bool h1_timeout(conn_t *c); /* the timer fired: true when the engine re-armed it */
 int h2_init(conn_t *c);
 int h2_input(conn_t *c, const uint8_t *p, size_t n);
 void h2_drain(conn_t *c);
 void h2_abort(conn_t *c);
 void h2_free(conn_t *c);
 void h2_goaway(conn_t *c);
+void h2_timeout(conn_t *c); /* the timer fired: re-arm, or GOAWAY and close */
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "core/core.h"
@@ -149,6 +150,7 @@ int http_init(oe_modctx_t *ctx)
     http->nworkers = oe_core_workers(core);
     http->nlistens = oe_conf_count(ctx->cf, &oe_http_module);
     http->listens = oe_calloc(http->nlistens, sizeof(*http->listens));
+    http->nconns = oe_calloc(http->nlistens ? http->nlistens : 1, sizeof(*http->nconns));
     bool any_tls = false;
     for (size_t i = 0; i < http->nlistens; i++) {
         http->listens[i] = oe_conf_section(ctx->cf, &oe_http_module, i)->conf;
@@ -169,9 +171,41 @@ int http_init(oe_modctx_t *ctx)
     return 0;
 }
 
+/* Descriptors the process keeps besides connections: loops, listeners, logs, upstream sockets. */
+#define FD_RESERVE 64
+
+/* Every connection needs a descriptor (and an HTTP/2 file response one more): raises the soft
+ * RLIMIT_NOFILE towards the hard one when the configured max-connections need it, and says so
+ * when they still cannot all be reached. */
+static void check_fd_limit(const oe_http_t *http)
+{
+    long long want = FD_RESERVE;
+    for (size_t i = 0; i < http->nlistens; i++)
+        want += http->listens[i]->max_connections;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+        (long long)rl.rlim_cur >= want)
+        return;
+    rlim_t old = rl.rlim_cur;
+    rl.rlim_cur =
+        rl.rlim_max == RLIM_INFINITY || (long long)rl.rlim_max >= want ? (rlim_t)want : rl.rlim_max;
+    if (rl.rlim_cur > old && setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        oe_log_info(TAG, "raised the open-file limit from %llu to %llu for max-connections",
+                    (unsigned long long)old, (unsigned long long)rl.rlim_cur);
+    else
+        rl.rlim_cur = old;
+    if ((long long)rl.rlim_cur < want)
+        oe_log_warn(TAG,
+                    "max-connections cannot be reached: they need about %lld open files, the "
+                    "limit is %llu (ulimit -n; hard limit %llu); beyond it files are answered "
+                    "with 503 and new connections wait",
+                    want, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+}
+
 int http_start(oe_modctx_t *ctx)
 {
     oe_http_t *http = ctx->data;
+    check_fd_limit(http);
     http->started = true;
     http->workers = oe_calloc(http->nworkers, sizeof(*http->workers));
     for (unsigned i = 0; i < http->nworkers; i++) {
@@ -220,6 +254,7 @@ void http_destroy(oe_modctx_t *ctx)
         free(http->routes[i].prefix);
     free(http->routes);
     free(http->listens);
+    free((void *)http->nconns);
     free(http->sites);
     free(http);
     ctx->data = NULL;

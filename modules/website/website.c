@@ -6,8 +6,10 @@
  * Range field, and hands the open descriptor to oe_resp_send_file, which streams it.
  */
 #define _GNU_SOURCE /* O_PATH */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,27 @@ static void send_file(const job_t *j, int status, int fd, uint64_t off, uint64_t
 {
     access_log(j, status, len);
     oe_resp_send_file(j->req, status, fd, off, len);
+}
+
+/* An open that failed for want of file descriptors (err is -errno) says nothing about the file:
+ * answer 503, never a wrong 404, and say why in the log at most every 10 seconds. */
+static bool out_of_files(const job_t *j, int err)
+{
+    static atomic_uint_fast64_t logged_at; /* CLOCK_MONOTONIC seconds + 1 of the last line */
+    if (err != -EMFILE && err != -ENFILE)
+        return false;
+    uint64_t now = clock_us(CLOCK_MONOTONIC) / 1000000u + 1;
+    uint64_t last = atomic_load_explicit(&logged_at, memory_order_relaxed);
+    if ((last == 0 || now >= last + 10) &&
+        atomic_compare_exchange_strong_explicit(&logged_at, &last, now, memory_order_relaxed,
+                                                memory_order_relaxed))
+        oe_log_warn(TAG,
+                    "out of file descriptors (%s): answering 503; raise the limit (ulimit -n, "
+                    "LimitNOFILE=) or lower max-connections",
+                    err == -EMFILE ? "EMFILE" : "ENFILE");
+    oe_resp_header(j->req, "retry-after", "1");
+    send_error(j, 503);
+    return true;
 }
 
 /* 404: the site's own /404.html when it has one, else the server's page. */
@@ -202,7 +225,8 @@ static void serve(job_t *j)
     struct stat st;
     int fd = oe_website_open(j->root_fd, site->root, rel, &st);
     if (fd < 0) {
-        not_found(j);
+        if (!out_of_files(j, fd))
+            not_found(j);
         return;
     }
     const char *name = rel;
@@ -220,6 +244,8 @@ static void serve(job_t *j)
             return;
         }
         fd = oe_website_open(j->root_fd, site->root, index_rel, &st);
+        if (out_of_files(j, fd))
+            return;
         if (fd >= 0 && !S_ISREG(st.st_mode)) {
             close(fd);
             fd = -1;
@@ -315,8 +341,11 @@ static void handle(oe_req_t *req, const oe_site_t *site, oe_website_log_t *log)
         oe_resp_error(req, 404);
         return;
     }
-    if (site->root != NULL)
+    if (site->root != NULL) {
         j.root_fd = open(site->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (j.root_fd < 0 && out_of_files(&j, -errno))
+            return;
+    }
     serve(&j);
     if (j.root_fd >= 0)
         close(j.root_fd);
