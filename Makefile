@@ -213,8 +213,8 @@ asan-integration: $(STAMP)
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" LDFLAGS_NOSTATIC=1 $(BUILD)/asan/odoh-edge tools
 	$(Q)rm -rf $(BUILD)/asan/reports && mkdir -p $(BUILD)/asan/reports
-	$(Q)rc=0; BUILD=$(BUILD)/asan \
-	    ASAN_OPTIONS=log_path=$(CURDIR)/$(BUILD)/asan/reports/asan:detect_leaks=1 \
+	$(Q)rc=0; BUILD=$(BUILD)/asan OE_SANITIZED=1 \
+	    ASAN_OPTIONS=log_path=$(CURDIR)/$(BUILD)/asan/reports/asan:detect_leaks=1:fast_unwind_on_malloc=0 \
 	    UBSAN_OPTIONS=log_path=$(CURDIR)/$(BUILD)/asan/reports/ubsan:print_stacktrace=1 \
 	    tests/integration/run.sh $(CURDIR)/$(BUILD)/asan/odoh-edge || rc=1; \
 	    if [ -n "$$(ls $(BUILD)/asan/reports)" ]; then \

@@ -438,10 +438,10 @@ static void submit_origin(struct h2 *h)
     if (ci == NULL || !ci->send_origin)
         return;
     const oe_buf_t *b = &ci->origin[h->c->listen_index];
-    const uint8_t *p = b->base, *end = p + b->len;
+    const uint8_t *p = b->base, *end = p != NULL ? p + b->len : p; /* no arithmetic on NULL */
     nghttp2_origin_entry entries[256];
     size_t n = 0;
-    while (p + 2 <= end && n < OE_ARRAY_SIZE(entries)) {
+    while (end - p >= 2 && n < OE_ARRAY_SIZE(entries)) {
         size_t len = oe_get16(p);
         entries[n].origin = (uint8_t *)p + 2;
         entries[n].origin_len = len;

@@ -254,6 +254,9 @@ static void on_tick(uv_timer_t *t)
     apply(t->data, keys_now());
 }
 
+static void destroy(oe_modctx_t *ctx);
+
+/* A failed init frees what it made (the runtime destroys only the modules whose init worked). */
 static int init(oe_modctx_t *ctx)
 {
     keys_conf_t *c = oe_conf_get(ctx->cf, &oe_keys_module);
@@ -263,10 +266,11 @@ static int init(oe_modctx_t *ctx)
     ctx->data = k;
     int rc = keys_setup(k, ctx->cf, c, oe_core_conf(ctx->cf)->state_dir);
     if (rc < 0)
-        return rc;
+        goto fail;
     k->target = oe_modctx_peer(ctx, &oe_odoh_target_module);
+    rc = OE_ECONFIG;
     if (k->target == NULL)
-        return OE_ECONFIG;
+        goto fail;
     if (c->record_name == NULL)
         ((keys_conf_t *)c)->record_name =
             oe_conf_strdup(ctx->cf, oe_odoh_target_host(k->target)); /* conf is ours */
@@ -274,12 +278,15 @@ static int init(oe_modctx_t *ctx)
     apply(k, keys_now()); /* the target has keys before the first connection */
     if (k->naccepted == 0) {
         oe_log_error(TAG, "no usable key: refusing to start");
-        return OE_ECONFIG;
+        goto fail;
     }
     if (k->fleet_seed_len > 0)
         oe_log_info(TAG, "fleet mode: keys derived from %s (rotate every %llus)", c->seed_file,
                     (unsigned long long)(c->rotate / 1000));
     return 0;
+fail:
+    destroy(ctx);
+    return rc;
 }
 
 static int start(oe_modctx_t *ctx)

@@ -407,6 +407,10 @@ static bool token_is(oe_slice_t t, const char *s)
 void oe_website_accept_encoding(oe_slice_t header, unsigned *q_br, unsigned *q_gzip)
 {
     int br = -1, gz = -1, star = -1;
+    if (header.base == NULL) { /* no header: nothing but identity (no arithmetic on NULL) */
+        *q_br = *q_gzip = 0;
+        return;
+    }
     cur_t c = {header.base, header.base + header.len};
     while (!at_end(&c)) {
         ows(&c);

@@ -240,6 +240,9 @@ int main(int argc, char **argv)
         }
         printf("cert=%s key=%s ca=%s result=%d\n", cert, key, ca, rc);
         printf("trust the demo CA: curl --cacert %s https://%s/\n", ca, names[0]);
+        free(cert);
+        free(key);
+        free(ca);
         return 0;
     }
 
