@@ -30,6 +30,7 @@
 #include "http/client.h"
 #include "odoh/odoh.h"
 #include "tls/tls.h"
+#include "crypto/encode.h"
 
 #define MEDIA_ODOH "application/oblivious-dns-message"
 #define MEDIA_DNS  "application/dns-message"
@@ -690,7 +691,7 @@ static int seal_query(q_t *q)
     size_t pad = oe_odoh_pad_len(q->dns_len, OE_ODOH_PAD_QUERY_BLOCK);
     oe_odoh_txn_wipe(&q->txn);
     int n = oe_odoh_query_seal(q->sealed, sizeof(q->sealed), &q->txn, &x->configs[0],
-                               OE_SLICE(q->dns, q->dns_len), pad, oe_hpke_rng_default, NULL);
+                               OE_SLICE(q->dns, q->dns_len), pad, oe_crypto_random, NULL);
     if (n < 0) {
         fprintf(stderr, "query: sealing failed: %s\n", oe_strerror(n));
         x->exit_code = 1;

@@ -11,7 +11,7 @@
 #include "dns/dns_wire.h"
 #include "dns/dns_write.h"
 #include "dns/upstream.h"
-#include "hpke/hpke.h"
+#include "crypto/crypto.h"
 
 #define TAG           "dns"
 #define DNS_MAX       65535
@@ -109,7 +109,7 @@ static void maybe_free_client(oe_upstream_t *u)
 static uint16_t random_id(void)
 {
     uint16_t id;
-    if (oe_hpke_rng_default(NULL, (unsigned char *)&id, sizeof(id)) != 0)
+    if (oe_crypto_random(NULL, (unsigned char *)&id, sizeof(id)) != 0)
         abort(); /* the DRBG failing is not survivable: IDs must not be predictable */
     return id;
 }

@@ -8,8 +8,6 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <mbedtls/hkdf.h>
-#include <mbedtls/md.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,8 @@
 
 #include "core/core.h"
 #include "core/log.h"
+#include "crypto/crypto.h"
+#include "crypto/encode.h"
 #include "dns/dns_svcb.h"
 #include "dns/dns_wire.h"
 #include "hpke/hpke.h"
@@ -64,17 +64,16 @@ static int derive(oe_key_entry_t *e)
 int oe_key_derive_epoch(oe_key_entry_t *e, const uint8_t *seed, size_t seed_len, uint16_t aead,
                         int64_t epoch, const oe_key_schedule_t *s)
 {
-    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
     static const char salt[] = "odoh-edge key-seed";
     uint8_t prk[32], info[22];
     memcpy(info, "odoh-edge epoch", 14);
     for (int i = 0; i < 8; i++)
         info[14 + i] = (uint8_t)((uint64_t)epoch >> (56 - 8 * i));
     memset(e, 0, sizeof(*e));
-    int rc = mbedtls_hkdf_extract(md, (const uint8_t *)salt, sizeof(salt) - 1, seed, seed_len, prk);
+    oe_slice_t ikm = OE_SLICE(seed, seed_len), in = OE_SLICE(info, sizeof(info));
+    int rc = oe_crypto_hkdf_extract(prk, OE_SLICE(salt, sizeof(salt) - 1), &ikm, 1);
     if (rc == 0)
-        rc =
-            mbedtls_hkdf_expand(md, prk, sizeof(prk), info, sizeof(info), e->seed, sizeof(e->seed));
+        rc = oe_crypto_hkdf_expand(e->seed, sizeof(e->seed), prk, &in, 1);
     oe_wipe(prk, sizeof(prk));
     if (rc != 0)
         return OE_ECRYPTO;
@@ -275,7 +274,7 @@ static int new_entry(keys_t *k, int64_t now, int64_t activate)
                         .created = now,
                         .activate = activate,
                         .retire = activate + k->sched.rotate};
-    int rc = oe_hpke_rng_default(NULL, e.seed, sizeof(e.seed)) == 0 ? derive(&e) : OE_ECRYPTO;
+    int rc = oe_crypto_random(NULL, e.seed, sizeof(e.seed)) == 0 ? derive(&e) : OE_ECRYPTO;
     if (rc == 0)
         rc = write_entry(k, &e);
     if (rc == 0)

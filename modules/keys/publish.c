@@ -22,6 +22,7 @@
 #include "dns/dns_write.h"
 #include "hpke/hpke.h"
 #include "keys/keys_int.h"
+#include "crypto/encode.h"
 
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 300000
@@ -264,7 +265,7 @@ static void handle_answer(publisher_t *p, const oe_dns_msg_t *msg)
     const char *name = keys_record_name(p->k);
     int ol = oe_dns_name_from_text(name, strlen(name), owner);
     oe_dns_query_opts_t qo = {.udp_size = 1232};
-    oe_hpke_rng_default(NULL, (unsigned char *)&p->id, sizeof(p->id));
+    oe_crypto_random(NULL, (unsigned char *)&p->id, sizeof(p->id));
     if (ol < 0 || oe_dns_build_query(p->msg, sizeof(p->msg), &p->msg_len, p->id,
                                      oe_dns_name_wire(owner, (size_t)ol), 65, &qo) < 0) {
         p->busy = false;
@@ -351,7 +352,7 @@ static void update_start(publisher_t *p)
                          .ttl = (uint32_t)(k->conf->record_ttl / 1000),
                          .rdatas = &rd,
                          .nrdatas = 1};
-    oe_hpke_rng_default(NULL, (unsigned char *)&p->id, sizeof(p->id));
+    oe_crypto_random(NULL, (unsigned char *)&p->id, sizeof(p->id));
     int rc = oe_dns_update_build(p->msg, sizeof(p->msg), &p->msg_len, p->id, &u);
     if (rc == 0 && p->have_tsig)
         rc =

@@ -19,6 +19,7 @@
 #include "dns/upstream.h"
 #include "http/http.h"
 #include "odoh_target/target.h"
+#include "crypto/encode.h"
 
 #define TAG        "odoh-target"
 #define MEDIA_ODOH "application/oblivious-dns-message"
@@ -166,7 +167,7 @@ static int load_or_create_seed(const char *state_dir, uint8_t seed[32])
         }
         return rc;
     }
-    if (oe_hpke_rng_default(NULL, seed, 32) != 0)
+    if (oe_crypto_random(NULL, seed, 32) != 0)
         return OE_ECRYPTO;
     char hex[65];
     oe_hex_encode(hex, seed, 32);
@@ -252,7 +253,7 @@ static void reply(job_t *j, oe_slice_t dns)
     size_t pad = oe_odoh_pad_len(dns.len, (size_t)j->t->conf->padding);
     size_t cap = dns.len + pad + 64 + OE_ODOH_RESPONSE_NONCE_MAX;
     uint8_t *out = malloc(cap);
-    int n = out ? oe_odoh_response_seal(out, cap, &j->txn, dns, pad, oe_hpke_rng_default, NULL)
+    int n = out ? oe_odoh_response_seal(out, cap, &j->txn, dns, pad, oe_crypto_random, NULL)
                 : OE_ENOMEM;
     if (n < 0) {
         oe_log_warn(TAG, "sealing an answer failed: %s", oe_strerror(n));
@@ -449,37 +450,6 @@ static bool media_is(oe_slice_t v, const char *type)
     return v.len == n || v.base[n] == ';' || v.base[n] == ' ';
 }
 
-/* base64url without padding (RFC 8484 §4.1), into out; returns the length or -1. */
-static int base64url_decode(oe_slice_t in, uint8_t *out, size_t cap)
-{
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < in.len; i++) {
-        uint8_t ch = in.base[i];
-        int v = ch >= 'A' && ch <= 'Z'   ? ch - 'A'
-                : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
-                : ch >= '0' && ch <= '9' ? ch - '0' + 52
-                : ch == '-'              ? 62
-                : ch == '_'              ? 63
-                : ch == '='              ? -2
-                                         : -1;
-        if (v == -2)
-            break;
-        if (v < 0)
-            return -1;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n == cap)
-                return -1;
-            out[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    return (int)n;
-}
-
 /* The value of query parameter name, or base NULL. */
 static oe_slice_t query_param(oe_slice_t q, const char *name)
 {
@@ -515,7 +485,8 @@ static void handle_query(oe_req_t *req, void *data)
             return;
         }
         uint8_t msg[4096];
-        int n = base64url_decode(dns, msg, sizeof(msg));
+        /* RFC 8484 §4.1: base64url without padding; too long, malformed or short is 400 */
+        int n = oe_base64url_decode(msg, sizeof(msg), (const char *)dns.base, dns.len);
         if (n < 12) {
             reply_error(req, 400);
             job_free(j);

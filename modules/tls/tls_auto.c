@@ -17,6 +17,8 @@
 
 #include "tls/tls.h"
 #include "tls/tls_int.h"
+#include "crypto/crypto.h"
+#include "crypto/encode.h"
 
 #define CA_DAYS    3650
 #define LEAF_DAYS  365
@@ -230,7 +232,8 @@ static int gen_key(mbedtls_pk_context *pk)
 {
     int rc = mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
     if (rc == 0)
-        rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*pk), oe_tls__rng, NULL);
+        rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*pk), oe_crypto_random,
+                                 NULL);
     return rc;
 }
 
@@ -261,7 +264,7 @@ static int write_cert(const char *dir, const char *path, mbedtls_pk_context *sub
     char from[16], to[16];
     time_t now = time(NULL);
     const char *what = "serial";
-    int rc = oe_tls__rng(NULL, serial, sizeof(serial));
+    int rc = oe_crypto_random(NULL, serial, sizeof(serial));
     if (rc != 0)
         goto fail;
     serial[0] = (unsigned char)((serial[0] & 0x7f) | 0x40); /* positive, full length */
@@ -304,7 +307,7 @@ static int write_cert(const char *dir, const char *path, mbedtls_pk_context *sub
         (rc = mbedtls_x509write_crt_set_authority_key_identifier(&crt)) != 0)
         goto fail;
     what = "signing";
-    if ((rc = mbedtls_x509write_crt_pem(&crt, pem, PEM_MAX, oe_tls__rng, NULL)) != 0)
+    if ((rc = mbedtls_x509write_crt_pem(&crt, pem, PEM_MAX, oe_crypto_random, NULL)) != 0)
         goto fail;
     rc = write_atomic(dir, path, pem, strlen((char *)pem), 0644, err);
     goto out;
@@ -329,8 +332,8 @@ static bool load_pair(const char *cert_path, const char *key_path, mbedtls_x509_
     if (stat(key_path, &st) != 0 || (st.st_mode & 077) != 0)
         return false;
     return mbedtls_x509_crt_parse_file(crt, cert_path) == 0 &&
-           mbedtls_pk_parse_keyfile(key, key_path, NULL, oe_tls__rng, NULL) == 0 &&
-           mbedtls_pk_check_pair(&crt->pk, key, oe_tls__rng, NULL) == 0;
+           mbedtls_pk_parse_keyfile(key, key_path, NULL, oe_crypto_random, NULL) == 0 &&
+           mbedtls_pk_check_pair(&crt->pk, key, oe_crypto_random, NULL) == 0;
 }
 
 int oe_tls_auto_cert(const char *state_dir, const char *const *hostnames, size_t n,
@@ -398,7 +401,7 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
         mbedtls_x509_crt_init(&ca);
         mbedtls_pk_free(&ca_key);
         mbedtls_pk_init(&ca_key);
-        if ((rc = oe_tls__rng(NULL, id, sizeof(id))) != 0 || (rc = gen_key(&ca_key)) != 0) {
+        if ((rc = oe_crypto_random(NULL, id, sizeof(id))) != 0 || (rc = gen_key(&ca_key)) != 0) {
             set_err(err, oe_tls__mbed_msg("auto cert: CA key generation", rc));
             rc = OE_ECRYPTO;
             goto out;
