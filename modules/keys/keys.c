@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/fs.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "crypto/encode.h"
@@ -94,22 +95,11 @@ static void file_name(const keys_t *k, const oe_key_entry_t *e, char *out, size_
     snprintf(out, cap, "%s/%.16s.key", k->dir, hex);
 }
 
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int rc = fsync(fd) == 0 ? 0 : -errno;
-    close(fd);
-    return rc;
-}
-
-/* Writes one key file atomically. */
+/* Writes one key file atomically (mode 0600). */
 static int write_entry(const keys_t *k, const oe_key_entry_t *e)
 {
-    char path[4096], tmp[4200], seed[65], id[2 * OE_ODOH_KEY_ID_LEN + 1], text[512];
+    char path[4096], seed[65], id[2 * OE_ODOH_KEY_ID_LEN + 1], text[512];
     file_name(k, e, path, sizeof(path));
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     oe_hex_encode(seed, e->seed, sizeof(e->seed));
     oe_hex_encode(id, e->key.config.key_id, OE_ODOH_KEY_ID_LEN);
     int n = snprintf(text, sizeof(text),
@@ -119,21 +109,8 @@ static int write_entry(const keys_t *k, const oe_key_entry_t *e)
                      id, e->aead, seed, (long long)e->created, (long long)e->activate,
                      (long long)e->retire);
     oe_wipe(seed, sizeof(seed));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int rc = fd < 0 ? -errno : 0;
-    if (rc == 0 && (write(fd, text, (size_t)n) != n || fsync(fd) != 0))
-        rc = errno ? -errno : -EIO;
-    if (fd >= 0)
-        close(fd);
+    int rc = oe_file_write_atomic(path, text, (size_t)n, 0600);
     oe_wipe(text, sizeof(text));
-    if (fd < 0)
-        return rc;
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc == 0)
-        rc = fsync_dir(k->dir);
-    if (rc < 0)
-        unlink(tmp);
     return rc;
 }
 
@@ -143,29 +120,13 @@ static int write_entry(const keys_t *k, const oe_key_entry_t *e)
 static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet, const oe_key_entry_t *old,
                        size_t nold)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return -errno;
-    /* The mode is checked before a byte of the secret is read. */
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int rc = -errno;
-        close(fd);
-        return rc;
-    }
-    if (st.st_mode & 077) {
-        close(fd);
-        if (!quiet)
-            oe_log_error(TAG, "%s is readable by group or others; refusing it (chmod 600 %s)", path,
-                         path);
-        return -EPERM;
-    }
     char text[1024];
-    ssize_t n = read(fd, text, sizeof(text) - 1);
-    int rerr = n < 0 ? -errno : 0;
-    close(fd);
+    int n = oe_file_read_secret(path, (uint8_t *)text, sizeof(text) - 1);
+    if (n == -EPERM && !quiet)
+        oe_log_error(TAG, "%s is readable by group or others; refusing it (chmod 600 %s)", path,
+                     path);
     if (n < 0)
-        return rerr;
+        return n == OE_ESPACE ? OE_EFORMAT : n;
     text[n] = '\0';
     memset(e, 0, sizeof(*e));
     char seed[80] = "";
@@ -243,7 +204,7 @@ int keys_load(keys_t *k, int64_t now)
         size_t len = strlen(de->d_name);
         char path[4200];
         snprintf(path, sizeof(path), "%s/%s", k->dir, de->d_name);
-        if (len > 8 && strcmp(de->d_name + len - 8, ".key.tmp") == 0) {
+        if (oe_file_is_stale_temp(de->d_name, ".key")) {
             unlink(path); /* left over by a crash during a write: the rename never happened */
             continue;
         }
@@ -321,7 +282,7 @@ static int delete_expired(keys_t *k, int64_t now, bool *changed)
         deleted = true;
     }
     if (deleted) {
-        fsync_dir(k->dir);
+        oe_file_sync_dir(k->dir);
         *changed = true;
     }
     return rc;
@@ -488,32 +449,18 @@ int keys_https_rdata(const keys_t *k, const uint8_t *configs, size_t configs_len
 /* The fleet seed: its mode is checked before a byte is read, and it is wiped on every failure. */
 static int read_fleet_seed(keys_t *k, const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    int rc = fd < 0 || fstat(fd, &st) < 0 ? -errno : 0;
-    if (rc < 0) {
-        oe_log_error(TAG, "key-seed %s: %s", path, oe_strerror(rc));
-        if (fd >= 0)
-            close(fd);
-        return rc;
-    }
-    if (st.st_mode & 077) {
-        close(fd);
+    int n = oe_file_read_secret(path, k->fleet_seed, sizeof(k->fleet_seed));
+    if (n == -EPERM)
         oe_log_error(TAG, "key-seed %s is readable by group or others; chmod 600 it", path);
-        return -EPERM;
-    }
-    ssize_t n = read(fd, k->fleet_seed, sizeof(k->fleet_seed));
-    rc = n < 0 ? -errno : 0;
-    close(fd);
-    if (rc == 0 && n < 32) {
+    else if (n >= 0 && n < 32)
         oe_log_error(TAG, "key-seed %s: needs at least 32 bytes of secret", path);
-        rc = OE_EFORMAT;
-    } else if (rc < 0) {
-        oe_log_error(TAG, "key-seed %s: %s", path, oe_strerror(rc));
-    }
-    if (rc < 0) {
+    else if (n == OE_ESPACE)
+        oe_log_error(TAG, "key-seed %s: holds more than %zu bytes", path, sizeof(k->fleet_seed));
+    else if (n < 0)
+        oe_log_error(TAG, "key-seed %s: %s", path, oe_strerror(n));
+    if (n < 32) {
         oe_wipe(k->fleet_seed, sizeof(k->fleet_seed));
-        return rc;
+        return n < 0 && n != OE_ESPACE ? n : OE_EFORMAT;
     }
     k->fleet_seed_len = (size_t)n;
     return 0;

@@ -22,6 +22,7 @@
 #include "dns/dns_write.h"
 #include "hpke/hpke.h"
 #include "keys/keys_int.h"
+#include "core/fs.h"
 #include "crypto/encode.h"
 
 #define RETRY_MIN_MS 1000
@@ -100,18 +101,8 @@ static void write_zone_file(keys_t *k, const uint8_t *configs, size_t len)
     const char *path = k->conf->zone_file;
     oe_buf_t b = {0};
     keys_zone_lines(k, configs, len, &b);
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = fd < 0 ? -errno : 0;
-    if (rc == 0 && (write(fd, b.base, b.len) != (ssize_t)b.len || fsync(fd) != 0))
-        rc = -errno;
-    if (fd >= 0)
-        close(fd);
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
+    int rc = oe_file_write_atomic(path, b.base, b.len, 0644);
     if (rc < 0) {
-        unlink(tmp);
         oe_log_error(TAG, "zone-file %s: %s", path, oe_strerror(rc));
     } else {
         oe_log_info(TAG, "zone-file %s updated", path);
@@ -507,11 +498,16 @@ publisher_t *publisher_new(keys_t *k)
         if (c->tsig_secret != NULL) {
             snprintf(secret, sizeof(secret), "%s", c->tsig_secret);
         } else if (c->tsig_secret_file != NULL) {
-            FILE *f = fopen(c->tsig_secret_file, "r");
-            if (f == NULL || fgets(secret, sizeof(secret), f) == NULL)
-                oe_log_error(TAG, "tsig-secret-file %s: cannot read it", c->tsig_secret_file);
-            if (f != NULL)
-                fclose(f);
+            /* One line of base64; like every secret file, refused when others may read it. */
+            int n = oe_file_read_secret(c->tsig_secret_file, (uint8_t *)secret, sizeof(secret) - 1);
+            if (n == -EPERM)
+                oe_log_error(TAG,
+                             "tsig-secret-file %s is readable by group or others; chmod 600 it",
+                             c->tsig_secret_file);
+            else if (n < 0)
+                oe_log_error(TAG, "tsig-secret-file %s: cannot read it: %s", c->tsig_secret_file,
+                             oe_strerror(n));
+            secret[n < 0 ? 0 : n] = '\0';
             secret[strcspn(secret, "\r\n")] = '\0';
         }
         if (oe_dns_tsig_key_init(&p->tsig, c->tsig_name, secret, err, sizeof(err)) == 0)

@@ -19,6 +19,7 @@
 #include "dns/upstream.h"
 #include "http/http.h"
 #include "odoh_target/target.h"
+#include "core/fs.h"
 #include "crypto/encode.h"
 
 #define TAG        "odoh-target"
@@ -131,68 +132,38 @@ static oe_odoh_keyset_t *get_keys(oe_odoh_target_t *t)
 
 /* ---- the first-start key ------------------------------------------------------------------ */
 
-/* STATE/odoh/target.seed: 32 random bytes in hex, mode 0600, written atomically. */
+/* STATE/odoh/target.seed: 32 random bytes as one line of 64 hex digits, mode 0600, written
+ * atomically. */
 static int load_or_create_seed(const char *state_dir, uint8_t seed[32])
 {
-    char dir[4096], path[4200], tmp[4300];
+    char dir[4096], path[4200], hex[64 + 2];
     snprintf(dir, sizeof(dir), "%s/odoh", state_dir);
     snprintf(path, sizeof(path), "%s/target.seed", dir);
     int rc = oe_mkdir_p(dir, 0700);
     if (rc < 0)
         return rc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd >= 0) {
-        /* The mode is checked before a byte of the secret is read; the text is wiped on every
-         * path. */
-        struct stat st;
-        char hex[65];
-        if (fstat(fd, &st) < 0) {
-            rc = -errno;
-            close(fd);
-            oe_log_error(TAG, "%s: %s", path, oe_strerror(rc));
-            return rc;
-        }
-        if (st.st_mode & 077) {
-            close(fd);
-            oe_log_error(TAG, "%s is readable by group or others; run chmod 600 %s", path, path);
-            return -EPERM;
-        }
-        ssize_t n = read(fd, hex, 64);
-        close(fd);
-        rc = n == 64 && oe_hex_decode(seed, 32, hex, 64) == 32 ? 0 : OE_EFORMAT;
+    rc = oe_file_read_key_line(path, hex, 64);
+    if (rc != -ENOENT) {
+        if (rc == 0 && oe_hex_decode(seed, 32, hex, 64) != 32)
+            rc = OE_EFORMAT;
         oe_wipe(hex, sizeof(hex));
-        if (rc < 0) {
-            oe_wipe(seed, 32);
+        if (rc == -EPERM)
+            oe_log_error(TAG, "%s is readable by group or others; run chmod 600 %s", path, path);
+        else if (rc == OE_EFORMAT)
             oe_log_error(TAG, "%s is not a 64-digit hex seed", path);
-        }
+        else if (rc < 0)
+            oe_log_error(TAG, "%s: %s", path, oe_strerror(rc));
+        if (rc < 0)
+            oe_wipe(seed, 32);
         return rc;
     }
     if (oe_crypto_random(NULL, seed, 32) != 0)
         return OE_ECRYPTO;
-    char hex[65];
     oe_hex_encode(hex, seed, 32);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = -errno;
-        oe_wipe(hex, sizeof(hex));
-        return rc;
-    }
-    rc = write(fd, hex, 64) == 64 && fsync(fd) == 0 ? 0 : errno ? -errno : -EIO;
-    close(fd);
+    rc = oe_file_write_atomic(path, hex, 64, 0600);
     oe_wipe(hex, sizeof(hex));
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc == 0) {
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
+    if (rc == 0)
         oe_log_info(TAG, "generated a new target key in %s", path);
-    } else {
-        unlink(tmp);
-    }
     return rc;
 }
 

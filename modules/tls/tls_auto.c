@@ -17,6 +17,7 @@
 
 #include "tls/tls.h"
 #include "tls/tls_int.h"
+#include "core/fs.h"
 #include "crypto/crypto.h"
 #include "crypto/encode.h"
 
@@ -147,55 +148,12 @@ static void cert_names(const mbedtls_x509_crt *crt, names_t *out)
 
 /* ---- files -------------------------------------------------------------------------------- */
 
-/* Writes data to path atomically: temporary file in the same folder, fsync, rename, fsync of the
- * folder. mode applies from creation on (keys never exist with a wider mode). */
-static int write_atomic(const char *dir, const char *path, const void *data, size_t len,
-                        mode_t mode, char **err)
+/* Writes data to path atomically (oe_file_write_atomic), with the error for the config check. */
+static int write_atomic(const char *path, const void *data, size_t len, unsigned mode, char **err)
 {
-    char *tmp = oe_asprintf("%s.tmp.XXXXXX", path);
-    int rc = OE_OK;
-    int fd = mkstemp(tmp); /* 0600 */
-    if (fd < 0) {
-        rc = -errno;
-        set_err(err, oe_asprintf("%s: %s", tmp, strerror(errno)));
-        free(tmp);
-        return rc;
-    }
-    const uint8_t *p = data;
-    size_t off = 0;
-    if (fchmod(fd, mode) != 0)
-        goto fail_errno;
-    while (off < len) {
-        ssize_t w = write(fd, p + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            goto fail_errno;
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0)
-        goto fail_errno;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail_errno;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0)
-        goto fail_errno;
-    free(tmp);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return OE_OK;
-fail_errno:
-    rc = -errno;
-    set_err(err, oe_asprintf("%s: %s", path, strerror(errno)));
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    free(tmp);
+    int rc = oe_file_write_atomic(path, data, len, mode);
+    if (rc != 0)
+        set_err(err, oe_asprintf("%s: %s", path, oe_strerror(rc)));
     return rc;
 }
 
@@ -237,7 +195,7 @@ static int gen_key(mbedtls_pk_context *pk)
     return rc;
 }
 
-static int write_key(const char *dir, const char *path, mbedtls_pk_context *pk, char **err)
+static int write_key(const char *path, mbedtls_pk_context *pk, char **err)
 {
     unsigned char *pem = oe_malloc(PEM_MAX);
     int rc = mbedtls_pk_write_key_pem(pk, pem, PEM_MAX);
@@ -245,7 +203,7 @@ static int write_key(const char *dir, const char *path, mbedtls_pk_context *pk, 
         set_err(err, oe_tls__mbed_msg("auto cert: writing a key", rc));
         rc = OE_ECRYPTO;
     } else {
-        rc = write_atomic(dir, path, pem, strlen((char *)pem), 0600, err);
+        rc = write_atomic(path, pem, strlen((char *)pem), 0600, err);
     }
     oe_wipe(pem, PEM_MAX);
     free(pem);
@@ -253,7 +211,7 @@ static int write_key(const char *dir, const char *path, mbedtls_pk_context *pk, 
 }
 
 /* Signs and writes one certificate. san == NULL makes a CA certificate. */
-static int write_cert(const char *dir, const char *path, mbedtls_pk_context *subject_key,
+static int write_cert(const char *path, mbedtls_pk_context *subject_key,
                       mbedtls_pk_context *issuer_key, const char *subject, const char *issuer,
                       int days, mbedtls_x509_san_list *san, char **err)
 {
@@ -309,7 +267,7 @@ static int write_cert(const char *dir, const char *path, mbedtls_pk_context *sub
     what = "signing";
     if ((rc = mbedtls_x509write_crt_pem(&crt, pem, PEM_MAX, oe_crypto_random, NULL)) != 0)
         goto fail;
-    rc = write_atomic(dir, path, pem, strlen((char *)pem), 0644, err);
+    rc = write_atomic(path, pem, strlen((char *)pem), 0644, err);
     goto out;
 fail : {
     char *msg = oe_asprintf("auto cert: %s: %s", path, what);
@@ -409,9 +367,9 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
         oe_hex_encode(hex, id, sizeof(id));
         /* One attribute only, so the issuer name the leaf carries is exactly this string. */
         ca_subject = oe_asprintf("CN=odoh-edge local CA %s", hex);
-        if ((rc = write_key(state_dir, ca_key_p, &ca_key, err)) != OE_OK ||
-            (rc = write_cert(state_dir, ca_crt_p, &ca_key, &ca_key, ca_subject, ca_subject, CA_DAYS,
-                             NULL, err)) != OE_OK)
+        if ((rc = write_key(ca_key_p, &ca_key, err)) != OE_OK ||
+            (rc = write_cert(ca_crt_p, &ca_key, &ca_key, ca_subject, ca_subject, CA_DAYS, NULL,
+                             err)) != OE_OK)
             goto out;
         if (mbedtls_x509_crt_parse_file(&ca, ca_crt_p) != 0) {
             set_err(err, oe_asprintf("auto cert: %s: cannot read back the new CA", ca_crt_p));
@@ -463,10 +421,10 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
             }
         }
         leaf_subject = oe_asprintf("CN=%s", want.v[0]);
-        rc = write_key(state_dir, key_p, &leaf_key, err);
+        rc = write_key(key_p, &leaf_key, err);
         if (rc == OE_OK)
-            rc = write_cert(state_dir, crt_p, &leaf_key, &ca_key, leaf_subject, ca_subject,
-                            LEAF_DAYS, san, err);
+            rc = write_cert(crt_p, &leaf_key, &ca_key, leaf_subject, ca_subject, LEAF_DAYS, san,
+                            err);
         free(ips);
         if (rc != OE_OK)
             goto out;
