@@ -22,6 +22,7 @@
 
 #include "core/cli.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "dns/dns_svcb.h"
 #include "dns/dns_text.h"
 #include "dns/dns_wire.h"
@@ -274,15 +275,13 @@ static bool set_literal(url_t *u, const char *ip)
     struct sockaddr_in *a4 = (struct sockaddr_in *)&u->addr;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&u->addr;
     memset(&u->addr, 0, sizeof(u->addr));
-    if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
+    if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1)
         a4->sin_family = AF_INET;
-        a4->sin_port = htons((uint16_t)u->port);
-    } else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
+    else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1)
         a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)u->port);
-    } else {
+    else
         return false;
-    }
+    oe_sockaddr_set_port((struct sockaddr *)&u->addr, (uint16_t)u->port);
     u->resolved = true;
     return true;
 }

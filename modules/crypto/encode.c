@@ -47,6 +47,13 @@ static unsigned hex_value(uint8_t ch)
            (up & (unsigned)(c - 'A' + 10)) | (~(num | lo | up) & 0x100u);
 }
 
+int oe_hex_digit(uint8_t c)
+{
+    unsigned v = hex_value(c);
+    /* v is 0..15 or has bit 8 set: map the latter to -1 without a branch. */
+    return (int)(v & 15u) | -(int)(v >> 8);
+}
+
 int oe_hex_decode(uint8_t *out, size_t cap, const char *in, size_t len)
 {
     unsigned bad = 0;

@@ -13,6 +13,8 @@ int oe_ct_eq(const void *a, const void *b, size_t n);
 
 /* Lower-case hex of in[0..len) into out, which has 2 * len + 1 bytes (NUL-terminated). */
 void oe_hex_encode(char *out, const uint8_t *in, size_t len);
+/* The value of one hex digit (either case), or -1. Constant time, like the rest. */
+int oe_hex_digit(uint8_t c);
 /* Decodes len hex digits (either case) into out; returns the byte count, OE_EFORMAT (odd length
  * or a character that is not a hex digit) or OE_ESPACE (len / 2 > cap). After OE_EFORMAT the
  * first len / 2 bytes of out are undefined. */

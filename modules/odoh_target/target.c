@@ -20,6 +20,7 @@
 #include "http/http.h"
 #include "odoh_target/target.h"
 #include "core/fs.h"
+#include "core/uri.h"
 #include "crypto/encode.h"
 
 #define TAG        "odoh-target"
@@ -421,21 +422,6 @@ static bool media_is(oe_slice_t v, const char *type)
     return v.len == n || v.base[n] == ';' || v.base[n] == ' ';
 }
 
-/* The value of query parameter name, or base NULL. */
-static oe_slice_t query_param(oe_slice_t q, const char *name)
-{
-    size_t nl = strlen(name);
-    const uint8_t *p = q.base, *end = q.base + q.len;
-    while (p < end) {
-        const uint8_t *amp = memchr(p, '&', (size_t)(end - p));
-        const uint8_t *e = amp ? amp : end;
-        if ((size_t)(e - p) > nl && memcmp(p, name, nl) == 0 && p[nl] == '=')
-            return OE_SLICE(p + nl + 1, (size_t)(e - p - nl - 1));
-        p = e + 1;
-    }
-    return OE_SLICE(NULL, 0);
-}
-
 static void handle_query(oe_req_t *req, void *data)
 {
     oe_odoh_target_t *t = data;
@@ -446,7 +432,7 @@ static void handle_query(oe_req_t *req, void *data)
     j->t = t;
 
     if (oe_req_method_is(req, "GET") || oe_req_method_is(req, "HEAD")) {
-        oe_slice_t dns = query_param(req->query, "dns");
+        oe_slice_t dns = oe_uri_query_param(req->query, "dns");
         bool for_odoh =
             media_is(oe_req_header(req, "accept"), MEDIA_ODOH) || media_is(ctype, MEDIA_ODOH);
         if (for_odoh || !c->doh_get || dns.base == NULL) {

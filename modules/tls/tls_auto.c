@@ -18,6 +18,7 @@
 #include "tls/tls.h"
 #include "tls/tls_int.h"
 #include "core/fs.h"
+#include "core/net.h"
 #include "crypto/crypto.h"
 #include "crypto/encode.h"
 
@@ -96,35 +97,6 @@ static bool is_ip(const char *s, uint8_t out[16], size_t *len)
         return true;
     }
     return false;
-}
-
-/* A host name for a SAN: LDH labels of 1..63 bytes, optional "*." first label, <= 253 bytes. */
-static bool valid_dns_name(const char *s)
-{
-    size_t len = strlen(s);
-    if (len == 0 || len > 253)
-        return false;
-    if (s[0] == '*') {
-        if (s[1] != '.' || s[2] == '\0')
-            return false;
-        s += 2;
-    }
-    size_t label = 0;
-    for (const char *p = s;; p++) {
-        if (*p == '.' || *p == '\0') {
-            if (label == 0 || label > 63 || p[-1] == '-')
-                return false;
-            if (*p == '\0')
-                return true;
-            label = 0;
-            continue;
-        }
-        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                  (*p >= '0' && *p <= '9') || (*p == '-' && label > 0);
-        if (!ok)
-            return false;
-        label++;
-    }
 }
 
 /* The names a leaf certificate has: dNSNames, and iPAddresses as text. */
@@ -334,7 +306,8 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
     for (size_t i = 0; i < n; i++) {
         uint8_t ip[16];
         size_t iplen;
-        if (!is_ip(hostnames[i], ip, &iplen) && !valid_dns_name(hostnames[i])) {
+        if (!is_ip(hostnames[i], ip, &iplen) &&
+            !oe_host_name_valid(OE_SLICE_STR(hostnames[i]), true)) {
             set_err(err, oe_asprintf("auto cert: \"%s\" is not a valid host name", hostnames[i]));
             rc = OE_EINVAL;
             goto out;
