@@ -392,28 +392,38 @@ static void add_name(oe_tls_cert_t *cert, char *name)
     cert->names[cert->nnames++] = name;
 }
 
-/* Collects the leaf's SAN dNSNames, then iPAddresses, as text. */
-static void collect_names(oe_tls_cert_t *cert)
+void oe_tls__san_names(const mbedtls_x509_crt *crt,
+                       void (*add)(void *arg, const char *name, size_t len), void *arg)
 {
     for (int pass = 0; pass < 2; pass++) {
-        for (const mbedtls_x509_sequence *s = &cert->chain.subject_alt_names; s != NULL;
-             s = s->next) {
+        for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s != NULL; s = s->next) {
             mbedtls_x509_subject_alternative_name san;
             if (s->buf.p == NULL || mbedtls_x509_parse_subject_alt_name(&s->buf, &san) != 0)
                 continue;
             const mbedtls_x509_buf *v = &san.san.unstructured_name;
             if (pass == 0 && san.type == MBEDTLS_X509_SAN_DNS_NAME && v->len > 0 &&
                 memchr(v->p, 0, v->len) == NULL) {
-                add_name(cert, oe_strndup((const char *)v->p, v->len));
+                add(arg, (const char *)v->p, v->len);
             } else if (pass == 1 && san.type == MBEDTLS_X509_SAN_IP_ADDRESS &&
                        (v->len == 4 || v->len == 16)) {
                 char text[INET6_ADDRSTRLEN];
                 if (inet_ntop(v->len == 4 ? AF_INET : AF_INET6, v->p, text, sizeof(text)))
-                    add_name(cert, oe_strdup(text));
+                    add(arg, text, strlen(text));
             }
             mbedtls_x509_free_subject_alt_name(&san);
         }
     }
+}
+
+static void collect_name(void *arg, const char *name, size_t len)
+{
+    add_name(arg, oe_strndup(name, len));
+}
+
+/* Collects the leaf's SAN dNSNames, then iPAddresses, as text. */
+static void collect_names(oe_tls_cert_t *cert)
+{
+    oe_tls__san_names(&cert->chain, collect_name, cert);
 }
 
 const char *oe_tls_cert_name(const oe_tls_cert_t *cert, size_t i)

@@ -99,23 +99,15 @@ static bool is_ip(const char *s, uint8_t out[16], size_t *len)
     return false;
 }
 
+static void add_san(void *arg, const char *name, size_t len)
+{
+    names_add(arg, name, len);
+}
+
 /* The names a leaf certificate has: dNSNames, and iPAddresses as text. */
 static void cert_names(const mbedtls_x509_crt *crt, names_t *out)
 {
-    for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s != NULL; s = s->next) {
-        mbedtls_x509_subject_alternative_name san;
-        if (s->buf.p == NULL || mbedtls_x509_parse_subject_alt_name(&s->buf, &san) != 0)
-            continue;
-        const mbedtls_x509_buf *v = &san.san.unstructured_name;
-        if (san.type == MBEDTLS_X509_SAN_DNS_NAME) {
-            names_add(out, (const char *)v->p, v->len);
-        } else if (san.type == MBEDTLS_X509_SAN_IP_ADDRESS && (v->len == 4 || v->len == 16)) {
-            char text[INET6_ADDRSTRLEN];
-            if (inet_ntop(v->len == 4 ? AF_INET : AF_INET6, v->p, text, sizeof(text)))
-                names_add(out, text, strlen(text));
-        }
-        mbedtls_x509_free_subject_alt_name(&san);
-    }
+    oe_tls__san_names(crt, add_san, out);
 }
 
 /* ---- files -------------------------------------------------------------------------------- */

@@ -7,6 +7,13 @@
 
 #include <stddef.h>
 
+#include <mbedtls/x509_crt.h>
+
+/* Calls add for each subjectAltName of crt: the dNSNames (non-empty, without NUL bytes), then the
+ * iPAddresses as text. name is valid during the call only. */
+void oe_tls__san_names(const mbedtls_x509_crt *crt,
+                       void (*add)(void *arg, const char *name, size_t len), void *arg);
+
 /* "what: mbedtls text (-0xNNNN)" as a heap string. */
 char *oe_tls__mbed_msg(const char *what, int mbed_err);
 
