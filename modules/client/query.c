@@ -477,8 +477,9 @@ static void on_https_record(void *data, int status, oe_slice_t answer)
         while (oe_dns_iter_next(&it, &rr) == 1) {
             oe_dns_svcb_t sv;
             oe_slice_t v;
-            if (rr.type == 65 && oe_dns_svcb_parse(rr.rdata, &sv) == 0 &&
-                oe_dns_svcb_param_get(&sv, 32769, &v) == 1 && set_configs(x, v.base, v.len) == 0) {
+            if (rr.type == OE_DNS_T_HTTPS && oe_dns_svcb_parse(rr.rdata, &sv) == 0 &&
+                oe_dns_svcb_param_get(&sv, OE_SVCB_ODOHCONFIG, &v) == 1 &&
+                set_configs(x, v.base, v.len) == 0) {
                 if (!x->o->quiet)
                     fprintf(stderr, ";; configs from the HTTPS record of %s\n", x->o->target.host);
                 configs_ready(x);
@@ -500,8 +501,8 @@ static void fetch_configs_dns(ctx_t *x)
     int nl = oe_dns_name_from_text(x->o->target.host, strlen(x->o->target.host), name);
     oe_dns_query_opts_t qo = {.flags = 0x0100, .udp_size = 1232};
     if (x->dns == NULL || nl < 0 ||
-        oe_dns_build_query(q, sizeof(q), &qlen, 1, oe_dns_name_wire(name, (size_t)nl), 65, &qo) <
-            0 ||
+        oe_dns_build_query(q, sizeof(q), &qlen, 1, oe_dns_name_wire(name, (size_t)nl),
+                           OE_DNS_T_HTTPS, &qo) < 0 ||
         oe_upstream_query(x->dns, OE_SLICE(q, qlen), on_https_record, x, &err) == NULL) {
         fprintf(stderr, "query: cannot ask for the HTTPS record of %s\n", x->o->target.host);
         x->exit_code = 1;

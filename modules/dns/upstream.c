@@ -216,7 +216,7 @@ static bool matches(oe_upstream_query_t *q, const uint8_t *p, size_t n, oe_dns_m
 {
     if (oe_dns_msg_parse(m, OE_SLICE(p, n)) < 0)
         return false;
-    if (m->hdr.id != q->id || !(m->hdr.flags & 0x8000) || m->hdr.count[0] != 1)
+    if (m->hdr.id != q->id || !(m->hdr.flags & OE_DNS_F_QR) || m->hdr.count[0] != 1)
         return false;
     oe_dns_msg_t qm;
     oe_dns_rr_t a, b;
@@ -372,7 +372,7 @@ oe_upstream_query_t *oe_upstream_query(oe_upstream_t *u, oe_slice_t query, oe_up
 {
     oe_dns_msg_t m;
     if (query.len < 12 || oe_dns_msg_parse(&m, query) < 0 || m.hdr.count[0] != 1 ||
-        (m.hdr.flags & 0x8000) || u->conf.nservers == 0) {
+        (m.hdr.flags & OE_DNS_F_QR) || u->conf.nservers == 0) {
         *err = OE_EFORMAT;
         return NULL;
     }

@@ -440,8 +440,8 @@ int keys_https_rdata(const keys_t *k, const uint8_t *configs, size_t configs_len
     oe_dns_svcb_add_alpn(&w, alpn, 1);
     if (k->port != 0 && k->port != 443)
         oe_dns_svcb_add_port(&w, (uint16_t)k->port);
-    oe_dns_svcb_add(&w, 7, OE_SLICE_STR(dohpath));
-    oe_dns_svcb_add(&w, 32769, OE_SLICE(configs, configs_len));
+    oe_dns_svcb_add(&w, OE_SVCB_DOHPATH, OE_SLICE_STR(dohpath));
+    oe_dns_svcb_add(&w, OE_SVCB_ODOHCONFIG, OE_SLICE(configs, configs_len));
     int rc = oe_dns_svcb_end(&w, &len);
     return rc < 0 ? rc : (int)len;
 }

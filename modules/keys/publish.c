@@ -80,7 +80,7 @@ void keys_zone_lines(const keys_t *k, const uint8_t *configs, size_t len, oe_buf
     if (ol < 0)
         return;
     oe_dns_rr_t rr = {.name = oe_dns_name_wire(owner, (size_t)ol),
-                      .type = 65,
+                      .type = OE_DNS_T_HTTPS,
                       .rclass = 1,
                       .ttl = (uint32_t)(k->conf->record_ttl / 1000),
                       .rdata = OE_SLICE(rdata, (size_t)n),
@@ -186,8 +186,8 @@ static bool confirm_answer(publisher_t *p, const oe_dns_msg_t *m)
     while (oe_dns_iter_next(&it, &rr) == 1) {
         oe_dns_svcb_t s;
         oe_slice_t v;
-        if (rr.type == 65 && oe_dns_svcb_parse(rr.rdata, &s) == 0 &&
-            oe_dns_svcb_param_get(&s, 32769, &v) == 1 &&
+        if (rr.type == OE_DNS_T_HTTPS && oe_dns_svcb_parse(rr.rdata, &s) == 0 &&
+            oe_dns_svcb_param_get(&s, OE_SVCB_ODOHCONFIG, &v) == 1 &&
             oe_slice_eq(v, OE_SLICE(p->configs, p->configs_len)))
             return true;
     }
@@ -257,8 +257,9 @@ static void handle_answer(publisher_t *p, const oe_dns_msg_t *msg)
     int ol = oe_dns_name_from_text(name, strlen(name), owner);
     oe_dns_query_opts_t qo = {.udp_size = 1232};
     oe_crypto_random(NULL, (unsigned char *)&p->id, sizeof(p->id));
-    if (ol < 0 || oe_dns_build_query(p->msg, sizeof(p->msg), &p->msg_len, p->id,
-                                     oe_dns_name_wire(owner, (size_t)ol), 65, &qo) < 0) {
+    if (ol < 0 ||
+        oe_dns_build_query(p->msg, sizeof(p->msg), &p->msg_len, p->id,
+                           oe_dns_name_wire(owner, (size_t)ol), OE_DNS_T_HTTPS, &qo) < 0) {
         p->busy = false;
         return;
     }
@@ -339,7 +340,7 @@ static void update_start(publisher_t *p)
     oe_slice_t rd = OE_SLICE(rdata, (size_t)n);
     oe_dns_update_t u = {.zone = oe_dns_name_wire(zone, (size_t)zl),
                          .owner = oe_dns_name_wire(owner, (size_t)ol),
-                         .type = 65,
+                         .type = OE_DNS_T_HTTPS,
                          .ttl = (uint32_t)(k->conf->record_ttl / 1000),
                          .rdatas = &rd,
                          .nrdatas = 1};

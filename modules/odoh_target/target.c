@@ -325,7 +325,7 @@ static bool answer_locally(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *q
         return false;
     uint8_t buf[4096];
     oe_dns_writer_t w;
-    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0400 | 0x0080, 0); /* AA, RA */
+    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, OE_DNS_F_AA | OE_DNS_F_RA, 0);
     for (size_t i = first; i < first + n; i++) {
         const local_rr_t *r = &c->records[i];
         if (r->type != question->type)
@@ -346,7 +346,7 @@ static bool answer_locally(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *q
 /* The target's own HTTPS record, from the key set in force (issue: publication). */
 static bool answer_https(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *question)
 {
-    if (question->type != 65)
+    if (question->type != OE_DNS_T_HTTPS)
         return false;
     oe_odoh_keyset_t *ks = get_keys(j->t);
     if (ks == NULL || ks->https_len == 0 ||
@@ -356,9 +356,9 @@ static bool answer_https(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *que
     }
     uint8_t buf[4096];
     oe_dns_writer_t w;
-    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0400 | 0x0080, 0);
+    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, OE_DNS_F_AA | OE_DNS_F_RA, 0);
     oe_dns_rr_t rr = {.name = oe_dns_name_wire(ks->owner, ks->owner_len),
-                      .type = 65,
+                      .type = OE_DNS_T_HTTPS,
                       .rclass = 1,
                       .ttl = ks->https_ttl,
                       .rdata = OE_SLICE(ks->https, ks->https_len),
@@ -376,7 +376,7 @@ static void refuse(job_t *j, const oe_dns_msg_t *q, uint16_t rcode)
 {
     uint8_t buf[1024];
     oe_dns_writer_t w;
-    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0080, rcode);
+    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, OE_DNS_F_RA, rcode);
     reply_built(j, &w, buf);
 }
 
@@ -384,7 +384,7 @@ static void resolve(job_t *j, oe_slice_t dns)
 {
     oe_dns_msg_t q;
     oe_dns_rr_t question;
-    if (oe_dns_msg_parse(&q, dns) < 0 || q.hdr.count[0] != 1 || (q.hdr.flags & 0x8000) ||
+    if (oe_dns_msg_parse(&q, dns) < 0 || q.hdr.count[0] != 1 || (q.hdr.flags & OE_DNS_F_QR) ||
         oe_dns_msg_question(&q, &question) < 0) {
         reply_error(j->req, 400);
         job_free(j);
