@@ -50,8 +50,6 @@ const char *oe_strerror(int err)
         return "counter or size overflow";
     case OE_ECONFIG:
         return "invalid configuration";
-    case OE_EDECLINED:
-        return "declined";
     default:
         if (err < 0 && err > -OE_ERR_BASE)
             return strerror(-err);

@@ -30,7 +30,6 @@
 #define OE_EKEYID       (-(OE_ERR_BASE + 8))  /* no key with this key id */
 #define OE_EOVERFLOW    (-(OE_ERR_BASE + 9))  /* a counter or size would overflow */
 #define OE_ECONFIG      (-(OE_ERR_BASE + 10)) /* configuration is invalid */
-#define OE_EDECLINED    (-(OE_ERR_BASE + 11)) /* handler does not take this request */
 
 /* A human-readable message for any error code above (or -errno), or of a module that registered
  * its range. Never NULL. */
