@@ -40,6 +40,17 @@ static int write_key(oe_crypto_p256_key_t *k, p256_t *c)
     return 0;
 }
 
+/* Writes the key pair out when rc is 0; frees c; wipes k on any failure. */
+static int finish_key(oe_crypto_p256_key_t *k, p256_t *c, int rc)
+{
+    if (rc == 0)
+        rc = write_key(k, c);
+    p256_free(c);
+    if (rc != 0)
+        oe_crypto_p256_key_wipe(k);
+    return rc;
+}
+
 int oe_crypto_p256_generate(oe_crypto_p256_key_t *k, oe_crypto_rng_fn rng, void *rng_arg)
 {
     p256_t c;
@@ -48,12 +59,7 @@ int oe_crypto_p256_generate(oe_crypto_p256_key_t *k, oe_crypto_rng_fn rng, void 
     int rc = p256_init(&c);
     if (rc == 0 && mbedtls_ecp_gen_keypair(&c.grp, &c.d, &c.Q, rng, rng_arg) != 0)
         rc = OE_ECRYPTO;
-    if (rc == 0)
-        rc = write_key(k, &c);
-    p256_free(&c);
-    if (rc != 0)
-        oe_crypto_p256_key_wipe(k);
-    return rc;
+    return finish_key(k, &c, rc);
 }
 
 int oe_crypto_p256_from_private(oe_crypto_p256_key_t *k, const uint8_t *d, size_t len)
@@ -70,12 +76,7 @@ int oe_crypto_p256_from_private(oe_crypto_p256_key_t *k, const uint8_t *d, size_
     /* Q = d * G; the random generator only blinds the computation. */
     if (rc == 0 && mbedtls_ecp_mul(&c.grp, &c.Q, &c.d, &c.grp.G, oe_crypto_random, NULL) != 0)
         rc = OE_ECRYPTO;
-    if (rc == 0)
-        rc = write_key(k, &c);
-    p256_free(&c);
-    if (rc != 0)
-        oe_crypto_p256_key_wipe(k);
-    return rc;
+    return finish_key(k, &c, rc);
 }
 
 int oe_crypto_p256_sign(const oe_crypto_p256_key_t *k, const uint8_t *msg, size_t len,
