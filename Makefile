@@ -20,8 +20,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 WERROR ?= $(if $(filter true,$(CI)),1)
 
-# Every module in the tree; each modules/NAME/module.mk may declare REQUIRES.NAME and
-# CONFIGURABLE.NAME (it exports an oe_module_t named oe_NAME_module).
+# Every module in the tree; each modules/NAME/module.mk may declare REQUIRES.NAME (the modules it
+# needs). A module with a config section lists its oe_module_t in modules/core/modules.c.
 ALL_MODULES := $(patsubst modules/%/module.mk,%,$(wildcard modules/*/module.mk))
 MODULES ?= $(filter-out core,$(ALL_MODULES))
 include $(wildcard modules/*/module.mk)

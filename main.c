@@ -162,5 +162,7 @@ int main(int argc, char **argv)
     for (size_t w = 0; w < oe_conf_nwarnings(cf); w++)
         oe_log_warn("core", "%s", oe_conf_warning_at_index(cf, w));
     oe_log_info("core", "configuration: %s", oe_conf_path(cf));
-    return oe_runtime_run(cf, path);
+    int code = oe_runtime_run(cf, path);
+    oe_log_close(); /* every worker has stopped: a log file is closed, not left to exit */
+    return code;
 }

@@ -22,6 +22,7 @@
 
 #include "core/cli.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "dns/dns_svcb.h"
 #include "dns/dns_text.h"
 #include "dns/dns_wire.h"
@@ -30,6 +31,7 @@
 #include "http/client.h"
 #include "odoh/odoh.h"
 #include "tls/tls.h"
+#include "crypto/encode.h"
 
 #define MEDIA_ODOH "application/oblivious-dns-message"
 #define MEDIA_DNS  "application/dns-message"
@@ -273,15 +275,13 @@ static bool set_literal(url_t *u, const char *ip)
     struct sockaddr_in *a4 = (struct sockaddr_in *)&u->addr;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&u->addr;
     memset(&u->addr, 0, sizeof(u->addr));
-    if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
+    if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1)
         a4->sin_family = AF_INET;
-        a4->sin_port = htons((uint16_t)u->port);
-    } else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
+    else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1)
         a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)u->port);
-    } else {
+    else
         return false;
-    }
+    oe_sockaddr_set_port((struct sockaddr *)&u->addr, (uint16_t)u->port);
     u->resolved = true;
     return true;
 }
@@ -477,8 +477,9 @@ static void on_https_record(void *data, int status, oe_slice_t answer)
         while (oe_dns_iter_next(&it, &rr) == 1) {
             oe_dns_svcb_t sv;
             oe_slice_t v;
-            if (rr.type == 65 && oe_dns_svcb_parse(rr.rdata, &sv) == 0 &&
-                oe_dns_svcb_param_get(&sv, 32769, &v) == 1 && set_configs(x, v.base, v.len) == 0) {
+            if (rr.type == OE_DNS_T_HTTPS && oe_dns_svcb_parse(rr.rdata, &sv) == 0 &&
+                oe_dns_svcb_param_get(&sv, OE_SVCB_ODOHCONFIG, &v) == 1 &&
+                set_configs(x, v.base, v.len) == 0) {
                 if (!x->o->quiet)
                     fprintf(stderr, ";; configs from the HTTPS record of %s\n", x->o->target.host);
                 configs_ready(x);
@@ -500,8 +501,8 @@ static void fetch_configs_dns(ctx_t *x)
     int nl = oe_dns_name_from_text(x->o->target.host, strlen(x->o->target.host), name);
     oe_dns_query_opts_t qo = {.flags = 0x0100, .udp_size = 1232};
     if (x->dns == NULL || nl < 0 ||
-        oe_dns_build_query(q, sizeof(q), &qlen, 1, oe_dns_name_wire(name, (size_t)nl), 65, &qo) <
-            0 ||
+        oe_dns_build_query(q, sizeof(q), &qlen, 1, oe_dns_name_wire(name, (size_t)nl),
+                           OE_DNS_T_HTTPS, &qo) < 0 ||
         oe_upstream_query(x->dns, OE_SLICE(q, qlen), on_https_record, x, &err) == NULL) {
         fprintf(stderr, "query: cannot ask for the HTTPS record of %s\n", x->o->target.host);
         x->exit_code = 1;
@@ -690,7 +691,7 @@ static int seal_query(q_t *q)
     size_t pad = oe_odoh_pad_len(q->dns_len, OE_ODOH_PAD_QUERY_BLOCK);
     oe_odoh_txn_wipe(&q->txn);
     int n = oe_odoh_query_seal(q->sealed, sizeof(q->sealed), &q->txn, &x->configs[0],
-                               OE_SLICE(q->dns, q->dns_len), pad, oe_hpke_rng_default, NULL);
+                               OE_SLICE(q->dns, q->dns_len), pad, oe_crypto_random, NULL);
     if (n < 0) {
         fprintf(stderr, "query: sealing failed: %s\n", oe_strerror(n));
         x->exit_code = 1;

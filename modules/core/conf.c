@@ -12,6 +12,7 @@
 
 #include "core/conf.h"
 #include "core/module.h"
+#include "core/net.h"
 #include "core/oe.h"
 
 #define MAX_FILE_SIZE (4u << 20)
@@ -377,19 +378,17 @@ int oe_parse_addr(const char *s, oe_sockaddr_t *out)
     if (strcmp(host, "*") == 0) {
         in4->sin_family = AF_INET;
         in4->sin_addr.s_addr = htonl(INADDR_ANY);
-        in4->sin_port = htons((uint16_t)p);
         out->len = sizeof(*in4);
     } else if (*s != '[' && inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
         in4->sin_family = AF_INET;
-        in4->sin_port = htons((uint16_t)p);
         out->len = sizeof(*in4);
     } else if (*s == '[' && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
         in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)p);
         out->len = sizeof(*in6);
     } else {
         return OE_EFORMAT;
     }
+    oe_sockaddr_set_port((struct sockaddr *)&out->ss, (uint16_t)p);
     return 0;
 }
 

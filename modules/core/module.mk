@@ -1,1 +1,2 @@
-REQUIRES.core :=
+# core needs crypto for `odoh-edge version` (mbedtls' version): crypto is always built.
+REQUIRES.core := crypto

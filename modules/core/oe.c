@@ -50,8 +50,6 @@ const char *oe_strerror(int err)
         return "counter or size overflow";
     case OE_ECONFIG:
         return "invalid configuration";
-    case OE_EDECLINED:
-        return "declined";
     default:
         if (err < 0 && err > -OE_ERR_BASE)
             return strerror(-err);
@@ -133,15 +131,6 @@ void oe_wipe(void *p, size_t n)
         explicit_bzero(p, n);
 }
 
-int oe_ct_eq(const void *a, const void *b, size_t n)
-{
-    const volatile uint8_t *x = a, *y = b;
-    uint8_t d = 0;
-    for (size_t i = 0; i < n; i++)
-        d |= x[i] ^ y[i];
-    return (1 & ((d - 1) >> 8));
-}
-
 void oe_buf_reserve(oe_buf_t *b, size_t extra)
 {
     if (b->cap - b->len >= extra)
@@ -182,42 +171,6 @@ void oe_buf_free(oe_buf_t *b)
 {
     free(b->base);
     *b = (oe_buf_t){0};
-}
-
-void oe_hex_encode(char *out, const uint8_t *in, size_t len)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * len] = '\0';
-}
-
-static int nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-int oe_hex_decode(uint8_t *out, size_t cap, const char *in, size_t len)
-{
-    if (len % 2 != 0)
-        return OE_EFORMAT;
-    if (len / 2 > cap)
-        return OE_ESPACE;
-    for (size_t i = 0; i < len / 2; i++) {
-        int hi = nibble(in[2 * i]), lo = nibble(in[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return OE_EFORMAT;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return (int)(len / 2);
 }
 
 int oe_mkdir_p(const char *path, unsigned mode)

@@ -30,7 +30,6 @@
 #define OE_EKEYID       (-(OE_ERR_BASE + 8))  /* no key with this key id */
 #define OE_EOVERFLOW    (-(OE_ERR_BASE + 9))  /* a counter or size would overflow */
 #define OE_ECONFIG      (-(OE_ERR_BASE + 10)) /* configuration is invalid */
-#define OE_EDECLINED    (-(OE_ERR_BASE + 11)) /* handler does not take this request */
 
 /* A human-readable message for any error code above (or -errno), or of a module that registered
  * its range. Never NULL. */
@@ -78,8 +77,6 @@ char *oe_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Wipes secrets; the compiler may not elide it. */
 void oe_wipe(void *p, size_t n);
-/* Constant-time equality of two equally long byte strings: 1 if equal, 0 if not. */
-int oe_ct_eq(const void *a, const void *b, size_t n);
 
 /* A growable byte buffer owned by its holder. len <= cap; base is NULL only when cap is 0. */
 typedef struct oe_buf {
@@ -120,10 +117,5 @@ static inline uint8_t *oe_put32(uint8_t *p, uint32_t v)
 /* Creates path and its missing parents with mode (existing folders are left as they are).
  * Returns 0 or -errno. */
 int oe_mkdir_p(const char *path, unsigned mode);
-
-/* Hex encoding (lower case) and decoding. oe_hex_decode returns the byte count or OE_EFORMAT /
- * OE_ESPACE. */
-void oe_hex_encode(char *out, const uint8_t *in, size_t len); /* out has 2*len+1 bytes */
-int oe_hex_decode(uint8_t *out, size_t cap, const char *in, size_t len);
 
 #endif

@@ -1,7 +1,5 @@
-/* The one unit that reads every dependency's version macros, for `odoh-edge version`. */
+/* Every dependency's version, for `odoh-edge version` (mbedtls' through the crypto module). */
 #include <llhttp.h>
-#include <mbedtls/build_info.h>
-#include <mbedtls/version.h>
 #include <nghttp2/nghttp2.h>
 #include <stdio.h>
 #include <uv.h>
@@ -9,19 +7,16 @@
 #include "core/module.h"
 #include "core/oe.h"
 #include "core/version.h"
+#include "crypto/crypto.h"
 
 void oe_version_print(FILE *out)
 {
-    char mbed[32];
-    mbedtls_version_get_string(mbed);
+    char mbed[64];
+    oe_crypto_library_version(mbed, sizeof(mbed));
     nghttp2_info *ng = nghttp2_version(0);
     fprintf(out, "odoh-edge %s\n", OE_VERSION);
-    fprintf(out, "  mbedtls  %s (built with %s)\n", mbed, MBEDTLS_VERSION_STRING);
-#ifdef MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED
-    fprintf(out, "  x25519   everest (HACL*)\n");
-#else
-    fprintf(out, "  x25519   mbedtls ecp (generic)\n");
-#endif
+    fprintf(out, "  mbedtls  %s\n", mbed);
+    fprintf(out, "  x25519   %s\n", oe_crypto_x25519_name());
     fprintf(out, "  libuv    %s\n", uv_version_string());
     fprintf(out, "  nghttp2  %s\n", ng->version_str);
     fprintf(out, "  llhttp   %d.%d.%d\n", LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR,

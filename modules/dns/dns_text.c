@@ -9,6 +9,7 @@
 
 #include "dns/dns_svcb.h"
 #include "dns/dns_text.h"
+#include "crypto/encode.h"
 
 static const struct {
     uint16_t type;

@@ -1,11 +1,11 @@
 /*
- * TSIG with HMAC-SHA256 (RFC 8945 §4-§5). The only unit of modules/dns that includes mbedtls.
+ * TSIG with HMAC-SHA256 (RFC 8945 §4-§5), on the crypto module's HMAC (no heap) and its
+ * constant-time base64 for the secret.
  */
 #include <stdio.h>
 
-#include "mbedtls/base64.h"
-#include "mbedtls/md.h"
-
+#include "crypto/crypto.h"
+#include "crypto/encode.h"
 #include "dns/dns_tsig.h"
 
 /* RFC 8945 §6: "hmac-sha256." in wire form. */
@@ -15,7 +15,6 @@ static const uint8_t alg_name[] = "\x0bhmac-sha256";
 int oe_dns_tsig_key_init(oe_dns_tsig_key_t *key, const char *name, const char *secret_b64,
                          char *err, size_t errcap)
 {
-    size_t olen = 0;
     memset(key, 0, sizeof(*key));
     int n = oe_dns_name_from_text(name, strlen(name), key->name);
     if (n < 0) {
@@ -26,14 +25,13 @@ int oe_dns_tsig_key_init(oe_dns_tsig_key_t *key, const char *name, const char *s
     for (size_t i = 0; i < key->name_len; i++) /* canonical form: lower case (§4.3.3) */
         if (key->name[i] >= 'A' && key->name[i] <= 'Z')
             key->name[i] = (uint8_t)(key->name[i] + 32);
-    if (mbedtls_base64_decode(key->secret, sizeof(key->secret), &olen,
-                              (const unsigned char *)secret_b64, strlen(secret_b64)) != 0 ||
-        olen == 0) {
+    int olen = oe_base64_decode(key->secret, sizeof(key->secret), secret_b64, strlen(secret_b64));
+    if (olen <= 0) {
         oe_dns_tsig_key_wipe(key);
         snprintf(err, errcap, "TSIG secret is not base64 of 1..%d octets", OE_DNS_TSIG_SECRET_MAX);
         return OE_EFORMAT;
     }
-    key->secret_len = olen;
+    key->secret_len = (size_t)olen;
     return 0;
 }
 
@@ -52,50 +50,38 @@ typedef struct vars {
 
 /* HMAC-SHA256 over [u16 len | req_mac] | header (with `id` and `arcount` patched in) | body |
  * TSIG variables. */
-static int compute_mac(const oe_dns_tsig_key_t *key, const uint8_t *req_mac, size_t req_mac_len,
-                       const uint8_t *msg, size_t msg_len, uint16_t id, uint16_t arcount,
-                       const vars_t *v, uint8_t mac[OE_DNS_TSIG_MAC_LEN])
+static void compute_mac(const oe_dns_tsig_key_t *key, const uint8_t *req_mac, size_t req_mac_len,
+                        const uint8_t *msg, size_t msg_len, uint16_t id, uint16_t arcount,
+                        const vars_t *v, uint8_t mac[OE_DNS_TSIG_MAC_LEN])
 {
-    mbedtls_md_context_t ctx;
+    oe_crypto_hmac_t h;
     uint8_t hdr[OE_DNS_HEADER_LEN], b[16], *p;
-    int rc = OE_ECRYPTO;
 
-    mbedtls_md_init(&ctx);
-    if (mbedtls_md_setup(&ctx, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1) != 0 ||
-        mbedtls_md_hmac_starts(&ctx, key->secret, key->secret_len) != 0)
-        goto out;
+    oe_crypto_hmac_init(&h, key->secret, key->secret_len);
     if (req_mac) { /* §4.3.1: the request MAC with its length, for a response */
         oe_put16(b, (uint16_t)req_mac_len);
-        if (mbedtls_md_hmac_update(&ctx, b, 2) ||
-            mbedtls_md_hmac_update(&ctx, req_mac, req_mac_len))
-            goto out;
+        oe_crypto_hmac_update(&h, b, 2);
+        oe_crypto_hmac_update(&h, req_mac, req_mac_len);
     }
     memcpy(hdr, msg, OE_DNS_HEADER_LEN);
     oe_put16(hdr, id);
     oe_put16(hdr + 10, arcount);
-    if (mbedtls_md_hmac_update(&ctx, hdr, sizeof(hdr)) ||
-        mbedtls_md_hmac_update(&ctx, msg + OE_DNS_HEADER_LEN, msg_len - OE_DNS_HEADER_LEN))
-        goto out;
+    oe_crypto_hmac_update(&h, hdr, sizeof(hdr));
+    oe_crypto_hmac_update(&h, msg + OE_DNS_HEADER_LEN, msg_len - OE_DNS_HEADER_LEN);
     /* §4.3.3: NAME, CLASS (ANY), TTL (0), algorithm, time signed (u48), fudge, error, other. */
     p = oe_put16(b, OE_DNS_C_ANY);
     p = oe_put32(p, 0);
-    if (mbedtls_md_hmac_update(&ctx, key->name, key->name_len) ||
-        mbedtls_md_hmac_update(&ctx, b, (size_t)(p - b)) ||
-        mbedtls_md_hmac_update(&ctx, alg_name, ALG_NAME_LEN))
-        goto out;
+    oe_crypto_hmac_update(&h, key->name, key->name_len);
+    oe_crypto_hmac_update(&h, b, (size_t)(p - b));
+    oe_crypto_hmac_update(&h, alg_name, ALG_NAME_LEN);
     p = oe_put16(b, (uint16_t)(v->time >> 32));
     p = oe_put32(p, (uint32_t)v->time);
     p = oe_put16(p, v->fudge);
     p = oe_put16(p, v->error);
     p = oe_put16(p, (uint16_t)v->other.len);
-    if (mbedtls_md_hmac_update(&ctx, b, (size_t)(p - b)) ||
-        (v->other.len && mbedtls_md_hmac_update(&ctx, v->other.base, v->other.len)) ||
-        mbedtls_md_hmac_finish(&ctx, mac))
-        goto out;
-    rc = 0;
-out:
-    mbedtls_md_free(&ctx);
-    return rc;
+    oe_crypto_hmac_update(&h, b, (size_t)(p - b));
+    oe_crypto_hmac_update(&h, v->other.base, v->other.len);
+    oe_crypto_hmac_final(&h, mac);
 }
 
 int oe_dns_tsig_sign(uint8_t *buf, size_t *len, size_t cap, const oe_dns_tsig_key_t *key,
@@ -116,9 +102,7 @@ int oe_dns_tsig_sign(uint8_t *buf, size_t *len, size_t cap, const oe_dns_tsig_ke
     if (cap - n < need)
         return OE_ESPACE;
     vars_t v = {.time = now & 0xffffffffffffULL, .fudge = fudge};
-    int rc = compute_mac(key, req_mac, req_mac_len, buf, n, id, arcount, &v, mac);
-    if (rc < 0)
-        return rc;
+    compute_mac(key, req_mac, req_mac_len, buf, n, id, arcount, &v, mac);
 
     uint8_t *p = buf + n;
     memcpy(p, key->name, key->name_len);
@@ -194,9 +178,8 @@ int oe_dns_tsig_verify(const oe_dns_msg_t *m, const oe_dns_tsig_key_t *key, cons
         return OE_DNS_EBADSIG;
     if (mac_len != OE_DNS_TSIG_MAC_LEN) /* §5.2.2.1 truncation: not accepted here */
         return OE_DNS_EMAC;
-    if ((rc = compute_mac(key, req_mac, req_mac_len, m->wire.base, m->tsig_off, orig_id,
-                          (uint16_t)(m->hdr.count[OE_DNS_SEC_ADDITIONAL] - 1), &v, mac)) < 0)
-        return rc;
+    compute_mac(key, req_mac, req_mac_len, m->wire.base, m->tsig_off, orig_id,
+                (uint16_t)(m->hdr.count[OE_DNS_SEC_ADDITIONAL] - 1), &v, mac);
     if (!oe_ct_eq(mac, rmac, OE_DNS_TSIG_MAC_LEN))
         return OE_DNS_EMAC;
     if (v.error == OE_DNS_R_BADTIME)

@@ -7,11 +7,12 @@
 #include <string.h>
 #include <uv.h>
 
+#include "core/list.h"
 #include "core/log.h"
 #include "dns/dns_wire.h"
 #include "dns/dns_write.h"
 #include "dns/upstream.h"
-#include "hpke/hpke.h"
+#include "crypto/crypto.h"
 
 #define TAG           "dns"
 #define DNS_MAX       65535
@@ -42,8 +43,8 @@ struct oe_upstream_query {
     uv_timer_t timer;
     int handles; /* open handles of this query */
     bool use_tcp, garbage, failed, done;
-    oe_upstream_query_t *next, *prev;         /* all queries */
-    oe_upstream_query_t *tcp_next, *tcp_prev; /* queries waiting on a TCP connection */
+    oe_list_t link;     /* in the client's queries */
+    oe_list_t tcp_link; /* in tcp->waiting, while waiting on a TCP connection */
     tcp_conn_t *tcp;
 };
 
@@ -56,14 +57,14 @@ struct tcp_conn {
     bool connected, closing;
     int handles;
     oe_buf_t in;
-    oe_upstream_query_t *waiting; /* sent or to send once connected */
+    oe_list_t waiting; /* queries sent or to send once connected (their tcp_link) */
 };
 
 struct oe_upstream {
     uv_loop_t *loop;
     oe_upstream_conf_t conf;
     server_t *servers;
-    oe_upstream_query_t *queries;
+    oe_list_t queries; /* every query (its link) */
     size_t inflight;
     bool closing;
     int handles; /* open TCP connections keep the client alive while closing */
@@ -84,6 +85,7 @@ oe_upstream_t *oe_upstream_new(uv_loop_t *loop, const oe_upstream_conf_t *conf)
     oe_upstream_t *u = oe_calloc(1, sizeof(*u));
     u->loop = loop;
     u->conf = *conf;
+    oe_list_init(&u->queries);
     if (u->conf.timeout_ms == 0)
         u->conf.timeout_ms = 1500;
     if (u->conf.attempts == 0)
@@ -100,7 +102,7 @@ oe_upstream_t *oe_upstream_new(uv_loop_t *loop, const oe_upstream_conf_t *conf)
 
 static void maybe_free_client(oe_upstream_t *u)
 {
-    if (u->closing && u->queries == NULL && u->handles == 0) {
+    if (u->closing && oe_list_empty(&u->queries) && u->handles == 0) {
         free(u->servers);
         free(u);
     }
@@ -109,7 +111,7 @@ static void maybe_free_client(oe_upstream_t *u)
 static uint16_t random_id(void)
 {
     uint16_t id;
-    if (oe_hpke_rng_default(NULL, (unsigned char *)&id, sizeof(id)) != 0)
+    if (oe_crypto_random(NULL, (unsigned char *)&id, sizeof(id)) != 0)
         abort(); /* the DRBG failing is not survivable: IDs must not be predictable */
     return id;
 }
@@ -121,15 +123,9 @@ static void query_unlink_tcp(oe_upstream_query_t *q)
     tcp_conn_t *t = q->tcp;
     if (t == NULL)
         return;
-    if (q->tcp_prev != NULL)
-        q->tcp_prev->tcp_next = q->tcp_next;
-    else
-        t->waiting = q->tcp_next;
-    if (q->tcp_next != NULL)
-        q->tcp_next->tcp_prev = q->tcp_prev;
+    oe_list_remove(&q->tcp_link);
     q->tcp = NULL;
-    q->tcp_next = q->tcp_prev = NULL;
-    if (t->waiting == NULL && !t->closing)
+    if (oe_list_empty(&t->waiting) && !t->closing)
         uv_timer_start(&t->idle, on_tcp_idle, TCP_IDLE_MS, 0);
 }
 
@@ -138,12 +134,7 @@ static void query_handle_gone(oe_upstream_query_t *q)
     if (--q->handles > 0)
         return;
     oe_upstream_t *u = q->u;
-    if (q->prev != NULL)
-        q->prev->next = q->next;
-    else
-        u->queries = q->next;
-    if (q->next != NULL)
-        q->next->prev = q->prev;
+    oe_list_remove(&q->link);
     u->inflight--;
     free(q->msg);
     free(q);
@@ -225,7 +216,7 @@ static bool matches(oe_upstream_query_t *q, const uint8_t *p, size_t n, oe_dns_m
 {
     if (oe_dns_msg_parse(m, OE_SLICE(p, n)) < 0)
         return false;
-    if (m->hdr.id != q->id || !(m->hdr.flags & 0x8000) || m->hdr.count[0] != 1)
+    if (m->hdr.id != q->id || !(m->hdr.flags & OE_DNS_F_QR) || m->hdr.count[0] != 1)
         return false;
     oe_dns_msg_t qm;
     oe_dns_rr_t a, b;
@@ -349,6 +340,7 @@ static void attempt(oe_upstream_query_t *q)
         server_t *s = q->server;
         if (s->tcp == NULL) {
             tcp_conn_t *t = oe_calloc(1, sizeof(*t));
+            oe_list_init(&t->waiting);
             t->u = q->u;
             t->server = s;
             uv_tcp_init(q->u->loop, &t->tcp);
@@ -380,7 +372,7 @@ oe_upstream_query_t *oe_upstream_query(oe_upstream_t *u, oe_slice_t query, oe_up
 {
     oe_dns_msg_t m;
     if (query.len < 12 || oe_dns_msg_parse(&m, query) < 0 || m.hdr.count[0] != 1 ||
-        (m.hdr.flags & 0x8000) || u->conf.nservers == 0) {
+        (m.hdr.flags & OE_DNS_F_QR) || u->conf.nservers == 0) {
         *err = OE_EFORMAT;
         return NULL;
     }
@@ -399,10 +391,8 @@ oe_upstream_query_t *oe_upstream_query(oe_upstream_t *u, oe_slice_t query, oe_up
     uv_timer_init(u->loop, &q->timer);
     q->timer.data = q;
     q->handles = 1;
-    q->next = u->queries;
-    if (u->queries != NULL)
-        u->queries->prev = q;
-    u->queries = q;
+    oe_list_init(&q->tcp_link);
+    oe_list_insert_head(&u->queries, &q->link);
     u->inflight++;
     attempt(q);
     return q;
@@ -432,8 +422,8 @@ static void tcp_close(tcp_conn_t *t)
     uv_close((uv_handle_t *)&t->tcp, on_tcp_handle_closed);
     uv_close((uv_handle_t *)&t->idle, on_tcp_handle_closed);
     /* Queries still waiting on this connection try their next attempt. */
-    while (t->waiting != NULL) {
-        oe_upstream_query_t *q = t->waiting;
+    while (!oe_list_empty(&t->waiting)) {
+        oe_upstream_query_t *q = OE_LIST_ENTRY(t->waiting.next, oe_upstream_query_t, tcp_link);
         query_unlink_tcp(q);
         attempt_failed(q, false);
     }
@@ -490,9 +480,14 @@ static void on_tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         uint8_t *p = t->in.base + off + 2;
         off += 2 + n;
         oe_upstream_query_t *q = NULL;
-        for (q = t->waiting; q != NULL; q = q->tcp_next)
-            if (n >= 2 && oe_get16(p) == q->id)
+        OE_LIST_FOREACH(it, &t->waiting)
+        {
+            oe_upstream_query_t *w = OE_LIST_ENTRY(it, oe_upstream_query_t, tcp_link);
+            if (n >= 2 && oe_get16(p) == w->id) {
+                q = w;
                 break;
+            }
+        }
         oe_dns_msg_t m;
         if (q == NULL || !matches(q, p, n, &m)) {
             continue;
@@ -517,8 +512,8 @@ static void on_tcp_connected(uv_connect_t *c, int status)
     }
     t->connected = true;
     uv_read_start((uv_stream_t *)&t->tcp, tcp_alloc, on_tcp_read);
-    for (oe_upstream_query_t *q = t->waiting; q != NULL; q = q->tcp_next)
-        tcp_write(t, q);
+    OE_LIST_FOREACH(it, &t->waiting)
+    tcp_write(t, OE_LIST_ENTRY(it, oe_upstream_query_t, tcp_link));
 }
 
 static void tcp_send(tcp_conn_t *t, oe_upstream_query_t *q)
@@ -528,19 +523,15 @@ static void tcp_send(tcp_conn_t *t, oe_upstream_query_t *q)
     bool clash;
     do {
         clash = false;
-        for (oe_upstream_query_t *o = t->waiting; o != NULL && !clash; o = o->tcp_next)
-            clash = o->id == q->id;
+        OE_LIST_FOREACH(it, &t->waiting)
+        clash |= OE_LIST_ENTRY(it, oe_upstream_query_t, tcp_link)->id == q->id;
         if (clash) {
             q->id = random_id();
             oe_put16(q->msg, q->id);
         }
     } while (clash);
     q->tcp = t;
-    q->tcp_prev = NULL;
-    q->tcp_next = t->waiting;
-    if (t->waiting != NULL)
-        t->waiting->tcp_prev = q;
-    t->waiting = q;
+    oe_list_insert_head(&t->waiting, &q->tcp_link);
     if (t->connected)
         tcp_write(t, q);
 }
@@ -548,9 +539,9 @@ static void tcp_send(tcp_conn_t *t, oe_upstream_query_t *q)
 void oe_upstream_close(oe_upstream_t *u)
 {
     u->closing = true;
-    for (oe_upstream_query_t *q = u->queries, *next; q != NULL; q = next) {
-        next = q->next;
-        oe_upstream_cancel(q);
+    for (oe_list_t *it = u->queries.next, *next; it != &u->queries; it = next) {
+        next = it->next;
+        oe_upstream_cancel(OE_LIST_ENTRY(it, oe_upstream_query_t, link));
     }
     for (size_t i = 0; i < u->conf.nservers; i++)
         if (u->servers[i].tcp != NULL)

@@ -1,5 +1,6 @@
 /*
- * HPKE (RFC 9180), base mode only, on mbedtls primitives. No I/O, no heap of our own.
+ * HPKE (RFC 9180), base mode only, over the crypto module's primitives. No I/O, no heap of our
+ * own.
  *
  * Suite: DHKEM(X25519, HKDF-SHA256) 0x0020, HKDF-SHA256 0x0001, and the AEADs AES-128-GCM 0x0001,
  * AES-256-GCM 0x0002, ChaCha20-Poly1305 0x0003 or export-only 0xFFFF.
@@ -8,7 +9,7 @@
  *
  *     oe_hpke_ctx_t c;
  *     uint8_t enc[OE_HPKE_NENC];
- *     rc = oe_hpke_setup_base_s(&c, enc, &suite, pkR, sizeof(pkR), info, oe_hpke_rng_default,
+ *     rc = oe_hpke_setup_base_s(&c, enc, &suite, pkR, sizeof(pkR), info, oe_crypto_random,
  * NULL); n = oe_hpke_seal(&c, ct, sizeof(ct), aad, pt, pt_len);     // ct = pt | tag
  *     oe_hpke_ctx_wipe(&c);
  *
@@ -22,6 +23,7 @@
 #define OE_HPKE_HPKE_H
 
 #include "core/oe.h"
+#include "crypto/crypto.h"
 
 /* Identifiers, RFC 9180 §7. */
 #define OE_HPKE_MODE_BASE             0x00
@@ -44,12 +46,9 @@
 /* Largest Export() length L: 255 * Nh (RFC 9180 §7.2.1 via HKDF-Expand). */
 #define OE_HPKE_EXPORT_MAX (255 * OE_HPKE_NH)
 
-/* Randomness source: fills out[0..len) and returns 0, or nonzero on failure. */
-typedef int (*oe_hpke_rng_fn)(void *arg, unsigned char *out, size_t len);
-
-/* Per-thread CTR-DRBG seeded from the system entropy source, reseeded after fork. arg is unused.
- * Safe to call from any thread. */
-int oe_hpke_rng_default(void *arg, unsigned char *out, size_t len);
+/* Randomness source: fills out[0..len) and returns 0, or nonzero on failure. In production it is
+ * oe_crypto_random; the tests pass deterministic ones. */
+typedef oe_crypto_rng_fn oe_hpke_rng_fn;
 
 typedef struct oe_hpke_suite {
     uint16_t kem;
@@ -87,8 +86,8 @@ void oe_hpke_keypair_wipe(oe_hpke_keypair_t *kp);
  * order, RFC 9180 §7.1.4), which callers must treat as a failed decapsulation. */
 int oe_hpke_x25519(uint8_t out[32], const uint8_t sk[32], const uint8_t pk[32]);
 
-/* Which X25519 code computes the DH: Everest/HACL* (default, several times faster) or mbedtls'
- * generic ECP code (mbedtls_ecp_mul on Curve25519). Process-wide; meant for the benchmark, which
+/* Which X25519 code computes the DH (oe_crypto_set_x25519_impl): Everest/HACL* (default, several
+ * times faster) or mbedtls' generic ECP code. Process-wide; meant for the benchmark, which
  * compares both in one run. Results are identical, except that the generic code also rejects
  * some non-canonical public keys with OE_ECRYPTO. */
 enum { OE_HPKE_X25519_EVEREST = 0, OE_HPKE_X25519_GENERIC = 1 };
@@ -148,40 +147,5 @@ int oe_hpke_open(oe_hpke_ctx_t *ctx, uint8_t *out, size_t cap, oe_slice_t aad, o
 /* Export (RFC 9180 §5.3): L bytes (1..OE_HPKE_EXPORT_MAX) of secret into out. */
 int oe_hpke_export(const oe_hpke_ctx_t *ctx, uint8_t *out, size_t L, oe_slice_t exporter_context);
 void oe_hpke_ctx_wipe(oe_hpke_ctx_t *ctx);
-
-/*
- * Building blocks for protocols on top of HPKE (ODoH derives its response key with plain HKDF and
- * seals it with the suite's AEAD, RFC 9230 §6.4). They keep mbedtls inside this unit.
- */
-
-/* HKDF-SHA256 Extract and Expand (RFC 5869 §2.2, §2.3) with the input or info given in parts,
- * concatenated in order. expand: 1 <= L <= 255 * Nh. */
-int oe_hpke_hkdf_extract(uint8_t prk[OE_HPKE_NH], oe_slice_t salt, const oe_slice_t *ikm,
-                         size_t n_ikm);
-int oe_hpke_hkdf_expand(uint8_t *out, size_t L, const uint8_t prk[OE_HPKE_NH],
-                        const oe_slice_t *info, size_t n_info);
-
-/* An HKDF salt absorbed incrementally, so a long salt prefix need not be kept: holds the first
- * 64 bytes and a SHA-256 state over everything (HMAC keys longer than a block are hashed, RFC
- * 2104 §2). Plain data without pointers; may be copied. Secret when the salt is. */
-#define OE_HPKE_SHA256_STATE_SIZE 128
-typedef struct oe_hpke_salt {
-    uint64_t len;
-    uint8_t head[64];
-    _Alignas(16) unsigned char sha[OE_HPKE_SHA256_STATE_SIZE];
-} oe_hpke_salt_t;
-void oe_hpke_salt_init(oe_hpke_salt_t *s);
-void oe_hpke_salt_update(oe_hpke_salt_t *s, const uint8_t *p, size_t n);
-/* Extract(salt, ikm) with the absorbed salt; s is not modified. */
-int oe_hpke_hkdf_extract_salt(uint8_t prk[OE_HPKE_NH], const oe_hpke_salt_t *s, oe_slice_t ikm);
-void oe_hpke_salt_wipe(oe_hpke_salt_t *s);
-
-/* One-shot AEAD of a suite (ids as above, not export-only): key is Nk bytes, nonce Nn bytes.
- * seal writes pt_len + Nt bytes; open writes ct_len - Nt bytes; both return the count and allow
- * out == input exactly. Same errors as oe_hpke_seal/oe_hpke_open. */
-int oe_hpke_aead_seal(uint16_t aead, const uint8_t *key, const uint8_t *nonce, uint8_t *out,
-                      size_t cap, oe_slice_t aad, oe_slice_t pt);
-int oe_hpke_aead_open(uint16_t aead, const uint8_t *key, const uint8_t *nonce, uint8_t *out,
-                      size_t cap, oe_slice_t aad, oe_slice_t ct);
 
 #endif

@@ -7,11 +7,7 @@
  * cannot be written leaves the keys in force untouched and says why.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <mbedtls/hkdf.h>
-#include <mbedtls/md.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +16,10 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/fs.h"
 #include "core/log.h"
+#include "crypto/crypto.h"
+#include "crypto/encode.h"
 #include "dns/dns_svcb.h"
 #include "dns/dns_wire.h"
 #include "hpke/hpke.h"
@@ -66,17 +65,16 @@ static int derive(oe_key_entry_t *e)
 int oe_key_derive_epoch(oe_key_entry_t *e, const uint8_t *seed, size_t seed_len, uint16_t aead,
                         int64_t epoch, const oe_key_schedule_t *s)
 {
-    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
     static const char salt[] = "odoh-edge key-seed";
     uint8_t prk[32], info[22];
     memcpy(info, "odoh-edge epoch", 14);
     for (int i = 0; i < 8; i++)
         info[14 + i] = (uint8_t)((uint64_t)epoch >> (56 - 8 * i));
     memset(e, 0, sizeof(*e));
-    int rc = mbedtls_hkdf_extract(md, (const uint8_t *)salt, sizeof(salt) - 1, seed, seed_len, prk);
+    oe_slice_t ikm = OE_SLICE(seed, seed_len), in = OE_SLICE(info, sizeof(info));
+    int rc = oe_crypto_hkdf_extract(prk, OE_SLICE(salt, sizeof(salt) - 1), &ikm, 1);
     if (rc == 0)
-        rc =
-            mbedtls_hkdf_expand(md, prk, sizeof(prk), info, sizeof(info), e->seed, sizeof(e->seed));
+        rc = oe_crypto_hkdf_expand(e->seed, sizeof(e->seed), prk, &in, 1);
     oe_wipe(prk, sizeof(prk));
     if (rc != 0)
         return OE_ECRYPTO;
@@ -97,24 +95,11 @@ static void file_name(const keys_t *k, const oe_key_entry_t *e, char *out, size_
     snprintf(out, cap, "%s/%.16s.key", k->dir, hex);
 }
 
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int rc = fsync(fd) == 0 ? 0 : -errno;
-    close(fd);
-    return rc;
-}
-
-/* Writes one key file atomically. */
+/* Writes one key file atomically (mode 0600). */
 static int write_entry(const keys_t *k, const oe_key_entry_t *e)
 {
-    char path[4096], tmp[4200], seed[65], id[2 * OE_ODOH_KEY_ID_LEN + 1], text[512];
+    char path[4096], seed[65], id[2 * OE_ODOH_KEY_ID_LEN + 1], text[512];
     file_name(k, e, path, sizeof(path));
-    /* The writer's pid in the name tells a loader in another process (the server's check, `keys
-     * rotate`) that this file is being written, not left over by a crash. */
-    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
     oe_hex_encode(seed, e->seed, sizeof(e->seed));
     oe_hex_encode(id, e->key.config.key_id, OE_ODOH_KEY_ID_LEN);
     int n = snprintf(text, sizeof(text),
@@ -124,21 +109,8 @@ static int write_entry(const keys_t *k, const oe_key_entry_t *e)
                      id, e->aead, seed, (long long)e->created, (long long)e->activate,
                      (long long)e->retire);
     oe_wipe(seed, sizeof(seed));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int rc = fd < 0 ? -errno : 0;
-    if (rc == 0 && (write(fd, text, (size_t)n) != n || fsync(fd) != 0))
-        rc = errno ? -errno : -EIO;
-    if (fd >= 0)
-        close(fd);
+    int rc = oe_file_write_atomic(path, text, (size_t)n, 0600);
     oe_wipe(text, sizeof(text));
-    if (fd < 0)
-        return rc;
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc == 0)
-        rc = fsync_dir(k->dir);
-    if (rc < 0)
-        unlink(tmp);
     return rc;
 }
 
@@ -148,29 +120,13 @@ static int write_entry(const keys_t *k, const oe_key_entry_t *e)
 static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet, const oe_key_entry_t *old,
                        size_t nold)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return -errno;
-    /* The mode is checked before a byte of the secret is read. */
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int rc = -errno;
-        close(fd);
-        return rc;
-    }
-    if (st.st_mode & 077) {
-        close(fd);
-        if (!quiet)
-            oe_log_error(TAG, "%s is readable by group or others; refusing it (chmod 600 %s)", path,
-                         path);
-        return -EPERM;
-    }
     char text[1024];
-    ssize_t n = read(fd, text, sizeof(text) - 1);
-    int rerr = n < 0 ? -errno : 0;
-    close(fd);
+    int n = oe_file_read_secret(path, (uint8_t *)text, sizeof(text) - 1);
+    if (n == -EPERM && !quiet)
+        oe_log_error(TAG, "%s is readable by group or others; refusing it (chmod 600 %s)", path,
+                     path);
     if (n < 0)
-        return rerr;
+        return n == OE_ESPACE ? OE_EFORMAT : n;
     text[n] = '\0';
     memset(e, 0, sizeof(*e));
     char seed[80] = "";
@@ -205,18 +161,6 @@ static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet, const oe
     if (rc < 0)
         oe_wipe(e, sizeof(*e));
     return rc;
-}
-
-/* Is NAME ("ID.key.PID.tmp") a write in progress in another live process? A name without a pid,
- * or with the pid of a process that is gone, is a crash's leftover. */
-static bool written_by_another(const char *name)
-{
-    const char *p = strstr(name, ".key.") + 5;
-    char *end;
-    long pid = strtol(p, &end, 10);
-    if (end == p || strcmp(end, ".tmp") != 0 || pid <= 0 || pid == (long)getpid())
-        return false;
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
 static int cmp_activate(const void *a, const void *b)
@@ -260,9 +204,8 @@ int keys_load(keys_t *k, int64_t now)
         size_t len = strlen(de->d_name);
         char path[4200];
         snprintf(path, sizeof(path), "%s/%s", k->dir, de->d_name);
-        if (len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0 && strstr(de->d_name, ".key.")) {
-            if (!written_by_another(de->d_name))
-                unlink(path); /* left over by a crash during a write: the rename never happened */
+        if (oe_file_is_stale_temp(de->d_name, ".key")) {
+            unlink(path); /* left over by a crash during a write: the rename never happened */
             continue;
         }
         if (len < 5 || strcmp(de->d_name + len - 4, ".key") != 0)
@@ -292,7 +235,7 @@ static int new_entry(keys_t *k, int64_t now, int64_t activate)
                         .created = now,
                         .activate = activate,
                         .retire = activate + k->sched.rotate};
-    int rc = oe_hpke_rng_default(NULL, e.seed, sizeof(e.seed)) == 0 ? derive(&e) : OE_ECRYPTO;
+    int rc = oe_crypto_random(NULL, e.seed, sizeof(e.seed)) == 0 ? derive(&e) : OE_ECRYPTO;
     if (rc == 0)
         rc = write_entry(k, &e);
     if (rc == 0)
@@ -339,7 +282,7 @@ static int delete_expired(keys_t *k, int64_t now, bool *changed)
         deleted = true;
     }
     if (deleted) {
-        fsync_dir(k->dir);
+        oe_file_sync_dir(k->dir);
         *changed = true;
     }
     return rc;
@@ -497,8 +440,8 @@ int keys_https_rdata(const keys_t *k, const uint8_t *configs, size_t configs_len
     oe_dns_svcb_add_alpn(&w, alpn, 1);
     if (k->port != 0 && k->port != 443)
         oe_dns_svcb_add_port(&w, (uint16_t)k->port);
-    oe_dns_svcb_add(&w, 7, OE_SLICE_STR(dohpath));
-    oe_dns_svcb_add(&w, 32769, OE_SLICE(configs, configs_len));
+    oe_dns_svcb_add(&w, OE_SVCB_DOHPATH, OE_SLICE_STR(dohpath));
+    oe_dns_svcb_add(&w, OE_SVCB_ODOHCONFIG, OE_SLICE(configs, configs_len));
     int rc = oe_dns_svcb_end(&w, &len);
     return rc < 0 ? rc : (int)len;
 }
@@ -506,32 +449,18 @@ int keys_https_rdata(const keys_t *k, const uint8_t *configs, size_t configs_len
 /* The fleet seed: its mode is checked before a byte is read, and it is wiped on every failure. */
 static int read_fleet_seed(keys_t *k, const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    int rc = fd < 0 || fstat(fd, &st) < 0 ? -errno : 0;
-    if (rc < 0) {
-        oe_log_error(TAG, "key-seed %s: %s", path, oe_strerror(rc));
-        if (fd >= 0)
-            close(fd);
-        return rc;
-    }
-    if (st.st_mode & 077) {
-        close(fd);
+    int n = oe_file_read_secret(path, k->fleet_seed, sizeof(k->fleet_seed));
+    if (n == -EPERM)
         oe_log_error(TAG, "key-seed %s is readable by group or others; chmod 600 it", path);
-        return -EPERM;
-    }
-    ssize_t n = read(fd, k->fleet_seed, sizeof(k->fleet_seed));
-    rc = n < 0 ? -errno : 0;
-    close(fd);
-    if (rc == 0 && n < 32) {
+    else if (n >= 0 && n < 32)
         oe_log_error(TAG, "key-seed %s: needs at least 32 bytes of secret", path);
-        rc = OE_EFORMAT;
-    } else if (rc < 0) {
-        oe_log_error(TAG, "key-seed %s: %s", path, oe_strerror(rc));
-    }
-    if (rc < 0) {
+    else if (n == OE_ESPACE)
+        oe_log_error(TAG, "key-seed %s: holds more than %zu bytes", path, sizeof(k->fleet_seed));
+    else if (n < 0)
+        oe_log_error(TAG, "key-seed %s: %s", path, oe_strerror(n));
+    if (n < 32) {
         oe_wipe(k->fleet_seed, sizeof(k->fleet_seed));
-        return rc;
+        return n < 0 && n != OE_ESPACE ? n : OE_EFORMAT;
     }
     k->fleet_seed_len = (size_t)n;
     return 0;

@@ -3,13 +3,13 @@
  * running server picks up a rotation at its next check (check-interval), since it re-reads the
  * store each time.
  */
-#include <mbedtls/base64.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/cli.h"
 #include "core/core.h"
+#include "crypto/encode.h"
 #include "http/http.h"
 #include "keys/keys_int.h"
 
@@ -49,12 +49,10 @@ static int export(keys_t *k, int64_t now)
         fprintf(stderr, "keys: nothing is published (no current key)\n");
         return 1;
     }
-    char hex[1025];
-    unsigned char b64[800];
-    size_t b64len = 0;
+    char hex[2 * sizeof(configs) + 1], b64[OE_BASE64_LEN(sizeof(configs)) + 1];
     oe_hex_encode(hex, configs, len);
-    mbedtls_base64_encode(b64, sizeof(b64), &b64len, configs, len);
-    printf("hex     %s\nbase64  %.*s\n", hex, (int)b64len, b64);
+    oe_base64_encode(b64, sizeof(b64), configs, len);
+    printf("hex     %s\nbase64  %s\n", hex, b64);
     oe_buf_t b = {0};
     keys_zone_lines(k, configs, len, &b);
     fwrite(b.base, 1, b.len, stdout);

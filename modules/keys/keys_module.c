@@ -14,6 +14,7 @@
 #include "dns/dns_wire.h"
 #include "http/http.h"
 #include "keys/keys_int.h"
+#include "crypto/encode.h"
 
 extern const oe_module_t oe_keys_module;
 extern const oe_module_t oe_odoh_target_module;

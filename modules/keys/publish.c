@@ -22,6 +22,8 @@
 #include "dns/dns_write.h"
 #include "hpke/hpke.h"
 #include "keys/keys_int.h"
+#include "core/fs.h"
+#include "crypto/encode.h"
 
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 300000
@@ -78,7 +80,7 @@ void keys_zone_lines(const keys_t *k, const uint8_t *configs, size_t len, oe_buf
     if (ol < 0)
         return;
     oe_dns_rr_t rr = {.name = oe_dns_name_wire(owner, (size_t)ol),
-                      .type = 65,
+                      .type = OE_DNS_T_HTTPS,
                       .rclass = 1,
                       .ttl = (uint32_t)(k->conf->record_ttl / 1000),
                       .rdata = OE_SLICE(rdata, (size_t)n),
@@ -99,18 +101,8 @@ static void write_zone_file(keys_t *k, const uint8_t *configs, size_t len)
     const char *path = k->conf->zone_file;
     oe_buf_t b = {0};
     keys_zone_lines(k, configs, len, &b);
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = fd < 0 ? -errno : 0;
-    if (rc == 0 && (write(fd, b.base, b.len) != (ssize_t)b.len || fsync(fd) != 0))
-        rc = -errno;
-    if (fd >= 0)
-        close(fd);
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
+    int rc = oe_file_write_atomic(path, b.base, b.len, 0644);
     if (rc < 0) {
-        unlink(tmp);
         oe_log_error(TAG, "zone-file %s: %s", path, oe_strerror(rc));
     } else {
         oe_log_info(TAG, "zone-file %s updated", path);
@@ -194,8 +186,8 @@ static bool confirm_answer(publisher_t *p, const oe_dns_msg_t *m)
     while (oe_dns_iter_next(&it, &rr) == 1) {
         oe_dns_svcb_t s;
         oe_slice_t v;
-        if (rr.type == 65 && oe_dns_svcb_parse(rr.rdata, &s) == 0 &&
-            oe_dns_svcb_param_get(&s, 32769, &v) == 1 &&
+        if (rr.type == OE_DNS_T_HTTPS && oe_dns_svcb_parse(rr.rdata, &s) == 0 &&
+            oe_dns_svcb_param_get(&s, OE_SVCB_ODOHCONFIG, &v) == 1 &&
             oe_slice_eq(v, OE_SLICE(p->configs, p->configs_len)))
             return true;
     }
@@ -264,9 +256,10 @@ static void handle_answer(publisher_t *p, const oe_dns_msg_t *msg)
     const char *name = keys_record_name(p->k);
     int ol = oe_dns_name_from_text(name, strlen(name), owner);
     oe_dns_query_opts_t qo = {.udp_size = 1232};
-    oe_hpke_rng_default(NULL, (unsigned char *)&p->id, sizeof(p->id));
-    if (ol < 0 || oe_dns_build_query(p->msg, sizeof(p->msg), &p->msg_len, p->id,
-                                     oe_dns_name_wire(owner, (size_t)ol), 65, &qo) < 0) {
+    oe_crypto_random(NULL, (unsigned char *)&p->id, sizeof(p->id));
+    if (ol < 0 ||
+        oe_dns_build_query(p->msg, sizeof(p->msg), &p->msg_len, p->id,
+                           oe_dns_name_wire(owner, (size_t)ol), OE_DNS_T_HTTPS, &qo) < 0) {
         p->busy = false;
         return;
     }
@@ -347,11 +340,11 @@ static void update_start(publisher_t *p)
     oe_slice_t rd = OE_SLICE(rdata, (size_t)n);
     oe_dns_update_t u = {.zone = oe_dns_name_wire(zone, (size_t)zl),
                          .owner = oe_dns_name_wire(owner, (size_t)ol),
-                         .type = 65,
+                         .type = OE_DNS_T_HTTPS,
                          .ttl = (uint32_t)(k->conf->record_ttl / 1000),
                          .rdatas = &rd,
                          .nrdatas = 1};
-    oe_hpke_rng_default(NULL, (unsigned char *)&p->id, sizeof(p->id));
+    oe_crypto_random(NULL, (unsigned char *)&p->id, sizeof(p->id));
     int rc = oe_dns_update_build(p->msg, sizeof(p->msg), &p->msg_len, p->id, &u);
     if (rc == 0 && p->have_tsig)
         rc =
@@ -506,11 +499,16 @@ publisher_t *publisher_new(keys_t *k)
         if (c->tsig_secret != NULL) {
             snprintf(secret, sizeof(secret), "%s", c->tsig_secret);
         } else if (c->tsig_secret_file != NULL) {
-            FILE *f = fopen(c->tsig_secret_file, "r");
-            if (f == NULL || fgets(secret, sizeof(secret), f) == NULL)
-                oe_log_error(TAG, "tsig-secret-file %s: cannot read it", c->tsig_secret_file);
-            if (f != NULL)
-                fclose(f);
+            /* One line of base64; like every secret file, refused when others may read it. */
+            int n = oe_file_read_secret(c->tsig_secret_file, (uint8_t *)secret, sizeof(secret) - 1);
+            if (n == -EPERM)
+                oe_log_error(TAG,
+                             "tsig-secret-file %s is readable by group or others; chmod 600 it",
+                             c->tsig_secret_file);
+            else if (n < 0)
+                oe_log_error(TAG, "tsig-secret-file %s: cannot read it: %s", c->tsig_secret_file,
+                             oe_strerror(n));
+            secret[n < 0 ? 0 : n] = '\0';
             secret[strcspn(secret, "\r\n")] = '\0';
         }
         if (oe_dns_tsig_key_init(&p->tsig, c->tsig_name, secret, err, sizeof(err)) == 0)

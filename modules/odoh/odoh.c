@@ -3,6 +3,7 @@
  * §6.2 on top of HPKE. Every reader checks a length before it reads.
  */
 #include "odoh/odoh.h"
+#include "crypto/encode.h"
 
 #define LABEL_QUERY    "odoh query"
 #define LABEL_RESPONSE "odoh response"
@@ -29,9 +30,9 @@ int oe_odoh_key_id(uint8_t key_id[OE_ODOH_KEY_ID_LEN], const uint8_t *contents, 
 
     if (key_id == NULL || (contents == NULL && len > 0))
         return OE_EINVAL;
-    rc = oe_hpke_hkdf_extract(prk, OE_SLICE(NULL, 0), &ikm, 1);
+    rc = oe_crypto_hkdf_extract(prk, OE_SLICE(NULL, 0), &ikm, 1);
     if (rc == 0)
-        rc = oe_hpke_hkdf_expand(key_id, OE_ODOH_KEY_ID_LEN, prk, &info, 1);
+        rc = oe_crypto_hkdf_expand(key_id, OE_ODOH_KEY_ID_LEN, prk, &info, 1);
     return rc;
 }
 
@@ -355,7 +356,7 @@ void oe_odoh_txn_wipe(oe_odoh_txn_t *txn)
 {
     if (txn == NULL)
         return;
-    oe_hpke_salt_wipe(&txn->q_plain);
+    oe_crypto_salt_wipe(&txn->q_plain);
     oe_wipe(txn, sizeof(*txn));
 }
 
@@ -376,8 +377,8 @@ static int txn_init(oe_odoh_txn_t *txn, const oe_hpke_ctx_t *ctx, const uint8_t 
 {
     memset(txn, 0, sizeof(*txn));
     txn->suite = ctx->suite;
-    oe_hpke_salt_init(&txn->q_plain);
-    oe_hpke_salt_update(&txn->q_plain, q_plain, q_len);
+    oe_crypto_salt_init(&txn->q_plain);
+    oe_crypto_salt_update(&txn->q_plain, q_plain, q_len);
     return oe_hpke_export(ctx, txn->secret, ctx->nk, OE_SLICE_STR(LABEL_RESPONSE));
 }
 
@@ -503,22 +504,22 @@ static int response_keys(const oe_odoh_txn_t *txn, const uint8_t *resp_nonce, si
 {
     oe_slice_t label_key = OE_SLICE_STR(LABEL_KEY), label_nonce = OE_SLICE_STR(LABEL_NONCE);
     int nk = oe_hpke_aead_nk(txn->suite.aead);
-    oe_hpke_salt_t salt = txn->q_plain;
+    oe_crypto_salt_t salt = txn->q_plain;
     uint8_t prk[OE_HPKE_NH], l2[2];
     int rc;
 
     if (nk <= 0)
         return OE_EUNSUPPORTED;
     oe_put16(l2, (uint16_t)nonce_len);
-    oe_hpke_salt_update(&salt, l2, 2);
-    oe_hpke_salt_update(&salt, resp_nonce, nonce_len);
-    rc = oe_hpke_hkdf_extract_salt(prk, &salt, OE_SLICE(txn->secret, (size_t)nk));
+    oe_crypto_salt_update(&salt, l2, 2);
+    oe_crypto_salt_update(&salt, resp_nonce, nonce_len);
+    rc = oe_crypto_hkdf_extract_salt(prk, &salt, OE_SLICE(txn->secret, (size_t)nk));
     if (rc == 0)
-        rc = oe_hpke_hkdf_expand(key, (size_t)nk, prk, &label_key, 1);
+        rc = oe_crypto_hkdf_expand(key, (size_t)nk, prk, &label_key, 1);
     if (rc == 0)
-        rc = oe_hpke_hkdf_expand(nonce, OE_HPKE_NN, prk, &label_nonce, 1);
+        rc = oe_crypto_hkdf_expand(nonce, OE_HPKE_NN, prk, &label_nonce, 1);
     oe_wipe(prk, sizeof(prk));
-    oe_hpke_salt_wipe(&salt);
+    oe_crypto_salt_wipe(&salt);
     return rc;
 }
 
@@ -553,8 +554,8 @@ int oe_odoh_response_seal_nonce(uint8_t *out, size_t cap, const oe_odoh_txn_t *t
     rc = response_keys(txn, resp_nonce.base, resp_nonce.len, key, nonce);
     if (rc == 0) {
         aad_len = make_aad(aad, OE_ODOH_MSG_RESPONSE, resp_nonce.base, resp_nonce.len);
-        rc = oe_hpke_aead_seal(txn->suite.aead, key, nonce, r, r_len + OE_HPKE_NT,
-                               OE_SLICE(aad, aad_len), OE_SLICE(r, r_len));
+        rc = oe_crypto_aead_seal(txn->suite.aead, key, nonce, r, r_len + OE_HPKE_NT,
+                                 OE_SLICE(aad, aad_len), OE_SLICE(r, r_len));
     }
     oe_wipe(key, sizeof(key));
     oe_wipe(nonce, sizeof(nonce));
@@ -599,8 +600,8 @@ int oe_odoh_response_open(const oe_odoh_txn_t *txn, const uint8_t *msg, size_t l
     rc = response_keys(txn, m.key_id.base, m.key_id.len, key, nonce);
     if (rc == 0) {
         aad_len = make_aad(aad, OE_ODOH_MSG_RESPONSE, m.key_id.base, m.key_id.len);
-        r_len = oe_hpke_aead_open(txn->suite.aead, key, nonce, plain, cap, OE_SLICE(aad, aad_len),
-                                  m.encrypted);
+        r_len = oe_crypto_aead_open(txn->suite.aead, key, nonce, plain, cap, OE_SLICE(aad, aad_len),
+                                    m.encrypted);
         rc = r_len < 0 ? r_len : 0;
     }
     if (rc == 0)

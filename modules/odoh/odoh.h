@@ -113,7 +113,7 @@ const oe_odoh_key_t *oe_odoh_key_find(const oe_odoh_key_t *keys, size_t n, oe_sl
 typedef struct oe_odoh_txn {
     oe_hpke_suite_t suite;
     uint8_t secret[OE_HPKE_NK_MAX];
-    oe_hpke_salt_t q_plain;
+    oe_crypto_salt_t q_plain;
 } oe_odoh_txn_t;
 void oe_odoh_txn_wipe(oe_odoh_txn_t *txn);
 

@@ -18,10 +18,11 @@
 
 #include "core/core.h"
 #include "core/log.h"
+#include "core/net.h"
+#include "core/uri.h"
 #include "dns/dns_wire.h"
 #include "dns/dns_write.h"
 #include "dns/upstream.h"
-#include "hpke/hpke.h"
 #include "http/client.h"
 #include "http/http.h"
 #include "odoh_proxy/proxy_addr.h"
@@ -142,14 +143,6 @@ static void on_target(void *data, int status, const oe_header_t *h, size_t n, oe
 
 /* ---- target address ------------------------------------------------------------------------- */
 
-static void set_port(struct sockaddr_storage *ss, unsigned port)
-{
-    if (ss->ss_family == AF_INET6)
-        ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-    else
-        ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-}
-
 static void forward(job_t *j)
 {
     /* Loopback, private, documentation, NAT64/6to4 around such an address and every other
@@ -159,7 +152,7 @@ static void forward(job_t *j)
         job_end(j);
         return;
     }
-    set_port(&j->addr, j->port);
+    oe_sockaddr_set_port((struct sockaddr *)&j->addr, (uint16_t)j->port);
     oe_slice_t ctype = OE_SLICE_STR(MEDIA_ODOH);
     oe_header_t hdrs[] = {{OE_SLICE_STR("content-type"), ctype}, {OE_SLICE_STR("accept"), ctype}};
     oe_http_request_t r = {.host = j->host,
@@ -225,45 +218,12 @@ static void resolve(job_t *j)
 
 /* ---- the request ---------------------------------------------------------------------------- */
 
-static int hexval(uint8_t c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* The percent-decoded value of query parameter name into out; false when absent, empty, too long
  * or badly encoded. */
 static bool param(oe_slice_t q, const char *name, char *out, size_t cap)
 {
-    size_t nl = strlen(name);
-    const uint8_t *p = q.base, *end = q.base + q.len;
-    while (p < end) {
-        const uint8_t *amp = memchr(p, '&', (size_t)(end - p));
-        const uint8_t *e = amp ? amp : end;
-        if ((size_t)(e - p) > nl && memcmp(p, name, nl) == 0 && p[nl] == '=') {
-            size_t n = 0;
-            for (const uint8_t *v = p + nl + 1; v < e; v++) {
-                int ch = *v;
-                if (ch == '%') {
-                    if (e - v < 3 || hexval(v[1]) < 0 || hexval(v[2]) < 0)
-                        return false;
-                    ch = hexval(v[1]) << 4 | hexval(v[2]);
-                    v += 2;
-                } else if (ch == '+') {
-                    ch = ' ';
-                }
-                if (n + 1 >= cap || ch == 0)
-                    return false;
-                out[n++] = (char)ch;
-            }
-            out[n] = '\0';
-            return n > 0;
-        }
-        p = e + 1;
-    }
-    return false;
+    oe_slice_t v = oe_uri_query_param(q, name);
+    return v.base != NULL && oe_uri_pct_decode(out, cap, v, true) > 0;
 }
 
 /* A port written as 1-5 decimal digits, 1..65535; 0 for anything else ("", "443x", "+1"). */
@@ -276,15 +236,14 @@ static unsigned parse_port(const char *s)
     return n > 0 && s[n] == '\0' && v <= 65535 ? v : 0;
 }
 
+/* A target host: a name, or an IP literal (IPv6 without brackets and port; the address checks
+ * then refuse special-purpose ones with 403). Lower-cased in place: the allow list compares
+ * exactly. */
 static bool valid_host(char *h)
 {
-    for (char *p = h; *p; p++) {
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-              *p == ':'))
-            return false;
-    }
-    return h[0] != '\0';
+    struct in6_addr a6;
+    oe_ascii_lower(h);
+    return oe_host_name_valid(OE_SLICE_STR(h), false) || inet_pton(AF_INET6, h, &a6) == 1;
 }
 
 /* targetpath goes into the request line (HTTP/1.1) or :path (h2) as it is: after decoding it must
@@ -319,19 +278,22 @@ static void handle(oe_req_t *req, void *data)
     j->ws = oe_req_worker_state(req, p->hook);
     char target[300];
     /* Unknown parameters are ignored: some clients add their own. */
-    if (req->body.len == 0 || !param(req->query, "targethost", target, sizeof(target)) ||
-        !param(req->query, "targetpath", j->path, sizeof(j->path)) || !valid_path(j->path) ||
-        !valid_host(target)) {
+    /* targethost is host or host:port ([v6]:port is not accepted: IPv6 targets use names). */
+    char *colon = NULL;
+    bool ok = req->body.len > 0 && param(req->query, "targethost", target, sizeof(target)) &&
+              param(req->query, "targetpath", j->path, sizeof(j->path)) && valid_path(j->path);
+    if (ok && (colon = strrchr(target, ':')) != NULL && strchr(target, ':') == colon)
+        *colon = '\0';
+    else
+        colon = NULL;
+    if (!ok || !valid_host(target)) {
         deny(req, 400, "http_request_error", "needs targethost, targetpath and a body");
         job_end(j);
         return;
     }
-    /* targethost is host or host:port ([v6]:port is not accepted: IPv6 targets use names). */
-    char *colon = strrchr(target, ':');
     j->port = 443;
-    if (colon != NULL && strchr(target, ':') == colon) {
+    if (colon != NULL) {
         j->port = parse_port(colon + 1);
-        *colon = '\0';
         if (j->port == 0) {
             deny(req, 400, "http_request_error", "bad port in targethost");
             job_end(j);
@@ -477,7 +439,7 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
             rc = OE_ECONFIG;
             continue;
         }
-        valid_host(host);
+        oe_ascii_lower(host);
         f->host = host;
         c->nfixed++;
     }

@@ -19,6 +19,9 @@
 #include "dns/upstream.h"
 #include "http/http.h"
 #include "odoh_target/target.h"
+#include "core/fs.h"
+#include "core/uri.h"
+#include "crypto/encode.h"
 
 #define TAG        "odoh-target"
 #define MEDIA_ODOH "application/oblivious-dns-message"
@@ -130,68 +133,38 @@ static oe_odoh_keyset_t *get_keys(oe_odoh_target_t *t)
 
 /* ---- the first-start key ------------------------------------------------------------------ */
 
-/* STATE/odoh/target.seed: 32 random bytes in hex, mode 0600, written atomically. */
+/* STATE/odoh/target.seed: 32 random bytes as one line of 64 hex digits, mode 0600, written
+ * atomically. */
 static int load_or_create_seed(const char *state_dir, uint8_t seed[32])
 {
-    char dir[4096], path[4200], tmp[4300];
+    char dir[4096], path[4200], hex[64 + 2];
     snprintf(dir, sizeof(dir), "%s/odoh", state_dir);
     snprintf(path, sizeof(path), "%s/target.seed", dir);
     int rc = oe_mkdir_p(dir, 0700);
     if (rc < 0)
         return rc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd >= 0) {
-        /* The mode is checked before a byte of the secret is read; the text is wiped on every
-         * path. */
-        struct stat st;
-        char hex[65];
-        if (fstat(fd, &st) < 0) {
-            rc = -errno;
-            close(fd);
-            oe_log_error(TAG, "%s: %s", path, oe_strerror(rc));
-            return rc;
-        }
-        if (st.st_mode & 077) {
-            close(fd);
+    rc = oe_file_read_key_line(path, hex, 64);
+    if (rc != -ENOENT) {
+        if (rc == 0 && oe_hex_decode(seed, 32, hex, 64) != 32)
+            rc = OE_EFORMAT;
+        oe_wipe(hex, sizeof(hex));
+        if (rc == -EPERM)
             oe_log_error(TAG, "%s is readable by group or others; run chmod 600 %s", path, path);
-            return -EPERM;
-        }
-        ssize_t n = read(fd, hex, 64);
-        close(fd);
-        rc = n == 64 && oe_hex_decode(seed, 32, hex, 64) == 32 ? 0 : OE_EFORMAT;
-        oe_wipe(hex, sizeof(hex));
-        if (rc < 0) {
-            oe_wipe(seed, 32);
+        else if (rc == OE_EFORMAT)
             oe_log_error(TAG, "%s is not a 64-digit hex seed", path);
-        }
+        else if (rc < 0)
+            oe_log_error(TAG, "%s: %s", path, oe_strerror(rc));
+        if (rc < 0)
+            oe_wipe(seed, 32);
         return rc;
     }
-    if (oe_hpke_rng_default(NULL, seed, 32) != 0)
+    if (oe_crypto_random(NULL, seed, 32) != 0)
         return OE_ECRYPTO;
-    char hex[65];
     oe_hex_encode(hex, seed, 32);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = -errno;
-        oe_wipe(hex, sizeof(hex));
-        return rc;
-    }
-    rc = write(fd, hex, 64) == 64 && fsync(fd) == 0 ? 0 : errno ? -errno : -EIO;
-    close(fd);
+    rc = oe_file_write_atomic(path, hex, 64, 0600);
     oe_wipe(hex, sizeof(hex));
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc == 0) {
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
+    if (rc == 0)
         oe_log_info(TAG, "generated a new target key in %s", path);
-    } else {
-        unlink(tmp);
-    }
     return rc;
 }
 
@@ -252,7 +225,7 @@ static void reply(job_t *j, oe_slice_t dns)
     size_t pad = oe_odoh_pad_len(dns.len, (size_t)j->t->conf->padding);
     size_t cap = dns.len + pad + 64 + OE_ODOH_RESPONSE_NONCE_MAX;
     uint8_t *out = malloc(cap);
-    int n = out ? oe_odoh_response_seal(out, cap, &j->txn, dns, pad, oe_hpke_rng_default, NULL)
+    int n = out ? oe_odoh_response_seal(out, cap, &j->txn, dns, pad, oe_crypto_random, NULL)
                 : OE_ENOMEM;
     if (n < 0) {
         oe_log_warn(TAG, "sealing an answer failed: %s", oe_strerror(n));
@@ -352,7 +325,7 @@ static bool answer_locally(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *q
         return false;
     uint8_t buf[4096];
     oe_dns_writer_t w;
-    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0400 | 0x0080, 0); /* AA, RA */
+    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, OE_DNS_F_AA | OE_DNS_F_RA, 0);
     for (size_t i = first; i < first + n; i++) {
         const local_rr_t *r = &c->records[i];
         if (r->type != question->type)
@@ -373,7 +346,7 @@ static bool answer_locally(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *q
 /* The target's own HTTPS record, from the key set in force (issue: publication). */
 static bool answer_https(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *question)
 {
-    if (question->type != 65)
+    if (question->type != OE_DNS_T_HTTPS)
         return false;
     oe_odoh_keyset_t *ks = get_keys(j->t);
     if (ks == NULL || ks->https_len == 0 ||
@@ -383,9 +356,9 @@ static bool answer_https(job_t *j, const oe_dns_msg_t *q, const oe_dns_rr_t *que
     }
     uint8_t buf[4096];
     oe_dns_writer_t w;
-    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0400 | 0x0080, 0);
+    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, OE_DNS_F_AA | OE_DNS_F_RA, 0);
     oe_dns_rr_t rr = {.name = oe_dns_name_wire(ks->owner, ks->owner_len),
-                      .type = 65,
+                      .type = OE_DNS_T_HTTPS,
                       .rclass = 1,
                       .ttl = ks->https_ttl,
                       .rdata = OE_SLICE(ks->https, ks->https_len),
@@ -403,7 +376,7 @@ static void refuse(job_t *j, const oe_dns_msg_t *q, uint16_t rcode)
 {
     uint8_t buf[1024];
     oe_dns_writer_t w;
-    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, 0x0080, rcode);
+    oe_dns_writer_init_response(&w, buf, sizeof(buf), q, OE_DNS_F_RA, rcode);
     reply_built(j, &w, buf);
 }
 
@@ -411,7 +384,7 @@ static void resolve(job_t *j, oe_slice_t dns)
 {
     oe_dns_msg_t q;
     oe_dns_rr_t question;
-    if (oe_dns_msg_parse(&q, dns) < 0 || q.hdr.count[0] != 1 || (q.hdr.flags & 0x8000) ||
+    if (oe_dns_msg_parse(&q, dns) < 0 || q.hdr.count[0] != 1 || (q.hdr.flags & OE_DNS_F_QR) ||
         oe_dns_msg_question(&q, &question) < 0) {
         reply_error(j->req, 400);
         job_free(j);
@@ -449,52 +422,6 @@ static bool media_is(oe_slice_t v, const char *type)
     return v.len == n || v.base[n] == ';' || v.base[n] == ' ';
 }
 
-/* base64url without padding (RFC 8484 §4.1), into out; returns the length or -1. */
-static int base64url_decode(oe_slice_t in, uint8_t *out, size_t cap)
-{
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < in.len; i++) {
-        uint8_t ch = in.base[i];
-        int v = ch >= 'A' && ch <= 'Z'   ? ch - 'A'
-                : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
-                : ch >= '0' && ch <= '9' ? ch - '0' + 52
-                : ch == '-'              ? 62
-                : ch == '_'              ? 63
-                : ch == '='              ? -2
-                                         : -1;
-        if (v == -2)
-            break;
-        if (v < 0)
-            return -1;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n == cap)
-                return -1;
-            out[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    return (int)n;
-}
-
-/* The value of query parameter name, or base NULL. */
-static oe_slice_t query_param(oe_slice_t q, const char *name)
-{
-    size_t nl = strlen(name);
-    const uint8_t *p = q.base, *end = q.base + q.len;
-    while (p < end) {
-        const uint8_t *amp = memchr(p, '&', (size_t)(end - p));
-        const uint8_t *e = amp ? amp : end;
-        if ((size_t)(e - p) > nl && memcmp(p, name, nl) == 0 && p[nl] == '=')
-            return OE_SLICE(p + nl + 1, (size_t)(e - p - nl - 1));
-        p = e + 1;
-    }
-    return OE_SLICE(NULL, 0);
-}
-
 static void handle_query(oe_req_t *req, void *data)
 {
     oe_odoh_target_t *t = data;
@@ -505,7 +432,7 @@ static void handle_query(oe_req_t *req, void *data)
     j->t = t;
 
     if (oe_req_method_is(req, "GET") || oe_req_method_is(req, "HEAD")) {
-        oe_slice_t dns = query_param(req->query, "dns");
+        oe_slice_t dns = oe_uri_query_param(req->query, "dns");
         bool for_odoh =
             media_is(oe_req_header(req, "accept"), MEDIA_ODOH) || media_is(ctype, MEDIA_ODOH);
         if (for_odoh || !c->doh_get || dns.base == NULL) {
@@ -515,7 +442,8 @@ static void handle_query(oe_req_t *req, void *data)
             return;
         }
         uint8_t msg[4096];
-        int n = base64url_decode(dns, msg, sizeof(msg));
+        /* RFC 8484 §4.1: base64url without padding; too long, malformed or short is 400 */
+        int n = oe_base64url_decode(msg, sizeof(msg), (const char *)dns.base, dns.len);
         if (n < 12) {
             reply_error(req, 400);
             job_free(j);

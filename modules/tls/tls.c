@@ -13,17 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <mbedtls/constant_time.h>
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
-#include <mbedtls/md.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
 #include <psa/crypto.h>
 
+#include "crypto/crypto.h"
+#include "crypto/encode.h"
 #include "tls/tls_int.h"
 
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
@@ -46,23 +44,19 @@ static const int ciphersuites[] = {
     0,
 };
 
-/* ---- process-wide state: PSA and the random generator ----------------------------------- */
+/* ---- process-wide state: PSA; randomness is the crypto module's ---------------------------- */
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static int global_rc = OE_ECRYPTO;
-static pthread_mutex_t rng_lock = PTHREAD_MUTEX_INITIALIZER;
-static mbedtls_entropy_context entropy;
-static mbedtls_ctr_drbg_context drbg;
 
 static void global_init_once(void)
 {
-    static const char pers[] = "odoh-edge tls";
+    unsigned char probe;
     if (psa_crypto_init() != PSA_SUCCESS)
         return;
-    mbedtls_entropy_init(&entropy);
-    mbedtls_ctr_drbg_init(&drbg);
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, (const unsigned char *)pers,
-                              sizeof(pers) - 1) != 0)
+    /* The random generator seeds itself per thread at first use; fail here, at configuration
+     * time, rather than in a handshake when the system has no entropy to give. */
+    if (oe_crypto_random(NULL, &probe, 1) != 0)
         return;
     global_rc = OE_OK;
 }
@@ -80,15 +74,6 @@ bool oe_tls_threadsafe(void)
 #else
     return false;
 #endif
-}
-
-int oe_tls__rng(void *ctx, unsigned char *out, size_t len)
-{
-    (void)ctx;
-    pthread_mutex_lock(&rng_lock);
-    int rc = mbedtls_ctr_drbg_random(&drbg, out, len);
-    pthread_mutex_unlock(&rng_lock);
-    return rc;
 }
 
 char *oe_tls__mbed_msg(const char *what, int mbed_err)
@@ -341,7 +326,7 @@ static int load_key(mbedtls_pk_context *key, const char *path, char **err)
     bool pem = strstr(buf, "-----BEGIN") != NULL;
     /* PEM is parsed only when the NUL is counted; DER must end exactly at its last byte. */
     int mrc = mbedtls_pk_parse_key(key, (const unsigned char *)buf, pem ? len + 1 : len, NULL, 0,
-                                   oe_tls__rng, NULL);
+                                   oe_crypto_random, NULL);
     rc = OE_EFORMAT;
     if (mrc != 0 && (mrc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED ||
                      strstr(buf, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
@@ -407,28 +392,38 @@ static void add_name(oe_tls_cert_t *cert, char *name)
     cert->names[cert->nnames++] = name;
 }
 
-/* Collects the leaf's SAN dNSNames, then iPAddresses, as text. */
-static void collect_names(oe_tls_cert_t *cert)
+void oe_tls__san_names(const mbedtls_x509_crt *crt,
+                       void (*add)(void *arg, const char *name, size_t len), void *arg)
 {
     for (int pass = 0; pass < 2; pass++) {
-        for (const mbedtls_x509_sequence *s = &cert->chain.subject_alt_names; s != NULL;
-             s = s->next) {
+        for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s != NULL; s = s->next) {
             mbedtls_x509_subject_alternative_name san;
             if (s->buf.p == NULL || mbedtls_x509_parse_subject_alt_name(&s->buf, &san) != 0)
                 continue;
             const mbedtls_x509_buf *v = &san.san.unstructured_name;
             if (pass == 0 && san.type == MBEDTLS_X509_SAN_DNS_NAME && v->len > 0 &&
                 memchr(v->p, 0, v->len) == NULL) {
-                add_name(cert, oe_strndup((const char *)v->p, v->len));
+                add(arg, (const char *)v->p, v->len);
             } else if (pass == 1 && san.type == MBEDTLS_X509_SAN_IP_ADDRESS &&
                        (v->len == 4 || v->len == 16)) {
                 char text[INET6_ADDRSTRLEN];
                 if (inet_ntop(v->len == 4 ? AF_INET : AF_INET6, v->p, text, sizeof(text)))
-                    add_name(cert, oe_strdup(text));
+                    add(arg, text, strlen(text));
             }
             mbedtls_x509_free_subject_alt_name(&san);
         }
     }
+}
+
+static void collect_name(void *arg, const char *name, size_t len)
+{
+    add_name(arg, oe_strndup(name, len));
+}
+
+/* Collects the leaf's SAN dNSNames, then iPAddresses, as text. */
+static void collect_names(oe_tls_cert_t *cert)
+{
+    oe_tls__san_names(&cert->chain, collect_name, cert);
 }
 
 const char *oe_tls_cert_name(const oe_tls_cert_t *cert, size_t i)
@@ -549,26 +544,18 @@ static int ticket_tag(const oe_tls_server_t *srv, const unsigned char *name, siz
         lower[i] = (unsigned char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
     if (nlen > 0 && lower[nlen - 1] == '.')
         nlen--;
-    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-    mbedtls_md_context_t ctx;
-    uint8_t full[32], sep = 0, nl = (uint8_t)nlen;
-    mbedtls_md_init(&ctx);
-    int rc = mbedtls_md_setup(&ctx, md, 1);
-    if (rc == 0)
-        rc = mbedtls_md_hmac_starts(&ctx, srv->ticket_bind_key, sizeof(srv->ticket_bind_key));
-    if (rc == 0)
-        rc = mbedtls_md_hmac_update(&ctx, ticket, len);
-    if (rc == 0) /* a separator and the name's length keep (ticket, name) pairs unambiguous */
-        rc = mbedtls_md_hmac_update(&ctx, &sep, 1);
-    if (rc == 0)
-        rc = mbedtls_md_hmac_update(&ctx, &nl, 1);
-    if (rc == 0)
-        rc = mbedtls_md_hmac_update(&ctx, lower, nlen);
-    if (rc == 0)
-        rc = mbedtls_md_hmac_finish(&ctx, full);
-    mbedtls_md_free(&ctx);
+    oe_crypto_hmac_t h;
+    uint8_t full[OE_CRYPTO_SHA256_LEN], sep = 0, nl = (uint8_t)nlen;
+    oe_crypto_hmac_init(&h, srv->ticket_bind_key, sizeof(srv->ticket_bind_key));
+    oe_crypto_hmac_update(&h, ticket, len);
+    /* a separator and the name's length keep (ticket, name) pairs unambiguous */
+    oe_crypto_hmac_update(&h, &sep, 1);
+    oe_crypto_hmac_update(&h, &nl, 1);
+    oe_crypto_hmac_update(&h, lower, nlen);
+    oe_crypto_hmac_final(&h, full);
     memcpy(tag, full, TICKET_TAG_LEN);
-    return rc;
+    oe_wipe(full, sizeof(full));
+    return 0;
 }
 
 static int ticket_write(void *p, const mbedtls_ssl_session *session, unsigned char *start,
@@ -604,7 +591,7 @@ static int ticket_parse(void *p, mbedtls_ssl_session *session, unsigned char *bu
     int rc = ticket_tag(srv, name, nlen, buf, len, tag);
     if (rc != 0)
         return rc;
-    if (mbedtls_ct_memcmp(tag, buf + len, TICKET_TAG_LEN) != 0)
+    if (!oe_ct_eq(tag, buf + len, TICKET_TAG_LEN))
         return MBEDTLS_ERR_SSL_INVALID_MAC;
     pthread_mutex_lock(&srv->ticket_lock);
     rc = mbedtls_ssl_ticket_parse(&srv->ticket, session, buf, len);
@@ -689,7 +676,7 @@ oe_tls_server_t *oe_tls_server_new(const oe_tls_server_opts_t *opts, char **err)
     }
     if (conf_versions(&srv->conf, opts->min_version, opts->max_version, err) != OE_OK)
         goto fail;
-    mbedtls_ssl_conf_rng(&srv->conf, oe_tls__rng, NULL);
+    mbedtls_ssl_conf_rng(&srv->conf, oe_crypto_random, NULL);
     mbedtls_ssl_conf_ciphersuites(&srv->conf, ciphersuites);
     rc = mbedtls_ssl_conf_alpn_protocols(&srv->conf, srv->alpn);
     if (rc != 0) {
@@ -703,13 +690,13 @@ oe_tls_server_t *oe_tls_server_new(const oe_tls_server_opts_t *opts, char **err)
 #endif
     if (!opts->no_tickets) {
         uint32_t life = opts->ticket_lifetime ? opts->ticket_lifetime : 86400;
-        rc = mbedtls_ssl_ticket_setup(&srv->ticket, oe_tls__rng, NULL, MBEDTLS_CIPHER_AES_256_GCM,
-                                      life);
+        rc = mbedtls_ssl_ticket_setup(&srv->ticket, oe_crypto_random, NULL,
+                                      MBEDTLS_CIPHER_AES_256_GCM, life);
         if (rc != 0) {
             set_err(err, oe_tls__mbed_msg("TLS session tickets", rc));
             goto fail;
         }
-        if (oe_tls__rng(NULL, srv->ticket_bind_key, sizeof(srv->ticket_bind_key)) != 0) {
+        if (oe_crypto_random(NULL, srv->ticket_bind_key, sizeof(srv->ticket_bind_key)) != 0) {
             set_err(err, oe_asprintf("TLS session tickets: no random bytes for the key"));
             goto fail;
         }
@@ -739,7 +726,7 @@ int oe_tls_server_add_cert(oe_tls_server_t *srv, const char *cert_pem_path,
     rc = load_key(&cert->key, key_pem_path, err);
     if (rc != OE_OK)
         goto fail;
-    if (mbedtls_pk_check_pair(&cert->chain.pk, &cert->key, oe_tls__rng, NULL) != 0) {
+    if (mbedtls_pk_check_pair(&cert->chain.pk, &cert->key, oe_crypto_random, NULL) != 0) {
         set_err(err, oe_asprintf("%s: private key does not match the certificate %s", key_pem_path,
                                  cert_pem_path));
         rc = OE_ECONFIG;
@@ -826,7 +813,7 @@ oe_tls_client_t *oe_tls_client_new(const oe_tls_client_opts_t *opts, char **err)
     }
     if (conf_versions(&cli->conf, opts->min_version, opts->max_version, err) != OE_OK)
         goto fail;
-    mbedtls_ssl_conf_rng(&cli->conf, oe_tls__rng, NULL);
+    mbedtls_ssl_conf_rng(&cli->conf, oe_crypto_random, NULL);
     mbedtls_ssl_conf_ciphersuites(&cli->conf, ciphersuites);
     if (opts->alpn != NULL) {
         cli->alpn = copy_alpn(opts->alpn, err);

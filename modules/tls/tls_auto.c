@@ -17,6 +17,10 @@
 
 #include "tls/tls.h"
 #include "tls/tls_int.h"
+#include "core/fs.h"
+#include "core/net.h"
+#include "crypto/crypto.h"
+#include "crypto/encode.h"
 
 #define CA_DAYS    3650
 #define LEAF_DAYS  365
@@ -95,105 +99,25 @@ static bool is_ip(const char *s, uint8_t out[16], size_t *len)
     return false;
 }
 
-/* A host name for a SAN: LDH labels of 1..63 bytes, optional "*." first label, <= 253 bytes. */
-static bool valid_dns_name(const char *s)
+static void add_san(void *arg, const char *name, size_t len)
 {
-    size_t len = strlen(s);
-    if (len == 0 || len > 253)
-        return false;
-    if (s[0] == '*') {
-        if (s[1] != '.' || s[2] == '\0')
-            return false;
-        s += 2;
-    }
-    size_t label = 0;
-    for (const char *p = s;; p++) {
-        if (*p == '.' || *p == '\0') {
-            if (label == 0 || label > 63 || p[-1] == '-')
-                return false;
-            if (*p == '\0')
-                return true;
-            label = 0;
-            continue;
-        }
-        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                  (*p >= '0' && *p <= '9') || (*p == '-' && label > 0);
-        if (!ok)
-            return false;
-        label++;
-    }
+    names_add(arg, name, len);
 }
 
 /* The names a leaf certificate has: dNSNames, and iPAddresses as text. */
 static void cert_names(const mbedtls_x509_crt *crt, names_t *out)
 {
-    for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s != NULL; s = s->next) {
-        mbedtls_x509_subject_alternative_name san;
-        if (s->buf.p == NULL || mbedtls_x509_parse_subject_alt_name(&s->buf, &san) != 0)
-            continue;
-        const mbedtls_x509_buf *v = &san.san.unstructured_name;
-        if (san.type == MBEDTLS_X509_SAN_DNS_NAME) {
-            names_add(out, (const char *)v->p, v->len);
-        } else if (san.type == MBEDTLS_X509_SAN_IP_ADDRESS && (v->len == 4 || v->len == 16)) {
-            char text[INET6_ADDRSTRLEN];
-            if (inet_ntop(v->len == 4 ? AF_INET : AF_INET6, v->p, text, sizeof(text)))
-                names_add(out, text, strlen(text));
-        }
-        mbedtls_x509_free_subject_alt_name(&san);
-    }
+    oe_tls__san_names(crt, add_san, out);
 }
 
 /* ---- files -------------------------------------------------------------------------------- */
 
-/* Writes data to path atomically: temporary file in the same folder, fsync, rename, fsync of the
- * folder. mode applies from creation on (keys never exist with a wider mode). */
-static int write_atomic(const char *dir, const char *path, const void *data, size_t len,
-                        mode_t mode, char **err)
+/* Writes data to path atomically (oe_file_write_atomic), with the error for the config check. */
+static int write_atomic(const char *path, const void *data, size_t len, unsigned mode, char **err)
 {
-    char *tmp = oe_asprintf("%s.tmp.XXXXXX", path);
-    int rc = OE_OK;
-    int fd = mkstemp(tmp); /* 0600 */
-    if (fd < 0) {
-        rc = -errno;
-        set_err(err, oe_asprintf("%s: %s", tmp, strerror(errno)));
-        free(tmp);
-        return rc;
-    }
-    const uint8_t *p = data;
-    size_t off = 0;
-    if (fchmod(fd, mode) != 0)
-        goto fail_errno;
-    while (off < len) {
-        ssize_t w = write(fd, p + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            goto fail_errno;
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0)
-        goto fail_errno;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail_errno;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0)
-        goto fail_errno;
-    free(tmp);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return OE_OK;
-fail_errno:
-    rc = -errno;
-    set_err(err, oe_asprintf("%s: %s", path, strerror(errno)));
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    free(tmp);
+    int rc = oe_file_write_atomic(path, data, len, mode);
+    if (rc != 0)
+        set_err(err, oe_asprintf("%s: %s", path, oe_strerror(rc)));
     return rc;
 }
 
@@ -230,11 +154,12 @@ static int gen_key(mbedtls_pk_context *pk)
 {
     int rc = mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
     if (rc == 0)
-        rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*pk), oe_tls__rng, NULL);
+        rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*pk), oe_crypto_random,
+                                 NULL);
     return rc;
 }
 
-static int write_key(const char *dir, const char *path, mbedtls_pk_context *pk, char **err)
+static int write_key(const char *path, mbedtls_pk_context *pk, char **err)
 {
     unsigned char *pem = oe_malloc(PEM_MAX);
     int rc = mbedtls_pk_write_key_pem(pk, pem, PEM_MAX);
@@ -242,7 +167,7 @@ static int write_key(const char *dir, const char *path, mbedtls_pk_context *pk, 
         set_err(err, oe_tls__mbed_msg("auto cert: writing a key", rc));
         rc = OE_ECRYPTO;
     } else {
-        rc = write_atomic(dir, path, pem, strlen((char *)pem), 0600, err);
+        rc = write_atomic(path, pem, strlen((char *)pem), 0600, err);
     }
     oe_wipe(pem, PEM_MAX);
     free(pem);
@@ -250,7 +175,7 @@ static int write_key(const char *dir, const char *path, mbedtls_pk_context *pk, 
 }
 
 /* Signs and writes one certificate. san == NULL makes a CA certificate. */
-static int write_cert(const char *dir, const char *path, mbedtls_pk_context *subject_key,
+static int write_cert(const char *path, mbedtls_pk_context *subject_key,
                       mbedtls_pk_context *issuer_key, const char *subject, const char *issuer,
                       int days, mbedtls_x509_san_list *san, char **err)
 {
@@ -261,7 +186,7 @@ static int write_cert(const char *dir, const char *path, mbedtls_pk_context *sub
     char from[16], to[16];
     time_t now = time(NULL);
     const char *what = "serial";
-    int rc = oe_tls__rng(NULL, serial, sizeof(serial));
+    int rc = oe_crypto_random(NULL, serial, sizeof(serial));
     if (rc != 0)
         goto fail;
     serial[0] = (unsigned char)((serial[0] & 0x7f) | 0x40); /* positive, full length */
@@ -304,9 +229,9 @@ static int write_cert(const char *dir, const char *path, mbedtls_pk_context *sub
         (rc = mbedtls_x509write_crt_set_authority_key_identifier(&crt)) != 0)
         goto fail;
     what = "signing";
-    if ((rc = mbedtls_x509write_crt_pem(&crt, pem, PEM_MAX, oe_tls__rng, NULL)) != 0)
+    if ((rc = mbedtls_x509write_crt_pem(&crt, pem, PEM_MAX, oe_crypto_random, NULL)) != 0)
         goto fail;
-    rc = write_atomic(dir, path, pem, strlen((char *)pem), 0644, err);
+    rc = write_atomic(path, pem, strlen((char *)pem), 0644, err);
     goto out;
 fail : {
     char *msg = oe_asprintf("auto cert: %s: %s", path, what);
@@ -329,8 +254,8 @@ static bool load_pair(const char *cert_path, const char *key_path, mbedtls_x509_
     if (stat(key_path, &st) != 0 || (st.st_mode & 077) != 0)
         return false;
     return mbedtls_x509_crt_parse_file(crt, cert_path) == 0 &&
-           mbedtls_pk_parse_keyfile(key, key_path, NULL, oe_tls__rng, NULL) == 0 &&
-           mbedtls_pk_check_pair(&crt->pk, key, oe_tls__rng, NULL) == 0;
+           mbedtls_pk_parse_keyfile(key, key_path, NULL, oe_crypto_random, NULL) == 0 &&
+           mbedtls_pk_check_pair(&crt->pk, key, oe_crypto_random, NULL) == 0;
 }
 
 int oe_tls_auto_cert(const char *state_dir, const char *const *hostnames, size_t n,
@@ -373,7 +298,8 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
     for (size_t i = 0; i < n; i++) {
         uint8_t ip[16];
         size_t iplen;
-        if (!is_ip(hostnames[i], ip, &iplen) && !valid_dns_name(hostnames[i])) {
+        if (!is_ip(hostnames[i], ip, &iplen) &&
+            !oe_host_name_valid(OE_SLICE_STR(hostnames[i]), true)) {
             set_err(err, oe_asprintf("auto cert: \"%s\" is not a valid host name", hostnames[i]));
             rc = OE_EINVAL;
             goto out;
@@ -398,7 +324,7 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
         mbedtls_x509_crt_init(&ca);
         mbedtls_pk_free(&ca_key);
         mbedtls_pk_init(&ca_key);
-        if ((rc = oe_tls__rng(NULL, id, sizeof(id))) != 0 || (rc = gen_key(&ca_key)) != 0) {
+        if ((rc = oe_crypto_random(NULL, id, sizeof(id))) != 0 || (rc = gen_key(&ca_key)) != 0) {
             set_err(err, oe_tls__mbed_msg("auto cert: CA key generation", rc));
             rc = OE_ECRYPTO;
             goto out;
@@ -406,9 +332,9 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
         oe_hex_encode(hex, id, sizeof(id));
         /* One attribute only, so the issuer name the leaf carries is exactly this string. */
         ca_subject = oe_asprintf("CN=odoh-edge local CA %s", hex);
-        if ((rc = write_key(state_dir, ca_key_p, &ca_key, err)) != OE_OK ||
-            (rc = write_cert(state_dir, ca_crt_p, &ca_key, &ca_key, ca_subject, ca_subject, CA_DAYS,
-                             NULL, err)) != OE_OK)
+        if ((rc = write_key(ca_key_p, &ca_key, err)) != OE_OK ||
+            (rc = write_cert(ca_crt_p, &ca_key, &ca_key, ca_subject, ca_subject, CA_DAYS, NULL,
+                             err)) != OE_OK)
             goto out;
         if (mbedtls_x509_crt_parse_file(&ca, ca_crt_p) != 0) {
             set_err(err, oe_asprintf("auto cert: %s: cannot read back the new CA", ca_crt_p));
@@ -460,10 +386,10 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
             }
         }
         leaf_subject = oe_asprintf("CN=%s", want.v[0]);
-        rc = write_key(state_dir, key_p, &leaf_key, err);
+        rc = write_key(key_p, &leaf_key, err);
         if (rc == OE_OK)
-            rc = write_cert(state_dir, crt_p, &leaf_key, &ca_key, leaf_subject, ca_subject,
-                            LEAF_DAYS, san, err);
+            rc = write_cert(crt_p, &leaf_key, &ca_key, leaf_subject, ca_subject, LEAF_DAYS, san,
+                            err);
         free(ips);
         if (rc != OE_OK)
             goto out;

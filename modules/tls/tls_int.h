@@ -1,15 +1,18 @@
 /*
- * Internal to the tls module: the process-wide random generator and helpers shared by tls.c and
- * tls_auto.c. Not for other modules.
+ * Internal to the tls module: helpers shared by tls.c and tls_auto.c. Not for other modules. The
+ * random generator both pass to mbedtls is the crypto module's oe_crypto_random.
  */
 #ifndef OE_TLS_TLS_INT_H
 #define OE_TLS_TLS_INT_H
 
 #include <stddef.h>
 
-/* mbedtls f_rng over one process-wide CTR_DRBG (seeded from mbedtls_entropy in
- * oe_tls_global_init), serialised by a mutex so any thread may call it. ctx is ignored. */
-int oe_tls__rng(void *ctx, unsigned char *out, size_t len);
+#include <mbedtls/x509_crt.h>
+
+/* Calls add for each subjectAltName of crt: the dNSNames (non-empty, without NUL bytes), then the
+ * iPAddresses as text. name is valid during the call only. */
+void oe_tls__san_names(const mbedtls_x509_crt *crt,
+                       void (*add)(void *arg, const char *name, size_t len), void *arg);
 
 /* "what: mbedtls text (-0xNNNN)" as a heap string. */
 char *oe_tls__mbed_msg(const char *what, int mbed_err);

@@ -1,18 +1,8 @@
 /* Request paths to files and the MIME table; see website_path.h. */
 #include <string.h>
 
+#include "crypto/encode.h"
 #include "website/website_path.h"
-
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Classifies a raw segment: 0 for "" and "." (also as "%2e"), 1 for ".." (in any mix of '.'
  * and "%2e"), -1 for anything else. */
@@ -75,7 +65,7 @@ int oe_website_resolve(oe_slice_t path, char *out, size_t cap, bool *dir)
                 if (c == '%') {
                     if (k + 2 >= end)
                         return OE_EFORMAT;
-                    int h = hexval(path.base[k + 1]), l = hexval(path.base[k + 2]);
+                    int h = oe_hex_digit(path.base[k + 1]), l = oe_hex_digit(path.base[k + 2]);
                     if (h < 0 || l < 0)
                         return OE_EFORMAT;
                     c = (uint8_t)(h << 4 | l);

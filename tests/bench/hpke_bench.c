@@ -65,7 +65,7 @@ static void target_op(const bench_t *b)
         die("query open", rc);
     rc = oe_odoh_response_seal(out, sizeof(out), &txn, OE_SLICE(b->answer, sizeof(b->answer)),
                                oe_odoh_pad_len(sizeof(b->answer), OE_ODOH_PAD_RESPONSE_BLOCK),
-                               oe_hpke_rng_default, NULL);
+                               oe_crypto_random, NULL);
     if (rc < 0)
         die("response seal", rc);
     oe_odoh_txn_wipe(&txn);
@@ -123,12 +123,12 @@ int main(void)
         dns[i] = (uint8_t)(i * 37 + 11);
     for (size_t i = 0; i < sizeof(b.answer); i++)
         b.answer[i] = (uint8_t)(i * 53 + 3);
-    rc = oe_odoh_key_generate(&b.key, OE_HPKE_AEAD_AES128GCM, oe_hpke_rng_default, NULL);
+    rc = oe_odoh_key_generate(&b.key, OE_HPKE_AEAD_AES128GCM, oe_crypto_random, NULL);
     if (rc != 0)
         die("key", rc);
     rc = oe_odoh_query_seal(
         b.query, sizeof(b.query), &txn, &b.key.config, OE_SLICE(dns, sizeof(dns)),
-        oe_odoh_pad_len(sizeof(dns), OE_ODOH_PAD_QUERY_BLOCK), oe_hpke_rng_default, NULL);
+        oe_odoh_pad_len(sizeof(dns), OE_ODOH_PAD_QUERY_BLOCK), oe_crypto_random, NULL);
     if (rc < 0)
         die("query seal", rc);
     b.query_len = (size_t)rc;

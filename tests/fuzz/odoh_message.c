@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (dns.len == 0 || dns.base < plain || dns.base + dns.len > plain + sizeof(plain))
                 abort();
             rc = oe_odoh_response_seal(ans, sizeof(ans), &txn, OE_SLICE("\x01\x02\x03", 3), 13,
-                                       oe_hpke_rng_default, NULL);
+                                       oe_crypto_random, NULL);
             if (rc <= 0)
                 abort();
             oe_odoh_txn_wipe(&txn);

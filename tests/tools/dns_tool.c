@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "dns/dns.h"
+#include "crypto/encode.h"
 
 static int exchange(int port, const uint8_t *q, size_t qlen, uint8_t *r, size_t rcap)
 {

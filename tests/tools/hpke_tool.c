@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "hpke/hpke.h"
+#include "crypto/encode.h"
 
 #define MAX_BYTES 65536
 
@@ -64,7 +65,7 @@ static int run(char **argv, int argc)
     int rc = OE_EINVAL, n = 0;
 
     if (argc == 1 && strcmp(argv[0], "keygen") == 0) {
-        rc = oe_hpke_generate_keypair(&kp, oe_hpke_rng_default, NULL);
+        rc = oe_hpke_generate_keypair(&kp, oe_crypto_random, NULL);
         if (rc == 0) {
             puthex(kp.sk, sizeof(kp.sk));
             fputc(' ', stdout);
@@ -87,7 +88,7 @@ static int run(char **argv, int argc)
     if (argv[0][0] == 's') {
         /* f: pk info aad pt expctx */
         rc = oe_hpke_setup_base_s(&ctx, enc, &suite, f[0].b, f[0].len, OE_SLICE(f[1].b, f[1].len),
-                                  oe_hpke_rng_default, NULL);
+                                  oe_crypto_random, NULL);
         if (rc == 0 && suite.aead != OE_HPKE_AEAD_EXPORT_ONLY)
             n = rc = oe_hpke_seal(&ctx, out, sizeof(out), OE_SLICE(f[2].b, f[2].len),
                                   OE_SLICE(f[3].b, f[3].len));

@@ -1,6 +1,7 @@
 /*
  * HPKE behaviour beyond the vectors: rejected inputs, small-order points, the sequence limit,
- * export-only contexts, in-place operation, HKDF against RFC 5869, the salt state, randomness.
+ * export-only contexts, in-place operation. (HKDF, the salt state and the random generator are
+ * the crypto module's: tests/unit/crypto.)
  */
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -237,8 +238,8 @@ TEST(hpke_sequence_number_limit)
     for (int i = 4; i < 11; i++)
         nonce[i] ^= 0xff;
     nonce[11] ^= 0xfe;
-    CHECK_INT(oe_hpke_aead_open(OE_HPKE_AEAD_AES128GCM, s.key, nonce, pt, sizeof(pt),
-                                OE_SLICE_STR(""), OE_SLICE(ct, 20)),
+    CHECK_INT(oe_crypto_aead_open(OE_HPKE_AEAD_AES128GCM, s.key, nonce, pt, sizeof(pt),
+                                  OE_SLICE_STR(""), OE_SLICE(ct, 20)),
               4);
     CHECK_INT(oe_hpke_seal(&s, ct, sizeof(ct), OE_SLICE_STR(""), OE_SLICE_STR("more")),
               OE_EOVERFLOW);
@@ -261,8 +262,8 @@ TEST(hpke_export_only_context)
     CHECK_INT(oe_hpke_export(&s, a, sizeof(a), OE_SLICE_STR("ctx")), 0);
     CHECK_INT(oe_hpke_export(&r, b, sizeof(b), OE_SLICE_STR("ctx")), 0);
     CHECK_MEM(a, sizeof(a), b, sizeof(b));
-    CHECK_INT(oe_hpke_aead_seal(OE_HPKE_AEAD_EXPORT_ONLY, a, a, ct, sizeof(ct), OE_SLICE_STR(""),
-                                OE_SLICE_STR("x")),
+    CHECK_INT(oe_crypto_aead_seal(OE_HPKE_AEAD_EXPORT_ONLY, a, a, ct, sizeof(ct), OE_SLICE_STR(""),
+                                  OE_SLICE_STR("x")),
               OE_EUNSUPPORTED);
 }
 
@@ -291,81 +292,7 @@ TEST(hpke_generate_keypair_uses_rng)
     CHECK_INT(oe_hpke_generate_keypair(&b, counter_rng, &c2), 0);
     CHECK_MEM(a.pk, 32, b.pk, 32);
     CHECK_INT(oe_hpke_generate_keypair(&a, failing_rng, NULL), OE_ECRYPTO);
-    CHECK_INT(oe_hpke_generate_keypair(&a, oe_hpke_rng_default, NULL), 0);
-    CHECK_INT(oe_hpke_generate_keypair(&b, oe_hpke_rng_default, NULL), 0);
+    CHECK_INT(oe_hpke_generate_keypair(&a, oe_crypto_random, NULL), 0);
+    CHECK_INT(oe_hpke_generate_keypair(&b, oe_crypto_random, NULL), 0);
     CHECK(memcmp(a.pk, b.pk, 32) != 0);
-}
-
-/* RFC 5869 Appendix A.1 (HKDF-SHA256, basic case). */
-TEST(hpke_hkdf_rfc5869_case1)
-{
-    uint8_t ikm[22], salt[13], info[10], prk[32], okm[42];
-    size_t wl;
-    for (size_t i = 0; i < sizeof(ikm); i++)
-        ikm[i] = 0x0b;
-    for (size_t i = 0; i < sizeof(salt); i++)
-        salt[i] = (uint8_t)i;
-    for (size_t i = 0; i < sizeof(info); i++)
-        info[i] = (uint8_t)(0xf0 + i);
-    oe_slice_t ikm_parts[] = {OE_SLICE(ikm, 5), OE_SLICE(ikm + 5, 17)};
-    oe_slice_t info_parts[] = {OE_SLICE(info, 10)};
-    CHECK_INT(oe_hpke_hkdf_extract(prk, OE_SLICE(salt, sizeof(salt)), ikm_parts, 2), 0);
-    uint8_t *w =
-        oe_test_unhex("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5", &wl);
-    CHECK_MEM(prk, 32, w, wl);
-    free(w);
-    CHECK_INT(oe_hpke_hkdf_expand(okm, sizeof(okm), prk, info_parts, 1), 0);
-    w = oe_test_unhex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b8"
-                      "87185865",
-                      &wl);
-    CHECK_MEM(okm, sizeof(okm), w, wl);
-    free(w);
-    CHECK_INT(oe_hpke_hkdf_expand(okm, 0, prk, info_parts, 1), OE_EINVAL);
-}
-
-/* The incremental salt gives the same PRK as the whole salt, on both sides of the HMAC block
- * size. */
-TEST(hpke_salt_state_matches_one_shot_extract)
-{
-    static const size_t lens[] = {0, 1, 63, 64, 65, 127, 128, 500};
-    uint8_t salt[500], a[32], b[32];
-    for (size_t i = 0; i < sizeof(salt); i++)
-        salt[i] = (uint8_t)(i * 7 + 1);
-    for (size_t k = 0; k < OE_ARRAY_SIZE(lens); k++) {
-        oe_hpke_salt_t s;
-        oe_slice_t ikm = OE_SLICE_STR("secret");
-        oe_hpke_salt_init(&s);
-        oe_hpke_salt_update(&s, salt, lens[k] / 3);
-        oe_hpke_salt_update(&s, salt + lens[k] / 3, lens[k] - lens[k] / 3);
-        CHECK_INT(oe_hpke_hkdf_extract_salt(a, &s, ikm), 0);
-        CHECK_INT(oe_hpke_hkdf_extract(b, OE_SLICE(salt, lens[k]), &ikm, 1), 0);
-        CHECK_MEM(a, 32, b, 32);
-        oe_hpke_salt_wipe(&s);
-    }
-}
-
-TEST(hpke_default_rng_reseeds_after_fork)
-{
-    uint8_t parent[32], child[32];
-    int fds[2];
-    pid_t pid;
-    int status;
-
-    CHECK_INT(oe_hpke_rng_default(NULL, parent, 1), 0); /* seed this thread's DRBG */
-    CHECK_INT(pipe(fds), 0);
-    pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        uint8_t b[32];
-        if (oe_hpke_rng_default(NULL, b, sizeof(b)) != 0 || write(fds[1], b, 32) != 32)
-            _exit(1);
-        _exit(0);
-    }
-    CHECK_INT(oe_hpke_rng_default(NULL, parent, sizeof(parent)), 0);
-    CHECK_INT(read(fds[0], child, sizeof(child)), 32);
-    CHECK_INT(waitpid(pid, &status, 0), pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    CHECK(memcmp(parent, child, 32) != 0);
-    close(fds[0]);
-    close(fds[1]);
 }

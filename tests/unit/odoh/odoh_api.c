@@ -131,8 +131,8 @@ TEST(odoh_key_id_is_expand_of_extract_over_contents)
 
     make_key(&a, "a", OE_HPKE_AEAD_AES128GCM);
     CHECK_INT(oe_odoh_contents_encode(contents, sizeof(contents), &a.config), 40);
-    CHECK_INT(oe_hpke_hkdf_extract(prk, OE_SLICE(NULL, 0), &ikm, 1), 0);
-    CHECK_INT(oe_hpke_hkdf_expand(id, 32, prk, &info, 1), 0);
+    CHECK_INT(oe_crypto_hkdf_extract(prk, OE_SLICE(NULL, 0), &ikm, 1), 0);
+    CHECK_INT(oe_crypto_hkdf_expand(id, 32, prk, &info, 1), 0);
     CHECK_MEM(a.config.key_id, 32, id, 32);
 }
 
@@ -208,7 +208,7 @@ static int seal_query(uint8_t *msg, size_t cap, oe_odoh_txn_t *ctxn, const oe_od
 {
     return oe_odoh_query_seal(msg, cap, ctxn, &k->config, OE_SLICE(dns_query, sizeof(dns_query)),
                               oe_odoh_pad_len(sizeof(dns_query), OE_ODOH_PAD_QUERY_BLOCK),
-                              oe_hpke_rng_default, NULL);
+                              oe_crypto_random, NULL);
 }
 
 TEST(odoh_round_trip_each_aead)
@@ -223,20 +223,19 @@ TEST(odoh_round_trip_each_aead)
         size_t nr = aeads[a] == OE_HPKE_AEAD_AES128GCM ? 16 : 32;
         int n, m;
 
-        CHECK_INT(oe_odoh_key_generate(&k, aeads[a], oe_hpke_rng_default, NULL), 0);
+        CHECK_INT(oe_odoh_key_generate(&k, aeads[a], oe_crypto_random, NULL), 0);
         n = seal_query(msg, sizeof(msg), &c, &k);
         CHECK_INT(n, 1 + 2 + 32 + 2 + 32 + 4 + 128 + 16);
         CHECK_INT(oe_odoh_query_open(&k, 1, msg, (size_t)n, plain, sizeof(plain), &dns, &t), 0);
         CHECK_MEM(dns.base, dns.len, dns_query, sizeof(dns_query));
-        m = oe_odoh_response_seal(ans, sizeof(ans), &t, dns, 468 - dns.len, oe_hpke_rng_default,
-                                  NULL);
+        m = oe_odoh_response_seal(ans, sizeof(ans), &t, dns, 468 - dns.len, oe_crypto_random, NULL);
         CHECK_INT(m, 1 + 2 + (int)nr + 2 + 4 + 468 + 16);
         CHECK_INT(oe_odoh_response_open(&c, ans, (size_t)m, plain, sizeof(plain), &dns), 0);
         CHECK_MEM(dns.base, dns.len, dns_query, sizeof(dns_query));
         oe_odoh_key_wipe(&k);
     }
     oe_odoh_key_t k;
-    CHECK_INT(oe_odoh_key_generate(&k, OE_HPKE_AEAD_EXPORT_ONLY, oe_hpke_rng_default, NULL),
+    CHECK_INT(oe_odoh_key_generate(&k, OE_HPKE_AEAD_EXPORT_ONLY, oe_crypto_random, NULL),
               OE_EUNSUPPORTED);
 }
 
@@ -248,19 +247,19 @@ TEST(odoh_response_at_the_size_limit)
     oe_odoh_key_t k;
     oe_odoh_txn_t c, t;
     oe_slice_t dns;
-    CHECK_INT(oe_odoh_key_generate(&k, OE_HPKE_AEAD_AES128GCM, oe_hpke_rng_default, NULL), 0);
+    CHECK_INT(oe_odoh_key_generate(&k, OE_HPKE_AEAD_AES128GCM, oe_crypto_random, NULL), 0);
     int n = seal_query(msg, sizeof(msg), &c, &k);
     CHECK(n > 0);
     CHECK_INT(oe_odoh_query_open(&k, 1, msg, (size_t)n, plain, sizeof(plain), &dns, &t), 0);
     memset(ans, 0xab, sizeof(ans));
     size_t len = 65400, pad = oe_odoh_pad_len(len, OE_ODOH_PAD_RESPONSE_BLOCK);
-    n = oe_odoh_response_seal(msg, sizeof(msg), &t, OE_SLICE(ans, len), pad, oe_hpke_rng_default,
+    n = oe_odoh_response_seal(msg, sizeof(msg), &t, OE_SLICE(ans, len), pad, oe_crypto_random,
                               NULL);
     CHECK_INT(n, 1 + 2 + 16 + 2 + 0xffff);
     CHECK_INT(oe_odoh_response_open(&c, msg, (size_t)n, plain, sizeof(plain), &dns), 0);
     CHECK_MEM(dns.base, dns.len, ans, len);
     CHECK(oe_odoh_response_seal(msg, sizeof(msg), &t, OE_SLICE(ans, OE_ODOH_PLAINTEXT_DNS_MAX + 1),
-                                0, oe_hpke_rng_default, NULL) < 0);
+                                0, oe_crypto_random, NULL) < 0);
     oe_odoh_key_wipe(&k);
 }
 
@@ -337,7 +336,7 @@ TEST(odoh_query_with_nonzero_padding_is_rejected)
 
     make_key(&k, "pad", OE_HPKE_AEAD_AES128GCM);
     CHECK_INT(oe_hpke_setup_base_s(&ctx, enc, &k.config.suite, k.kp.pk, 32,
-                                   OE_SLICE_STR("odoh query"), oe_hpke_rng_default, NULL),
+                                   OE_SLICE_STR("odoh query"), oe_crypto_random, NULL),
               0);
     aad[0] = 1;
     oe_put16(aad + 1, 32);
@@ -366,7 +365,7 @@ TEST(odoh_response_open_errors)
     n = seal_query(msg, sizeof(msg), &c, &k);
     CHECK_INT(oe_odoh_query_open(&k, 1, msg, (size_t)n, plain, sizeof(plain), &dns, &t), 0);
     m = oe_odoh_response_seal(ans, sizeof(ans), &t, OE_SLICE(dns_query, sizeof(dns_query)), 0,
-                              oe_hpke_rng_default, NULL);
+                              oe_crypto_random, NULL);
     CHECK(m > 0);
     for (int len = 0; len < m; len++)
         CHECK_INT(oe_odoh_response_open(&c, ans, (size_t)len, plain, sizeof(plain), &dns),

@@ -174,7 +174,7 @@ TEST(odoh_rfc9230_vector_client_round_trip)
         CHECK_INT(oe_odoh_query_open(&key, 1, msg, oq_len, plain, sizeof(plain), &dns, &ttxn), 0);
         CHECK_MEM(dns.base, dns.len, q, q_len);
         CHECK_INT(oe_odoh_response_seal(ans, sizeof(ans), &ttxn, OE_SLICE(r, r_len), rpad,
-                                        oe_hpke_rng_default, NULL),
+                                        oe_crypto_random, NULL),
                   or_len);
         CHECK_INT(oe_odoh_response_open(&ctxn, ans, or_len, plain, sizeof(plain), &dns), 0);
         CHECK_MEM(dns.base, dns.len, r, r_len);

@@ -1,0 +1,26 @@
+/*
+ * Small address and name helpers that several modules need: the port of a socket address, and
+ * the one host-name check (RFC 1123 §2.1). No I/O.
+ */
+#ifndef OE_CORE_NET_H
+#define OE_CORE_NET_H
+
+#include <sys/socket.h>
+
+#include "core/oe.h"
+
+/* The port of an AF_INET or AF_INET6 address in host order; 0 for any other family. */
+uint16_t oe_sockaddr_port(const struct sockaddr *sa);
+/* Sets the port (host order) of an AF_INET or AF_INET6 address; other families are left alone. */
+void oe_sockaddr_set_port(struct sockaddr *sa, uint16_t port);
+
+/* A DNS host name as RFC 1123 §2.1 writes it: 1..253 bytes of dot-separated labels of 1..63
+ * letters, digits and hyphens, no label starting or ending with a hyphen, no final dot. Dotted
+ * IPv4 literals pass; IPv6 literals do not. With allow_wildcard a first label "*" is accepted
+ * (a certificate's "*.example.test"). */
+bool oe_host_name_valid(oe_slice_t name, bool allow_wildcard);
+
+/* Lower-cases the ASCII letters of a NUL-terminated string in place. */
+void oe_ascii_lower(char *s);
+
+#endif
