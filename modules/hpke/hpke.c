@@ -9,6 +9,7 @@
  */
 #include "hpke/hpke.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -786,14 +787,32 @@ void oe_hpke_ctx_wipe(oe_hpke_ctx_t *ctx)
 /* ---- Default randomness ------------------------------------------------------------------ */
 
 /* One DRBG per thread: no lock on the hot path. The pid check reseeds a forked child, which
- * would otherwise replay its parent's stream. The contexts hold no heap memory, so a thread
- * that exits leaks nothing. */
-static _Thread_local struct {
+ * would otherwise replay its parent's stream. The entropy context holds heap memory (its hash
+ * state): a thread-exit destructor frees it, since every reload ends worker threads. */
+typedef struct thread_rng {
     pid_t pid;
     int seeded;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
-} tls_rng;
+} thread_rng_t;
+static _Thread_local thread_rng_t tls_rng;
+static pthread_key_t rng_key;
+static pthread_once_t rng_key_once = PTHREAD_ONCE_INIT;
+
+static void rng_free(void *p)
+{
+    thread_rng_t *r = p;
+    if (r->seeded) {
+        mbedtls_ctr_drbg_free(&r->drbg);
+        mbedtls_entropy_free(&r->entropy);
+        r->seeded = 0;
+    }
+}
+
+static void rng_key_init(void)
+{
+    pthread_key_create(&rng_key, rng_free);
+}
 
 int oe_hpke_rng_default(void *arg, unsigned char *out, size_t len)
 {
@@ -817,6 +836,8 @@ int oe_hpke_rng_default(void *arg, unsigned char *out, size_t len)
         }
         tls_rng.pid = pid;
         tls_rng.seeded = 1;
+        pthread_once(&rng_key_once, rng_key_init);
+        pthread_setspecific(rng_key, &tls_rng);
     }
     while (len > 0) {
         size_t n = OE_MIN(len, (size_t)MBEDTLS_CTR_DRBG_MAX_REQUEST);
