@@ -33,6 +33,9 @@ struct h1 {
     bool close_after; /* parse error or Connection: close */
     bool streaming;   /* response head sent, body still flowing */
     bool running;     /* inside run(): nested calls leave the work to it */
+    bool begun;       /* the parser saw the first byte of a request */
+    bool served;      /* at least one response went out: an idle connection is kept alive */
+    bool closing;     /* the response in progress says connection: close */
 };
 
 static const proto_t h1_proto;
@@ -64,6 +67,7 @@ static int on_message_begin(llhttp_t *p)
     h->last = 0;
     h->body.len = 0;
     h->error_status = 0;
+    h->begun = true;
     conn_set_timer(h->c, limits(h)->header_timeout);
     return 0;
 }
@@ -196,7 +200,47 @@ void h1_free(conn_t *c)
 
 bool h1_idle(conn_t *c)
 {
-    return c->h1 != NULL && !c->h1->busy && c->h1->raw.len == 0;
+    h1_t *h = c->h1;
+    return h != NULL && !h->busy && !h->begun && h->raw.len == 0 && h->pending.len == 0;
+}
+
+/* Draining, for a connection that cannot move to the live generation (conn_may_migrate): a
+ * request in progress is answered with "connection: close" (done() closes after it); a new
+ * connection still gets its first request answered (header-timeout applies); an idle kept-alive
+ * one is closed with close_notify after a short grace, in which a request the client sent just
+ * before is still answered, or at once when hurrying. */
+void h1_drain_start(conn_t *c)
+{
+    if (!h1_idle(c) || !c->h1->served)
+        return;
+    if (c->w->hurry)
+        conn_close_graceful(c);
+    else
+        conn_set_timer(c, OE_MIN(c->l->conf->keepalive_timeout, (uint64_t)OE_HTTP_DRAIN_IDLE_MS));
+}
+
+/* Nothing in progress: the connection can move to another worker as it is. */
+bool h1_quiescent(conn_t *c)
+{
+    return h1_idle(c) && !c->h1->close_after && !c->h1->streaming && !c->h1->running;
+}
+
+void h1_adopt(conn_t *c)
+{
+    h1_t *h = c->h1;
+    h->c = c;
+    stream_init(&h->s, &h1_proto, c);
+    conn_set_timer(c, h->served ? c->l->conf->keepalive_timeout : c->l->conf->header_timeout);
+}
+
+void h1_timeout(conn_t *c)
+{
+    if (h1_idle(c) && c->h1->served) { /* keep-alive time-out, or the drain's grace */
+        conn_close_graceful(c);
+        return;
+    }
+    oe_log_debug(TAG, "connection timed out");
+    conn_close(c);
 }
 
 /* Answers a request that could not be parsed, then closes. */
@@ -348,8 +392,10 @@ static void done(h1_t *h)
     stream_release(&h->s);
     h->streaming = false;
     h->busy = false;
+    h->begun = false;
+    h->served = true;
     h->raw.len = 0;
-    if (!h->keep_alive || h->close_after || c->w->stopping) {
+    if (h->closing) {
         c->close_after_write = true;
         conn_flush(c);
         return;
@@ -374,7 +420,9 @@ static void submit(stream_t *s)
     const char *name, *value;
     while (stream_header(s, &pos, &name, &value))
         oe_buf_printf(&head, "%s: %s\r\n", name, value);
-    if (!h->keep_alive || h->close_after || c->w->stopping)
+    /* Draining: the last response here, unless the connection can move on. */
+    h->closing = !h->keep_alive || h->close_after || (c->w->stopping && !conn_may_migrate(c));
+    if (h->closing)
         oe_buf_printf(&head, "connection: close\r\n");
     oe_buf_append(&head, "\r\n", 2);
     int rc = conn_send(c, head.base, head.len);

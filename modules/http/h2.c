@@ -28,13 +28,23 @@ typedef struct h2_stream {
     struct h2_stream *prev, *next;
 } h2_stream_t;
 
+/* Closing a connection gracefully (RFC 9113 §6.8): a first GOAWAY with the largest stream id
+ * and a PING; streams the client opened before it saw that are still served; after the PING's
+ * acknowledgement (or OE_HTTP_GOAWAY_RTT_MS) the final GOAWAY names the last stream we took; the
+ * connection closes when those are done. */
+enum { H2_OPEN, H2_NOTICE, H2_FINAL };
+
+static const uint8_t drain_ping[8] = {'o', 'e', '-', 'd', 'r', 'a', 'i', 'n'};
+
 struct h2 {
     nghttp2_session *session;
     conn_t *c;
     h2_stream_t *streams;
     bool in_recv; /* inside mem_recv2: sending must wait until it returns */
-    bool goaway;
+    int phase;    /* H2_OPEN, H2_NOTICE, H2_FINAL */
 };
+
+static void goaway_final(struct h2 *h);
 
 static const proto_t h2_proto;
 
@@ -192,6 +202,11 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *user)
 {
     struct h2 *h = user;
+    if (frame->hd.type == NGHTTP2_PING && (frame->hd.flags & NGHTTP2_FLAG_ACK) &&
+        h->phase == H2_NOTICE && memcmp(frame->ping.opaque_data, drain_ping, 8) == 0) {
+        goaway_final(h);
+        return 0;
+    }
     if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
         !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
         return 0;
@@ -210,7 +225,7 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
         nghttp2_session_set_stream_user_data(session, stream_id, NULL);
         stream_free(h, st);
     }
-    if (h->goaway && h->streams == NULL)
+    if (h->phase == H2_FINAL && h->streams == NULL)
         h->c->close_after_write = true;
     return 0;
 }
@@ -310,8 +325,12 @@ static void h2_send(conn_t *c)
         return;
     if (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session))
         c->close_after_write = true;
-    if (h->streams == NULL)
-        conn_set_timer(c, c->l->conf->keepalive_timeout);
+    if (h->streams == NULL && h->phase == H2_OPEN) {
+        uint64_t idle = c->l->conf->keepalive_timeout;
+        if (c->w->stopping)
+            idle = OE_MIN(idle, (uint64_t)OE_HTTP_DRAIN_IDLE_MS);
+        conn_set_timer(c, idle);
+    }
 }
 
 /* ---- the engine ----------------------------------------------------------------------------- */
@@ -397,7 +416,7 @@ int h2_input(conn_t *c, const uint8_t *p, size_t n)
         h2_send(c);
         return -1;
     }
-    if (h->streams != NULL)
+    if (h->streams != NULL && h->phase != H2_NOTICE)
         uv_timer_stop(&c->timer);
     h2_send(c);
     return 0;
@@ -411,19 +430,74 @@ void h2_drain(conn_t *c)
     }
 }
 
-void h2_goaway(conn_t *c)
+static void send_now(struct h2 *h)
 {
-    struct h2 *h = c->h2;
-    if (h == NULL || h->goaway)
-        return;
-    h->goaway = true;
+    if (!h->in_recv) {
+        h2_send(h->c);
+        conn_flush(h->c);
+    }
+}
+
+static void goaway_notice(struct h2 *h)
+{
+    h->phase = H2_NOTICE;
+    nghttp2_submit_shutdown_notice(h->session);
+    nghttp2_submit_ping(h->session, NGHTTP2_FLAG_NONE, drain_ping);
+    conn_set_timer(h->c, OE_HTTP_GOAWAY_RTT_MS);
+    send_now(h);
+}
+
+static void goaway_final(struct h2 *h)
+{
+    h->phase = H2_FINAL;
     nghttp2_submit_goaway(h->session, NGHTTP2_FLAG_NONE,
                           nghttp2_session_get_last_proc_stream_id(h->session), NGHTTP2_NO_ERROR,
                           NULL, 0);
     if (h->streams == NULL)
-        c->close_after_write = true;
-    h2_send(c);
-    conn_flush(c);
+        h->c->close_after_write = true;
+    else
+        uv_timer_stop(&h->c->timer); /* the streams' own progress, and the drain deadline */
+    send_now(h);
+}
+
+/* Nothing in progress or to send: the connection can move to another worker as it is. */
+bool h2_quiescent(conn_t *c)
+{
+    struct h2 *h = c->h2;
+    return h->phase == H2_OPEN && h->streams == NULL && !h->in_recv &&
+           !nghttp2_session_want_write(h->session);
+}
+
+void h2_adopt(conn_t *c)
+{
+    c->h2->c = c;
+    conn_set_timer(c, c->l->conf->keepalive_timeout);
+}
+
+/* Draining: an idle connection gets its GOAWAY after OE_HTTP_DRAIN_IDLE_MS without streams
+ * (h2_send arms the timer), a busy one when it pauses that long, every one when hurrying. */
+void h2_drain_start(conn_t *c)
+{
+    struct h2 *h = c->h2;
+    if (h->phase != H2_OPEN)
+        return;
+    if (c->w->hurry)
+        goaway_notice(h);
+    else if (h->streams == NULL)
+        conn_set_timer(c, OE_MIN(c->l->conf->keepalive_timeout, (uint64_t)OE_HTTP_DRAIN_IDLE_MS));
+}
+
+/* The connection's timer: idle (keep-alive, or the drain's grace): begin the graceful GOAWAY;
+ * no PING acknowledgement in time: the final GOAWAY; after it, idle: close. */
+void h2_timeout(conn_t *c)
+{
+    struct h2 *h = c->h2;
+    if (h->phase == H2_OPEN)
+        goaway_notice(h);
+    else if (h->phase == H2_NOTICE)
+        goaway_final(h);
+    else
+        conn_close_graceful(c);
 }
 
 void h2_abort(conn_t *c)
