@@ -66,6 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     worker_t w = {.http = &http};
     uv_loop_init(&w.loop);
+    listen_count_t counts[1] = {{.nconns = 1}};
+    w.counts = counts;
     listener_t l = {.w = &w, .conf = &listen_conf};
     conn_t *c = calloc(1, sizeof(*c));
     c->w = &w;
@@ -78,7 +80,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c->handles = 2;
     w.conns = c;
     w.nconns = 1;
-    l.nconns = 1;
     if (h1_init(c) == 0 && size > 0) {
         size_t cut = size > 1 ? data[0] % size : size;
         h1_input(c, data, cut);
