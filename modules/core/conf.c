@@ -507,6 +507,7 @@ static int addr_one(oe_conf_t *cf, const char *value, oe_sockaddr_t *out)
         return OE_ECONFIG;
     }
     out->text = oe_conf_strdup(cf, value);
+    out->line = cf->line;
     return 0;
 }
 

@@ -69,6 +69,7 @@ typedef struct oe_sockaddr {
     struct sockaddr_storage ss;
     socklen_t len;
     const char *text; /* as written in the config, for messages */
+    unsigned line;    /* config line it was set on (0 outside a config) */
 } oe_sockaddr_t;
 
 typedef struct oe_addrlist {

@@ -27,7 +27,7 @@ static const oe_directive_t directives[] = {
     {"log-file", oe_conf_set_string, F(log_file), NULL, 0, "stderr (default) or a file path"},
     {"log-format", oe_conf_set_enum, F(log_format), log_formats, 0, "text or json"},
     {"shutdown-timeout", oe_conf_set_duration, F(shutdown_timeout), &shutdown_range, 0,
-     "how long a stop waits for requests in flight"},
+     "how long a stop, or a reload's old generation, waits for requests in flight"},
     {NULL, NULL, 0, NULL, 0, NULL},
 };
 #undef F

@@ -16,7 +16,8 @@ typedef struct oe_core_conf {
     int log_level;             /* oe_log_level_t */
     const char *log_file;      /* "stderr" or a path */
     int log_format;            /* oe_log_format_t */
-    uint64_t shutdown_timeout; /* ms: how long SIGTERM waits for in-flight requests */
+    uint64_t shutdown_timeout; /* ms: how long SIGTERM (or a reload, for the old generation's
+                                  connections) waits for in-flight requests */
 } oe_core_conf_t;
 
 extern const oe_module_t oe_core_module;
@@ -31,6 +32,14 @@ unsigned oe_core_workers(const oe_core_conf_t *c);
  * on SIGHUP (re-reading conf_path, or keeping the configuration when conf_path is NULL). Takes
  * ownership of cf. Returns the process exit code. */
 int oe_runtime_run(oe_conf_t *cf, const char *conf_path);
+
+/* Wakes the main loop (from any thread) to free retired generations whose modules are done; see
+ * the stopped hook in module.h. */
+void oe_runtime_wake(oe_runtime_t *rt);
+
+/* True once the process is stopping (SIGTERM/SIGINT), as opposed to a reload retiring a
+ * generation: stop hooks may drain faster then. */
+bool oe_runtime_stopping(const oe_runtime_t *rt);
 
 /* Applies [global] logging settings. Returns 0 or -errno. */
 int oe_core_apply_logging(const oe_core_conf_t *c);

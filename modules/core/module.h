@@ -9,9 +9,16 @@
  *   conf_finish(cf)             rules across instances or modules, after every conf_check
  *   init(ctx)                   load state, prepare; no I/O on sockets yet. Negative = refuse.
  *   start(ctx)                  open handles and timers on ctx->loop
- *   stop(ctx)                   close handles; the loop then runs until they are closed
- *   destroy(ctx)                release everything init made; runs in table order, so the http
- *                               module joins its worker threads before later modules go
+ *   stop(ctx)                   close handles; the loop then runs until they are closed. On a
+ *                               reload the new generation has started before the old one stops.
+ *   stopped(ctx)                after stop: true once work the module left running in the
+ *                               background has ended (e.g. worker threads draining connections);
+ *                               the module calls oe_runtime_wake() when that changes. NULL = at
+ *                               once. The runtime never waits: it asks again when woken.
+ *   destroy(ctx)                release everything init made; runs in table order, once every
+ *                               module of the generation reported stopped (or after a failed
+ *                               init/start), so the http module joins worker threads that have
+ *                               already ended, before later modules go
  * A module whose section is absent from the config is not initialised at all; a module without a
  * section is always initialised.
  */
@@ -62,6 +69,7 @@ typedef struct oe_module {
     int (*init)(oe_modctx_t *ctx);
     int (*start)(oe_modctx_t *ctx);
     void (*stop)(oe_modctx_t *ctx);
+    bool (*stopped)(oe_modctx_t *ctx);
     void (*destroy)(oe_modctx_t *ctx);
 } oe_module_t;
 

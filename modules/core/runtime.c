@@ -3,9 +3,15 @@
  * (one loop each) belong to the server modules, which start them from their start hook.
  *
  * Reload (SIGHUP) applies a new configuration completely or not at all: the new file is parsed
- * and checked, every module initialises against it (no sockets yet), and only then do the old
- * modules stop and the new ones start. A failure at any step leaves the old configuration
- * running and logs why.
+ * and checked, every module initialises against it (no sockets yet) and starts next to the old
+ * generation (the http module hands the same listening sockets to the new workers), and only
+ * then does the old generation stop. A failure at any step leaves the old generation running,
+ * untouched, and logs why. Every reload is applied, however many old generations still drain.
+ *
+ * A stopped generation is retired: its modules may still have work in the background (worker
+ * threads finishing requests, each generation with its own deadline), so it is freed only when
+ * every module says it is done (the stopped hook), which the main loop learns from
+ * oe_runtime_wake() and never waits for.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -20,14 +26,18 @@ typedef struct generation {
     oe_conf_t *cf;
     oe_modctx_t ctx[32];
     size_t n;
+    bool settled; /* retired at least one loop turn ago: the handles its stop closed are gone */
+    struct generation *next; /* the list of retired generations */
 } generation_t;
 
 struct oe_runtime {
     uv_loop_t *loop;
     uv_signal_t sigterm, sigint, sighup;
     uv_timer_t retire;
+    uv_async_t wake; /* a module's background work ended (any thread) */
     const char *conf_path;
-    generation_t *live, *old;
+    generation_t *live;
+    generation_t *retired; /* stopped, freed once every module is done */
     int exit_code;
     bool stopping;
 };
@@ -74,31 +84,25 @@ static int gen_init(oe_runtime_t *rt, generation_t *g)
     return 0;
 }
 
-static int gen_start(generation_t *g)
+/* Starts the modules in table order. On failure, *started is how many did start (the failing
+ * one cleaned up after itself); the caller retires the generation. */
+static int gen_start(generation_t *g, size_t *started)
 {
     for (size_t i = 0; i < g->n; i++) {
         oe_modctx_t *c = &g->ctx[i];
         int rc = c->module->start != NULL ? c->module->start(c) : 0;
         if (rc < 0) {
             oe_log_error(TAG, "module %s failed to start: %s", c->module->name, oe_strerror(rc));
-            while (i-- > 0)
-                if (g->ctx[i].module->stop != NULL)
-                    g->ctx[i].module->stop(&g->ctx[i]);
+            *started = i;
             return rc;
         }
     }
+    *started = g->n;
     return 0;
 }
 
-static void gen_stop(generation_t *g)
-{
-    for (size_t i = g->n; i-- > 0;)
-        if (g->ctx[i].module->stop != NULL)
-            g->ctx[i].module->stop(&g->ctx[i]);
-}
-
-/* destroy runs in table order: the http module, which owns the worker threads, joins them
- * before the modules whose handlers those threads ran are destroyed. */
+/* destroy runs in table order: the http module, whose worker threads have ended by now (see
+ * retire), joins them before the modules whose handlers those threads ran are destroyed. */
 static void gen_free(generation_t *g)
 {
     if (g == NULL)
@@ -110,12 +114,68 @@ static void gen_free(generation_t *g)
     free(g);
 }
 
-/* Old generations are destroyed one loop turn after stop, when their handles have closed. */
+static void on_close_noop(uv_handle_t *h)
+{
+}
+
+/* Frees the retired generations whose modules are all done; never waits for one. */
+static void collect(oe_runtime_t *rt)
+{
+    for (generation_t **p = &rt->retired; *p != NULL;) {
+        generation_t *g = *p;
+        bool done = g->settled;
+        for (size_t i = 0; done && i < g->n; i++)
+            if (g->ctx[i].module->stopped != NULL)
+                done = g->ctx[i].module->stopped(&g->ctx[i]);
+        if (!done) {
+            p = &g->next;
+            continue;
+        }
+        *p = g->next;
+        gen_free(g);
+    }
+    if (rt->stopping && rt->retired == NULL && !uv_is_closing((uv_handle_t *)&rt->wake)) {
+        uv_close((uv_handle_t *)&rt->wake, on_close_noop);
+        uv_close((uv_handle_t *)&rt->retire, on_close_noop);
+    }
+}
+
+/* One loop turn after a retirement: the handles the stop hooks closed have closed. */
 static void on_retire(uv_timer_t *t)
 {
     oe_runtime_t *rt = t->data;
-    gen_free(rt->old);
-    rt->old = NULL;
+    for (generation_t *g = rt->retired; g != NULL; g = g->next)
+        g->settled = true;
+    collect(rt);
+}
+
+static void on_wake(uv_async_t *a)
+{
+    collect(a->data);
+}
+
+void oe_runtime_wake(oe_runtime_t *rt)
+{
+    if (rt != NULL)
+        uv_async_send(&rt->wake);
+}
+
+bool oe_runtime_stopping(const oe_runtime_t *rt)
+{
+    return rt != NULL && rt->stopping;
+}
+
+/* Stops g (whose modules from index 0 to started-1 were started) and frees it in the background
+ * once its modules are done. */
+static void retire(oe_runtime_t *rt, generation_t *g, size_t started)
+{
+    for (size_t i = started; i-- > 0;)
+        if (g->ctx[i].module->stop != NULL)
+            g->ctx[i].module->stop(&g->ctx[i]);
+    g->settled = false;
+    g->next = rt->retired;
+    rt->retired = g;
+    uv_timer_start(&rt->retire, on_retire, 0, 0);
 }
 
 static void reload(oe_runtime_t *rt)
@@ -123,10 +183,6 @@ static void reload(oe_runtime_t *rt)
     if (rt->conf_path == NULL) {
         oe_log_warn(TAG, "reload requested, but the configuration is the embedded default; "
                          "nothing to re-read");
-        return;
-    }
-    if (rt->old != NULL) {
-        oe_log_warn(TAG, "reload requested while the previous one is finishing; try again");
         return;
     }
     oe_conf_t *cf = oe_conf_load_file(rt->conf_path);
@@ -146,28 +202,27 @@ static void reload(oe_runtime_t *rt)
         gen_free(g);
         return;
     }
-    gen_stop(rt->live);
-    if (gen_start(g) < 0) {
-        oe_log_error(TAG, "reload failed; restarting the previous configuration");
-        gen_free(g);
-        if (gen_start(rt->live) < 0) {
-            oe_log_error(TAG, "the previous configuration failed to restart; exiting");
-            rt->exit_code = 1;
-            uv_stop(rt->loop);
-        }
+    /* The new generation starts next to the old one (sharing its listening sockets), so the
+     * old keeps running untouched if this fails. */
+    size_t started;
+    if (gen_start(g, &started) < 0) {
+        oe_log_error(TAG, "reload failed; still running the previous configuration");
+        retire(rt, g, started);
         return;
     }
-    oe_core_apply_logging(oe_core_conf(cf));
-    rt->old = rt->live;
+    retire(rt, rt->live, rt->live->n);
     rt->live = g;
-    uv_timer_start(&rt->retire, on_retire, 0, 0);
+    oe_core_apply_logging(oe_core_conf(cf));
     oe_log_info(TAG, "configuration reloaded from %s", rt->conf_path);
     for (size_t i = 0; i < oe_conf_nwarnings(cf); i++)
         oe_log_warn(TAG, "%s", oe_conf_warning_at_index(cf, i));
 }
 
-static void on_close_noop(uv_handle_t *h)
+static void close_signals(oe_runtime_t *rt)
 {
+    uv_close((uv_handle_t *)&rt->sigterm, on_close_noop);
+    uv_close((uv_handle_t *)&rt->sigint, on_close_noop);
+    uv_close((uv_handle_t *)&rt->sighup, on_close_noop);
 }
 
 static void shutdown_runtime(oe_runtime_t *rt)
@@ -176,11 +231,9 @@ static void shutdown_runtime(oe_runtime_t *rt)
         return;
     rt->stopping = true;
     oe_log_info(TAG, "stopping");
-    gen_stop(rt->live);
-    uv_close((uv_handle_t *)&rt->sigterm, on_close_noop);
-    uv_close((uv_handle_t *)&rt->sigint, on_close_noop);
-    uv_close((uv_handle_t *)&rt->sighup, on_close_noop);
-    uv_close((uv_handle_t *)&rt->retire, on_close_noop);
+    retire(rt, rt->live, rt->live->n);
+    rt->live = NULL;
+    close_signals(rt);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -198,34 +251,49 @@ int oe_runtime_run(oe_conf_t *cf, const char *conf_path)
     rt.loop = uv_default_loop();
     signal(SIGPIPE, SIG_IGN);
 
-    generation_t *g = oe_calloc(1, sizeof(*g));
-    g->cf = cf;
-    rt.live = g;
-    int rc = gen_init(&rt, g);
-    if (rc == 0)
-        rc = gen_start(g);
-    if (rc < 0) {
-        gen_free(g);
-        uv_loop_close(rt.loop);
-        return 1;
-    }
-    if (oe_conf_count(cf, oe_module_by_name("http")) == 0)
-        oe_log_warn(TAG, "no [listen] section is configured; idling until stopped");
-
+    uv_timer_init(rt.loop, &rt.retire);
+    uv_async_init(rt.loop, &rt.wake, on_wake);
+    rt.retire.data = rt.wake.data = &rt;
+    /* Signals are caught from the start (a SIGHUP while certificates are generated must not kill
+     * the process); they are handled once the loop runs. */
     uv_signal_init(rt.loop, &rt.sigterm);
     uv_signal_init(rt.loop, &rt.sigint);
     uv_signal_init(rt.loop, &rt.sighup);
-    uv_timer_init(rt.loop, &rt.retire);
-    rt.sigterm.data = rt.sigint.data = rt.sighup.data = rt.retire.data = &rt;
+    rt.sigterm.data = rt.sigint.data = rt.sighup.data = &rt;
     uv_signal_start(&rt.sigterm, on_signal, SIGTERM);
     uv_signal_start(&rt.sigint, on_signal, SIGINT);
     uv_signal_start(&rt.sighup, on_signal, SIGHUP);
+
+    generation_t *g = oe_calloc(1, sizeof(*g));
+    g->cf = cf;
+    int rc = gen_init(&rt, g);
+    if (rc < 0) {
+        gen_free(g);
+        close_signals(&rt);
+        uv_close((uv_handle_t *)&rt.wake, on_close_noop);
+        uv_close((uv_handle_t *)&rt.retire, on_close_noop);
+        uv_run(rt.loop, UV_RUN_DEFAULT);
+        uv_loop_close(rt.loop);
+        return 1;
+    }
+    size_t started;
+    if (gen_start(g, &started) < 0) {
+        /* What did start (e.g. workers that accepted a connection) ends in the background. */
+        rt.stopping = true;
+        rt.exit_code = 1;
+        close_signals(&rt);
+        retire(&rt, g, started);
+        uv_run(rt.loop, UV_RUN_DEFAULT);
+        uv_loop_close(rt.loop);
+        return 1;
+    }
+    rt.live = g;
+    if (oe_conf_count(cf, oe_module_by_name("http")) == 0)
+        oe_log_warn(TAG, "no [listen] section is configured; idling until stopped");
     oe_log_info(TAG, "odoh-edge %s running (%zu module(s))", OE_VERSION, g->n);
 
+    /* Runs until stopped and every generation has been freed (collect closes the last handles). */
     uv_run(rt.loop, UV_RUN_DEFAULT);
-
-    gen_free(rt.old);
-    gen_free(rt.live);
     uv_loop_close(rt.loop);
     oe_log_info(TAG, "stopped");
     return rt.exit_code;

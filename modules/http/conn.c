@@ -4,6 +4,10 @@
  * writes whatever the engines produced. Output is copied into one write in flight at a time;
  * above OE_HTTP_OUT_HIGH queued bytes the engines stop producing and reading pauses, so a slow
  * reader costs bounded memory.
+ *
+ * When its generation is retired, a worker stops accepting and drains: each connection moves to
+ * a worker of the live generation as soon as it is quiescent (the hand-over below), or else is
+ * finished here (GOAWAY, connection: close) by the generation's deadline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,20 +19,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "core/log.h"
 #include "http/http_int.h"
 
 #define READ_BUF 65536
 
-/* Lingering close bounds. 2 s lets a client on a slow path finish a body it sent before it
- * could read our answer, and costs an attacker's connection no more than the header time-out
- * does; 256 KiB is four times the default max-body-size, more than a client has in flight in
- * socket buffers on the paths we serve, and small enough that discarding it costs little. */
-#define LINGER_MS    2000
+/* Lingering close bounds (see linger()). 256 KiB is four times the default max-body-size, more
+ * than a client has in flight in socket buffers on the paths we serve, and small enough that
+ * discarding it costs little; the time bound is OE_HTTP_LINGER_MS. */
 #define LINGER_BYTES (256 * 1024)
+
+static pthread_mutex_t handoff_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void on_conn_handle_closed(uv_handle_t *h);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
+static bool conn_migrate(conn_t *c);
+static void on_adopt(uv_async_t *a);
 
 /* ---- worker -------------------------------------------------------------------------------- */
 
@@ -58,9 +66,14 @@ static void worker_maybe_finish(worker_t *w)
     for (size_t i = 0; i < w->http->nhooks; i++)
         if (w->http->hooks[i].stop != NULL)
             w->http->hooks[i].stop(w->hook_state[i], w->http->hooks[i].data);
+    pthread_mutex_lock(&handoff_lock);
+    w->wake_closed = true; /* worker_hurry() must not send to it any more */
+    pthread_mutex_unlock(&handoff_lock);
     uv_close((uv_handle_t *)&w->wake, on_noop_close);
     uv_close((uv_handle_t *)&w->drain, on_noop_close);
     uv_close((uv_handle_t *)&w->backoff, on_noop_close);
+    uv_close((uv_handle_t *)&w->late, on_noop_close);
+    uv_close((uv_handle_t *)&w->adopt, on_noop_close);
 }
 
 static void on_drain_deadline(uv_timer_t *t)
@@ -75,23 +88,47 @@ static void on_drain_deadline(uv_timer_t *t)
     }
 }
 
-/* Runs on the worker's thread when worker_stop() woke it. */
+static void drain_all(worker_t *w)
+{
+    for (conn_t *c = w->conns, *next; c != NULL; c = next) {
+        next = c->next;
+        if (!conn_migrate(c))
+            conn_drain(c);
+    }
+}
+
+/* Some time before the deadline: connections still busy get their GOAWAY (or close) now, so
+ * that their requests in flight can finish before it. */
+static void on_late(uv_timer_t *t)
+{
+    worker_t *w = t->data;
+    w->hurry = true;
+    drain_all(w);
+}
+
+/* Runs on the worker's thread when worker_stop() woke it: stop accepting (the listening sockets
+ * stay open for the next generation; only our dup()s close) and drain. */
 static void on_wake(uv_async_t *a)
 {
     worker_t *w = a->data;
-    if (w->stopping)
+    if (w->stopping) {
+        if (w->http->hurry && !w->hurry) { /* the process stops while this drains */
+            w->hurry = true;
+            uv_timer_stop(&w->late);
+            drain_all(w);
+        }
         return;
+    }
     w->stopping = true;
+    w->hurry = w->http->hurry;
+    on_adopt(&w->adopt); /* hand-overs that arrived before this generation stopped */
     for (size_t i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, on_noop_close);
-    for (conn_t *c = w->conns, *next; c != NULL; c = next) {
-        next = c->next;
-        if (c->h2 != NULL)
-            h2_goaway(c);
-        else if (c->h1 == NULL || h1_idle(c))
-            conn_close(c);
-    }
-    uv_timer_start(&w->drain, on_drain_deadline, w->http->shutdown_timeout, 0);
+    drain_all(w);
+    uint64_t deadline = w->http->shutdown_timeout;
+    uv_timer_start(&w->drain, on_drain_deadline, deadline, 0);
+    if (!w->hurry)
+        uv_timer_start(&w->late, on_late, deadline - OE_MIN(deadline / 2, (uint64_t)2000), 0);
     worker_maybe_finish(w);
 }
 
@@ -102,61 +139,85 @@ static void worker_main(void *arg)
         w->hook_state[i] = w->http->hooks[i].start(&w->loop, w->http->hooks[i].data);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     free(w->listeners);
+    free(w->counts);
     uv_loop_close(&w->loop);
+    /* The main loop may join (and free w) as soon as it sees this. */
+    oe_runtime_t *rt = w->http->rt;
+    atomic_store(&w->exited, true);
+    oe_runtime_wake(rt);
 }
 
 static void on_connection(uv_stream_t *server, int status);
 
-static int listen_on(worker_t *w, listener_t *l, const oe_sockaddr_t *a)
+static int listen_on(worker_t *w, listener_t *l, const lsock_t *s, size_t i)
 {
-    unsigned flags = UV_TCP_REUSEPORT;
-    if (a->ss.ss_family == AF_INET6)
-        flags |= UV_TCP_IPV6ONLY;
-    int rc = uv_tcp_init_ex(&w->loop, &l->tcp, a->ss.ss_family);
-    if (rc == 0) {
+    int fd = http_socket_dup(s, i);
+    if (fd < 0) {
+        oe_log_error(TAG, "cannot listen on %s: %s", http_socket_text(s), oe_strerror(fd));
+        return fd;
+    }
+    int rc = uv_tcp_init(&w->loop, &l->tcp);
+    if (rc < 0) {
+        close(fd);
+    } else {
         l->tcp.data = l;
-        rc = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&a->ss, flags);
-        if (rc == 0)
+        rc = uv_tcp_open(&l->tcp, fd);
+        if (rc < 0)
+            close(fd);
+        else
             rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
         if (rc < 0)
             uv_close((uv_handle_t *)&l->tcp, on_noop_close);
     }
     if (rc < 0)
-        oe_log_error(TAG, "cannot listen on %s: %s", a->text, uv_strerror(rc));
+        oe_log_error(TAG, "cannot listen on %s: %s", http_socket_text(s), uv_strerror(rc));
     return rc;
 }
 
-int worker_start(oe_http_t *http, worker_t *w)
+/* Worker index accepts from the shared sockets j with j % nworkers == index (one each when
+ * there are as many sockets as workers; more when an earlier generation had more workers). */
+int worker_start(oe_http_t *http, worker_t *w, unsigned index)
 {
     static unsigned ids;
-    *w = (worker_t){.http = http, .id = ids++};
+    *w = (worker_t){.http = http, .id = ids++, .index = index};
     int rc = uv_loop_init(&w->loop);
     if (rc < 0)
         return rc;
     size_t n = 0;
-    for (size_t i = 0; i < http->nlistens; i++)
-        n += http->listens[i]->addresses.n;
+    for (size_t k = 0; k < http->nsocks; k++)
+        n += http_socket_count(http->socks[k]);
     w->listeners = oe_calloc(n ? n : 1, sizeof(*w->listeners));
+    w->counts = oe_calloc(http->nlistens ? http->nlistens : 1, sizeof(*w->counts));
+    size_t k = 0;
     for (size_t i = 0; i < http->nlistens && rc == 0; i++) {
-        for (size_t a = 0; a < http->listens[i]->addresses.n && rc == 0; a++) {
-            listener_t *l = &w->listeners[w->nlisteners];
-            l->w = w;
-            l->conf = http->listens[i];
-            rc = listen_on(w, l, &http->listens[i]->addresses.v[a]);
-            if (rc == 0)
-                w->nlisteners++;
+        for (size_t a = 0; a < http->listens[i]->addresses.n && rc == 0; a++, k++) {
+            for (size_t j = index; j < http_socket_count(http->socks[k]) && rc == 0;
+                 j += http->nworkers) {
+                listener_t *l = &w->listeners[w->nlisteners];
+                l->sock = http->socks[k];
+                l->w = w;
+                l->conf = http->listens[i];
+                l->listen_index = i;
+                rc = listen_on(w, l, http->socks[k], j);
+                if (rc == 0)
+                    w->nlisteners++;
+            }
         }
     }
     if (rc == 0) {
         uv_async_init(&w->loop, &w->wake, on_wake);
+        uv_async_init(&w->loop, &w->adopt, on_adopt);
         uv_timer_init(&w->loop, &w->drain);
+        uv_timer_init(&w->loop, &w->late);
         uv_timer_init(&w->loop, &w->backoff);
-        w->wake.data = w->drain.data = w->backoff.data = w;
+        w->wake.data = w->adopt.data = w->drain.data = w->late.data = w->backoff.data = w;
         rc = uv_thread_create(&w->thread, worker_main, w);
         if (rc == 0)
             return 0;
         uv_close((uv_handle_t *)&w->wake, on_noop_close);
+        uv_close((uv_handle_t *)&w->adopt, on_noop_close);
         uv_close((uv_handle_t *)&w->drain, on_noop_close);
+        uv_close((uv_handle_t *)&w->late, on_noop_close);
         uv_close((uv_handle_t *)&w->backoff, on_noop_close);
     }
     for (size_t i = 0; i < w->nlisteners; i++)
@@ -164,6 +225,7 @@ int worker_start(oe_http_t *http, worker_t *w)
     uv_run(&w->loop, UV_RUN_DEFAULT);
     uv_loop_close(&w->loop);
     free(w->listeners);
+    free(w->counts);
     w->http = NULL;
     return rc;
 }
@@ -171,6 +233,221 @@ int worker_start(oe_http_t *http, worker_t *w)
 void worker_stop(worker_t *w)
 {
     uv_async_send(&w->wake);
+}
+
+/* Also for a worker that may have ended already (its generation drains since a reload). */
+void worker_hurry(worker_t *w)
+{
+    pthread_mutex_lock(&handoff_lock);
+    if (!w->wake_closed)
+        uv_async_send(&w->wake);
+    pthread_mutex_unlock(&handoff_lock);
+}
+
+/* ---- hand-over to the live generation ------------------------------------------------------- */
+
+/* A draining worker's connection that is quiescent (no request in progress, nothing to write,
+ * no input half-read) moves, socket, TLS session and protocol engine as they are, to a worker of
+ * the live generation: the client sees nothing of the reload and needs no new connection. It
+ * moves only when the live generation serves the same certificate on the same address;
+ * otherwise it drains here (GOAWAY, connection: close). */
+struct handoff {
+    int fd;
+    listener_t *l;
+    const cert_info_t *cert;
+    oe_tls_conn_t *tls;
+    h1_t *h1;
+    h2_t *h2;
+    char *sni;
+    handoff_t *next;
+};
+
+/* The started, not yet stopped generations in start order, under the lock; the last one takes
+ * the connections. (After a failed reload the previous one is the last again.) */
+static oe_http_t **running;
+static size_t nrunning;
+static _Atomic(oe_http_t *) handoff_target; /* running[nrunning - 1], for unlocked peeks */
+
+void http_handoff_publish(oe_http_t *http)
+{
+    pthread_mutex_lock(&handoff_lock);
+    running = oe_realloc(running, (nrunning + 1) * sizeof(*running));
+    running[nrunning++] = http;
+    atomic_store(&handoff_target, http);
+    pthread_mutex_unlock(&handoff_lock);
+}
+
+/* After this no worker sends http's workers a connection, so they may stop. */
+void http_handoff_withdraw(oe_http_t *http)
+{
+    pthread_mutex_lock(&handoff_lock);
+    for (size_t i = 0; i < nrunning; i++) {
+        if (running[i] == http) {
+            memmove(&running[i], &running[i + 1], (nrunning - i - 1) * sizeof(*running));
+            nrunning--;
+            break;
+        }
+    }
+    atomic_store(&handoff_target, nrunning > 0 ? running[nrunning - 1] : NULL);
+    if (nrunning == 0) {
+        free(running);
+        running = NULL;
+    }
+    pthread_mutex_unlock(&handoff_lock);
+}
+
+static const cert_info_t *same_cert(const oe_http_t *t, const cert_info_t *ci)
+{
+    for (size_t i = 0; ci != NULL && ci->pem.len > 0 && i < t->ncerts; i++)
+        if (t->certs[i].pem.len == ci->pem.len &&
+            memcmp(t->certs[i].pem.base, ci->pem.base, ci->pem.len) == 0)
+            return &t->certs[i];
+    return NULL;
+}
+
+/* Under the lock: the live generation's listener (on the worker c would go to) that takes c, and
+ * the same certificate there; NULL when c cannot move. */
+static listener_t *destination(const conn_t *c, const cert_info_t **ci)
+{
+    oe_http_t *t = atomic_load(&handoff_target);
+    if (t == NULL || t == c->w->http)
+        return NULL;
+    worker_t *tw = &t->workers[c->w->index % t->nworkers];
+    for (size_t i = 0; i < tw->nlisteners; i++) {
+        listener_t *tl = &tw->listeners[i];
+        if (tl->sock != c->l->sock || tl->conf->tls != (c->tls != NULL))
+            continue;
+        *ci = c->tls != NULL ? same_cert(t, c->cert) : NULL;
+        return c->tls == NULL || *ci != NULL ? tl : NULL;
+    }
+    return NULL;
+}
+
+bool conn_may_migrate(conn_t *c)
+{
+    if (!c->w->stopping || c->no_migrate)
+        return false;
+    const cert_info_t *ci;
+    pthread_mutex_lock(&handoff_lock);
+    bool ok = destination(c, &ci) != NULL;
+    pthread_mutex_unlock(&handoff_lock);
+    c->no_migrate = !ok; /* for good: no live generation, or not this address or certificate */
+    return ok;
+}
+
+static bool quiescent(conn_t *c)
+{
+    if (c->closing || c->close_after_write || c->lingering || c->writing || !c->handshake_done ||
+        conn_queued(c) > 0 || (c->tls != NULL && oe_tls_pending_in(c->tls) > 0))
+        return false;
+    return c->h2 != NULL ? h2_quiescent(c) : c->h1 != NULL && h1_quiescent(c);
+}
+
+/* Returns true when c has been handed over (and is closing here). */
+static bool conn_migrate(conn_t *c)
+{
+    if (!c->w->stopping || c->no_migrate || !quiescent(c))
+        return false;
+    handoff_t *m = NULL;
+    pthread_mutex_lock(&handoff_lock);
+    const cert_info_t *ci = NULL;
+    listener_t *tl = destination(c, &ci);
+    uv_os_fd_t fd;
+    if (tl != NULL && uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 &&
+        (m = calloc(1, sizeof(*m))) != NULL) {
+        *m = (handoff_t){.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0),
+                         .l = tl,
+                         .cert = ci,
+                         .tls = c->tls,
+                         .h1 = c->h1,
+                         .h2 = c->h2,
+                         .sni = c->sni};
+        if (m->fd < 0) {
+            free(m);
+            m = NULL;
+        } else {
+            worker_t *tw = tl->w;
+            handoff_t **p = &tw->inbox;
+            while (*p != NULL)
+                p = &(*p)->next;
+            *p = m;
+            uv_async_send(&tw->adopt);
+        }
+    }
+    pthread_mutex_unlock(&handoff_lock);
+    if (m == NULL) {
+        c->no_migrate = true;
+        conn_drain(c);
+        return false;
+    }
+    /* The engines are the new worker's now; closing our handle leaves the socket open (dup). */
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    c->tls = NULL;
+    c->h1 = NULL;
+    c->h2 = NULL;
+    c->sni = NULL;
+    c->cert = NULL;
+    conn_close(c);
+    return true;
+}
+
+/* Puts c on w's list; the caller has counted it in http->nconns. */
+static void conn_link(worker_t *w, conn_t *c, listener_t *l)
+{
+    c->w = w;
+    c->l = l;
+    c->listen_index = l->listen_index;
+    w->nconns++;
+    c->next = w->conns;
+    if (w->conns != NULL)
+        w->conns->prev = c;
+    w->conns = c;
+}
+
+static void adopt(worker_t *w, handoff_t *m)
+{
+    conn_t *c = oe_calloc(1, sizeof(*c));
+    uv_tcp_init(&w->loop, &c->tcp);
+    uv_timer_init(&w->loop, &c->timer);
+    c->tcp.data = c->timer.data = c;
+    c->handles = 2;
+    /* Counted here, uncounted in the old generation when its handle closes: a moved connection
+     * may take the new generation past max-connections, never a new one. */
+    atomic_fetch_add_explicit(&w->http->nconns[m->l->listen_index], 1, memory_order_relaxed);
+    conn_link(w, c, m->l);
+    c->tls = m->tls;
+    c->h1 = m->h1;
+    c->h2 = m->h2;
+    c->sni = m->sni;
+    c->cert = m->cert;
+    c->handshake_done = true;
+    if (c->h2 != NULL)
+        h2_adopt(c);
+    else
+        h1_adopt(c);
+    if (uv_tcp_open(&c->tcp, m->fd) < 0) {
+        close(m->fd);
+        conn_close(c);
+        return;
+    }
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    if (w->stopping && !conn_migrate(c)) /* retired meanwhile: on to the newest */
+        conn_drain(c);
+}
+
+static void on_adopt(uv_async_t *a)
+{
+    worker_t *w = a->data;
+    pthread_mutex_lock(&handoff_lock);
+    handoff_t *m = w->inbox;
+    w->inbox = NULL;
+    pthread_mutex_unlock(&handoff_lock);
+    while (m != NULL) {
+        handoff_t *next = m->next;
+        adopt(w, m);
+        free(m);
+        m = next;
+    }
 }
 
 /* ---- connections ----------------------------------------------------------------------------- */
@@ -183,22 +460,26 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     buf->len = sizeof(rbuf);
 }
 
+/* One timer per connection; what it means depends on the state: TLS handshake, request
+ * headers, keep-alive (the engines decide what an idle connection's expiry does), lingering. */
 static void on_timeout(uv_timer_t *t)
 {
     conn_t *c = t->data;
-    if (c->h2 != NULL) {
+    if (c->lingering)
+        conn_close(c);
+    else if (c->h2 != NULL)
         h2_timeout(c);
-        return;
+    else if (c->h1 != NULL)
+        h1_timeout(c);
+    else {
+        oe_log_debug(TAG, "connection timed out");
+        conn_close(c);
     }
-    if (c->h1 != NULL && h1_timeout(c))
-        return;
-    oe_log_debug(TAG, "connection timed out");
-    conn_close(c);
 }
 
 void conn_set_timer(conn_t *c, uint64_t ms)
 {
-    if (!c->closing)
+    if (!c->closing && !c->lingering)
         uv_timer_start(&c->timer, on_timeout, ms, 0);
 }
 
@@ -248,7 +529,7 @@ static void on_connection(uv_stream_t *server, int status)
 {
     listener_t *l = server->data;
     worker_t *w = l->w;
-    if (status < 0 || w->stopping)
+    if (status < 0)
         return;
     /* The process is out of descriptors: leave the accepted connection inside libuv, which then
      * stops polling the listener (no accept(2) failing in a busy loop, the backlog waits in the
@@ -276,33 +557,22 @@ static void on_connection(uv_stream_t *server, int status)
         uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
         return;
     }
-    size_t index = 0;
-    for (size_t i = 0; i < w->http->nlistens; i++)
-        if (w->http->listens[i] == l->conf)
-            index = i;
     /* One count for all workers: the kernel does not spread connections evenly over the
      * SO_REUSEPORT sockets, so a per-worker share would refuse before max-connections. */
-    atomic_llong *open = &w->http->nconns[index];
+    atomic_llong *open = &w->http->nconns[l->listen_index];
+    listen_count_t *count = &w->counts[l->listen_index];
     if (atomic_fetch_add_explicit(open, 1, memory_order_relaxed) >= l->conf->max_connections) {
         atomic_fetch_sub_explicit(open, 1, memory_order_relaxed);
         uint64_t now = uv_now(&w->loop);
-        if (now - l->limit_logged > 10000 || l->limit_logged == 0) {
+        if (now - count->limit_logged > 10000 || count->limit_logged == 0) {
             oe_log_warn(TAG, "[listen \"%s\"]: max-connections (%lld) reached; refusing new ones",
                         l->conf->name, l->conf->max_connections);
-            l->limit_logged = now;
+            count->limit_logged = now;
         }
         uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
         return;
     }
-    c->w = w;
-    c->l = l;
-    c->listen_index = index;
-    l->nconns++;
-    w->nconns++;
-    c->next = w->conns;
-    if (w->conns != NULL)
-        w->conns->prev = c;
-    w->conns = c;
+    conn_link(w, c, l);
     uv_tcp_nodelay(&c->tcp, 1);
     uv_timer_init(&w->loop, &c->timer);
     c->timer.data = c;
@@ -343,7 +613,6 @@ static void on_conn_handle_closed(uv_handle_t *h)
             w->conns = c->next;
         if (c->next != NULL)
             c->next->prev = c->prev;
-        c->l->nconns--;
         atomic_fetch_sub_explicit(&w->http->nconns[c->listen_index], 1, memory_order_relaxed);
         w->nconns--;
         free(c);
@@ -389,7 +658,7 @@ uint64_t conn_sent(const conn_t *c)
 
 int conn_send(conn_t *c, const void *p, size_t n)
 {
-    if (c->closing)
+    if (c->closing || c->notified || c->lingering) /* nothing may follow close_notify */
         return OE_EINVAL;
     if (c->tls == NULL) {
         oe_buf_append(&c->out, p, n);
@@ -407,7 +676,7 @@ static void on_write(uv_write_t *req, int status)
 {
     conn_t *c = req->data;
     c->writing = false;
-    if (c->closing)
+    if (c->closing || c->lingering)
         return;
     if (status < 0) {
         conn_close(c);
@@ -428,6 +697,8 @@ static void on_write(uv_write_t *req, int status)
         free(c->wbuf);
         c->wbuf = NULL;
         c->wcap = 0;
+        if (c->w->stopping)
+            conn_migrate(c);
     }
 }
 
@@ -438,46 +709,59 @@ static void on_shutdown(uv_shutdown_t *req, int status)
         conn_close(c);
 }
 
-/* The last response is written and the connection should end. An HTTP/1.1 client may still be
- * sending (a body over max-body-size answered at its headers): closing now with its bytes
- * unread makes the kernel send a reset, which can destroy our response before the client reads
- * it. So, as RFC 9112 §9.6 describes, close in stages: TLS close_notify, then our half of TCP
- * (FIN), then read and drop what the client still sends until it closes, or LINGER_MS or
- * LINGER_BYTES have passed, and only then close. */
-static void conn_end(conn_t *c)
+/* Everything is written: send FIN, and read (dropping the bytes) until the client's FIN. Closing
+ * with unread input would send a reset, and a reset can destroy the tail of the last response
+ * before the client reads it. */
+static void linger(conn_t *c)
 {
-    if (c->h1 == NULL) {
-        conn_close(c);
-        return;
-    }
-    if (c->lingering)
-        return;
-    if (c->tls != NULL && !c->notify_sent) {
-        c->notify_sent = true;
-        if (oe_tls_close_notify(c->tls) == OE_OK && oe_tls_pending_out(c->tls).len > 0) {
-            conn_flush(c); /* comes back here once the alert is written */
-            return;
-        }
-    }
     c->lingering = true;
-    c->shutdown.data = c;
-    if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
+    c->sreq.data = c;
+    if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
         conn_close(c);
         return;
     }
-    conn_set_timer(c, LINGER_MS);
-    conn_resume_read(c);
+    uv_timer_start(&c->timer, on_timeout, OE_HTTP_LINGER_MS, 0);
+    if (c->read_paused) {
+        c->read_paused = false;
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    }
+}
+
+void conn_close_graceful(conn_t *c)
+{
+    if (c->closing || c->close_after_write)
+        return;
+    c->close_after_write = true;
+    conn_flush(c);
+}
+
+void conn_drain(conn_t *c)
+{
+    /* A TLS handshake in progress finishes first (handshake_done() comes back here). */
+    if (c->closing || c->close_after_write || !c->handshake_done)
+        return;
+    if (c->h2 != NULL)
+        h2_drain_start(c);
+    else if (c->h1 != NULL)
+        h1_drain_start(c);
 }
 
 void conn_flush(conn_t *c)
 {
-    if (c->writing || c->closing)
+    if (c->writing || c->closing || c->lingering)
         return;
     oe_slice_t pending =
         c->tls != NULL ? oe_tls_pending_out(c->tls) : (oe_slice_t){c->out.base, c->out.len};
+    if (pending.len == 0 && c->close_after_write && c->tls != NULL && c->handshake_done &&
+        !c->notified && !c->tls_error) {
+        /* The TLS way to say "that was all": the client can tell a complete close from a cut. */
+        c->notified = true;
+        if (oe_tls_close_notify(c->tls) == 0)
+            pending = oe_tls_pending_out(c->tls);
+    }
     if (pending.len == 0) {
         if (c->close_after_write)
-            conn_end(c);
+            linger(c);
         return;
     }
     if (c->wcap < pending.len) {
@@ -537,12 +821,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         conn_close(c);
         return;
     }
-    if (c->lingering) { /* see conn_end(): dropped unread, up to a bound */
+    if (c->lingering) { /* see linger(): dropped unread, up to a bound */
         c->linger_bytes += (uint64_t)nread;
         if (c->linger_bytes > LINGER_BYTES)
             conn_close(c);
         return;
     }
+    if (c->close_after_write)
+        return; /* only finishing: what the client still sends is not read */
     if (c->tls == NULL) {
         if (plaintext(c, (const uint8_t *)buf->base, (size_t)nread) < 0) {
             conn_flush(c);
@@ -550,12 +836,15 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             conn_pause_read(c);
         }
         conn_flush(c);
+        if (c->w->stopping)
+            conn_migrate(c);
         return;
     }
     if (oe_tls_feed(c->tls, (const uint8_t *)buf->base, (size_t)nread) < 0) {
         conn_close(c);
         return;
     }
+    bool was_done = c->handshake_done;
     if (!c->handshake_done) {
         int rc = oe_tls_handshake(c->tls);
         if (rc == OE_TLS_WANT_IO) {
@@ -566,6 +855,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             char why[256];
             oe_tls_conn_strerror(c->tls, why, sizeof(why));
             oe_log_debug(TAG, "TLS handshake failed: %s", why);
+            c->tls_error = true;
             c->close_after_write = true;
             conn_pause_read(c);
             conn_flush(c);
@@ -578,6 +868,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         if (r == OE_TLS_WANT_IO)
             break;
         if (r <= 0) { /* close_notify or an error */
+            c->tls_error = r != OE_TLS_ECLOSED;
             c->close_after_write = true;
             conn_pause_read(c);
             break;
@@ -590,5 +881,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         if (c->closing)
             return;
     }
+    /* Accepted before the worker began to drain, handshake finished after: drain it now. */
+    if (!was_done && c->w->stopping && !conn_may_migrate(c))
+        conn_drain(c);
     conn_flush(c);
+    if (c->w->stopping)
+        conn_migrate(c);
 }

@@ -34,6 +34,9 @@ struct h1 {
     bool close_after;   /* parse error or Connection: close */
     bool streaming;     /* response head sent, body still flowing */
     bool running;       /* inside run(): nested calls leave the work to it */
+    bool begun;         /* the parser saw the first byte of a request */
+    bool served;        /* at least one response went out: an idle connection is kept alive */
+    bool closing;       /* the response in progress says connection: close */
     uint64_t sent_at;   /* loop time the socket last took response bytes */
     uint64_t sock_sent; /* conn_sent() at that time */
 };
@@ -67,6 +70,7 @@ static int on_message_begin(llhttp_t *p)
     h->last = 0;
     h->body.len = 0;
     h->error_status = 0;
+    h->begun = true;
     conn_set_timer(h->c, limits(h)->header_timeout);
     return 0;
 }
@@ -199,7 +203,37 @@ void h1_free(conn_t *c)
 
 bool h1_idle(conn_t *c)
 {
-    return c->h1 != NULL && !c->h1->busy && c->h1->raw.len == 0;
+    h1_t *h = c->h1;
+    return h != NULL && !h->busy && !h->begun && h->raw.len == 0 && h->pending.len == 0;
+}
+
+/* Draining, for a connection that cannot move to the live generation (conn_may_migrate): a
+ * request in progress is answered with "connection: close" (done() closes after it); a new
+ * connection still gets its first request answered (header-timeout applies); an idle kept-alive
+ * one is closed with close_notify after a short grace, in which a request the client sent just
+ * before is still answered, or at once when hurrying. */
+void h1_drain_start(conn_t *c)
+{
+    if (!h1_idle(c) || !c->h1->served)
+        return;
+    if (c->w->hurry)
+        conn_close_graceful(c);
+    else
+        conn_set_timer(c, OE_MIN(c->l->conf->keepalive_timeout, (uint64_t)OE_HTTP_DRAIN_IDLE_MS));
+}
+
+/* Nothing in progress: the connection can move to another worker as it is. */
+bool h1_quiescent(conn_t *c)
+{
+    return h1_idle(c) && !c->h1->close_after && !c->h1->streaming && !c->h1->running;
+}
+
+void h1_adopt(conn_t *c)
+{
+    h1_t *h = c->h1;
+    h->c = c;
+    stream_init(&h->s, &h1_proto, c);
+    conn_set_timer(c, h->served ? c->l->conf->keepalive_timeout : c->l->conf->header_timeout);
 }
 
 /* Answers a request that could not be parsed, then closes. */
@@ -350,8 +384,10 @@ static void done(h1_t *h)
     stream_release(&h->s);
     h->streaming = false;
     h->busy = false;
+    h->begun = false;
+    h->served = true;
     h->raw.len = 0;
-    if (!h->keep_alive || h->close_after || c->w->stopping) {
+    if (h->closing) {
         c->close_after_write = true;
         conn_flush(c);
         return;
@@ -378,7 +414,9 @@ static void submit(stream_t *s)
     const char *name, *value;
     while (stream_header(s, &pos, &name, &value))
         oe_buf_printf(&head, "%s: %s\r\n", name, value);
-    if (!h->keep_alive || h->close_after || c->w->stopping)
+    /* Draining: the last response here, unless the connection can move on. */
+    h->closing = !h->keep_alive || h->close_after || (c->w->stopping && !conn_may_migrate(c));
+    if (h->closing)
         oe_buf_printf(&head, "connection: close\r\n");
     oe_buf_append(&head, "\r\n", 2);
     int rc = conn_send(c, head.base, head.len);
@@ -414,22 +452,34 @@ static uint64_t send_poll(const conn_t *c)
     return OE_MAX(c->l->conf->send_timeout / 4, (uint64_t)1);
 }
 
-bool h1_timeout(conn_t *c)
+/* The connection's timer fired. While a response is on its way it is the send deadline: the
+ * client taking any of it since the last look is progress, and only send-timeout without any
+ * closes. Otherwise: keep-alive expiry (or the drain's grace) closes gracefully; the header and
+ * handler time-outs close. */
+void h1_timeout(conn_t *c)
 {
     h1_t *h = c->h1;
-    if (!h->streaming && conn_queued(c) == 0)
-        return false; /* header, keep-alive or handler time-out: close */
-    /* A response is on its way: the client taking any of it since the last look is progress. */
-    uint64_t now = uv_now(&c->w->loop), sent = conn_sent(c);
-    if (sent != h->sock_sent) {
-        h->sock_sent = sent;
-        h->sent_at = now;
+    if (h->streaming || conn_queued(c) > 0) {
+        uint64_t now = uv_now(&c->w->loop), sent = conn_sent(c);
+        if (sent != h->sock_sent) {
+            h->sock_sent = sent;
+            h->sent_at = now;
+        }
+        uint64_t due = h->sent_at + c->l->conf->send_timeout;
+        if (due > now) {
+            conn_set_timer(c, OE_MIN(due - now, send_poll(c)));
+            return;
+        }
+        oe_log_debug(TAG, "send deadline passed");
+        conn_close(c);
+        return;
     }
-    uint64_t due = h->sent_at + c->l->conf->send_timeout;
-    if (due <= now)
-        return false;
-    conn_set_timer(c, OE_MIN(due - now, send_poll(c)));
-    return true;
+    if (h1_idle(c) && h->served) { /* keep-alive time-out, or the drain's grace */
+        conn_close_graceful(c);
+        return;
+    }
+    oe_log_debug(TAG, "connection timed out");
+    conn_close(c);
 }
 
 static const proto_t h1_proto = {.submit = submit};

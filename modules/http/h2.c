@@ -32,24 +32,35 @@ typedef struct h2_stream {
     struct h2_stream *prev, *next;
 } h2_stream_t;
 
+/* Closing a connection gracefully (RFC 9113 §6.8): a first GOAWAY with the largest stream id
+ * and a PING; streams the client opened before it saw that are still served; after the PING's
+ * acknowledgement (or OE_HTTP_GOAWAY_RTT_MS) the final GOAWAY names the last stream we took; the
+ * connection closes when those are done. */
+enum { H2_OPEN, H2_NOTICE, H2_FINAL };
+
+static const uint8_t drain_ping[8] = {'o', 'e', '-', 'd', 'r', 'a', 'i', 'n'};
+
 struct h2 {
     nghttp2_session *session;
     conn_t *c;
     h2_stream_t *streams;
-    bool in_recv; /* inside mem_recv2: sending must wait until it returns */
-    bool goaway;
+    bool in_recv;       /* inside mem_recv2: sending must wait until it returns */
     bool expired;       /* a deadline passed: GOAWAY is out, the connection closes soon */
     size_t body_bytes;  /* request body bytes held by all streams */
     uint64_t active_at; /* loop time of the last request activity (not PINGs or SETTINGS) */
     uint64_t sent_at;   /* loop time the peer last took response bytes */
     uint64_t sock_sent; /* conn_sent() when sent_at was last updated from the socket */
     uint64_t due;       /* when the timer fires (0 = not armed) */
+    uint64_t notice_at; /* loop time of the first GOAWAY (phase H2_NOTICE) */
+    int phase;          /* H2_OPEN, H2_NOTICE, H2_FINAL */
 };
 
 /* A full output queue that the socket drains counts as progress for the send deadline; below
  * this size the queue may hold only PING and SETTINGS acknowledgements, which a peer can elicit
  * at will while it keeps every stream window closed. */
 #define SOCKET_PROGRESS_MIN 16384
+
+static void goaway_final(struct h2 *h);
 
 static const proto_t h2_proto;
 
@@ -226,6 +237,11 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *user)
 {
     struct h2 *h = user;
+    if (frame->hd.type == NGHTTP2_PING && (frame->hd.flags & NGHTTP2_FLAG_ACK) &&
+        h->phase == H2_NOTICE && memcmp(frame->ping.opaque_data, drain_ping, 8) == 0) {
+        goaway_final(h);
+        return 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
         return 0;
     h2_stream_t *st = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
@@ -249,7 +265,7 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
         nghttp2_session_set_stream_user_data(session, stream_id, NULL);
         stream_free(h, st);
     }
-    if (h->goaway && h->streams == NULL)
+    if (h->phase == H2_FINAL && h->streams == NULL)
         h->c->close_after_write = true;
     return 0;
 }
@@ -328,20 +344,37 @@ send:
 
 /* ---- deadlines ---------------------------------------------------------------------------- */
 
-/* The earliest deadline of the connection (loop time), and whether it is the keep-alive one.
+/* What the connection timer waits for (earliest_deadline). */
+enum { DUE_IDLE, DUE_NOTICE, DUE_STREAM };
+
+/* The earliest deadline of the connection (loop time), and what it is (*kind).
  * Streams whose header block has not ended have header-timeout from their HEADERS; streams
  * whose body has not ended have body-timeout from their last DATA; responses waiting to be sent
  * have send-timeout from their submission or the last response frame that went out, whichever
  * is later; streams with their handler have no deadline here (the handler's own time-outs
- * apply). Without streams, keepalive-timeout runs from the last request: PING and SETTINGS
- * frames do not keep a connection open. O(streams), bounded by max-streams. */
-static uint64_t earliest_deadline(const struct h2 *h, bool *idle)
+ * apply). Without streams, keepalive-timeout runs from the last request (PING and SETTINGS
+ * frames do not keep a connection open), at most OE_HTTP_DRAIN_IDLE_MS while the worker drains;
+ * its expiry begins the graceful GOAWAY. After the first GOAWAY, the final one follows a PING
+ * round trip or OE_HTTP_GOAWAY_RTT_MS. O(streams), bounded by max-streams. */
+static uint64_t earliest_deadline(const struct h2 *h, int *kind)
 {
     const oe_listen_conf_t *lim = h->c->l->conf;
     uint64_t due = UINT64_MAX;
-    *idle = h->streams == NULL;
-    if (*idle)
-        return h->active_at + lim->keepalive_timeout;
+    *kind = DUE_STREAM;
+    if (h->phase == H2_NOTICE) {
+        due = h->notice_at + OE_HTTP_GOAWAY_RTT_MS;
+        *kind = DUE_NOTICE;
+    }
+    if (h->streams == NULL) {
+        uint64_t idle = lim->keepalive_timeout;
+        if (h->c->w->stopping)
+            idle = OE_MIN(idle, (uint64_t)OE_HTTP_DRAIN_IDLE_MS);
+        if (h->phase == H2_OPEN && h->active_at + idle < due) {
+            due = h->active_at + idle;
+            *kind = DUE_IDLE;
+        }
+        return due;
+    }
     for (const h2_stream_t *st = h->streams; st != NULL; st = st->next) {
         uint64_t d;
         if (!st->headers_done)
@@ -352,7 +385,10 @@ static uint64_t earliest_deadline(const struct h2 *h, bool *idle)
             d = OE_MAX(st->submit_at, h->sent_at) + lim->send_timeout;
         else
             continue;
-        due = OE_MIN(due, d);
+        if (d < due) {
+            due = d;
+            *kind = DUE_STREAM;
+        }
     }
     return due;
 }
@@ -381,8 +417,8 @@ static void arm(conn_t *c)
     if (h == NULL || c->closing || h->expired)
         return;
     bool full = note_socket_progress(h);
-    bool idle;
-    uint64_t due = earliest_deadline(h, &idle), now = now_ms(h);
+    int kind;
+    uint64_t due = earliest_deadline(h, &kind), now = now_ms(h);
     /* A full queue is looked at again every quarter of send-timeout. */
     if (full)
         due = OE_MIN(due, now + OE_MAX(c->l->conf->send_timeout / 4, (uint64_t)1));
@@ -525,21 +561,75 @@ void h2_drain(conn_t *c)
     }
 }
 
-void h2_goaway(conn_t *c)
+static void send_now(struct h2 *h)
 {
-    struct h2 *h = c->h2;
-    if (h == NULL || h->goaway)
-        return;
-    h->goaway = true;
+    if (!h->in_recv) {
+        h2_send(h->c);
+        conn_flush(h->c);
+    }
+}
+
+/* The graceful GOAWAY of RFC 9113 §6.8: first last-stream-id 2^31-1 with a PING, so that
+ * requests already on their way are still served; the final one with the real last stream id
+ * after the PING's acknowledgement (or OE_HTTP_GOAWAY_RTT_MS). */
+static void goaway_notice(struct h2 *h)
+{
+    h->phase = H2_NOTICE;
+    h->notice_at = now_ms(h);
+    nghttp2_submit_shutdown_notice(h->session);
+    nghttp2_submit_ping(h->session, NGHTTP2_FLAG_NONE, drain_ping);
+    h->due = 0; /* the notice's deadline may be earlier than what the timer waits for */
+    arm(h->c);
+    send_now(h);
+}
+
+/* The streams' own deadlines still apply after it, and the worker's drain deadline. */
+static void goaway_final(struct h2 *h)
+{
+    h->phase = H2_FINAL;
     nghttp2_submit_goaway(h->session, NGHTTP2_FLAG_NONE,
                           nghttp2_session_get_last_proc_stream_id(h->session), NGHTTP2_NO_ERROR,
                           NULL, 0);
     if (h->streams == NULL)
-        c->close_after_write = true;
-    h2_send(c);
-    conn_flush(c);
+        h->c->close_after_write = true;
+    send_now(h);
 }
 
+/* Nothing in progress or to send: the connection can move to another worker as it is. */
+bool h2_quiescent(conn_t *c)
+{
+    struct h2 *h = c->h2;
+    return h->phase == H2_OPEN && h->streams == NULL && !h->in_recv &&
+           !nghttp2_session_want_write(h->session);
+}
+
+/* On its new worker: the timer is armed afresh on that loop. */
+void h2_adopt(conn_t *c)
+{
+    struct h2 *h = c->h2;
+    h->c = c;
+    h->due = 0;
+    arm(c);
+}
+
+/* Draining: an idle connection gets its GOAWAY once OE_HTTP_DRAIN_IDLE_MS passed since its last
+ * request (earliest_deadline), a busy one when it pauses that long, every one when hurrying. */
+void h2_drain_start(conn_t *c)
+{
+    struct h2 *h = c->h2;
+    if (h->phase != H2_OPEN)
+        return;
+    if (c->w->hurry) {
+        goaway_notice(h);
+    } else {
+        h->due = 0;
+        arm(c);
+    }
+}
+
+/* The connection timer fired: re-armed when no deadline has passed yet (it fires early on
+ * purpose, see arm()). Idle: the graceful GOAWAY begins; no PING acknowledgement in time: the
+ * final GOAWAY; a stream past its deadline: GOAWAY ENHANCE_YOUR_CALM and the connection ends. */
 void h2_timeout(conn_t *c)
 {
     struct h2 *h = c->h2;
@@ -547,21 +637,32 @@ void h2_timeout(conn_t *c)
         conn_close(c);
         return;
     }
+    if (h->phase == H2_FINAL && h->streams == NULL) {
+        conn_close_graceful(c);
+        return;
+    }
     h->due = 0;
     note_socket_progress(h);
-    bool idle;
-    uint64_t due = earliest_deadline(h, &idle), now = now_ms(h);
+    int kind;
+    uint64_t due = earliest_deadline(h, &kind), now = now_ms(h);
     if (due > now) {
         arm(c);
         return;
     }
-    /* GOAWAY ends the connection: NO_ERROR when it was only idle, ENHANCE_YOUR_CALM when a
-     * stream held resources past its deadline. The GOAWAY may go past the output bound (it is
+    if (kind == DUE_IDLE) {
+        oe_log_debug(TAG, "HTTP/2 connection idle: GOAWAY");
+        goaway_notice(h);
+        return;
+    }
+    if (kind == DUE_NOTICE) {
+        goaway_final(h);
+        return;
+    }
+    /* A stream held resources past its deadline. The GOAWAY may go past the output bound (it is
      * the last frame); after a second the connection closes whether or not it left. */
-    oe_log_debug(TAG, "HTTP/2 connection %s", idle ? "idle" : "past a stream deadline");
+    oe_log_debug(TAG, "HTTP/2 connection past a stream deadline");
     h->expired = true;
-    nghttp2_session_terminate_session(h->session,
-                                      idle ? NGHTTP2_NO_ERROR : NGHTTP2_ENHANCE_YOUR_CALM);
+    nghttp2_session_terminate_session(h->session, NGHTTP2_ENHANCE_YOUR_CALM);
     while (!c->closing && nghttp2_session_want_write(h->session)) {
         const uint8_t *data;
         nghttp2_ssize n = nghttp2_session_mem_send2(h->session, &data);

@@ -2,8 +2,9 @@
  * HTTP server: listeners, virtual hosts ([site]), one protocol-neutral request/response API over
  * HTTP/1.1 (llhttp) and HTTP/2 (nghttp2), and a router by host, path prefix and method.
  *
- * Threads. Each worker thread runs its own libuv loop with its own SO_REUSEPORT listeners; a
- * request and everything about it lives on the worker that accepted its connection. Handlers run
+ * Threads. Each worker thread runs its own libuv loop and accepts from its own SO_REUSEPORT
+ * socket of each address (the sockets outlive reloads); a request and everything about it lives
+ * on the worker that accepted its connection. Handlers run
  * on that worker's loop and may answer later (after upstream I/O on req->loop), but only from
  * that loop's thread.
  *

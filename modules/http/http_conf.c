@@ -302,7 +302,47 @@ static int check_certs_and_origins(oe_conf_t *cf)
     return rc;
 }
 
-/* Checks across sections: unique host names, listeners and sites that need each other. */
+/* Each address once: two sockets on overlapping addresses (the same one, or a wildcard and a
+ * specific address on the same port) would split connections between them. */
+static int check_addresses(oe_conf_t *cf)
+{
+    int rc = 0;
+    size_t nlisten = oe_conf_count(cf, &oe_http_module);
+    for (size_t i = 0; i < nlisten; i++) {
+        oe_conf_section_t *sec = oe_conf_section(cf, &oe_http_module, i);
+        const oe_addrlist_t *al = &((oe_listen_conf_t *)sec->conf)->addresses;
+        for (size_t a = 0; a < al->n; a++) {
+            bool reported = false;
+            for (size_t j = 0; j <= i && !reported; j++) {
+                oe_conf_section_t *other = oe_conf_section(cf, &oe_http_module, j);
+                const oe_addrlist_t *bl = &((oe_listen_conf_t *)other->conf)->addresses;
+                for (size_t b = 0; b < (j == i ? a : bl->n) && !reported; b++) {
+                    if (!http_addr_overlap(&al->v[a], &bl->v[b]))
+                        continue;
+                    char where[256] = "";
+                    if (j != i)
+                        snprintf(where, sizeof(where), " in [listen \"%s\"]", other->name);
+                    if (al->v[a].len == bl->v[b].len &&
+                        memcmp(&al->v[a].ss, &bl->v[b].ss, al->v[a].len) == 0)
+                        oe_conf_error_line(cf, sec, "address", al->v[a].line,
+                                           "%s is listed twice (first on line %u%s)", al->v[a].text,
+                                           bl->v[b].line, where);
+                    else
+                        oe_conf_error_line(cf, sec, "address", al->v[a].line,
+                                           "%s overlaps %s (line %u%s): the same port, and one "
+                                           "of them is the wildcard address",
+                                           al->v[a].text, bl->v[b].text, bl->v[b].line, where);
+                    reported = true;
+                    rc = OE_ECONFIG;
+                }
+            }
+        }
+    }
+    return rc;
+}
+
+/* Checks across sections: unique host names and addresses, listeners and sites that need each
+ * other. */
 static int http_finish(oe_conf_t *cf)
 {
     extern const oe_module_t oe_site_module;
@@ -349,6 +389,8 @@ static int http_finish(oe_conf_t *cf)
             }
         }
     }
+    if (check_addresses(cf) < 0)
+        rc = OE_ECONFIG;
     if (rc == 0 && any_tls)
         rc = check_certs_and_origins(cf);
     if (nlisten > 0 && nsites == 0 && any_tls) {
@@ -406,6 +448,7 @@ const oe_module_t oe_http_module = {
     .init = http_init,
     .start = http_start,
     .stop = http_stop,
+    .stopped = http_stopped,
     .destroy = http_destroy,
 };
 

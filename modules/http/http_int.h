@@ -50,9 +50,11 @@ typedef struct cert_info {
     const oe_site_t *owner; /* the first site using this certificate */
     oe_buf_t *origin;       /* per listener index: encoded entries (RFC 8336 §2) */
     bool send_origin;       /* false with origin = off */
+    oe_buf_t pem;           /* the certificate file as loaded: is a reload's the same? */
 } cert_info_t;
 
 typedef struct worker worker_t;
+typedef struct lsock lsock_t; /* a listening address shared across generations (sockets.c) */
 
 struct oe_http {
     oe_conf_t *cf;
@@ -71,35 +73,54 @@ struct oe_http {
     size_t nhooks;
     uint64_t shutdown_timeout;
     atomic_llong *nconns; /* per listens[i]: open connections, all workers together */
+    oe_runtime_t *rt;
+    lsock_t **socks; /* per address, in [listen] and address order, while started */
+    size_t nsocks;
     bool started;
+    bool hurry; /* stopping the process, not a reload: drain without waiting for idleness */
 };
 
 typedef struct conn conn_t;
 
 /* A worker thread: its loop, listeners and connections. */
 typedef struct listener {
-    uv_tcp_t tcp;
+    uv_tcp_t tcp; /* on a dup() of a shared listening socket */
+    const lsock_t *sock;
     worker_t *w;
     const oe_listen_conf_t *conf;
-    long long nconns;
-    uint64_t limit_logged; /* loop time of the last "limit reached" line */
-    bool held;             /* a connection waits inside libuv for a free descriptor */
+    size_t listen_index; /* of conf in http->listens */
+    bool held;           /* a connection waits inside libuv for a free descriptor */
 } listener_t;
+
+/* Per worker and [listen] section (the count itself is http->nconns, for all workers). */
+typedef struct listen_count {
+    uint64_t limit_logged; /* loop time of the last "max-connections reached" line */
+} listen_count_t;
+
+typedef struct handoff handoff_t;
 
 struct worker {
     oe_http_t *http;
     unsigned id;
+    unsigned index; /* in http->workers */
     uv_loop_t loop;
     uv_thread_t thread;
     uv_async_t wake;
-    uv_timer_t drain;
+    uv_timer_t drain;    /* the generation's deadline: close what is left */
+    uv_timer_t late;     /* near the deadline: stop waiting for connections to go idle */
     uv_timer_t backoff;  /* retries held listeners while descriptors are exhausted */
     uint64_t fds_logged; /* loop time of the last "out of descriptors" line */
+    uv_async_t adopt;    /* connections handed over by an older generation's workers */
+    handoff_t *inbox;    /* under the hand-over lock (conn.c) */
     listener_t *listeners;
     size_t nlisteners;
-    conn_t *conns; /* doubly linked list */
+    listen_count_t *counts; /* per [listen] section */
+    conn_t *conns;          /* doubly linked list */
     size_t nconns;
     bool stopping;
+    bool hurry;         /* draining without waiting for idleness (process stop, or late) */
+    bool wake_closed;   /* under the hand-over lock: the loop is ending */
+    atomic_bool exited; /* the thread has left its loop; joining it does not wait */
     void *hook_state[8];
     char date[40]; /* cached IMF-fixdate */
     uint64_t date_at;
@@ -121,6 +142,7 @@ struct conn {
     char *sni;               /* TLS: the server name the client sent, lower-case, or NULL */
     uv_timer_t timer;
     uv_write_t wreq;
+    uv_shutdown_t sreq;
     uint8_t *wbuf; /* bytes of the write in flight */
     size_t wlen, wcap;
     uint64_t sent; /* bytes the socket took in completed writes */
@@ -128,11 +150,24 @@ struct conn {
     conn_t *prev, *next;
     int handles; /* open uv handles; freed when 0 */
     bool writing, closing, read_paused, handshake_done, close_after_write;
-    /* Lingering close (conn.c): our side shut down, the client's bytes read and dropped. */
-    uv_shutdown_t shutdown;
-    uint64_t linger_bytes;
-    bool lingering, notify_sent;
+    bool notified;         /* close_notify queued */
+    bool no_migrate;       /* draining: cannot move to the live generation (see conn_migrate) */
+    bool lingering;        /* everything sent, FIN sent: reading until the client closes too */
+    bool tls_error;        /* the TLS engine failed: no close_notify */
+    uint64_t linger_bytes; /* lingering: bytes read and dropped */
 };
+
+/* Draining (a reload retired the worker's generation): a connection moves to a worker of the live
+ * generation the moment it is quiescent (no request in progress, nothing to write); one that
+ * cannot move and has been idle this long is closed (HTTP/1.1, with close_notify) or sent GOAWAY
+ * (HTTP/2); a busy one keeps being served until then, or until the late timer, some time before
+ * the deadline. */
+#define OE_HTTP_DRAIN_IDLE_MS 1000
+/* HTTP/2 graceful GOAWAY: the final GOAWAY follows the first after a PING round trip, or this. */
+#define OE_HTTP_GOAWAY_RTT_MS 1000
+/* After the last byte and our FIN, how long we keep reading (and dropping) what the client still
+ * sends, so that closing never resets a connection whose last response is still in flight. */
+#define OE_HTTP_LINGER_MS 2000
 
 /* Bytes queued towards the socket above which producers pause. */
 #define OE_HTTP_OUT_HIGH (256 * 1024)
@@ -156,7 +191,20 @@ int http_origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_sit
 int http_init(oe_modctx_t *ctx);
 int http_start(oe_modctx_t *ctx);
 void http_stop(oe_modctx_t *ctx);
+bool http_stopped(oe_modctx_t *ctx);
 void http_destroy(oe_modctx_t *ctx);
+
+/* sockets.c: listening sockets shared by generations (main thread only) */
+/* Takes (creating or reusing) the sockets of every configured address, at least one per worker;
+ * fails with -EADDRINUSE when another process listens on a new address. */
+int http_sockets_acquire(oe_http_t *http);
+/* Gives them back; a socket no started generation uses any more is closed. */
+void http_sockets_release(oe_http_t *http);
+size_t http_socket_count(const lsock_t *s);
+int http_socket_dup(const lsock_t *s, size_t i); /* a new fd for the i-th socket, or -errno */
+const char *http_socket_text(const lsock_t *s);
+/* Would listening on a and b conflict (same family and port; same address, or a wildcard)? */
+bool http_addr_overlap(const oe_sockaddr_t *a, const oe_sockaddr_t *b);
 
 /* conn.c */
 int conn_send(conn_t *c, const void *p, size_t n); /* 0 or <0 (connection is closing) */
@@ -166,12 +214,23 @@ size_t conn_queued(const conn_t *c);
  * queue): progress for the send deadlines. */
 uint64_t conn_sent(const conn_t *c);
 void conn_close(conn_t *c);
+/* Sends what is queued, then close_notify, then FIN; closes once the client closes too (or after
+ * OE_HTTP_LINGER_MS). */
+void conn_close_graceful(conn_t *c);
+/* The worker is draining: ask the connection's engine to finish (see OE_HTTP_DRAIN_IDLE_MS). */
+void conn_drain(conn_t *c);
+/* Draining, and the connection may still move to the live generation: answer without closing. */
+bool conn_may_migrate(conn_t *c);
+/* The live generation, which takes the connections of draining ones (main thread). */
+void http_handoff_publish(oe_http_t *http);
+void http_handoff_withdraw(oe_http_t *http);
 void conn_set_timer(conn_t *c, uint64_t ms);
 void conn_pause_read(conn_t *c);
 void conn_resume_read(conn_t *c);
 const char *worker_date(worker_t *w);
-int worker_start(oe_http_t *http, worker_t *w);
+int worker_start(oe_http_t *http, worker_t *w, unsigned index);
 void worker_stop(worker_t *w);
+void worker_hurry(worker_t *w); /* after worker_stop: the process stops, drain at once */
 
 /* A request in flight, embedded at the start of each engine's stream struct so that an oe_req_t
  * pointer is also a stream pointer. The response is collected here, then handed to the engine. */
@@ -227,14 +286,19 @@ int h1_input(conn_t *c, const uint8_t *p, size_t n); /* <0: close */
 void h1_drain(conn_t *c);                            /* output went below OUT_HIGH */
 void h1_abort(conn_t *c);                            /* tell a waiting handler */
 void h1_free(conn_t *c);
-bool h1_idle(conn_t *c);
-bool h1_timeout(conn_t *c); /* the timer fired: true when the engine re-armed it */
+bool h1_idle(conn_t *c); /* no request in progress or waiting */
+void h1_drain_start(conn_t *c);
+void h1_timeout(conn_t *c);
+bool h1_quiescent(conn_t *c);
+void h1_adopt(conn_t *c); /* the connection moved to another worker */
 int h2_init(conn_t *c);
 int h2_input(conn_t *c, const uint8_t *p, size_t n);
 void h2_drain(conn_t *c);
 void h2_abort(conn_t *c);
 void h2_free(conn_t *c);
-void h2_goaway(conn_t *c);
-void h2_timeout(conn_t *c); /* the timer fired: re-arm, or GOAWAY and close */
+void h2_drain_start(conn_t *c);
+void h2_timeout(conn_t *c);
+bool h2_quiescent(conn_t *c);
+void h2_adopt(conn_t *c);
 
 #endif

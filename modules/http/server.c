@@ -1,7 +1,13 @@
 /*
- * The server: building it from the configuration (certificates, sites, routes), worker threads
- * with their SO_REUSEPORT listeners, and connections (TLS, time-outs, output with back-pressure).
+ * The server: building it from the configuration (certificates, sites, routes), and its worker
+ * threads, which accept from listening sockets shared across generations (sockets.c).
+ *
+ * Stopping (a reload retired this generation, or the process stops) never blocks the main loop:
+ * the workers drain on their own threads, each signals the runtime when its loop has ended, and
+ * http_stopped() tells the runtime when joining them no longer waits.
  */
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -85,6 +91,21 @@ static int load_auto_cert(const oe_site_t *site, const char *state_dir, unsigned
     return 0;
 }
 
+/* The bytes of a certificate file, to tell whether a reload serves the same certificate. */
+static oe_buf_t read_pem(const char *path)
+{
+    oe_buf_t b = {0};
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return b;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        oe_buf_append(&b, chunk, n);
+    fclose(f);
+    return b;
+}
+
 static int load_certs(oe_http_t *http, const char *state_dir)
 {
     char *err = NULL;
@@ -98,6 +119,7 @@ static int load_certs(oe_http_t *http, const char *state_dir)
     /* In site order, each distinct certificate once; the first is the default. */
     const oe_site_t **owners = oe_calloc(http->nsites + 1, sizeof(*owners));
     const char **files = oe_calloc(http->nsites + 1, sizeof(*files));
+    oe_buf_t *pems = oe_calloc(http->nsites + 1, sizeof(*pems));
     size_t n = 0;
     rc = 0;
     for (size_t i = 0; i < http->nsites && rc == 0; i++) {
@@ -121,6 +143,7 @@ static int load_certs(oe_http_t *http, const char *state_dir)
             break;
         }
         owners[n] = s;
+        pems[n] = read_pem(cert);
         files[n++] = oe_strdup(cert);
         free(auto_cert);
     }
@@ -128,14 +151,19 @@ static int load_certs(oe_http_t *http, const char *state_dir)
     http->certs = oe_calloc(http->ncerts ? http->ncerts : 1, sizeof(*http->certs));
     for (size_t i = 0; i < http->ncerts; i++) {
         oe_tls_cert_t *c = oe_tls_server_cert(http->tls, i);
-        http->certs[i] = (cert_info_t){.cert = c, .owner = owners[i], .file = files[i]};
+        http->certs[i] =
+            (cert_info_t){.cert = c, .owner = owners[i], .file = files[i], .pem = pems[i]};
         files[i] = NULL;
+        pems[i] = (oe_buf_t){0};
         oe_tls_cert_set_data(c, &http->certs[i]);
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free((char *)files[i]);
+        oe_buf_free(&pems[i]);
+    }
     free(owners);
     free(files);
+    free(pems);
     if (rc < 0)
         return rc;
     return http_origins_build(http);
@@ -146,6 +174,7 @@ int http_init(oe_modctx_t *ctx)
     oe_http_t *http = oe_calloc(1, sizeof(*http));
     const oe_core_conf_t *core = oe_core_conf(ctx->cf);
     http->cf = ctx->cf;
+    http->rt = ctx->rt;
     http->shutdown_timeout = core->shutdown_timeout;
     http->nworkers = oe_core_workers(core);
     http->nlistens = oe_conf_count(ctx->cf, &oe_http_module);
@@ -206,22 +235,24 @@ int http_start(oe_modctx_t *ctx)
 {
     oe_http_t *http = ctx->data;
     check_fd_limit(http);
+    int rc = http_sockets_acquire(http);
+    if (rc < 0)
+        return rc;
     http->started = true;
     http->workers = oe_calloc(http->nworkers, sizeof(*http->workers));
     for (unsigned i = 0; i < http->nworkers; i++) {
-        int rc = worker_start(http, &http->workers[i]);
+        rc = worker_start(http, &http->workers[i], i);
         if (rc < 0) {
+            /* Those that started may have accepted a connection already: they drain in the
+             * background like any stopped generation's (http_stopped, http_destroy). */
+            http->hurry = true;
             while (i-- > 0)
                 worker_stop(&http->workers[i]);
-            for (unsigned k = 0; k < http->nworkers; k++)
-                if (http->workers[k].http != NULL)
-                    uv_thread_join(&http->workers[k].thread);
-            free(http->workers);
-            http->workers = NULL;
-            http->started = false;
+            http_sockets_release(http);
             return rc;
         }
     }
+    http_handoff_publish(http);
     for (size_t i = 0; i < http->nlistens; i++)
         for (size_t a = 0; a < http->listens[i]->addresses.n; a++)
             oe_log_info(TAG, "listening on %s (%s, %u workers)",
@@ -230,24 +261,66 @@ int http_start(oe_modctx_t *ctx)
     return 0;
 }
 
+/* Workers stop accepting and drain; addresses the next generation does not use close now. */
+
+/* Generations stopped but not destroyed yet (main thread only): when the process stops, those
+ * still draining after a reload hurry too. */
+static oe_http_t **draining;
+static size_t ndraining;
+
 void http_stop(oe_modctx_t *ctx)
 {
     oe_http_t *http = ctx->data;
+    http->hurry = oe_runtime_stopping(ctx->rt);
+    http_handoff_withdraw(http);
+    http_sockets_release(http);
     for (unsigned i = 0; http->workers != NULL && i < http->nworkers; i++)
         worker_stop(&http->workers[i]);
+    for (size_t i = 0; http->hurry && i < ndraining; i++) {
+        draining[i]->hurry = true;
+        for (unsigned k = 0; draining[i]->workers != NULL && k < draining[i]->nworkers; k++)
+            if (draining[i]->workers[k].http != NULL)
+                worker_hurry(&draining[i]->workers[k]);
+    }
+    draining = oe_realloc(draining, (ndraining + 1) * sizeof(*draining));
+    draining[ndraining++] = http;
 }
 
+bool http_stopped(oe_modctx_t *ctx)
+{
+    oe_http_t *http = ctx->data;
+    for (unsigned i = 0; http != NULL && http->workers != NULL && i < http->nworkers; i++)
+        if (http->workers[i].http != NULL && !atomic_load(&http->workers[i].exited))
+            return false;
+    return true;
+}
+
+/* Runs when http_stopped() is true (or before any start): the joins do not wait. */
 void http_destroy(oe_modctx_t *ctx)
 {
     oe_http_t *http = ctx->data;
     if (http == NULL)
         return;
+    for (size_t i = 0; i < ndraining; i++) {
+        if (draining[i] == http) {
+            draining[i] = draining[--ndraining];
+            break;
+        }
+    }
+    if (ndraining == 0) {
+        free(draining);
+        draining = NULL;
+    }
     for (unsigned i = 0; http->workers != NULL && i < http->nworkers; i++)
-        uv_thread_join(&http->workers[i].thread);
+        if (http->workers[i].http != NULL)
+            uv_thread_join(&http->workers[i].thread);
+    http_sockets_release(http);
     free(http->workers);
     http_origins_free(http);
-    for (size_t i = 0; i < http->ncerts; i++)
+    for (size_t i = 0; i < http->ncerts; i++) {
         free((char *)http->certs[i].file);
+        oe_buf_free(&http->certs[i].pem);
+    }
     free(http->certs);
     oe_tls_server_free(http->tls);
     for (size_t i = 0; i < http->nroutes; i++)

@@ -24,6 +24,7 @@ static oe_site_t site;
 static const oe_listen_conf_t *listens[1];
 static const oe_site_t *sites[1];
 static const char *hosts[] = {"demo.test"};
+static atomic_llong nconns[1];
 
 static void echo(oe_req_t *req, void *data)
 {
@@ -54,6 +55,7 @@ static void harness_setup(void)
                        .sites = sites,
                        .nsites = 1,
                        .nworkers = 1,
+                       .nconns = nconns,
                        .shutdown_timeout = 1000};
     oe_http_route(&http, NULL, OE_M_POST | OE_M_GET, "/echo", echo, NULL);
 }
@@ -74,7 +76,10 @@ static void harness_run(const uint8_t *data, size_t size, const uint8_t *prefix,
         return;
     worker_t w = {.http = &http};
     uv_loop_init(&w.loop);
+    listen_count_t counts[1] = {{0}};
+    w.counts = counts;
     listener_t l = {.w = &w, .conf = &listen_conf};
+    atomic_store(&nconns[0], 1);
     conn_t *c = calloc(1, sizeof(*c));
     c->w = &w;
     c->l = &l;
@@ -86,7 +91,6 @@ static void harness_run(const uint8_t *data, size_t size, const uint8_t *prefix,
     c->handles = 2;
     w.conns = c;
     w.nconns = 1;
-    l.nconns = 1;
     if (init(c) == 0 && size > 0 && (prefix_len == 0 || input(c, prefix, prefix_len) == 0)) {
         size_t cut = size > 1 ? data[0] % size : size;
         input(c, data, cut);

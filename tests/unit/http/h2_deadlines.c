@@ -12,6 +12,7 @@ static const oe_listen_conf_t limits = {
 };
 
 typedef struct fixture {
+    worker_t w;
     listener_t l;
     conn_t c;
     struct h2 h;
@@ -23,6 +24,7 @@ static void setup(fixture_t *f)
     memset(f, 0, sizeof(*f));
     f->l.conf = &limits;
     f->c.l = &f->l;
+    f->c.w = &f->w;
     f->h.c = &f->c;
 }
 
@@ -41,9 +43,9 @@ TEST(h2_deadline_keepalive_runs_from_the_last_request)
     setup(&f);
     f.h.active_at = 500;
     f.h.sent_at = 9000; /* PINGs answered later do not move it */
-    bool idle = false;
-    CHECK_INT(earliest_deadline(&f.h, &idle), 4500);
-    CHECK(idle);
+    int kind = -1;
+    CHECK_INT(earliest_deadline(&f.h, &kind), 4500);
+    CHECK_INT(kind, DUE_IDLE);
 }
 
 TEST(h2_deadline_unfinished_header_block)
@@ -51,9 +53,9 @@ TEST(h2_deadline_unfinished_header_block)
     fixture_t f;
     setup(&f);
     add(&f, 0)->begun_at = 100;
-    bool idle = true;
-    CHECK_INT(earliest_deadline(&f.h, &idle), 1100);
-    CHECK(!idle);
+    int kind = -1;
+    CHECK_INT(earliest_deadline(&f.h, &kind), 1100);
+    CHECK_INT(kind, DUE_STREAM);
 }
 
 TEST(h2_deadline_request_body_from_its_last_data)
@@ -64,10 +66,10 @@ TEST(h2_deadline_request_body_from_its_last_data)
     st->begun_at = 100;
     st->headers_done = true;
     st->body_at = 700;
-    bool idle;
-    CHECK_INT(earliest_deadline(&f.h, &idle), 2700);
+    int kind;
+    CHECK_INT(earliest_deadline(&f.h, &kind), 2700);
     st->refused = true; /* until its RST_STREAM is out */
-    CHECK_INT(earliest_deadline(&f.h, &idle), 2700);
+    CHECK_INT(earliest_deadline(&f.h, &kind), 2700);
 }
 
 TEST(h2_deadline_response_from_submission_or_last_progress)
@@ -78,10 +80,10 @@ TEST(h2_deadline_response_from_submission_or_last_progress)
     st->headers_done = st->dispatched = st->s.responded = true;
     st->submit_at = 1000;
     f.h.sent_at = 400; /* progress of an earlier response does not count for this one */
-    bool idle;
-    CHECK_INT(earliest_deadline(&f.h, &idle), 4000);
+    int kind;
+    CHECK_INT(earliest_deadline(&f.h, &kind), 4000);
     f.h.sent_at = 2500; /* a response frame went out, or the client acknowledged bytes */
-    CHECK_INT(earliest_deadline(&f.h, &idle), 5500);
+    CHECK_INT(earliest_deadline(&f.h, &kind), 5500);
 }
 
 TEST(h2_deadline_none_while_a_handler_works)
@@ -90,9 +92,9 @@ TEST(h2_deadline_none_while_a_handler_works)
     setup(&f);
     h2_stream_t *st = add(&f, 0);
     st->headers_done = st->dispatched = true;
-    bool idle = true;
-    CHECK(earliest_deadline(&f.h, &idle) == UINT64_MAX);
-    CHECK(!idle);
+    int kind = -1;
+    CHECK(earliest_deadline(&f.h, &kind) == UINT64_MAX);
+    CHECK_INT(kind, DUE_STREAM);
 }
 
 TEST(h2_deadline_earliest_among_streams)
@@ -105,8 +107,32 @@ TEST(h2_deadline_earliest_among_streams)
     b->headers_done = true;
     b->body_at = 900;   /* body: 2900 */
     c->begun_at = 2000; /* headers: 3000 */
-    bool idle;
-    CHECK_INT(earliest_deadline(&f.h, &idle), 2900);
+    int kind;
+    CHECK_INT(earliest_deadline(&f.h, &kind), 2900);
     b->body_at = 1500; /* 3500: now the unfinished header block is first */
-    CHECK_INT(earliest_deadline(&f.h, &idle), 3000);
+    CHECK_INT(earliest_deadline(&f.h, &kind), 3000);
+}
+
+/* A draining worker's idle connection gets its GOAWAY OE_HTTP_DRAIN_IDLE_MS after its last
+ * request, not keepalive-timeout; after the first GOAWAY the final one follows within
+ * OE_HTTP_GOAWAY_RTT_MS; a stream's deadline that comes first still wins. */
+TEST(h2_deadline_drain_and_graceful_goaway)
+{
+    fixture_t f;
+    setup(&f);
+    f.h.active_at = 500;
+    f.w.stopping = true;
+    int kind = -1;
+    CHECK_INT(earliest_deadline(&f.h, &kind), 500 + OE_HTTP_DRAIN_IDLE_MS);
+    CHECK_INT(kind, DUE_IDLE);
+    f.h.phase = H2_NOTICE;
+    f.h.notice_at = 800;
+    CHECK_INT(earliest_deadline(&f.h, &kind), 800 + OE_HTTP_GOAWAY_RTT_MS);
+    CHECK_INT(kind, DUE_NOTICE);
+    add(&f, 0)->begun_at = 0; /* header block unfinished: 1000 */
+    CHECK_INT(earliest_deadline(&f.h, &kind), 1000);
+    CHECK_INT(kind, DUE_STREAM);
+    f.h.phase = H2_FINAL; /* no idle deadline after the final GOAWAY: the streams finish */
+    f.h.streams = NULL;
+    CHECK(earliest_deadline(&f.h, &kind) == UINT64_MAX);
 }
