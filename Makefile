@@ -220,6 +220,56 @@ asan-integration: $(STAMP)
 	    if [ -n "$$(ls $(BUILD)/asan/reports)" ]; then \
 	        echo "sanitizer reports:"; head -n 40 $(BUILD)/asan/reports/*; rc=1; fi; exit $$rc
 
+# ---- install: binary, man pages, systemd unit, logrotate snippet, configs -------------------
+#   make install [DESTDIR=...] [PREFIX=/usr/local] [BINDIR=...] [SYSCONFDIR=/etc] [STATEDIR=/var/lib]
+# The binary is built with SYSCONFDIR and STATEDIR: without -c it also looks for
+# SYSCONFDIR/odoh-edge/odoh-edge.conf, whose state-dir defaults to STATEDIR/odoh-edge. The starter
+# config is installed only when none exists; uninstall never removes the config or the state.
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+STATEDIR ?= /var/lib
+LOGDIR ?= /var/log/odoh-edge
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/odoh-edge
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+STRIP ?= strip
+CPPFLAGS += -DOE_SYSCONFDIR='"$(SYSCONFDIR)"' -DOE_STATEDIR='"$(STATEDIR)"'
+
+# The man pages come from the binary's own tables (help --man, help-config --man), so they
+# describe exactly what it accepts. A cross build cannot run its binary: make man there on a
+# native build of the same sources.
+MAN_PAGES := $(BUILD)/man/odoh-edge.8 $(BUILD)/man/odoh-edge.conf.5
+man: $(MAN_PAGES)
+$(BUILD)/man/odoh-edge.8: $(BIN)
+	@mkdir -p $(dir $@)
+	$(Q)$(BIN_RUN) help --man > $@.tmp && mv $@.tmp $@
+$(BUILD)/man/odoh-edge.conf.5: $(BIN)
+	@mkdir -p $(dir $@)
+	$(Q)$(BIN_RUN) help-config --man > $@.tmp && mv $@.tmp $@
+
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    -e 's|@STATEDIR@|$(STATEDIR)|g' -e 's|@LOGDIR@|$(LOGDIR)|g'
+install: $(BIN) $(MAN_PAGES)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/odoh-edge
+	$(STRIP) $(DESTDIR)$(BINDIR)/odoh-edge
+	install -D -m 0644 $(BUILD)/man/odoh-edge.8 $(DESTDIR)$(MANDIR)/man8/odoh-edge.8
+	install -D -m 0644 $(BUILD)/man/odoh-edge.conf.5 $(DESTDIR)$(MANDIR)/man5/odoh-edge.conf.5
+	install -D -m 0644 odoh-edge.conf $(DESTDIR)$(DOCDIR)/odoh-edge.conf
+	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	$(SUBST) contrib/odoh-edge.service.in > $(DESTDIR)$(UNITDIR)/odoh-edge.service
+	$(SUBST) contrib/odoh-edge.logrotate.in > $(DESTDIR)$(SYSCONFDIR)/logrotate.d/odoh-edge
+	chmod 0644 $(DESTDIR)$(UNITDIR)/odoh-edge.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/odoh-edge
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/odoh-edge
+	[ -e $(DESTDIR)$(SYSCONFDIR)/odoh-edge/odoh-edge.conf ] || \
+	    install -m 0644 contrib/odoh-edge.conf.starter $(DESTDIR)$(SYSCONFDIR)/odoh-edge/odoh-edge.conf
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/odoh-edge $(DESTDIR)$(MANDIR)/man8/odoh-edge.8 \
+	    $(DESTDIR)$(MANDIR)/man5/odoh-edge.conf.5 $(DESTDIR)$(DOCDIR)/odoh-edge.conf \
+	    $(DESTDIR)$(UNITDIR)/odoh-edge.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/odoh-edge
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+.PHONY: man install uninstall
+
 # ---- housekeeping ----------------------------------------------------------------------------
 FORMAT_FILES = main.c $(wildcard modules/*/*.[ch] tests/unit/*.[ch] tests/unit/*/*.c tests/lib/*.[ch] tests/fuzz/*.c tests/bench/*.c)
 format:
@@ -227,13 +277,11 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
 
-install: $(BIN)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/odoh-edge
 
 clean:
 	rm -rf $(OBJ) $(BUILD)/*.a $(BUILD)/unit-tests $(BUILD)/fuzz-* $(BIN)
 distclean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan asan-integration format format-check install clean distclean FORCE
+.PHONY: run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan asan-integration format format-check clean distclean FORCE
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -5,6 +5,8 @@
  *   odoh-edge [-c FILE] check|-t check the configuration and exit (78 on errors)
  *   odoh-edge version|-V         versions of odoh-edge and its libraries
  *   odoh-edge help-config        every section and key with its meaning
+ *   odoh-edge help-config --man  odoh-edge.conf(5) from the same tables (the build runs it)
+ *   odoh-edge help --man         odoh-edge(8)
  *   odoh-edge help|--help        usage
  * Modules add subcommands (keys, query, origins) through their command tables.
  */
@@ -17,6 +19,7 @@
 #include "core/conf.h"
 #include "core/core.h"
 #include "core/log.h"
+#include "core/manpage.h"
 #include "core/module.h"
 #include "core/oe.h"
 #include "core/version.h"
@@ -42,10 +45,12 @@ static void usage(FILE *out)
             "\n"
             "options:\n"
             "  -c FILE        configuration file; without it: ./odoh-edge.conf, then\n"
-            "                 odoh-edge.conf next to the binary, then the embedded default\n"
+            "                 odoh-edge.conf next to the binary, then " OE_SYSTEM_CONF ",\n"
+            "                 then the embedded default\n"
             "\n"
             "signals: SIGTERM/SIGINT stop after in-flight requests (exit 0); SIGHUP re-reads the\n"
-            "configuration and applies it only if it is entirely valid.\n");
+            "configuration and applies it only if it is entirely valid; SIGUSR1 reopens the log\n"
+            "files (after logrotate moved them).\n");
 }
 
 static void help_config(void)
@@ -114,8 +119,12 @@ int main(int argc, char **argv)
         }
     }
 
+    bool man = false;
     for (; i < argc; i++) {
-        if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+        if (strcmp(argv[i], "--man") == 0 &&
+            (strcmp(cmd, "help") == 0 || strcmp(cmd, "help-config") == 0)) {
+            man = true;
+        } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
             conf_path = argv[++i];
         } else if (strcmp(argv[i], "-t") == 0) {
             cmd = "check";
@@ -127,7 +136,10 @@ int main(int argc, char **argv)
     }
 
     if (strcmp(cmd, "help") == 0) {
-        usage(stdout);
+        if (man)
+            oe_man_program(stdout);
+        else
+            usage(stdout);
         return 0;
     }
     if (strcmp(cmd, "version") == 0) {
@@ -135,7 +147,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "help-config") == 0) {
-        help_config();
+        if (man)
+            oe_man_config(stdout);
+        else
+            help_config();
         return 0;
     }
     if (strcmp(cmd, "check") != 0 && strcmp(cmd, "run") != 0) {

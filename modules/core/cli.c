@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "core/cli.h"
+#include "core/core.h"
 #include "core/version.h"
 
 static const char default_name[] = "odoh-edge.conf";
@@ -25,6 +26,8 @@ const char *oe_cli_find_config(const char *given)
                 return path;
         }
     }
+    if (access(OE_SYSTEM_CONF, F_OK) == 0)
+        return OE_SYSTEM_CONF;
     return NULL;
 }
 

@@ -13,7 +13,8 @@
 #define OE_CLI_EMBEDDED_NAME "(embedded odoh-edge.conf)"
 
 /* The config file to use: given (from -c), else ./odoh-edge.conf, else odoh-edge.conf next to
- * the binary, else NULL for the embedded copy of the shipped file. Returns a static buffer or
+ * the binary (the source tree: make run), else SYSCONFDIR/odoh-edge/odoh-edge.conf (an installed
+ * binary), else NULL for the embedded copy of the shipped file. Returns a static buffer or
  * given itself. */
 const char *oe_cli_find_config(const char *given);
 

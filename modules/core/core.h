@@ -5,6 +5,7 @@
 #define OE_CORE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/conf.h"
 #include "core/log.h"
@@ -18,7 +19,22 @@ typedef struct oe_core_conf {
     int log_format;            /* oe_log_format_t */
     uint64_t shutdown_timeout; /* ms: how long SIGTERM (or a reload, for the old generation's
                                   connections) waits for in-flight requests */
+    const char *pid_file;      /* NULL = none */
+    const char *user, *group;  /* NULL = keep the starting user (and its group) */
+    uid_t uid;                 /* resolved by conf_check when user is set */
+    gid_t gid;                 /* group's id, else user's primary group */
 } oe_core_conf_t;
+
+/* Built-in defaults, from the Makefile (SYSCONFDIR, STATEDIR): where an installed binary looks
+ * for its config and keeps its state. */
+#ifndef OE_SYSCONFDIR
+#define OE_SYSCONFDIR "/etc"
+#endif
+#ifndef OE_STATEDIR
+#define OE_STATEDIR "/var/lib"
+#endif
+#define OE_SYSTEM_CONF  OE_SYSCONFDIR "/odoh-edge/odoh-edge.conf"
+#define OE_SYSTEM_STATE OE_STATEDIR "/odoh-edge"
 
 extern const oe_module_t oe_core_module;
 

@@ -1,5 +1,7 @@
 #define _GNU_SOURCE /* dup3 */
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +22,12 @@ static struct {
     int file;  /* it is a file, not stderr: lines carry timestamps */
     oe_log_level_t level;
     oe_log_format_t format;
-} sink = {2, 0, 0, OE_LOG_INFO, OE_LOG_TEXT};
+    char path[4096]; /* of the file, for a reopen */
+} sink = {2, 0, 0, OE_LOG_INFO, OE_LOG_TEXT, ""};
+
+static pthread_mutex_t reopen_lock = PTHREAD_MUTEX_INITIALIZER;
+static void (*reopen_fns[8])(void);
+static size_t nreopen;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -49,7 +56,39 @@ int oe_log_open(const char *path, oe_log_level_t level, oe_log_format_t format)
     sink.file = file;
     sink.level = level;
     sink.format = format;
+    if (file)
+        snprintf(sink.path, sizeof(sink.path), "%s", path);
     return 0;
+}
+
+void oe_log_on_reopen(void (*fn)(void))
+{
+    pthread_mutex_lock(&reopen_lock);
+    size_t i = 0;
+    while (i < nreopen && reopen_fns[i] != fn)
+        i++;
+    if (i == nreopen) {
+        if (nreopen == sizeof(reopen_fns) / sizeof(reopen_fns[0]))
+            abort(); /* a fixed set of units registers: more is a programming error */
+        reopen_fns[nreopen++] = fn;
+    }
+    pthread_mutex_unlock(&reopen_lock);
+}
+
+int oe_log_reopen(void)
+{
+    int rc = 0;
+    if (sink.file) {
+        char path[sizeof(sink.path)];
+        memcpy(path, sink.path, sizeof(path));
+        rc = oe_log_open(path, sink.level, sink.format);
+    }
+    pthread_mutex_lock(&reopen_lock);
+    size_t n = nreopen;
+    pthread_mutex_unlock(&reopen_lock);
+    for (size_t i = 0; i < n; i++)
+        reopen_fns[i]();
+    return rc;
 }
 
 /* At exit only: no thread may be logging. */

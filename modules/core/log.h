@@ -28,6 +28,15 @@ typedef enum oe_log_format {
  * reopen only points it elsewhere (dup3), so no write can land in a reused descriptor. */
 int oe_log_open(const char *path, oe_log_level_t level, oe_log_format_t format);
 void oe_log_close(void);
+
+/* Log files other than this sink (the access logs) register how to reopen themselves; SIGUSR1
+ * (after logrotate moved the files) reopens the sink and then runs each. fn runs on the main
+ * thread while workers may be writing: it must swap its file under its own lock. Registering
+ * the same fn twice keeps one entry. Thread-safe. */
+void oe_log_on_reopen(void (*fn)(void));
+/* Reopens the sink's file at its path and runs the registered functions. 0 or -errno (the
+ * previous file stays in use for the sink on failure). Main thread. */
+int oe_log_reopen(void);
 oe_log_level_t oe_log_level(void);
 
 /* Logs one record. tag is the module name ("core", "http", ...). Thread-safe: each record is

@@ -15,10 +15,12 @@
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "core/core.h"
 #include "core/oe.h"
+#include "core/service.h"
 
 #define TAG "core"
 
@@ -32,12 +34,14 @@ typedef struct generation {
 
 struct oe_runtime {
     uv_loop_t *loop;
-    uv_signal_t sigterm, sigint, sighup;
+    uv_signal_t sigterm, sigint, sighup, sigusr1;
     uv_timer_t retire;
     uv_async_t wake; /* a module's background work ended (any thread) */
     const char *conf_path;
     generation_t *live;
     generation_t *retired; /* stopped, freed once every module is done */
+    const char *pid_file;  /* written at start (a copy), removed at exit */
+    const char *dropped;   /* the user the process switched to, or NULL */
     int exit_code;
     bool stopping;
 };
@@ -178,7 +182,28 @@ static void retire(oe_runtime_t *rt, generation_t *g, size_t started)
     uv_timer_start(&rt->retire, on_retire, 0, 0);
 }
 
+static void reload_generation(oe_runtime_t *rt);
+
+/* systemd learns when a reload starts and ends (RELOADING=1 ... READY=1), whatever its result. */
 static void reload(oe_runtime_t *rt)
+{
+    oe_notify("RELOADING=1");
+    reload_generation(rt);
+    oe_notify("READY=1");
+}
+
+/* Logged after a failed reload of a process that dropped its privileges: the most likely cause
+ * is a new port below 1024 (or a file only root may read). */
+static void reload_hint(const oe_runtime_t *rt)
+{
+    if (rt->dropped != NULL)
+        oe_log_error(TAG,
+                     "(the process runs as user %s since it started: a new listener on a "
+                     "port below 1024, or a file only root may read, needs a restart)",
+                     rt->dropped);
+}
+
+static void reload_generation(oe_runtime_t *rt)
 {
     if (rt->conf_path == NULL) {
         oe_log_warn(TAG, "reload requested, but the configuration is the embedded default; "
@@ -198,6 +223,7 @@ static void reload(oe_runtime_t *rt)
     g->cf = cf;
     if (gen_init(rt, g) < 0) {
         oe_log_error(TAG, "reload failed; still running the previous configuration");
+        reload_hint(rt);
         g->n = 0;
         gen_free(g);
         return;
@@ -207,6 +233,7 @@ static void reload(oe_runtime_t *rt)
     size_t started;
     if (gen_start(g, &started) < 0) {
         oe_log_error(TAG, "reload failed; still running the previous configuration");
+        reload_hint(rt);
         retire(rt, g, started);
         return;
     }
@@ -223,6 +250,7 @@ static void close_signals(oe_runtime_t *rt)
     uv_close((uv_handle_t *)&rt->sigterm, on_close_noop);
     uv_close((uv_handle_t *)&rt->sigint, on_close_noop);
     uv_close((uv_handle_t *)&rt->sighup, on_close_noop);
+    uv_close((uv_handle_t *)&rt->sigusr1, on_close_noop);
 }
 
 static void shutdown_runtime(oe_runtime_t *rt)
@@ -230,6 +258,7 @@ static void shutdown_runtime(oe_runtime_t *rt)
     if (rt->stopping)
         return;
     rt->stopping = true;
+    oe_notify("STOPPING=1");
     oe_log_info(TAG, "stopping");
     retire(rt, rt->live, rt->live->n);
     rt->live = NULL;
@@ -239,16 +268,65 @@ static void shutdown_runtime(oe_runtime_t *rt)
 static void on_signal(uv_signal_t *h, int signum)
 {
     oe_runtime_t *rt = h->data;
-    if (signum == SIGHUP)
+    if (signum == SIGHUP) {
         reload(rt);
-    else
+    } else if (signum == SIGUSR1) {
+        /* logrotate moved the files: every log continues in a new file at its path. */
+        int rc = oe_log_reopen();
+        if (rc < 0)
+            oe_log_error(TAG, "SIGUSR1: cannot reopen the log file: %s", oe_strerror(rc));
+        else
+            oe_log_info(TAG, "log files reopened");
+    } else
         shutdown_runtime(rt);
+}
+
+/* After the first generation started (every listener bound, every root-only file read): the pid
+ * file, then the switch to [global] user. State the process created as root is handed to that
+ * user first, so that it can rewrite it (key rotation). */
+static int become_service(oe_runtime_t *rt, const oe_core_conf_t *c)
+{
+    int rc;
+    if (c->pid_file != NULL) {
+        rc = oe_pidfile_write(c->pid_file);
+        if (rc < 0) {
+            oe_log_error(TAG, "pid-file %s: %s", c->pid_file, oe_strerror(rc));
+            return rc;
+        }
+        rt->pid_file = oe_strdup(c->pid_file);
+    }
+    if (c->user == NULL)
+        return 0;
+    if (getuid() == c->uid && geteuid() == c->uid && getgid() == c->gid) {
+        oe_log_info(TAG, "already running as user %s", c->user);
+        return 0;
+    }
+    rc = oe_chown_tree(c->state_dir, c->uid, c->gid);
+    if (rc < 0) {
+        oe_log_error(TAG, "state-dir %s: cannot give it to user %s: %s", c->state_dir, c->user,
+                     oe_strerror(rc));
+        return rc;
+    }
+    rc = oe_drop_privileges(c->uid, c->gid);
+    if (rc < 0) {
+        oe_log_error(TAG, "cannot switch to user %s (uid %ld, gid %ld): %s", c->user, (long)c->uid,
+                     (long)c->gid, oe_strerror(rc));
+        return rc;
+    }
+    rt->dropped = oe_strdup(c->user);
+    oe_log_info(TAG, "running as user %s (uid %ld, gid %ld), no new privileges", c->user,
+                (long)c->uid, (long)c->gid);
+    return 0;
 }
 
 int oe_runtime_run(oe_conf_t *cf, const char *conf_path)
 {
     oe_runtime_t rt = {.conf_path = conf_path};
     rt.loop = uv_default_loop();
+    int nrc = oe_notify_open();
+    if (nrc < 0)
+        oe_log_warn(TAG, "NOTIFY_SOCKET: %s; systemd will not hear from this process",
+                    oe_strerror(nrc));
     signal(SIGPIPE, SIG_IGN);
 
     uv_timer_init(rt.loop, &rt.retire);
@@ -259,10 +337,12 @@ int oe_runtime_run(oe_conf_t *cf, const char *conf_path)
     uv_signal_init(rt.loop, &rt.sigterm);
     uv_signal_init(rt.loop, &rt.sigint);
     uv_signal_init(rt.loop, &rt.sighup);
-    rt.sigterm.data = rt.sigint.data = rt.sighup.data = &rt;
+    uv_signal_init(rt.loop, &rt.sigusr1);
+    rt.sigterm.data = rt.sigint.data = rt.sighup.data = rt.sigusr1.data = &rt;
     uv_signal_start(&rt.sigterm, on_signal, SIGTERM);
     uv_signal_start(&rt.sigint, on_signal, SIGINT);
     uv_signal_start(&rt.sighup, on_signal, SIGHUP);
+    uv_signal_start(&rt.sigusr1, on_signal, SIGUSR1);
 
     generation_t *g = oe_calloc(1, sizeof(*g));
     g->cf = cf;
@@ -288,13 +368,29 @@ int oe_runtime_run(oe_conf_t *cf, const char *conf_path)
         return 1;
     }
     rt.live = g;
+    if (become_service(&rt, oe_core_conf(cf)) < 0) {
+        rt.stopping = true;
+        rt.exit_code = 1;
+        rt.live = NULL;
+        close_signals(&rt);
+        retire(&rt, g, g->n);
+        uv_run(rt.loop, UV_RUN_DEFAULT);
+        uv_loop_close(rt.loop);
+        return 1;
+    }
     if (oe_conf_count(cf, oe_module_by_name("http")) == 0)
         oe_log_warn(TAG, "no [listen] section is configured; idling until stopped");
     oe_log_info(TAG, "odoh-edge %s running (%zu module(s))", OE_VERSION, g->n);
 
     /* Runs until stopped and every generation has been freed (collect closes the last handles). */
+    oe_notify("READY=1");
     uv_run(rt.loop, UV_RUN_DEFAULT);
     uv_loop_close(rt.loop);
+    if (rt.pid_file != NULL) {
+        unlink(rt.pid_file); /* may fail after the drop; the next start overwrites it */
+        free((char *)rt.pid_file);
+    }
+    free((char *)rt.dropped);
     oe_log_info(TAG, "stopped");
     return rt.exit_code;
 }

@@ -1,4 +1,5 @@
 /* The access log; see website_log.h. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,30 @@ struct oe_website_log {
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static oe_website_log_t *registry;
+
+/* SIGUSR1 (oe_log_reopen): each file continues at its path, swapped under its lock so that no
+ * line is split between the old file and the new one, and none is lost. */
+static void reopen_all(void)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (oe_website_log_t *l = registry; l != NULL; l = l->next) {
+        if (l->f == NULL || l->f == stderr)
+            continue;
+        FILE *f = fopen(l->path, "ae");
+        if (f == NULL) {
+            oe_log_error(TAG, "access log %s: %s; still writing to the old file", l->path,
+                         strerror(errno));
+            continue;
+        }
+        setvbuf(f, NULL, _IOLBF, 0);
+        pthread_mutex_lock(&l->lock);
+        FILE *old = l->f;
+        l->f = f;
+        pthread_mutex_unlock(&l->lock);
+        fclose(old);
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
 
 oe_website_log_t *oe_website_log_get(const char *path)
 {
@@ -43,6 +68,7 @@ oe_website_log_t *oe_website_log_get(const char *path)
         }
         l->next = registry;
         registry = l;
+        oe_log_on_reopen(reopen_all);
     }
     pthread_mutex_unlock(&registry_lock);
     return l->f != NULL ? l : NULL;
