@@ -94,8 +94,20 @@ static int core_init(oe_modctx_t *ctx)
 {
     const oe_core_conf_t *c = oe_core_conf(ctx->cf);
     int rc = oe_mkdir_p(c->state_dir, 0700);
-    if (rc < 0)
+    if (rc < 0) {
         oe_log_error("core", "state-dir %s: %s", c->state_dir, oe_strerror(rc));
+        return rc;
+    }
+    /* Started as root with a [global] user: the state is that user's from the start, so that
+     * on-change commands (run as that user) can write next to it; the runtime hands over what
+     * the modules create as root again before the drop. */
+    if (c->user != NULL && geteuid() == 0) {
+        oe_service_set_child_ids(c->uid, c->gid);
+        rc = oe_chown_tree(c->state_dir, c->uid, c->gid);
+        if (rc < 0)
+            oe_log_error("core", "state-dir %s: cannot give it to user %s: %s", c->state_dir,
+                         c->user, oe_strerror(rc));
+    }
     return rc;
 }
 

@@ -230,3 +230,23 @@ int oe_chown_tree(const char *path, uid_t uid, gid_t gid)
     int rc = nftw(path, chown_one, 16, FTW_PHYS | FTW_MOUNT);
     return rc > 0 ? -EIO : rc < 0 ? (rc == -1 ? -errno : rc) : 0;
 }
+
+static bool child_ids_set;
+static uid_t child_uid;
+static gid_t child_gid;
+
+void oe_service_set_child_ids(uid_t uid, gid_t gid)
+{
+    child_uid = uid;
+    child_gid = gid;
+    child_ids_set = true;
+}
+
+bool oe_service_child_ids(uid_t *uid, gid_t *gid)
+{
+    if (!child_ids_set || geteuid() != 0)
+        return false;
+    *uid = child_uid;
+    *gid = child_gid;
+    return true;
+}

@@ -39,6 +39,12 @@ int oe_lookup_group(const char *name, const char *group, gid_t *gid);
  * PR_SET_NO_NEW_PRIVS on every thread. Returns 0 or -errno; the caller exits on failure. */
 int oe_drop_privileges(uid_t uid, gid_t gid);
 
+/* The ids child processes (on-change commands) run as: [global] user and group, recorded by the
+ * runtime at start. True only while the process still runs as root (before the drop; after it,
+ * children inherit the dropped ids anyway). */
+void oe_service_set_child_ids(uid_t uid, gid_t gid);
+bool oe_service_child_ids(uid_t *uid, gid_t *gid);
+
 /* Gives every file and folder under path (and path itself) to uid/gid, without following
  * links, so that the dropped process can rewrite the state it created as root. 0 or -errno. */
 int oe_chown_tree(const char *path, uid_t uid, gid_t gid);

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "core/log.h"
+#include "core/service.h"
 #include "dns/dns_svcb.h"
 #include "dns/dns_text.h"
 #include "dns/dns_tsig.h"
@@ -134,6 +135,14 @@ static void run_command(keys_t *k, const uint8_t *configs, size_t len)
     uv_process_t *p = oe_calloc(1, sizeof(*p));
     uv_process_options_t o = {
         .file = "/bin/sh", .args = args, .env = env, .exit_cb = on_child_exit};
+    /* Never with the server's privileges: as [global] user while the server is still root. */
+    uid_t uid;
+    gid_t gid;
+    if (oe_service_child_ids(&uid, &gid)) {
+        o.flags |= UV_PROCESS_SETUID | UV_PROCESS_SETGID;
+        o.uid = uid;
+        o.gid = gid;
+    }
     int rc = uv_spawn(k->loop, p, &o);
     if (rc < 0) {
         oe_log_error(TAG, "on-change command: %s", uv_strerror(rc));

@@ -6,7 +6,7 @@ oe_cleanup() {
     for p in $OE_PIDS; do kill "$p" 2>/dev/null || true; done
     sleep 0.1
     for p in $OE_PIDS; do kill -9 "$p" 2>/dev/null || true; done
-    rm -rf "$OE_TMP"
+    [ -n "${OE_KEEP:-}" ] || rm -rf "$OE_TMP"
 }
 trap oe_cleanup EXIT INT TERM
 
