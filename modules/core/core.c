@@ -38,6 +38,8 @@ static const oe_directive_t directives[] = {
      "write the process id here (for odoh-edge reload and stop without systemd)"},
     {"user", oe_conf_set_string, F(user), NULL, 0,
      "after binding the listeners, switch to this user (name or number; needs root)"},
+    {"sandbox", oe_conf_set_bool, F(sandbox), NULL, 0,
+     "after the start, allow only the system calls odoh-edge needs (seccomp; default yes)"},
     {"group", oe_conf_set_string, F(group), NULL, 0,
      "the group to switch to (default: the user's primary group)"},
     {NULL, NULL, 0, NULL, 0, NULL},
@@ -53,6 +55,7 @@ static void conf_init(void *conf)
     c->log_file = "stderr";
     c->log_format = OE_LOG_TEXT;
     c->shutdown_timeout = 10000;
+    c->sandbox = true;
 }
 
 static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)

@@ -4,6 +4,7 @@
 #ifndef OE_CORE_H
 #define OE_CORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,6 +24,7 @@ typedef struct oe_core_conf {
     const char *user, *group;  /* NULL = keep the starting user (and its group) */
     uid_t uid;                 /* resolved by conf_check when user is set */
     gid_t gid;                 /* group's id, else user's primary group */
+    bool sandbox;              /* seccomp allow-list after the start */
 } oe_core_conf_t;
 
 /* Built-in defaults, from the Makefile (SYSCONFDIR, STATEDIR): where an installed binary looks

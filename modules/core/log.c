@@ -125,6 +125,33 @@ static size_t json_escape(char *out, size_t cap, const char *s)
     return n;
 }
 
+void oe_log_raw(oe_log_level_t level, const char *tag, const char *msg, size_t len)
+{
+    char line[512];
+    size_t n = 0;
+    const char *parts[] = {sink.format == OE_LOG_JSON ? "{\"level\":\"" : "", level_names[level],
+                           sink.format == OE_LOG_JSON ? "\",\"module\":\"" : ": ", tag,
+                           sink.format == OE_LOG_JSON ? "\",\"msg\":\"" : ": "};
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        size_t k = strlen(parts[i]);
+        if (n + k < sizeof(line)) {
+            memcpy(line + n, parts[i], k);
+            n += k;
+        }
+    }
+    if (len > sizeof(line) - n - 4)
+        len = sizeof(line) - n - 4;
+    memcpy(line + n, msg, len); /* callers pass plain text: nothing to escape */
+    n += len;
+    if (sink.format == OE_LOG_JSON) {
+        line[n++] = '"';
+        line[n++] = '}';
+    }
+    line[n++] = '\n';
+    ssize_t w = write(sink.fd, line, n);
+    (void)w;
+}
+
 void oe_logv(oe_log_level_t level, const char *tag, const char *fmt, va_list ap)
 {
     if (level > sink.level)

@@ -9,6 +9,7 @@
 #define OE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 typedef enum oe_log_level {
     OE_LOG_ERROR = 0,
@@ -43,6 +44,9 @@ oe_log_level_t oe_log_level(void);
  * written with a single write(2). */
 void oe_log(oe_log_level_t level, const char *tag, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* One record of msg (len bytes, no newline) without time stamp and with no formatting: safe in a
+ * signal handler. */
+void oe_log_raw(oe_log_level_t level, const char *tag, const char *msg, size_t len);
 void oe_logv(oe_log_level_t level, const char *tag, const char *fmt, va_list ap);
 
 #define oe_log_error(tag, ...) oe_log(OE_LOG_ERROR, (tag), __VA_ARGS__)

@@ -20,6 +20,7 @@
 
 #include "core/core.h"
 #include "core/oe.h"
+#include "core/sandbox.h"
 #include "core/service.h"
 
 #define TAG "core"
@@ -281,6 +282,34 @@ static void on_signal(uv_signal_t *h, int signum)
         shutdown_runtime(rt);
 }
 
+/* The sandbox starts before the first loop (so every thread inherits it) and narrows once the
+ * start is over. */
+static int sandbox_begin(const oe_core_conf_t *c)
+{
+    if (!c->sandbox)
+        return 0;
+    if (!oe_sandbox_supported()) {
+        oe_log_info(TAG, "no system call sandbox on this architecture");
+        return 0;
+    }
+    int rc = oe_sandbox_enter();
+    if (rc < 0)
+        oe_log_error(TAG, "sandbox: %s", oe_strerror(rc));
+    return rc;
+}
+
+static int enter_sandbox(const oe_core_conf_t *c)
+{
+    if (!c->sandbox || !oe_sandbox_supported())
+        return 0;
+    int rc = oe_sandbox_end_startup();
+    if (rc < 0)
+        oe_log_error(TAG, "sandbox: %s", oe_strerror(rc));
+    else
+        oe_log_info(TAG, "system call sandbox on");
+    return rc;
+}
+
 /* After the first generation started (every listener bound, every root-only file read): the pid
  * file, then the switch to [global] user. State the process created as root is handed to that
  * user first, so that it can rewrite it (key rotation). */
@@ -295,12 +324,8 @@ static int become_service(oe_runtime_t *rt, const oe_core_conf_t *c)
         }
         rt->pid_file = oe_strdup(c->pid_file);
     }
-    if (c->user == NULL)
-        return 0;
-    if (getuid() == c->uid && geteuid() == c->uid && getgid() == c->gid) {
-        oe_log_info(TAG, "already running as user %s", c->user);
-        return 0;
-    }
+    if (c->user == NULL || (getuid() == c->uid && geteuid() == c->uid && getgid() == c->gid))
+        return enter_sandbox(c);
     rc = oe_chown_tree(c->state_dir, c->uid, c->gid);
     if (rc < 0) {
         oe_log_error(TAG, "state-dir %s: cannot give it to user %s: %s", c->state_dir, c->user,
@@ -316,12 +341,16 @@ static int become_service(oe_runtime_t *rt, const oe_core_conf_t *c)
     rt->dropped = oe_strdup(c->user);
     oe_log_info(TAG, "running as user %s (uid %ld, gid %ld), no new privileges", c->user,
                 (long)c->uid, (long)c->gid);
-    return 0;
+    return enter_sandbox(c);
 }
 
 int oe_runtime_run(oe_conf_t *cf, const char *conf_path)
 {
     oe_runtime_t rt = {.conf_path = conf_path};
+    if (sandbox_begin(oe_core_conf(cf)) < 0) {
+        oe_conf_free(cf);
+        return 1;
+    }
     rt.loop = uv_default_loop();
     int nrc = oe_notify_open();
     if (nrc < 0)
