@@ -39,103 +39,119 @@
 #endif
 
 #ifdef ARCH
+/* clang-format off */
 static const int allowed[] = {
 #define A(name) __NR_##name,
-/* I/O and the event loop */
-#ifdef __NR_read
+    /* I/O and the event loop */
     A(read) A(write) A(readv) A(writev) A(pread64) A(pwrite64) A(preadv) A(pwritev) A(close)
-#endif
+    A(epoll_pwait) A(epoll_ctl) A(epoll_create1) A(eventfd2) A(pipe2) A(ppoll) A(pselect6)
+    A(ioctl) A(fcntl) A(dup) A(dup3) A(lseek) A(sendfile) A(copy_file_range) A(splice)
 #ifdef __NR_epoll_wait
-        A(epoll_wait)
+    A(epoll_wait)
 #endif
 #ifdef __NR_epoll_create
-            A(epoll_create)
+    A(epoll_create)
 #endif
-                A(epoll_pwait) A(epoll_ctl) A(epoll_create1) A(eventfd2) A(pipe2) A(ppoll)
-                    A(pselect6)
 #ifdef __NR_poll
-                        A(poll)
+    A(poll)
 #endif
 #ifdef __NR_select
-                            A(select)
+    A(select)
 #endif
 #ifdef __NR_pipe
-                                A(pipe)
+    A(pipe)
 #endif
 #ifdef __NR_eventfd
-                                    A(eventfd)
+    A(eventfd)
 #endif
-                                        A(ioctl) A(fcntl) A(dup) A(dup3) A(lseek) A(sendfile)
-                                            A(copy_file_range) A(splice)
 #ifdef __NR_dup2
-                                                A(dup2)
+    A(dup2)
 #endif
 #ifdef __NR_fcntl64
-                                                    A(fcntl64)
+    A(fcntl64)
 #endif
 #ifdef __NR__llseek
-                                                        A(_llseek)
+    A(_llseek)
 #endif
 #ifdef __NR_sendfile64
-                                                            A(sendfile64)
+    A(sendfile64)
 #endif
     /* sockets */
     A(socket) A(connect) A(bind) A(listen) A(accept4) A(shutdown) A(getsockname) A(getpeername)
-        A(setsockopt) A(getsockopt) A(sendto) A(recvfrom) A(sendmsg) A(recvmsg) A(sendmmsg)
-            A(recvmmsg) A(socketpair)
+    A(setsockopt) A(getsockopt) A(sendto) A(recvfrom) A(sendmsg) A(recvmsg) A(sendmmsg)
+    A(recvmmsg) A(socketpair)
 #ifdef __NR_accept
-                A(accept)
+    A(accept)
 #endif
 #ifdef __NR_send
-                    A(send) A(recv)
+    A(send) A(recv)
 #endif
     /* files under state-dir, configs, certificates, logs */
-    A(openat) A(newfstatat) A(fstat) A(statx) A(faccessat) A(faccessat2) A(readlinkat) A(mkdirat) A(
-        unlinkat) A(renameat) A(renameat2) A(fchmod) A(fchmodat) A(fsync) A(fdatasync) A(ftruncate)
-        A(getdents64) A(getcwd) A(chdir) A(fchdir) A(umask) A(statfs) A(fstatfs) A(utimensat)
+    A(openat) A(fstat) A(statx) A(faccessat) A(faccessat2) A(readlinkat) A(mkdirat) A(unlinkat)
+    A(renameat) A(renameat2) A(fchmod) A(fchmodat) A(fsync) A(fdatasync) A(ftruncate)
+    A(getdents64) A(getcwd) A(chdir) A(fchdir) A(umask) A(statfs) A(fstatfs) A(utimensat)
 #ifdef __NR_openat2
-            A(openat2)
+    A(openat2)
+#endif
+#ifdef __NR_newfstatat
+    A(newfstatat)
 #endif
 #ifdef __NR_open
-                A(open) A(stat) A(lstat) A(access) A(readlink) A(mkdir) A(unlink) A(rename) A(chmod)
+    A(open) A(stat) A(lstat) A(access) A(readlink) A(mkdir) A(unlink) A(rename) A(chmod)
 #endif
 #ifdef __NR_fstat64
-                    A(fstat64) A(stat64) A(lstat64) A(fstatat64)
+    A(fstat64) A(stat64) A(lstat64) A(fstatat64)
 #endif
     /* memory */
-    A(brk) A(mmap) A(munmap) A(mprotect) A(mremap) A(madvise)
-#ifdef __NR_mmap2
-        A(mmap2)
+    A(brk) A(munmap) A(mprotect) A(mremap) A(madvise)
+#ifdef __NR_mmap
+    A(mmap)
 #endif
-    /* threads, time, signals */
-    A(futex) A(set_robust_list) A(get_robust_list) A(set_tid_address) A(rseq) A(clone) A(clone3)
-        A(exit) A(exit_group) A(sched_yield) A(sched_getaffinity) A(nanosleep) A(clock_nanosleep)
-            A(clock_gettime) A(clock_getres) A(gettimeofday) A(rt_sigaction) A(rt_sigprocmask)
-                A(rt_sigreturn) A(rt_sigsuspend) A(sigaltstack) A(restart_syscall) A(tgkill)
-                    A(tkill) A(kill) A(getpid) A(getppid) A(gettid) A(getrandom) A(prlimit64)
-                        A(getrlimit) A(setrlimit) A(uname) A(sysinfo) A(prctl) A(membarrier)
-                            A(seccomp) /* a further filter can only narrow this one */
+#ifdef __NR_mmap2
+    A(mmap2)
+#endif
+    /* threads, time, signals, limits */
+    A(futex) A(set_robust_list) A(get_robust_list) A(set_tid_address) A(rseq) A(clone)
+    A(clone3) A(exit) A(exit_group) A(sched_yield) A(sched_getaffinity) A(nanosleep)
+    A(clock_nanosleep) A(clock_gettime) A(clock_getres) A(gettimeofday) A(rt_sigaction)
+    A(rt_sigprocmask) A(rt_sigreturn) A(rt_sigsuspend) A(sigaltstack) A(restart_syscall)
+    A(tgkill) A(tkill) A(kill) A(getpid) A(getppid) A(gettid) A(getrandom) A(prlimit64)
+    A(setrlimit) A(uname) A(sysinfo) A(prctl) A(membarrier)
+    A(seccomp) /* a further filter can only narrow this one */
+#ifdef __NR_getrlimit
+    A(getrlimit)
+#endif
+#ifdef __NR_ugetrlimit
+    A(ugetrlimit)
+#endif
 #ifdef __NR_arch_prctl
     A(arch_prctl)
 #endif
 #ifdef __NR_time
-        A(time)
+    A(time)
 #endif
 #ifdef __NR_set_thread_area
-            A(set_thread_area)
+    A(set_thread_area)
 #endif
 #ifdef __NR_clock_gettime64
-                A(clock_gettime64) A(clock_nanosleep_time64) A(futex_time64)
+    A(clock_gettime64) A(clock_nanosleep_time64) A(futex_time64)
 #endif
     /* ids (read only; a change of ids is refused) */
     A(getuid) A(geteuid) A(getgid) A(getegid) A(getresuid) A(getresgid) A(getgroups)
     /* on-change commands: fork, exec, wait */
-    A(execve) A(wait4) A(waitid) A(setpgid) A(getpgid) A(getpgrp) A(setsid) A(getsid)
+    A(execve) A(wait4) A(waitid) A(setpgid) A(getpgid) A(setsid) A(getsid)
 #ifdef __NR_fork
-        A(fork) A(vfork)
+    A(fork)
+#endif
+#ifdef __NR_vfork
+    A(vfork)
+#endif
+#ifdef __NR_getpgrp
+    A(getpgrp)
 #endif
 #undef A
 };
+/* clang-format on */
 
 /* Refused calls: logged, then failed with EPERM (x86_64 and aarch64 let the handler set the
  * result); async-signal-safe (one write of a line formatted by hand). */
@@ -173,18 +189,20 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc_)
 
 /* Needed only until the start is over (the privilege drop, handing state-dir over): the second
  * filter refuses them. */
+/* clang-format off */
 static const int startup_only[] = {
 #define A(name) __NR_##name,
     A(setgroups) A(setresuid) A(setresgid) A(setuid) A(setgid) A(fchownat) A(fchown)
 #ifdef __NR_lchown
-        A(lchown) A(chown)
+    A(lchown) A(chown)
 #endif
 #ifdef __NR_setgroups32
-            A(setgroups32) A(setresuid32) A(setresgid32) A(setuid32) A(setgid32) A(fchown32)
-                A(lchown32) A(chown32)
+    A(setgroups32) A(setresuid32) A(setresgid32) A(setuid32) A(setgid32) A(fchown32)
+    A(lchown32) A(chown32)
 #endif
 #undef A
 };
+/* clang-format on */
 
 bool oe_sandbox_supported(void)
 {
