@@ -24,6 +24,9 @@ MODULE(site)
 #ifdef OE_WITH_CLIENT
 MODULE(client)
 #endif
+#ifdef OE_WITH_METRICS
+MODULE(metrics)
+#endif
 #undef MODULE
 
 const oe_module_t *const oe_modules[] = {
@@ -47,6 +50,9 @@ const oe_module_t *const oe_modules[] = {
 #ifdef OE_WITH_CLIENT
     &oe_client_module,
 #endif
+#ifdef OE_WITH_METRICS
+    &oe_metrics_module,
+#endif
     NULL,
 };
 
@@ -57,6 +63,7 @@ const oe_known_section_t oe_known_sections[] = {
     {"odoh-target", "odoh_target"},
     {"odoh-proxy", "odoh_proxy"},
     {"keys", "keys"},
+    {"metrics", "metrics"},
     {NULL, NULL},
 };
 

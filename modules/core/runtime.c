@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "core/stats.h"
 #include "core/core.h"
 #include "core/oe.h"
 #include "core/sandbox.h"
@@ -213,6 +214,7 @@ static void reload_generation(oe_runtime_t *rt)
     }
     oe_conf_t *cf = oe_conf_load_file(rt->conf_path);
     if (oe_conf_nerrors(cf) > 0) {
+        oe_stat_inc(OE_STAT_RELOAD_FAILED);
         for (size_t i = 0; i < oe_conf_nerrors(cf); i++)
             oe_log_error(TAG, "%s", oe_conf_error_at_index(cf, i));
         oe_log_error(TAG, "reload failed: %zu error(s); still running the previous configuration",
@@ -223,6 +225,7 @@ static void reload_generation(oe_runtime_t *rt)
     generation_t *g = oe_calloc(1, sizeof(*g));
     g->cf = cf;
     if (gen_init(rt, g) < 0) {
+        oe_stat_inc(OE_STAT_RELOAD_FAILED);
         oe_log_error(TAG, "reload failed; still running the previous configuration");
         reload_hint(rt);
         g->n = 0;
@@ -233,6 +236,7 @@ static void reload_generation(oe_runtime_t *rt)
      * old keeps running untouched if this fails. */
     size_t started;
     if (gen_start(g, &started) < 0) {
+        oe_stat_inc(OE_STAT_RELOAD_FAILED);
         oe_log_error(TAG, "reload failed; still running the previous configuration");
         reload_hint(rt);
         retire(rt, g, started);
@@ -241,6 +245,7 @@ static void reload_generation(oe_runtime_t *rt)
     retire(rt, rt->live, rt->live->n);
     rt->live = g;
     oe_core_apply_logging(oe_core_conf(cf));
+    oe_stat_inc(OE_STAT_RELOAD_OK);
     oe_log_info(TAG, "configuration reloaded from %s", rt->conf_path);
     for (size_t i = 0; i < oe_conf_nwarnings(cf); i++)
         oe_log_warn(TAG, "%s", oe_conf_warning_at_index(cf, i));

@@ -7,6 +7,10 @@
  * and the compiled-in modules. */
 void oe_version_print(FILE *out);
 
+/* The same versions as Prometheus labels: version="...",mbedtls="...",libuv="...",nghttp2="...",
+ * llhttp="..." (no trailing comma). Returns the length, truncated to cap - 1. */
+size_t oe_version_labels(char *out, size_t cap);
+
 /* The shipped odoh-edge.conf, embedded at build time (generated build/default_conf.c). */
 extern const char oe_default_conf[];
 extern const unsigned long oe_default_conf_len;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "core/stats.h"
 #include "core/list.h"
 #include "core/log.h"
 #include "dns/dns_wire.h"
@@ -43,6 +44,7 @@ struct oe_upstream_query {
     uv_timer_t timer;
     int handles; /* open handles of this query */
     bool use_tcp, garbage, failed, done;
+    uint64_t started;   /* loop time (ms) of the query, for the latency histogram */
     oe_list_t link;     /* in the client's queries */
     oe_list_t tcp_link; /* in tcp->waiting, while waiting on a TCP connection */
     tcp_conn_t *tcp;
@@ -169,6 +171,11 @@ static void finish(oe_upstream_query_t *q, int status, uint8_t *answer, size_t l
     if (q->done)
         return;
     q->done = true;
+    if (q->cb != NULL)
+        oe_stat_upstream(status == 0                      ? 0
+                         : status == OE_UPSTREAM_ETIMEOUT ? 1
+                                                          : 2,
+                         (uv_now(q->u->loop) - q->started) * 1000);
     uv_timer_stop(&q->timer);
     query_unlink_tcp(q);
     close_udp(q);
@@ -382,6 +389,7 @@ oe_upstream_query_t *oe_upstream_query(oe_upstream_t *u, oe_slice_t query, oe_up
     }
     oe_upstream_query_t *q = oe_calloc(1, sizeof(*q));
     q->u = u;
+    q->started = uv_now(u->loop);
     q->cb = cb;
     q->data = data;
     q->msg = oe_malloc(query.len);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/stats.h"
 #include "core/core.h"
 #include "core/log.h"
 #include "http/http_int.h"
@@ -569,10 +570,12 @@ static void on_connection(uv_stream_t *server, int status)
                         l->conf->name, l->conf->max_connections);
             count->limit_logged = now;
         }
+        oe_stat_inc(OE_STAT_CONN_REFUSED);
         uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
         return;
     }
     conn_link(w, c, l);
+    oe_stat_inc(OE_STAT_CONN_ACCEPTED);
     uv_tcp_nodelay(&c->tcp, 1);
     uv_timer_init(&w->loop, &c->timer);
     c->timer.data = c;
@@ -614,6 +617,7 @@ static void on_conn_handle_closed(uv_handle_t *h)
         if (c->next != NULL)
             c->next->prev = c->prev;
         atomic_fetch_sub_explicit(&w->http->nconns[c->listen_index], 1, memory_order_relaxed);
+        oe_stat_inc(OE_STAT_CONN_CLOSED);
         w->nconns--;
         free(c);
         worker_maybe_finish(w);
@@ -851,10 +855,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             conn_flush(c);
             return;
         }
+        if (rc == 0)
+            oe_stat_inc(OE_STAT_TLS_OK);
         if (rc < 0 || handshake_done(c) < 0) {
             char why[256];
             oe_tls_conn_strerror(c->tls, why, sizeof(why));
             oe_log_debug(TAG, "TLS handshake failed: %s", why);
+            oe_stat_inc(OE_STAT_TLS_FAILED);
             c->tls_error = true;
             c->close_after_write = true;
             conn_pause_read(c);

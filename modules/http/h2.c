@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stats.h"
 #include "core/log.h"
 #include "http/http_int.h"
 
@@ -484,7 +485,8 @@ static void submit_origin(struct h2 *h)
         n++;
         p += 2 + len;
     }
-    nghttp2_submit_origin(h->session, NGHTTP2_FLAG_NONE, n ? entries : NULL, n);
+    if (nghttp2_submit_origin(h->session, NGHTTP2_FLAG_NONE, n ? entries : NULL, n) == 0)
+        oe_stat_inc(OE_STAT_ORIGIN_SENT);
 }
 
 int h2_init(conn_t *c)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/stats.h"
 #include "core/log.h"
 #include "http/http_int.h"
 
@@ -184,6 +185,7 @@ void oe_resp_headerf(oe_req_t *req, const char *name, const char *fmt, ...)
 
 static void finish(stream_t *s, int status)
 {
+    oe_stat_http_response(s->c->h2 != NULL, status);
     s->status = status;
     s->responded = true;
     if (s->aborted)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stats.h"
 #include "core/core.h"
 #include "core/log.h"
 #include "dns/dns_wire.h"
@@ -172,6 +173,28 @@ static bool same_ids(const uint8_t (*a)[OE_ODOH_KEY_ID_LEN], size_t na,
 }
 
 /* Applies the schedule at now; swaps the target's key set and publishes when anything changed. */
+/* For the metrics: how many keys are in each state, when the next one activates and the
+ * current one retires. */
+static void export_states(const keys_t *k, int64_t now)
+{
+    int64_t count[OE_KEY_EXPIRED + 1] = {0}, next_at = 0, retire_at = 0;
+    for (size_t i = 0; i < k->n; i++) {
+        oe_key_state_t st = oe_key_state(&k->entries[i], &k->sched, now);
+        if ((int)st <= (int)OE_KEY_EXPIRED)
+            count[st]++;
+        if (st == OE_KEY_NEXT && (next_at == 0 || k->entries[i].activate < next_at))
+            next_at = k->entries[i].activate;
+        if (st == OE_KEY_CURRENT)
+            retire_at = k->entries[i].retire;
+    }
+    oe_gauge_set(OE_GAUGE_KEYS_ACTIVE, 1);
+    oe_gauge_set(OE_GAUGE_KEYS_NEXT, count[OE_KEY_NEXT]);
+    oe_gauge_set(OE_GAUGE_KEYS_CURRENT, count[OE_KEY_CURRENT]);
+    oe_gauge_set(OE_GAUGE_KEYS_PREVIOUS, count[OE_KEY_PREVIOUS]);
+    oe_gauge_set(OE_GAUGE_KEY_NEXT_ACTIVATE_MS, next_at);
+    oe_gauge_set(OE_GAUGE_KEY_CURRENT_RETIRE_MS, retire_at);
+}
+
 static void apply(keys_t *k, int64_t now)
 {
     int rc = keys_load(k, now);
@@ -186,6 +209,7 @@ static void apply(keys_t *k, int64_t now)
     }
     if (rc < 0 && k->fleet_seed_len == 0)
         keys_hold_newest(k, now);
+    export_states(k, now);
     if (rc >= 0 && k->store_failed) {
         oe_log_info(TAG, "key store %s writable again", k->dir);
         k->store_failed = false;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stats.h"
 #include "core/core.h"
 #include "core/log.h"
 #include "core/net.h"
@@ -91,6 +92,7 @@ static void deny(oe_req_t *req, int status, const char *error, const char *detai
     else
         oe_resp_headerf(req, "proxy-status", "odoh-edge; error=%s", error);
     oe_resp_header(req, "cache-control", "no-cache, no-store");
+    oe_stat_proxy_result(status, 0);
     oe_resp_error(req, status);
 }
 
@@ -137,6 +139,7 @@ static void on_target(void *data, int status, const oe_header_t *h, size_t n, oe
         }
     oe_resp_headerf(req, "proxy-status", "odoh-edge; received-status=%d", status);
     oe_resp_header(req, "cache-control", "no-cache, no-store");
+    oe_stat_proxy_result(status, 1);
     oe_resp_send(req, status, body.base, body.len);
     job_end(j);
 }

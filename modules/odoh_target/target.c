@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/stats.h"
 #include "core/core.h"
 #include "core/log.h"
 #include "dns/dns_text.h"
@@ -186,6 +187,7 @@ static void job_free(job_t *j)
 
 static void reply_error(oe_req_t *req, int status)
 {
+    oe_stat_target_result(status);
     oe_resp_header(req, "cache-control", "no-cache, no-store");
     oe_resp_error(req, status);
 }
@@ -194,6 +196,7 @@ static void reply_error(oe_req_t *req, int status)
 static void reply(job_t *j, oe_slice_t dns)
 {
     oe_req_t *req = j->req;
+    oe_stat_target_result(200);
     oe_resp_header(req, "cache-control", "no-cache, no-store");
     if (!j->odoh) {
         oe_resp_header(req, "content-type", MEDIA_DNS);
@@ -467,6 +470,8 @@ static void handle_query(oe_req_t *req, void *data)
                              : OE_EKEYID;
         oe_odoh_keyset_unref(ks);
         if (rc < 0) {
+            if (rc != OE_EKEYID)
+                oe_stat_inc(OE_STAT_HPKE_OPEN_FAILED);
             reply_error(req, rc == OE_EKEYID ? 401 : 400);
             free(plain);
             job_free(j);

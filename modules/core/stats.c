@@ -1,0 +1,160 @@
+/* Per-thread counters; see stats.h. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "core/oe.h"
+#include "core/stats.h"
+
+typedef struct slot {
+    uint64_t v[OE_STAT_COUNT];
+    struct slot *next; /* every slot ever made */
+    bool in_use;
+} slot_t;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_key_t key;
+static slot_t *slots;
+static _Thread_local slot_t *mine;
+
+/* A slot outlives its thread: its values keep counting in the sums (they must never go down),
+ * and the next new thread continues from them. */
+static void on_thread_exit(void *p)
+{
+    slot_t *s = p;
+    pthread_mutex_lock(&lock);
+    s->in_use = false;
+    pthread_mutex_unlock(&lock);
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&key, on_thread_exit);
+}
+
+static slot_t *my_slot(void)
+{
+    if (mine != NULL)
+        return mine;
+    pthread_once(&once, make_key);
+    pthread_mutex_lock(&lock);
+    slot_t *s = slots;
+    while (s != NULL && s->in_use)
+        s = s->next;
+    if (s == NULL) {
+        s = oe_calloc(1, sizeof(*s));
+        s->next = slots;
+        __atomic_store_n(&slots, s, __ATOMIC_RELEASE);
+    }
+    s->in_use = true;
+    pthread_mutex_unlock(&lock);
+    pthread_setspecific(key, s);
+    mine = s;
+    return s;
+}
+
+void oe_stat_add(oe_stat_t st, uint64_t n)
+{
+    slot_t *s = my_slot();
+    /* Only this thread writes the slot while it owns it (the lock hands it over). */
+    __atomic_store_n(&s->v[st], __atomic_load_n(&s->v[st], __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+uint64_t oe_stat_sum(oe_stat_t st)
+{
+    uint64_t sum = 0;
+    for (slot_t *s = __atomic_load_n(&slots, __ATOMIC_ACQUIRE); s != NULL; s = s->next)
+        sum += __atomic_load_n(&s->v[st], __ATOMIC_RELAXED);
+    return sum;
+}
+
+void oe_stat_http_response(int h2, int status)
+{
+    int cls = status / 100;
+    if (cls < 1 || cls > 5)
+        return;
+    oe_stat_inc((h2 ? OE_STAT_HTTP_H2_1XX : OE_STAT_HTTP_H1_1XX) + cls - 1);
+}
+
+void oe_stat_target_result(int status)
+{
+    switch (status) {
+    case 200:
+        oe_stat_inc(OE_STAT_TARGET_OK);
+        break;
+    case 400:
+        oe_stat_inc(OE_STAT_TARGET_400);
+        break;
+    case 401:
+        oe_stat_inc(OE_STAT_TARGET_401);
+        break;
+    case 415:
+        oe_stat_inc(OE_STAT_TARGET_415);
+        break;
+    case 502:
+        oe_stat_inc(OE_STAT_TARGET_502);
+        break;
+    case 504:
+        oe_stat_inc(OE_STAT_TARGET_504);
+        break;
+    default:
+        oe_stat_inc(OE_STAT_TARGET_OTHER);
+        break;
+    }
+}
+
+void oe_stat_proxy_result(int status, int relayed)
+{
+    if (relayed) {
+        oe_stat_inc(OE_STAT_PROXY_OK);
+        return;
+    }
+    switch (status) {
+    case 400:
+        oe_stat_inc(OE_STAT_PROXY_400);
+        break;
+    case 403:
+        oe_stat_inc(OE_STAT_PROXY_403);
+        break;
+    case 415:
+        oe_stat_inc(OE_STAT_PROXY_415);
+        break;
+    case 502:
+        oe_stat_inc(OE_STAT_PROXY_502);
+        break;
+    case 504:
+        oe_stat_inc(OE_STAT_PROXY_504);
+        break;
+    default:
+        oe_stat_inc(OE_STAT_PROXY_OTHER);
+        break;
+    }
+}
+
+void oe_stat_upstream(int result, uint64_t latency_us)
+{
+    static const uint64_t bounds_ms[OE_STAT_NLATENCY] = {OE_STAT_LATENCY_BUCKETS_MS};
+    oe_stat_inc(result == 0   ? OE_STAT_UPSTREAM_OK
+                : result == 1 ? OE_STAT_UPSTREAM_TIMEOUT
+                              : OE_STAT_UPSTREAM_FAILED);
+    if (result != 0)
+        return;
+    size_t b = 0;
+    while (b < OE_STAT_NLATENCY && latency_us > bounds_ms[b] * 1000)
+        b++;
+    oe_stat_inc(OE_STAT_UPSTREAM_LATENCY_LE + b);
+    oe_stat_add(OE_STAT_UPSTREAM_LATENCY_SUM_US, latency_us);
+}
+
+static int64_t gauges[OE_GAUGE_COUNT];
+
+void oe_gauge_set(oe_gauge_t g, int64_t v)
+{
+    __atomic_store_n(&gauges[g], v, __ATOMIC_RELAXED);
+}
+
+int64_t oe_gauge_get(oe_gauge_t g)
+{
+    return __atomic_load_n(&gauges[g], __ATOMIC_RELAXED);
+}

@@ -1,0 +1,88 @@
+/*
+ * Process counters for the metrics module: a fixed set (no label holds a client address, a query
+ * name or anything else without a bound), each thread writing only its own array, without locks
+ * (relaxed atomic stores), summed at scrape time with relaxed atomic loads. A thread's array is
+ * made on its first count; when the thread ends its values are folded into a process total and
+ * the array is reused, so reloads (new worker threads) cost no memory.
+ *
+ * Any module may count through oe_stat_inc(); only the metrics module reads.
+ */
+#ifndef OE_STATS_H
+#define OE_STATS_H
+
+#include <stdint.h>
+
+/* Upstream latency buckets (upper bounds, milliseconds) of oe_stat_upstream_latency(). */
+#define OE_STAT_LATENCY_BUCKETS_MS 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500
+#define OE_STAT_NLATENCY           11
+
+typedef enum oe_stat {
+    OE_STAT_CONN_ACCEPTED,
+    OE_STAT_CONN_CLOSED,
+    OE_STAT_CONN_REFUSED, /* max-connections reached */
+    OE_STAT_TLS_OK,       /* handshakes completed */
+    OE_STAT_TLS_FAILED,   /* handshakes that failed (alert, protocol error, no common suite) */
+    OE_STAT_ORIGIN_SENT,  /* HTTP/2 ORIGIN frames */
+    OE_STAT_HTTP_H1_1XX,  /* HTTP/1.1 responses by status class, 1xx..5xx */
+    OE_STAT_HTTP_H1_5XX = OE_STAT_HTTP_H1_1XX + 4,
+    OE_STAT_HTTP_H2_1XX,
+    OE_STAT_HTTP_H2_5XX = OE_STAT_HTTP_H2_1XX + 4,
+    OE_STAT_TARGET_OK, /* ODoH/DoH queries answered 200 */
+    OE_STAT_TARGET_400,
+    OE_STAT_TARGET_401,
+    OE_STAT_TARGET_415,
+    OE_STAT_TARGET_502,
+    OE_STAT_TARGET_504,
+    OE_STAT_TARGET_OTHER, /* 405, 500, 503 */
+    OE_STAT_HPKE_OPEN_FAILED,
+    OE_STAT_PROXY_OK, /* relayed; the target's own status passed through */
+    OE_STAT_PROXY_400,
+    OE_STAT_PROXY_403,
+    OE_STAT_PROXY_415,
+    OE_STAT_PROXY_502,
+    OE_STAT_PROXY_504,
+    OE_STAT_PROXY_OTHER,
+    OE_STAT_UPSTREAM_OK,
+    OE_STAT_UPSTREAM_TIMEOUT,
+    OE_STAT_UPSTREAM_FAILED,
+    OE_STAT_UPSTREAM_LATENCY_LE, /* histogram buckets (non-cumulative here) */
+    OE_STAT_UPSTREAM_LATENCY_INF = OE_STAT_UPSTREAM_LATENCY_LE + OE_STAT_NLATENCY,
+    OE_STAT_UPSTREAM_LATENCY_SUM_US,
+    OE_STAT_RELOAD_OK,
+    OE_STAT_RELOAD_FAILED,
+    OE_STAT_COUNT
+} oe_stat_t;
+
+/* Adds n to counter s of the calling thread. Never blocks except on a thread's first count. */
+void oe_stat_add(oe_stat_t s, uint64_t n);
+static inline void oe_stat_inc(oe_stat_t s)
+{
+    oe_stat_add(s, 1);
+}
+
+/* Helpers that pick the counter. */
+void oe_stat_http_response(int h2, int status);
+void oe_stat_target_result(int status);
+void oe_stat_proxy_result(int status, int relayed);
+/* A finished upstream query: 0 ok, 1 timed out, 2 failed; latency in microseconds. */
+void oe_stat_upstream(int result, uint64_t latency_us);
+
+/* Process-wide gauges, set by the main thread (keys, publication), read at scrape time. */
+typedef enum oe_gauge {
+    OE_GAUGE_KEYS_ACTIVE, /* 1 while a keys module runs (the target has a key set) */
+    OE_GAUGE_KEYS_NEXT,   /* keys by state */
+    OE_GAUGE_KEYS_CURRENT,
+    OE_GAUGE_KEYS_PREVIOUS,
+    OE_GAUGE_KEY_NEXT_ACTIVATE_MS,  /* unix ms when the next key becomes current (0: none) */
+    OE_GAUGE_KEY_CURRENT_RETIRE_MS, /* unix ms when the current key retires (0: none) */
+    OE_GAUGE_PUBLISH_ZONE_MS,       /* unix ms of the last zone-file write that succeeded */
+    OE_GAUGE_PUBLISH_UPDATE_MS,     /* unix ms of the last DNS UPDATE the server accepted */
+    OE_GAUGE_COUNT
+} oe_gauge_t;
+void oe_gauge_set(oe_gauge_t g, int64_t v);
+int64_t oe_gauge_get(oe_gauge_t g);
+
+/* The process-wide value of s (every thread's, living or ended). Any thread. */
+uint64_t oe_stat_sum(oe_stat_t s);
+
+#endif

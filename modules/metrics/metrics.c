@@ -1,0 +1,413 @@
+/*
+ * [metrics]: a plain-HTTP listener on the main loop (default off; meant for loopback or a
+ * monitoring network) serving the Prometheus text format at /metrics and a health check at
+ * /healthz. Counters come from core/stats.h (per-thread arrays summed here); nothing exposed
+ * carries a client address, a query name or a label without a bound.
+ *
+ * The listener belongs to the process, not to a generation: a reload that keeps the address
+ * keeps the socket (the new generation starts before the old one stops, so binding again would
+ * collide); one that changes it binds the new address first and closes the old one when the old
+ * generation stops.
+ *
+ * The HTTP side is deliberately small: one request per connection (GET or HEAD, request line
+ * and headers within 4 KiB, 5 s to send them), then the response and close.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <uv.h>
+
+#include "core/core.h"
+#include "core/log.h"
+#include "core/module.h"
+#include "core/oe.h"
+#include "core/stats.h"
+#include "core/version.h"
+
+#define TAG         "metrics"
+#define REQ_MAX     4096
+#define REQ_TIMEOUT 5000
+
+typedef struct metrics_conf {
+    oe_sockaddr_t address;
+} metrics_conf_t;
+
+typedef struct listener {
+    uv_tcp_t tcp;
+    char text[128]; /* the address as configured */
+    unsigned users; /* generations using it */
+    oe_runtime_t *rt;
+    struct listener *next;
+} listener_t;
+
+typedef struct client {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_write_t wreq;
+    listener_t *l;
+    char req[REQ_MAX];
+    size_t len;
+    char *resp;
+    int handles;
+    bool answered;
+} client_t;
+
+static listener_t *listeners;
+extern const oe_module_t oe_metrics_module;
+
+/* ---- exposition ------------------------------------------------------------------------------ */
+
+static void put(oe_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(oe_buf_t *b, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        oe_buf_append(b, line, OE_MIN((size_t)n, sizeof(line) - 1));
+}
+
+static void family(oe_buf_t *b, const char *name, const char *type, const char *help)
+{
+    put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static unsigned long long sum(oe_stat_t s)
+{
+    return (unsigned long long)oe_stat_sum(s);
+}
+
+static void counter(oe_buf_t *b, const char *name, const char *help, oe_stat_t s)
+{
+    family(b, name, "counter", help);
+    put(b, "%s %llu\n", name, sum(s));
+}
+
+static void labelled(oe_buf_t *b, const char *name, const char *label, const char *const *values,
+                     oe_stat_t first, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put(b, "%s{%s=\"%s\"} %llu\n", name, label, values[i], sum((oe_stat_t)(first + i)));
+}
+
+static void timestamp(oe_buf_t *b, const char *name, const char *help, oe_gauge_t g)
+{
+    family(b, name, "gauge", help);
+    put(b, "%s %.3f\n", name, (double)oe_gauge_get(g) / 1000.0);
+}
+
+/* Prometheus text format 0.0.4. */
+static void expose(oe_buf_t *b)
+{
+    static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    static const char *const target[] = {"ok", "400", "401", "415", "502", "504", "other"};
+    static const char *const proxy[] = {"ok", "400", "403", "415", "502", "504", "other"};
+    static const unsigned bounds_ms[] = {OE_STAT_LATENCY_BUCKETS_MS};
+    char labels[256];
+
+    oe_version_labels(labels, sizeof(labels));
+    family(b, "odoh_edge_build_info", "gauge",
+           "Versions of odoh-edge and of the libraries it was built with (always 1).");
+    put(b, "odoh_edge_build_info{%s} 1\n", labels);
+
+    uint64_t acc = oe_stat_sum(OE_STAT_CONN_ACCEPTED), closed = oe_stat_sum(OE_STAT_CONN_CLOSED);
+    family(b, "odoh_edge_connections_open", "gauge", "Client connections open now.");
+    put(b, "odoh_edge_connections_open %llu\n",
+        (unsigned long long)(acc > closed ? acc - closed : 0));
+    counter(b, "odoh_edge_connections_accepted_total", "Client connections accepted.",
+            OE_STAT_CONN_ACCEPTED);
+    counter(b, "odoh_edge_connections_refused_total",
+            "Client connections refused because max-connections was reached.",
+            OE_STAT_CONN_REFUSED);
+    counter(b, "odoh_edge_tls_handshakes_total", "TLS handshakes completed.", OE_STAT_TLS_OK);
+    counter(b, "odoh_edge_tls_handshake_failures_total",
+            "TLS handshakes that failed (alert, protocol error, nothing in common).",
+            OE_STAT_TLS_FAILED);
+    counter(b, "odoh_edge_http2_origin_frames_sent_total", "HTTP/2 ORIGIN frames sent (RFC 8336).",
+            OE_STAT_ORIGIN_SENT);
+
+    family(b, "odoh_edge_http_responses_total", "counter",
+           "HTTP responses by protocol and status class.");
+    for (size_t i = 0; i < 5; i++)
+        put(b, "odoh_edge_http_responses_total{protocol=\"http/1.1\",code=\"%s\"} %llu\n",
+            classes[i], sum((oe_stat_t)(OE_STAT_HTTP_H1_1XX + i)));
+    for (size_t i = 0; i < 5; i++)
+        put(b, "odoh_edge_http_responses_total{protocol=\"h2\",code=\"%s\"} %llu\n", classes[i],
+            sum((oe_stat_t)(OE_STAT_HTTP_H2_1XX + i)));
+
+    family(b, "odoh_edge_target_queries_total", "counter",
+           "ODoH and DoH queries at the target by result (ok = 200, else the HTTP status).");
+    labelled(b, "odoh_edge_target_queries_total", "result", target, OE_STAT_TARGET_OK, 7);
+    counter(b, "odoh_edge_hpke_open_failures_total",
+            "ODoH queries that could not be opened: malformed, or failing to decrypt (400).",
+            OE_STAT_HPKE_OPEN_FAILED);
+    family(b, "odoh_edge_proxy_relays_total", "counter",
+           "ODoH proxy requests by result (ok = relayed, else the status of the Proxy-Status "
+           "error).");
+    labelled(b, "odoh_edge_proxy_relays_total", "result", proxy, OE_STAT_PROXY_OK, 7);
+
+    family(b, "odoh_edge_upstream_queries_total", "counter",
+           "Queries to the upstream resolvers by result.");
+    put(b, "odoh_edge_upstream_queries_total{result=\"ok\"} %llu\n", sum(OE_STAT_UPSTREAM_OK));
+    put(b, "odoh_edge_upstream_queries_total{result=\"timeout\"} %llu\n",
+        sum(OE_STAT_UPSTREAM_TIMEOUT));
+    put(b, "odoh_edge_upstream_queries_total{result=\"failed\"} %llu\n",
+        sum(OE_STAT_UPSTREAM_FAILED));
+    family(b, "odoh_edge_upstream_latency_seconds", "histogram",
+           "Time from a query to its upstream answer, answered queries only.");
+    unsigned long long cum = 0;
+    for (size_t i = 0; i < OE_STAT_NLATENCY; i++) {
+        cum += sum((oe_stat_t)(OE_STAT_UPSTREAM_LATENCY_LE + i));
+        put(b, "odoh_edge_upstream_latency_seconds_bucket{le=\"%g\"} %llu\n", bounds_ms[i] / 1000.0,
+            cum);
+    }
+    cum += sum(OE_STAT_UPSTREAM_LATENCY_INF);
+    put(b, "odoh_edge_upstream_latency_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+    put(b, "odoh_edge_upstream_latency_seconds_sum %.6f\n",
+        (double)oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_SUM_US) / 1e6);
+    put(b, "odoh_edge_upstream_latency_seconds_count %llu\n", cum);
+
+    if (oe_gauge_get(OE_GAUGE_KEYS_ACTIVE)) {
+        family(b, "odoh_edge_keys", "gauge", "HPKE keys of the target by state.");
+        put(b, "odoh_edge_keys{state=\"next\"} %lld\n",
+            (long long)oe_gauge_get(OE_GAUGE_KEYS_NEXT));
+        put(b, "odoh_edge_keys{state=\"current\"} %lld\n",
+            (long long)oe_gauge_get(OE_GAUGE_KEYS_CURRENT));
+        put(b, "odoh_edge_keys{state=\"previous\"} %lld\n",
+            (long long)oe_gauge_get(OE_GAUGE_KEYS_PREVIOUS));
+        timestamp(b, "odoh_edge_key_next_activation_timestamp_seconds",
+                  "When the published next key becomes current (0: none yet).",
+                  OE_GAUGE_KEY_NEXT_ACTIVATE_MS);
+        timestamp(b, "odoh_edge_key_current_retirement_timestamp_seconds",
+                  "When the current key retires.", OE_GAUGE_KEY_CURRENT_RETIRE_MS);
+        timestamp(b, "odoh_edge_publication_zone_file_timestamp_seconds",
+                  "Last successful write of the zone file (0: never).", OE_GAUGE_PUBLISH_ZONE_MS);
+        timestamp(b, "odoh_edge_publication_dns_update_timestamp_seconds",
+                  "Last DNS UPDATE the server accepted and serves (0: never).",
+                  OE_GAUGE_PUBLISH_UPDATE_MS);
+    }
+    family(b, "odoh_edge_reloads_total", "counter", "Configuration reloads by result.");
+    put(b, "odoh_edge_reloads_total{result=\"ok\"} %llu\n", sum(OE_STAT_RELOAD_OK));
+    put(b, "odoh_edge_reloads_total{result=\"failed\"} %llu\n", sum(OE_STAT_RELOAD_FAILED));
+}
+
+/* 200 "ok" or 503 with the reason. */
+static int health(const listener_t *l, char *why, size_t cap)
+{
+    if (oe_runtime_stopping(l->rt)) {
+        snprintf(why, cap, "stopping");
+        return 503;
+    }
+    if (oe_gauge_get(OE_GAUGE_KEYS_ACTIVE) && oe_gauge_get(OE_GAUGE_KEYS_CURRENT) == 0) {
+        snprintf(why, cap, "the target has no current key");
+        return 503;
+    }
+    snprintf(why, cap, "ok");
+    return 200;
+}
+
+/* ---- HTTP ------------------------------------------------------------------------------------ */
+
+static void on_client_closed(uv_handle_t *h)
+{
+    client_t *c = h->data;
+    if (--c->handles == 0) {
+        free(c->resp);
+        free(c);
+    }
+}
+
+static void client_close(client_t *c)
+{
+    if (uv_is_closing((uv_handle_t *)&c->tcp))
+        return;
+    uv_close((uv_handle_t *)&c->tcp, on_client_closed);
+    uv_close((uv_handle_t *)&c->timer, on_client_closed);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+    client_close(w->data);
+}
+
+static void respond(client_t *c, int status, const char *type, const char *body, size_t len,
+                    bool head)
+{
+    const char *reason = status == 200   ? "OK"
+                         : status == 404 ? "Not Found"
+                         : status == 405 ? "Method Not Allowed"
+                         : status == 503 ? "Service Unavailable"
+                                         : "Bad Request";
+    char hdr[256];
+    int n = snprintf(hdr, sizeof(hdr),
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+                     status, reason, type, len);
+    size_t body_len = head ? 0 : len;
+    c->resp = oe_malloc((size_t)n + body_len);
+    memcpy(c->resp, hdr, (size_t)n);
+    if (body_len > 0)
+        memcpy(c->resp + n, body, body_len);
+    uv_buf_t b = uv_buf_init(c->resp, (unsigned)((size_t)n + body_len));
+    c->answered = true;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    c->wreq.data = c;
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0)
+        client_close(c);
+}
+
+static void handle(client_t *c)
+{
+    const char *text = "text/plain; charset=utf-8";
+    bool head = strncmp(c->req, "HEAD ", 5) == 0;
+    if (!head && strncmp(c->req, "GET ", 4) != 0) {
+        respond(c, 405, text, "405 Method Not Allowed\n", 23, false);
+        return;
+    }
+    const char *path = c->req + (head ? 5 : 4);
+    size_t plen = strcspn(path, " ?\r\n");
+    if (plen == 8 && memcmp(path, "/metrics", 8) == 0) {
+        oe_buf_t b = {0};
+        expose(&b);
+        respond(c, 200, "text/plain; version=0.0.4; charset=utf-8", (const char *)b.base, b.len,
+                head);
+        oe_buf_free(&b);
+    } else if (plen == 8 && memcmp(path, "/healthz", 8) == 0) {
+        char why[128];
+        int status = health(c->l, why, sizeof(why) - 1);
+        strcat(why, "\n");
+        respond(c, status, text, why, strlen(why), head);
+    } else {
+        respond(c, 404, text, "404 Not Found\n", 14, head);
+    }
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    client_t *c = h->data;
+    *buf = uv_buf_init(c->req + c->len, (unsigned)(REQ_MAX - 1 - c->len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    client_t *c = s->data;
+    if (n < 0) {
+        client_close(c);
+        return;
+    }
+    c->len += (size_t)n;
+    c->req[c->len] = '\0';
+    if (strstr(c->req, "\r\n\r\n") != NULL || strstr(c->req, "\n\n") != NULL) {
+        handle(c);
+    } else if (c->len >= REQ_MAX - 1) {
+        respond(c, 400, "text/plain", "400 Bad Request\n", 16, false);
+    }
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    client_close(t->data);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    listener_t *l = server->data;
+    if (status < 0)
+        return;
+    client_t *c = oe_calloc(1, sizeof(*c));
+    c->l = l;
+    uv_tcp_init(server->loop, &c->tcp);
+    uv_timer_init(server->loop, &c->timer);
+    c->tcp.data = c->timer.data = c;
+    c->handles = 2;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0) {
+        client_close(c);
+        return;
+    }
+    uv_timer_start(&c->timer, on_timeout, REQ_TIMEOUT, 0);
+}
+
+/* ---- module ---------------------------------------------------------------------------------- */
+
+#define F(field) offsetof(metrics_conf_t, field)
+static const oe_directive_t directives[] = {
+    {"address", oe_conf_set_addr, F(address), NULL, 0,
+     "IP:port of the plain-HTTP listener for /metrics and /healthz, e.g. 127.0.0.1:9477"},
+    {NULL, NULL, 0, NULL, 0, NULL},
+};
+#undef F
+
+static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
+{
+    if (!oe_conf_key_set(sec, "address")) {
+        oe_conf_error_key(cf, sec, "address", "needs an address, e.g. 127.0.0.1:9477");
+        return OE_ECONFIG;
+    }
+    return 0;
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static int start(oe_modctx_t *ctx)
+{
+    const metrics_conf_t *c = oe_conf_get(ctx->cf, &oe_metrics_module);
+    for (listener_t *l = listeners; l != NULL; l = l->next)
+        if (strcmp(l->text, c->address.text) == 0 && l->users > 0) {
+            l->users++;
+            l->rt = ctx->rt;
+            ctx->data = l;
+            return 0;
+        }
+    listener_t *l = oe_calloc(1, sizeof(*l));
+    snprintf(l->text, sizeof(l->text), "%s", c->address.text);
+    l->rt = ctx->rt;
+    uv_tcp_init(ctx->loop, &l->tcp);
+    l->tcp.data = l;
+    int rc = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&c->address.ss, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&l->tcp, 64, on_connection);
+    if (rc < 0) {
+        oe_log_error(TAG, "cannot listen on %s: %s", l->text, uv_strerror(rc));
+        uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
+        return rc; /* libuv errors are negative errno values on Unix */
+    }
+    l->users = 1;
+    l->next = listeners;
+    listeners = l;
+    ctx->data = l;
+    oe_log_info(TAG, "serving /metrics and /healthz on %s (plain HTTP)", l->text);
+    return 0;
+}
+
+static void stop(oe_modctx_t *ctx)
+{
+    listener_t *l = ctx->data;
+    if (l == NULL || --l->users > 0)
+        return;
+    for (listener_t **p = &listeners; *p != NULL; p = &(*p)->next)
+        if (*p == l) {
+            *p = l->next;
+            break;
+        }
+    uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
+    ctx->data = NULL;
+}
+
+const oe_module_t oe_metrics_module = {
+    .name = "metrics",
+    .section = "metrics",
+    .conf_size = sizeof(metrics_conf_t),
+    .directives = directives,
+    .summary = "Prometheus /metrics and /healthz on a plain-HTTP listener (off unless configured)",
+    .conf_check = conf_check,
+    .start = start,
+    .stop = stop,
+};

@@ -1,0 +1,120 @@
+# Metrics and health (issue 14): [metrics] serves the Prometheus text format at /metrics and a
+# health check at /healthz; promtool accepts the text; a real prometheus started here scrapes
+# odoh-edge on loopback, and its HTTP API reports up == 1 and a query counter that grew by
+# exactly the number of queries this test sent. No label carries a client address or a name.
+. "$OE_ROOT/tests/integration/lib.sh"
+. "$OE_ROOT/tests/integration/keys_lib.sh"
+for t in curl promtool prometheus; do
+    command -v $t >/dev/null || skip "$t not installed (Debian package prometheus)"
+done
+"$OE_BIN" help-config | grep -q '^\[metrics\]' || skip "no metrics module in this build"
+
+port=$(oe_port)
+mport=$(oe_port)
+D=$OE_TMP/d
+mkdir -p "$D"
+cat >"$D/edge.conf" <<CONF
+[global]
+workers = 2
+state-dir = state
+[listen "https"]
+address = 127.0.0.1:$port
+[site "target"]
+host = $KL_HOST
+cert = auto
+[odoh-target]
+site = target
+local-data = "demo.odoh.test. 300 IN A 127.0.0.1"
+[metrics]
+address = 127.0.0.1:$mport
+CONF
+(cd "$D" && exec "$OE_BIN" -c edge.conf) >"$D/edge.log" 2>&1 &
+pid=$!
+OE_PIDS="$OE_PIDS $pid"
+oe_wait_log -F "$D/edge.log" "serving /metrics"
+oe_wait_tcp "$port" || fail "no listener on $port"
+m() { curl -sS --max-time 5 "http://127.0.0.1:$mport/metrics"; }
+sample() { m | awk -v k="$1" '$1 == k {print $2}'; }
+
+out=$(curl -sS -i --max-time 5 "http://127.0.0.1:$mport/healthz" | tr -d '\r')
+echo "$out" | head -n 1 | grep -qx 'HTTP/1.1 200 OK' || fail "healthz: $out"
+expect_eq "$(echo "$out" | tail -n 1)" "ok" "healthz body"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/nothing")" 404 "unknown path"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$mport/metrics")" 405 "POST"
+
+m >"$OE_TMP/m1.txt"
+promtool check metrics <"$OE_TMP/m1.txt" >"$OE_TMP/promtool.txt" 2>&1 || fail "promtool: $(cat "$OE_TMP/promtool.txt")"
+expect_eq "$(cat "$OE_TMP/promtool.txt")" "" "promtool findings"
+grep -q '^odoh_edge_build_info{version="[0-9.]*",mbedtls="3.6.6",libuv="1.50.0",nghttp2="1.64.0",llhttp="9.2.1"} 1$' \
+    "$OE_TMP/m1.txt" || fail "build info: $(grep build_info "$OE_TMP/m1.txt")"
+expect_eq "$(awk '$1 == "odoh_edge_keys{state=\"current\"}" {print $2}' "$OE_TMP/m1.txt")" 1 "current keys"
+# Labels: only the fixed sets (no address, no name): every label value is from this list.
+bad=$(grep -v '^#' "$OE_TMP/m1.txt" | grep -o '{[^}]*}' | tr ',' '\n' | tr -d '{}' |
+    grep -v -E '^(version|mbedtls|libuv|nghttp2|llhttp)=' |
+    grep -v -E '^(protocol="(http/1.1|h2)"|code="[1-5]xx"|result="(ok|400|401|403|415|502|504|other|timeout|failed)"|le="[0-9.+Inf]*"|state="(next|current|previous)")$' || true)
+expect_eq "$bad" "" "unexpected labels"
+
+# A real Prometheus scrapes every 200 ms.
+cat >"$OE_TMP/prom.yml" <<YML
+global:
+  scrape_interval: 200ms
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: odoh-edge
+    static_configs:
+      - targets: ['127.0.0.1:$mport']
+YML
+pport=$(oe_port)
+oe_bg "$OE_TMP/prom.log" prometheus --config.file="$OE_TMP/prom.yml" --storage.tsdb.path="$OE_TMP/tsdb" \
+    --web.listen-address="127.0.0.1:$pport"
+oe_wait_tcp "$pport" 30 || fail "prometheus did not start: $(tail -n 5 "$OE_TMP/prom.log")"
+promq() { # QUERY -> the value of the first result, or empty
+    curl -sS --max-time 5 -G "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1" |
+        /usr/bin/python3 -c 'import json,sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "")'
+}
+n=300; until [ "$(promq 'up{job="odoh-edge"}')" = 1 ]; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus never saw up == 1: $(tail -n 5 "$OE_TMP/prom.log")"; sleep 0.1
+done
+before=$(sample 'odoh_edge_target_queries_total{result="ok"}')
+n=300; until [ "$(promq 'odoh_edge_target_queries_total{result="ok"}')" = "$before" ]; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus has no target counter"; sleep 0.1
+done
+
+# A known number of ODoH queries (through HTTP/2), then Prometheus must show exactly that many
+# more, and so must the scrape itself.
+queries=37
+kl_query "$D" "$port" --count $queries >"$OE_TMP/q.txt" 2>&1 || fail "queries: $(cat "$OE_TMP/q.txt")"
+grep -q "queries $queries ok $queries failed 0" "$OE_TMP/q.txt" || fail "query client: $(cat "$OE_TMP/q.txt")"
+want=$((before + queries))
+expect_eq "$(sample 'odoh_edge_target_queries_total{result="ok"}')" "$want" "scraped counter"
+n=300; until [ "$(promq 'odoh_edge_target_queries_total{result="ok"}')" = "$want" ]; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus: $(promq 'odoh_edge_target_queries_total{result="ok"}'), want $want"; sleep 0.1
+done
+expect_eq "$(promq 'up{job="odoh-edge"}')" 1 "up"
+
+# Garbage is a 400, a wrong media type a 415: two more connections and handshakes.
+acc0=$(sample odoh_edge_connections_accepted_total)
+hs0=$(sample odoh_edge_tls_handshakes_total)
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$D/state/tls/ca.pem" --resolve "$KL_HOST:$port:127.0.0.1" \
+    -H 'content-type: application/oblivious-dns-message' --data-binary 'x' "https://$KL_HOST:$port/dns-query")" 400 "garbage"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$D/state/tls/ca.pem" --resolve "$KL_HOST:$port:127.0.0.1" \
+    -H 'content-type: text/plain' --data-binary 'x' "https://$KL_HOST:$port/dns-query")" 415 "media type"
+expect_eq "$(sample 'odoh_edge_target_queries_total{result="400"}')" 1 "400 counter"
+expect_eq "$(sample 'odoh_edge_target_queries_total{result="415"}')" 1 "415 counter"
+expect_eq "$(sample odoh_edge_connections_accepted_total)" $((acc0 + 2)) "connections accepted"
+expect_eq "$(sample odoh_edge_tls_handshakes_total)" $((hs0 + 2)) "handshakes"
+expect_eq "$(sample odoh_edge_hpke_open_failures_total)" 1 "HPKE open failures (the garbage)"
+n=100; until [ "$(sample odoh_edge_connections_open)" = 0 ]; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "connections open: $(sample odoh_edge_connections_open)"; sleep 0.05
+done
+
+# A reload is counted; the metrics listener stays (same address) and health stays ok.
+kill -HUP "$pid"
+oe_wait_log -F "$D/edge.log" "configuration reloaded"
+expect_eq "$(sample 'odoh_edge_reloads_total{result="ok"}')" 1 "reloads"
+expect_eq "$(curl -sS --max-time 5 "http://127.0.0.1:$mport/healthz")" "ok" "healthz after the reload"
+kill -TERM "$pid"
+wait "$pid" || fail "exit status"
+echo "ok"

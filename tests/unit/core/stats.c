@@ -1,0 +1,44 @@
+/* Per-thread counters: summed across threads, kept when a thread ends (they never go down), and
+ * the array of an ended thread reused by the next one. */
+#include <pthread.h>
+
+#include "core/stats.h"
+#include "unit/test.h"
+
+static void *count_1000(void *arg)
+{
+    for (int i = 0; i < 1000; i++)
+        oe_stat_inc(OE_STAT_RELOAD_OK);
+    oe_stat_http_response(1, 204);
+    return arg;
+}
+
+TEST(stats_sum_every_thread_and_survive_their_end)
+{
+    uint64_t before = oe_stat_sum(OE_STAT_RELOAD_OK);
+    uint64_t h2_before = oe_stat_sum(OE_STAT_HTTP_H2_1XX + 1);
+    for (int round = 0; round < 20; round++) {
+        pthread_t t[4];
+        for (int i = 0; i < 4; i++)
+            CHECK_INT(pthread_create(&t[i], NULL, count_1000, NULL), 0);
+        for (int i = 0; i < 4; i++)
+            pthread_join(t[i], NULL);
+    }
+    CHECK_INT(oe_stat_sum(OE_STAT_RELOAD_OK) - before, 80000);
+    CHECK_INT(oe_stat_sum(OE_STAT_HTTP_H2_1XX + 1) - h2_before, 80);
+}
+
+TEST(stats_upstream_histogram_buckets)
+{
+    uint64_t le5 = oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_LE + 2);
+    uint64_t inf = oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_INF);
+    uint64_t sum = oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_SUM_US);
+    uint64_t to = oe_stat_sum(OE_STAT_UPSTREAM_TIMEOUT);
+    oe_stat_upstream(0, 5000); /* exactly 5 ms: the le="0.005" bucket */
+    oe_stat_upstream(0, 9000000);
+    oe_stat_upstream(1, 1500000); /* a time-out has no latency */
+    CHECK_INT(oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_LE + 2) - le5, 1);
+    CHECK_INT(oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_INF) - inf, 1);
+    CHECK_INT(oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_SUM_US) - sum, 9005000);
+    CHECK_INT(oe_stat_sum(OE_STAT_UPSTREAM_TIMEOUT) - to, 1);
+}
