@@ -48,6 +48,7 @@ typedef struct oe_site {
     const char *index;
     bool precompressed;
     const char *access_log; /* NULL = none; "stderr" or a path */
+    int access_log_format;  /* access-log-format: 0 text, 1 json */
     unsigned line;          /* config line of the section, for messages */
 } oe_site_t;
 

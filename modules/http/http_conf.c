@@ -104,6 +104,7 @@ typedef struct site_conf {
     oe_strlist_t origin;
 } site_conf_t;
 
+static const oe_conf_enum_t access_log_formats[] = {{"text", 0}, {"json", 1}, {NULL, 0}};
 #define S(f) offsetof(site_conf_t, f)
 static const oe_directive_t site_directives[] = {
     {"host", oe_conf_set_string, S(host), NULL, 0, "the site's host name"},
@@ -119,6 +120,8 @@ static const oe_directive_t site_directives[] = {
      "serve FILE.br / FILE.gz when the client accepts them"},
     {"access-log", oe_conf_set_string, S(site.access_log), NULL, 0,
      "stderr or a path; never records client addresses"},
+    {"access-log-format", oe_conf_set_enum, S(site.access_log_format), access_log_formats, 0,
+     "text (default) or json, one object a line"},
     {NULL, NULL, 0, NULL, 0, NULL},
 };
 #undef S

@@ -56,9 +56,10 @@ static void access_log(const job_t *j, int status, uint64_t bytes)
         return;
     char line[2048];
     uint64_t now_ms = clock_us(CLOCK_REALTIME) / 1000u;
-    size_t n = oe_website_log_format(line, sizeof(line), (int64_t)now_ms, j->site->name,
-                                     j->req->method, j->req->path, status, j->req->head ? 0 : bytes,
-                                     clock_us(CLOCK_MONOTONIC) - j->t0_us);
+    size_t n =
+        (j->site->access_log_format == 1 ? oe_website_log_format_json : oe_website_log_format)(
+            line, sizeof(line), (int64_t)now_ms, j->site->name, j->req->method, j->req->path,
+            status, j->req->head ? 0 : bytes, clock_us(CLOCK_MONOTONIC) - j->t0_us);
     oe_website_log_write(j->log, line, n);
 }
 

@@ -84,20 +84,25 @@ void oe_website_log_write(oe_website_log_t *log, const char *line, size_t len)
 }
 
 /* Appends s escaped, at most max input bytes (then "..."), keeping room for the NUL. */
-static size_t put_escaped(char *out, size_t o, size_t cap, oe_slice_t s, size_t max)
+static size_t put_escaped_as(char *out, size_t o, size_t cap, oe_slice_t s, size_t max, bool json)
 {
     static const char hex[] = "0123456789abcdef";
     size_t n = s.len < max ? s.len : max;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s.base[i];
         bool plain = c > 0x20 && c < 0x7f && c != '"' && c != '\\';
-        if (o + (plain ? 1 : 4) >= cap)
+        if (o + (plain ? 1 : json ? 6 : 4) >= cap)
             return o;
         if (plain) {
             out[o++] = (char)c;
         } else {
             out[o++] = '\\';
-            out[o++] = 'x';
+            if (json) {
+                memcpy(out + o, "u00", 3);
+                o += 3;
+            } else {
+                out[o++] = 'x';
+            }
             out[o++] = hex[c >> 4];
             out[o++] = hex[c & 15];
         }
@@ -106,8 +111,55 @@ static size_t put_escaped(char *out, size_t o, size_t cap, oe_slice_t s, size_t 
         memcpy(out + o, "...", 3);
         o += 3;
     }
-    if (s.len == 0 && o + 1 < cap)
+    if (s.len == 0 && !json && o + 1 < cap)
         out[o++] = '-';
+    return o;
+}
+
+static size_t put_escaped(char *out, size_t o, size_t cap, oe_slice_t s, size_t max)
+{
+    return put_escaped_as(out, o, cap, s, max, false);
+}
+
+/* Appends a literal. */
+static size_t put_lit(char *out, size_t o, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (o + n >= cap)
+        return o;
+    memcpy(out + o, s, n);
+    return o + n;
+}
+
+size_t oe_website_log_format_json(char *out, size_t cap, int64_t time_ms, const char *site,
+                                  oe_slice_t method, oe_slice_t path, int status, uint64_t bytes,
+                                  uint64_t duration_us)
+{
+    if (cap < 2)
+        return 0;
+    time_t secs = (time_t)(time_ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    int n = snprintf(out, cap, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\",\"site\":\"",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     (int)(time_ms % 1000));
+    size_t o = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+    o = put_escaped_as(out, o, cap, OE_SLICE_STR(site), 256, true);
+    o = put_lit(out, o, cap, "\",\"method\":\"");
+    o = put_escaped_as(out, o, cap, method, 32, true);
+    o = put_lit(out, o, cap, "\",\"path\":\"");
+    o = put_escaped_as(out, o, cap, path, PATH_LOG_MAX, true);
+    char tail[128];
+    n = snprintf(tail, sizeof(tail),
+                 "\",\"status\":%d,\"bytes\":%llu,\"duration_ms\":%llu.%03llu}\n", status,
+                 (unsigned long long)bytes, (unsigned long long)(duration_us / 1000),
+                 (unsigned long long)(duration_us % 1000));
+    /* The closing part always fits: the path was cut short enough above, or the line is cut
+     * here, still one line. */
+    if (n > 0 && o + (size_t)n >= cap)
+        o = cap - 1 - (size_t)n;
+    o = put_lit(out, o, cap, tail);
+    out[o] = '\0';
     return o;
 }
 

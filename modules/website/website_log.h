@@ -35,4 +35,12 @@ size_t oe_website_log_format(char *out, size_t cap, int64_t time_ms, const char 
                              oe_slice_t method, oe_slice_t path, int status, uint64_t bytes,
                              uint64_t duration_us);
 
+/* The same record as one JSON object (access-log-format = json):
+ *     {"time":"2025-11-27T12:00:00.123Z","site":"demo","method":"GET","path":"/index.html",
+ *      "status":200,"bytes":1234,"duration_ms":0.214}
+ * with bytes outside printable ASCII, '"' and '\' in strings written as \u00HH. */
+size_t oe_website_log_format_json(char *out, size_t cap, int64_t time_ms, const char *site,
+                                  oe_slice_t method, oe_slice_t path, int status, uint64_t bytes,
+                                  uint64_t duration_us);
+
 #endif

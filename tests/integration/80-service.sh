@@ -2,7 +2,7 @@
 # the systemd unit (systemd-analyze verify) and the logrotate snippet; the notify protocol
 # (READY, RELOADING with MONOTONIC_USEC, STOPPING) against a socket this test listens on; the
 # pid file with odoh-edge reload / reopen / stop; SIGUSR1 moves the main log and the access log
-# to new files without losing a line while requests keep coming.
+# (JSON lines) to new files without losing a line while requests keep coming.
 . "$OE_ROOT/tests/integration/lib.sh"
 for t in curl mandoc man systemd-analyze logrotate; do
     command -v $t >/dev/null || skip "$t not installed"
@@ -92,6 +92,7 @@ host = demo.test
 cert = auto
 root = www
 access-log = $OE_TMP/logs/access.log
+access-log-format = json
 CONF
 oe_bg "$OE_TMP/listener.log" /usr/bin/python3 "$OE_ROOT/tests/integration/notify_listen.py" \
     "$OE_TMP/notify.sock" "$OE_TMP/notify.txt" 60
@@ -131,8 +132,16 @@ mv "$OE_TMP/logs/main.log" "$OE_TMP/logs/main.log.1"
 "$OE_BIN" reopen -c "$OE_TMP/edge.conf" || fail "odoh-edge reopen"
 wait $lpid
 expect_eq "$(cat "$OE_TMP/load.err")" "" "load errors"
-old=$(grep -c 'GET /index.html 200' "$OE_TMP/logs/access.log.1")
-new=$(grep -c 'GET /index.html 200' "$OE_TMP/logs/access.log" || true)
+# Every line of both files is one JSON object.
+/usr/bin/python3 - "$OE_TMP/logs/access.log.1" "$OE_TMP/logs/access.log" <<'PY' || fail "access log is not JSON lines"
+import json, sys
+for f in sys.argv[1:]:
+    for line in open(f):
+        r = json.loads(line)
+        assert set(r) == {"time", "site", "method", "path", "status", "bytes", "duration_ms"}, r
+PY
+old=$(grep -c '"site":"demo","method":"GET","path":"/index.html","status":200,"bytes":6,' "$OE_TMP/logs/access.log.1")
+new=$(grep -c '"site":"demo","method":"GET","path":"/index.html","status":200,"bytes":6,' "$OE_TMP/logs/access.log" || true)
 [ "$new" -gt 0 ] || fail "nothing in the new access log ($old in the old one)"
 # One request before the load (the "served" check) plus the load.
 expect_eq "$((old + new))" "$((loops + 1))" "access log lines across the rotation"

@@ -85,3 +85,29 @@ TEST(website_log_shared_sink_whole_lines_from_threads)
     CHECK_INT(lines, 2000);
     CHECK(oe_website_log_get("/nonexistent-dir/access.log") == NULL);
 }
+
+TEST(website_log_json_format_and_escapes)
+{
+    char line[512];
+    size_t n =
+        oe_website_log_format_json(line, sizeof(line), 1764244800123, "demo", OE_SLICE_STR("GET"),
+                                   OE_SLICE_STR("/index.html"), 200, 1234, 214);
+    CHECK_STR(line,
+              "{\"time\":\"2025-11-27T12:00:00.123Z\",\"site\":\"demo\",\"method\":\"GET\","
+              "\"path\":\"/index.html\",\"status\":200,\"bytes\":1234,\"duration_ms\":0.214}\n");
+    CHECK_INT(n, strlen(line));
+    oe_website_log_format_json(line, sizeof(line), 0, "s", OE_SLICE_STR("G\nT"),
+                               OE_SLICE("/a\"}\\\0\xff", 7), 400, 0, 1500000);
+    CHECK_STR(line,
+              "{\"time\":\"1970-01-01T00:00:00.000Z\",\"site\":\"s\",\"method\":\"G\\u000aT\","
+              "\"path\":\"/a\\u0022}\\u005c\\u0000\\u00ff\",\"status\":400,\"bytes\":0,"
+              "\"duration_ms\":1500.000}\n");
+    /* A small buffer still gets one whole line ending in the closing part. */
+    char small[100];
+    static char path[600];
+    memset(path, 'a', sizeof(path) - 1);
+    n = oe_website_log_format_json(small, sizeof(small), 0, "s", OE_SLICE_STR("GET"),
+                                   OE_SLICE_STR(path), 200, 1, 0);
+    CHECK_INT(n, sizeof(small) - 1);
+    CHECK(strstr(small, "\",\"status\":200,\"bytes\":1,\"duration_ms\":0.000}\n") != NULL);
+}
