@@ -279,7 +279,7 @@ format-check:
 
 
 clean:
-	rm -rf $(OBJ) $(BUILD)/*.a $(BUILD)/unit-tests $(BUILD)/fuzz-* $(BIN)
+	rm -rf $(OBJ) $(BUILD)/*.a $(BUILD)/unit-tests $(BUILD)/fuzz-* $(BUILD)/man $(BIN)
 distclean:
 	rm -rf $(BUILD) $(BIN)
 

@@ -28,7 +28,9 @@
 #include "core/log.h"
 #include "core/sandbox.h"
 
-#if defined(__x86_64__)
+#if defined(OE_SANITIZER_BUILD)
+/* no sandbox (see sandbox.h) */
+#elif defined(__x86_64__)
 #define ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
 #define ARCH AUDIT_ARCH_AARCH64

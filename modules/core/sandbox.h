@@ -9,6 +9,17 @@
 
 #include <stdbool.h>
 
+/* Sanitizer builds (make asan, asan-integration): LeakSanitizer stops the world with ptrace at
+ * exit, which neither the allow-list nor a non-dumpable process allows, so these builds run
+ * without the sandbox (and stay dumpable after a privilege drop). */
+#if defined(__SANITIZE_ADDRESS__)
+#define OE_SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OE_SANITIZER_BUILD 1
+#endif
+#endif
+
 /* True when this build knows the system call list of its architecture. */
 bool oe_sandbox_supported(void);
 

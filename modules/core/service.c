@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/oe.h"
+#include "core/sandbox.h"
 #include "core/service.h"
 
 static int notify_fd = -1;
@@ -210,6 +211,9 @@ int oe_drop_privileges(uid_t uid, gid_t gid)
         return -EPERM;
     if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
         return -EPERM;
+#ifdef OE_SANITIZER_BUILD
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* LeakSanitizer's tracer must attach at exit */
+#endif
     return no_new_privs_all_threads();
 }
 
