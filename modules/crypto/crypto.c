@@ -9,6 +9,7 @@
  */
 #include "crypto/crypto.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -30,14 +31,32 @@ _Static_assert(sizeof(mbedtls_sha256_context) <= OE_CRYPTO_SHA256_STATE_SIZE,
 /* ---- randomness ---------------------------------------------------------------------------- */
 
 /* One DRBG per thread: no lock on the hot path (TLS handshakes, HPKE encapsulation, DNS ids in
- * every worker). The pid check reseeds a forked child. The contexts hold no heap memory, so a
- * thread that exits leaks nothing. */
-static _Thread_local struct {
+ * every worker). The pid check reseeds a forked child. The entropy context holds heap memory
+ * (its hash state): a thread-exit destructor frees it, since every reload ends worker threads. */
+typedef struct thread_rng {
     pid_t pid;
     int seeded;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
-} rng;
+} thread_rng_t;
+static _Thread_local thread_rng_t rng;
+static pthread_key_t rng_key;
+static pthread_once_t rng_key_once = PTHREAD_ONCE_INIT;
+
+static void rng_free(void *p)
+{
+    thread_rng_t *r = p;
+    if (r->seeded) {
+        mbedtls_ctr_drbg_free(&r->drbg);
+        mbedtls_entropy_free(&r->entropy);
+        r->seeded = 0;
+    }
+}
+
+static void rng_key_init(void)
+{
+    pthread_key_create(&rng_key, rng_free);
+}
 
 int oe_crypto_random(void *arg, unsigned char *out, size_t len)
 {
@@ -61,6 +80,8 @@ int oe_crypto_random(void *arg, unsigned char *out, size_t len)
         }
         rng.pid = pid;
         rng.seeded = 1;
+        pthread_once(&rng_key_once, rng_key_init);
+        pthread_setspecific(rng_key, &rng);
     }
     while (len > 0) {
         size_t n = OE_MIN(len, (size_t)MBEDTLS_CTR_DRBG_MAX_REQUEST);
