@@ -19,6 +19,11 @@
 #include "mbedtls/gcm.h"
 #include "mbedtls/sha256.h"
 
+/* Without a native 128-bit integer (32-bit targets), Everest's headers use the verified
+ * portable uint128, as mbedtls' own build of the Everest code does. */
+#ifndef __SIZEOF_INT128__
+#define KRML_VERIFIED_UINT128
+#endif
 #include "Hacl_Curve25519.h"
 
 _Static_assert(sizeof(mbedtls_sha256_context) <= OE_HPKE_SHA256_STATE_SIZE,
@@ -657,8 +662,9 @@ static int aead_crypt(int encrypt, uint16_t aead, const uint8_t *key, const uint
     return rc == 0 ? 0 : OE_ECRYPTO;
 }
 
+/* out_len: what the operation writes to out (Seal: in.len + Nt; Open: in.len - Nt). */
 static int aead_args_ok(uint16_t aead, const uint8_t *key, const uint8_t *nonce, uint8_t *out,
-                        oe_slice_t aad, oe_slice_t in)
+                        size_t out_len, oe_slice_t aad, oe_slice_t in)
 {
     int nk = oe_hpke_aead_nk(aead);
     if (nk < 0)
@@ -672,7 +678,7 @@ static int aead_args_ok(uint16_t aead, const uint8_t *key, const uint8_t *nonce,
         return OE_EOVERFLOW;
     /* Partial overlap would corrupt the input as it is read. */
     if (out != NULL && in.len > 0 && out != in.base && out < in.base + in.len &&
-        in.base < out + in.len + OE_HPKE_NT)
+        in.base < out + out_len)
         return OE_EINVAL;
     return 0;
 }
@@ -680,7 +686,7 @@ static int aead_args_ok(uint16_t aead, const uint8_t *key, const uint8_t *nonce,
 int oe_hpke_aead_seal(uint16_t aead, const uint8_t *key, const uint8_t *nonce, uint8_t *out,
                       size_t cap, oe_slice_t aad, oe_slice_t pt)
 {
-    int rc = aead_args_ok(aead, key, nonce, out, aad, pt);
+    int rc = aead_args_ok(aead, key, nonce, out, pt.len + OE_HPKE_NT, aad, pt);
     if (rc != 0)
         return rc;
     if (out == NULL || cap < pt.len + OE_HPKE_NT)
@@ -698,7 +704,8 @@ int oe_hpke_aead_open(uint16_t aead, const uint8_t *key, const uint8_t *nonce, u
 {
     uint8_t tag[OE_HPKE_NT];
     size_t n;
-    int rc = aead_args_ok(aead, key, nonce, out, aad, ct);
+    int rc =
+        aead_args_ok(aead, key, nonce, out, ct.len > OE_HPKE_NT ? ct.len - OE_HPKE_NT : 0, aad, ct);
     if (rc != 0)
         return rc;
     if (ct.len < OE_HPKE_NT)
