@@ -5,10 +5,30 @@
 #include <nghttp2/nghttp2.h>
 #include <stdio.h>
 #include <uv.h>
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #include "core/module.h"
 #include "core/oe.h"
 #include "core/version.h"
+
+/* Which AES (and GCM) code mbedtls runs here: the CPU's instructions where the build carries
+ * them and the CPU has them (mbedtls asks the CPU the same way, once, at run time), the portable
+ * table code otherwise. */
+static const char *aes_impl(void)
+{
+#if defined(MBEDTLS_AESNI_C) && defined(__x86_64__)
+    return __builtin_cpu_supports("aes") ? "aesni (AES-NI and PCLMULQDQ)"
+                                         : "portable (built with AES-NI, this CPU has none)";
+#elif defined(MBEDTLS_AESCE_C) && defined(__aarch64__) && defined(__linux__)
+    return (getauxval(AT_HWCAP) & HWCAP_AES) ? "aesce (ARMv8 Crypto Extensions, PMULL)"
+                                             : "portable (built with AESCE, this CPU has none)";
+#else
+    return "portable (this target has no AES instructions)";
+#endif
+}
 
 void oe_version_print(FILE *out)
 {
@@ -22,6 +42,7 @@ void oe_version_print(FILE *out)
 #else
     fprintf(out, "  x25519   mbedtls ecp (generic)\n");
 #endif
+    fprintf(out, "  aes      %s\n", aes_impl());
     fprintf(out, "  libuv    %s\n", uv_version_string());
     fprintf(out, "  nghttp2  %s\n", ng->version_str);
     fprintf(out, "  llhttp   %d.%d.%d\n", LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR,
