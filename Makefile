@@ -271,6 +271,13 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
 
+# The release tarball (what contrib/openwrt/odoh-edge builds from): the committed tree at HEAD.
+VERSION = $(shell sed -n 's/^#define OE_VERSION "\(.*\)"/\1/p' modules/core/oe.h)
+dist:
+	@mkdir -p $(BUILD)
+	git archive --format=tar.gz --prefix=odoh-edge-$(VERSION)/ -o $(BUILD)/odoh-edge-$(VERSION).tar.gz HEAD
+	@echo "$(BUILD)/odoh-edge-$(VERSION).tar.gz"
+
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/odoh-edge
 
@@ -279,5 +286,5 @@ clean:
 distclean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: cross-test run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan format format-check install clean distclean FORCE
+.PHONY: dist cross-test run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan format format-check install clean distclean FORCE
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
