@@ -10,6 +10,7 @@
 #   make TARGET=T             a static binary for a router: T is x86_64-musl, aarch64, armhf,
 #                             mipsel or mips; built in build/T, the binary is build/T/odoh-edge
 #   make cross-test TARGET=T  unit tests and a smoke test of that binary under qemu-user
+#   make cross-test-all       the same for every TARGET (make test checks x86_64-musl, mipsel)
 #
 # CC, AR, CFLAGS, CPPFLAGS and LDFLAGS are honoured; the flags the build needs (-std, warnings,
 # -MMD, -static, ...) are added to whatever is given, also on the command line. CC and AR build
@@ -214,20 +215,30 @@ test: test-deps
 	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory WERROR=$(WERROR) $(BIN) $(BUILD)/unit-tests tools
 	$(Q)$(MAKE) --no-print-directory fuzz
-	$(Q)BUILD=$(BUILD) OE_BIN=$(BIN_RUN) tests/run-all.sh
+	$(Q)$(foreach t,$(TEST_TARGETS),$(MAKE) --no-print-directory TARGET=$(t) BUILD=build/$(t) \
+	    VENDOR=build/$(t)/vendor WERROR= cross-build &&) true
+	$(Q)BUILD=$(BUILD) OE_BIN=$(BIN_RUN) OE_CROSS="$(TEST_TARGETS)" tests/run-all.sh
 test-deps:
 	$(Q)tests/deps.sh
 
 # Router targets under emulation: make cross-test TARGET=T runs T's unit tests and a smoke test
 # of T's binary under qemu-user (x86_64-musl natively); the host's curl and a native odoh-edge
 # (built in build/ when missing) are the clients. See tests/cross/run.sh.
+# make test checks TEST_TARGETS the same way (measured: about 1 minute for x86_64-musl and 2 for
+# mipsel on 2 cores, builds included); make cross-test-all checks every target.
 HOST_CC ?= cc
-cross-test:
-	$(if $(TARGET),,$(error make cross-test needs TARGET=T, T one of: $(CROSS_TARGETS)))
+TEST_TARGETS ?= x86_64-musl mipsel
+cross-build:
+	$(if $(TARGET),,$(error make $@ needs TARGET=T, T one of: $(CROSS_TARGETS)))
 	$(Q)vendor/tools.sh $(if $(QEMU),$(QEMU):qemu-user-static) curl:curl file:file readelf:binutils
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(BUILD)/unit-tests
+cross-test: cross-build
 	$(Q)$(MAKE) --no-print-directory TARGET= BUILD=build VENDOR=build/vendor CC=$(HOST_CC) AR=ar odoh-edge
 	$(Q)QEMU="$(QEMU)" tests/cross/run.sh $(TARGET) $(BUILD) ./odoh-edge
+cross-test-all:
+	$(Q)rc=0; for t in $(CROSS_TARGETS); do \
+	    $(MAKE) --no-print-directory cross-test TARGET=$$t BUILD=build/$$t VENDOR=build/$$t/vendor || rc=1; \
+	done; exit $$rc
 
 # Benchmarks: each tests/bench/NAME.c is a program linked against the library.
 BENCH_TARGETS := $(patsubst tests/bench/%.c,%,$(wildcard tests/bench/*.c))
@@ -286,5 +297,5 @@ clean:
 distclean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: dist cross-test run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan format format-check install clean distclean FORCE
+.PHONY: dist cross-build cross-test cross-test-all run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan format format-check install clean distclean FORCE
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
