@@ -47,7 +47,7 @@ static void harness_setup(void)
                                      .max_headers = 16,
                                      .max_streams = 4,
                                      .max_pipelined = 4};
-    site = (oe_site_t){.name = "demo", .hosts = {hosts, 1}};
+    site = (oe_site_t){.name = "demo", .hosts = {.v = hosts, .n = 1}};
     listens[0] = &listen_conf;
     sites[0] = &site;
     http = (oe_http_t){.listens = listens,
