@@ -11,11 +11,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#ifndef SIOCOUTQ
+#define SIOCOUTQ TIOCOUTQ /* as linux/sockios.h defines it; musl's headers have no linux/ */
+#endif
 #include <time.h>
 #include <unistd.h>
 
