@@ -24,7 +24,7 @@ static oe_site_t site;
 static const oe_listen_conf_t *listens[1];
 static const oe_site_t *sites[1];
 static const char *hosts[] = {"demo.test"};
-static atomic_llong nconns[1];
+static atomic_long nconns[1];
 
 static void echo(oe_req_t *req, void *data)
 {
