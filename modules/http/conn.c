@@ -11,11 +11,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#ifndef SIOCOUTQ
+#define SIOCOUTQ TIOCOUTQ /* as linux/sockios.h defines it; musl's headers have no linux/ */
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -560,7 +562,7 @@ static void on_connection(uv_stream_t *server, int status)
     }
     /* One count for all workers: the kernel does not spread connections evenly over the
      * SO_REUSEPORT sockets, so a per-worker share would refuse before max-connections. */
-    atomic_llong *open = &w->http->nconns[l->listen_index];
+    atomic_long *open = &w->http->nconns[l->listen_index];
     listen_count_t *count = &w->counts[l->listen_index];
     if (atomic_fetch_add_explicit(open, 1, memory_order_relaxed) >= l->conf->max_connections) {
         atomic_fetch_sub_explicit(open, 1, memory_order_relaxed);
