@@ -7,8 +7,9 @@
 #include "core/stats.h"
 
 typedef struct slot {
-    uint64_t v[OE_STAT_COUNT];
-    struct slot *next; /* every slot ever made */
+    unsigned long v[OE_STAT_COUNT]; /* the native word: lock-free on every target (a 32-bit
+                                       router has no 64-bit atomics without libatomic) */
+    struct slot *next;              /* every slot ever made */
     bool in_use;
 } slot_t;
 
@@ -58,7 +59,8 @@ void oe_stat_add(oe_stat_t st, uint64_t n)
 {
     slot_t *s = my_slot();
     /* Only this thread writes the slot while it owns it (the lock hands it over). */
-    __atomic_store_n(&s->v[st], __atomic_load_n(&s->v[st], __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+    unsigned long v = __atomic_load_n(&s->v[st], __ATOMIC_RELAXED) + (unsigned long)n;
+    __atomic_store_n(&s->v[st], v, __ATOMIC_RELAXED);
 }
 
 uint64_t oe_stat_sum(oe_stat_t st)
@@ -147,14 +149,14 @@ void oe_stat_upstream(int result, uint64_t latency_us)
     oe_stat_add(OE_STAT_UPSTREAM_LATENCY_SUM_US, latency_us);
 }
 
-static int64_t gauges[OE_GAUGE_COUNT];
+static long gauges[OE_GAUGE_COUNT];
 
-void oe_gauge_set(oe_gauge_t g, int64_t v)
+void oe_gauge_set(oe_gauge_t g, long v)
 {
     __atomic_store_n(&gauges[g], v, __ATOMIC_RELAXED);
 }
 
-int64_t oe_gauge_get(oe_gauge_t g)
+long oe_gauge_get(oe_gauge_t g)
 {
     return __atomic_load_n(&gauges[g], __ATOMIC_RELAXED);
 }

@@ -5,7 +5,9 @@
  * made on its first count; when the thread ends its values are folded into a process total and
  * the array is reused, so reloads (new worker threads) cost no memory.
  *
- * Any module may count through oe_stat_inc(); only the metrics module reads.
+ * Any module may count through oe_stat_inc(); only the metrics module reads. Counters are native
+ * words (lock-free on 32-bit routers too): there they wrap at 2^32, which Prometheus reads as a
+ * counter reset.
  */
 #ifndef OE_STATS_H
 #define OE_STATS_H
@@ -73,14 +75,14 @@ typedef enum oe_gauge {
     OE_GAUGE_KEYS_NEXT,   /* keys by state */
     OE_GAUGE_KEYS_CURRENT,
     OE_GAUGE_KEYS_PREVIOUS,
-    OE_GAUGE_KEY_NEXT_ACTIVATE_MS,  /* unix ms when the next key becomes current (0: none) */
-    OE_GAUGE_KEY_CURRENT_RETIRE_MS, /* unix ms when the current key retires (0: none) */
-    OE_GAUGE_PUBLISH_ZONE_MS,       /* unix ms of the last zone-file write that succeeded */
-    OE_GAUGE_PUBLISH_UPDATE_MS,     /* unix ms of the last DNS UPDATE the server accepted */
+    OE_GAUGE_KEY_NEXT_ACTIVATE,  /* unix seconds when the next key becomes current (0: none) */
+    OE_GAUGE_KEY_CURRENT_RETIRE, /* unix seconds when the current key retires (0: none) */
+    OE_GAUGE_PUBLISH_ZONE,       /* unix seconds of the last zone-file write that succeeded */
+    OE_GAUGE_PUBLISH_UPDATE,     /* unix seconds of the last DNS UPDATE the server accepted */
     OE_GAUGE_COUNT
 } oe_gauge_t;
-void oe_gauge_set(oe_gauge_t g, int64_t v);
-int64_t oe_gauge_get(oe_gauge_t g);
+void oe_gauge_set(oe_gauge_t g, long v);
+long oe_gauge_get(oe_gauge_t g);
 
 /* The process-wide value of s (every thread's, living or ended). Any thread. */
 uint64_t oe_stat_sum(oe_stat_t s);

@@ -188,11 +188,11 @@ static void export_states(const keys_t *k, int64_t now)
             retire_at = k->entries[i].retire;
     }
     oe_gauge_set(OE_GAUGE_KEYS_ACTIVE, 1);
-    oe_gauge_set(OE_GAUGE_KEYS_NEXT, count[OE_KEY_NEXT]);
-    oe_gauge_set(OE_GAUGE_KEYS_CURRENT, count[OE_KEY_CURRENT]);
-    oe_gauge_set(OE_GAUGE_KEYS_PREVIOUS, count[OE_KEY_PREVIOUS]);
-    oe_gauge_set(OE_GAUGE_KEY_NEXT_ACTIVATE_MS, next_at);
-    oe_gauge_set(OE_GAUGE_KEY_CURRENT_RETIRE_MS, retire_at);
+    oe_gauge_set(OE_GAUGE_KEYS_NEXT, (long)count[OE_KEY_NEXT]);
+    oe_gauge_set(OE_GAUGE_KEYS_CURRENT, (long)count[OE_KEY_CURRENT]);
+    oe_gauge_set(OE_GAUGE_KEYS_PREVIOUS, (long)count[OE_KEY_PREVIOUS]);
+    oe_gauge_set(OE_GAUGE_KEY_NEXT_ACTIVATE, (long)(next_at / 1000));
+    oe_gauge_set(OE_GAUGE_KEY_CURRENT_RETIRE, (long)(retire_at / 1000));
 }
 
 static void apply(keys_t *k, int64_t now)

@@ -108,7 +108,7 @@ static void write_zone_file(keys_t *k, const uint8_t *configs, size_t len)
         oe_log_error(TAG, "zone-file %s: %s", path, oe_strerror(rc));
     } else {
         oe_log_info(TAG, "zone-file %s updated", path);
-        oe_gauge_set(OE_GAUGE_PUBLISH_ZONE_MS, keys_now());
+        oe_gauge_set(OE_GAUGE_PUBLISH_ZONE, (long)(keys_now() / 1000));
     }
     oe_buf_free(&b);
 }
@@ -245,7 +245,7 @@ static void handle_answer(publisher_t *p, const oe_dns_msg_t *msg)
             p->busy = false;
             p->backoff = 0;
             last.update_done = true;
-            oe_gauge_set(OE_GAUGE_PUBLISH_UPDATE_MS, keys_now());
+            oe_gauge_set(OE_GAUGE_PUBLISH_UPDATE, (long)(keys_now() / 1000));
         } else {
             oe_log_error(TAG, "DNS UPDATE: %s accepted the update but does not serve it",
                          srv->text);

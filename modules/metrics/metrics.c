@@ -97,7 +97,7 @@ static void labelled(oe_buf_t *b, const char *name, const char *label, const cha
 static void timestamp(oe_buf_t *b, const char *name, const char *help, oe_gauge_t g)
 {
     family(b, name, "gauge", help);
-    put(b, "%s %.3f\n", name, (double)oe_gauge_get(g) / 1000.0);
+    put(b, "%s %ld\n", name, oe_gauge_get(g));
 }
 
 /* Prometheus text format 0.0.4. */
@@ -173,22 +173,19 @@ static void expose(oe_buf_t *b)
 
     if (oe_gauge_get(OE_GAUGE_KEYS_ACTIVE)) {
         family(b, "odoh_edge_keys", "gauge", "HPKE keys of the target by state.");
-        put(b, "odoh_edge_keys{state=\"next\"} %lld\n",
-            (long long)oe_gauge_get(OE_GAUGE_KEYS_NEXT));
-        put(b, "odoh_edge_keys{state=\"current\"} %lld\n",
-            (long long)oe_gauge_get(OE_GAUGE_KEYS_CURRENT));
-        put(b, "odoh_edge_keys{state=\"previous\"} %lld\n",
-            (long long)oe_gauge_get(OE_GAUGE_KEYS_PREVIOUS));
+        put(b, "odoh_edge_keys{state=\"next\"} %ld\n", oe_gauge_get(OE_GAUGE_KEYS_NEXT));
+        put(b, "odoh_edge_keys{state=\"current\"} %ld\n", oe_gauge_get(OE_GAUGE_KEYS_CURRENT));
+        put(b, "odoh_edge_keys{state=\"previous\"} %ld\n", oe_gauge_get(OE_GAUGE_KEYS_PREVIOUS));
         timestamp(b, "odoh_edge_key_next_activation_timestamp_seconds",
                   "When the published next key becomes current (0: none yet).",
-                  OE_GAUGE_KEY_NEXT_ACTIVATE_MS);
+                  OE_GAUGE_KEY_NEXT_ACTIVATE);
         timestamp(b, "odoh_edge_key_current_retirement_timestamp_seconds",
-                  "When the current key retires.", OE_GAUGE_KEY_CURRENT_RETIRE_MS);
+                  "When the current key retires.", OE_GAUGE_KEY_CURRENT_RETIRE);
         timestamp(b, "odoh_edge_publication_zone_file_timestamp_seconds",
-                  "Last successful write of the zone file (0: never).", OE_GAUGE_PUBLISH_ZONE_MS);
+                  "Last successful write of the zone file (0: never).", OE_GAUGE_PUBLISH_ZONE);
         timestamp(b, "odoh_edge_publication_dns_update_timestamp_seconds",
                   "Last DNS UPDATE the server accepted and serves (0: never).",
-                  OE_GAUGE_PUBLISH_UPDATE_MS);
+                  OE_GAUGE_PUBLISH_UPDATE);
     }
     family(b, "odoh_edge_reloads_total", "counter", "Configuration reloads by result.");
     put(b, "odoh_edge_reloads_total{result=\"ok\"} %llu\n", sum(OE_STAT_RELOAD_OK));

@@ -48,6 +48,10 @@ expect_eq "$(cat "$OE_TMP/promtool.txt")" "" "promtool findings"
 grep -q '^odoh_edge_build_info{version="[0-9.]*",mbedtls="3.6.6",libuv="1.50.0",nghttp2="1.64.0",llhttp="9.2.1"} 1$' \
     "$OE_TMP/m1.txt" || fail "build info: $(grep build_info "$OE_TMP/m1.txt")"
 expect_eq "$(awk '$1 == "odoh_edge_keys{state=\"current\"}" {print $2}' "$OE_TMP/m1.txt")" 1 "current keys"
+# The current key (rotate = 24h, the default) retires within a day from now.
+retire=$(awk '$1 == "odoh_edge_key_current_retirement_timestamp_seconds" {print $2}' "$OE_TMP/m1.txt")
+now=$(date +%s)
+[ "$retire" -gt "$now" ] && [ "$retire" -le $((now + 86400)) ] || fail "retirement $retire, now $now"
 # Labels: only the fixed sets (no address, no name): every label value is from this list.
 bad=$(grep -v '^#' "$OE_TMP/m1.txt" | grep -o '{[^}]*}' | tr ',' '\n' | tr -d '{}' |
     grep -v -E '^(version|mbedtls|libuv|nghttp2|llhttp)=' |
