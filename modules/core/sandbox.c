@@ -14,9 +14,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -28,7 +25,15 @@
 #include "core/log.h"
 #include "core/sandbox.h"
 
-#if defined(OE_SANITIZER_BUILD)
+/* musl-gcc ships no kernel headers: such a build has no sandbox. */
+#if __has_include(<linux/audit.h>) && __has_include(<linux/seccomp.h>)
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#define OE_HAVE_SECCOMP_HEADERS 1
+#endif
+
+#if defined(OE_SANITIZER_BUILD) || !defined(OE_HAVE_SECCOMP_HEADERS)
 /* no sandbox (see sandbox.h) */
 #elif defined(__x86_64__)
 #define ARCH AUDIT_ARCH_X86_64

@@ -4,8 +4,6 @@
 #include <ftw.h>
 #include <grp.h>
 #include <inttypes.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +19,31 @@
 #include "core/oe.h"
 #include "core/sandbox.h"
 #include "core/service.h"
+
+#if __has_include(<linux/seccomp.h>)
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#else
+/* The kernel ABI (musl-gcc ships no kernel headers): linux/filter.h and linux/seccomp.h. */
+struct sock_filter {
+    unsigned short code;
+    unsigned char jt, jf;
+    unsigned int k;
+};
+struct sock_fprog {
+    unsigned short len;
+    struct sock_filter *filter;
+};
+#define BPF_RET 0x06
+#define BPF_K   0x00
+#define BPF_STMT(code, k)                                                                          \
+    {                                                                                              \
+        (unsigned short)(code), 0, 0, k                                                            \
+    }
+#define SECCOMP_SET_MODE_FILTER   1
+#define SECCOMP_FILTER_FLAG_TSYNC 1
+#define SECCOMP_RET_ALLOW         0x7fff0000U
+#endif
 
 static int notify_fd = -1;
 
