@@ -13,6 +13,7 @@
  * every module says it is done (the stopped hook), which the main loop learns from
  * oe_runtime_wake() and never waits for.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -287,6 +288,8 @@ static void on_signal(uv_signal_t *h, int signum)
         shutdown_runtime(rt);
 }
 
+static bool sandbox_off; /* the kernel refused to install it (see sandbox_begin) */
+
 /* The sandbox starts before the first loop (so every thread inherits it) and narrows once the
  * start is over. */
 static int sandbox_begin(const oe_core_conf_t *c)
@@ -298,6 +301,15 @@ static int sandbox_begin(const oe_core_conf_t *c)
         return 0;
     }
     int rc = oe_sandbox_enter();
+    if (rc == -ENOSYS || rc == -EINVAL) {
+        /* A kernel without seccomp filters (or qemu-user, which has none to offer). */
+        oe_log_warn(TAG,
+                    "sandbox: this kernel has no seccomp filters (%s); running without the "
+                    "system call sandbox",
+                    oe_strerror(rc));
+        sandbox_off = true;
+        return 0;
+    }
     if (rc < 0)
         oe_log_error(TAG, "sandbox: %s", oe_strerror(rc));
     return rc;
@@ -305,7 +317,7 @@ static int sandbox_begin(const oe_core_conf_t *c)
 
 static int enter_sandbox(const oe_core_conf_t *c)
 {
-    if (!c->sandbox || !oe_sandbox_supported())
+    if (!c->sandbox || !oe_sandbox_supported() || sandbox_off)
         return 0;
     int rc = oe_sandbox_end_startup();
     if (rc < 0)

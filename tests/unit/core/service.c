@@ -100,7 +100,10 @@ TEST(sandbox_refuses_calls_off_the_list)
         int nul = open("/dev/null", O_WRONLY);
         if (nul >= 0)
             dup2(nul, 2); /* the refusals are logged: keep the test output clean */
-        if (oe_sandbox_enter() != 0)
+        int rc = oe_sandbox_enter();
+        if (rc == -ENOSYS || rc == -EINVAL)
+            _exit(77); /* no seccomp filters here (qemu-user): nothing to test */
+        if (rc != 0)
             _exit(10);
         int fd = open("/dev/null", O_RDONLY);
         fails += fd < 0;
@@ -119,5 +122,9 @@ TEST(sandbox_refuses_calls_off_the_list)
     int status = 0;
     CHECK_INT(waitpid(child, &status, 0), child);
     CHECK(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) {
+        printf("# sandbox_refuses_calls_off_the_list: SKIP, this kernel has no seccomp filters\n");
+        return;
+    }
     CHECK_INT(WEXITSTATUS(status), 0);
 }
