@@ -23,7 +23,10 @@ struct h1 {
     size_t url_len;
     hoff_t *hoffs;
     size_t nh, hcap;
-    int last; /* 1 after a field callback, 2 after a value callback */
+    int last;        /* 1 after a field callback, 2 after a value callback */
+    char version[4]; /* the request line's version digits as sent ("1.1"), for 505 or 400 */
+    size_t version_len;
+    bool version_known; /* llhttp accepted the version (on_version_complete ran) */
     oe_header_t *headers;
     oe_buf_t body;
     oe_buf_t pending; /* input after a complete request, parsed once its response is out */
@@ -70,6 +73,8 @@ static int on_message_begin(llhttp_t *p)
     h->last = 0;
     h->body.len = 0;
     h->error_status = 0;
+    h->version_len = 0;
+    h->version_known = false;
     h->begun = true;
     conn_set_timer(h->c, limits(h)->header_timeout);
     return 0;
@@ -83,6 +88,35 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
     oe_buf_append(&h->raw, at, len);
     h->url_len += len;
     return 0;
+}
+
+static int on_version(llhttp_t *p, const char *at, size_t len)
+{
+    h1_t *h = h1_of(p);
+    size_t n = OE_MIN(len, sizeof(h->version) - h->version_len);
+    memcpy(h->version + h->version_len, at, n);
+    h->version_len += n;
+    return 0;
+}
+
+/* llhttp knows 0.9, 1.0, 1.1 and 2.0; only 1.0 and 1.1 are HTTP/1 as this engine speaks it. A
+ * request line naming another version is answered 505 (RFC 9110 §15.6.6). */
+static int on_version_complete(llhttp_t *p)
+{
+    h1_t *h = h1_of(p);
+    h->version_known = true;
+    if (p->http_major != 1 || p->http_minor > 1)
+        return fail(h, 505);
+    return 0;
+}
+
+/* Did the request line name a well-formed version ("DIGIT.DIGIT", RFC 9112 §2.3) that llhttp
+ * does not know, such as "9.9"? That is 505 too; anything else malformed is 400. */
+static bool unknown_version(const h1_t *h)
+{
+    return llhttp_get_errno(&h->parser) == HPE_INVALID_VERSION && !h->version_known &&
+           h->version_len == 3 && h->version[0] >= '0' && h->version[0] <= '9' &&
+           h->version[1] == '.' && h->version[2] >= '0' && h->version[2] <= '9';
 }
 
 static int header_bytes(h1_t *h, size_t more)
@@ -129,6 +163,12 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 static int on_headers_complete(llhttp_t *p)
 {
     h1_t *h = h1_of(p);
+    /* No protocol upgrade is implemented (h2c, websocket): a request with Upgrade is served as if
+     * the header were absent (RFC 9110 §7.8 lets the server ignore it), and the bytes after it
+     * are the next HTTP/1.1 request. Clearing the flag here keeps llhttp from stopping with
+     * HPE_PAUSED_UPGRADE and treating the rest as another protocol. CONNECT (authority-form
+     * target) is then an ordinary request, which dispatch answers with 400. */
+    p->upgrade = 0;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > limits(h)->max_body_size)
         return fail(h, 413);
     return 0;
@@ -156,6 +196,8 @@ static void setup_settings(void)
     llhttp_settings_init(&settings);
     settings.on_message_begin = on_message_begin;
     settings.on_url = on_url;
+    settings.on_version = on_version;
+    settings.on_version_complete = on_version_complete;
     settings.on_header_field = on_header_field;
     settings.on_header_value = on_header_value;
     settings.on_headers_complete = on_headers_complete;
@@ -258,7 +300,7 @@ static void dispatch(h1_t *h)
     conn_set_timer(h->c, 24 * 3600 * 1000ull); /* the handler's own time-outs apply now */
     oe_req_t *req = &s->req;
     const char *base = (const char *)h->raw.base;
-    req->version = 11;
+    req->version = h->parser.http_minor == 0 ? 10 : 11;
     req->method = OE_SLICE_STR(llhttp_method_name(llhttp_get_method(&h->parser)));
     h->headers = oe_realloc(h->headers, (h->nh ? h->nh : 1) * sizeof(*h->headers));
     oe_slice_t host = {NULL, 0};
@@ -284,7 +326,12 @@ static void dispatch(h1_t *h)
         host = OE_SLICE(a, alen);
         url = slash ? OE_SLICE(slash, (size_t)(url.base + url.len - slash)) : OE_SLICE("/", 1);
     }
-    if (url.len == 0 || url.base[0] != '/' || hosts != 1) {
+    /* Host is required in HTTP/1.1 (RFC 9112 §3.2), never twice; an HTTP/1.0 request without it
+     * goes to the connection's default site (http_default_authority). The target is origin-form,
+     * or asterisk-form "*" (http_dispatch answers OPTIONS * and rejects anything else). */
+    bool asterisk = url.len == 1 && url.base[0] == '*';
+    bool no_host = hosts == 0 && req->version == 10;
+    if (url.len == 0 || (url.base[0] != '/' && !asterisk) || (hosts != 1 && !no_host)) {
         h->close_after = true;
         h->keep_alive = false;
         oe_resp_error(req, 400);
@@ -293,6 +340,8 @@ static void dispatch(h1_t *h)
     const uint8_t *q = memchr(url.base, '?', url.len);
     req->path = q ? OE_SLICE(url.base, (size_t)(q - url.base)) : url;
     req->query = q ? OE_SLICE(q + 1, (size_t)(url.base + url.len - q - 1)) : OE_SLICE("", 0);
+    if (no_host)
+        host = http_default_authority(h->c);
     if (!http_parse_authority(host, s->authority, sizeof(s->authority), &req->authority)) {
         h->close_after = true;
         h->keep_alive = false;
@@ -309,14 +358,12 @@ static int parse(h1_t *h, const uint8_t *p, size_t n)
     llhttp_errno_t err = llhttp_execute(&h->parser, (const char *)p, n);
     if (err == HPE_OK)
         return 0;
-    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+    /* Only on_message_complete pauses (upgrades are switched off in on_headers_complete): a
+     * pause without a complete message would dispatch a stale request. */
+    if (err == HPE_PAUSED && h->complete) {
         const uint8_t *stop = (const uint8_t *)llhttp_get_error_pos(&h->parser);
         size_t used = stop != NULL ? (size_t)(stop - p) : n;
         llhttp_resume(&h->parser);
-        if (err == HPE_PAUSED_UPGRADE) { /* no upgrades here: answer, then close */
-            h->keep_alive = false;
-            h->close_after = true;
-        }
         /* Keep what follows for after this response (bounded pipelining). */
         if (used < n && !h->close_after)
             oe_buf_append(&h->pending, p + used, n - used);
@@ -324,7 +371,7 @@ static int parse(h1_t *h, const uint8_t *p, size_t n)
         dispatch(h);
         return 0;
     }
-    reject(h, h->error_status ? h->error_status : 400);
+    reject(h, h->error_status ? h->error_status : unknown_version(h) ? 505 : 400);
     return 0;
 }
 

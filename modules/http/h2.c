@@ -176,7 +176,9 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
     const oe_listen_conf_t *lim = h->c->l->conf;
     st->body_at = now_ms(h);
     if (st->body.len + len > lim->max_body_size) {
-        st->error_status = 413;
+        st->error_status = 413; /* answered when this DATA frame ends (on_frame_recv) */
+        h->body_bytes -= st->body.len;
+        oe_buf_free(&st->body);
         return 0;
     }
     /* All streams together hold at most max-buffered-body (and always room for one whole
@@ -225,13 +227,33 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
         oe_resp_error(req, st->error_status);
         return;
     }
-    if (req->path.len == 0 || req->path.base[0] != '/' ||
+    bool asterisk = req->path.len == 1 && req->path.base[0] == '*'; /* OPTIONS * (§8.3.1) */
+    if (req->path.len == 0 || (req->path.base[0] != '/' && !asterisk) ||
         !http_parse_authority(host, st->s.authority, sizeof(st->s.authority), &req->authority)) {
         st->s.handled = true;
         oe_resp_error(req, 400);
         return;
     }
     http_dispatch(h->c, &st->s);
+}
+
+/* Does the request declare a content-length above max-body-size? nghttp2 has checked that the
+ * field is digits and that DATA will match it (RFC 9113 §8.1.1). */
+static bool declared_too_big(const struct h2 *h, const h2_stream_t *st)
+{
+    for (size_t i = 0; i < st->nh; i++) {
+        if (!oe_slice_eq(at(st, &st->offs[i * 4]), OE_SLICE_STR("content-length")))
+            continue;
+        oe_slice_t v = at(st, &st->offs[i * 4 + 2]);
+        uint64_t n = 0;
+        for (size_t k = 0; k < v.len; k++) {
+            if (v.base[k] < '0' || v.base[k] > '9' || n > (UINT64_MAX - 9) / 10)
+                return true; /* not a length we could take */
+            n = n * 10 + (uint64_t)(v.base[k] - '0');
+        }
+        return n > h->c->l->conf->max_body_size;
+    }
+    return false;
 }
 
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *user)
@@ -250,8 +272,14 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
     if (frame->hd.type == NGHTTP2_HEADERS && !st->headers_done) {
         st->headers_done = true; /* the whole block, CONTINUATION frames included */
         st->body_at = now_ms(h);
+        if (!st->error_status && declared_too_big(h, st))
+            st->error_status = 413;
     }
-    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !st->dispatched && !st->refused)
+    /* A request over max-body-size is answered 413 at once, from its HEADERS (declared length)
+     * or the DATA frame that crossed the limit, not after a body we will not keep; on_frame_send
+     * then resets the request side so that the client stops sending. */
+    bool early = st->error_status == 413 && st->headers_done;
+    if (((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) || early) && !st->dispatched && !st->refused)
         dispatch(h, st);
     return 0;
 }
@@ -276,9 +304,15 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, void *user)
 {
     struct h2 *h = user;
-    if (frame->hd.stream_id != 0 &&
-        (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS))
+    int32_t id = frame->hd.stream_id;
+    if (id != 0 && (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS))
         h->sent_at = now_ms(h);
+    /* The response is complete while the client is still sending its request (an early 413):
+     * RST_STREAM NO_ERROR asks it to stop (RFC 9113 §8.1) and closes the stream. */
+    if (id != 0 && (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+        nghttp2_session_get_stream_remote_close(session, id) == 0)
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
     return 0;
 }
 

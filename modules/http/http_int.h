@@ -277,6 +277,12 @@ bool stream_header(const stream_t *s, size_t *pos, const char **name, const char
 /* Dispatches a complete request: virtual host, 421, router, 405/404. */
 void http_dispatch(conn_t *c, stream_t *s);
 
+/* The host an HTTP/1.0 request without Host is served as: over TLS the server name the client
+ * sent (SNI), else the first host of the site whose certificate the handshake chose; on plain
+ * HTTP the first host of the first site. Empty when there is no site. Borrowed from the
+ * connection and the configuration. */
+oe_slice_t http_default_authority(const conn_t *c);
+
 /* Lower-cases a Host/:authority value into dst and strips the port; false when invalid. */
 bool http_parse_authority(oe_slice_t value, char *dst, size_t cap, oe_slice_t *out);
 

@@ -277,6 +277,21 @@ static const oe_site_t *site_for(oe_http_t *http, oe_slice_t host)
     return NULL;
 }
 
+/* For TLS the client already named the host it wants in SNI, and the certificate was chosen for
+ * it; a plain listener has no such hint, so the first configured site is the default. */
+oe_slice_t http_default_authority(const conn_t *c)
+{
+    oe_http_t *http = c->w->http;
+    if (c->sni != NULL && site_for(http, OE_SLICE_STR(c->sni)) != NULL)
+        return OE_SLICE_STR(c->sni);
+    const oe_site_t *site = c->cert != NULL ? c->cert->owner : NULL;
+    if (site == NULL && http->nsites > 0)
+        site = http->sites[0];
+    if (site == NULL || site->hosts.n == 0)
+        return (oe_slice_t){NULL, 0};
+    return OE_SLICE_STR(site->hosts.v[0]);
+}
+
 static unsigned method_bit(oe_slice_t m)
 {
     static const struct {
@@ -380,6 +395,24 @@ static bool redirect(conn_t *c, stream_t *s)
     return true;
 }
 
+/* The asterisk-form target (RFC 9112 §3.2.4) names the server as a whole and is defined only for
+ * OPTIONS (RFC 9110 §9.3.7): the answer lists every method some route of the site takes, and
+ * OPTIONS itself. Any other method with "*" is 400. */
+static void asterisk(conn_t *c, oe_req_t *req)
+{
+    if (!oe_req_method_is(req, "OPTIONS")) {
+        oe_resp_error(req, 400);
+        return;
+    }
+    oe_http_t *http = c->w->http;
+    unsigned methods = OE_M_OPTIONS;
+    for (size_t i = 0; i < http->nroutes; i++)
+        if (http->routes[i].site == NULL || http->routes[i].site == req->site)
+            methods |= http->routes[i].methods;
+    allow_header(req, methods);
+    oe_resp_send(req, 204, NULL, 0);
+}
+
 void http_dispatch(conn_t *c, stream_t *s)
 {
     oe_http_t *http = c->w->http;
@@ -395,6 +428,10 @@ void http_dispatch(conn_t *c, stream_t *s)
         return;
     }
     req->site = site;
+    if (req->path.len == 1 && req->path.base[0] == '*') {
+        asterisk(c, req);
+        return;
+    }
     if (redirect(c, s))
         return;
     /* The longest matching prefix decides; among its routes, the method picks one. */
