@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,7 @@ static void worker_maybe_finish(worker_t *w)
     uv_close((uv_handle_t *)&w->backoff, on_noop_close);
     uv_close((uv_handle_t *)&w->late, on_noop_close);
     uv_close((uv_handle_t *)&w->adopt, on_noop_close);
+    uv_close((uv_handle_t *)&w->trim, on_noop_close);
 }
 
 static void on_drain_deadline(uv_timer_t *t)
@@ -210,7 +212,9 @@ int worker_start(oe_http_t *http, worker_t *w, unsigned index)
         uv_timer_init(&w->loop, &w->drain);
         uv_timer_init(&w->loop, &w->late);
         uv_timer_init(&w->loop, &w->backoff);
+        uv_timer_init(&w->loop, &w->trim);
         w->wake.data = w->adopt.data = w->drain.data = w->late.data = w->backoff.data = w;
+        w->trim.data = w;
         rc = uv_thread_create(&w->thread, worker_main, w);
         if (rc == 0)
             return 0;
@@ -219,6 +223,7 @@ int worker_start(oe_http_t *http, worker_t *w, unsigned index)
         uv_close((uv_handle_t *)&w->drain, on_noop_close);
         uv_close((uv_handle_t *)&w->late, on_noop_close);
         uv_close((uv_handle_t *)&w->backoff, on_noop_close);
+        uv_close((uv_handle_t *)&w->trim, on_noop_close);
     }
     for (size_t i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, on_noop_close);
@@ -594,6 +599,18 @@ static void on_connection(uv_stream_t *server, int status)
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
+/* glibc keeps the memory of freed connections (TLS record buffers, nghttp2 sessions, read and
+ * write buffers) in its arenas: after 2,000 TLS connections had each fetched 64 KiB and closed,
+ * the process still held 138 MB; malloc_trim(0) brought it to 5 MB (numbers in README.md). A worker
+ * whose last connection closed trims once it has stayed idle for OE_HTTP_TRIM_IDLE_MS, so a client
+ * that opens connections one after another does not pay for a trim each time. */
+static void on_trim(uv_timer_t *t)
+{
+    worker_t *w = t->data;
+    if (w->nconns == 0)
+        malloc_trim(0);
+}
+
 static void on_conn_handle_closed(uv_handle_t *h)
 {
     conn_t *c = h->data;
@@ -616,6 +633,8 @@ static void on_conn_handle_closed(uv_handle_t *h)
         atomic_fetch_sub_explicit(&w->http->nconns[c->listen_index], 1, memory_order_relaxed);
         w->nconns--;
         free(c);
+        if (w->nconns == 0 && !w->stopping)
+            uv_timer_start(&w->trim, on_trim, OE_HTTP_TRIM_IDLE_MS, 0);
         worker_maybe_finish(w);
     } else {
         free(c);

@@ -109,6 +109,7 @@ struct worker {
     uv_timer_t drain;    /* the generation's deadline: close what is left */
     uv_timer_t late;     /* near the deadline: stop waiting for connections to go idle */
     uv_timer_t backoff;  /* retries held listeners while descriptors are exhausted */
+    uv_timer_t trim;     /* no connection for a while: return freed memory (on_trim) */
     uint64_t fds_logged; /* loop time of the last "out of descriptors" line */
     uv_async_t adopt;    /* connections handed over by an older generation's workers */
     handoff_t *inbox;    /* under the hand-over lock (conn.c) */
@@ -168,6 +169,9 @@ struct conn {
 /* After the last byte and our FIN, how long we keep reading (and dropping) what the client still
  * sends, so that closing never resets a connection whose last response is still in flight. */
 #define OE_HTTP_LINGER_MS 2000
+
+/* A worker without connections for this long returns freed memory to the system. */
+#define OE_HTTP_TRIM_IDLE_MS 1000
 
 /* Bytes queued towards the socket above which producers pause. */
 #define OE_HTTP_OUT_HIGH (256 * 1024)
