@@ -10,7 +10,9 @@
 #include <string.h>
 #include <uv.h>
 
+#include "core/list.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "http/client.h"
 #include "tls/tls.h"
 
@@ -41,8 +43,8 @@ struct oe_http_call {
     int result; /* a status or failure waiting to be delivered (never 0 once set) */
     int where;  /* which list holds it: one of the IN_ values */
     bool done;
-    bool ended; /* HTTP/2: the response's END_STREAM arrived (a reset before it truncates) */
-    oe_http_call_t *prev, *next; /* the list named by where */
+    bool ended;     /* HTTP/2: the response's END_STREAM arrived (a reset before it truncates) */
+    oe_list_t link; /* in the list named by where */
 };
 
 /* A call is on exactly one list until it completes: the client's pending list (also while a
@@ -61,21 +63,21 @@ struct cconn {
     int proto; /* 0 while connecting, 1 HTTP/1.1, 2 HTTP/2 */
     nghttp2_session *h2;
     llhttp_t parser;
-    oe_http_call_t *calls;    /* assigned calls */
-    oe_http_call_t *finished; /* results recorded inside the parser, not yet delivered */
+    oe_list_t calls;    /* assigned calls */
+    oe_list_t finished; /* results recorded inside the parser, not yet delivered */
     uv_write_t wreq;
     uint8_t *wbuf;
     size_t wlen, wcap;
     bool writing, closing, goaway, in_recv;
     int handles;
-    cconn_t *prev, *next;
+    oe_list_t link; /* in the client's conns */
 };
 
 struct oe_http_client {
     uv_loop_t *loop;
     oe_http_client_conf_t conf;
-    oe_http_call_t *pending;
-    cconn_t *conns;
+    oe_list_t pending; /* calls */
+    oe_list_t conns;
     size_t ncalls;
     bool closing;
     bool pumping, pump_again; /* pump() is on the stack: run it again instead of nesting */
@@ -92,7 +94,17 @@ static llhttp_settings_t h1_settings;
 /* ---- lists ------------------------------------------------------------------------------------
  */
 
-static oe_http_call_t **list_of(oe_http_call_t *x)
+static oe_http_call_t *call_of(oe_list_t *n)
+{
+    return OE_LIST_ENTRY(n, oe_http_call_t, link);
+}
+
+static cconn_t *conn_of(oe_list_t *n)
+{
+    return OE_LIST_ENTRY(n, cconn_t, link);
+}
+
+static oe_list_t *list_of(oe_http_call_t *x)
 {
     switch (x->where) {
     case IN_PENDING:
@@ -110,26 +122,14 @@ static oe_http_call_t **list_of(oe_http_call_t *x)
 static void call_link(oe_http_call_t *x, int where)
 {
     x->where = where;
-    oe_http_call_t **head = list_of(x);
-    x->prev = NULL;
-    x->next = *head;
-    if (*head != NULL)
-        (*head)->prev = x;
-    *head = x;
+    oe_list_insert_head(list_of(x), &x->link);
 }
 
 static void call_unlink(oe_http_call_t *x)
 {
-    oe_http_call_t **head = list_of(x);
-    if (head == NULL)
+    if (x->where == IN_NONE)
         return;
-    if (x->prev != NULL)
-        x->prev->next = x->next;
-    else
-        *head = x->next;
-    if (x->next != NULL)
-        x->next->prev = x->prev;
-    x->prev = x->next = NULL;
+    oe_list_remove(&x->link);
     x->where = IN_NONE;
 }
 
@@ -144,7 +144,7 @@ static void call_detach(oe_http_call_t *x)
         return;
     if (k->h2 != NULL && x->stream > 0)
         nghttp2_session_set_stream_user_data(k->h2, x->stream, NULL);
-    if (k->calls == NULL && !k->closing)
+    if (oe_list_empty(&k->calls) && !k->closing)
         uv_timer_start(&k->timer, on_conn_timer, IDLE_MS, 0);
 }
 
@@ -170,6 +170,8 @@ oe_http_client_t *oe_http_client_new(uv_loop_t *loop, const oe_http_client_conf_
     oe_http_client_t *c = oe_calloc(1, sizeof(*c));
     c->loop = loop;
     c->conf = *conf;
+    oe_list_init(&c->pending);
+    oe_list_init(&c->conns);
     if (c->conf.connect_timeout_ms == 0)
         c->conf.connect_timeout_ms = 5000;
     if (c->conf.request_timeout_ms == 0)
@@ -183,7 +185,7 @@ oe_http_client_t *oe_http_client_new(uv_loop_t *loop, const oe_http_client_conf_
 
 static void maybe_free_client(oe_http_client_t *c)
 {
-    if (c->closing && c->ncalls == 0 && c->conns == NULL)
+    if (c->closing && c->ncalls == 0 && oe_list_empty(&c->conns))
         free(c);
 }
 
@@ -258,8 +260,10 @@ static void finish(oe_http_call_t *x, int result)
  * then wait for their zero timers, see conn_close). */
 static void deliver(cconn_t *k)
 {
-    while (k->finished != NULL && !k->closing)
-        complete(k->finished, k->finished->result);
+    while (!oe_list_empty(&k->finished) && !k->closing) {
+        oe_http_call_t *x = call_of(k->finished.next);
+        complete(x, x->result);
+    }
 }
 
 /* Takes an unanswered call off its connection before a time-out or a cancel: an HTTP/2 stream is
@@ -366,12 +370,7 @@ static void on_conn_closed(uv_handle_t *h)
     if (--k->handles > 0)
         return;
     oe_http_client_t *c = k->c;
-    if (k->prev != NULL)
-        k->prev->next = k->next;
-    else
-        c->conns = k->next;
-    if (k->next != NULL)
-        k->next->prev = k->prev;
+    oe_list_remove(&k->link);
     if (k->h2 != NULL)
         nghttp2_session_del(k->h2);
     oe_tls_conn_free(k->tls);
@@ -390,15 +389,21 @@ static void conn_close(cconn_t *k, int err)
         err = OE_HTTPC_EPROTO;
     /* No callback runs from here: callers may be inside oe_http_client_request or a parser.
      * Results the parser recorded are delivered as they are, the other calls fail. */
-    while (k->finished != NULL)
-        fail_later(k->finished, k->finished->result);
-    while (k->calls != NULL)
-        fail_later(k->calls, err);
-    /* Calls still pending for this destination fail too when the connection never came up. */
+    while (!oe_list_empty(&k->finished)) {
+        oe_http_call_t *x = call_of(k->finished.next);
+        fail_later(x, x->result);
+    }
+    while (!oe_list_empty(&k->calls))
+        fail_later(call_of(k->calls.next), err);
+    /* Calls still pending for this destination fail too when the connection never came up
+     * (fail_later leaves a pending call where it is). */
     if (k->proto == 0) {
-        for (oe_http_call_t *x = k->c->pending; x != NULL; x = x->next)
+        OE_LIST_FOREACH(it, &k->c->pending)
+        {
+            oe_http_call_t *x = call_of(it);
             if (same_dest(k, x) && x->result == 0)
                 fail_later(x, err);
+        }
     }
     uv_close((uv_handle_t *)&k->tcp, on_conn_closed);
     uv_close((uv_handle_t *)&k->timer, on_conn_closed);
@@ -555,7 +560,7 @@ static nghttp2_nv nv(const char *name, size_t nl, const char *value, size_t vl)
 static void h2_submit(cconn_t *k, oe_http_call_t *x)
 {
     char authority[300], length[24];
-    unsigned port = ntohs(((struct sockaddr_in *)&x->addr)->sin_port);
+    unsigned port = oe_sockaddr_port((const struct sockaddr *)&x->addr);
     int alen = port == 443 ? snprintf(authority, sizeof(authority), "%s", x->host)
                            : snprintf(authority, sizeof(authority), "%s:%u", x->host, port);
     snprintf(length, sizeof(length), "%zu", x->body.len);
@@ -610,7 +615,7 @@ static int h2_start(cconn_t *k)
 static oe_http_call_t *h1_call(llhttp_t *p)
 {
     cconn_t *k = p->data;
-    return k->calls;
+    return oe_list_empty(&k->calls) ? NULL : call_of(k->calls.next);
 }
 
 static int h1_on_field(llhttp_t *p, const char *at, size_t len)
@@ -684,7 +689,7 @@ static int h1_on_complete(llhttp_t *p)
 static void h1_submit(cconn_t *k, oe_http_call_t *x)
 {
     call_assign(x, k);
-    unsigned port = ntohs(((struct sockaddr_in *)&x->addr)->sin_port);
+    unsigned port = oe_sockaddr_port((const struct sockaddr *)&x->addr);
     oe_buf_t b = {0};
     oe_buf_printf(&b, "%s %s HTTP/1.1\r\nhost: %s", x->method, x->path, x->host);
     if (port != 443)
@@ -726,11 +731,11 @@ static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
         if (k->closing)
             return 0;
         h2_send(k);
-        if (k->goaway && k->calls == NULL)
+        if (k->goaway && oe_list_empty(&k->calls))
             return OE_HTTPC_EPROTO;
         return 0;
     }
-    if (k->calls == NULL)
+    if (oe_list_empty(&k->calls))
         return OE_HTTPC_EPROTO; /* bytes nobody asked for */
     llhttp_errno_t e = llhttp_execute(&k->parser, (const char *)p, n);
     if (e != HPE_PAUSED)
@@ -744,7 +749,7 @@ static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
     deliver(k);
     if (k->closing)
         return 0;
-    if (k->goaway && k->calls == NULL)
+    if (k->goaway && oe_list_empty(&k->calls))
         return OE_HTTPC_EPROTO; /* closes without failing anything */
     pump(k->c);
     return 0;
@@ -754,7 +759,7 @@ static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
  * now (RFC 9112 §6.3). A TCP end without close_notify may be a truncation (§9.8): not complete. */
 static void h1_eof(cconn_t *k)
 {
-    if (k->proto == 1 && k->calls != NULL && llhttp_finish(&k->parser) == HPE_PAUSED) {
+    if (k->proto == 1 && !oe_list_empty(&k->calls) && llhttp_finish(&k->parser) == HPE_PAUSED) {
         k->goaway = true;
         deliver(k);
     }
@@ -866,10 +871,9 @@ static void conn_open(oe_http_client_t *c, oe_http_call_t *x)
     uv_timer_init(c->loop, &k->timer);
     k->tcp.data = k->timer.data = k->connect.data = k;
     k->handles = 2;
-    k->next = c->conns;
-    if (c->conns != NULL)
-        c->conns->prev = k;
-    c->conns = k;
+    oe_list_init(&k->calls);
+    oe_list_init(&k->finished);
+    oe_list_insert_head(&c->conns, &k->link);
     uv_timer_start(&k->timer, on_conn_timer, c->conf.connect_timeout_ms, 0);
     int rc = k->tls == NULL
                  ? UV_ENOMEM
@@ -877,9 +881,12 @@ static void conn_open(oe_http_client_t *c, oe_http_call_t *x)
     if (rc < 0) {
         /* Fail the waiting calls later: callbacks never run inside oe_http_client_request. */
         k->closing = true;
-        for (oe_http_call_t *p = c->pending; p != NULL; p = p->next)
+        OE_LIST_FOREACH(it, &c->pending)
+        {
+            oe_http_call_t *p = call_of(it);
             if (same_dest(k, p) && p->result == 0)
                 fail_later(p, connect_error(rc));
+        }
         uv_close((uv_handle_t *)&k->tcp, on_conn_closed);
         uv_close((uv_handle_t *)&k->timer, on_conn_closed);
     }
@@ -908,21 +915,25 @@ static void pump(oe_http_client_t *c)
 
 static void pump_once(oe_http_client_t *c)
 {
-    for (oe_http_call_t *x = c->pending, *next; x != NULL; x = next) {
-        next = x->next;
+    /* next is saved first: x moves to a connection's list, the others stay pending. */
+    for (oe_list_t *it = c->pending.next, *next; it != &c->pending; it = next) {
+        next = it->next;
+        oe_http_call_t *x = call_of(it);
         if (x->result != 0 || x->done)
             continue;
         cconn_t *ready = NULL;
         bool connecting = false;
         unsigned h1 = 0;
-        for (cconn_t *k = c->conns; k != NULL; k = k->next) {
+        OE_LIST_FOREACH(kt, &c->conns)
+        {
+            cconn_t *k = conn_of(kt);
             if (k->closing || k->goaway || !same_dest(k, x))
                 continue;
             if (k->proto == 0)
                 connecting = true;
             else if (k->proto == 2)
                 ready = k;
-            else if (++h1, k->calls == NULL)
+            else if (++h1, oe_list_empty(&k->calls))
                 ready = ready ? ready : k;
         }
         if (ready != NULL) {
@@ -942,11 +953,12 @@ static void pump_once(oe_http_client_t *c)
 void oe_http_client_close(oe_http_client_t *c)
 {
     c->closing = true;
-    for (cconn_t *k = c->conns; k != NULL; k = k->next)
-        conn_close(k, OE_HTTPC_ECONNECT); /* its calls go back to the pending list */
-    while (c->pending != NULL) {
-        c->pending->cb = NULL;
-        complete(c->pending, OE_HTTPC_ECONNECT);
+    OE_LIST_FOREACH(it, &c->conns) /* closing unlinks nothing: on_conn_closed does, later */
+    conn_close(conn_of(it), OE_HTTPC_ECONNECT); /* its calls go back to the pending list */
+    while (!oe_list_empty(&c->pending)) {
+        oe_http_call_t *x = call_of(c->pending.next);
+        x->cb = NULL;
+        complete(x, OE_HTTPC_ECONNECT);
     }
     maybe_free_client(c);
 }

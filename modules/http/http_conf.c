@@ -2,11 +2,11 @@
  * The http module's configuration: [listen "name"] sections (addresses, TLS, limits) and
  * [site "name"] sections (virtual hosts), and the checks across them.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
+#include "core/net.h"
 #include "http/http_int.h"
 
 static const oe_conf_range_t port_range = {0, 65535, false};
@@ -129,26 +129,11 @@ static void site_init(void *conf)
     c->site.index = "index.html";
 }
 
-/* A DNS host name: labels of letters, digits and hyphens; lower-cased in place. */
+/* A DNS host name (oe_host_name_valid: RFC 1123 labels, no wildcard); lower-cased in place. */
 static bool valid_host(char *h)
 {
-    size_t n = strlen(h), label = 0;
-    if (n == 0 || n > 253)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        h[i] = (char)tolower((unsigned char)h[i]);
-        if (h[i] == '.') {
-            if (label == 0)
-                return false;
-            label = 0;
-        } else if (isalnum((unsigned char)h[i]) || (h[i] == '-' && label > 0)) {
-            if (++label > 63)
-                return false;
-        } else {
-            return false;
-        }
-    }
-    return label > 0;
+    oe_ascii_lower(h);
+    return oe_host_name_valid(OE_SLICE_STR(h), false);
 }
 
 static int site_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)

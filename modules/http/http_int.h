@@ -24,8 +24,8 @@ typedef struct oe_listen_conf {
     bool redirect;             /* plain HTTP: redirect to https (except /.well-known/) */
     long long https_port;      /* port in redirects; 0 = the first TLS listener's */
     long long max_connections; /* per listener, all workers together */
-    uint64_t handshake_timeout, header_timeout, keepalive_timeout, idle_timeout; /* ms */
-    uint64_t send_timeout, body_timeout; /* ms without progress */
+    uint64_t handshake_timeout, header_timeout, keepalive_timeout; /* ms */
+    uint64_t send_timeout, body_timeout;                           /* ms without progress */
     uint64_t max_header_size, max_url_size, max_body_size;
     uint64_t max_buffered_body; /* HTTP/2: request body bytes held per connection */
     long long max_headers, max_streams, max_pipelined;

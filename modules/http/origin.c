@@ -21,15 +21,14 @@
 #include "core/cli.h"
 #include "core/core.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "http/http_int.h"
 
 #define ORIGIN_MAX_PAYLOAD 16384 /* the default SETTINGS_MAX_FRAME_SIZE */
 
 static unsigned listen_port(const oe_listen_conf_t *l)
 {
-    const struct sockaddr *sa = (const struct sockaddr *)&l->addresses.v[0].ss;
-    return sa->sa_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
-                                     : ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    return oe_sockaddr_port((const struct sockaddr *)&l->addresses.v[0].ss);
 }
 
 bool oe_http_site_cert_covers(const oe_site_t *site, const char *host)
@@ -194,11 +193,8 @@ int http_origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_sit
             for (size_t l = 0; l < oe_conf_count(cf, &oe_http_module); l++) {
                 const oe_listen_conf_t *lc = oe_conf_section(cf, &oe_http_module, l)->conf;
                 for (size_t a = 0; lc->tls && a < lc->addresses.n; a++) {
-                    const struct sockaddr *sa = (const struct sockaddr *)&lc->addresses.v[a].ss;
-                    unsigned p = ntohs(sa->sa_family == AF_INET6
-                                           ? ((const struct sockaddr_in6 *)sa)->sin6_port
-                                           : ((const struct sockaddr_in *)sa)->sin_port);
-                    port_ok |= p == port;
+                    port_ok |=
+                        oe_sockaddr_port((const struct sockaddr *)&lc->addresses.v[a].ss) == port;
                 }
             }
             if (!port_ok) {

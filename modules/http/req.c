@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/net.h"
 #include "http/http_int.h"
 
 const char *oe_http_reason(int status)
@@ -382,8 +383,7 @@ static bool redirect(conn_t *c, stream_t *s)
     oe_http_t *http = c->w->http;
     for (size_t i = 0; port == 0 && i < http->nlistens; i++)
         if (http->listens[i]->tls && http->listens[i]->addresses.n > 0) {
-            const struct sockaddr_in *a = (const void *)&http->listens[i]->addresses.v[0].ss;
-            port = ntohs(a->sin_port);
+            port = oe_sockaddr_port((const struct sockaddr *)&http->listens[i]->addresses.v[0].ss);
         }
     char port_s[16] = "";
     if (port != 443)

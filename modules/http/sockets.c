@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/net.h"
 #include "http/http_int.h"
 
 #define BACKLOG 511
@@ -41,8 +42,7 @@ static size_t nreg;
 
 static uint16_t port_of(const struct sockaddr_storage *ss)
 {
-    return ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
-                                     : ((const struct sockaddr_in *)ss)->sin_port;
+    return oe_sockaddr_port((const struct sockaddr *)ss);
 }
 
 static bool is_any(const struct sockaddr_storage *ss)

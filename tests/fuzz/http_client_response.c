@@ -78,7 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uv_timer_init(&loop, &k->timer);
     k->tcp.data = k->timer.data = k;
     k->handles = 2;
-    c->conns = k;
+    oe_list_init(&k->calls);
+    oe_list_init(&k->finished);
+    oe_list_insert_head(&c->conns, &k->link);
     if (mode & 1) {
         if (h2_start(k) < 0)
             abort();
