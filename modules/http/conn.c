@@ -29,11 +29,12 @@
 /* Lingering close bounds (see linger()). 256 KiB is four times the default max-body-size, more
  * than a client has in flight in socket buffers on the paths we serve, and small enough that
  * discarding it costs little; the time bound is OE_HTTP_LINGER_MS. */
-#define LINGER_BYTES (256 * 1024)
+#define LINGER_BYTES OE_HTTP_LINGER_BYTES
 
 static pthread_mutex_t handoff_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void on_conn_handle_closed(uv_handle_t *h);
+static int engine_start(conn_t *c, const char *alpn);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
 static bool conn_migrate(conn_t *c);
@@ -261,8 +262,8 @@ struct handoff {
     listener_t *l;
     const cert_info_t *cert;
     oe_tls_conn_t *tls;
-    h1_t *h1;
-    h2_t *h2;
+    const proto_t *proto;
+    void *engine;
     char *sni;
     handoff_t *next;
 };
@@ -345,7 +346,7 @@ static bool quiescent(conn_t *c)
     if (c->closing || c->close_after_write || c->lingering || c->writing || !c->handshake_done ||
         conn_queued(c) > 0 || (c->tls != NULL && oe_tls_pending_in(c->tls) > 0))
         return false;
-    return c->h2 != NULL ? h2_quiescent(c) : c->h1 != NULL && h1_quiescent(c);
+    return c->engine != NULL && c->proto->idle(c);
 }
 
 /* Returns true when c has been handed over (and is closing here). */
@@ -364,8 +365,8 @@ static bool conn_migrate(conn_t *c)
                          .l = tl,
                          .cert = ci,
                          .tls = c->tls,
-                         .h1 = c->h1,
-                         .h2 = c->h2,
+                         .proto = c->proto,
+                         .engine = c->engine,
                          .sni = c->sni};
         if (m->fd < 0) {
             free(m);
@@ -388,8 +389,7 @@ static bool conn_migrate(conn_t *c)
     /* The engines are the new worker's now; closing our handle leaves the socket open (dup). */
     uv_read_stop((uv_stream_t *)&c->tcp);
     c->tls = NULL;
-    c->h1 = NULL;
-    c->h2 = NULL;
+    c->engine = NULL;
     c->sni = NULL;
     c->cert = NULL;
     conn_close(c);
@@ -421,15 +421,12 @@ static void adopt(worker_t *w, handoff_t *m)
     atomic_fetch_add_explicit(&w->http->nconns[m->l->listen_index], 1, memory_order_relaxed);
     conn_link(w, c, m->l);
     c->tls = m->tls;
-    c->h1 = m->h1;
-    c->h2 = m->h2;
+    c->proto = m->proto;
+    c->engine = m->engine;
     c->sni = m->sni;
     c->cert = m->cert;
     c->handshake_done = true;
-    if (c->h2 != NULL)
-        h2_adopt(c);
-    else
-        h1_adopt(c);
+    c->proto->adopt(c);
     if (uv_tcp_open(&c->tcp, m->fd) < 0) {
         close(m->fd);
         conn_close(c);
@@ -472,10 +469,8 @@ static void on_timeout(uv_timer_t *t)
     conn_t *c = t->data;
     if (c->lingering)
         conn_close(c);
-    else if (c->h2 != NULL)
-        h2_timeout(c);
-    else if (c->h1 != NULL)
-        h1_timeout(c);
+    else if (c->engine != NULL)
+        c->proto->timeout(c);
     else {
         oe_log_debug(TAG, "connection timed out");
         conn_close(c);
@@ -591,7 +586,7 @@ static void on_connection(uv_stream_t *server, int status)
         conn_set_timer(c, l->conf->handshake_timeout);
     } else {
         c->handshake_done = true;
-        if (h1_init(c) < 0) {
+        if (engine_start(c, NULL) < 0) {
             conn_close(c);
             return;
         }
@@ -617,8 +612,8 @@ static void on_conn_handle_closed(uv_handle_t *h)
     if (--c->handles > 0)
         return;
     worker_t *w = c->w;
-    h1_free(c);
-    h2_free(c);
+    if (c->proto != NULL)
+        c->proto->free(c);
     oe_tls_conn_free(c->tls);
     free(c->sni);
     free(c->wbuf);
@@ -648,8 +643,8 @@ void conn_close(conn_t *c)
     c->closing = true;
     /* Handlers waiting on this connection hear of it now; the engines are freed when the
      * handles have closed, so callers up the stack still see valid state. */
-    h1_abort(c);
-    h2_abort(c);
+    if (c->engine != NULL)
+        c->proto->abort(c);
     uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
     uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
 }
@@ -706,10 +701,8 @@ static void on_write(uv_write_t *req, int status)
     if (c->closing || conn_queued(c) >= OE_HTTP_OUT_HIGH)
         return;
     /* Room again: let the engine produce more, then read again if it paused for output. */
-    if (c->h2 != NULL)
-        h2_drain(c);
-    else if (c->h1 != NULL)
-        h1_drain(c);
+    if (c->engine != NULL)
+        c->proto->drain(c);
     /* Nothing more to write: give the copy buffer back. It grows to the largest flush (up to
      * OE_HTTP_OUT_HIGH), and idle keep-alive connections would otherwise each hold it. */
     if (!c->writing) {
@@ -759,10 +752,8 @@ void conn_drain(conn_t *c)
     /* A TLS handshake in progress finishes first (handshake_done() comes back here). */
     if (c->closing || c->close_after_write || !c->handshake_done)
         return;
-    if (c->h2 != NULL)
-        h2_drain_start(c);
-    else if (c->h1 != NULL)
-        h1_drain_start(c);
+    if (c->engine != NULL)
+        c->proto->goaway(c);
 }
 
 void conn_flush(conn_t *c)
@@ -808,6 +799,14 @@ void conn_flush(conn_t *c)
     c->writing = true;
 }
 
+/* ALPN selection, the one place that names the engines: "h2" is HTTP/2, anything else (also no
+ * ALPN, and plain connections: alpn NULL) HTTP/1.1. */
+static int engine_start(conn_t *c, const char *alpn)
+{
+    c->proto = alpn != NULL && strcmp(alpn, "h2") == 0 ? &oe_http__h2 : &oe_http__h1;
+    return c->proto->init(c);
+}
+
 /* The handshake finished: pick the engine by ALPN. */
 static int handshake_done(conn_t *c)
 {
@@ -820,15 +819,12 @@ static int handshake_done(conn_t *c)
         for (char *p = c->sni; *p; p++)
             *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
     }
-    const char *alpn = oe_tls_alpn(c->tls);
-    if (alpn != NULL && strcmp(alpn, "h2") == 0)
-        return h2_init(c);
-    return h1_init(c);
+    return engine_start(c, oe_tls_alpn(c->tls));
 }
 
 static int plaintext(conn_t *c, const uint8_t *p, size_t n)
 {
-    return c->h2 != NULL ? h2_input(c, p, n) : h1_input(c, p, n);
+    return c->proto->input(c, p, n);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)

@@ -15,7 +15,7 @@ typedef struct hoff {
     size_t name, name_len, value, value_len;
 } hoff_t;
 
-struct h1 {
+typedef struct h1 {
     llhttp_t parser;
     conn_t *c;
     stream_t s;
@@ -42,9 +42,8 @@ struct h1 {
     bool closing;       /* the response in progress says connection: close */
     uint64_t sent_at;   /* loop time the socket last took response bytes */
     uint64_t sock_sent; /* conn_sent() at that time */
-};
+} h1_t;
 
-static const proto_t h1_proto;
 static llhttp_settings_t settings;
 
 static h1_t *h1_of(llhttp_t *p)
@@ -205,7 +204,7 @@ static void setup_settings(void)
     settings.on_message_complete = on_message_complete;
 }
 
-int h1_init(conn_t *c)
+static int h1_init(conn_t *c)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, setup_settings);
@@ -213,23 +212,23 @@ int h1_init(conn_t *c)
     if (h == NULL)
         return OE_ENOMEM;
     h->c = c;
-    stream_init(&h->s, &h1_proto, c); /* no request yet; its fd must read as -1 */
+    stream_init(&h->s, &oe_http__h1, c); /* no request yet; its fd must read as -1 */
     llhttp_init(&h->parser, HTTP_REQUEST, &settings);
     h->parser.data = h;
-    c->h1 = h;
+    c->engine = h;
     conn_set_timer(c, c->l->conf->header_timeout);
     return 0;
 }
 
-void h1_abort(conn_t *c)
+static void h1_abort(conn_t *c)
 {
-    if (c->h1 != NULL)
-        stream_abort(&c->h1->s);
+    if (c->engine != NULL)
+        stream_abort(&((h1_t *)c->engine)->s);
 }
 
-void h1_free(conn_t *c)
+static void h1_free(conn_t *c)
 {
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     if (h == NULL)
         return;
     stream_abort(&h->s);
@@ -240,12 +239,12 @@ void h1_free(conn_t *c)
     free(h->hoffs);
     free(h->headers);
     free(h);
-    c->h1 = NULL;
+    c->engine = NULL;
 }
 
-bool h1_idle(conn_t *c)
+static bool h1_idle(conn_t *c)
 {
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     return h != NULL && !h->busy && !h->begun && h->raw.len == 0 && h->pending.len == 0;
 }
 
@@ -254,9 +253,9 @@ bool h1_idle(conn_t *c)
  * connection still gets its first request answered (header-timeout applies); an idle kept-alive
  * one is closed with close_notify after a short grace, in which a request the client sent just
  * before is still answered, or at once when hurrying. */
-void h1_drain_start(conn_t *c)
+static void h1_drain_start(conn_t *c)
 {
-    if (!h1_idle(c) || !c->h1->served)
+    if (!h1_idle(c) || !((h1_t *)c->engine)->served)
         return;
     if (c->w->hurry)
         conn_close_graceful(c);
@@ -265,23 +264,24 @@ void h1_drain_start(conn_t *c)
 }
 
 /* Nothing in progress: the connection can move to another worker as it is. */
-bool h1_quiescent(conn_t *c)
+static bool h1_quiescent(conn_t *c)
 {
-    return h1_idle(c) && !c->h1->close_after && !c->h1->streaming && !c->h1->running;
+    return h1_idle(c) && !((h1_t *)c->engine)->close_after && !((h1_t *)c->engine)->streaming &&
+           !((h1_t *)c->engine)->running;
 }
 
-void h1_adopt(conn_t *c)
+static void h1_adopt(conn_t *c)
 {
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     h->c = c;
-    stream_init(&h->s, &h1_proto, c);
+    stream_init(&h->s, &oe_http__h1, c);
     conn_set_timer(c, h->served ? c->l->conf->keepalive_timeout : c->l->conf->header_timeout);
 }
 
 /* Answers a request that could not be parsed, then closes. */
 static void reject(h1_t *h, int status)
 {
-    stream_init(&h->s, &h1_proto, h->c);
+    stream_init(&h->s, &oe_http__h1, h->c);
     h->s.handled = true;
     h->busy = true;
     h->keep_alive = false;
@@ -295,7 +295,7 @@ static void reject(h1_t *h, int status)
 static void dispatch(h1_t *h)
 {
     stream_t *s = &h->s;
-    stream_init(s, &h1_proto, h->c);
+    stream_init(s, &oe_http__h1, h->c);
     h->busy = true;
     conn_set_timer(h->c, 24 * 3600 * 1000ull); /* the handler's own time-outs apply now */
     oe_req_t *req = &s->req;
@@ -392,9 +392,9 @@ static void run(h1_t *h)
     h->running = false;
 }
 
-int h1_input(conn_t *c, const uint8_t *p, size_t n)
+static int h1_input(conn_t *c, const uint8_t *p, size_t n)
 {
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     if (h->close_after)
         return 0; /* after an error we only finish writing */
     oe_buf_append(&h->pending, p, n);
@@ -449,7 +449,7 @@ static uint64_t send_poll(const conn_t *c);
 static void submit(stream_t *s)
 {
     conn_t *c = s->c;
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     if (h == NULL || s != &h->s)
         return;
     oe_buf_t head = {0};
@@ -480,9 +480,9 @@ static void submit(stream_t *s)
     conn_flush(c);
 }
 
-void h1_drain(conn_t *c)
+static void h1_drain(conn_t *c)
 {
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     if (h == NULL || !h->streaming)
         return;
     h->sent_at = uv_now(&c->w->loop); /* a write completed */
@@ -503,9 +503,9 @@ static uint64_t send_poll(const conn_t *c)
  * client taking any of it since the last look is progress, and only send-timeout without any
  * closes. Otherwise: keep-alive expiry (or the drain's grace) closes gracefully; the header and
  * handler time-outs close. */
-void h1_timeout(conn_t *c)
+static void h1_timeout(conn_t *c)
 {
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     if (h->streaming || conn_queued(c) > 0) {
         uint64_t now = uv_now(&c->w->loop), sent = conn_sent(c);
         if (sent != h->sock_sent) {
@@ -529,4 +529,15 @@ void h1_timeout(conn_t *c)
     conn_close(c);
 }
 
-static const proto_t h1_proto = {.submit = submit};
+const proto_t oe_http__h1 = {
+    .init = h1_init,
+    .input = h1_input,
+    .drain = h1_drain,
+    .abort = h1_abort,
+    .idle = h1_quiescent,
+    .goaway = h1_drain_start,
+    .timeout = h1_timeout,
+    .adopt = h1_adopt,
+    .free = h1_free,
+    .submit = submit,
+};

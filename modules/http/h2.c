@@ -25,9 +25,12 @@ typedef struct h2_stream {
     oe_buf_t body;
     int error_status;
     bool dispatched;
-    bool headers_done; /* the header block ended (END_HEADERS) */
-    bool refused;      /* RST_STREAM(REFUSED_STREAM) sent: the connection's body cap */
-    uint64_t begun_at; /* loop times (ms): HEADERS began, last body bytes, response submitted */
+    bool headers_done;     /* the header block ended (END_HEADERS) */
+    bool refused;          /* RST_STREAM(REFUSED_STREAM) sent: the connection's body cap */
+    bool reset;            /* RST_STREAM(NO_ERROR) submitted after an early response */
+    uint64_t linger_at;    /* the response ended while the request was still open (0: no) */
+    uint64_t linger_bytes; /* request body bytes dropped since */
+    uint64_t begun_at;     /* loop times (ms): HEADERS began, last body bytes, response submitted */
     uint64_t body_at, submit_at;
     struct h2_stream *prev, *next;
 } h2_stream_t;
@@ -62,8 +65,6 @@ struct h2 {
 
 static void goaway_final(struct h2 *h);
 
-static const proto_t h2_proto;
-
 static void h2_send(conn_t *c);
 
 static uint64_t now_ms(const struct h2 *h)
@@ -76,7 +77,7 @@ static h2_stream_t *stream_new(struct h2 *h, int32_t id)
     h2_stream_t *st = calloc(1, sizeof(*st));
     if (st == NULL)
         return NULL;
-    stream_init(&st->s, &h2_proto, h->c);
+    stream_init(&st->s, &oe_http__h2, h->c);
     st->id = id;
     st->begun_at = st->body_at = h->active_at = now_ms(h);
     st->next = h->streams;
@@ -166,11 +167,25 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
     return 0;
 }
 
+/* RST_STREAM NO_ERROR: the response is complete, the client may stop sending (RFC 9113 §8.1). */
+static void stop_request(struct h2 *h, h2_stream_t *st)
+{
+    st->reset = true;
+    nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_NO_ERROR);
+}
+
 static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream_id,
                          const uint8_t *data, size_t len, void *user)
 {
     struct h2 *h = user;
     h2_stream_t *st = nghttp2_session_get_stream_user_data(session, stream_id);
+    if (st != NULL && st->linger_at != 0 && !st->reset) {
+        st->linger_bytes += len;
+        st->body_at = now_ms(h);
+        if (st->linger_bytes > OE_HTTP_LINGER_BYTES)
+            stop_request(h, st);
+        return 0;
+    }
     if (st == NULL || st->error_status || st->refused)
         return 0;
     const oe_listen_conf_t *lim = h->c->l->conf;
@@ -307,12 +322,23 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
     int32_t id = frame->hd.stream_id;
     if (id != 0 && (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS))
         h->sent_at = now_ms(h);
-    /* The response is complete while the client is still sending its request (an early 413):
-     * RST_STREAM NO_ERROR asks it to stop (RFC 9113 §8.1) and closes the stream. */
+    /* The response is complete while the client is still sending its request (an early 413).
+     * The stream lingers like an HTTP/1.1 connection (conn.c): what the client still sends is
+     * dropped, and a request that ends within OE_HTTP_LINGER_MS and OE_HTTP_LINGER_BYTES closes
+     * the stream normally; past either, RST_STREAM NO_ERROR asks the client to stop (RFC 9113
+     * §8.1). Resetting at once would be allowed, but clients still uploading (curl 7.88) then
+     * fail the request instead of reading its 413. */
     if (id != 0 && (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
-        nghttp2_session_get_stream_remote_close(session, id) == 0)
-        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
+        nghttp2_session_get_stream_remote_close(session, id) == 0) {
+        h2_stream_t *st = nghttp2_session_get_stream_user_data(session, id);
+        if (st == NULL) {
+            nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
+        } else if (st->linger_at == 0) {
+            st->linger_at = now_ms(h);
+            h->due = 0; /* an earlier deadline than the timer waits for */
+        }
+    }
     return 0;
 }
 
@@ -342,7 +368,7 @@ static void submit(stream_t *s)
 {
     h2_stream_t *st = (h2_stream_t *)s;
     conn_t *c = s->c;
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     if (h == NULL || c->closing)
         return;
     char status[8], length[24];
@@ -379,7 +405,7 @@ send:
 /* ---- deadlines ---------------------------------------------------------------------------- */
 
 /* What the connection timer waits for (earliest_deadline). */
-enum { DUE_IDLE, DUE_NOTICE, DUE_STREAM };
+enum { DUE_IDLE, DUE_NOTICE, DUE_STREAM, DUE_LINGER };
 
 /* The earliest deadline of the connection (loop time), and what it is (*kind).
  * Streams whose header block has not ended have header-timeout from their HEADERS; streams
@@ -411,6 +437,16 @@ static uint64_t earliest_deadline(const struct h2 *h, int *kind)
     }
     for (const h2_stream_t *st = h->streams; st != NULL; st = st->next) {
         uint64_t d;
+        if (st->reset)
+            continue; /* closes once its RST_STREAM is out */
+        if (st->linger_at != 0) {
+            d = st->linger_at + OE_HTTP_LINGER_MS;
+            if (d < due) {
+                due = d;
+                *kind = DUE_LINGER;
+            }
+            continue;
+        }
         if (!st->headers_done)
             d = st->begun_at + lim->header_timeout;
         else if (!st->dispatched) /* also a refused stream until its RST_STREAM is out */
@@ -447,7 +483,7 @@ static bool note_socket_progress(struct h2 *h)
  * the per-frame path. */
 static void arm(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     if (h == NULL || c->closing || h->expired)
         return;
     bool full = note_socket_progress(h);
@@ -467,7 +503,7 @@ static void arm(conn_t *c)
  * instead of leaving each frame's 9-byte tail alone in a record of its own. */
 static void h2_send(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     static __thread uint8_t batch[8 * 16384];
     size_t used = 0;
     while (!c->closing && conn_queued(c) + used < OE_HTTP_OUT_HIGH) {
@@ -521,7 +557,7 @@ static void submit_origin(struct h2 *h)
     nghttp2_submit_origin(h->session, NGHTTP2_FLAG_NONE, n ? entries : NULL, n);
 }
 
-int h2_init(conn_t *c)
+static int h2_init(conn_t *c)
 {
     struct h2 *h = calloc(1, sizeof(*h));
     if (h == NULL)
@@ -561,16 +597,16 @@ int h2_init(conn_t *c)
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20},
     };
     nghttp2_submit_settings(h->session, NGHTTP2_FLAG_NONE, settings, OE_ARRAY_SIZE(settings));
-    c->h2 = h;
+    c->engine = h;
     h->active_at = h->sent_at = now_ms(h);
     submit_origin(h);
     h2_send(c);
     return 0;
 }
 
-int h2_input(conn_t *c, const uint8_t *p, size_t n)
+static int h2_input(conn_t *c, const uint8_t *p, size_t n)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     h->in_recv = true;
     nghttp2_ssize rc = nghttp2_session_mem_recv2(h->session, p, n);
     h->in_recv = false;
@@ -587,9 +623,9 @@ int h2_input(conn_t *c, const uint8_t *p, size_t n)
     return 0;
 }
 
-void h2_drain(conn_t *c)
+static void h2_drain(conn_t *c)
 {
-    if (c->h2 != NULL) {
+    if (c->engine != NULL) {
         h2_send(c);
         conn_flush(c);
     }
@@ -630,17 +666,17 @@ static void goaway_final(struct h2 *h)
 }
 
 /* Nothing in progress or to send: the connection can move to another worker as it is. */
-bool h2_quiescent(conn_t *c)
+static bool h2_quiescent(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     return h->phase == H2_OPEN && h->streams == NULL && !h->in_recv &&
            !nghttp2_session_want_write(h->session);
 }
 
 /* On its new worker: the timer is armed afresh on that loop. */
-void h2_adopt(conn_t *c)
+static void h2_adopt(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     h->c = c;
     h->due = 0;
     arm(c);
@@ -648,9 +684,9 @@ void h2_adopt(conn_t *c)
 
 /* Draining: an idle connection gets its GOAWAY once OE_HTTP_DRAIN_IDLE_MS passed since its last
  * request (earliest_deadline), a busy one when it pauses that long, every one when hurrying. */
-void h2_drain_start(conn_t *c)
+static void h2_drain_start(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     if (h->phase != H2_OPEN)
         return;
     if (c->w->hurry) {
@@ -664,9 +700,9 @@ void h2_drain_start(conn_t *c)
 /* The connection timer fired: re-armed when no deadline has passed yet (it fires early on
  * purpose, see arm()). Idle: the graceful GOAWAY begins; no PING acknowledgement in time: the
  * final GOAWAY; a stream past its deadline: GOAWAY ENHANCE_YOUR_CALM and the connection ends. */
-void h2_timeout(conn_t *c)
+static void h2_timeout(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     if (h->expired) { /* the GOAWAY had its chance; the peer does not read */
         conn_close(c);
         return;
@@ -692,6 +728,14 @@ void h2_timeout(conn_t *c)
         goaway_final(h);
         return;
     }
+    if (kind == DUE_LINGER) {
+        for (h2_stream_t *st = h->streams; st != NULL; st = st->next)
+            if (st->linger_at != 0 && !st->reset && st->linger_at + OE_HTTP_LINGER_MS <= now)
+                stop_request(h, st);
+        send_now(h);
+        arm(c);
+        return;
+    }
     /* A stream held resources past its deadline. The GOAWAY may go past the output bound (it is
      * the last frame); after a second the connection closes whether or not it left. */
     oe_log_debug(TAG, "HTTP/2 connection past a stream deadline");
@@ -711,24 +755,35 @@ void h2_timeout(conn_t *c)
     conn_set_timer(c, 1000);
 }
 
-void h2_abort(conn_t *c)
+static void h2_abort(conn_t *c)
 {
-    if (c->h2 == NULL)
+    if (c->engine == NULL)
         return;
-    for (h2_stream_t *st = c->h2->streams; st != NULL; st = st->next)
+    for (h2_stream_t *st = ((struct h2 *)c->engine)->streams; st != NULL; st = st->next)
         stream_abort(&st->s);
 }
 
-void h2_free(conn_t *c)
+static void h2_free(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     if (h == NULL)
         return;
     while (h->streams != NULL)
         stream_free(h, h->streams);
     nghttp2_session_del(h->session);
     free(h);
-    c->h2 = NULL;
+    c->engine = NULL;
 }
 
-static const proto_t h2_proto = {.submit = submit};
+const proto_t oe_http__h2 = {
+    .init = h2_init,
+    .input = h2_input,
+    .drain = h2_drain,
+    .abort = h2_abort,
+    .idle = h2_quiescent,
+    .goaway = h2_drain_start,
+    .timeout = h2_timeout,
+    .adopt = h2_adopt,
+    .free = h2_free,
+    .submit = submit,
+};

@@ -127,17 +127,15 @@ struct worker {
     uint64_t date_at;
 };
 
-/* Protocol engines behind a connection. */
-typedef struct h1 h1_t;
-typedef struct h2 h2_t;
+typedef struct proto proto_t;
 
 struct conn {
     uv_tcp_t tcp;
     worker_t *w;
     listener_t *l;
     oe_tls_conn_t *tls;
-    h1_t *h1;
-    h2_t *h2;
+    const proto_t *proto;    /* the protocol engine, chosen by ALPN (HTTP/1.1 without TLS) */
+    void *engine;            /* its state, NULL until its init succeeded or after it moved */
     const cert_info_t *cert; /* TLS: the certificate chosen by SNI */
     size_t listen_index;     /* index of c->l->conf in http->listens */
     char *sni;               /* TLS: the server name the client sent, lower-case, or NULL */
@@ -169,6 +167,8 @@ struct conn {
 /* After the last byte and our FIN, how long we keep reading (and dropping) what the client still
  * sends, so that closing never resets a connection whose last response is still in flight. */
 #define OE_HTTP_LINGER_MS 2000
+/* ... and how many bytes (HTTP/2: of one stream's request body after its response). */
+#define OE_HTTP_LINGER_BYTES (256 * 1024)
 
 /* A worker without connections for this long returns freed memory to the system. */
 #define OE_HTTP_TRIM_IDLE_MS 1000
@@ -239,10 +239,26 @@ void worker_hurry(worker_t *w); /* after worker_stop: the process stops, drain a
 /* A request in flight, embedded at the start of each engine's stream struct so that an oe_req_t
  * pointer is also a stream pointer. The response is collected here, then handed to the engine. */
 typedef struct stream stream_t;
-typedef struct proto {
+
+/* A protocol engine (h1.c, h2.c). conn.c reaches an engine only through this table: it runs the
+ * socket and TLS, the engine the protocol. The connection operations are called only while
+ * c->engine is set (init sets it), except init and free. */
+struct proto {
+    int (*init)(conn_t *c);                              /* sets c->engine; <0: close */
+    int (*input)(conn_t *c, const uint8_t *p, size_t n); /* plaintext; <0: close */
+    void (*drain)(conn_t *c);   /* output went below OE_HTTP_OUT_HIGH: produce more */
+    void (*abort)(conn_t *c);   /* the connection is closing: tell waiting handlers */
+    bool (*idle)(conn_t *c);    /* nothing in progress: the connection may move as it is */
+    void (*goaway)(conn_t *c);  /* the worker drains: finish (see OE_HTTP_DRAIN_IDLE_MS) */
+    void (*timeout)(conn_t *c); /* the connection timer fired */
+    void (*adopt)(conn_t *c);   /* the connection moved to another worker */
+    void (*free)(conn_t *c);    /* releases c->engine (NULL: nothing) */
     /* The handler finished the response: emit it (status, headers, then the body). */
     void (*submit)(stream_t *s);
-} proto_t;
+};
+
+/* h1.c and h2.c */
+extern const proto_t oe_http__h1, oe_http__h2;
 
 struct stream {
     oe_req_t req;
@@ -289,26 +305,5 @@ oe_slice_t http_default_authority(const conn_t *c);
 
 /* Lower-cases a Host/:authority value into dst and strips the port; false when invalid. */
 bool http_parse_authority(oe_slice_t value, char *dst, size_t cap, oe_slice_t *out);
-
-/* h1.c and h2.c */
-int h1_init(conn_t *c);
-int h1_input(conn_t *c, const uint8_t *p, size_t n); /* <0: close */
-void h1_drain(conn_t *c);                            /* output went below OUT_HIGH */
-void h1_abort(conn_t *c);                            /* tell a waiting handler */
-void h1_free(conn_t *c);
-bool h1_idle(conn_t *c); /* no request in progress or waiting */
-void h1_drain_start(conn_t *c);
-void h1_timeout(conn_t *c);
-bool h1_quiescent(conn_t *c);
-void h1_adopt(conn_t *c); /* the connection moved to another worker */
-int h2_init(conn_t *c);
-int h2_input(conn_t *c, const uint8_t *p, size_t n);
-void h2_drain(conn_t *c);
-void h2_abort(conn_t *c);
-void h2_free(conn_t *c);
-void h2_drain_start(conn_t *c);
-void h2_timeout(conn_t *c);
-bool h2_quiescent(conn_t *c);
-void h2_adopt(conn_t *c);
 
 #endif

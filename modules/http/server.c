@@ -17,8 +17,6 @@
 #include "core/log.h"
 #include "http/http_int.h"
 
-extern const oe_module_t oe_site_module;
-
 /* ---- building ------------------------------------------------------------------------------ */
 
 oe_http_t *oe_http_of(oe_modctx_t *ctx)

@@ -138,8 +138,9 @@ still_serving "an upper-case header name"
 
 # A request body over max-body-size (8K) is answered 413 as soon as that is known, from the
 # declared content-length or the DATA that crossed the limit, while the client is still sending;
-# RST_STREAM NO_ERROR then tells it to stop (RFC 9113 8.1), and the connection goes on. (Before
-# the fix the 413 came only after END_STREAM, which these requests never send.)
+# a request still open 2 s after the response gets RST_STREAM NO_ERROR (RFC 9113 8.1), one that
+# ends in time closes normally, and the connection goes on. (Before the fix the 413 came only
+# after END_STREAM, which the first two requests never send.)
 frames bigbody declared
 expect_eq "$out" "stream 1: 413
 then: RST_STREAM(1,NO_ERROR)
@@ -148,6 +149,10 @@ frames bigbody data
 expect_eq "$out" "stream 1: 413
 then: RST_STREAM(1,NO_ERROR)
 stream 3 after: 200" "body over max-body-size"
+frames bigbody ends
+expect_eq "$out" "stream 1: 413
+then: None
+stream 3 after: 200" "body over max-body-size that ends"
 still_serving "bodies over max-body-size"
 
 # Flow control: SETTINGS_INITIAL_WINDOW_SIZE = 100; the client grants credit only for what it

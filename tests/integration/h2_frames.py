@@ -11,9 +11,11 @@ connection (SNI, CA) and prints what the server did as `key: value` lines for th
     continuation N          HEADERS without END_HEADERS and N CONTINUATION frames
     bigheader BYTES         one request with a header field of BYTES bytes, then a normal one
     uppercase               a header name with upper-case letters, then a normal request
-    bigbody declared|data   a POST over max-body-size (8K) that never ends: declared with
-                            content-length 100000, or 12K of DATA without a length; then a
-                            normal request on the same connection
+    bigbody declared|data|ends
+                            a POST over max-body-size (8K): declared with content-length 100000
+                            and never sent, or 12K of DATA without a length that never ends, or
+                            20000 declared and sent whole; then a normal request on the same
+                            connection
     flow WINDOW PATH        download PATH with SETTINGS_INITIAL_WINDOW_SIZE = WINDOW, granting
                             credit with WINDOW_UPDATE only for what arrived
 """
@@ -190,7 +192,8 @@ def main():
         print("stream 1: %s" % c.responses([1])[1][0])
         print("stream 3 after: %s" % status_of(c, 3, auth))
     elif cmd == "bigbody":
-        extra = [("content-length", "100000")] if args[0] == "declared" else []
+        extra = {"declared": [("content-length", "100000")], "data": [],
+                 "ends": [("content-length", "20000")]}[args[0]]
         h = HeadersFrame(1)
         h.data = c.headers_block(auth, method="POST", extra=extra)
         h.flags.add("END_HEADERS")
@@ -198,9 +201,13 @@ def main():
         if args[0] == "data":
             for _ in range(3):
                 c.send(DataFrame(1, data=b"x" * 4096))
-        # The answer must come while the request is still open: no END_STREAM is ever sent.
+        elif args[0] == "ends":
+            for i in range(5):
+                c.send(DataFrame(1, data=b"x" * 4000, flags=["END_STREAM"] if i == 4 else []))
+        # The answer must come while the request may still be open; a reset, if any, follows
+        # within the server's linger time (2 s).
         status, reset = None, None
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 3.5
         while reset is None:
             f = c.read_frame(deadline)
             if f is None:
