@@ -69,11 +69,24 @@ struct cconn {
     uint8_t *wbuf;
     size_t wlen, wcap;
     bool writing, closing, goaway, in_recv;
+    bool session_saved; /* its TLS session is in the client's cache (or was used up) */
     int handles;
     oe_list_t link; /* in the client's conns */
 };
 
+/* TLS sessions to resume, one per destination (host and address): a new connection takes its
+ * destination's (a ticket is used once, RFC 8446 Appendix C.4) and puts back the one its own
+ * handshake brings, so each connection after the first saves a full handshake. */
+#define SESSIONS 32
+typedef struct session {
+    char *host; /* NULL: a free slot */
+    struct sockaddr_storage addr;
+    oe_tls_session_t *s;
+} session_t;
+
 struct oe_http_client {
+    session_t sessions[SESSIONS];
+    size_t session_next; /* the slot replaced when all are taken */
     uv_loop_t *loop;
     oe_http_client_conf_t conf;
     oe_list_t pending; /* calls */
@@ -183,10 +196,68 @@ oe_http_client_t *oe_http_client_new(uv_loop_t *loop, const oe_http_client_conf_
     return c;
 }
 
+static void session_clear(session_t *e)
+{
+    free(e->host);
+    oe_tls_session_free(e->s);
+    *e = (session_t){0};
+}
+
+static session_t *session_find(oe_http_client_t *c, const cconn_t *k)
+{
+    for (size_t i = 0; i < SESSIONS; i++) {
+        session_t *e = &c->sessions[i];
+        if (e->host != NULL && strcmp(e->host, k->host) == 0 &&
+            memcmp(&e->addr, &k->addr, sizeof(e->addr)) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* Before k's handshake: offer (and forget) the session kept for its destination. */
+static void session_offer(oe_http_client_t *c, cconn_t *k)
+{
+    session_t *e = session_find(c, k);
+    if (e == NULL)
+        return;
+    if (oe_tls_conn_set_session(k->tls, e->s) < 0)
+        oe_log_debug(TAG, "TLS session for %s not offered", k->host);
+    session_clear(e);
+}
+
+/* After k has read from its server: keep the session its handshake brought (TLS 1.3 tickets
+ * arrive after the handshake, so this is tried after each read until one is there). */
+static void session_save(oe_http_client_t *c, cconn_t *k)
+{
+    if (k->session_saved || k->proto == 0)
+        return;
+    oe_tls_session_t *s = oe_tls_session_get(k->tls);
+    if (s == NULL)
+        return;
+    k->session_saved = true;
+    session_t *e = session_find(c, k);
+    if (e == NULL) {
+        for (size_t i = 0; i < SESSIONS && e == NULL; i++)
+            if (c->sessions[i].host == NULL)
+                e = &c->sessions[i];
+        if (e == NULL) {
+            e = &c->sessions[c->session_next];
+            c->session_next = (c->session_next + 1) % SESSIONS;
+        }
+    }
+    session_clear(e);
+    e->host = oe_strdup(k->host);
+    e->addr = k->addr;
+    e->s = s;
+}
+
 static void maybe_free_client(oe_http_client_t *c)
 {
-    if (c->closing && c->ncalls == 0 && oe_list_empty(&c->conns))
+    if (c->closing && c->ncalls == 0 && oe_list_empty(&c->conns)) {
+        for (size_t i = 0; i < SESSIONS; i++)
+            session_clear(&c->sessions[i]);
         free(c);
+    }
 }
 
 static void on_call_closed(uv_handle_t *h)
@@ -815,6 +886,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     static __thread uint8_t pbuf[65536];
     for (;;) {
         ssize_t r = oe_tls_read(k->tls, pbuf, sizeof(pbuf));
+        session_save(k->c, k);
         if (r == OE_TLS_WANT_IO)
             break;
         if (r == 0 || r == OE_TLS_ECLOSED)
@@ -867,6 +939,8 @@ static void conn_open(oe_http_client_t *c, oe_http_call_t *x)
     k->host = oe_strdup(x->host);
     k->addr = x->addr;
     k->tls = oe_tls_conn_new_client(c->conf.tls, x->host);
+    if (k->tls != NULL)
+        session_offer(c, k);
     uv_tcp_init(c->loop, &k->tcp);
     uv_timer_init(c->loop, &k->timer);
     k->tcp.data = k->timer.data = k->connect.data = k;
