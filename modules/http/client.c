@@ -97,12 +97,12 @@ struct oe_http_client {
 };
 
 static void pump(oe_http_client_t *c);
-static void conn_close(cconn_t *k, int err);
+static void cconn_close(cconn_t *k, int err);
 static void on_conn_timer(uv_timer_t *t);
 static void on_call_timer(uv_timer_t *t);
-static void conn_flush(cconn_t *k);
-static void h2_send(cconn_t *k);
-static llhttp_settings_t h1_settings;
+static void cconn_flush(cconn_t *k);
+static void client_h2_send(cconn_t *k);
+static llhttp_settings_t client_h1_settings;
 
 /* ---- lists ------------------------------------------------------------------------------------
  */
@@ -328,7 +328,7 @@ static void finish(oe_http_call_t *x, int result)
 }
 
 /* Runs the callbacks of the calls the parser finished. Each may close the connection (the rest
- * then wait for their zero timers, see conn_close). */
+ * then wait for their zero timers, see cconn_close). */
 static void deliver(cconn_t *k)
 {
     while (!oe_list_empty(&k->finished) && !k->closing) {
@@ -346,11 +346,11 @@ static void abandon(oe_http_call_t *x)
         return;
     call_detach(x);
     if (k->proto == 1) {
-        conn_close(k, OE_HTTPC_ETIMEOUT);
+        cconn_close(k, OE_HTTPC_ETIMEOUT);
     } else if (k->h2 != NULL && x->stream > 0) {
         nghttp2_submit_rst_stream(k->h2, NGHTTP2_FLAG_NONE, x->stream, NGHTTP2_CANCEL);
-        h2_send(k);
-        conn_flush(k);
+        client_h2_send(k);
+        cconn_flush(k);
     }
 }
 
@@ -451,7 +451,7 @@ static void on_conn_closed(uv_handle_t *h)
     maybe_free_client(c);
 }
 
-static void conn_close(cconn_t *k, int err)
+static void cconn_close(cconn_t *k, int err)
 {
     if (k->closing)
         return;
@@ -484,7 +484,7 @@ static void conn_close(cconn_t *k, int err)
 static void on_conn_timer(uv_timer_t *t)
 {
     cconn_t *k = t->data;
-    conn_close(k, k->proto == 0 ? OE_HTTPC_ETIMEOUT : OE_HTTPC_EPROTO);
+    cconn_close(k, k->proto == 0 ? OE_HTTPC_ETIMEOUT : OE_HTTPC_EPROTO);
 }
 
 static void on_written(uv_write_t *w, int status)
@@ -494,15 +494,15 @@ static void on_written(uv_write_t *w, int status)
     if (k->closing)
         return;
     if (status < 0) {
-        conn_close(k, OE_HTTPC_EPROTO);
+        cconn_close(k, OE_HTTPC_EPROTO);
         return;
     }
     if (k->h2 != NULL)
-        h2_send(k);
-    conn_flush(k);
+        client_h2_send(k);
+    cconn_flush(k);
 }
 
-static void conn_flush(cconn_t *k)
+static void cconn_flush(cconn_t *k)
 {
     if (k->writing || k->closing)
         return;
@@ -520,7 +520,7 @@ static void conn_flush(cconn_t *k)
     uv_buf_t b = uv_buf_init((char *)k->wbuf, (unsigned)k->wlen);
     k->wreq.data = k;
     if (uv_write(&k->wreq, (uv_stream_t *)&k->tcp, &b, 1, on_written) < 0) {
-        conn_close(k, OE_HTTPC_EPROTO);
+        cconn_close(k, OE_HTTPC_EPROTO);
         return;
     }
     k->writing = true;
@@ -529,7 +529,7 @@ static void conn_flush(cconn_t *k)
 static int send_plain(cconn_t *k, const void *p, size_t n)
 {
     if (oe_tls_write(k->tls, p, n) < 0) {
-        conn_close(k, OE_HTTPC_ETLS);
+        cconn_close(k, OE_HTTPC_ETLS);
         return -1;
     }
     return 0;
@@ -538,9 +538,9 @@ static int send_plain(cconn_t *k, const void *p, size_t n)
 /* ---- HTTP/2 ------------------------------------------------------------------------------------
  */
 
-static int h2_on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name,
-                        size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
-                        void *user)
+static int client_h2_on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name,
+                               size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                               void *user)
 {
     oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);
     if (x == NULL || f->hd.type != NGHTTP2_HEADERS)
@@ -558,8 +558,8 @@ static int h2_on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_
     return 0;
 }
 
-static int h2_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data,
-                      size_t len, void *user)
+static int client_h2_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data,
+                             size_t len, void *user)
 {
     oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, id);
     if (x != NULL && resp_body(x, data, len) < 0) {
@@ -569,7 +569,7 @@ static int h2_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8
     return 0;
 }
 
-static int h2_on_close(nghttp2_session *s, int32_t id, uint32_t error, void *user)
+static int client_h2_on_close(nghttp2_session *s, int32_t id, uint32_t error, void *user)
 {
     oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, id);
     /* Only END_STREAM completes a response: RST_STREAM(NO_ERROR) before it cuts the body short
@@ -580,7 +580,7 @@ static int h2_on_close(nghttp2_session *s, int32_t id, uint32_t error, void *use
     return 0;
 }
 
-static int h2_on_frame(nghttp2_session *s, const nghttp2_frame *f, void *user)
+static int client_h2_on_frame(nghttp2_session *s, const nghttp2_frame *f, void *user)
 {
     cconn_t *k = user;
     if (f->hd.type == NGHTTP2_GOAWAY)
@@ -594,8 +594,8 @@ static int h2_on_frame(nghttp2_session *s, const nghttp2_frame *f, void *user)
     return 0;
 }
 
-static nghttp2_ssize h2_read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t len,
-                                  uint32_t *flags, nghttp2_data_source *src, void *user)
+static nghttp2_ssize client_h2_read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t len,
+                                         uint32_t *flags, nghttp2_data_source *src, void *user)
 {
     oe_http_call_t *x = src->ptr;
     size_t n = OE_MIN(len, x->body.len - x->body_sent);
@@ -606,7 +606,7 @@ static nghttp2_ssize h2_read_body(nghttp2_session *s, int32_t id, uint8_t *buf, 
     return (nghttp2_ssize)n;
 }
 
-static void h2_send(cconn_t *k)
+static void client_h2_send(cconn_t *k)
 {
     if (k->in_recv || k->closing)
         return;
@@ -614,7 +614,7 @@ static void h2_send(cconn_t *k)
         const uint8_t *data;
         nghttp2_ssize n = nghttp2_session_mem_send2(k->h2, &data);
         if (n < 0) {
-            conn_close(k, OE_HTTPC_EPROTO);
+            cconn_close(k, OE_HTTPC_EPROTO);
             return;
         }
         if (n == 0 || send_plain(k, data, (size_t)n) < 0)
@@ -628,7 +628,7 @@ static nghttp2_nv nv(const char *name, size_t nl, const char *value, size_t vl)
     return (nghttp2_nv){(uint8_t *)name, (uint8_t *)value, nl, vl, NGHTTP2_NV_FLAG_NONE};
 }
 
-static void h2_submit(cconn_t *k, oe_http_call_t *x)
+static void client_h2_submit(cconn_t *k, oe_http_call_t *x)
 {
     char authority[300], length[24];
     unsigned port = oe_sockaddr_port((const struct sockaddr *)&x->addr);
@@ -649,7 +649,7 @@ static void h2_submit(cconn_t *k, oe_http_call_t *x)
         p = value + strlen(value) + 1;
         nva[n++] = nv(name, strlen(name), value, strlen(value));
     }
-    nghttp2_data_provider2 prd = {.source.ptr = x, .read_callback = h2_read_body};
+    nghttp2_data_provider2 prd = {.source.ptr = x, .read_callback = client_h2_read_body};
     int32_t id = nghttp2_submit_request2(k->h2, NULL, nva, n, x->body.len ? &prd : NULL, x);
     free(nva);
     if (id < 0) {
@@ -660,15 +660,15 @@ static void h2_submit(cconn_t *k, oe_http_call_t *x)
     x->stream = id;
 }
 
-static int h2_start(cconn_t *k)
+static int client_h2_start(cconn_t *k)
 {
     nghttp2_session_callbacks *cb;
     if (nghttp2_session_callbacks_new(&cb) != 0)
         return -1;
-    nghttp2_session_callbacks_set_on_header_callback(cb, h2_on_header);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, h2_on_data);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cb, h2_on_close);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, h2_on_frame);
+    nghttp2_session_callbacks_set_on_header_callback(cb, client_h2_on_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, client_h2_on_data);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cb, client_h2_on_close);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, client_h2_on_frame);
     int rc = nghttp2_session_client_new(&k->h2, cb, k);
     nghttp2_session_callbacks_del(cb);
     if (rc != 0)
@@ -683,15 +683,15 @@ static int h2_start(cconn_t *k)
 /* ---- HTTP/1.1 ----------------------------------------------------------------------------------
  */
 
-static oe_http_call_t *h1_call(llhttp_t *p)
+static oe_http_call_t *client_h1_call(llhttp_t *p)
 {
     cconn_t *k = p->data;
     return oe_list_empty(&k->calls) ? NULL : call_of(k->calls.next);
 }
 
-static int h1_on_field(llhttp_t *p, const char *at, size_t len)
+static int client_h1_on_field(llhttp_t *p, const char *at, size_t len)
 {
-    oe_http_call_t *x = h1_call(p);
+    oe_http_call_t *x = client_h1_call(p);
     if (x == NULL)
         return -1;
     if (x->rlast != 1) {
@@ -707,9 +707,9 @@ static int h1_on_field(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
-static int h1_on_value(llhttp_t *p, const char *at, size_t len)
+static int client_h1_on_value(llhttp_t *p, const char *at, size_t len)
 {
-    oe_http_call_t *x = h1_call(p);
+    oe_http_call_t *x = client_h1_call(p);
     if (x == NULL)
         return -1;
     if (x->rlast != 2)
@@ -720,18 +720,18 @@ static int h1_on_value(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
-static int h1_on_headers(llhttp_t *p)
+static int client_h1_on_headers(llhttp_t *p)
 {
-    oe_http_call_t *x = h1_call(p);
+    oe_http_call_t *x = client_h1_call(p);
     if (x == NULL)
         return -1;
     x->status = p->status_code;
     return 0;
 }
 
-static int h1_on_body(llhttp_t *p, const char *at, size_t len)
+static int client_h1_on_body(llhttp_t *p, const char *at, size_t len)
 {
-    oe_http_call_t *x = h1_call(p);
+    oe_http_call_t *x = client_h1_call(p);
     if (x == NULL)
         return -1;
     int rc = resp_body(x, (const uint8_t *)at, len);
@@ -740,10 +740,10 @@ static int h1_on_body(llhttp_t *p, const char *at, size_t len)
     return rc < 0 ? -1 : 0;
 }
 
-static int h1_on_complete(llhttp_t *p)
+static int client_h1_on_complete(llhttp_t *p)
 {
     cconn_t *k = p->data;
-    oe_http_call_t *x = h1_call(p);
+    oe_http_call_t *x = client_h1_call(p);
     if (x == NULL)
         return -1;
     if (x->status < 200) { /* 1xx: the real response follows */
@@ -757,7 +757,7 @@ static int h1_on_complete(llhttp_t *p)
     return HPE_PAUSED;
 }
 
-static void h1_submit(cconn_t *k, oe_http_call_t *x)
+static void client_h1_submit(cconn_t *k, oe_http_call_t *x)
 {
     call_assign(x, k);
     unsigned port = oe_sockaddr_port((const struct sockaddr *)&x->addr);
@@ -774,7 +774,7 @@ static void h1_submit(cconn_t *k, oe_http_call_t *x)
     }
     oe_buf_append(&b, "\r\n", 2);
     oe_buf_append(&b, x->body.base, x->body.len);
-    llhttp_init(&k->parser, HTTP_RESPONSE, &h1_settings);
+    llhttp_init(&k->parser, HTTP_RESPONSE, &client_h1_settings);
     k->parser.data = k;
     send_plain(k, b.base, b.len);
     oe_buf_free(&b);
@@ -801,7 +801,7 @@ static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
         deliver(k);
         if (k->closing)
             return 0;
-        h2_send(k);
+        client_h2_send(k);
         if (k->goaway && oe_list_empty(&k->calls))
             return OE_HTTPC_EPROTO;
         return 0;
@@ -828,7 +828,7 @@ static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
 
 /* The server sent close_notify: a response delimited by the end of the connection is complete
  * now (RFC 9112 §6.3). A TCP end without close_notify may be a truncation (§9.8): not complete. */
-static void h1_eof(cconn_t *k)
+static void client_h1_eof(cconn_t *k)
 {
     if (k->proto == 1 && !oe_list_empty(&k->calls) && llhttp_finish(&k->parser) == HPE_PAUSED) {
         k->goaway = true;
@@ -840,8 +840,8 @@ static void on_handshake(cconn_t *k)
 {
     const char *alpn = oe_tls_alpn(k->tls);
     if (alpn != NULL && strcmp(alpn, "h2") == 0) {
-        if (h2_start(k) < 0) {
-            conn_close(k, OE_HTTPC_EPROTO);
+        if (client_h2_start(k) < 0) {
+            cconn_close(k, OE_HTTPC_EPROTO);
             return;
         }
     } else {
@@ -850,7 +850,7 @@ static void on_handshake(cconn_t *k)
     uv_timer_stop(&k->timer);
     pump(k->c);
     if (!k->closing && k->h2 != NULL)
-        h2_send(k);
+        client_h2_send(k);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -859,24 +859,24 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0 || k->closing)
         return;
     if (nread < 0) {
-        conn_close(k, k->proto == 0 ? OE_HTTPC_ETLS : OE_HTTPC_EPROTO);
+        cconn_close(k, k->proto == 0 ? OE_HTTPC_ETLS : OE_HTTPC_EPROTO);
         return;
     }
     if (oe_tls_feed(k->tls, (const uint8_t *)buf->base, (size_t)nread) < 0) {
-        conn_close(k, OE_HTTPC_EPROTO);
+        cconn_close(k, OE_HTTPC_EPROTO);
         return;
     }
     if (k->proto == 0) {
         int rc = oe_tls_handshake(k->tls);
         if (rc == OE_TLS_WANT_IO) {
-            conn_flush(k);
+            cconn_flush(k);
             return;
         }
         if (rc < 0) {
             char why[256];
             oe_tls_conn_strerror(k->tls, why, sizeof(why));
             oe_log_warn(TAG, "TLS with %s failed: %s", k->host, why);
-            conn_close(k, OE_HTTPC_ETLS);
+            cconn_close(k, OE_HTTPC_ETLS);
             return;
         }
         on_handshake(k);
@@ -890,15 +890,15 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         if (r == OE_TLS_WANT_IO)
             break;
         if (r == 0 || r == OE_TLS_ECLOSED)
-            h1_eof(k);
+            client_h1_eof(k);
         if (r <= 0 || plaintext(k, pbuf, (size_t)r) < 0) {
-            conn_close(k, OE_HTTPC_EPROTO);
+            cconn_close(k, OE_HTTPC_EPROTO);
             return;
         }
         if (k->closing)
             return;
     }
-    conn_flush(k);
+    cconn_flush(k);
 }
 
 /* The client's error for a failed connect: an address with no route is not a refusal. */
@@ -923,16 +923,16 @@ static void on_connected(uv_connect_t *req, int status)
     if (k->closing)
         return;
     if (status < 0) {
-        conn_close(k, connect_error(status));
+        cconn_close(k, connect_error(status));
         return;
     }
     uv_tcp_nodelay(&k->tcp, 1);
     uv_read_start((uv_stream_t *)&k->tcp, on_alloc, on_read);
     oe_tls_handshake(k->tls); /* ClientHello */
-    conn_flush(k);
+    cconn_flush(k);
 }
 
-static void conn_open(oe_http_client_t *c, oe_http_call_t *x)
+static void cconn_open(oe_http_client_t *c, oe_http_call_t *x)
 {
     cconn_t *k = oe_calloc(1, sizeof(*k));
     k->c = c;
@@ -973,7 +973,7 @@ static void pump(oe_http_client_t *c)
 {
     if (c->closing)
         return;
-    /* Submitting can close a connection, whose conn_close() pumps again: that nested call only
+    /* Submitting can close a connection, whose cconn_close() pumps again: that nested call only
      * asks this one for another pass, so the walk below never follows a call moved elsewhere. */
     if (c->pumping) {
         c->pump_again = true;
@@ -1012,14 +1012,14 @@ static void pump_once(oe_http_client_t *c)
         }
         if (ready != NULL) {
             if (ready->proto == 2) {
-                h2_submit(ready, x);
-                h2_send(ready);
+                client_h2_submit(ready, x);
+                client_h2_send(ready);
             } else {
-                h1_submit(ready, x);
+                client_h1_submit(ready, x);
             }
-            conn_flush(ready);
+            cconn_flush(ready);
         } else if (!connecting && h1 < c->conf.max_h1_conns) {
-            conn_open(c, x);
+            cconn_open(c, x);
         }
     }
 }
@@ -1028,7 +1028,7 @@ void oe_http_client_close(oe_http_client_t *c)
 {
     c->closing = true;
     OE_LIST_FOREACH(it, &c->conns) /* closing unlinks nothing: on_conn_closed does, later */
-    conn_close(conn_of(it), OE_HTTPC_ECONNECT); /* its calls go back to the pending list */
+    cconn_close(conn_of(it), OE_HTTPC_ECONNECT); /* its calls go back to the pending list */
     while (!oe_list_empty(&c->pending)) {
         oe_http_call_t *x = call_of(c->pending.next);
         x->cb = NULL;
@@ -1060,10 +1060,10 @@ static const char *client_strerror(int err)
 __attribute__((constructor)) static void setup_h1(void)
 {
     oe_strerror_register(400, 499, client_strerror);
-    llhttp_settings_init(&h1_settings);
-    h1_settings.on_header_field = h1_on_field;
-    h1_settings.on_header_value = h1_on_value;
-    h1_settings.on_headers_complete = h1_on_headers;
-    h1_settings.on_body = h1_on_body;
-    h1_settings.on_message_complete = h1_on_complete;
+    llhttp_settings_init(&client_h1_settings);
+    client_h1_settings.on_header_field = client_h1_on_field;
+    client_h1_settings.on_header_value = client_h1_on_value;
+    client_h1_settings.on_headers_complete = client_h1_on_headers;
+    client_h1_settings.on_body = client_h1_on_body;
+    client_h1_settings.on_message_complete = client_h1_on_complete;
 }

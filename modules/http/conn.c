@@ -42,7 +42,7 @@ static void on_adopt(uv_async_t *a);
 
 /* ---- worker -------------------------------------------------------------------------------- */
 
-const char *worker_date(worker_t *w)
+const char *oe_http__worker_date(worker_t *w)
 {
     uint64_t now = uv_now(&w->loop) / 1000;
     if (w->date[0] == '\0' || now != w->date_at) {
@@ -69,7 +69,7 @@ static void worker_maybe_finish(worker_t *w)
         if (w->http->hooks[i].stop != NULL)
             w->http->hooks[i].stop(w->hook_state[i], w->http->hooks[i].data);
     pthread_mutex_lock(&handoff_lock);
-    w->wake_closed = true; /* worker_hurry() must not send to it any more */
+    w->wake_closed = true; /* oe_http__worker_hurry() must not send to it any more */
     pthread_mutex_unlock(&handoff_lock);
     uv_close((uv_handle_t *)&w->wake, on_noop_close);
     uv_close((uv_handle_t *)&w->drain, on_noop_close);
@@ -87,7 +87,7 @@ static void on_drain_deadline(uv_timer_t *t)
                     w->nconns);
     for (conn_t *c = w->conns, *next; c != NULL; c = next) {
         next = c->next;
-        conn_close(c);
+        oe_http__conn_close(c);
     }
 }
 
@@ -96,7 +96,7 @@ static void drain_all(worker_t *w)
     for (conn_t *c = w->conns, *next; c != NULL; c = next) {
         next = c->next;
         if (!conn_migrate(c))
-            conn_drain(c);
+            oe_http__conn_drain(c);
     }
 }
 
@@ -109,8 +109,8 @@ static void on_late(uv_timer_t *t)
     drain_all(w);
 }
 
-/* Runs on the worker's thread when worker_stop() woke it: stop accepting (the listening sockets
- * stay open for the next generation; only our dup()s close) and drain. */
+/* Runs on the worker's thread when oe_http__worker_stop() woke it: stop accepting (the listening
+ * sockets stay open for the next generation; only our dup()s close) and drain. */
 static void on_wake(uv_async_t *a)
 {
     worker_t *w = a->data;
@@ -154,9 +154,9 @@ static void on_connection(uv_stream_t *server, int status);
 
 static int listen_on(worker_t *w, listener_t *l, const lsock_t *s, size_t i)
 {
-    int fd = http_socket_dup(s, i);
+    int fd = oe_http__socket_dup(s, i);
     if (fd < 0) {
-        oe_log_error(TAG, "cannot listen on %s: %s", http_socket_text(s), oe_strerror(fd));
+        oe_log_error(TAG, "cannot listen on %s: %s", oe_http__socket_text(s), oe_strerror(fd));
         return fd;
     }
     int rc = uv_tcp_init(&w->loop, &l->tcp);
@@ -173,13 +173,13 @@ static int listen_on(worker_t *w, listener_t *l, const lsock_t *s, size_t i)
             uv_close((uv_handle_t *)&l->tcp, on_noop_close);
     }
     if (rc < 0)
-        oe_log_error(TAG, "cannot listen on %s: %s", http_socket_text(s), uv_strerror(rc));
+        oe_log_error(TAG, "cannot listen on %s: %s", oe_http__socket_text(s), uv_strerror(rc));
     return rc;
 }
 
 /* Worker index accepts from the shared sockets j with j % nworkers == index (one each when
  * there are as many sockets as workers; more when an earlier generation had more workers). */
-int worker_start(oe_http_t *http, worker_t *w, unsigned index)
+int oe_http__worker_start(oe_http_t *http, worker_t *w, unsigned index)
 {
     static unsigned ids;
     *w = (worker_t){.http = http, .id = ids++, .index = index};
@@ -188,13 +188,13 @@ int worker_start(oe_http_t *http, worker_t *w, unsigned index)
         return rc;
     size_t n = 0;
     for (size_t k = 0; k < http->nsocks; k++)
-        n += http_socket_count(http->socks[k]);
+        n += oe_http__socket_count(http->socks[k]);
     w->listeners = oe_calloc(n ? n : 1, sizeof(*w->listeners));
     w->counts = oe_calloc(http->nlistens ? http->nlistens : 1, sizeof(*w->counts));
     size_t k = 0;
     for (size_t i = 0; i < http->nlistens && rc == 0; i++) {
         for (size_t a = 0; a < http->listens[i]->addresses.n && rc == 0; a++, k++) {
-            for (size_t j = index; j < http_socket_count(http->socks[k]) && rc == 0;
+            for (size_t j = index; j < oe_http__socket_count(http->socks[k]) && rc == 0;
                  j += http->nworkers) {
                 listener_t *l = &w->listeners[w->nlisteners];
                 l->sock = http->socks[k];
@@ -236,13 +236,13 @@ int worker_start(oe_http_t *http, worker_t *w, unsigned index)
     return rc;
 }
 
-void worker_stop(worker_t *w)
+void oe_http__worker_stop(worker_t *w)
 {
     uv_async_send(&w->wake);
 }
 
 /* Also for a worker that may have ended already (its generation drains since a reload). */
-void worker_hurry(worker_t *w)
+void oe_http__worker_hurry(worker_t *w)
 {
     pthread_mutex_lock(&handoff_lock);
     if (!w->wake_closed)
@@ -274,7 +274,7 @@ static oe_http_t **running;
 static size_t nrunning;
 static _Atomic(oe_http_t *) handoff_target; /* running[nrunning - 1], for unlocked peeks */
 
-void http_handoff_publish(oe_http_t *http)
+void oe_http__handoff_publish(oe_http_t *http)
 {
     pthread_mutex_lock(&handoff_lock);
     running = oe_realloc(running, (nrunning + 1) * sizeof(*running));
@@ -284,7 +284,7 @@ void http_handoff_publish(oe_http_t *http)
 }
 
 /* After this no worker sends http's workers a connection, so they may stop. */
-void http_handoff_withdraw(oe_http_t *http)
+void oe_http__handoff_withdraw(oe_http_t *http)
 {
     pthread_mutex_lock(&handoff_lock);
     for (size_t i = 0; i < nrunning; i++) {
@@ -329,7 +329,7 @@ static listener_t *destination(const conn_t *c, const cert_info_t **ci)
     return NULL;
 }
 
-bool conn_may_migrate(conn_t *c)
+bool oe_http__conn_may_migrate(conn_t *c)
 {
     if (!c->w->stopping || c->no_migrate)
         return false;
@@ -344,7 +344,7 @@ bool conn_may_migrate(conn_t *c)
 static bool quiescent(conn_t *c)
 {
     if (c->closing || c->close_after_write || c->lingering || c->writing || !c->handshake_done ||
-        conn_queued(c) > 0 || (c->tls != NULL && oe_tls_pending_in(c->tls) > 0))
+        oe_http__conn_queued(c) > 0 || (c->tls != NULL && oe_tls_pending_in(c->tls) > 0))
         return false;
     return c->engine != NULL && c->proto->idle(c);
 }
@@ -383,7 +383,7 @@ static bool conn_migrate(conn_t *c)
     pthread_mutex_unlock(&handoff_lock);
     if (m == NULL) {
         c->no_migrate = true;
-        conn_drain(c);
+        oe_http__conn_drain(c);
         return false;
     }
     /* The engines are the new worker's now; closing our handle leaves the socket open (dup). */
@@ -392,7 +392,7 @@ static bool conn_migrate(conn_t *c)
     c->engine = NULL;
     c->sni = NULL;
     c->cert = NULL;
-    conn_close(c);
+    oe_http__conn_close(c);
     return true;
 }
 
@@ -429,12 +429,12 @@ static void adopt(worker_t *w, handoff_t *m)
     c->proto->adopt(c);
     if (uv_tcp_open(&c->tcp, m->fd) < 0) {
         close(m->fd);
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     if (w->stopping && !conn_migrate(c)) /* retired meanwhile: on to the newest */
-        conn_drain(c);
+        oe_http__conn_drain(c);
 }
 
 static void on_adopt(uv_async_t *a)
@@ -468,22 +468,22 @@ static void on_timeout(uv_timer_t *t)
 {
     conn_t *c = t->data;
     if (c->lingering)
-        conn_close(c);
+        oe_http__conn_close(c);
     else if (c->engine != NULL)
         c->proto->timeout(c);
     else {
         oe_log_debug(TAG, "connection timed out");
-        conn_close(c);
+        oe_http__conn_close(c);
     }
 }
 
-void conn_set_timer(conn_t *c, uint64_t ms)
+void oe_http__conn_set_timer(conn_t *c, uint64_t ms)
 {
     if (!c->closing && !c->lingering)
         uv_timer_start(&c->timer, on_timeout, ms, 0);
 }
 
-void conn_pause_read(conn_t *c)
+void oe_http__conn_pause_read(conn_t *c)
 {
     if (!c->read_paused && !c->closing) {
         uv_read_stop((uv_stream_t *)&c->tcp);
@@ -491,7 +491,7 @@ void conn_pause_read(conn_t *c)
     }
 }
 
-void conn_resume_read(conn_t *c)
+void oe_http__conn_resume_read(conn_t *c)
 {
     if (c->read_paused && !c->closing) {
         c->read_paused = false;
@@ -580,14 +580,14 @@ static void on_connection(uv_stream_t *server, int status)
     if (l->conf->tls) {
         c->tls = oe_tls_conn_new_server(w->http->tls);
         if (c->tls == NULL) {
-            conn_close(c);
+            oe_http__conn_close(c);
             return;
         }
-        conn_set_timer(c, l->conf->handshake_timeout);
+        oe_http__conn_set_timer(c, l->conf->handshake_timeout);
     } else {
         c->handshake_done = true;
         if (engine_start(c, NULL) < 0) {
-            conn_close(c);
+            oe_http__conn_close(c);
             return;
         }
     }
@@ -636,7 +636,7 @@ static void on_conn_handle_closed(uv_handle_t *h)
     }
 }
 
-void conn_close(conn_t *c)
+void oe_http__conn_close(conn_t *c)
 {
     if (c->closing)
         return;
@@ -649,13 +649,13 @@ void conn_close(conn_t *c)
     uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
 }
 
-size_t conn_queued(const conn_t *c)
+size_t oe_http__conn_queued(const conn_t *c)
 {
     size_t n = c->writing ? c->wlen : 0;
     return n + (c->tls != NULL ? oe_tls_pending_out(c->tls).len : c->out.len);
 }
 
-uint64_t conn_sent(const conn_t *c)
+uint64_t oe_http__conn_sent(const conn_t *c)
 {
     size_t left = c->writing ? uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) : 0;
     uint64_t n = c->sent + (c->writing && left < c->wlen ? c->wlen - left : 0);
@@ -670,7 +670,7 @@ uint64_t conn_sent(const conn_t *c)
     return n;
 }
 
-int conn_send(conn_t *c, const void *p, size_t n)
+int oe_http__conn_send(conn_t *c, const void *p, size_t n)
 {
     if (c->closing || c->notified || c->lingering) /* nothing may follow close_notify */
         return OE_EINVAL;
@@ -680,7 +680,7 @@ int conn_send(conn_t *c, const void *p, size_t n)
     }
     ssize_t rc = oe_tls_write(c->tls, p, n);
     if (rc < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return (int)rc;
     }
     return 0;
@@ -693,12 +693,12 @@ static void on_write(uv_write_t *req, int status)
     if (c->closing || c->lingering)
         return;
     if (status < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     c->sent += c->wlen;
-    conn_flush(c);
-    if (c->closing || conn_queued(c) >= OE_HTTP_OUT_HIGH)
+    oe_http__conn_flush(c);
+    if (c->closing || oe_http__conn_queued(c) >= OE_HTTP_OUT_HIGH)
         return;
     /* Room again: let the engine produce more, then read again if it paused for output. */
     if (c->engine != NULL)
@@ -718,7 +718,7 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 {
     conn_t *c = req->data;
     if (status < 0 && !c->closing)
-        conn_close(c);
+        oe_http__conn_close(c);
 }
 
 /* Everything is written: send FIN, and read (dropping the bytes) until the client's FIN. Closing
@@ -729,7 +729,7 @@ static void linger(conn_t *c)
     c->lingering = true;
     c->sreq.data = c;
     if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     uv_timer_start(&c->timer, on_timeout, OE_HTTP_LINGER_MS, 0);
@@ -739,15 +739,15 @@ static void linger(conn_t *c)
     }
 }
 
-void conn_close_graceful(conn_t *c)
+void oe_http__conn_close_graceful(conn_t *c)
 {
     if (c->closing || c->close_after_write)
         return;
     c->close_after_write = true;
-    conn_flush(c);
+    oe_http__conn_flush(c);
 }
 
-void conn_drain(conn_t *c)
+void oe_http__conn_drain(conn_t *c)
 {
     /* A TLS handshake in progress finishes first (handshake_done() comes back here). */
     if (c->closing || c->close_after_write || !c->handshake_done)
@@ -756,7 +756,7 @@ void conn_drain(conn_t *c)
         c->proto->goaway(c);
 }
 
-void conn_flush(conn_t *c)
+void oe_http__conn_flush(conn_t *c)
 {
     if (c->writing || c->closing || c->lingering)
         return;
@@ -780,7 +780,7 @@ void conn_flush(conn_t *c)
         c->wbuf = malloc(c->wcap);
         if (c->wbuf == NULL) {
             c->wcap = 0;
-            conn_close(c);
+            oe_http__conn_close(c);
             return;
         }
     }
@@ -793,7 +793,7 @@ void conn_flush(conn_t *c)
     uv_buf_t b = uv_buf_init((char *)c->wbuf, (unsigned)c->wlen);
     c->wreq.data = c;
     if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     c->writing = true;
@@ -833,37 +833,37 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0)
         return;
     if (nread < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     if (c->lingering) { /* see linger(): dropped unread, up to a bound */
         c->linger_bytes += (uint64_t)nread;
         if (c->linger_bytes > LINGER_BYTES)
-            conn_close(c);
+            oe_http__conn_close(c);
         return;
     }
     if (c->close_after_write)
         return; /* only finishing: what the client still sends is not read */
     if (c->tls == NULL) {
         if (plaintext(c, (const uint8_t *)buf->base, (size_t)nread) < 0) {
-            conn_flush(c);
+            oe_http__conn_flush(c);
             c->close_after_write = true;
-            conn_pause_read(c);
+            oe_http__conn_pause_read(c);
         }
-        conn_flush(c);
+        oe_http__conn_flush(c);
         if (c->w->stopping)
             conn_migrate(c);
         return;
     }
     if (oe_tls_feed(c->tls, (const uint8_t *)buf->base, (size_t)nread) < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     bool was_done = c->handshake_done;
     if (!c->handshake_done) {
         int rc = oe_tls_handshake(c->tls);
         if (rc == OE_TLS_WANT_IO) {
-            conn_flush(c);
+            oe_http__conn_flush(c);
             return;
         }
         if (rc < 0 || handshake_done(c) < 0) {
@@ -872,8 +872,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             oe_log_debug(TAG, "TLS handshake failed: %s", why);
             c->tls_error = true;
             c->close_after_write = true;
-            conn_pause_read(c);
-            conn_flush(c);
+            oe_http__conn_pause_read(c);
+            oe_http__conn_flush(c);
             return;
         }
     }
@@ -885,21 +885,21 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         if (r <= 0) { /* close_notify or an error */
             c->tls_error = r != OE_TLS_ECLOSED;
             c->close_after_write = true;
-            conn_pause_read(c);
+            oe_http__conn_pause_read(c);
             break;
         }
         if (plaintext(c, pbuf, (size_t)r) < 0) {
             c->close_after_write = true;
-            conn_pause_read(c);
+            oe_http__conn_pause_read(c);
             break;
         }
         if (c->closing)
             return;
     }
     /* Accepted before the worker began to drain, handshake finished after: drain it now. */
-    if (!was_done && c->w->stopping && !conn_may_migrate(c))
-        conn_drain(c);
-    conn_flush(c);
+    if (!was_done && c->w->stopping && !oe_http__conn_may_migrate(c))
+        oe_http__conn_drain(c);
+    oe_http__conn_flush(c);
     if (c->w->stopping)
         conn_migrate(c);
 }

@@ -41,7 +41,7 @@ typedef struct h1 {
     bool served;        /* at least one response went out: an idle connection is kept alive */
     bool closing;       /* the response in progress says connection: close */
     uint64_t sent_at;   /* loop time the socket last took response bytes */
-    uint64_t sock_sent; /* conn_sent() at that time */
+    uint64_t sock_sent; /* oe_http__conn_sent() at that time */
 } h1_t;
 
 static llhttp_settings_t settings;
@@ -75,7 +75,7 @@ static int on_message_begin(llhttp_t *p)
     h->version_len = 0;
     h->version_known = false;
     h->begun = true;
-    conn_set_timer(h->c, limits(h)->header_timeout);
+    oe_http__conn_set_timer(h->c, limits(h)->header_timeout);
     return 0;
 }
 
@@ -212,18 +212,18 @@ static int h1_init(conn_t *c)
     if (h == NULL)
         return OE_ENOMEM;
     h->c = c;
-    stream_init(&h->s, &oe_http__h1, c); /* no request yet; its fd must read as -1 */
+    oe_http__stream_init(&h->s, &oe_http__h1, c); /* no request yet; its fd must read as -1 */
     llhttp_init(&h->parser, HTTP_REQUEST, &settings);
     h->parser.data = h;
     c->engine = h;
-    conn_set_timer(c, c->l->conf->header_timeout);
+    oe_http__conn_set_timer(c, c->l->conf->header_timeout);
     return 0;
 }
 
 static void h1_abort(conn_t *c)
 {
     if (c->engine != NULL)
-        stream_abort(&((h1_t *)c->engine)->s);
+        oe_http__stream_abort(&((h1_t *)c->engine)->s);
 }
 
 static void h1_free(conn_t *c)
@@ -231,8 +231,8 @@ static void h1_free(conn_t *c)
     h1_t *h = c->engine;
     if (h == NULL)
         return;
-    stream_abort(&h->s);
-    stream_release(&h->s);
+    oe_http__stream_abort(&h->s);
+    oe_http__stream_release(&h->s);
     oe_buf_free(&h->raw);
     oe_buf_free(&h->body);
     oe_buf_free(&h->pending);
@@ -248,7 +248,7 @@ static bool h1_idle(conn_t *c)
     return h != NULL && !h->busy && !h->begun && h->raw.len == 0 && h->pending.len == 0;
 }
 
-/* Draining, for a connection that cannot move to the live generation (conn_may_migrate): a
+/* Draining, for a connection that cannot move to the live generation (oe_http__conn_may_migrate): a
  * request in progress is answered with "connection: close" (done() closes after it); a new
  * connection still gets its first request answered (header-timeout applies); an idle kept-alive
  * one is closed with close_notify after a short grace, in which a request the client sent just
@@ -258,9 +258,10 @@ static void h1_drain_start(conn_t *c)
     if (!h1_idle(c) || !((h1_t *)c->engine)->served)
         return;
     if (c->w->hurry)
-        conn_close_graceful(c);
+        oe_http__conn_close_graceful(c);
     else
-        conn_set_timer(c, OE_MIN(c->l->conf->keepalive_timeout, (uint64_t)OE_HTTP_DRAIN_IDLE_MS));
+        oe_http__conn_set_timer(
+            c, OE_MIN(c->l->conf->keepalive_timeout, (uint64_t)OE_HTTP_DRAIN_IDLE_MS));
 }
 
 /* Nothing in progress: the connection can move to another worker as it is. */
@@ -274,14 +275,15 @@ static void h1_adopt(conn_t *c)
 {
     h1_t *h = c->engine;
     h->c = c;
-    stream_init(&h->s, &oe_http__h1, c);
-    conn_set_timer(c, h->served ? c->l->conf->keepalive_timeout : c->l->conf->header_timeout);
+    oe_http__stream_init(&h->s, &oe_http__h1, c);
+    oe_http__conn_set_timer(c,
+                            h->served ? c->l->conf->keepalive_timeout : c->l->conf->header_timeout);
 }
 
 /* Answers a request that could not be parsed, then closes. */
 static void reject(h1_t *h, int status)
 {
-    stream_init(&h->s, &oe_http__h1, h->c);
+    oe_http__stream_init(&h->s, &oe_http__h1, h->c);
     h->s.handled = true;
     h->busy = true;
     h->keep_alive = false;
@@ -295,9 +297,9 @@ static void reject(h1_t *h, int status)
 static void dispatch(h1_t *h)
 {
     stream_t *s = &h->s;
-    stream_init(s, &oe_http__h1, h->c);
+    oe_http__stream_init(s, &oe_http__h1, h->c);
     h->busy = true;
-    conn_set_timer(h->c, 24 * 3600 * 1000ull); /* the handler's own time-outs apply now */
+    oe_http__conn_set_timer(h->c, 24 * 3600 * 1000ull); /* the handler's own time-outs apply now */
     oe_req_t *req = &s->req;
     const char *base = (const char *)h->raw.base;
     req->version = h->parser.http_minor == 0 ? 10 : 11;
@@ -327,8 +329,9 @@ static void dispatch(h1_t *h)
         url = slash ? OE_SLICE(slash, (size_t)(url.base + url.len - slash)) : OE_SLICE("/", 1);
     }
     /* Host is required in HTTP/1.1 (RFC 9112 §3.2), never twice; an HTTP/1.0 request without it
-     * goes to the connection's default site (http_default_authority). The target is origin-form,
-     * or asterisk-form "*" (http_dispatch answers OPTIONS * and rejects anything else). */
+     * goes to the connection's default site (oe_http__default_authority). The target is
+     * origin-form, or asterisk-form "*" (oe_http__dispatch answers OPTIONS * and rejects anything
+     * else). */
     bool asterisk = url.len == 1 && url.base[0] == '*';
     bool no_host = hosts == 0 && req->version == 10;
     if (url.len == 0 || (url.base[0] != '/' && !asterisk) || (hosts != 1 && !no_host)) {
@@ -341,14 +344,14 @@ static void dispatch(h1_t *h)
     req->path = q ? OE_SLICE(url.base, (size_t)(q - url.base)) : url;
     req->query = q ? OE_SLICE(q + 1, (size_t)(url.base + url.len - q - 1)) : OE_SLICE("", 0);
     if (no_host)
-        host = http_default_authority(h->c);
-    if (!http_parse_authority(host, s->authority, sizeof(s->authority), &req->authority)) {
+        host = oe_http__default_authority(h->c);
+    if (!oe_http__parse_authority(host, s->authority, sizeof(s->authority), &req->authority)) {
         h->close_after = true;
         h->keep_alive = false;
         oe_resp_error(req, 400);
         return;
     }
-    http_dispatch(h->c, s);
+    oe_http__dispatch(h->c, s);
 }
 
 /* Feeds bytes to the parser; stops at the end of a message and keeps what follows in
@@ -400,7 +403,7 @@ static int h1_input(conn_t *c, const uint8_t *p, size_t n)
     oe_buf_append(&h->pending, p, n);
     size_t cap = (size_t)c->l->conf->max_pipelined * (c->l->conf->max_header_size + 1024);
     if (h->busy && h->pending.len > cap)
-        conn_pause_read(c);
+        oe_http__conn_pause_read(c);
     run(h);
     return 0;
 }
@@ -410,25 +413,25 @@ static bool write_body(h1_t *h)
 {
     stream_t *s = &h->s;
     uint8_t buf[16384];
-    while (stream_body_left(s) > 0 && conn_queued(h->c) < OE_HTTP_OUT_HIGH) {
-        ssize_t n = stream_body_read(s, buf, sizeof(buf));
+    while (oe_http__stream_body_left(s) > 0 && oe_http__conn_queued(h->c) < OE_HTTP_OUT_HIGH) {
+        ssize_t n = oe_http__stream_body_read(s, buf, sizeof(buf));
         if (n <= 0) {
             oe_log_warn(TAG, "file body read failed: %s", oe_strerror((int)n));
             h->close_after = true;
-            conn_close(h->c);
+            oe_http__conn_close(h->c);
             return false;
         }
-        if (conn_send(h->c, buf, (size_t)n) < 0)
+        if (oe_http__conn_send(h->c, buf, (size_t)n) < 0)
             return false;
     }
-    return stream_body_left(s) == 0;
+    return oe_http__stream_body_left(s) == 0;
 }
 
 /* The response is out: next request, or close. */
 static void done(h1_t *h)
 {
     conn_t *c = h->c;
-    stream_release(&h->s);
+    oe_http__stream_release(&h->s);
     h->streaming = false;
     h->busy = false;
     h->begun = false;
@@ -436,11 +439,11 @@ static void done(h1_t *h)
     h->raw.len = 0;
     if (h->closing) {
         c->close_after_write = true;
-        conn_flush(c);
+        oe_http__conn_flush(c);
         return;
     }
-    conn_set_timer(c, c->l->conf->keepalive_timeout);
-    conn_resume_read(c);
+    oe_http__conn_set_timer(c, c->l->conf->keepalive_timeout);
+    oe_http__conn_resume_read(c);
     run(h);
 }
 
@@ -454,30 +457,31 @@ static void submit(stream_t *s)
         return;
     oe_buf_t head = {0};
     oe_buf_printf(&head, "HTTP/1.1 %d %s\r\nserver: odoh-edge\r\ndate: %s\r\n", s->status,
-                  oe_http_reason(s->status), worker_date(c->w));
+                  oe_http_reason(s->status), oe_http__worker_date(c->w));
     if (s->status != 304 && s->status != 204)
         oe_buf_printf(&head, "content-length: %llu\r\n", (unsigned long long)s->content_length);
     size_t pos = 0;
     const char *name, *value;
-    while (stream_header(s, &pos, &name, &value))
+    while (oe_http__stream_header(s, &pos, &name, &value))
         oe_buf_printf(&head, "%s: %s\r\n", name, value);
     /* Draining: the last response here, unless the connection can move on. */
-    h->closing = !h->keep_alive || h->close_after || (c->w->stopping && !conn_may_migrate(c));
+    h->closing =
+        !h->keep_alive || h->close_after || (c->w->stopping && !oe_http__conn_may_migrate(c));
     if (h->closing)
         oe_buf_printf(&head, "connection: close\r\n");
     oe_buf_append(&head, "\r\n", 2);
-    int rc = conn_send(c, head.base, head.len);
+    int rc = oe_http__conn_send(c, head.base, head.len);
     oe_buf_free(&head);
     if (rc < 0)
         return;
     h->streaming = true;
     /* From here the client must keep taking bytes: send-timeout without progress closes. */
     h->sent_at = uv_now(&c->w->loop);
-    h->sock_sent = conn_sent(c);
-    conn_set_timer(c, send_poll(c));
+    h->sock_sent = oe_http__conn_sent(c);
+    oe_http__conn_set_timer(c, send_poll(c));
     if (write_body(h))
         done(h);
-    conn_flush(c);
+    oe_http__conn_flush(c);
 }
 
 static void h1_drain(conn_t *c)
@@ -486,14 +490,14 @@ static void h1_drain(conn_t *c)
     if (h == NULL || !h->streaming)
         return;
     h->sent_at = uv_now(&c->w->loop); /* a write completed */
-    h->sock_sent = conn_sent(c);
+    h->sock_sent = oe_http__conn_sent(c);
     if (write_body(h))
         done(h);
-    conn_flush(c); /* what write_body queued, done or not */
+    oe_http__conn_flush(c); /* what write_body queued, done or not */
 }
 
-/* Progress (bytes the client acknowledged, conn_sent) is sampled every quarter of send-timeout,
- * so a stalled response is closed within 1.25 x send-timeout. */
+/* Progress (bytes the client acknowledged, oe_http__conn_sent) is sampled every quarter of
+ * send-timeout, so a stalled response is closed within 1.25 x send-timeout. */
 static uint64_t send_poll(const conn_t *c)
 {
     return OE_MAX(c->l->conf->send_timeout / 4, (uint64_t)1);
@@ -506,27 +510,27 @@ static uint64_t send_poll(const conn_t *c)
 static void h1_timeout(conn_t *c)
 {
     h1_t *h = c->engine;
-    if (h->streaming || conn_queued(c) > 0) {
-        uint64_t now = uv_now(&c->w->loop), sent = conn_sent(c);
+    if (h->streaming || oe_http__conn_queued(c) > 0) {
+        uint64_t now = uv_now(&c->w->loop), sent = oe_http__conn_sent(c);
         if (sent != h->sock_sent) {
             h->sock_sent = sent;
             h->sent_at = now;
         }
         uint64_t due = h->sent_at + c->l->conf->send_timeout;
         if (due > now) {
-            conn_set_timer(c, OE_MIN(due - now, send_poll(c)));
+            oe_http__conn_set_timer(c, OE_MIN(due - now, send_poll(c)));
             return;
         }
         oe_log_debug(TAG, "send deadline passed");
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     if (h1_idle(c) && h->served) { /* keep-alive time-out, or the drain's grace */
-        conn_close_graceful(c);
+        oe_http__conn_close_graceful(c);
         return;
     }
     oe_log_debug(TAG, "connection timed out");
-    conn_close(c);
+    oe_http__conn_close(c);
 }
 
 const proto_t oe_http__h1 = {

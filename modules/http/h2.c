@@ -52,7 +52,7 @@ struct h2 {
     size_t body_bytes;  /* request body bytes held by all streams */
     uint64_t active_at; /* loop time of the last request activity (not PINGs or SETTINGS) */
     uint64_t sent_at;   /* loop time the peer last took response bytes */
-    uint64_t sock_sent; /* conn_sent() when sent_at was last updated from the socket */
+    uint64_t sock_sent; /* oe_http__conn_sent() when sent_at was last updated from the socket */
     uint64_t due;       /* when the timer fires (0 = not armed) */
     uint64_t notice_at; /* loop time of the first GOAWAY (phase H2_NOTICE) */
     int phase;          /* H2_OPEN, H2_NOTICE, H2_FINAL */
@@ -77,7 +77,7 @@ static h2_stream_t *stream_new(struct h2 *h, int32_t id)
     h2_stream_t *st = calloc(1, sizeof(*st));
     if (st == NULL)
         return NULL;
-    stream_init(&st->s, &oe_http__h2, h->c);
+    oe_http__stream_init(&st->s, &oe_http__h2, h->c);
     st->id = id;
     st->begun_at = st->body_at = h->active_at = now_ms(h);
     st->next = h->streams;
@@ -97,8 +97,8 @@ static void stream_free(struct h2 *h, h2_stream_t *st)
         st->next->prev = st->prev;
     h->body_bytes -= st->body.len;
     h->active_at = now_ms(h);
-    stream_abort(&st->s);
-    stream_release(&st->s);
+    oe_http__stream_abort(&st->s);
+    oe_http__stream_release(&st->s);
     oe_buf_free(&st->raw);
     oe_buf_free(&st->body);
     free(st->offs);
@@ -244,12 +244,13 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
     }
     bool asterisk = req->path.len == 1 && req->path.base[0] == '*'; /* OPTIONS * (§8.3.1) */
     if (req->path.len == 0 || (req->path.base[0] != '/' && !asterisk) ||
-        !http_parse_authority(host, st->s.authority, sizeof(st->s.authority), &req->authority)) {
+        !oe_http__parse_authority(host, st->s.authority, sizeof(st->s.authority),
+                                  &req->authority)) {
         st->s.handled = true;
         oe_resp_error(req, 400);
         return;
     }
-    http_dispatch(h->c, &st->s);
+    oe_http__dispatch(h->c, &st->s);
 }
 
 /* Does the request declare a content-length above max-body-size? nghttp2 has checked that the
@@ -347,12 +348,12 @@ static nghttp2_ssize read_body(nghttp2_session *session, int32_t stream_id, uint
                                void *user)
 {
     h2_stream_t *st = source->ptr;
-    ssize_t n = stream_body_read(&st->s, buf, length);
+    ssize_t n = oe_http__stream_body_read(&st->s, buf, length);
     if (n < 0) {
         oe_log_warn(TAG, "file body read failed: %s", oe_strerror((int)n));
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
-    if (stream_body_left(&st->s) == 0)
+    if (oe_http__stream_body_left(&st->s) == 0)
         *flags |= NGHTTP2_DATA_FLAG_EOF;
     return n;
 }
@@ -382,23 +383,23 @@ static void submit(stream_t *s)
     size_t n = 0;
     nva[n++] = nv(":status", status);
     nva[n++] = nv("server", "odoh-edge");
-    nva[n++] = nv("date", worker_date(c->w));
+    nva[n++] = nv("date", oe_http__worker_date(c->w));
     if (s->status != 204 && s->status != 304)
         nva[n++] = nv("content-length", length);
     size_t pos = 0;
     const char *name, *value;
-    while (stream_header(s, &pos, &name, &value))
+    while (oe_http__stream_header(s, &pos, &name, &value))
         nva[n++] = nv(name, value);
     nghttp2_data_provider2 prd = {.source.ptr = st, .read_callback = read_body};
     st->submit_at = now_ms(h);
-    bool body = !s->no_body && stream_body_left(s) > 0;
+    bool body = !s->no_body && oe_http__stream_body_left(s) > 0;
     if (nghttp2_submit_response2(h->session, st->id, nva, n, body ? &prd : NULL) != 0)
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
     free(nva);
 send:
     if (!h->in_recv) {
         h2_send(c);
-        conn_flush(c);
+        oe_http__conn_flush(c);
     }
 }
 
@@ -469,9 +470,9 @@ static uint64_t earliest_deadline(const struct h2 *h, int *kind)
  * queue afterwards may then count as progress once. */
 static bool note_socket_progress(struct h2 *h)
 {
-    if (conn_queued(h->c) < SOCKET_PROGRESS_MIN)
+    if (oe_http__conn_queued(h->c) < SOCKET_PROGRESS_MIN)
         return false;
-    uint64_t sent = conn_sent(h->c);
+    uint64_t sent = oe_http__conn_sent(h->c);
     if (sent != h->sock_sent)
         h->sent_at = now_ms(h);
     h->sock_sent = sent;
@@ -495,7 +496,7 @@ static void arm(conn_t *c)
     if (due == UINT64_MAX || (h->due != 0 && due >= h->due))
         return;
     h->due = due;
-    conn_set_timer(c, due > now ? due - now : 0);
+    oe_http__conn_set_timer(c, due > now ? due - now : 0);
 }
 
 /* Moves frames from nghttp2 to the connection while the output has room; coalesces them so
@@ -506,29 +507,29 @@ static void h2_send(conn_t *c)
     struct h2 *h = c->engine;
     static __thread uint8_t batch[8 * 16384];
     size_t used = 0;
-    while (!c->closing && conn_queued(c) + used < OE_HTTP_OUT_HIGH) {
+    while (!c->closing && oe_http__conn_queued(c) + used < OE_HTTP_OUT_HIGH) {
         const uint8_t *data;
         nghttp2_ssize n = nghttp2_session_mem_send2(h->session, &data);
         if (n < 0) {
-            conn_close(c);
+            oe_http__conn_close(c);
             return;
         }
         if (n == 0)
             break;
         if (used + (size_t)n > sizeof(batch)) {
-            if (used > 0 && conn_send(c, batch, used) < 0)
+            if (used > 0 && oe_http__conn_send(c, batch, used) < 0)
                 return;
             used = 0;
         }
         if ((size_t)n > sizeof(batch)) {
-            if (conn_send(c, data, (size_t)n) < 0)
+            if (oe_http__conn_send(c, data, (size_t)n) < 0)
                 return;
         } else {
             memcpy(batch + used, data, (size_t)n);
             used += (size_t)n;
         }
     }
-    if (used > 0 && conn_send(c, batch, used) < 0)
+    if (used > 0 && oe_http__conn_send(c, batch, used) < 0)
         return;
     if (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session))
         c->close_after_write = true;
@@ -627,7 +628,7 @@ static void h2_drain(conn_t *c)
 {
     if (c->engine != NULL) {
         h2_send(c);
-        conn_flush(c);
+        oe_http__conn_flush(c);
     }
 }
 
@@ -635,7 +636,7 @@ static void send_now(struct h2 *h)
 {
     if (!h->in_recv) {
         h2_send(h->c);
-        conn_flush(h->c);
+        oe_http__conn_flush(h->c);
     }
 }
 
@@ -704,11 +705,11 @@ static void h2_timeout(conn_t *c)
 {
     struct h2 *h = c->engine;
     if (h->expired) { /* the GOAWAY had its chance; the peer does not read */
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     if (h->phase == H2_FINAL && h->streams == NULL) {
-        conn_close_graceful(c);
+        oe_http__conn_close_graceful(c);
         return;
     }
     h->due = 0;
@@ -744,15 +745,15 @@ static void h2_timeout(conn_t *c)
     while (!c->closing && nghttp2_session_want_write(h->session)) {
         const uint8_t *data;
         nghttp2_ssize n = nghttp2_session_mem_send2(h->session, &data);
-        if (n <= 0 || conn_send(c, data, (size_t)n) < 0)
+        if (n <= 0 || oe_http__conn_send(c, data, (size_t)n) < 0)
             break;
     }
     if (c->closing)
         return;
     c->close_after_write = true;
-    conn_pause_read(c);
-    conn_flush(c);
-    conn_set_timer(c, 1000);
+    oe_http__conn_pause_read(c);
+    oe_http__conn_flush(c);
+    oe_http__conn_set_timer(c, 1000);
 }
 
 static void h2_abort(conn_t *c)
@@ -760,7 +761,7 @@ static void h2_abort(conn_t *c)
     if (c->engine == NULL)
         return;
     for (h2_stream_t *st = ((struct h2 *)c->engine)->streams; st != NULL; st = st->next)
-        stream_abort(&st->s);
+        oe_http__stream_abort(&st->s);
 }
 
 static void h2_free(conn_t *c)

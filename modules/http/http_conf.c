@@ -247,7 +247,7 @@ static int check_certs_and_origins(oe_conf_t *cf)
         const oe_site_t *s = sites[i];
         const oe_tls_cert_t *cert = NULL;
         size_t k;
-        for (k = 0; k < i && !http_same_cert(sites[k], s); k++)
+        for (k = 0; k < i && !oe_http__same_cert(sites[k], s); k++)
             ;
         if (k < i && !same_origin_setting(sites[k], s)) {
             oe_conf_error_key(cf, sec, "origin",
@@ -279,7 +279,7 @@ static int check_certs_and_origins(oe_conf_t *cf)
                 rc = OE_ECONFIG;
             }
         }
-        if (http_origins_check(cf, sec, s, sites, n, cert) < 0)
+        if (oe_http__origins_check(cf, sec, s, sites, n, cert) < 0)
             rc = OE_ECONFIG;
     }
     oe_tls_server_free(tls);
@@ -302,7 +302,7 @@ static int check_addresses(oe_conf_t *cf)
                 oe_conf_section_t *other = oe_conf_section(cf, &oe_http_module, j);
                 const oe_addrlist_t *bl = &((oe_listen_conf_t *)other->conf)->addresses;
                 for (size_t b = 0; b < (j == i ? a : bl->n) && !reported; b++) {
-                    if (!http_addr_overlap(&al->v[a], &bl->v[b]))
+                    if (!oe_http__addr_overlap(&al->v[a], &bl->v[b]))
                         continue;
                     char where[256] = "";
                     if (j != i)
@@ -415,7 +415,7 @@ const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name)
 
 static const oe_command_t commands[] = {
     {"origins", "origins [-c FILE]",
-     "print the ORIGIN set each certificate advertises, per listener", http_origins_command},
+     "print the ORIGIN set each certificate advertises, per listener", oe_http__origins_command},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -430,11 +430,11 @@ const oe_module_t oe_http_module = {
     .conf_init = listen_init,
     .conf_check = listen_check,
     .conf_finish = http_finish,
-    .init = http_init,
-    .start = http_start,
-    .stop = http_stop,
-    .stopped = http_stopped,
-    .destroy = http_destroy,
+    .init = oe_http__init,
+    .start = oe_http__start,
+    .stop = oe_http__stop,
+    .stopped = oe_http__stopped,
+    .destroy = oe_http__destroy,
 };
 
 const oe_module_t oe_site_module = {

@@ -177,64 +177,65 @@ struct conn {
 #define OE_HTTP_OUT_HIGH (256 * 1024)
 
 /* origin.c: ORIGIN sets (RFC 8336) */
-int http_origins_build(oe_http_t *http);
-void http_origins_free(oe_http_t *http);
+int oe_http__origins_build(oe_http_t *http);
+void oe_http__origins_free(oe_http_t *http);
 /* May connection c serve host? Its certificate must cover it, and with origin = self or a list,
  * host must be the SNI name or in the list. */
-bool http_origin_allows(const conn_t *c, oe_slice_t host);
+bool oe_http__origin_allows(const conn_t *c, oe_slice_t host);
 /* The origin of host on a listener: "https://host" plus ":port" unless the port is 443. */
-void http_origin_of(char *out, size_t cap, const char *host, const oe_listen_conf_t *l);
-int http_origins_command(int argc, char **argv);
+void oe_http__origin_of(char *out, size_t cap, const char *host, const oe_listen_conf_t *l);
+int oe_http__origins_command(int argc, char **argv);
 /* Do two sites use the same certificate (the same file, or both cert = auto)? */
-bool http_same_cert(const oe_site_t *a, const oe_site_t *b);
+bool oe_http__same_cert(const oe_site_t *a, const oe_site_t *b);
 /* Config-time checks of a site's origin setting; cert is the loaded certificate (NULL for auto). */
-int http_origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_site_t *site,
-                       const oe_site_t *const *sites, size_t nsites, const oe_tls_cert_t *cert);
+int oe_http__origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_site_t *site,
+                           const oe_site_t *const *sites, size_t nsites, const oe_tls_cert_t *cert);
 
 /* server.c: the module hooks */
-int http_init(oe_modctx_t *ctx);
-int http_start(oe_modctx_t *ctx);
-void http_stop(oe_modctx_t *ctx);
-bool http_stopped(oe_modctx_t *ctx);
-void http_destroy(oe_modctx_t *ctx);
+int oe_http__init(oe_modctx_t *ctx);
+int oe_http__start(oe_modctx_t *ctx);
+void oe_http__stop(oe_modctx_t *ctx);
+bool oe_http__stopped(oe_modctx_t *ctx);
+void oe_http__destroy(oe_modctx_t *ctx);
 
 /* sockets.c: listening sockets shared by generations (main thread only) */
 /* Takes (creating or reusing) the sockets of every configured address, at least one per worker;
  * fails with -EADDRINUSE when another process listens on a new address. */
-int http_sockets_acquire(oe_http_t *http);
+int oe_http__sockets_acquire(oe_http_t *http);
 /* Gives them back; a socket no started generation uses any more is closed. */
-void http_sockets_release(oe_http_t *http);
-size_t http_socket_count(const lsock_t *s);
-int http_socket_dup(const lsock_t *s, size_t i); /* a new fd for the i-th socket, or -errno */
-const char *http_socket_text(const lsock_t *s);
+void oe_http__sockets_release(oe_http_t *http);
+size_t oe_http__socket_count(const lsock_t *s);
+int oe_http__socket_dup(const lsock_t *s, size_t i); /* a new fd for the i-th socket, or -errno */
+const char *oe_http__socket_text(const lsock_t *s);
 /* Would listening on a and b conflict (same family and port; same address, or a wildcard)? */
-bool http_addr_overlap(const oe_sockaddr_t *a, const oe_sockaddr_t *b);
+bool oe_http__addr_overlap(const oe_sockaddr_t *a, const oe_sockaddr_t *b);
 
 /* conn.c */
-int conn_send(conn_t *c, const void *p, size_t n); /* 0 or <0 (connection is closing) */
-void conn_flush(conn_t *c);
-size_t conn_queued(const conn_t *c);
+int oe_http__conn_send(conn_t *c, const void *p, size_t n); /* 0 or <0 (connection is closing) */
+void oe_http__conn_flush(conn_t *c);
+size_t oe_http__conn_queued(const conn_t *c);
 /* Bytes the peer has acknowledged so far (written, less the kernel's unacknowledged send
  * queue): progress for the send deadlines. */
-uint64_t conn_sent(const conn_t *c);
-void conn_close(conn_t *c);
+uint64_t oe_http__conn_sent(const conn_t *c);
+void oe_http__conn_close(conn_t *c);
 /* Sends what is queued, then close_notify, then FIN; closes once the client closes too (or after
  * OE_HTTP_LINGER_MS). */
-void conn_close_graceful(conn_t *c);
+void oe_http__conn_close_graceful(conn_t *c);
 /* The worker is draining: ask the connection's engine to finish (see OE_HTTP_DRAIN_IDLE_MS). */
-void conn_drain(conn_t *c);
+void oe_http__conn_drain(conn_t *c);
 /* Draining, and the connection may still move to the live generation: answer without closing. */
-bool conn_may_migrate(conn_t *c);
+bool oe_http__conn_may_migrate(conn_t *c);
 /* The live generation, which takes the connections of draining ones (main thread). */
-void http_handoff_publish(oe_http_t *http);
-void http_handoff_withdraw(oe_http_t *http);
-void conn_set_timer(conn_t *c, uint64_t ms);
-void conn_pause_read(conn_t *c);
-void conn_resume_read(conn_t *c);
-const char *worker_date(worker_t *w);
-int worker_start(oe_http_t *http, worker_t *w, unsigned index);
-void worker_stop(worker_t *w);
-void worker_hurry(worker_t *w); /* after worker_stop: the process stops, drain at once */
+void oe_http__handoff_publish(oe_http_t *http);
+void oe_http__handoff_withdraw(oe_http_t *http);
+void oe_http__conn_set_timer(conn_t *c, uint64_t ms);
+void oe_http__conn_pause_read(conn_t *c);
+void oe_http__conn_resume_read(conn_t *c);
+const char *oe_http__worker_date(worker_t *w);
+int oe_http__worker_start(oe_http_t *http, worker_t *w, unsigned index);
+void oe_http__worker_stop(worker_t *w);
+void oe_http__worker_hurry(
+    worker_t *w); /* after oe_http__worker_stop: the process stops, drain at once */
 
 /* A request in flight, embedded at the start of each engine's stream struct so that an oe_req_t
  * pointer is also a stream pointer. The response is collected here, then handed to the engine. */
@@ -282,28 +283,28 @@ struct stream {
     char authority[256];
 };
 
-void stream_init(stream_t *s, const proto_t *proto, conn_t *c);
+void oe_http__stream_init(stream_t *s, const proto_t *proto, conn_t *c);
 /* Releases the response buffers and the file. */
-void stream_release(stream_t *s);
+void oe_http__stream_release(stream_t *s);
 /* The client went away: tell an async handler (once). */
-void stream_abort(stream_t *s);
+void oe_http__stream_abort(stream_t *s);
 /* Body bytes still to send. */
-uint64_t stream_body_left(const stream_t *s);
+uint64_t oe_http__stream_body_left(const stream_t *s);
 /* Copies up to cap body bytes into buf; returns the count or -errno (file read error). */
-ssize_t stream_body_read(stream_t *s, uint8_t *buf, size_t cap);
+ssize_t oe_http__stream_body_read(stream_t *s, uint8_t *buf, size_t cap);
 /* Iterates headers: returns false after the last. */
-bool stream_header(const stream_t *s, size_t *pos, const char **name, const char **value);
+bool oe_http__stream_header(const stream_t *s, size_t *pos, const char **name, const char **value);
 
 /* Dispatches a complete request: virtual host, 421, router, 405/404. */
-void http_dispatch(conn_t *c, stream_t *s);
+void oe_http__dispatch(conn_t *c, stream_t *s);
 
 /* The host an HTTP/1.0 request without Host is served as: over TLS the server name the client
  * sent (SNI), else the first host of the site whose certificate the handshake chose; on plain
  * HTTP the first host of the first site. Empty when there is no site. Borrowed from the
  * connection and the configuration. */
-oe_slice_t http_default_authority(const conn_t *c);
+oe_slice_t oe_http__default_authority(const conn_t *c);
 
 /* Lower-cases a Host/:authority value into dst and strips the port; false when invalid. */
-bool http_parse_authority(oe_slice_t value, char *dst, size_t cap, oe_slice_t *out);
+bool oe_http__parse_authority(oe_slice_t value, char *dst, size_t cap, oe_slice_t *out);
 
 #endif

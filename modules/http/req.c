@@ -79,7 +79,7 @@ const char *oe_http_reason(int status)
 
 /* ---- streams ------------------------------------------------------------------------------- */
 
-void stream_init(stream_t *s, const proto_t *proto, conn_t *c)
+void oe_http__stream_init(stream_t *s, const proto_t *proto, conn_t *c)
 {
     memset(s, 0, sizeof(*s));
     s->proto = proto;
@@ -89,7 +89,7 @@ void stream_init(stream_t *s, const proto_t *proto, conn_t *c)
     s->req.tls = c->tls != NULL;
 }
 
-void stream_release(stream_t *s)
+void oe_http__stream_release(stream_t *s)
 {
     oe_buf_free(&s->hbuf);
     oe_buf_free(&s->body);
@@ -99,7 +99,7 @@ void stream_release(stream_t *s)
     s->nhdrs = 0;
 }
 
-void stream_abort(stream_t *s)
+void oe_http__stream_abort(stream_t *s)
 {
     if (s->handled && !s->responded && !s->aborted) {
         s->aborted = true;
@@ -108,12 +108,12 @@ void stream_abort(stream_t *s)
     }
 }
 
-uint64_t stream_body_left(const stream_t *s)
+uint64_t oe_http__stream_body_left(const stream_t *s)
 {
     return s->fd >= 0 ? s->file_left : s->body.len - s->body_pos;
 }
 
-ssize_t stream_body_read(stream_t *s, uint8_t *buf, size_t cap)
+ssize_t oe_http__stream_body_read(stream_t *s, uint8_t *buf, size_t cap)
 {
     if (s->fd < 0) {
         size_t n = OE_MIN(cap, s->body.len - s->body_pos);
@@ -135,7 +135,7 @@ ssize_t stream_body_read(stream_t *s, uint8_t *buf, size_t cap)
     return r;
 }
 
-bool stream_header(const stream_t *s, size_t *pos, const char **name, const char **value)
+bool oe_http__stream_header(const stream_t *s, size_t *pos, const char **name, const char **value)
 {
     if (*pos >= s->hbuf.len)
         return false;
@@ -189,7 +189,7 @@ static void finish(stream_t *s, int status)
     s->responded = true;
     if (s->aborted)
         return; /* the engine has let go of the stream; nothing to send */
-    s->content_length = stream_body_left(s);
+    s->content_length = oe_http__stream_body_left(s);
     if (s->req.head || status == 204 || status == 304) {
         s->no_body = true;
         oe_buf_free(&s->body);
@@ -234,7 +234,7 @@ void oe_resp_error(oe_req_t *req, int status)
 
 /* ---- dispatch ------------------------------------------------------------------------------- */
 
-bool http_parse_authority(oe_slice_t v, char *dst, size_t cap, oe_slice_t *out)
+bool oe_http__parse_authority(oe_slice_t v, char *dst, size_t cap, oe_slice_t *out)
 {
     size_t n = v.len;
     const uint8_t *p = v.base;
@@ -280,7 +280,7 @@ static const oe_site_t *site_for(oe_http_t *http, oe_slice_t host)
 
 /* For TLS the client already named the host it wants in SNI, and the certificate was chosen for
  * it; a plain listener has no such hint, so the first configured site is the default. */
-oe_slice_t http_default_authority(const conn_t *c)
+oe_slice_t oe_http__default_authority(const conn_t *c)
 {
     oe_http_t *http = c->w->http;
     if (c->sni != NULL && site_for(http, OE_SLICE_STR(c->sni)) != NULL)
@@ -413,7 +413,7 @@ static void asterisk(conn_t *c, oe_req_t *req)
     oe_resp_send(req, 204, NULL, 0);
 }
 
-void http_dispatch(conn_t *c, stream_t *s)
+void oe_http__dispatch(conn_t *c, stream_t *s)
 {
     oe_http_t *http = c->w->http;
     oe_req_t *req = &s->req;
@@ -423,7 +423,7 @@ void http_dispatch(conn_t *c, stream_t *s)
     /* Misdirected: a host we do not serve, or one this connection must not serve (outside its
      * certificate or its origin set): RFC 9110 §15.5.20, RFC 8336 §4. The client retries on a
      * fresh connection. */
-    if (site == NULL || !http_origin_allows(c, req->authority)) {
+    if (site == NULL || !oe_http__origin_allows(c, req->authority)) {
         oe_resp_error(req, 421);
         return;
     }

@@ -103,7 +103,7 @@ static void harness_run(const uint8_t *data, size_t size, const uint8_t *prefix,
         uv_run(&w.loop, UV_RUN_NOWAIT);
     }
     if (w.nconns > 0)
-        conn_close(c);
+        oe_http__conn_close(c);
     w.stopping = false;
     uv_run(&w.loop, UV_RUN_DEFAULT);
     uv_loop_close(&w.loop);
