@@ -76,6 +76,8 @@ static void harness_run(const uint8_t *data, size_t size, const uint8_t *prefix,
         return;
     worker_t w = {.http = &http};
     uv_loop_init(&w.loop);
+    uv_timer_init(&w.loop, &w.trim); /* armed when the worker's last connection has closed */
+    w.trim.data = &w;
     listen_count_t counts[1] = {{0}};
     w.counts = counts;
     listener_t l = {.w = &w, .conf = &listen_conf};
@@ -105,6 +107,10 @@ static void harness_run(const uint8_t *data, size_t size, const uint8_t *prefix,
     if (w.nconns > 0)
         oe_http__conn_close(c);
     w.stopping = false;
+    /* The connection's handles finish closing (which arms the idle-trim timer), then the timer
+     * is closed, so that the loop ends without waiting for it. */
+    uv_run(&w.loop, UV_RUN_NOWAIT);
+    uv_close((uv_handle_t *)&w.trim, NULL);
     uv_run(&w.loop, UV_RUN_DEFAULT);
     uv_loop_close(&w.loop);
     close(sv[1]);
