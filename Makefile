@@ -7,12 +7,53 @@
 #   make fuzz                 libFuzzer targets (clang)
 #   make format / format-check
 #   make V=1                  show commands
+#   make TARGET=T             a static binary for a router: T is x86_64-musl, aarch64, armhf,
+#                             mipsel or mips; built in build/T, the binary is build/T/odoh-edge
+#   make cross-test TARGET=T  unit tests and a smoke test of that binary under qemu-user
+#   make cross-test-all       the same for every TARGET (make test checks x86_64-musl, mipsel)
 #
-# CC, CFLAGS, LDFLAGS, AR are honoured, also for the dependencies (CC=musl-gcc works when the
-# llhttp release tarball is in the cache, see vendor/README.md).
+# CC, AR, CFLAGS, CPPFLAGS and LDFLAGS are honoured; the flags the build needs (-std, warnings,
+# -MMD, -static, ...) are added to whatever is given, also on the command line. CC and AR build
+# the dependencies too, so make CC=musl-gcc BUILD=DIR works; TARGET picks both and the folder.
+
+# Router and cross targets: Debian 12's cross compilers (static glibc) and musl-gcc (static musl;
+# vendor/tools.sh installs the compiler). QEMU runs the binaries for make cross-test. mips is
+# big-endian MIPS, there to catch byte-order bugs before a router does.
+CROSS_TARGETS := x86_64-musl aarch64 armhf mipsel mips
+TRIPLET.aarch64 := aarch64-linux-gnu
+TRIPLET.armhf := arm-linux-gnueabihf
+TRIPLET.mipsel := mipsel-linux-gnu
+TRIPLET.mips := mips-linux-gnu
+QEMU.aarch64 := qemu-aarch64-static
+QEMU.armhf := qemu-arm-static
+QEMU.mipsel := qemu-mipsel-static
+QEMU.mips := qemu-mips-static
+ifneq ($(TARGET),)
+ifeq ($(filter $(TARGET),$(CROSS_TARGETS)),)
+$(error unknown TARGET=$(TARGET); available: $(CROSS_TARGETS))
+endif
+ifeq ($(TARGET),x86_64-musl)
+TARGET_CC := musl-gcc
+TARGET_TOOLS := musl-gcc:musl-tools
+else
+TARGET_CC := $(TRIPLET.$(TARGET))-gcc
+TARGET_AR := $(TRIPLET.$(TARGET))-ar
+STRIP ?= $(TRIPLET.$(TARGET))-strip
+TARGET_TOOLS := $(TARGET_CC):gcc-$(TRIPLET.$(TARGET))
+endif
+ifeq ($(origin CC),default)
+CC := $(TARGET_CC)
+endif
+ifeq ($(origin AR),default)
+AR := $(or $(TARGET_AR),ar)
+endif
+BUILD ?= build/$(TARGET)
+QEMU ?= $(QEMU.$(TARGET))
+endif
 
 CC ?= cc
 AR ?= ar
+STRIP ?= strip
 CFLAGS ?= -O2 -g
 BUILD ?= build
 VENDOR_CACHE ?= vendor/cache
@@ -21,14 +62,16 @@ DESTDIR ?=
 WERROR ?= $(if $(filter true,$(CI)),1)
 
 # Every module in the tree; each modules/NAME/module.mk may declare REQUIRES.NAME (the modules it
-# needs). A module with a config section lists its oe_module_t in modules/core/modules.c.
+# needs) and CPPFLAGS.NAME (with =, so that a command-line CPPFLAGS does not drop it). A module
+# with a config section lists its oe_module_t in modules/core/modules.c.
 ALL_MODULES := $(patsubst modules/%/module.mk,%,$(wildcard modules/*/module.mk))
 MODULES ?= $(filter-out core,$(ALL_MODULES))
 include $(wildcard modules/*/module.mk)
 
-# Close MODULES over REQUIRES (three rounds cover the deepest chain we have).
-closure = $(sort $(1) $(foreach m,$(1),$(REQUIRES.$(m))))
-SELECTED := $(call closure,$(call closure,$(call closure,core $(MODULES))))
+# Close MODULES over REQUIRES: add what the selected modules require until nothing new comes.
+step = $(sort $(1) $(foreach m,$(1),$(REQUIRES.$(m))))
+closure = $(if $(filter-out $(1),$(call step,$(1))),$(call closure,$(call step,$(1))),$(1))
+SELECTED := $(call closure,$(sort core $(MODULES)))
 unknown := $(filter-out $(ALL_MODULES),$(SELECTED))
 ifneq ($(unknown),)
 $(error unknown module(s): $(unknown); available: $(ALL_MODULES))
@@ -42,12 +85,19 @@ BIN_RUN = $(if $(filter /%,$(BIN)),$(BIN),./$(BIN))
 
 VENDOR ?= $(BUILD)/vendor
 OBJ := $(BUILD)/obj
-CPPFLAGS += -I$(VENDOR)/include -Imodules -DMBEDTLS_CONFIG_FILE='"oe_mbedtls_config.h"'
-CPPFLAGS += $(foreach m,$(SELECTED),-DOE_WITH_$(call upper,$(m))) -DOE_BUILD_MODULES='"$(SELECTED)"'
-CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CFLAGS += -fno-strict-aliasing -pthread -MMD -MP $(if $(WERROR),-Werror)
-CFLAGS += -ffunction-sections -fdata-sections
-LDFLAGS += -static -pthread -Wl,--gc-sections
+# Required flags: "override" appends them to values given on the command line too (make
+# CFLAGS=-O3 keeps -std, the warnings and -MMD; make LDFLAGS=... stays static). 32-bit glibc
+# targets get a 64-bit off_t and time_t (no effect on 64-bit targets and musl); the dependencies
+# are built with the same, see CFLAGS_VENDOR.
+LFS_FLAGS := -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
+override CPPFLAGS += -I$(VENDOR)/include -Imodules -DMBEDTLS_CONFIG_FILE='"oe_mbedtls_config.h"'
+override CPPFLAGS += $(LFS_FLAGS) $(foreach m,$(SELECTED),$(CPPFLAGS.$(m)))
+override CPPFLAGS += $(foreach m,$(SELECTED),-DOE_WITH_$(call upper,$(m))) -DOE_BUILD_MODULES='"$(SELECTED)"'
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+override CFLAGS += -fno-strict-aliasing -pthread -MMD -MP $(if $(WERROR),-Werror)
+override CFLAGS += -ffunction-sections -fdata-sections
+# The sanitizer and fuzz builds (LDFLAGS_NOSTATIC=1) link dynamically; everything else is static.
+override LDFLAGS += $(if $(filter 1,$(LDFLAGS_NOSTATIC)),,-static) -pthread -Wl,--gc-sections
 LIBS := -L$(VENDOR)/lib -lmbedtls -lmbedx509 -lmbedcrypto -lnghttp2 -lllhttp -luv -lpthread
 
 SRCS := $(foreach m,$(SELECTED),$(wildcard modules/$(m)/*.c))
@@ -73,9 +123,9 @@ run: $(BIN)
 
 # Dependencies: fetched once into the cache, built once per compiler and flags.
 $(STAMP): vendor/deps.lock vendor/mbedtls_config.h vendor/fetch.sh vendor/build.sh $(VENDOR).flags
-	$(Q)vendor/tools.sh
+	$(Q)vendor/tools.sh $(TARGET_TOOLS)
 	$(Q)vendor/fetch.sh $(VENDOR_CACHE)
-	$(Q)CC="$(VENDOR_CC)" AR="$(AR)" CFLAGS="$(filter-out -Werror,$(CFLAGS_VENDOR))" vendor/build.sh $(VENDOR_CACHE) $(VENDOR)
+	$(Q)CC="$(VENDOR_CC)" AR="$(AR)" CFLAGS="$(filter-out -Werror,$(CFLAGS_VENDOR)) $(LFS_FLAGS)" vendor/build.sh $(VENDOR_CACHE) $(VENDOR)
 	$(Q)touch $@
 # Function sections + --gc-sections drop what we never call, among it libuv's getpwuid_r and
 # getgrgid_r, glibc NSS functions that a static binary must not carry.
@@ -98,7 +148,8 @@ $(BUILD)/modules.flags: FORCE
 	    echo '$(SELECTED) $(CC) $(CPPFLAGS) $(CFLAGS)' > $@
 $(VENDOR).flags: FORCE
 	@mkdir -p $(dir $@)
-	@echo '$(VENDOR_CC) $(CFLAGS_VENDOR)' | cmp -s - $@ || echo '$(VENDOR_CC) $(CFLAGS_VENDOR)' > $@
+	@echo '$(VENDOR_CC) $(CFLAGS_VENDOR) $(LFS_FLAGS)' | cmp -s - $@ || \
+	    echo '$(VENDOR_CC) $(CFLAGS_VENDOR) $(LFS_FLAGS)' > $@
 
 # The shipped config, embedded: the binary runs its demo even without the file.
 $(BUILD)/default_conf.c: odoh-edge.conf
@@ -118,10 +169,12 @@ $(LIB): $(filter-out $(OBJ)/main.o,$(OBJS))
 
 # static.o is linked as an object (not from the archive) so that its stand-ins for glibc's NSS
 # functions win over libc's when libuv refers to them (see modules/core/static.c).
+# A TARGET build also writes the link map (make cross-test reads it: no glibc object in musl).
+comma := ,
 $(BIN): $(OBJ)/main.o $(OBJ)/modules/core/static.o $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS) $(if $(TARGET),-Wl$(comma)-Map=$@.map) -o $@ $^ $(LIBS)
 
 $(OBJ)/main.o: main.c $(STAMP) $(BUILD)/modules.flags
 	@mkdir -p $(dir $@)
@@ -163,9 +216,30 @@ test: test-deps
 	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory WERROR=$(WERROR) $(BIN) $(BUILD)/unit-tests tools
 	$(Q)$(MAKE) --no-print-directory fuzz
-	$(Q)BUILD=$(BUILD) OE_BIN=$(BIN_RUN) tests/run-all.sh
+	$(Q)$(foreach t,$(TEST_TARGETS),$(MAKE) --no-print-directory TARGET=$(t) BUILD=build/$(t) \
+	    VENDOR=build/$(t)/vendor WERROR= cross-build &&) true
+	$(Q)BUILD=$(BUILD) OE_BIN=$(BIN_RUN) OE_CROSS="$(TEST_TARGETS)" tests/run-all.sh
 test-deps:
 	$(Q)tests/deps.sh
+
+# Router targets under emulation: make cross-test TARGET=T runs T's unit tests and a smoke test
+# of T's binary under qemu-user (x86_64-musl natively); the host's curl and a native odoh-edge
+# (built in build/ when missing) are the clients. See tests/cross/run.sh.
+# make test checks TEST_TARGETS the same way (measured: about 1 minute for x86_64-musl and 2 for
+# mipsel on 2 cores, builds included); make cross-test-all checks every target.
+HOST_CC ?= cc
+TEST_TARGETS ?= x86_64-musl mipsel
+cross-build:
+	$(if $(TARGET),,$(error make $@ needs TARGET=T, T one of: $(CROSS_TARGETS)))
+	$(Q)vendor/tools.sh $(if $(QEMU),$(QEMU):qemu-user-static) curl:curl file:file readelf:binutils
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BUILD)/unit-tests
+cross-test: cross-build
+	$(Q)$(MAKE) --no-print-directory TARGET= BUILD=build VENDOR=build/vendor CC=$(HOST_CC) AR=ar odoh-edge
+	$(Q)QEMU="$(QEMU)" tests/cross/run.sh $(TARGET) $(BUILD) ./odoh-edge
+cross-test-all:
+	$(Q)rc=0; for t in $(CROSS_TARGETS); do \
+	    $(MAKE) --no-print-directory cross-test TARGET=$$t BUILD=build/$$t VENDOR=build/$$t/vendor || rc=1; \
+	done; exit $$rc
 
 # Benchmarks: each tests/bench/NAME.c is a program linked against the library.
 BENCH_TARGETS := $(patsubst tests/bench/%.c,%,$(wildcard tests/bench/*.c))
@@ -191,9 +265,6 @@ fuzz: $(STAMP)
 	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
 	    LDFLAGS="-fsanitize=fuzzer,address,undefined" LDFLAGS_NOSTATIC=1 fuzz-targets
 
-ifeq ($(LDFLAGS_NOSTATIC),1)
-LDFLAGS := $(filter-out -static,$(LDFLAGS))
-endif
 fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzz-%)
 $(BUILD)/fuzz-%: $(OBJ)/tests/fuzz/%.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -227,6 +298,13 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
 
+# The release tarball (what contrib/openwrt/odoh-edge builds from): the committed tree at HEAD.
+VERSION = $(shell sed -n 's/^#define OE_VERSION "\(.*\)"/\1/p' modules/core/oe.h)
+dist:
+	@mkdir -p $(BUILD)
+	git archive --format=tar.gz --prefix=odoh-edge-$(VERSION)/ -o $(BUILD)/odoh-edge-$(VERSION).tar.gz HEAD
+	@echo "$(BUILD)/odoh-edge-$(VERSION).tar.gz"
+
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/odoh-edge
 
@@ -235,5 +313,5 @@ clean:
 distclean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan asan-integration format format-check install clean distclean FORCE
+.PHONY: dist cross-build cross-test cross-test-all run test-deps bench bench-build tools all deps test unit integration fuzz fuzz-targets asan asan-integration format format-check install clean distclean FORCE
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -1,6 +1,7 @@
 #!/bin/sh
-# make test: unit tests, a short fuzz smoke run, then integration tests. Prints one closing line
-# "N passed, N failed, N skipped" summing every stage. BUILD (build) and OE_BIN (./odoh-edge) come
+# make test: unit tests, a short fuzz smoke run, integration tests, then the router targets in
+# OE_CROSS under qemu-user (tests/cross/run.sh). Prints one closing line "N passed, N failed,
+# N skipped" summing every stage. BUILD (build) and OE_BIN (./odoh-edge) come
 # from make.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,11 +16,18 @@ echo "# fuzz smoke runs"
 "$root/tests/fuzz/smoke.sh" | tee "$out/fuzz"
 echo "# integration tests"
 "$root/tests/integration/run.sh" "${OE_BIN:-$root/odoh-edge}" | tee "$out/integration"
+# Router builds (make test builds them): unit tests and a smoke run under qemu-user.
+stages="$out/unit $out/fuzz $out/integration"
+for t in ${OE_CROSS:-}; do
+    echo "# router target $t"
+    "$root/tests/cross/run.sh" "$t" "build/$t" "${OE_BIN:-$root/odoh-edge}" | tee "$out/cross-$t"
+    stages="$stages $out/cross-$t"
+done
 
 # Each stage ends with "N passed, N failed" (the integration stage adds ", N skipped") after a
 # TAP plan "1..N"; a stage whose results do not add up to its plan stopped early or miscounted.
 p=0; f=0; k=0
-for s in "$out/unit" "$out/fuzz" "$out/integration"; do
+for s in $stages; do
     stage=$(basename "$s")
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$s" | tail -n 1)
     if [ -z "$line" ]; then f=$((f + 1)); echo "# $stage stage printed no summary"; continue; fi

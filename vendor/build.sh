@@ -90,33 +90,28 @@ if ! fresh nghttp2 "$s"; then
     echo "$s" >"$out/src/nghttp2.stamp"
 fi
 
-# llhttp: Debian ships the 9.2.1 static archive and header in a binary package. It is built for
-# the Debian architecture it names, so it only serves native glibc builds; cross and musl builds
-# compile llhttp's release C sources, which the user places in the cache folder as
-# llhttp-release-v9.2.1.tar.gz (see vendor/README.md).
-s=$(stamp_of llhttp "$(lock llhttp 2)")
+# llhttp: the release C sources (the parser llparse generated from llhttp's TypeScript, plus the
+# hand-written api.c and http.c), compiled with the caller's CC like the others. They come out of
+# the Node.js tarball's deps/llhttp, which is llhttp's release unchanged.
+s=$(stamp_of llhttp "$(lock llhttp 2)" "$(lock llhttp 5)")
 if ! fresh llhttp "$s"; then
-    rel="$cache/llhttp-release-v$(lock llhttp 2).tar.gz"
-    native=$($CC -dumpmachine 2>/dev/null || true)
-    if [ -f "$rel" ]; then
-        say "building llhttp $(lock llhttp 2) from $rel"
-        src="$out/src/llhttp"; rm -rf "$src"; mkdir -p "$src"
-        tar xzf "$rel" -C "$src" --strip-components=1
-        for c in api http llhttp; do $CC $CFLAGS -I"$src/include" -c "$src/src/$c.c" -o "$src/$c.o"; done
-        rm -f "$out/lib/libllhttp.a"
-        $AR rcs "$out/lib/libllhttp.a" "$src/api.o" "$src/http.o" "$src/llhttp.o"
-        cp "$src/include/llhttp.h" "$out/include/"
-    else
-        case $native in
-        x86_64-linux-gnu | x86_64-pc-linux-gnu) ;;
-        *) die "llhttp: the Debian archive only fits x86_64 glibc builds (CC says '$native'); put llhttp-release-v$(lock llhttp 2).tar.gz in $cache" ;;
-        esac
-        say "unpacking llhttp $(lock llhttp 2) from the Debian package"
-        src="$out/src/llhttp"; rm -rf "$src"; mkdir -p "$src"
-        dpkg-deb -x "$cache/$(lock llhttp 5)" "$src" || die "llhttp: dpkg-deb failed"
-        cp "$src"/usr/lib/*/libllhttp.a "$out/lib/"
-        cp "$src/usr/include/llhttp.h" "$out/include/"
-    fi
+    v=$(lock llhttp 2)
+    say "building llhttp $v (release sources from $(lock llhttp 5))"
+    f="$cache/$(lock llhttp 5)"
+    [ -f "$f" ] || die "$f is missing; run vendor/fetch.sh first"
+    src="$out/src/llhttp"; rm -rf "$src"; mkdir -p "$src"
+    tar xf "$f" -C "$src" --strip-components=3 --wildcards '*/deps/llhttp/include/llhttp.h' \
+        '*/deps/llhttp/src/api.c' '*/deps/llhttp/src/http.c' '*/deps/llhttp/src/llhttp.c' ||
+        die "llhttp: cannot unpack deps/llhttp from $f"
+    got=$(awk '/define LLHTTP_VERSION_(MAJOR|MINOR|PATCH)/ { printf "%s%s", sep, $3; sep = "." }' \
+        "$src/include/llhttp.h")
+    [ "$got" = "$v" ] || die "llhttp: $f carries version $got, deps.lock pins $v"
+    for c in api http llhttp; do
+        $CC $CFLAGS -I"$src/include" -c "$src/src/$c.c" -o "$src/$c.o" || die "llhttp: $c.c failed"
+    done
+    rm -f "$out/lib/libllhttp.a"
+    $AR rcs "$out/lib/libllhttp.a" "$src/api.o" "$src/http.o" "$src/llhttp.o"
+    cp "$src/include/llhttp.h" "$out/include/"
     rm -rf "$src"; mkdir -p "$src"
     echo "$s" >"$out/src/llhttp.stamp"
 fi

@@ -5,11 +5,12 @@
 # Debian 13 "trixie" source list whose mirror is read from the system's apt configuration, so no
 # archive host name is written anywhere in this repository.
 #
-# usage: vendor/fetch.sh CACHE_DIR
+# usage: vendor/fetch.sh CACHE_DIR [LOCK_FILE]   (default vendor/deps.lock)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${1:?usage: fetch.sh CACHE_DIR}
+cache=${1:?usage: fetch.sh CACHE_DIR [LOCK_FILE]}
+lockfile=${2:-$here/deps.lock}
 suite=${OE_DEBIAN_SUITE:-trixie}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
@@ -58,7 +59,7 @@ uri_for() { # KIND PKG FILE
     fi | awk -v f="$3" '$2 == f { gsub("\047", "", $1); print $1; exit }'
 }
 
-grep -v '^#' "$here/deps.lock" | while read -r name version kind pkg file sha; do
+grep -v '^#' "$lockfile" | while read -r name version kind pkg file sha; do
     [ -n "$name" ] || continue
     dest="$cache/$file"
     if sha_ok "$dest" "$sha"; then continue; fi

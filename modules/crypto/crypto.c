@@ -9,9 +9,14 @@
  */
 #include "crypto/crypto.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #include "mbedtls/build_info.h"
 #include "mbedtls/chachapoly.h"
@@ -22,6 +27,11 @@
 #include "mbedtls/sha256.h"
 #include "mbedtls/version.h"
 
+/* Without a native 128-bit integer (32-bit targets), Everest's headers use the verified
+ * portable uint128, as mbedtls' own build of the Everest code does. */
+#ifndef __SIZEOF_INT128__
+#define KRML_VERIFIED_UINT128
+#endif
 #include "Hacl_Curve25519.h"
 
 _Static_assert(sizeof(mbedtls_sha256_context) <= OE_CRYPTO_SHA256_STATE_SIZE,
@@ -30,14 +40,32 @@ _Static_assert(sizeof(mbedtls_sha256_context) <= OE_CRYPTO_SHA256_STATE_SIZE,
 /* ---- randomness ---------------------------------------------------------------------------- */
 
 /* One DRBG per thread: no lock on the hot path (TLS handshakes, HPKE encapsulation, DNS ids in
- * every worker). The pid check reseeds a forked child. The contexts hold no heap memory, so a
- * thread that exits leaks nothing. */
-static _Thread_local struct {
+ * every worker). The pid check reseeds a forked child. The entropy context holds heap memory
+ * (its hash state): a thread-exit destructor frees it, since every reload ends worker threads. */
+typedef struct thread_rng {
     pid_t pid;
     int seeded;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
-} rng;
+} thread_rng_t;
+static _Thread_local thread_rng_t rng;
+static pthread_key_t rng_key;
+static pthread_once_t rng_key_once = PTHREAD_ONCE_INIT;
+
+static void rng_free(void *p)
+{
+    thread_rng_t *r = p;
+    if (r->seeded) {
+        mbedtls_ctr_drbg_free(&r->drbg);
+        mbedtls_entropy_free(&r->entropy);
+        r->seeded = 0;
+    }
+}
+
+static void rng_key_init(void)
+{
+    pthread_key_create(&rng_key, rng_free);
+}
 
 int oe_crypto_random(void *arg, unsigned char *out, size_t len)
 {
@@ -61,6 +89,8 @@ int oe_crypto_random(void *arg, unsigned char *out, size_t len)
         }
         rng.pid = pid;
         rng.seeded = 1;
+        pthread_once(&rng_key_once, rng_key_init);
+        pthread_setspecific(rng_key, &rng);
     }
     while (len > 0) {
         size_t n = OE_MIN(len, (size_t)MBEDTLS_CTR_DRBG_MAX_REQUEST);
@@ -317,8 +347,9 @@ static int aead_crypt(int encrypt, uint16_t alg, const uint8_t *key, const uint8
     return rc == 0 ? 0 : OE_ECRYPTO;
 }
 
+/* out_len: what the operation writes to out (Seal: in.len + Nt; Open: in.len - Nt). */
 static int args_ok(uint16_t alg, const uint8_t *key, const uint8_t *nonce, uint8_t *out,
-                   oe_slice_t aad, oe_slice_t in)
+                   size_t out_len, oe_slice_t aad, oe_slice_t in)
 {
     int nk = oe_crypto_aead_nk(alg);
     if (nk < 0)
@@ -330,7 +361,7 @@ static int args_ok(uint16_t alg, const uint8_t *key, const uint8_t *nonce, uint8
         return OE_EOVERFLOW;
     /* Partial overlap would corrupt the input as it is read. */
     if (out != NULL && in.len > 0 && out != in.base && out < in.base + in.len &&
-        in.base < out + in.len + OE_CRYPTO_AEAD_NT)
+        in.base < out + out_len)
         return OE_EINVAL;
     return 0;
 }
@@ -338,7 +369,7 @@ static int args_ok(uint16_t alg, const uint8_t *key, const uint8_t *nonce, uint8
 int oe_crypto_aead_seal(uint16_t alg, const uint8_t *key, const uint8_t *nonce, uint8_t *out,
                         size_t cap, oe_slice_t aad, oe_slice_t pt)
 {
-    int rc = args_ok(alg, key, nonce, out, aad, pt);
+    int rc = args_ok(alg, key, nonce, out, pt.len + OE_CRYPTO_AEAD_NT, aad, pt);
     if (rc != 0)
         return rc;
     if (out == NULL || cap < pt.len + OE_CRYPTO_AEAD_NT)
@@ -356,7 +387,8 @@ int oe_crypto_aead_open(uint16_t alg, const uint8_t *key, const uint8_t *nonce, 
 {
     uint8_t tag[OE_CRYPTO_AEAD_NT];
     size_t n;
-    int rc = args_ok(alg, key, nonce, out, aad, ct);
+    int rc = args_ok(alg, key, nonce, out,
+                     ct.len >= OE_CRYPTO_AEAD_NT ? ct.len - OE_CRYPTO_AEAD_NT : 0, aad, ct);
     if (rc != 0)
         return rc;
     if (ct.len < OE_CRYPTO_AEAD_NT)
@@ -445,6 +477,22 @@ void oe_crypto_library_version(char *out, size_t cap)
     char run[32];
     mbedtls_version_get_string(run);
     snprintf(out, cap, "%s (built with %s)", run, MBEDTLS_VERSION_STRING);
+}
+
+/* Which AES (and GCM) code mbedtls runs here: the CPU's instructions where the build carries
+ * them and the CPU has them (mbedtls asks the CPU the same way, once, at run time), the portable
+ * table code otherwise. */
+const char *oe_crypto_aes_name(void)
+{
+#if defined(MBEDTLS_AESNI_C) && defined(__x86_64__)
+    return __builtin_cpu_supports("aes") ? "aesni (AES-NI and PCLMULQDQ)"
+                                         : "portable (built with AES-NI, this CPU has none)";
+#elif defined(MBEDTLS_AESCE_C) && defined(__aarch64__) && defined(__linux__)
+    return (getauxval(AT_HWCAP) & HWCAP_AES) ? "aesce (ARMv8 Crypto Extensions, PMULL)"
+                                             : "portable (built with AESCE, this CPU has none)";
+#else
+    return "portable (this target has no AES instructions)";
+#endif
 }
 
 const char *oe_crypto_x25519_name(void)

@@ -131,5 +131,7 @@ void oe_crypto_set_x25519_impl(int impl);
  * `odoh-edge version`. */
 void oe_crypto_library_version(char *out, size_t cap);
 const char *oe_crypto_x25519_name(void);
+/* The AES code in use, e.g. "aesni (AES-NI and PCLMULQDQ)" or "portable (...)". */
+const char *oe_crypto_aes_name(void);
 
 #endif

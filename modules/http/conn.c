@@ -11,12 +11,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sockios.h>
-#include <malloc.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim is glibc's; musl has none */
+#endif
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#ifndef SIOCOUTQ
+#define SIOCOUTQ TIOCOUTQ /* as linux/sockios.h defines it; musl's headers have no linux/ */
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -559,7 +563,7 @@ static void on_connection(uv_stream_t *server, int status)
     }
     /* One count for all workers: the kernel does not spread connections evenly over the
      * SO_REUSEPORT sockets, so a per-worker share would refuse before max-connections. */
-    atomic_llong *open = &w->http->nconns[l->listen_index];
+    atomic_long *open = &w->http->nconns[l->listen_index];
     listen_count_t *count = &w->counts[l->listen_index];
     if (atomic_fetch_add_explicit(open, 1, memory_order_relaxed) >= l->conf->max_connections) {
         atomic_fetch_sub_explicit(open, 1, memory_order_relaxed);
@@ -602,8 +606,12 @@ static void on_connection(uv_stream_t *server, int status)
 static void on_trim(uv_timer_t *t)
 {
     worker_t *w = t->data;
+#ifdef __GLIBC__
     if (w->nconns == 0)
         malloc_trim(0);
+#else
+    (void)w;
+#endif
 }
 
 static void on_conn_handle_closed(uv_handle_t *h)

@@ -72,7 +72,8 @@ struct oe_http {
     oe_http_worker_hook_t hooks[8];
     size_t nhooks;
     uint64_t shutdown_timeout;
-    atomic_llong *nconns; /* per listens[i]: open connections, all workers together */
+    atomic_long *nconns; /* per listens[i]: open connections, all workers together (a long:
+                          * lock-free on 32-bit targets too) */
     oe_runtime_t *rt;
     lsock_t **socks; /* per address, in [listen] and address order, while started */
     size_t nsocks;

@@ -80,11 +80,13 @@ static void send_file(const job_t *j, int status, int fd, uint64_t off, uint64_t
  * answer 503, never a wrong 404, and say why in the log at most every 10 seconds. */
 static bool out_of_files(const job_t *j, int err)
 {
-    static atomic_uint_fast64_t logged_at; /* CLOCK_MONOTONIC seconds + 1 of the last line */
+    /* CLOCK_MONOTONIC seconds + 1 of the last line; a long, which 32-bit routers update without
+     * libatomic (a 64-bit atomic there is a library call). */
+    static atomic_ulong logged_at;
     if (err != -EMFILE && err != -ENFILE)
         return false;
-    uint64_t now = clock_us(CLOCK_MONOTONIC) / 1000000u + 1;
-    uint64_t last = atomic_load_explicit(&logged_at, memory_order_relaxed);
+    unsigned long now = (unsigned long)(clock_us(CLOCK_MONOTONIC) / 1000000u + 1);
+    unsigned long last = atomic_load_explicit(&logged_at, memory_order_relaxed);
     if ((last == 0 || now >= last + 10) &&
         atomic_compare_exchange_strong_explicit(&logged_at, &last, now, memory_order_relaxed,
                                                 memory_order_relaxed))

@@ -1,7 +1,6 @@
 /* Opening files beneath a document root; see website_open.h. */
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +11,23 @@
 #include "core/oe.h"
 #include "website/website_open.h"
 
+/* musl's compiler wrapper (Debian's musl-gcc) sees no kernel headers: the openat2(2) ABI is then
+ * declared here, as the kernel defines it in include/uapi/linux/openat2.h. */
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#else
+struct open_how {
+    unsigned long long flags;
+    unsigned long long mode;
+    unsigned long long resolve;
+};
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_BENEATH       0x08
+#endif
+
+/* The number differs per architecture (4437 on 32-bit MIPS); without it, the fallback is used. */
 #ifndef SYS_openat2
-#define SYS_openat2 437
+#define SYS_openat2 -1
 #endif
 
 #define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)

@@ -24,7 +24,7 @@ static oe_site_t site;
 static const oe_listen_conf_t *listens[1];
 static const oe_site_t *sites[1];
 static const char *hosts[] = {"demo.test"};
-static atomic_llong nconns[1];
+static atomic_long nconns[1];
 
 static void echo(oe_req_t *req, void *data)
 {
@@ -47,7 +47,7 @@ static void harness_setup(void)
                                      .max_headers = 16,
                                      .max_streams = 4,
                                      .max_pipelined = 4};
-    site = (oe_site_t){.name = "demo", .hosts = {hosts, 1}};
+    site = (oe_site_t){.name = "demo", .hosts = {.v = hosts, .n = 1}};
     listens[0] = &listen_conf;
     sites[0] = &site;
     http = (oe_http_t){.listens = listens,

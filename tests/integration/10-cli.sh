@@ -9,6 +9,9 @@ echo "$v" | grep -qx '  x25519   everest (HACL\*)' || fail "x25519 backend: $v"
 echo "$v" | grep -qx '  libuv    1.50.0' || fail "libuv: $v"
 echo "$v" | grep -qx '  nghttp2  1.64.0' || fail "nghttp2: $v"
 echo "$v" | grep -qx '  llhttp   9.2.1' || fail "llhttp: $v"
+# The AES code in use: on x86_64, AES-NI exactly when the CPU has it.
+if grep -qw aes /proc/cpuinfo; then want='aesni (AES-NI and PCLMULQDQ)'; else want='portable (built with AES-NI, this CPU has none)'; fi
+case $(uname -m) in x86_64) echo "$v" | grep -qxF "  aes      $want" || fail "aes: want '$want': $v" ;; esac
 # A sanitizer build (make asan-integration sets OE_SANITIZED) is dynamic by necessity.
 [ -n "${OE_SANITIZED:-}" ] || file -L "$OE_BIN" | grep -q 'statically linked' ||
     fail "not static: $(file -L "$OE_BIN")"
