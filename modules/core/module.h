@@ -71,6 +71,9 @@ typedef struct oe_module {
     void (*stop)(oe_modctx_t *ctx);
     bool (*stopped)(oe_modctx_t *ctx);
     void (*destroy)(oe_modctx_t *ctx);
+    /* The name of the [site] this module serves in cf, or NULL (not configured, or no site):
+     * for checks across modules, which find each other through oe_modules. May be NULL. */
+    const char *(*site_name)(const oe_conf_t *cf);
 } oe_module_t;
 
 /* The compiled-in modules, NULL-terminated, core first. */

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <uv.h>
 
+#include "core/list.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "http/client.h"
 #include "tls/tls.h"
 
@@ -41,8 +43,8 @@ struct oe_http_call {
     int result; /* a status or failure waiting to be delivered (never 0 once set) */
     int where;  /* which list holds it: one of the IN_ values */
     bool done;
-    bool ended; /* HTTP/2: the response's END_STREAM arrived (a reset before it truncates) */
-    oe_http_call_t *prev, *next; /* the list named by where */
+    bool ended;     /* HTTP/2: the response's END_STREAM arrived (a reset before it truncates) */
+    oe_list_t link; /* in the list named by where */
 };
 
 /* A call is on exactly one list until it completes: the client's pending list (also while a
@@ -61,38 +63,61 @@ struct cconn {
     int proto; /* 0 while connecting, 1 HTTP/1.1, 2 HTTP/2 */
     nghttp2_session *h2;
     llhttp_t parser;
-    oe_http_call_t *calls;    /* assigned calls */
-    oe_http_call_t *finished; /* results recorded inside the parser, not yet delivered */
+    oe_list_t calls;    /* assigned calls */
+    oe_list_t finished; /* results recorded inside the parser, not yet delivered */
     uv_write_t wreq;
     uint8_t *wbuf;
     size_t wlen, wcap;
     bool writing, closing, goaway, in_recv;
+    bool session_saved; /* its TLS session is in the client's cache (or was used up) */
     int handles;
-    cconn_t *prev, *next;
+    oe_list_t link; /* in the client's conns */
 };
 
+/* TLS sessions to resume, one per destination (host and address): a new connection takes its
+ * destination's (a ticket is used once, RFC 8446 Appendix C.4) and puts back the one its own
+ * handshake brings, so each connection after the first saves a full handshake. */
+#define SESSIONS 32
+typedef struct session {
+    char *host; /* NULL: a free slot */
+    struct sockaddr_storage addr;
+    oe_tls_session_t *s;
+} session_t;
+
 struct oe_http_client {
+    session_t sessions[SESSIONS];
+    size_t session_next; /* the slot replaced when all are taken */
     uv_loop_t *loop;
     oe_http_client_conf_t conf;
-    oe_http_call_t *pending;
-    cconn_t *conns;
+    oe_list_t pending; /* calls */
+    oe_list_t conns;
     size_t ncalls;
     bool closing;
     bool pumping, pump_again; /* pump() is on the stack: run it again instead of nesting */
 };
 
 static void pump(oe_http_client_t *c);
-static void conn_close(cconn_t *k, int err);
+static void cconn_close(cconn_t *k, int err);
 static void on_conn_timer(uv_timer_t *t);
 static void on_call_timer(uv_timer_t *t);
-static void conn_flush(cconn_t *k);
-static void h2_send(cconn_t *k);
-static llhttp_settings_t h1_settings;
+static void cconn_flush(cconn_t *k);
+static void client_h2_send(cconn_t *k);
+static llhttp_settings_t client_h1_settings;
 
 /* ---- lists ------------------------------------------------------------------------------------
  */
 
-static oe_http_call_t **list_of(oe_http_call_t *x)
+static oe_http_call_t *call_of(oe_list_t *n)
+{
+    return OE_LIST_ENTRY(n, oe_http_call_t, link);
+}
+
+static cconn_t *conn_of(oe_list_t *n)
+{
+    return OE_LIST_ENTRY(n, cconn_t, link);
+}
+
+static oe_list_t *list_of(oe_http_call_t *x)
 {
     switch (x->where) {
     case IN_PENDING:
@@ -110,26 +135,14 @@ static oe_http_call_t **list_of(oe_http_call_t *x)
 static void call_link(oe_http_call_t *x, int where)
 {
     x->where = where;
-    oe_http_call_t **head = list_of(x);
-    x->prev = NULL;
-    x->next = *head;
-    if (*head != NULL)
-        (*head)->prev = x;
-    *head = x;
+    oe_list_insert_head(list_of(x), &x->link);
 }
 
 static void call_unlink(oe_http_call_t *x)
 {
-    oe_http_call_t **head = list_of(x);
-    if (head == NULL)
+    if (x->where == IN_NONE)
         return;
-    if (x->prev != NULL)
-        x->prev->next = x->next;
-    else
-        *head = x->next;
-    if (x->next != NULL)
-        x->next->prev = x->prev;
-    x->prev = x->next = NULL;
+    oe_list_remove(&x->link);
     x->where = IN_NONE;
 }
 
@@ -144,7 +157,7 @@ static void call_detach(oe_http_call_t *x)
         return;
     if (k->h2 != NULL && x->stream > 0)
         nghttp2_session_set_stream_user_data(k->h2, x->stream, NULL);
-    if (k->calls == NULL && !k->closing)
+    if (oe_list_empty(&k->calls) && !k->closing)
         uv_timer_start(&k->timer, on_conn_timer, IDLE_MS, 0);
 }
 
@@ -170,6 +183,8 @@ oe_http_client_t *oe_http_client_new(uv_loop_t *loop, const oe_http_client_conf_
     oe_http_client_t *c = oe_calloc(1, sizeof(*c));
     c->loop = loop;
     c->conf = *conf;
+    oe_list_init(&c->pending);
+    oe_list_init(&c->conns);
     if (c->conf.connect_timeout_ms == 0)
         c->conf.connect_timeout_ms = 5000;
     if (c->conf.request_timeout_ms == 0)
@@ -181,10 +196,68 @@ oe_http_client_t *oe_http_client_new(uv_loop_t *loop, const oe_http_client_conf_
     return c;
 }
 
+static void session_clear(session_t *e)
+{
+    free(e->host);
+    oe_tls_session_free(e->s);
+    *e = (session_t){0};
+}
+
+static session_t *session_find(oe_http_client_t *c, const cconn_t *k)
+{
+    for (size_t i = 0; i < SESSIONS; i++) {
+        session_t *e = &c->sessions[i];
+        if (e->host != NULL && strcmp(e->host, k->host) == 0 &&
+            memcmp(&e->addr, &k->addr, sizeof(e->addr)) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* Before k's handshake: offer (and forget) the session kept for its destination. */
+static void session_offer(oe_http_client_t *c, cconn_t *k)
+{
+    session_t *e = session_find(c, k);
+    if (e == NULL)
+        return;
+    if (oe_tls_conn_set_session(k->tls, e->s) < 0)
+        oe_log_debug(TAG, "TLS session for %s not offered", k->host);
+    session_clear(e);
+}
+
+/* After k has read from its server: keep the session its handshake brought (TLS 1.3 tickets
+ * arrive after the handshake, so this is tried after each read until one is there). */
+static void session_save(oe_http_client_t *c, cconn_t *k)
+{
+    if (k->session_saved || k->proto == 0)
+        return;
+    oe_tls_session_t *s = oe_tls_session_get(k->tls);
+    if (s == NULL)
+        return;
+    k->session_saved = true;
+    session_t *e = session_find(c, k);
+    if (e == NULL) {
+        for (size_t i = 0; i < SESSIONS && e == NULL; i++)
+            if (c->sessions[i].host == NULL)
+                e = &c->sessions[i];
+        if (e == NULL) {
+            e = &c->sessions[c->session_next];
+            c->session_next = (c->session_next + 1) % SESSIONS;
+        }
+    }
+    session_clear(e);
+    e->host = oe_strdup(k->host);
+    e->addr = k->addr;
+    e->s = s;
+}
+
 static void maybe_free_client(oe_http_client_t *c)
 {
-    if (c->closing && c->ncalls == 0 && c->conns == NULL)
+    if (c->closing && c->ncalls == 0 && oe_list_empty(&c->conns)) {
+        for (size_t i = 0; i < SESSIONS; i++)
+            session_clear(&c->sessions[i]);
         free(c);
+    }
 }
 
 static void on_call_closed(uv_handle_t *h)
@@ -255,11 +328,13 @@ static void finish(oe_http_call_t *x, int result)
 }
 
 /* Runs the callbacks of the calls the parser finished. Each may close the connection (the rest
- * then wait for their zero timers, see conn_close). */
+ * then wait for their zero timers, see cconn_close). */
 static void deliver(cconn_t *k)
 {
-    while (k->finished != NULL && !k->closing)
-        complete(k->finished, k->finished->result);
+    while (!oe_list_empty(&k->finished) && !k->closing) {
+        oe_http_call_t *x = call_of(k->finished.next);
+        complete(x, x->result);
+    }
 }
 
 /* Takes an unanswered call off its connection before a time-out or a cancel: an HTTP/2 stream is
@@ -271,11 +346,11 @@ static void abandon(oe_http_call_t *x)
         return;
     call_detach(x);
     if (k->proto == 1) {
-        conn_close(k, OE_HTTPC_ETIMEOUT);
+        cconn_close(k, OE_HTTPC_ETIMEOUT);
     } else if (k->h2 != NULL && x->stream > 0) {
         nghttp2_submit_rst_stream(k->h2, NGHTTP2_FLAG_NONE, x->stream, NGHTTP2_CANCEL);
-        h2_send(k);
-        conn_flush(k);
+        client_h2_send(k);
+        cconn_flush(k);
     }
 }
 
@@ -366,12 +441,7 @@ static void on_conn_closed(uv_handle_t *h)
     if (--k->handles > 0)
         return;
     oe_http_client_t *c = k->c;
-    if (k->prev != NULL)
-        k->prev->next = k->next;
-    else
-        c->conns = k->next;
-    if (k->next != NULL)
-        k->next->prev = k->prev;
+    oe_list_remove(&k->link);
     if (k->h2 != NULL)
         nghttp2_session_del(k->h2);
     oe_tls_conn_free(k->tls);
@@ -381,7 +451,7 @@ static void on_conn_closed(uv_handle_t *h)
     maybe_free_client(c);
 }
 
-static void conn_close(cconn_t *k, int err)
+static void cconn_close(cconn_t *k, int err)
 {
     if (k->closing)
         return;
@@ -390,15 +460,21 @@ static void conn_close(cconn_t *k, int err)
         err = OE_HTTPC_EPROTO;
     /* No callback runs from here: callers may be inside oe_http_client_request or a parser.
      * Results the parser recorded are delivered as they are, the other calls fail. */
-    while (k->finished != NULL)
-        fail_later(k->finished, k->finished->result);
-    while (k->calls != NULL)
-        fail_later(k->calls, err);
-    /* Calls still pending for this destination fail too when the connection never came up. */
+    while (!oe_list_empty(&k->finished)) {
+        oe_http_call_t *x = call_of(k->finished.next);
+        fail_later(x, x->result);
+    }
+    while (!oe_list_empty(&k->calls))
+        fail_later(call_of(k->calls.next), err);
+    /* Calls still pending for this destination fail too when the connection never came up
+     * (fail_later leaves a pending call where it is). */
     if (k->proto == 0) {
-        for (oe_http_call_t *x = k->c->pending; x != NULL; x = x->next)
+        OE_LIST_FOREACH(it, &k->c->pending)
+        {
+            oe_http_call_t *x = call_of(it);
             if (same_dest(k, x) && x->result == 0)
                 fail_later(x, err);
+        }
     }
     uv_close((uv_handle_t *)&k->tcp, on_conn_closed);
     uv_close((uv_handle_t *)&k->timer, on_conn_closed);
@@ -408,7 +484,7 @@ static void conn_close(cconn_t *k, int err)
 static void on_conn_timer(uv_timer_t *t)
 {
     cconn_t *k = t->data;
-    conn_close(k, k->proto == 0 ? OE_HTTPC_ETIMEOUT : OE_HTTPC_EPROTO);
+    cconn_close(k, k->proto == 0 ? OE_HTTPC_ETIMEOUT : OE_HTTPC_EPROTO);
 }
 
 static void on_written(uv_write_t *w, int status)
@@ -418,15 +494,15 @@ static void on_written(uv_write_t *w, int status)
     if (k->closing)
         return;
     if (status < 0) {
-        conn_close(k, OE_HTTPC_EPROTO);
+        cconn_close(k, OE_HTTPC_EPROTO);
         return;
     }
     if (k->h2 != NULL)
-        h2_send(k);
-    conn_flush(k);
+        client_h2_send(k);
+    cconn_flush(k);
 }
 
-static void conn_flush(cconn_t *k)
+static void cconn_flush(cconn_t *k)
 {
     if (k->writing || k->closing)
         return;
@@ -444,7 +520,7 @@ static void conn_flush(cconn_t *k)
     uv_buf_t b = uv_buf_init((char *)k->wbuf, (unsigned)k->wlen);
     k->wreq.data = k;
     if (uv_write(&k->wreq, (uv_stream_t *)&k->tcp, &b, 1, on_written) < 0) {
-        conn_close(k, OE_HTTPC_EPROTO);
+        cconn_close(k, OE_HTTPC_EPROTO);
         return;
     }
     k->writing = true;
@@ -453,7 +529,7 @@ static void conn_flush(cconn_t *k)
 static int send_plain(cconn_t *k, const void *p, size_t n)
 {
     if (oe_tls_write(k->tls, p, n) < 0) {
-        conn_close(k, OE_HTTPC_ETLS);
+        cconn_close(k, OE_HTTPC_ETLS);
         return -1;
     }
     return 0;
@@ -462,9 +538,9 @@ static int send_plain(cconn_t *k, const void *p, size_t n)
 /* ---- HTTP/2 ------------------------------------------------------------------------------------
  */
 
-static int h2_on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name,
-                        size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
-                        void *user)
+static int client_h2_on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name,
+                               size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                               void *user)
 {
     oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);
     if (x == NULL || f->hd.type != NGHTTP2_HEADERS)
@@ -482,8 +558,8 @@ static int h2_on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_
     return 0;
 }
 
-static int h2_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data,
-                      size_t len, void *user)
+static int client_h2_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data,
+                             size_t len, void *user)
 {
     oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, id);
     if (x != NULL && resp_body(x, data, len) < 0) {
@@ -493,7 +569,7 @@ static int h2_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8
     return 0;
 }
 
-static int h2_on_close(nghttp2_session *s, int32_t id, uint32_t error, void *user)
+static int client_h2_on_close(nghttp2_session *s, int32_t id, uint32_t error, void *user)
 {
     oe_http_call_t *x = nghttp2_session_get_stream_user_data(s, id);
     /* Only END_STREAM completes a response: RST_STREAM(NO_ERROR) before it cuts the body short
@@ -504,7 +580,7 @@ static int h2_on_close(nghttp2_session *s, int32_t id, uint32_t error, void *use
     return 0;
 }
 
-static int h2_on_frame(nghttp2_session *s, const nghttp2_frame *f, void *user)
+static int client_h2_on_frame(nghttp2_session *s, const nghttp2_frame *f, void *user)
 {
     cconn_t *k = user;
     if (f->hd.type == NGHTTP2_GOAWAY)
@@ -518,8 +594,8 @@ static int h2_on_frame(nghttp2_session *s, const nghttp2_frame *f, void *user)
     return 0;
 }
 
-static nghttp2_ssize h2_read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t len,
-                                  uint32_t *flags, nghttp2_data_source *src, void *user)
+static nghttp2_ssize client_h2_read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t len,
+                                         uint32_t *flags, nghttp2_data_source *src, void *user)
 {
     oe_http_call_t *x = src->ptr;
     size_t n = OE_MIN(len, x->body.len - x->body_sent);
@@ -530,7 +606,7 @@ static nghttp2_ssize h2_read_body(nghttp2_session *s, int32_t id, uint8_t *buf, 
     return (nghttp2_ssize)n;
 }
 
-static void h2_send(cconn_t *k)
+static void client_h2_send(cconn_t *k)
 {
     if (k->in_recv || k->closing)
         return;
@@ -538,7 +614,7 @@ static void h2_send(cconn_t *k)
         const uint8_t *data;
         nghttp2_ssize n = nghttp2_session_mem_send2(k->h2, &data);
         if (n < 0) {
-            conn_close(k, OE_HTTPC_EPROTO);
+            cconn_close(k, OE_HTTPC_EPROTO);
             return;
         }
         if (n == 0 || send_plain(k, data, (size_t)n) < 0)
@@ -552,10 +628,10 @@ static nghttp2_nv nv(const char *name, size_t nl, const char *value, size_t vl)
     return (nghttp2_nv){(uint8_t *)name, (uint8_t *)value, nl, vl, NGHTTP2_NV_FLAG_NONE};
 }
 
-static void h2_submit(cconn_t *k, oe_http_call_t *x)
+static void client_h2_submit(cconn_t *k, oe_http_call_t *x)
 {
     char authority[300], length[24];
-    unsigned port = ntohs(((struct sockaddr_in *)&x->addr)->sin_port);
+    unsigned port = oe_sockaddr_port((const struct sockaddr *)&x->addr);
     int alen = port == 443 ? snprintf(authority, sizeof(authority), "%s", x->host)
                            : snprintf(authority, sizeof(authority), "%s:%u", x->host, port);
     snprintf(length, sizeof(length), "%zu", x->body.len);
@@ -573,7 +649,7 @@ static void h2_submit(cconn_t *k, oe_http_call_t *x)
         p = value + strlen(value) + 1;
         nva[n++] = nv(name, strlen(name), value, strlen(value));
     }
-    nghttp2_data_provider2 prd = {.source.ptr = x, .read_callback = h2_read_body};
+    nghttp2_data_provider2 prd = {.source.ptr = x, .read_callback = client_h2_read_body};
     int32_t id = nghttp2_submit_request2(k->h2, NULL, nva, n, x->body.len ? &prd : NULL, x);
     free(nva);
     if (id < 0) {
@@ -584,15 +660,15 @@ static void h2_submit(cconn_t *k, oe_http_call_t *x)
     x->stream = id;
 }
 
-static int h2_start(cconn_t *k)
+static int client_h2_start(cconn_t *k)
 {
     nghttp2_session_callbacks *cb;
     if (nghttp2_session_callbacks_new(&cb) != 0)
         return -1;
-    nghttp2_session_callbacks_set_on_header_callback(cb, h2_on_header);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, h2_on_data);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cb, h2_on_close);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, h2_on_frame);
+    nghttp2_session_callbacks_set_on_header_callback(cb, client_h2_on_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, client_h2_on_data);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cb, client_h2_on_close);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, client_h2_on_frame);
     int rc = nghttp2_session_client_new(&k->h2, cb, k);
     nghttp2_session_callbacks_del(cb);
     if (rc != 0)
@@ -607,15 +683,15 @@ static int h2_start(cconn_t *k)
 /* ---- HTTP/1.1 ----------------------------------------------------------------------------------
  */
 
-static oe_http_call_t *h1_call(llhttp_t *p)
+static oe_http_call_t *client_h1_call(llhttp_t *p)
 {
     cconn_t *k = p->data;
-    return k->calls;
+    return oe_list_empty(&k->calls) ? NULL : call_of(k->calls.next);
 }
 
-static int h1_on_field(llhttp_t *p, const char *at, size_t len)
+static int client_h1_on_field(llhttp_t *p, const char *at, size_t len)
 {
-    oe_http_call_t *x = h1_call(p);
+    oe_http_call_t *x = client_h1_call(p);
     if (x == NULL)
         return -1;
     if (x->rlast != 1) {
@@ -631,9 +707,9 @@ static int h1_on_field(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
-static int h1_on_value(llhttp_t *p, const char *at, size_t len)
+static int client_h1_on_value(llhttp_t *p, const char *at, size_t len)
 {
-    oe_http_call_t *x = h1_call(p);
+    oe_http_call_t *x = client_h1_call(p);
     if (x == NULL)
         return -1;
     if (x->rlast != 2)
@@ -644,18 +720,18 @@ static int h1_on_value(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
-static int h1_on_headers(llhttp_t *p)
+static int client_h1_on_headers(llhttp_t *p)
 {
-    oe_http_call_t *x = h1_call(p);
+    oe_http_call_t *x = client_h1_call(p);
     if (x == NULL)
         return -1;
     x->status = p->status_code;
     return 0;
 }
 
-static int h1_on_body(llhttp_t *p, const char *at, size_t len)
+static int client_h1_on_body(llhttp_t *p, const char *at, size_t len)
 {
-    oe_http_call_t *x = h1_call(p);
+    oe_http_call_t *x = client_h1_call(p);
     if (x == NULL)
         return -1;
     int rc = resp_body(x, (const uint8_t *)at, len);
@@ -664,10 +740,10 @@ static int h1_on_body(llhttp_t *p, const char *at, size_t len)
     return rc < 0 ? -1 : 0;
 }
 
-static int h1_on_complete(llhttp_t *p)
+static int client_h1_on_complete(llhttp_t *p)
 {
     cconn_t *k = p->data;
-    oe_http_call_t *x = h1_call(p);
+    oe_http_call_t *x = client_h1_call(p);
     if (x == NULL)
         return -1;
     if (x->status < 200) { /* 1xx: the real response follows */
@@ -681,10 +757,10 @@ static int h1_on_complete(llhttp_t *p)
     return HPE_PAUSED;
 }
 
-static void h1_submit(cconn_t *k, oe_http_call_t *x)
+static void client_h1_submit(cconn_t *k, oe_http_call_t *x)
 {
     call_assign(x, k);
-    unsigned port = ntohs(((struct sockaddr_in *)&x->addr)->sin_port);
+    unsigned port = oe_sockaddr_port((const struct sockaddr *)&x->addr);
     oe_buf_t b = {0};
     oe_buf_printf(&b, "%s %s HTTP/1.1\r\nhost: %s", x->method, x->path, x->host);
     if (port != 443)
@@ -698,7 +774,7 @@ static void h1_submit(cconn_t *k, oe_http_call_t *x)
     }
     oe_buf_append(&b, "\r\n", 2);
     oe_buf_append(&b, x->body.base, x->body.len);
-    llhttp_init(&k->parser, HTTP_RESPONSE, &h1_settings);
+    llhttp_init(&k->parser, HTTP_RESPONSE, &client_h1_settings);
     k->parser.data = k;
     send_plain(k, b.base, b.len);
     oe_buf_free(&b);
@@ -725,12 +801,12 @@ static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
         deliver(k);
         if (k->closing)
             return 0;
-        h2_send(k);
-        if (k->goaway && k->calls == NULL)
+        client_h2_send(k);
+        if (k->goaway && oe_list_empty(&k->calls))
             return OE_HTTPC_EPROTO;
         return 0;
     }
-    if (k->calls == NULL)
+    if (oe_list_empty(&k->calls))
         return OE_HTTPC_EPROTO; /* bytes nobody asked for */
     llhttp_errno_t e = llhttp_execute(&k->parser, (const char *)p, n);
     if (e != HPE_PAUSED)
@@ -744,7 +820,7 @@ static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
     deliver(k);
     if (k->closing)
         return 0;
-    if (k->goaway && k->calls == NULL)
+    if (k->goaway && oe_list_empty(&k->calls))
         return OE_HTTPC_EPROTO; /* closes without failing anything */
     pump(k->c);
     return 0;
@@ -752,9 +828,9 @@ static int plaintext(cconn_t *k, const uint8_t *p, size_t n)
 
 /* The server sent close_notify: a response delimited by the end of the connection is complete
  * now (RFC 9112 §6.3). A TCP end without close_notify may be a truncation (§9.8): not complete. */
-static void h1_eof(cconn_t *k)
+static void client_h1_eof(cconn_t *k)
 {
-    if (k->proto == 1 && k->calls != NULL && llhttp_finish(&k->parser) == HPE_PAUSED) {
+    if (k->proto == 1 && !oe_list_empty(&k->calls) && llhttp_finish(&k->parser) == HPE_PAUSED) {
         k->goaway = true;
         deliver(k);
     }
@@ -764,8 +840,8 @@ static void on_handshake(cconn_t *k)
 {
     const char *alpn = oe_tls_alpn(k->tls);
     if (alpn != NULL && strcmp(alpn, "h2") == 0) {
-        if (h2_start(k) < 0) {
-            conn_close(k, OE_HTTPC_EPROTO);
+        if (client_h2_start(k) < 0) {
+            cconn_close(k, OE_HTTPC_EPROTO);
             return;
         }
     } else {
@@ -774,7 +850,7 @@ static void on_handshake(cconn_t *k)
     uv_timer_stop(&k->timer);
     pump(k->c);
     if (!k->closing && k->h2 != NULL)
-        h2_send(k);
+        client_h2_send(k);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -783,24 +859,24 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0 || k->closing)
         return;
     if (nread < 0) {
-        conn_close(k, k->proto == 0 ? OE_HTTPC_ETLS : OE_HTTPC_EPROTO);
+        cconn_close(k, k->proto == 0 ? OE_HTTPC_ETLS : OE_HTTPC_EPROTO);
         return;
     }
     if (oe_tls_feed(k->tls, (const uint8_t *)buf->base, (size_t)nread) < 0) {
-        conn_close(k, OE_HTTPC_EPROTO);
+        cconn_close(k, OE_HTTPC_EPROTO);
         return;
     }
     if (k->proto == 0) {
         int rc = oe_tls_handshake(k->tls);
         if (rc == OE_TLS_WANT_IO) {
-            conn_flush(k);
+            cconn_flush(k);
             return;
         }
         if (rc < 0) {
             char why[256];
             oe_tls_conn_strerror(k->tls, why, sizeof(why));
             oe_log_warn(TAG, "TLS with %s failed: %s", k->host, why);
-            conn_close(k, OE_HTTPC_ETLS);
+            cconn_close(k, OE_HTTPC_ETLS);
             return;
         }
         on_handshake(k);
@@ -810,18 +886,19 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     static __thread uint8_t pbuf[65536];
     for (;;) {
         ssize_t r = oe_tls_read(k->tls, pbuf, sizeof(pbuf));
+        session_save(k->c, k);
         if (r == OE_TLS_WANT_IO)
             break;
         if (r == 0 || r == OE_TLS_ECLOSED)
-            h1_eof(k);
+            client_h1_eof(k);
         if (r <= 0 || plaintext(k, pbuf, (size_t)r) < 0) {
-            conn_close(k, OE_HTTPC_EPROTO);
+            cconn_close(k, OE_HTTPC_EPROTO);
             return;
         }
         if (k->closing)
             return;
     }
-    conn_flush(k);
+    cconn_flush(k);
 }
 
 /* The client's error for a failed connect: an address with no route is not a refusal. */
@@ -846,30 +923,31 @@ static void on_connected(uv_connect_t *req, int status)
     if (k->closing)
         return;
     if (status < 0) {
-        conn_close(k, connect_error(status));
+        cconn_close(k, connect_error(status));
         return;
     }
     uv_tcp_nodelay(&k->tcp, 1);
     uv_read_start((uv_stream_t *)&k->tcp, on_alloc, on_read);
     oe_tls_handshake(k->tls); /* ClientHello */
-    conn_flush(k);
+    cconn_flush(k);
 }
 
-static void conn_open(oe_http_client_t *c, oe_http_call_t *x)
+static void cconn_open(oe_http_client_t *c, oe_http_call_t *x)
 {
     cconn_t *k = oe_calloc(1, sizeof(*k));
     k->c = c;
     k->host = oe_strdup(x->host);
     k->addr = x->addr;
     k->tls = oe_tls_conn_new_client(c->conf.tls, x->host);
+    if (k->tls != NULL)
+        session_offer(c, k);
     uv_tcp_init(c->loop, &k->tcp);
     uv_timer_init(c->loop, &k->timer);
     k->tcp.data = k->timer.data = k->connect.data = k;
     k->handles = 2;
-    k->next = c->conns;
-    if (c->conns != NULL)
-        c->conns->prev = k;
-    c->conns = k;
+    oe_list_init(&k->calls);
+    oe_list_init(&k->finished);
+    oe_list_insert_head(&c->conns, &k->link);
     uv_timer_start(&k->timer, on_conn_timer, c->conf.connect_timeout_ms, 0);
     int rc = k->tls == NULL
                  ? UV_ENOMEM
@@ -877,9 +955,12 @@ static void conn_open(oe_http_client_t *c, oe_http_call_t *x)
     if (rc < 0) {
         /* Fail the waiting calls later: callbacks never run inside oe_http_client_request. */
         k->closing = true;
-        for (oe_http_call_t *p = c->pending; p != NULL; p = p->next)
+        OE_LIST_FOREACH(it, &c->pending)
+        {
+            oe_http_call_t *p = call_of(it);
             if (same_dest(k, p) && p->result == 0)
                 fail_later(p, connect_error(rc));
+        }
         uv_close((uv_handle_t *)&k->tcp, on_conn_closed);
         uv_close((uv_handle_t *)&k->timer, on_conn_closed);
     }
@@ -892,7 +973,7 @@ static void pump(oe_http_client_t *c)
 {
     if (c->closing)
         return;
-    /* Submitting can close a connection, whose conn_close() pumps again: that nested call only
+    /* Submitting can close a connection, whose cconn_close() pumps again: that nested call only
      * asks this one for another pass, so the walk below never follows a call moved elsewhere. */
     if (c->pumping) {
         c->pump_again = true;
@@ -908,33 +989,37 @@ static void pump(oe_http_client_t *c)
 
 static void pump_once(oe_http_client_t *c)
 {
-    for (oe_http_call_t *x = c->pending, *next; x != NULL; x = next) {
-        next = x->next;
+    /* next is saved first: x moves to a connection's list, the others stay pending. */
+    for (oe_list_t *it = c->pending.next, *next; it != &c->pending; it = next) {
+        next = it->next;
+        oe_http_call_t *x = call_of(it);
         if (x->result != 0 || x->done)
             continue;
         cconn_t *ready = NULL;
         bool connecting = false;
         unsigned h1 = 0;
-        for (cconn_t *k = c->conns; k != NULL; k = k->next) {
+        OE_LIST_FOREACH(kt, &c->conns)
+        {
+            cconn_t *k = conn_of(kt);
             if (k->closing || k->goaway || !same_dest(k, x))
                 continue;
             if (k->proto == 0)
                 connecting = true;
             else if (k->proto == 2)
                 ready = k;
-            else if (++h1, k->calls == NULL)
+            else if (++h1, oe_list_empty(&k->calls))
                 ready = ready ? ready : k;
         }
         if (ready != NULL) {
             if (ready->proto == 2) {
-                h2_submit(ready, x);
-                h2_send(ready);
+                client_h2_submit(ready, x);
+                client_h2_send(ready);
             } else {
-                h1_submit(ready, x);
+                client_h1_submit(ready, x);
             }
-            conn_flush(ready);
+            cconn_flush(ready);
         } else if (!connecting && h1 < c->conf.max_h1_conns) {
-            conn_open(c, x);
+            cconn_open(c, x);
         }
     }
 }
@@ -942,11 +1027,12 @@ static void pump_once(oe_http_client_t *c)
 void oe_http_client_close(oe_http_client_t *c)
 {
     c->closing = true;
-    for (cconn_t *k = c->conns; k != NULL; k = k->next)
-        conn_close(k, OE_HTTPC_ECONNECT); /* its calls go back to the pending list */
-    while (c->pending != NULL) {
-        c->pending->cb = NULL;
-        complete(c->pending, OE_HTTPC_ECONNECT);
+    OE_LIST_FOREACH(it, &c->conns) /* closing unlinks nothing: on_conn_closed does, later */
+    cconn_close(conn_of(it), OE_HTTPC_ECONNECT); /* its calls go back to the pending list */
+    while (!oe_list_empty(&c->pending)) {
+        oe_http_call_t *x = call_of(c->pending.next);
+        x->cb = NULL;
+        complete(x, OE_HTTPC_ECONNECT);
     }
     maybe_free_client(c);
 }
@@ -974,10 +1060,10 @@ static const char *client_strerror(int err)
 __attribute__((constructor)) static void setup_h1(void)
 {
     oe_strerror_register(400, 499, client_strerror);
-    llhttp_settings_init(&h1_settings);
-    h1_settings.on_header_field = h1_on_field;
-    h1_settings.on_header_value = h1_on_value;
-    h1_settings.on_headers_complete = h1_on_headers;
-    h1_settings.on_body = h1_on_body;
-    h1_settings.on_message_complete = h1_on_complete;
+    llhttp_settings_init(&client_h1_settings);
+    client_h1_settings.on_header_field = client_h1_on_field;
+    client_h1_settings.on_header_value = client_h1_on_value;
+    client_h1_settings.on_headers_complete = client_h1_on_headers;
+    client_h1_settings.on_body = client_h1_on_body;
+    client_h1_settings.on_message_complete = client_h1_on_complete;
 }

@@ -11,6 +11,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim is glibc's; musl has none */
+#endif
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +34,12 @@
 /* Lingering close bounds (see linger()). 256 KiB is four times the default max-body-size, more
  * than a client has in flight in socket buffers on the paths we serve, and small enough that
  * discarding it costs little; the time bound is OE_HTTP_LINGER_MS. */
-#define LINGER_BYTES (256 * 1024)
+#define LINGER_BYTES OE_HTTP_LINGER_BYTES
 
 static pthread_mutex_t handoff_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void on_conn_handle_closed(uv_handle_t *h);
+static int engine_start(conn_t *c, const char *alpn);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
 static bool conn_migrate(conn_t *c);
@@ -43,7 +47,7 @@ static void on_adopt(uv_async_t *a);
 
 /* ---- worker -------------------------------------------------------------------------------- */
 
-const char *worker_date(worker_t *w)
+const char *oe_http__worker_date(worker_t *w)
 {
     uint64_t now = uv_now(&w->loop) / 1000;
     if (w->date[0] == '\0' || now != w->date_at) {
@@ -70,13 +74,14 @@ static void worker_maybe_finish(worker_t *w)
         if (w->http->hooks[i].stop != NULL)
             w->http->hooks[i].stop(w->hook_state[i], w->http->hooks[i].data);
     pthread_mutex_lock(&handoff_lock);
-    w->wake_closed = true; /* worker_hurry() must not send to it any more */
+    w->wake_closed = true; /* oe_http__worker_hurry() must not send to it any more */
     pthread_mutex_unlock(&handoff_lock);
     uv_close((uv_handle_t *)&w->wake, on_noop_close);
     uv_close((uv_handle_t *)&w->drain, on_noop_close);
     uv_close((uv_handle_t *)&w->backoff, on_noop_close);
     uv_close((uv_handle_t *)&w->late, on_noop_close);
     uv_close((uv_handle_t *)&w->adopt, on_noop_close);
+    uv_close((uv_handle_t *)&w->trim, on_noop_close);
 }
 
 static void on_drain_deadline(uv_timer_t *t)
@@ -87,7 +92,7 @@ static void on_drain_deadline(uv_timer_t *t)
                     w->nconns);
     for (conn_t *c = w->conns, *next; c != NULL; c = next) {
         next = c->next;
-        conn_close(c);
+        oe_http__conn_close(c);
     }
 }
 
@@ -96,7 +101,7 @@ static void drain_all(worker_t *w)
     for (conn_t *c = w->conns, *next; c != NULL; c = next) {
         next = c->next;
         if (!conn_migrate(c))
-            conn_drain(c);
+            oe_http__conn_drain(c);
     }
 }
 
@@ -109,8 +114,8 @@ static void on_late(uv_timer_t *t)
     drain_all(w);
 }
 
-/* Runs on the worker's thread when worker_stop() woke it: stop accepting (the listening sockets
- * stay open for the next generation; only our dup()s close) and drain. */
+/* Runs on the worker's thread when oe_http__worker_stop() woke it: stop accepting (the listening
+ * sockets stay open for the next generation; only our dup()s close) and drain. */
 static void on_wake(uv_async_t *a)
 {
     worker_t *w = a->data;
@@ -154,9 +159,9 @@ static void on_connection(uv_stream_t *server, int status);
 
 static int listen_on(worker_t *w, listener_t *l, const lsock_t *s, size_t i)
 {
-    int fd = http_socket_dup(s, i);
+    int fd = oe_http__socket_dup(s, i);
     if (fd < 0) {
-        oe_log_error(TAG, "cannot listen on %s: %s", http_socket_text(s), oe_strerror(fd));
+        oe_log_error(TAG, "cannot listen on %s: %s", oe_http__socket_text(s), oe_strerror(fd));
         return fd;
     }
     int rc = uv_tcp_init(&w->loop, &l->tcp);
@@ -173,13 +178,13 @@ static int listen_on(worker_t *w, listener_t *l, const lsock_t *s, size_t i)
             uv_close((uv_handle_t *)&l->tcp, on_noop_close);
     }
     if (rc < 0)
-        oe_log_error(TAG, "cannot listen on %s: %s", http_socket_text(s), uv_strerror(rc));
+        oe_log_error(TAG, "cannot listen on %s: %s", oe_http__socket_text(s), uv_strerror(rc));
     return rc;
 }
 
 /* Worker index accepts from the shared sockets j with j % nworkers == index (one each when
  * there are as many sockets as workers; more when an earlier generation had more workers). */
-int worker_start(oe_http_t *http, worker_t *w, unsigned index)
+int oe_http__worker_start(oe_http_t *http, worker_t *w, unsigned index)
 {
     static unsigned ids;
     *w = (worker_t){.http = http, .id = ids++, .index = index};
@@ -188,13 +193,13 @@ int worker_start(oe_http_t *http, worker_t *w, unsigned index)
         return rc;
     size_t n = 0;
     for (size_t k = 0; k < http->nsocks; k++)
-        n += http_socket_count(http->socks[k]);
+        n += oe_http__socket_count(http->socks[k]);
     w->listeners = oe_calloc(n ? n : 1, sizeof(*w->listeners));
     w->counts = oe_calloc(http->nlistens ? http->nlistens : 1, sizeof(*w->counts));
     size_t k = 0;
     for (size_t i = 0; i < http->nlistens && rc == 0; i++) {
         for (size_t a = 0; a < http->listens[i]->addresses.n && rc == 0; a++, k++) {
-            for (size_t j = index; j < http_socket_count(http->socks[k]) && rc == 0;
+            for (size_t j = index; j < oe_http__socket_count(http->socks[k]) && rc == 0;
                  j += http->nworkers) {
                 listener_t *l = &w->listeners[w->nlisteners];
                 l->sock = http->socks[k];
@@ -213,7 +218,9 @@ int worker_start(oe_http_t *http, worker_t *w, unsigned index)
         uv_timer_init(&w->loop, &w->drain);
         uv_timer_init(&w->loop, &w->late);
         uv_timer_init(&w->loop, &w->backoff);
+        uv_timer_init(&w->loop, &w->trim);
         w->wake.data = w->adopt.data = w->drain.data = w->late.data = w->backoff.data = w;
+        w->trim.data = w;
         rc = uv_thread_create(&w->thread, worker_main, w);
         if (rc == 0)
             return 0;
@@ -222,6 +229,7 @@ int worker_start(oe_http_t *http, worker_t *w, unsigned index)
         uv_close((uv_handle_t *)&w->drain, on_noop_close);
         uv_close((uv_handle_t *)&w->late, on_noop_close);
         uv_close((uv_handle_t *)&w->backoff, on_noop_close);
+        uv_close((uv_handle_t *)&w->trim, on_noop_close);
     }
     for (size_t i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, on_noop_close);
@@ -233,13 +241,13 @@ int worker_start(oe_http_t *http, worker_t *w, unsigned index)
     return rc;
 }
 
-void worker_stop(worker_t *w)
+void oe_http__worker_stop(worker_t *w)
 {
     uv_async_send(&w->wake);
 }
 
 /* Also for a worker that may have ended already (its generation drains since a reload). */
-void worker_hurry(worker_t *w)
+void oe_http__worker_hurry(worker_t *w)
 {
     pthread_mutex_lock(&handoff_lock);
     if (!w->wake_closed)
@@ -259,8 +267,8 @@ struct handoff {
     listener_t *l;
     const cert_info_t *cert;
     oe_tls_conn_t *tls;
-    h1_t *h1;
-    h2_t *h2;
+    const proto_t *proto;
+    void *engine;
     char *sni;
     handoff_t *next;
 };
@@ -271,7 +279,7 @@ static oe_http_t **running;
 static size_t nrunning;
 static _Atomic(oe_http_t *) handoff_target; /* running[nrunning - 1], for unlocked peeks */
 
-void http_handoff_publish(oe_http_t *http)
+void oe_http__handoff_publish(oe_http_t *http)
 {
     pthread_mutex_lock(&handoff_lock);
     running = oe_realloc(running, (nrunning + 1) * sizeof(*running));
@@ -281,7 +289,7 @@ void http_handoff_publish(oe_http_t *http)
 }
 
 /* After this no worker sends http's workers a connection, so they may stop. */
-void http_handoff_withdraw(oe_http_t *http)
+void oe_http__handoff_withdraw(oe_http_t *http)
 {
     pthread_mutex_lock(&handoff_lock);
     for (size_t i = 0; i < nrunning; i++) {
@@ -326,7 +334,7 @@ static listener_t *destination(const conn_t *c, const cert_info_t **ci)
     return NULL;
 }
 
-bool conn_may_migrate(conn_t *c)
+bool oe_http__conn_may_migrate(conn_t *c)
 {
     if (!c->w->stopping || c->no_migrate)
         return false;
@@ -341,9 +349,9 @@ bool conn_may_migrate(conn_t *c)
 static bool quiescent(conn_t *c)
 {
     if (c->closing || c->close_after_write || c->lingering || c->writing || !c->handshake_done ||
-        conn_queued(c) > 0 || (c->tls != NULL && oe_tls_pending_in(c->tls) > 0))
+        oe_http__conn_queued(c) > 0 || (c->tls != NULL && oe_tls_pending_in(c->tls) > 0))
         return false;
-    return c->h2 != NULL ? h2_quiescent(c) : c->h1 != NULL && h1_quiescent(c);
+    return c->engine != NULL && c->proto->idle(c);
 }
 
 /* Returns true when c has been handed over (and is closing here). */
@@ -362,8 +370,8 @@ static bool conn_migrate(conn_t *c)
                          .l = tl,
                          .cert = ci,
                          .tls = c->tls,
-                         .h1 = c->h1,
-                         .h2 = c->h2,
+                         .proto = c->proto,
+                         .engine = c->engine,
                          .sni = c->sni};
         if (m->fd < 0) {
             free(m);
@@ -380,17 +388,16 @@ static bool conn_migrate(conn_t *c)
     pthread_mutex_unlock(&handoff_lock);
     if (m == NULL) {
         c->no_migrate = true;
-        conn_drain(c);
+        oe_http__conn_drain(c);
         return false;
     }
     /* The engines are the new worker's now; closing our handle leaves the socket open (dup). */
     uv_read_stop((uv_stream_t *)&c->tcp);
     c->tls = NULL;
-    c->h1 = NULL;
-    c->h2 = NULL;
+    c->engine = NULL;
     c->sni = NULL;
     c->cert = NULL;
-    conn_close(c);
+    oe_http__conn_close(c);
     return true;
 }
 
@@ -419,23 +426,20 @@ static void adopt(worker_t *w, handoff_t *m)
     atomic_fetch_add_explicit(&w->http->nconns[m->l->listen_index], 1, memory_order_relaxed);
     conn_link(w, c, m->l);
     c->tls = m->tls;
-    c->h1 = m->h1;
-    c->h2 = m->h2;
+    c->proto = m->proto;
+    c->engine = m->engine;
     c->sni = m->sni;
     c->cert = m->cert;
     c->handshake_done = true;
-    if (c->h2 != NULL)
-        h2_adopt(c);
-    else
-        h1_adopt(c);
+    c->proto->adopt(c);
     if (uv_tcp_open(&c->tcp, m->fd) < 0) {
         close(m->fd);
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     if (w->stopping && !conn_migrate(c)) /* retired meanwhile: on to the newest */
-        conn_drain(c);
+        oe_http__conn_drain(c);
 }
 
 static void on_adopt(uv_async_t *a)
@@ -469,24 +473,22 @@ static void on_timeout(uv_timer_t *t)
 {
     conn_t *c = t->data;
     if (c->lingering)
-        conn_close(c);
-    else if (c->h2 != NULL)
-        h2_timeout(c);
-    else if (c->h1 != NULL)
-        h1_timeout(c);
+        oe_http__conn_close(c);
+    else if (c->engine != NULL)
+        c->proto->timeout(c);
     else {
         oe_log_debug(TAG, "connection timed out");
-        conn_close(c);
+        oe_http__conn_close(c);
     }
 }
 
-void conn_set_timer(conn_t *c, uint64_t ms)
+void oe_http__conn_set_timer(conn_t *c, uint64_t ms)
 {
     if (!c->closing && !c->lingering)
         uv_timer_start(&c->timer, on_timeout, ms, 0);
 }
 
-void conn_pause_read(conn_t *c)
+void oe_http__conn_pause_read(conn_t *c)
 {
     if (!c->read_paused && !c->closing) {
         uv_read_stop((uv_stream_t *)&c->tcp);
@@ -494,7 +496,7 @@ void conn_pause_read(conn_t *c)
     }
 }
 
-void conn_resume_read(conn_t *c)
+void oe_http__conn_resume_read(conn_t *c)
 {
     if (c->read_paused && !c->closing) {
         c->read_paused = false;
@@ -585,18 +587,34 @@ static void on_connection(uv_stream_t *server, int status)
     if (l->conf->tls) {
         c->tls = oe_tls_conn_new_server(w->http->tls);
         if (c->tls == NULL) {
-            conn_close(c);
+            oe_http__conn_close(c);
             return;
         }
-        conn_set_timer(c, l->conf->handshake_timeout);
+        oe_http__conn_set_timer(c, l->conf->handshake_timeout);
     } else {
         c->handshake_done = true;
-        if (h1_init(c) < 0) {
-            conn_close(c);
+        if (engine_start(c, NULL) < 0) {
+            oe_http__conn_close(c);
             return;
         }
     }
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+/* glibc keeps the memory of freed connections (TLS record buffers, nghttp2 sessions, read and
+ * write buffers) in its arenas: after 2,000 TLS connections had each fetched 64 KiB and closed,
+ * the process still held 138 MB; malloc_trim(0) brought it to 5 MB (numbers in README.md). A worker
+ * whose last connection closed trims once it has stayed idle for OE_HTTP_TRIM_IDLE_MS, so a client
+ * that opens connections one after another does not pay for a trim each time. */
+static void on_trim(uv_timer_t *t)
+{
+    worker_t *w = t->data;
+#ifdef __GLIBC__
+    if (w->nconns == 0)
+        malloc_trim(0);
+#else
+    (void)w;
+#endif
 }
 
 static void on_conn_handle_closed(uv_handle_t *h)
@@ -605,8 +623,8 @@ static void on_conn_handle_closed(uv_handle_t *h)
     if (--c->handles > 0)
         return;
     worker_t *w = c->w;
-    h1_free(c);
-    h2_free(c);
+    if (c->proto != NULL)
+        c->proto->free(c);
     oe_tls_conn_free(c->tls);
     free(c->sni);
     free(c->wbuf);
@@ -622,32 +640,34 @@ static void on_conn_handle_closed(uv_handle_t *h)
         oe_stat_inc(OE_STAT_CONN_CLOSED);
         w->nconns--;
         free(c);
+        if (w->nconns == 0 && !w->stopping)
+            uv_timer_start(&w->trim, on_trim, OE_HTTP_TRIM_IDLE_MS, 0);
         worker_maybe_finish(w);
     } else {
         free(c);
     }
 }
 
-void conn_close(conn_t *c)
+void oe_http__conn_close(conn_t *c)
 {
     if (c->closing)
         return;
     c->closing = true;
     /* Handlers waiting on this connection hear of it now; the engines are freed when the
      * handles have closed, so callers up the stack still see valid state. */
-    h1_abort(c);
-    h2_abort(c);
+    if (c->engine != NULL)
+        c->proto->abort(c);
     uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
     uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
 }
 
-size_t conn_queued(const conn_t *c)
+size_t oe_http__conn_queued(const conn_t *c)
 {
     size_t n = c->writing ? c->wlen : 0;
     return n + (c->tls != NULL ? oe_tls_pending_out(c->tls).len : c->out.len);
 }
 
-uint64_t conn_sent(const conn_t *c)
+uint64_t oe_http__conn_sent(const conn_t *c)
 {
     size_t left = c->writing ? uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) : 0;
     uint64_t n = c->sent + (c->writing && left < c->wlen ? c->wlen - left : 0);
@@ -662,7 +682,7 @@ uint64_t conn_sent(const conn_t *c)
     return n;
 }
 
-int conn_send(conn_t *c, const void *p, size_t n)
+int oe_http__conn_send(conn_t *c, const void *p, size_t n)
 {
     if (c->closing || c->notified || c->lingering) /* nothing may follow close_notify */
         return OE_EINVAL;
@@ -672,7 +692,7 @@ int conn_send(conn_t *c, const void *p, size_t n)
     }
     ssize_t rc = oe_tls_write(c->tls, p, n);
     if (rc < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return (int)rc;
     }
     return 0;
@@ -685,18 +705,16 @@ static void on_write(uv_write_t *req, int status)
     if (c->closing || c->lingering)
         return;
     if (status < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     c->sent += c->wlen;
-    conn_flush(c);
-    if (c->closing || conn_queued(c) >= OE_HTTP_OUT_HIGH)
+    oe_http__conn_flush(c);
+    if (c->closing || oe_http__conn_queued(c) >= OE_HTTP_OUT_HIGH)
         return;
     /* Room again: let the engine produce more, then read again if it paused for output. */
-    if (c->h2 != NULL)
-        h2_drain(c);
-    else if (c->h1 != NULL)
-        h1_drain(c);
+    if (c->engine != NULL)
+        c->proto->drain(c);
     /* Nothing more to write: give the copy buffer back. It grows to the largest flush (up to
      * OE_HTTP_OUT_HIGH), and idle keep-alive connections would otherwise each hold it. */
     if (!c->writing) {
@@ -712,7 +730,7 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 {
     conn_t *c = req->data;
     if (status < 0 && !c->closing)
-        conn_close(c);
+        oe_http__conn_close(c);
 }
 
 /* Everything is written: send FIN, and read (dropping the bytes) until the client's FIN. Closing
@@ -723,7 +741,7 @@ static void linger(conn_t *c)
     c->lingering = true;
     c->sreq.data = c;
     if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     uv_timer_start(&c->timer, on_timeout, OE_HTTP_LINGER_MS, 0);
@@ -733,26 +751,24 @@ static void linger(conn_t *c)
     }
 }
 
-void conn_close_graceful(conn_t *c)
+void oe_http__conn_close_graceful(conn_t *c)
 {
     if (c->closing || c->close_after_write)
         return;
     c->close_after_write = true;
-    conn_flush(c);
+    oe_http__conn_flush(c);
 }
 
-void conn_drain(conn_t *c)
+void oe_http__conn_drain(conn_t *c)
 {
     /* A TLS handshake in progress finishes first (handshake_done() comes back here). */
     if (c->closing || c->close_after_write || !c->handshake_done)
         return;
-    if (c->h2 != NULL)
-        h2_drain_start(c);
-    else if (c->h1 != NULL)
-        h1_drain_start(c);
+    if (c->engine != NULL)
+        c->proto->goaway(c);
 }
 
-void conn_flush(conn_t *c)
+void oe_http__conn_flush(conn_t *c)
 {
     if (c->writing || c->closing || c->lingering)
         return;
@@ -776,7 +792,7 @@ void conn_flush(conn_t *c)
         c->wbuf = malloc(c->wcap);
         if (c->wbuf == NULL) {
             c->wcap = 0;
-            conn_close(c);
+            oe_http__conn_close(c);
             return;
         }
     }
@@ -789,10 +805,18 @@ void conn_flush(conn_t *c)
     uv_buf_t b = uv_buf_init((char *)c->wbuf, (unsigned)c->wlen);
     c->wreq.data = c;
     if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     c->writing = true;
+}
+
+/* ALPN selection, the one place that names the engines: "h2" is HTTP/2, anything else (also no
+ * ALPN, and plain connections: alpn NULL) HTTP/1.1. */
+static int engine_start(conn_t *c, const char *alpn)
+{
+    c->proto = alpn != NULL && strcmp(alpn, "h2") == 0 ? &oe_http__h2 : &oe_http__h1;
+    return c->proto->init(c);
 }
 
 /* The handshake finished: pick the engine by ALPN. */
@@ -807,15 +831,12 @@ static int handshake_done(conn_t *c)
         for (char *p = c->sni; *p; p++)
             *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
     }
-    const char *alpn = oe_tls_alpn(c->tls);
-    if (alpn != NULL && strcmp(alpn, "h2") == 0)
-        return h2_init(c);
-    return h1_init(c);
+    return engine_start(c, oe_tls_alpn(c->tls));
 }
 
 static int plaintext(conn_t *c, const uint8_t *p, size_t n)
 {
-    return c->h2 != NULL ? h2_input(c, p, n) : h1_input(c, p, n);
+    return c->proto->input(c, p, n);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -824,37 +845,37 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0)
         return;
     if (nread < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     if (c->lingering) { /* see linger(): dropped unread, up to a bound */
         c->linger_bytes += (uint64_t)nread;
         if (c->linger_bytes > LINGER_BYTES)
-            conn_close(c);
+            oe_http__conn_close(c);
         return;
     }
     if (c->close_after_write)
         return; /* only finishing: what the client still sends is not read */
     if (c->tls == NULL) {
         if (plaintext(c, (const uint8_t *)buf->base, (size_t)nread) < 0) {
-            conn_flush(c);
+            oe_http__conn_flush(c);
             c->close_after_write = true;
-            conn_pause_read(c);
+            oe_http__conn_pause_read(c);
         }
-        conn_flush(c);
+        oe_http__conn_flush(c);
         if (c->w->stopping)
             conn_migrate(c);
         return;
     }
     if (oe_tls_feed(c->tls, (const uint8_t *)buf->base, (size_t)nread) < 0) {
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     bool was_done = c->handshake_done;
     if (!c->handshake_done) {
         int rc = oe_tls_handshake(c->tls);
         if (rc == OE_TLS_WANT_IO) {
-            conn_flush(c);
+            oe_http__conn_flush(c);
             return;
         }
         if (rc == 0)
@@ -866,8 +887,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             oe_stat_inc(OE_STAT_TLS_FAILED);
             c->tls_error = true;
             c->close_after_write = true;
-            conn_pause_read(c);
-            conn_flush(c);
+            oe_http__conn_pause_read(c);
+            oe_http__conn_flush(c);
             return;
         }
     }
@@ -879,21 +900,21 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         if (r <= 0) { /* close_notify or an error */
             c->tls_error = r != OE_TLS_ECLOSED;
             c->close_after_write = true;
-            conn_pause_read(c);
+            oe_http__conn_pause_read(c);
             break;
         }
         if (plaintext(c, pbuf, (size_t)r) < 0) {
             c->close_after_write = true;
-            conn_pause_read(c);
+            oe_http__conn_pause_read(c);
             break;
         }
         if (c->closing)
             return;
     }
     /* Accepted before the worker began to drain, handshake finished after: drain it now. */
-    if (!was_done && c->w->stopping && !conn_may_migrate(c))
-        conn_drain(c);
-    conn_flush(c);
+    if (!was_done && c->w->stopping && !oe_http__conn_may_migrate(c))
+        oe_http__conn_drain(c);
+    oe_http__conn_flush(c);
     if (c->w->stopping)
         conn_migrate(c);
 }

@@ -15,7 +15,7 @@ typedef struct hoff {
     size_t name, name_len, value, value_len;
 } hoff_t;
 
-struct h1 {
+typedef struct h1 {
     llhttp_t parser;
     conn_t *c;
     stream_t s;
@@ -23,7 +23,10 @@ struct h1 {
     size_t url_len;
     hoff_t *hoffs;
     size_t nh, hcap;
-    int last; /* 1 after a field callback, 2 after a value callback */
+    int last;        /* 1 after a field callback, 2 after a value callback */
+    char version[4]; /* the request line's version digits as sent ("1.1"), for 505 or 400 */
+    size_t version_len;
+    bool version_known; /* llhttp accepted the version (on_version_complete ran) */
     oe_header_t *headers;
     oe_buf_t body;
     oe_buf_t pending; /* input after a complete request, parsed once its response is out */
@@ -38,10 +41,9 @@ struct h1 {
     bool served;        /* at least one response went out: an idle connection is kept alive */
     bool closing;       /* the response in progress says connection: close */
     uint64_t sent_at;   /* loop time the socket last took response bytes */
-    uint64_t sock_sent; /* conn_sent() at that time */
-};
+    uint64_t sock_sent; /* oe_http__conn_sent() at that time */
+} h1_t;
 
-static const proto_t h1_proto;
 static llhttp_settings_t settings;
 
 static h1_t *h1_of(llhttp_t *p)
@@ -70,8 +72,10 @@ static int on_message_begin(llhttp_t *p)
     h->last = 0;
     h->body.len = 0;
     h->error_status = 0;
+    h->version_len = 0;
+    h->version_known = false;
     h->begun = true;
-    conn_set_timer(h->c, limits(h)->header_timeout);
+    oe_http__conn_set_timer(h->c, limits(h)->header_timeout);
     return 0;
 }
 
@@ -83,6 +87,35 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
     oe_buf_append(&h->raw, at, len);
     h->url_len += len;
     return 0;
+}
+
+static int on_version(llhttp_t *p, const char *at, size_t len)
+{
+    h1_t *h = h1_of(p);
+    size_t n = OE_MIN(len, sizeof(h->version) - h->version_len);
+    memcpy(h->version + h->version_len, at, n);
+    h->version_len += n;
+    return 0;
+}
+
+/* llhttp knows 0.9, 1.0, 1.1 and 2.0; only 1.0 and 1.1 are HTTP/1 as this engine speaks it. A
+ * request line naming another version is answered 505 (RFC 9110 §15.6.6). */
+static int on_version_complete(llhttp_t *p)
+{
+    h1_t *h = h1_of(p);
+    h->version_known = true;
+    if (p->http_major != 1 || p->http_minor > 1)
+        return fail(h, 505);
+    return 0;
+}
+
+/* Did the request line name a well-formed version ("DIGIT.DIGIT", RFC 9112 §2.3) that llhttp
+ * does not know, such as "9.9"? That is 505 too; anything else malformed is 400. */
+static bool unknown_version(const h1_t *h)
+{
+    return llhttp_get_errno(&h->parser) == HPE_INVALID_VERSION && !h->version_known &&
+           h->version_len == 3 && h->version[0] >= '0' && h->version[0] <= '9' &&
+           h->version[1] == '.' && h->version[2] >= '0' && h->version[2] <= '9';
 }
 
 static int header_bytes(h1_t *h, size_t more)
@@ -129,6 +162,12 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 static int on_headers_complete(llhttp_t *p)
 {
     h1_t *h = h1_of(p);
+    /* No protocol upgrade is implemented (h2c, websocket): a request with Upgrade is served as if
+     * the header were absent (RFC 9110 §7.8 lets the server ignore it), and the bytes after it
+     * are the next HTTP/1.1 request. Clearing the flag here keeps llhttp from stopping with
+     * HPE_PAUSED_UPGRADE and treating the rest as another protocol. CONNECT (authority-form
+     * target) is then an ordinary request, which dispatch answers with 400. */
+    p->upgrade = 0;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > limits(h)->max_body_size)
         return fail(h, 413);
     return 0;
@@ -156,6 +195,8 @@ static void setup_settings(void)
     llhttp_settings_init(&settings);
     settings.on_message_begin = on_message_begin;
     settings.on_url = on_url;
+    settings.on_version = on_version;
+    settings.on_version_complete = on_version_complete;
     settings.on_header_field = on_header_field;
     settings.on_header_value = on_header_value;
     settings.on_headers_complete = on_headers_complete;
@@ -163,7 +204,7 @@ static void setup_settings(void)
     settings.on_message_complete = on_message_complete;
 }
 
-int h1_init(conn_t *c)
+static int h1_init(conn_t *c)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, setup_settings);
@@ -171,75 +212,78 @@ int h1_init(conn_t *c)
     if (h == NULL)
         return OE_ENOMEM;
     h->c = c;
-    stream_init(&h->s, &h1_proto, c); /* no request yet; its fd must read as -1 */
+    oe_http__stream_init(&h->s, &oe_http__h1, c); /* no request yet; its fd must read as -1 */
     llhttp_init(&h->parser, HTTP_REQUEST, &settings);
     h->parser.data = h;
-    c->h1 = h;
-    conn_set_timer(c, c->l->conf->header_timeout);
+    c->engine = h;
+    oe_http__conn_set_timer(c, c->l->conf->header_timeout);
     return 0;
 }
 
-void h1_abort(conn_t *c)
+static void h1_abort(conn_t *c)
 {
-    if (c->h1 != NULL)
-        stream_abort(&c->h1->s);
+    if (c->engine != NULL)
+        oe_http__stream_abort(&((h1_t *)c->engine)->s);
 }
 
-void h1_free(conn_t *c)
+static void h1_free(conn_t *c)
 {
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     if (h == NULL)
         return;
-    stream_abort(&h->s);
-    stream_release(&h->s);
+    oe_http__stream_abort(&h->s);
+    oe_http__stream_release(&h->s);
     oe_buf_free(&h->raw);
     oe_buf_free(&h->body);
     oe_buf_free(&h->pending);
     free(h->hoffs);
     free(h->headers);
     free(h);
-    c->h1 = NULL;
+    c->engine = NULL;
 }
 
-bool h1_idle(conn_t *c)
+static bool h1_idle(conn_t *c)
 {
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     return h != NULL && !h->busy && !h->begun && h->raw.len == 0 && h->pending.len == 0;
 }
 
-/* Draining, for a connection that cannot move to the live generation (conn_may_migrate): a
+/* Draining, for a connection that cannot move to the live generation (oe_http__conn_may_migrate): a
  * request in progress is answered with "connection: close" (done() closes after it); a new
  * connection still gets its first request answered (header-timeout applies); an idle kept-alive
  * one is closed with close_notify after a short grace, in which a request the client sent just
  * before is still answered, or at once when hurrying. */
-void h1_drain_start(conn_t *c)
+static void h1_drain_start(conn_t *c)
 {
-    if (!h1_idle(c) || !c->h1->served)
+    if (!h1_idle(c) || !((h1_t *)c->engine)->served)
         return;
     if (c->w->hurry)
-        conn_close_graceful(c);
+        oe_http__conn_close_graceful(c);
     else
-        conn_set_timer(c, OE_MIN(c->l->conf->keepalive_timeout, (uint64_t)OE_HTTP_DRAIN_IDLE_MS));
+        oe_http__conn_set_timer(
+            c, OE_MIN(c->l->conf->keepalive_timeout, (uint64_t)OE_HTTP_DRAIN_IDLE_MS));
 }
 
 /* Nothing in progress: the connection can move to another worker as it is. */
-bool h1_quiescent(conn_t *c)
+static bool h1_quiescent(conn_t *c)
 {
-    return h1_idle(c) && !c->h1->close_after && !c->h1->streaming && !c->h1->running;
+    return h1_idle(c) && !((h1_t *)c->engine)->close_after && !((h1_t *)c->engine)->streaming &&
+           !((h1_t *)c->engine)->running;
 }
 
-void h1_adopt(conn_t *c)
+static void h1_adopt(conn_t *c)
 {
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     h->c = c;
-    stream_init(&h->s, &h1_proto, c);
-    conn_set_timer(c, h->served ? c->l->conf->keepalive_timeout : c->l->conf->header_timeout);
+    oe_http__stream_init(&h->s, &oe_http__h1, c);
+    oe_http__conn_set_timer(c,
+                            h->served ? c->l->conf->keepalive_timeout : c->l->conf->header_timeout);
 }
 
 /* Answers a request that could not be parsed, then closes. */
 static void reject(h1_t *h, int status)
 {
-    stream_init(&h->s, &h1_proto, h->c);
+    oe_http__stream_init(&h->s, &oe_http__h1, h->c);
     h->s.handled = true;
     h->busy = true;
     h->keep_alive = false;
@@ -253,12 +297,12 @@ static void reject(h1_t *h, int status)
 static void dispatch(h1_t *h)
 {
     stream_t *s = &h->s;
-    stream_init(s, &h1_proto, h->c);
+    oe_http__stream_init(s, &oe_http__h1, h->c);
     h->busy = true;
-    conn_set_timer(h->c, 24 * 3600 * 1000ull); /* the handler's own time-outs apply now */
+    oe_http__conn_set_timer(h->c, 24 * 3600 * 1000ull); /* the handler's own time-outs apply now */
     oe_req_t *req = &s->req;
     const char *base = (const char *)h->raw.base;
-    req->version = 11;
+    req->version = h->parser.http_minor == 0 ? 10 : 11;
     req->method = OE_SLICE_STR(llhttp_method_name(llhttp_get_method(&h->parser)));
     h->headers = oe_realloc(h->headers, (h->nh ? h->nh : 1) * sizeof(*h->headers));
     oe_slice_t host = {NULL, 0};
@@ -284,7 +328,13 @@ static void dispatch(h1_t *h)
         host = OE_SLICE(a, alen);
         url = slash ? OE_SLICE(slash, (size_t)(url.base + url.len - slash)) : OE_SLICE("/", 1);
     }
-    if (url.len == 0 || url.base[0] != '/' || hosts != 1) {
+    /* Host is required in HTTP/1.1 (RFC 9112 §3.2), never twice; an HTTP/1.0 request without it
+     * goes to the connection's default site (oe_http__default_authority). The target is
+     * origin-form, or asterisk-form "*" (oe_http__dispatch answers OPTIONS * and rejects anything
+     * else). */
+    bool asterisk = url.len == 1 && url.base[0] == '*';
+    bool no_host = hosts == 0 && req->version == 10;
+    if (url.len == 0 || (url.base[0] != '/' && !asterisk) || (hosts != 1 && !no_host)) {
         h->close_after = true;
         h->keep_alive = false;
         oe_resp_error(req, 400);
@@ -293,13 +343,15 @@ static void dispatch(h1_t *h)
     const uint8_t *q = memchr(url.base, '?', url.len);
     req->path = q ? OE_SLICE(url.base, (size_t)(q - url.base)) : url;
     req->query = q ? OE_SLICE(q + 1, (size_t)(url.base + url.len - q - 1)) : OE_SLICE("", 0);
-    if (!http_parse_authority(host, s->authority, sizeof(s->authority), &req->authority)) {
+    if (no_host)
+        host = oe_http__default_authority(h->c);
+    if (!oe_http__parse_authority(host, s->authority, sizeof(s->authority), &req->authority)) {
         h->close_after = true;
         h->keep_alive = false;
         oe_resp_error(req, 400);
         return;
     }
-    http_dispatch(h->c, s);
+    oe_http__dispatch(h->c, s);
 }
 
 /* Feeds bytes to the parser; stops at the end of a message and keeps what follows in
@@ -309,14 +361,12 @@ static int parse(h1_t *h, const uint8_t *p, size_t n)
     llhttp_errno_t err = llhttp_execute(&h->parser, (const char *)p, n);
     if (err == HPE_OK)
         return 0;
-    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+    /* Only on_message_complete pauses (upgrades are switched off in on_headers_complete): a
+     * pause without a complete message would dispatch a stale request. */
+    if (err == HPE_PAUSED && h->complete) {
         const uint8_t *stop = (const uint8_t *)llhttp_get_error_pos(&h->parser);
         size_t used = stop != NULL ? (size_t)(stop - p) : n;
         llhttp_resume(&h->parser);
-        if (err == HPE_PAUSED_UPGRADE) { /* no upgrades here: answer, then close */
-            h->keep_alive = false;
-            h->close_after = true;
-        }
         /* Keep what follows for after this response (bounded pipelining). */
         if (used < n && !h->close_after)
             oe_buf_append(&h->pending, p + used, n - used);
@@ -324,7 +374,7 @@ static int parse(h1_t *h, const uint8_t *p, size_t n)
         dispatch(h);
         return 0;
     }
-    reject(h, h->error_status ? h->error_status : 400);
+    reject(h, h->error_status ? h->error_status : unknown_version(h) ? 505 : 400);
     return 0;
 }
 
@@ -345,15 +395,15 @@ static void run(h1_t *h)
     h->running = false;
 }
 
-int h1_input(conn_t *c, const uint8_t *p, size_t n)
+static int h1_input(conn_t *c, const uint8_t *p, size_t n)
 {
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     if (h->close_after)
         return 0; /* after an error we only finish writing */
     oe_buf_append(&h->pending, p, n);
     size_t cap = (size_t)c->l->conf->max_pipelined * (c->l->conf->max_header_size + 1024);
     if (h->busy && h->pending.len > cap)
-        conn_pause_read(c);
+        oe_http__conn_pause_read(c);
     run(h);
     return 0;
 }
@@ -363,25 +413,25 @@ static bool write_body(h1_t *h)
 {
     stream_t *s = &h->s;
     uint8_t buf[16384];
-    while (stream_body_left(s) > 0 && conn_queued(h->c) < OE_HTTP_OUT_HIGH) {
-        ssize_t n = stream_body_read(s, buf, sizeof(buf));
+    while (oe_http__stream_body_left(s) > 0 && oe_http__conn_queued(h->c) < OE_HTTP_OUT_HIGH) {
+        ssize_t n = oe_http__stream_body_read(s, buf, sizeof(buf));
         if (n <= 0) {
             oe_log_warn(TAG, "file body read failed: %s", oe_strerror((int)n));
             h->close_after = true;
-            conn_close(h->c);
+            oe_http__conn_close(h->c);
             return false;
         }
-        if (conn_send(h->c, buf, (size_t)n) < 0)
+        if (oe_http__conn_send(h->c, buf, (size_t)n) < 0)
             return false;
     }
-    return stream_body_left(s) == 0;
+    return oe_http__stream_body_left(s) == 0;
 }
 
 /* The response is out: next request, or close. */
 static void done(h1_t *h)
 {
     conn_t *c = h->c;
-    stream_release(&h->s);
+    oe_http__stream_release(&h->s);
     h->streaming = false;
     h->busy = false;
     h->begun = false;
@@ -389,11 +439,11 @@ static void done(h1_t *h)
     h->raw.len = 0;
     if (h->closing) {
         c->close_after_write = true;
-        conn_flush(c);
+        oe_http__conn_flush(c);
         return;
     }
-    conn_set_timer(c, c->l->conf->keepalive_timeout);
-    conn_resume_read(c);
+    oe_http__conn_set_timer(c, c->l->conf->keepalive_timeout);
+    oe_http__conn_resume_read(c);
     run(h);
 }
 
@@ -402,51 +452,52 @@ static uint64_t send_poll(const conn_t *c);
 static void submit(stream_t *s)
 {
     conn_t *c = s->c;
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     if (h == NULL || s != &h->s)
         return;
     oe_buf_t head = {0};
     oe_buf_printf(&head, "HTTP/1.1 %d %s\r\nserver: odoh-edge\r\ndate: %s\r\n", s->status,
-                  oe_http_reason(s->status), worker_date(c->w));
+                  oe_http_reason(s->status), oe_http__worker_date(c->w));
     if (s->status != 304 && s->status != 204)
         oe_buf_printf(&head, "content-length: %llu\r\n", (unsigned long long)s->content_length);
     size_t pos = 0;
     const char *name, *value;
-    while (stream_header(s, &pos, &name, &value))
+    while (oe_http__stream_header(s, &pos, &name, &value))
         oe_buf_printf(&head, "%s: %s\r\n", name, value);
     /* Draining: the last response here, unless the connection can move on. */
-    h->closing = !h->keep_alive || h->close_after || (c->w->stopping && !conn_may_migrate(c));
+    h->closing =
+        !h->keep_alive || h->close_after || (c->w->stopping && !oe_http__conn_may_migrate(c));
     if (h->closing)
         oe_buf_printf(&head, "connection: close\r\n");
     oe_buf_append(&head, "\r\n", 2);
-    int rc = conn_send(c, head.base, head.len);
+    int rc = oe_http__conn_send(c, head.base, head.len);
     oe_buf_free(&head);
     if (rc < 0)
         return;
     h->streaming = true;
     /* From here the client must keep taking bytes: send-timeout without progress closes. */
     h->sent_at = uv_now(&c->w->loop);
-    h->sock_sent = conn_sent(c);
-    conn_set_timer(c, send_poll(c));
+    h->sock_sent = oe_http__conn_sent(c);
+    oe_http__conn_set_timer(c, send_poll(c));
     if (write_body(h))
         done(h);
-    conn_flush(c);
+    oe_http__conn_flush(c);
 }
 
-void h1_drain(conn_t *c)
+static void h1_drain(conn_t *c)
 {
-    h1_t *h = c->h1;
+    h1_t *h = c->engine;
     if (h == NULL || !h->streaming)
         return;
     h->sent_at = uv_now(&c->w->loop); /* a write completed */
-    h->sock_sent = conn_sent(c);
+    h->sock_sent = oe_http__conn_sent(c);
     if (write_body(h))
         done(h);
-    conn_flush(c); /* what write_body queued, done or not */
+    oe_http__conn_flush(c); /* what write_body queued, done or not */
 }
 
-/* Progress (bytes the client acknowledged, conn_sent) is sampled every quarter of send-timeout,
- * so a stalled response is closed within 1.25 x send-timeout. */
+/* Progress (bytes the client acknowledged, oe_http__conn_sent) is sampled every quarter of
+ * send-timeout, so a stalled response is closed within 1.25 x send-timeout. */
 static uint64_t send_poll(const conn_t *c)
 {
     return OE_MAX(c->l->conf->send_timeout / 4, (uint64_t)1);
@@ -456,30 +507,41 @@ static uint64_t send_poll(const conn_t *c)
  * client taking any of it since the last look is progress, and only send-timeout without any
  * closes. Otherwise: keep-alive expiry (or the drain's grace) closes gracefully; the header and
  * handler time-outs close. */
-void h1_timeout(conn_t *c)
+static void h1_timeout(conn_t *c)
 {
-    h1_t *h = c->h1;
-    if (h->streaming || conn_queued(c) > 0) {
-        uint64_t now = uv_now(&c->w->loop), sent = conn_sent(c);
+    h1_t *h = c->engine;
+    if (h->streaming || oe_http__conn_queued(c) > 0) {
+        uint64_t now = uv_now(&c->w->loop), sent = oe_http__conn_sent(c);
         if (sent != h->sock_sent) {
             h->sock_sent = sent;
             h->sent_at = now;
         }
         uint64_t due = h->sent_at + c->l->conf->send_timeout;
         if (due > now) {
-            conn_set_timer(c, OE_MIN(due - now, send_poll(c)));
+            oe_http__conn_set_timer(c, OE_MIN(due - now, send_poll(c)));
             return;
         }
         oe_log_debug(TAG, "send deadline passed");
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     if (h1_idle(c) && h->served) { /* keep-alive time-out, or the drain's grace */
-        conn_close_graceful(c);
+        oe_http__conn_close_graceful(c);
         return;
     }
     oe_log_debug(TAG, "connection timed out");
-    conn_close(c);
+    oe_http__conn_close(c);
 }
 
-static const proto_t h1_proto = {.submit = submit};
+const proto_t oe_http__h1 = {
+    .init = h1_init,
+    .input = h1_input,
+    .drain = h1_drain,
+    .abort = h1_abort,
+    .idle = h1_quiescent,
+    .goaway = h1_drain_start,
+    .timeout = h1_timeout,
+    .adopt = h1_adopt,
+    .free = h1_free,
+    .submit = submit,
+};

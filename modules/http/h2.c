@@ -26,9 +26,12 @@ typedef struct h2_stream {
     oe_buf_t body;
     int error_status;
     bool dispatched;
-    bool headers_done; /* the header block ended (END_HEADERS) */
-    bool refused;      /* RST_STREAM(REFUSED_STREAM) sent: the connection's body cap */
-    uint64_t begun_at; /* loop times (ms): HEADERS began, last body bytes, response submitted */
+    bool headers_done;     /* the header block ended (END_HEADERS) */
+    bool refused;          /* RST_STREAM(REFUSED_STREAM) sent: the connection's body cap */
+    bool reset;            /* RST_STREAM(NO_ERROR) submitted after an early response */
+    uint64_t linger_at;    /* the response ended while the request was still open (0: no) */
+    uint64_t linger_bytes; /* request body bytes dropped since */
+    uint64_t begun_at;     /* loop times (ms): HEADERS began, last body bytes, response submitted */
     uint64_t body_at, submit_at;
     struct h2_stream *prev, *next;
 } h2_stream_t;
@@ -50,7 +53,7 @@ struct h2 {
     size_t body_bytes;  /* request body bytes held by all streams */
     uint64_t active_at; /* loop time of the last request activity (not PINGs or SETTINGS) */
     uint64_t sent_at;   /* loop time the peer last took response bytes */
-    uint64_t sock_sent; /* conn_sent() when sent_at was last updated from the socket */
+    uint64_t sock_sent; /* oe_http__conn_sent() when sent_at was last updated from the socket */
     uint64_t due;       /* when the timer fires (0 = not armed) */
     uint64_t notice_at; /* loop time of the first GOAWAY (phase H2_NOTICE) */
     int phase;          /* H2_OPEN, H2_NOTICE, H2_FINAL */
@@ -62,8 +65,6 @@ struct h2 {
 #define SOCKET_PROGRESS_MIN 16384
 
 static void goaway_final(struct h2 *h);
-
-static const proto_t h2_proto;
 
 static void h2_send(conn_t *c);
 
@@ -77,7 +78,7 @@ static h2_stream_t *stream_new(struct h2 *h, int32_t id)
     h2_stream_t *st = calloc(1, sizeof(*st));
     if (st == NULL)
         return NULL;
-    stream_init(&st->s, &h2_proto, h->c);
+    oe_http__stream_init(&st->s, &oe_http__h2, h->c);
     st->id = id;
     st->begun_at = st->body_at = h->active_at = now_ms(h);
     st->next = h->streams;
@@ -97,8 +98,8 @@ static void stream_free(struct h2 *h, h2_stream_t *st)
         st->next->prev = st->prev;
     h->body_bytes -= st->body.len;
     h->active_at = now_ms(h);
-    stream_abort(&st->s);
-    stream_release(&st->s);
+    oe_http__stream_abort(&st->s);
+    oe_http__stream_release(&st->s);
     oe_buf_free(&st->raw);
     oe_buf_free(&st->body);
     free(st->offs);
@@ -167,17 +168,33 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
     return 0;
 }
 
+/* RST_STREAM NO_ERROR: the response is complete, the client may stop sending (RFC 9113 §8.1). */
+static void stop_request(struct h2 *h, h2_stream_t *st)
+{
+    st->reset = true;
+    nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_NO_ERROR);
+}
+
 static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream_id,
                          const uint8_t *data, size_t len, void *user)
 {
     struct h2 *h = user;
     h2_stream_t *st = nghttp2_session_get_stream_user_data(session, stream_id);
+    if (st != NULL && st->linger_at != 0 && !st->reset) {
+        st->linger_bytes += len;
+        st->body_at = now_ms(h);
+        if (st->linger_bytes > OE_HTTP_LINGER_BYTES)
+            stop_request(h, st);
+        return 0;
+    }
     if (st == NULL || st->error_status || st->refused)
         return 0;
     const oe_listen_conf_t *lim = h->c->l->conf;
     st->body_at = now_ms(h);
     if (st->body.len + len > lim->max_body_size) {
-        st->error_status = 413;
+        st->error_status = 413; /* answered when this DATA frame ends (on_frame_recv) */
+        h->body_bytes -= st->body.len;
+        oe_buf_free(&st->body);
         return 0;
     }
     /* All streams together hold at most max-buffered-body (and always room for one whole
@@ -226,13 +243,34 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
         oe_resp_error(req, st->error_status);
         return;
     }
-    if (req->path.len == 0 || req->path.base[0] != '/' ||
-        !http_parse_authority(host, st->s.authority, sizeof(st->s.authority), &req->authority)) {
+    bool asterisk = req->path.len == 1 && req->path.base[0] == '*'; /* OPTIONS * (§8.3.1) */
+    if (req->path.len == 0 || (req->path.base[0] != '/' && !asterisk) ||
+        !oe_http__parse_authority(host, st->s.authority, sizeof(st->s.authority),
+                                  &req->authority)) {
         st->s.handled = true;
         oe_resp_error(req, 400);
         return;
     }
-    http_dispatch(h->c, &st->s);
+    oe_http__dispatch(h->c, &st->s);
+}
+
+/* Does the request declare a content-length above max-body-size? nghttp2 has checked that the
+ * field is digits and that DATA will match it (RFC 9113 §8.1.1). */
+static bool declared_too_big(const struct h2 *h, const h2_stream_t *st)
+{
+    for (size_t i = 0; i < st->nh; i++) {
+        if (!oe_slice_eq(at(st, &st->offs[i * 4]), OE_SLICE_STR("content-length")))
+            continue;
+        oe_slice_t v = at(st, &st->offs[i * 4 + 2]);
+        uint64_t n = 0;
+        for (size_t k = 0; k < v.len; k++) {
+            if (v.base[k] < '0' || v.base[k] > '9' || n > (UINT64_MAX - 9) / 10)
+                return true; /* not a length we could take */
+            n = n * 10 + (uint64_t)(v.base[k] - '0');
+        }
+        return n > h->c->l->conf->max_body_size;
+    }
+    return false;
 }
 
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *user)
@@ -251,8 +289,14 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
     if (frame->hd.type == NGHTTP2_HEADERS && !st->headers_done) {
         st->headers_done = true; /* the whole block, CONTINUATION frames included */
         st->body_at = now_ms(h);
+        if (!st->error_status && declared_too_big(h, st))
+            st->error_status = 413;
     }
-    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !st->dispatched && !st->refused)
+    /* A request over max-body-size is answered 413 at once, from its HEADERS (declared length)
+     * or the DATA frame that crossed the limit, not after a body we will not keep; on_frame_send
+     * then resets the request side so that the client stops sending. */
+    bool early = st->error_status == 413 && st->headers_done;
+    if (((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) || early) && !st->dispatched && !st->refused)
         dispatch(h, st);
     return 0;
 }
@@ -277,9 +321,26 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, void *user)
 {
     struct h2 *h = user;
-    if (frame->hd.stream_id != 0 &&
-        (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS))
+    int32_t id = frame->hd.stream_id;
+    if (id != 0 && (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS))
         h->sent_at = now_ms(h);
+    /* The response is complete while the client is still sending its request (an early 413).
+     * The stream lingers like an HTTP/1.1 connection (conn.c): what the client still sends is
+     * dropped, and a request that ends within OE_HTTP_LINGER_MS and OE_HTTP_LINGER_BYTES closes
+     * the stream normally; past either, RST_STREAM NO_ERROR asks the client to stop (RFC 9113
+     * §8.1). Resetting at once would be allowed, but clients still uploading (curl 7.88) then
+     * fail the request instead of reading its 413. */
+    if (id != 0 && (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+        nghttp2_session_get_stream_remote_close(session, id) == 0) {
+        h2_stream_t *st = nghttp2_session_get_stream_user_data(session, id);
+        if (st == NULL) {
+            nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
+        } else if (st->linger_at == 0) {
+            st->linger_at = now_ms(h);
+            h->due = 0; /* an earlier deadline than the timer waits for */
+        }
+    }
     return 0;
 }
 
@@ -288,12 +349,12 @@ static nghttp2_ssize read_body(nghttp2_session *session, int32_t stream_id, uint
                                void *user)
 {
     h2_stream_t *st = source->ptr;
-    ssize_t n = stream_body_read(&st->s, buf, length);
+    ssize_t n = oe_http__stream_body_read(&st->s, buf, length);
     if (n < 0) {
         oe_log_warn(TAG, "file body read failed: %s", oe_strerror((int)n));
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
-    if (stream_body_left(&st->s) == 0)
+    if (oe_http__stream_body_left(&st->s) == 0)
         *flags |= NGHTTP2_DATA_FLAG_EOF;
     return n;
 }
@@ -309,7 +370,7 @@ static void submit(stream_t *s)
 {
     h2_stream_t *st = (h2_stream_t *)s;
     conn_t *c = s->c;
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     if (h == NULL || c->closing)
         return;
     char status[8], length[24];
@@ -323,30 +384,30 @@ static void submit(stream_t *s)
     size_t n = 0;
     nva[n++] = nv(":status", status);
     nva[n++] = nv("server", "odoh-edge");
-    nva[n++] = nv("date", worker_date(c->w));
+    nva[n++] = nv("date", oe_http__worker_date(c->w));
     if (s->status != 204 && s->status != 304)
         nva[n++] = nv("content-length", length);
     size_t pos = 0;
     const char *name, *value;
-    while (stream_header(s, &pos, &name, &value))
+    while (oe_http__stream_header(s, &pos, &name, &value))
         nva[n++] = nv(name, value);
     nghttp2_data_provider2 prd = {.source.ptr = st, .read_callback = read_body};
     st->submit_at = now_ms(h);
-    bool body = !s->no_body && stream_body_left(s) > 0;
+    bool body = !s->no_body && oe_http__stream_body_left(s) > 0;
     if (nghttp2_submit_response2(h->session, st->id, nva, n, body ? &prd : NULL) != 0)
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
     free(nva);
 send:
     if (!h->in_recv) {
         h2_send(c);
-        conn_flush(c);
+        oe_http__conn_flush(c);
     }
 }
 
 /* ---- deadlines ---------------------------------------------------------------------------- */
 
 /* What the connection timer waits for (earliest_deadline). */
-enum { DUE_IDLE, DUE_NOTICE, DUE_STREAM };
+enum { DUE_IDLE, DUE_NOTICE, DUE_STREAM, DUE_LINGER };
 
 /* The earliest deadline of the connection (loop time), and what it is (*kind).
  * Streams whose header block has not ended have header-timeout from their HEADERS; streams
@@ -378,6 +439,16 @@ static uint64_t earliest_deadline(const struct h2 *h, int *kind)
     }
     for (const h2_stream_t *st = h->streams; st != NULL; st = st->next) {
         uint64_t d;
+        if (st->reset)
+            continue; /* closes once its RST_STREAM is out */
+        if (st->linger_at != 0) {
+            d = st->linger_at + OE_HTTP_LINGER_MS;
+            if (d < due) {
+                due = d;
+                *kind = DUE_LINGER;
+            }
+            continue;
+        }
         if (!st->headers_done)
             d = st->begun_at + lim->header_timeout;
         else if (!st->dispatched) /* also a refused stream until its RST_STREAM is out */
@@ -400,9 +471,9 @@ static uint64_t earliest_deadline(const struct h2 *h, int *kind)
  * queue afterwards may then count as progress once. */
 static bool note_socket_progress(struct h2 *h)
 {
-    if (conn_queued(h->c) < SOCKET_PROGRESS_MIN)
+    if (oe_http__conn_queued(h->c) < SOCKET_PROGRESS_MIN)
         return false;
-    uint64_t sent = conn_sent(h->c);
+    uint64_t sent = oe_http__conn_sent(h->c);
     if (sent != h->sock_sent)
         h->sent_at = now_ms(h);
     h->sock_sent = sent;
@@ -414,7 +485,7 @@ static bool note_socket_progress(struct h2 *h)
  * the per-frame path. */
 static void arm(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     if (h == NULL || c->closing || h->expired)
         return;
     bool full = note_socket_progress(h);
@@ -426,7 +497,7 @@ static void arm(conn_t *c)
     if (due == UINT64_MAX || (h->due != 0 && due >= h->due))
         return;
     h->due = due;
-    conn_set_timer(c, due > now ? due - now : 0);
+    oe_http__conn_set_timer(c, due > now ? due - now : 0);
 }
 
 /* Moves frames from nghttp2 to the connection while the output has room; coalesces them so
@@ -434,32 +505,32 @@ static void arm(conn_t *c)
  * instead of leaving each frame's 9-byte tail alone in a record of its own. */
 static void h2_send(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     static __thread uint8_t batch[8 * 16384];
     size_t used = 0;
-    while (!c->closing && conn_queued(c) + used < OE_HTTP_OUT_HIGH) {
+    while (!c->closing && oe_http__conn_queued(c) + used < OE_HTTP_OUT_HIGH) {
         const uint8_t *data;
         nghttp2_ssize n = nghttp2_session_mem_send2(h->session, &data);
         if (n < 0) {
-            conn_close(c);
+            oe_http__conn_close(c);
             return;
         }
         if (n == 0)
             break;
         if (used + (size_t)n > sizeof(batch)) {
-            if (used > 0 && conn_send(c, batch, used) < 0)
+            if (used > 0 && oe_http__conn_send(c, batch, used) < 0)
                 return;
             used = 0;
         }
         if ((size_t)n > sizeof(batch)) {
-            if (conn_send(c, data, (size_t)n) < 0)
+            if (oe_http__conn_send(c, data, (size_t)n) < 0)
                 return;
         } else {
             memcpy(batch + used, data, (size_t)n);
             used += (size_t)n;
         }
     }
-    if (used > 0 && conn_send(c, batch, used) < 0)
+    if (used > 0 && oe_http__conn_send(c, batch, used) < 0)
         return;
     if (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session))
         c->close_after_write = true;
@@ -489,7 +560,7 @@ static void submit_origin(struct h2 *h)
         oe_stat_inc(OE_STAT_ORIGIN_SENT);
 }
 
-int h2_init(conn_t *c)
+static int h2_init(conn_t *c)
 {
     struct h2 *h = calloc(1, sizeof(*h));
     if (h == NULL)
@@ -529,16 +600,16 @@ int h2_init(conn_t *c)
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20},
     };
     nghttp2_submit_settings(h->session, NGHTTP2_FLAG_NONE, settings, OE_ARRAY_SIZE(settings));
-    c->h2 = h;
+    c->engine = h;
     h->active_at = h->sent_at = now_ms(h);
     submit_origin(h);
     h2_send(c);
     return 0;
 }
 
-int h2_input(conn_t *c, const uint8_t *p, size_t n)
+static int h2_input(conn_t *c, const uint8_t *p, size_t n)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     h->in_recv = true;
     nghttp2_ssize rc = nghttp2_session_mem_recv2(h->session, p, n);
     h->in_recv = false;
@@ -555,11 +626,11 @@ int h2_input(conn_t *c, const uint8_t *p, size_t n)
     return 0;
 }
 
-void h2_drain(conn_t *c)
+static void h2_drain(conn_t *c)
 {
-    if (c->h2 != NULL) {
+    if (c->engine != NULL) {
         h2_send(c);
-        conn_flush(c);
+        oe_http__conn_flush(c);
     }
 }
 
@@ -567,7 +638,7 @@ static void send_now(struct h2 *h)
 {
     if (!h->in_recv) {
         h2_send(h->c);
-        conn_flush(h->c);
+        oe_http__conn_flush(h->c);
     }
 }
 
@@ -598,17 +669,17 @@ static void goaway_final(struct h2 *h)
 }
 
 /* Nothing in progress or to send: the connection can move to another worker as it is. */
-bool h2_quiescent(conn_t *c)
+static bool h2_quiescent(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     return h->phase == H2_OPEN && h->streams == NULL && !h->in_recv &&
            !nghttp2_session_want_write(h->session);
 }
 
 /* On its new worker: the timer is armed afresh on that loop. */
-void h2_adopt(conn_t *c)
+static void h2_adopt(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     h->c = c;
     h->due = 0;
     arm(c);
@@ -616,9 +687,9 @@ void h2_adopt(conn_t *c)
 
 /* Draining: an idle connection gets its GOAWAY once OE_HTTP_DRAIN_IDLE_MS passed since its last
  * request (earliest_deadline), a busy one when it pauses that long, every one when hurrying. */
-void h2_drain_start(conn_t *c)
+static void h2_drain_start(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     if (h->phase != H2_OPEN)
         return;
     if (c->w->hurry) {
@@ -632,15 +703,15 @@ void h2_drain_start(conn_t *c)
 /* The connection timer fired: re-armed when no deadline has passed yet (it fires early on
  * purpose, see arm()). Idle: the graceful GOAWAY begins; no PING acknowledgement in time: the
  * final GOAWAY; a stream past its deadline: GOAWAY ENHANCE_YOUR_CALM and the connection ends. */
-void h2_timeout(conn_t *c)
+static void h2_timeout(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     if (h->expired) { /* the GOAWAY had its chance; the peer does not read */
-        conn_close(c);
+        oe_http__conn_close(c);
         return;
     }
     if (h->phase == H2_FINAL && h->streams == NULL) {
-        conn_close_graceful(c);
+        oe_http__conn_close_graceful(c);
         return;
     }
     h->due = 0;
@@ -660,6 +731,14 @@ void h2_timeout(conn_t *c)
         goaway_final(h);
         return;
     }
+    if (kind == DUE_LINGER) {
+        for (h2_stream_t *st = h->streams; st != NULL; st = st->next)
+            if (st->linger_at != 0 && !st->reset && st->linger_at + OE_HTTP_LINGER_MS <= now)
+                stop_request(h, st);
+        send_now(h);
+        arm(c);
+        return;
+    }
     /* A stream held resources past its deadline. The GOAWAY may go past the output bound (it is
      * the last frame); after a second the connection closes whether or not it left. */
     oe_log_debug(TAG, "HTTP/2 connection past a stream deadline");
@@ -668,35 +747,46 @@ void h2_timeout(conn_t *c)
     while (!c->closing && nghttp2_session_want_write(h->session)) {
         const uint8_t *data;
         nghttp2_ssize n = nghttp2_session_mem_send2(h->session, &data);
-        if (n <= 0 || conn_send(c, data, (size_t)n) < 0)
+        if (n <= 0 || oe_http__conn_send(c, data, (size_t)n) < 0)
             break;
     }
     if (c->closing)
         return;
     c->close_after_write = true;
-    conn_pause_read(c);
-    conn_flush(c);
-    conn_set_timer(c, 1000);
+    oe_http__conn_pause_read(c);
+    oe_http__conn_flush(c);
+    oe_http__conn_set_timer(c, 1000);
 }
 
-void h2_abort(conn_t *c)
+static void h2_abort(conn_t *c)
 {
-    if (c->h2 == NULL)
+    if (c->engine == NULL)
         return;
-    for (h2_stream_t *st = c->h2->streams; st != NULL; st = st->next)
-        stream_abort(&st->s);
+    for (h2_stream_t *st = ((struct h2 *)c->engine)->streams; st != NULL; st = st->next)
+        oe_http__stream_abort(&st->s);
 }
 
-void h2_free(conn_t *c)
+static void h2_free(conn_t *c)
 {
-    struct h2 *h = c->h2;
+    struct h2 *h = c->engine;
     if (h == NULL)
         return;
     while (h->streams != NULL)
         stream_free(h, h->streams);
     nghttp2_session_del(h->session);
     free(h);
-    c->h2 = NULL;
+    c->engine = NULL;
 }
 
-static const proto_t h2_proto = {.submit = submit};
+const proto_t oe_http__h2 = {
+    .init = h2_init,
+    .input = h2_input,
+    .drain = h2_drain,
+    .abort = h2_abort,
+    .idle = h2_quiescent,
+    .goaway = h2_drain_start,
+    .timeout = h2_timeout,
+    .adopt = h2_adopt,
+    .free = h2_free,
+    .submit = submit,
+};

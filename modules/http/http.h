@@ -162,6 +162,9 @@ bool oe_http_site_cert_covers(const oe_site_t *site, const char *host);
 /* The port of the first TLS listener (0 when there is none), e.g. for HTTPS records. */
 unsigned oe_http_tls_port(const oe_conf_t *cf);
 
+/* [listen] sections, the server, and [site] sections (virtual hosts): the two config modules of
+ * this unit, both built with MODULES=http. */
 extern const oe_module_t oe_http_module;
+extern const oe_module_t oe_site_module;
 
 #endif

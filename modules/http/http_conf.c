@@ -2,11 +2,11 @@
  * The http module's configuration: [listen "name"] sections (addresses, TLS, limits) and
  * [site "name"] sections (virtual hosts), and the checks across them.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
+#include "core/net.h"
 #include "http/http_int.h"
 
 static const oe_conf_range_t port_range = {0, 65535, false};
@@ -132,26 +132,11 @@ static void site_init(void *conf)
     c->site.index = "index.html";
 }
 
-/* A DNS host name: labels of letters, digits and hyphens; lower-cased in place. */
+/* A DNS host name (oe_host_name_valid: RFC 1123 labels, no wildcard); lower-cased in place. */
 static bool valid_host(char *h)
 {
-    size_t n = strlen(h), label = 0;
-    if (n == 0 || n > 253)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        h[i] = (char)tolower((unsigned char)h[i]);
-        if (h[i] == '.') {
-            if (label == 0)
-                return false;
-            label = 0;
-        } else if (isalnum((unsigned char)h[i]) || (h[i] == '-' && label > 0)) {
-            if (++label > 63)
-                return false;
-        } else {
-            return false;
-        }
-    }
-    return label > 0;
+    oe_ascii_lower(h);
+    return oe_host_name_valid(OE_SLICE_STR(h), false);
 }
 
 static int site_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
@@ -265,7 +250,7 @@ static int check_certs_and_origins(oe_conf_t *cf)
         const oe_site_t *s = sites[i];
         const oe_tls_cert_t *cert = NULL;
         size_t k;
-        for (k = 0; k < i && !http_same_cert(sites[k], s); k++)
+        for (k = 0; k < i && !oe_http__same_cert(sites[k], s); k++)
             ;
         if (k < i && !same_origin_setting(sites[k], s)) {
             oe_conf_error_key(cf, sec, "origin",
@@ -297,7 +282,7 @@ static int check_certs_and_origins(oe_conf_t *cf)
                 rc = OE_ECONFIG;
             }
         }
-        if (http_origins_check(cf, sec, s, sites, n, cert) < 0)
+        if (oe_http__origins_check(cf, sec, s, sites, n, cert) < 0)
             rc = OE_ECONFIG;
     }
     oe_tls_server_free(tls);
@@ -320,7 +305,7 @@ static int check_addresses(oe_conf_t *cf)
                 oe_conf_section_t *other = oe_conf_section(cf, &oe_http_module, j);
                 const oe_addrlist_t *bl = &((oe_listen_conf_t *)other->conf)->addresses;
                 for (size_t b = 0; b < (j == i ? a : bl->n) && !reported; b++) {
-                    if (!http_addr_overlap(&al->v[a], &bl->v[b]))
+                    if (!oe_http__addr_overlap(&al->v[a], &bl->v[b]))
                         continue;
                     char where[256] = "";
                     if (j != i)
@@ -433,7 +418,7 @@ const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name)
 
 static const oe_command_t commands[] = {
     {"origins", "origins [-c FILE]",
-     "print the ORIGIN set each certificate advertises, per listener", http_origins_command},
+     "print the ORIGIN set each certificate advertises, per listener", oe_http__origins_command},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -448,11 +433,11 @@ const oe_module_t oe_http_module = {
     .conf_init = listen_init,
     .conf_check = listen_check,
     .conf_finish = http_finish,
-    .init = http_init,
-    .start = http_start,
-    .stop = http_stop,
-    .stopped = http_stopped,
-    .destroy = http_destroy,
+    .init = oe_http__init,
+    .start = oe_http__start,
+    .stop = oe_http__stop,
+    .stopped = oe_http__stopped,
+    .destroy = oe_http__destroy,
 };
 
 const oe_module_t oe_site_module = {

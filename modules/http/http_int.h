@@ -24,8 +24,8 @@ typedef struct oe_listen_conf {
     bool redirect;             /* plain HTTP: redirect to https (except /.well-known/) */
     long long https_port;      /* port in redirects; 0 = the first TLS listener's */
     long long max_connections; /* per listener, all workers together */
-    uint64_t handshake_timeout, header_timeout, keepalive_timeout, idle_timeout; /* ms */
-    uint64_t send_timeout, body_timeout; /* ms without progress */
+    uint64_t handshake_timeout, header_timeout, keepalive_timeout; /* ms */
+    uint64_t send_timeout, body_timeout;                           /* ms without progress */
     uint64_t max_header_size, max_url_size, max_body_size;
     uint64_t max_buffered_body; /* HTTP/2: request body bytes held per connection */
     long long max_headers, max_streams, max_pipelined;
@@ -110,6 +110,7 @@ struct worker {
     uv_timer_t drain;    /* the generation's deadline: close what is left */
     uv_timer_t late;     /* near the deadline: stop waiting for connections to go idle */
     uv_timer_t backoff;  /* retries held listeners while descriptors are exhausted */
+    uv_timer_t trim;     /* no connection for a while: return freed memory (on_trim) */
     uint64_t fds_logged; /* loop time of the last "out of descriptors" line */
     uv_async_t adopt;    /* connections handed over by an older generation's workers */
     handoff_t *inbox;    /* under the hand-over lock (conn.c) */
@@ -127,17 +128,15 @@ struct worker {
     uint64_t date_at;
 };
 
-/* Protocol engines behind a connection. */
-typedef struct h1 h1_t;
-typedef struct h2 h2_t;
+typedef struct proto proto_t;
 
 struct conn {
     uv_tcp_t tcp;
     worker_t *w;
     listener_t *l;
     oe_tls_conn_t *tls;
-    h1_t *h1;
-    h2_t *h2;
+    const proto_t *proto;    /* the protocol engine, chosen by ALPN (HTTP/1.1 without TLS) */
+    void *engine;            /* its state, NULL until its init succeeded or after it moved */
     const cert_info_t *cert; /* TLS: the certificate chosen by SNI */
     size_t listen_index;     /* index of c->l->conf in http->listens */
     char *sni;               /* TLS: the server name the client sent, lower-case, or NULL */
@@ -169,77 +168,99 @@ struct conn {
 /* After the last byte and our FIN, how long we keep reading (and dropping) what the client still
  * sends, so that closing never resets a connection whose last response is still in flight. */
 #define OE_HTTP_LINGER_MS 2000
+/* ... and how many bytes (HTTP/2: of one stream's request body after its response). */
+#define OE_HTTP_LINGER_BYTES (256 * 1024)
+
+/* A worker without connections for this long returns freed memory to the system. */
+#define OE_HTTP_TRIM_IDLE_MS 1000
 
 /* Bytes queued towards the socket above which producers pause. */
 #define OE_HTTP_OUT_HIGH (256 * 1024)
 
 /* origin.c: ORIGIN sets (RFC 8336) */
-int http_origins_build(oe_http_t *http);
-void http_origins_free(oe_http_t *http);
+int oe_http__origins_build(oe_http_t *http);
+void oe_http__origins_free(oe_http_t *http);
 /* May connection c serve host? Its certificate must cover it, and with origin = self or a list,
  * host must be the SNI name or in the list. */
-bool http_origin_allows(const conn_t *c, oe_slice_t host);
+bool oe_http__origin_allows(const conn_t *c, oe_slice_t host);
 /* The origin of host on a listener: "https://host" plus ":port" unless the port is 443. */
-void http_origin_of(char *out, size_t cap, const char *host, const oe_listen_conf_t *l);
-int http_origins_command(int argc, char **argv);
+void oe_http__origin_of(char *out, size_t cap, const char *host, const oe_listen_conf_t *l);
+int oe_http__origins_command(int argc, char **argv);
 /* Do two sites use the same certificate (the same file, or both cert = auto)? */
-bool http_same_cert(const oe_site_t *a, const oe_site_t *b);
+bool oe_http__same_cert(const oe_site_t *a, const oe_site_t *b);
 /* Config-time checks of a site's origin setting; cert is the loaded certificate (NULL for auto). */
-int http_origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_site_t *site,
-                       const oe_site_t *const *sites, size_t nsites, const oe_tls_cert_t *cert);
+int oe_http__origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_site_t *site,
+                           const oe_site_t *const *sites, size_t nsites, const oe_tls_cert_t *cert);
 
 /* server.c: the module hooks */
-int http_init(oe_modctx_t *ctx);
-int http_start(oe_modctx_t *ctx);
-void http_stop(oe_modctx_t *ctx);
-bool http_stopped(oe_modctx_t *ctx);
-void http_destroy(oe_modctx_t *ctx);
+int oe_http__init(oe_modctx_t *ctx);
+int oe_http__start(oe_modctx_t *ctx);
+void oe_http__stop(oe_modctx_t *ctx);
+bool oe_http__stopped(oe_modctx_t *ctx);
+void oe_http__destroy(oe_modctx_t *ctx);
 
 /* sockets.c: listening sockets shared by generations (main thread only) */
 /* Takes (creating or reusing) the sockets of every configured address, at least one per worker;
  * fails with -EADDRINUSE when another process listens on a new address. */
-int http_sockets_acquire(oe_http_t *http);
+int oe_http__sockets_acquire(oe_http_t *http);
 /* Gives them back; a socket no started generation uses any more is closed. */
-void http_sockets_release(oe_http_t *http);
-size_t http_socket_count(const lsock_t *s);
-int http_socket_dup(const lsock_t *s, size_t i); /* a new fd for the i-th socket, or -errno */
-const char *http_socket_text(const lsock_t *s);
+void oe_http__sockets_release(oe_http_t *http);
+size_t oe_http__socket_count(const lsock_t *s);
+int oe_http__socket_dup(const lsock_t *s, size_t i); /* a new fd for the i-th socket, or -errno */
+const char *oe_http__socket_text(const lsock_t *s);
 /* Would listening on a and b conflict (same family and port; same address, or a wildcard)? */
-bool http_addr_overlap(const oe_sockaddr_t *a, const oe_sockaddr_t *b);
+bool oe_http__addr_overlap(const oe_sockaddr_t *a, const oe_sockaddr_t *b);
 
 /* conn.c */
-int conn_send(conn_t *c, const void *p, size_t n); /* 0 or <0 (connection is closing) */
-void conn_flush(conn_t *c);
-size_t conn_queued(const conn_t *c);
+int oe_http__conn_send(conn_t *c, const void *p, size_t n); /* 0 or <0 (connection is closing) */
+void oe_http__conn_flush(conn_t *c);
+size_t oe_http__conn_queued(const conn_t *c);
 /* Bytes the peer has acknowledged so far (written, less the kernel's unacknowledged send
  * queue): progress for the send deadlines. */
-uint64_t conn_sent(const conn_t *c);
-void conn_close(conn_t *c);
+uint64_t oe_http__conn_sent(const conn_t *c);
+void oe_http__conn_close(conn_t *c);
 /* Sends what is queued, then close_notify, then FIN; closes once the client closes too (or after
  * OE_HTTP_LINGER_MS). */
-void conn_close_graceful(conn_t *c);
+void oe_http__conn_close_graceful(conn_t *c);
 /* The worker is draining: ask the connection's engine to finish (see OE_HTTP_DRAIN_IDLE_MS). */
-void conn_drain(conn_t *c);
+void oe_http__conn_drain(conn_t *c);
 /* Draining, and the connection may still move to the live generation: answer without closing. */
-bool conn_may_migrate(conn_t *c);
+bool oe_http__conn_may_migrate(conn_t *c);
 /* The live generation, which takes the connections of draining ones (main thread). */
-void http_handoff_publish(oe_http_t *http);
-void http_handoff_withdraw(oe_http_t *http);
-void conn_set_timer(conn_t *c, uint64_t ms);
-void conn_pause_read(conn_t *c);
-void conn_resume_read(conn_t *c);
-const char *worker_date(worker_t *w);
-int worker_start(oe_http_t *http, worker_t *w, unsigned index);
-void worker_stop(worker_t *w);
-void worker_hurry(worker_t *w); /* after worker_stop: the process stops, drain at once */
+void oe_http__handoff_publish(oe_http_t *http);
+void oe_http__handoff_withdraw(oe_http_t *http);
+void oe_http__conn_set_timer(conn_t *c, uint64_t ms);
+void oe_http__conn_pause_read(conn_t *c);
+void oe_http__conn_resume_read(conn_t *c);
+const char *oe_http__worker_date(worker_t *w);
+int oe_http__worker_start(oe_http_t *http, worker_t *w, unsigned index);
+void oe_http__worker_stop(worker_t *w);
+void oe_http__worker_hurry(
+    worker_t *w); /* after oe_http__worker_stop: the process stops, drain at once */
 
 /* A request in flight, embedded at the start of each engine's stream struct so that an oe_req_t
  * pointer is also a stream pointer. The response is collected here, then handed to the engine. */
 typedef struct stream stream_t;
-typedef struct proto {
+
+/* A protocol engine (h1.c, h2.c). conn.c reaches an engine only through this table: it runs the
+ * socket and TLS, the engine the protocol. The connection operations are called only while
+ * c->engine is set (init sets it), except init and free. */
+struct proto {
+    int (*init)(conn_t *c);                              /* sets c->engine; <0: close */
+    int (*input)(conn_t *c, const uint8_t *p, size_t n); /* plaintext; <0: close */
+    void (*drain)(conn_t *c);   /* output went below OE_HTTP_OUT_HIGH: produce more */
+    void (*abort)(conn_t *c);   /* the connection is closing: tell waiting handlers */
+    bool (*idle)(conn_t *c);    /* nothing in progress: the connection may move as it is */
+    void (*goaway)(conn_t *c);  /* the worker drains: finish (see OE_HTTP_DRAIN_IDLE_MS) */
+    void (*timeout)(conn_t *c); /* the connection timer fired */
+    void (*adopt)(conn_t *c);   /* the connection moved to another worker */
+    void (*free)(conn_t *c);    /* releases c->engine (NULL: nothing) */
     /* The handler finished the response: emit it (status, headers, then the body). */
     void (*submit)(stream_t *s);
-} proto_t;
+};
+
+/* h1.c and h2.c */
+extern const proto_t oe_http__h1, oe_http__h2;
 
 struct stream {
     oe_req_t req;
@@ -263,43 +284,28 @@ struct stream {
     char authority[256];
 };
 
-void stream_init(stream_t *s, const proto_t *proto, conn_t *c);
+void oe_http__stream_init(stream_t *s, const proto_t *proto, conn_t *c);
 /* Releases the response buffers and the file. */
-void stream_release(stream_t *s);
+void oe_http__stream_release(stream_t *s);
 /* The client went away: tell an async handler (once). */
-void stream_abort(stream_t *s);
+void oe_http__stream_abort(stream_t *s);
 /* Body bytes still to send. */
-uint64_t stream_body_left(const stream_t *s);
+uint64_t oe_http__stream_body_left(const stream_t *s);
 /* Copies up to cap body bytes into buf; returns the count or -errno (file read error). */
-ssize_t stream_body_read(stream_t *s, uint8_t *buf, size_t cap);
+ssize_t oe_http__stream_body_read(stream_t *s, uint8_t *buf, size_t cap);
 /* Iterates headers: returns false after the last. */
-bool stream_header(const stream_t *s, size_t *pos, const char **name, const char **value);
+bool oe_http__stream_header(const stream_t *s, size_t *pos, const char **name, const char **value);
 
 /* Dispatches a complete request: virtual host, 421, router, 405/404. */
-void http_dispatch(conn_t *c, stream_t *s);
+void oe_http__dispatch(conn_t *c, stream_t *s);
+
+/* The host an HTTP/1.0 request without Host is served as: over TLS the server name the client
+ * sent (SNI), else the first host of the site whose certificate the handshake chose; on plain
+ * HTTP the first host of the first site. Empty when there is no site. Borrowed from the
+ * connection and the configuration. */
+oe_slice_t oe_http__default_authority(const conn_t *c);
 
 /* Lower-cases a Host/:authority value into dst and strips the port; false when invalid. */
-bool http_parse_authority(oe_slice_t value, char *dst, size_t cap, oe_slice_t *out);
-
-/* h1.c and h2.c */
-int h1_init(conn_t *c);
-int h1_input(conn_t *c, const uint8_t *p, size_t n); /* <0: close */
-void h1_drain(conn_t *c);                            /* output went below OUT_HIGH */
-void h1_abort(conn_t *c);                            /* tell a waiting handler */
-void h1_free(conn_t *c);
-bool h1_idle(conn_t *c); /* no request in progress or waiting */
-void h1_drain_start(conn_t *c);
-void h1_timeout(conn_t *c);
-bool h1_quiescent(conn_t *c);
-void h1_adopt(conn_t *c); /* the connection moved to another worker */
-int h2_init(conn_t *c);
-int h2_input(conn_t *c, const uint8_t *p, size_t n);
-void h2_drain(conn_t *c);
-void h2_abort(conn_t *c);
-void h2_free(conn_t *c);
-void h2_drain_start(conn_t *c);
-void h2_timeout(conn_t *c);
-bool h2_quiescent(conn_t *c);
-void h2_adopt(conn_t *c);
+bool oe_http__parse_authority(oe_slice_t value, char *dst, size_t cap, oe_slice_t *out);
 
 #endif

@@ -21,15 +21,14 @@
 #include "core/cli.h"
 #include "core/core.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "http/http_int.h"
 
 #define ORIGIN_MAX_PAYLOAD 16384 /* the default SETTINGS_MAX_FRAME_SIZE */
 
 static unsigned listen_port(const oe_listen_conf_t *l)
 {
-    const struct sockaddr *sa = (const struct sockaddr *)&l->addresses.v[0].ss;
-    return sa->sa_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
-                                     : ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    return oe_sockaddr_port((const struct sockaddr *)&l->addresses.v[0].ss);
 }
 
 bool oe_http_site_cert_covers(const oe_site_t *site, const char *host)
@@ -61,7 +60,7 @@ unsigned oe_http_tls_port(const oe_conf_t *cf)
     return 0;
 }
 
-void http_origin_of(char *out, size_t cap, const char *host, const oe_listen_conf_t *l)
+void oe_http__origin_of(char *out, size_t cap, const char *host, const oe_listen_conf_t *l)
 {
     unsigned port = listen_port(l);
     if (port == 443)
@@ -79,14 +78,14 @@ static void add_entry(oe_buf_t *b, const char *origin)
     oe_buf_append(b, origin, strlen(origin));
 }
 
-bool http_same_cert(const oe_site_t *a, const oe_site_t *b)
+bool oe_http__same_cert(const oe_site_t *a, const oe_site_t *b)
 {
     if (a->cert_auto || b->cert_auto) /* cert = auto makes one certificate per site */
         return a == b;
     return a->cert != NULL && b->cert != NULL && strcmp(a->cert, b->cert) == 0;
 }
 
-int http_origins_build(oe_http_t *http)
+int oe_http__origins_build(oe_http_t *http)
 {
     for (size_t i = 0; i < http->ncerts; i++) {
         cert_info_t *ci = &http->certs[i];
@@ -105,7 +104,7 @@ int http_origins_build(oe_http_t *http)
                         const char *host = http->sites[s]->hosts.v[h];
                         if (!oe_tls_cert_covers(ci->cert, OE_SLICE_STR(host)))
                             continue;
-                        http_origin_of(origin, sizeof(origin), host, lc);
+                        oe_http__origin_of(origin, sizeof(origin), host, lc);
                         add_entry(b, origin);
                     }
                 }
@@ -125,7 +124,7 @@ int http_origins_build(oe_http_t *http)
     return 0;
 }
 
-void http_origins_free(oe_http_t *http)
+void oe_http__origins_free(oe_http_t *http)
 {
     for (size_t i = 0; i < http->ncerts; i++) {
         for (size_t l = 0; http->certs[i].origin != NULL && l < http->nlistens; l++)
@@ -151,7 +150,7 @@ static bool payload_has_host(const oe_buf_t *b, oe_slice_t host)
     return false;
 }
 
-bool http_origin_allows(const conn_t *c, oe_slice_t host)
+bool oe_http__origin_allows(const conn_t *c, oe_slice_t host)
 {
     const cert_info_t *ci = c->cert;
     if (ci == NULL)
@@ -175,8 +174,8 @@ bool http_origin_allows(const conn_t *c, oe_slice_t host)
  */
 
 /* Exposed for http_conf.c: validates origin lists and the size bound of auto sets. */
-int http_origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_site_t *site,
-                       const oe_site_t *const *sites, size_t nsites, const oe_tls_cert_t *cert)
+int oe_http__origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_site_t *site,
+                           const oe_site_t *const *sites, size_t nsites, const oe_tls_cert_t *cert)
 {
     int rc = 0;
     if (site->origin_mode == OE_ORIGIN_LIST) {
@@ -194,11 +193,8 @@ int http_origins_check(oe_conf_t *cf, const oe_conf_section_t *sec, const oe_sit
             for (size_t l = 0; l < oe_conf_count(cf, &oe_http_module); l++) {
                 const oe_listen_conf_t *lc = oe_conf_section(cf, &oe_http_module, l)->conf;
                 for (size_t a = 0; lc->tls && a < lc->addresses.n; a++) {
-                    const struct sockaddr *sa = (const struct sockaddr *)&lc->addresses.v[a].ss;
-                    unsigned p = ntohs(sa->sa_family == AF_INET6
-                                           ? ((const struct sockaddr_in6 *)sa)->sin6_port
-                                           : ((const struct sockaddr_in *)sa)->sin_port);
-                    port_ok |= p == port;
+                    port_ok |=
+                        oe_sockaddr_port((const struct sockaddr *)&lc->addresses.v[a].ss) == port;
                 }
             }
             if (!port_ok) {
@@ -277,7 +273,7 @@ static void remove_scratch(const char *dir)
 
 /* Inspection writes nothing to the state folder: cert = auto material is made in a scratch
  * folder (removed at the end) and the listing says which files a run would create. */
-int http_origins_command(int argc, char **argv)
+int oe_http__origins_command(int argc, char **argv)
 {
     int code;
     oe_conf_t *cf = oe_cli_config(&argc, argv, &code);
@@ -304,7 +300,7 @@ int http_origins_command(int argc, char **argv)
     core->state_dir = scratch;
     oe_log_open(NULL, OE_LOG_WARN, OE_LOG_TEXT); /* no cert = auto chatter about the scratch */
     oe_modctx_t ctx = {.module = &oe_http_module, .cf = cf};
-    if (http_init(&ctx) < 0) {
+    if (oe_http__init(&ctx) < 0) {
         remove_scratch(scratch);
         oe_conf_free(cf);
         return 1;
@@ -361,7 +357,7 @@ int http_origins_command(int argc, char **argv)
     snprintf(ca, sizeof(ca), "%s/tls/ca.pem", state_dir);
     if (any_auto && access(ca, F_OK) != 0)
         printf("local CA: %s not there yet: a run would generate it and its key\n", ca);
-    http_destroy(&ctx);
+    oe_http__destroy(&ctx);
     remove_scratch(scratch);
     oe_conf_free(cf);
     return 0;

@@ -11,6 +11,7 @@
 
 #include "core/stats.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "http/http_int.h"
 
 const char *oe_http_reason(int status)
@@ -79,7 +80,7 @@ const char *oe_http_reason(int status)
 
 /* ---- streams ------------------------------------------------------------------------------- */
 
-void stream_init(stream_t *s, const proto_t *proto, conn_t *c)
+void oe_http__stream_init(stream_t *s, const proto_t *proto, conn_t *c)
 {
     memset(s, 0, sizeof(*s));
     s->proto = proto;
@@ -89,7 +90,7 @@ void stream_init(stream_t *s, const proto_t *proto, conn_t *c)
     s->req.tls = c->tls != NULL;
 }
 
-void stream_release(stream_t *s)
+void oe_http__stream_release(stream_t *s)
 {
     oe_buf_free(&s->hbuf);
     oe_buf_free(&s->body);
@@ -99,7 +100,7 @@ void stream_release(stream_t *s)
     s->nhdrs = 0;
 }
 
-void stream_abort(stream_t *s)
+void oe_http__stream_abort(stream_t *s)
 {
     if (s->handled && !s->responded && !s->aborted) {
         s->aborted = true;
@@ -108,12 +109,12 @@ void stream_abort(stream_t *s)
     }
 }
 
-uint64_t stream_body_left(const stream_t *s)
+uint64_t oe_http__stream_body_left(const stream_t *s)
 {
     return s->fd >= 0 ? s->file_left : s->body.len - s->body_pos;
 }
 
-ssize_t stream_body_read(stream_t *s, uint8_t *buf, size_t cap)
+ssize_t oe_http__stream_body_read(stream_t *s, uint8_t *buf, size_t cap)
 {
     if (s->fd < 0) {
         size_t n = OE_MIN(cap, s->body.len - s->body_pos);
@@ -135,7 +136,7 @@ ssize_t stream_body_read(stream_t *s, uint8_t *buf, size_t cap)
     return r;
 }
 
-bool stream_header(const stream_t *s, size_t *pos, const char **name, const char **value)
+bool oe_http__stream_header(const stream_t *s, size_t *pos, const char **name, const char **value)
 {
     if (*pos >= s->hbuf.len)
         return false;
@@ -185,12 +186,12 @@ void oe_resp_headerf(oe_req_t *req, const char *name, const char *fmt, ...)
 
 static void finish(stream_t *s, int status)
 {
-    oe_stat_http_response(s->c->h2 != NULL, status);
+    oe_stat_http_response(s->c->proto == &oe_http__h2, status);
     s->status = status;
     s->responded = true;
     if (s->aborted)
         return; /* the engine has let go of the stream; nothing to send */
-    s->content_length = stream_body_left(s);
+    s->content_length = oe_http__stream_body_left(s);
     if (s->req.head || status == 204 || status == 304) {
         s->no_body = true;
         oe_buf_free(&s->body);
@@ -235,7 +236,7 @@ void oe_resp_error(oe_req_t *req, int status)
 
 /* ---- dispatch ------------------------------------------------------------------------------- */
 
-bool http_parse_authority(oe_slice_t v, char *dst, size_t cap, oe_slice_t *out)
+bool oe_http__parse_authority(oe_slice_t v, char *dst, size_t cap, oe_slice_t *out)
 {
     size_t n = v.len;
     const uint8_t *p = v.base;
@@ -277,6 +278,21 @@ static const oe_site_t *site_for(oe_http_t *http, oe_slice_t host)
             if (oe_slice_eq(host, OE_SLICE_STR(http->sites[i]->hosts.v[h])))
                 return http->sites[i];
     return NULL;
+}
+
+/* For TLS the client already named the host it wants in SNI, and the certificate was chosen for
+ * it; a plain listener has no such hint, so the first configured site is the default. */
+oe_slice_t oe_http__default_authority(const conn_t *c)
+{
+    oe_http_t *http = c->w->http;
+    if (c->sni != NULL && site_for(http, OE_SLICE_STR(c->sni)) != NULL)
+        return OE_SLICE_STR(c->sni);
+    const oe_site_t *site = c->cert != NULL ? c->cert->owner : NULL;
+    if (site == NULL && http->nsites > 0)
+        site = http->sites[0];
+    if (site == NULL || site->hosts.n == 0)
+        return (oe_slice_t){NULL, 0};
+    return OE_SLICE_STR(site->hosts.v[0]);
 }
 
 static unsigned method_bit(oe_slice_t m)
@@ -369,8 +385,7 @@ static bool redirect(conn_t *c, stream_t *s)
     oe_http_t *http = c->w->http;
     for (size_t i = 0; port == 0 && i < http->nlistens; i++)
         if (http->listens[i]->tls && http->listens[i]->addresses.n > 0) {
-            const struct sockaddr_in *a = (const void *)&http->listens[i]->addresses.v[0].ss;
-            port = ntohs(a->sin_port);
+            port = oe_sockaddr_port((const struct sockaddr *)&http->listens[i]->addresses.v[0].ss);
         }
     char port_s[16] = "";
     if (port != 443)
@@ -382,7 +397,25 @@ static bool redirect(conn_t *c, stream_t *s)
     return true;
 }
 
-void http_dispatch(conn_t *c, stream_t *s)
+/* The asterisk-form target (RFC 9112 §3.2.4) names the server as a whole and is defined only for
+ * OPTIONS (RFC 9110 §9.3.7): the answer lists every method some route of the site takes, and
+ * OPTIONS itself. Any other method with "*" is 400. */
+static void asterisk(conn_t *c, oe_req_t *req)
+{
+    if (!oe_req_method_is(req, "OPTIONS")) {
+        oe_resp_error(req, 400);
+        return;
+    }
+    oe_http_t *http = c->w->http;
+    unsigned methods = OE_M_OPTIONS;
+    for (size_t i = 0; i < http->nroutes; i++)
+        if (http->routes[i].site == NULL || http->routes[i].site == req->site)
+            methods |= http->routes[i].methods;
+    allow_header(req, methods);
+    oe_resp_send(req, 204, NULL, 0);
+}
+
+void oe_http__dispatch(conn_t *c, stream_t *s)
 {
     oe_http_t *http = c->w->http;
     oe_req_t *req = &s->req;
@@ -392,11 +425,15 @@ void http_dispatch(conn_t *c, stream_t *s)
     /* Misdirected: a host we do not serve, or one this connection must not serve (outside its
      * certificate or its origin set): RFC 9110 §15.5.20, RFC 8336 §4. The client retries on a
      * fresh connection. */
-    if (site == NULL || !http_origin_allows(c, req->authority)) {
+    if (site == NULL || !oe_http__origin_allows(c, req->authority)) {
         oe_resp_error(req, 421);
         return;
     }
     req->site = site;
+    if (req->path.len == 1 && req->path.base[0] == '*') {
+        asterisk(c, req);
+        return;
+    }
     if (redirect(c, s))
         return;
     /* The longest matching prefix decides; among its routes, the method picks one. */

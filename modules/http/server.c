@@ -4,7 +4,7 @@
  *
  * Stopping (a reload retired this generation, or the process stops) never blocks the main loop:
  * the workers drain on their own threads, each signals the runtime when its loop has ended, and
- * http_stopped() tells the runtime when joining them no longer waits.
+ * oe_http__stopped() tells the runtime when joining them no longer waits.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,8 +16,6 @@
 #include "core/core.h"
 #include "core/log.h"
 #include "http/http_int.h"
-
-extern const oe_module_t oe_site_module;
 
 /* ---- building ------------------------------------------------------------------------------ */
 
@@ -126,7 +124,7 @@ static int load_certs(oe_http_t *http, const char *state_dir)
         const oe_site_t *s = http->sites[i];
         bool seen = false;
         for (size_t k = 0; k < n; k++)
-            seen |= http_same_cert(owners[k], s);
+            seen |= oe_http__same_cert(owners[k], s);
         if (seen || (!s->cert_auto && s->cert == NULL))
             continue;
         char *auto_cert = NULL, *auto_key = NULL;
@@ -166,10 +164,10 @@ static int load_certs(oe_http_t *http, const char *state_dir)
     free(pems);
     if (rc < 0)
         return rc;
-    return http_origins_build(http);
+    return oe_http__origins_build(http);
 }
 
-int http_init(oe_modctx_t *ctx)
+int oe_http__init(oe_modctx_t *ctx)
 {
     oe_http_t *http = oe_calloc(1, sizeof(*http));
     const oe_core_conf_t *core = oe_core_conf(ctx->cf);
@@ -193,7 +191,7 @@ int http_init(oe_modctx_t *ctx)
     if (any_tls) {
         int rc = load_certs(http, core->state_dir);
         if (rc < 0) {
-            http_destroy(ctx);
+            oe_http__destroy(ctx);
             return rc;
         }
     }
@@ -231,28 +229,28 @@ static void check_fd_limit(const oe_http_t *http)
                     want, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
 }
 
-int http_start(oe_modctx_t *ctx)
+int oe_http__start(oe_modctx_t *ctx)
 {
     oe_http_t *http = ctx->data;
     check_fd_limit(http);
-    int rc = http_sockets_acquire(http);
+    int rc = oe_http__sockets_acquire(http);
     if (rc < 0)
         return rc;
     http->started = true;
     http->workers = oe_calloc(http->nworkers, sizeof(*http->workers));
     for (unsigned i = 0; i < http->nworkers; i++) {
-        rc = worker_start(http, &http->workers[i], i);
+        rc = oe_http__worker_start(http, &http->workers[i], i);
         if (rc < 0) {
             /* Those that started may have accepted a connection already: they drain in the
-             * background like any stopped generation's (http_stopped, http_destroy). */
+             * background like any stopped generation's (oe_http__stopped, oe_http__destroy). */
             http->hurry = true;
             while (i-- > 0)
-                worker_stop(&http->workers[i]);
-            http_sockets_release(http);
+                oe_http__worker_stop(&http->workers[i]);
+            oe_http__sockets_release(http);
             return rc;
         }
     }
-    http_handoff_publish(http);
+    oe_http__handoff_publish(http);
     for (size_t i = 0; i < http->nlistens; i++)
         for (size_t a = 0; a < http->listens[i]->addresses.n; a++)
             oe_log_info(TAG, "listening on %s (%s, %u workers)",
@@ -268,25 +266,25 @@ int http_start(oe_modctx_t *ctx)
 static oe_http_t **draining;
 static size_t ndraining;
 
-void http_stop(oe_modctx_t *ctx)
+void oe_http__stop(oe_modctx_t *ctx)
 {
     oe_http_t *http = ctx->data;
     http->hurry = oe_runtime_stopping(ctx->rt);
-    http_handoff_withdraw(http);
-    http_sockets_release(http);
+    oe_http__handoff_withdraw(http);
+    oe_http__sockets_release(http);
     for (unsigned i = 0; http->workers != NULL && i < http->nworkers; i++)
-        worker_stop(&http->workers[i]);
+        oe_http__worker_stop(&http->workers[i]);
     for (size_t i = 0; http->hurry && i < ndraining; i++) {
         draining[i]->hurry = true;
         for (unsigned k = 0; draining[i]->workers != NULL && k < draining[i]->nworkers; k++)
             if (draining[i]->workers[k].http != NULL)
-                worker_hurry(&draining[i]->workers[k]);
+                oe_http__worker_hurry(&draining[i]->workers[k]);
     }
     draining = oe_realloc(draining, (ndraining + 1) * sizeof(*draining));
     draining[ndraining++] = http;
 }
 
-bool http_stopped(oe_modctx_t *ctx)
+bool oe_http__stopped(oe_modctx_t *ctx)
 {
     oe_http_t *http = ctx->data;
     for (unsigned i = 0; http != NULL && http->workers != NULL && i < http->nworkers; i++)
@@ -295,8 +293,8 @@ bool http_stopped(oe_modctx_t *ctx)
     return true;
 }
 
-/* Runs when http_stopped() is true (or before any start): the joins do not wait. */
-void http_destroy(oe_modctx_t *ctx)
+/* Runs when oe_http__stopped() is true (or before any start): the joins do not wait. */
+void oe_http__destroy(oe_modctx_t *ctx)
 {
     oe_http_t *http = ctx->data;
     if (http == NULL)
@@ -314,9 +312,9 @@ void http_destroy(oe_modctx_t *ctx)
     for (unsigned i = 0; http->workers != NULL && i < http->nworkers; i++)
         if (http->workers[i].http != NULL)
             uv_thread_join(&http->workers[i].thread);
-    http_sockets_release(http);
+    oe_http__sockets_release(http);
     free(http->workers);
-    http_origins_free(http);
+    oe_http__origins_free(http);
     for (size_t i = 0; i < http->ncerts; i++) {
         free((char *)http->certs[i].file);
         oe_buf_free(&http->certs[i].pem);

@@ -12,7 +12,7 @@
  * SO_REUSEPORT binds it first: EADDRINUSE there means someone else listens on it, and the start
  * (or reload) fails with "ADDRESS: address already in use".
  *
- * Main thread only (http_start and http_stop run there).
+ * Main thread only (oe_http__start and oe_http__stop run there).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/net.h"
 #include "http/http_int.h"
 
 #define BACKLOG 511
@@ -41,8 +42,7 @@ static size_t nreg;
 
 static uint16_t port_of(const struct sockaddr_storage *ss)
 {
-    return ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
-                                     : ((const struct sockaddr_in *)ss)->sin_port;
+    return oe_sockaddr_port((const struct sockaddr *)ss);
 }
 
 static bool is_any(const struct sockaddr_storage *ss)
@@ -65,7 +65,7 @@ static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_stor
 /* Would sockets bound to a and b take each other's connections? The same family and port, and
  * the same address or a wildcard on either side. IPv6 sockets are IPV6_V6ONLY, so an IPv6
  * address never overlaps an IPv4 one. */
-bool http_addr_overlap(const oe_sockaddr_t *a, const oe_sockaddr_t *b)
+bool oe_http__addr_overlap(const oe_sockaddr_t *a, const oe_sockaddr_t *b)
 {
     if (a->ss.ss_family != b->ss.ss_family || port_of(&a->ss) != port_of(&b->ss))
         return false;
@@ -138,7 +138,7 @@ static int get(const oe_sockaddr_t *a, unsigned n, lsock_t **out)
         if (same_addr(reg[i], a))
             s = reg[i];
         else
-            ours |= http_addr_overlap(&(oe_sockaddr_t){.ss = reg[i]->ss}, a);
+            ours |= oe_http__addr_overlap(&(oe_sockaddr_t){.ss = reg[i]->ss}, a);
     }
     int rc = 0;
     if (s == NULL) {
@@ -173,7 +173,7 @@ static int get(const oe_sockaddr_t *a, unsigned n, lsock_t **out)
     return 0;
 }
 
-int http_sockets_acquire(oe_http_t *http)
+int oe_http__sockets_acquire(oe_http_t *http)
 {
     size_t n = 0;
     for (size_t i = 0; i < http->nlistens; i++)
@@ -184,7 +184,7 @@ int http_sockets_acquire(oe_http_t *http)
             lsock_t *s;
             int rc = get(&http->listens[i]->addresses.v[a], http->nworkers, &s);
             if (rc < 0) {
-                http_sockets_release(http);
+                oe_http__sockets_release(http);
                 return rc;
             }
             s->users++;
@@ -194,7 +194,7 @@ int http_sockets_acquire(oe_http_t *http)
     return 0;
 }
 
-void http_sockets_release(oe_http_t *http)
+void oe_http__sockets_release(oe_http_t *http)
 {
     for (size_t i = 0; i < http->nsocks; i++) {
         http->socks[i]->users--;
@@ -205,18 +205,18 @@ void http_sockets_release(oe_http_t *http)
     http->nsocks = 0;
 }
 
-size_t http_socket_count(const lsock_t *s)
+size_t oe_http__socket_count(const lsock_t *s)
 {
     return s->nfds;
 }
 
-int http_socket_dup(const lsock_t *s, size_t i)
+int oe_http__socket_dup(const lsock_t *s, size_t i)
 {
     int fd = fcntl(s->fds[i], F_DUPFD_CLOEXEC, 0);
     return fd < 0 ? -errno : fd;
 }
 
-const char *http_socket_text(const lsock_t *s)
+const char *oe_http__socket_text(const lsock_t *s)
 {
     return s->text;
 }

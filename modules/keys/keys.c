@@ -25,7 +25,7 @@
 #include "hpke/hpke.h"
 #include "keys/keys_int.h"
 
-int64_t keys_now(void)
+int64_t oe_keys__now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -45,7 +45,7 @@ oe_key_state_t oe_key_state(const oe_key_entry_t *e, const oe_key_schedule_t *s,
     return OE_KEY_FUTURE;
 }
 
-uint64_t keys_schedule_need(const oe_key_schedule_t *s)
+uint64_t oe_keys__schedule_need(const oe_key_schedule_t *s)
 {
     uint64_t r = (uint64_t)s->rotate, g = (uint64_t)s->grace;
     return (g + r - 1) / r + 2;
@@ -169,7 +169,7 @@ static int cmp_activate(const void *a, const void *b)
     return x->activate < y->activate ? -1 : x->activate > y->activate;
 }
 
-int keys_load(keys_t *k, int64_t now)
+int oe_keys__load(keys_t *k, int64_t now)
 {
     if (k->fleet_seed_len > 0) {
         for (size_t i = 0; i < k->n; i++)
@@ -256,8 +256,8 @@ static oe_key_entry_t *current(keys_t *k, int64_t now)
 
 /* Deletes the expired keys: they are neither published nor accepted, so they go before any new
  * key is made (a store full of expired keys must never stop the rotation). The one exception is
- * a key keys_hold_newest kept in force past its times: it goes only after its successor took
- * over (see keys_maintain). */
+ * a key oe_keys__hold_newest kept in force past its times: it goes only after its successor took
+ * over (see oe_keys__maintain). */
 static int delete_expired(keys_t *k, int64_t now, bool *changed)
 {
     int rc = 0;
@@ -298,7 +298,7 @@ static oe_key_entry_t *last_retired(keys_t *k, int64_t now)
     return last;
 }
 
-int keys_maintain(keys_t *k, int64_t now, bool *changed)
+int oe_keys__maintain(keys_t *k, int64_t now, bool *changed)
 {
     *changed = false;
     if (k->fleet_seed_len > 0)
@@ -360,9 +360,9 @@ int keys_maintain(keys_t *k, int64_t now, bool *changed)
 
 /* When the store cannot be brought in line (no successor could be written, or a key file is
  * refused), the newest key stays current in memory: clients keep a key they can use and the
- * published list is never empty. The files keep their times; keys_maintain settles them once
+ * published list is never empty. The files keep their times; oe_keys__maintain settles them once
  * the store is writable again. */
-void keys_hold_newest(keys_t *k, int64_t now)
+void oe_keys__hold_newest(keys_t *k, int64_t now)
 {
     oe_key_entry_t *newest = NULL;
     for (size_t i = 0; i < k->n; i++) {
@@ -380,7 +380,7 @@ void keys_hold_newest(keys_t *k, int64_t now)
     }
 }
 
-int keys_rotate_now(keys_t *k, int64_t now)
+int oe_keys__rotate_now(keys_t *k, int64_t now)
 {
     bool changed;
     int rc = delete_expired(k, now, &changed);
@@ -388,7 +388,7 @@ int keys_rotate_now(keys_t *k, int64_t now)
         return rc;
     /* Each rotation by hand leaves one more previous key until its grace ends; the schedule's
      * own share of the store stays free. */
-    if (k->n + keys_schedule_need(&k->sched) >= KEYS_STORE_MAX)
+    if (k->n + oe_keys__schedule_need(&k->sched) >= KEYS_STORE_MAX)
         return OE_ESPACE;
     oe_key_entry_t *cur = current(k, now), *next = NULL;
     for (size_t i = 0; i < k->n; i++)
@@ -408,7 +408,7 @@ int keys_rotate_now(keys_t *k, int64_t now)
     return new_entry(k, now, now);
 }
 
-size_t keys_configs(const keys_t *k, int64_t now, uint8_t *out, size_t cap)
+size_t oe_keys__configs(const keys_t *k, int64_t now, uint8_t *out, size_t cap)
 {
     oe_odoh_config_t cfgs[4];
     size_t n = 0;
@@ -420,13 +420,13 @@ size_t keys_configs(const keys_t *k, int64_t now, uint8_t *out, size_t cap)
     return len > 0 ? (size_t)len : 0;
 }
 
-const char *keys_record_name(const keys_t *k)
+const char *oe_keys__record_name(const keys_t *k)
 {
     return k->conf->record_name;
 }
 
-int keys_https_rdata(const keys_t *k, const uint8_t *configs, size_t configs_len, uint8_t *out,
-                     size_t cap)
+int oe_keys__https_rdata(const keys_t *k, const uint8_t *configs, size_t configs_len, uint8_t *out,
+                         size_t cap)
 {
     static const char *const alpn[] = {"h2"};
     char dohpath[1100];
@@ -466,7 +466,7 @@ static int read_fleet_seed(keys_t *k, const char *path)
     return 0;
 }
 
-int keys_setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *state_dir)
+int oe_keys__setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *state_dir)
 {
     memset(k, 0, sizeof(*k));
     k->conf = c;

@@ -44,7 +44,7 @@ static int list(keys_t *k, int64_t now)
 static int export(keys_t *k, int64_t now)
 {
     uint8_t configs[512];
-    size_t len = keys_configs(k, now, configs, sizeof(configs));
+    size_t len = oe_keys__configs(k, now, configs, sizeof(configs));
     if (len == 0) {
         fprintf(stderr, "keys: nothing is published (no current key)\n");
         return 1;
@@ -54,13 +54,13 @@ static int export(keys_t *k, int64_t now)
     oe_base64_encode(b64, sizeof(b64), configs, len);
     printf("hex     %s\nbase64  %s\n", hex, b64);
     oe_buf_t b = {0};
-    keys_zone_lines(k, configs, len, &b);
+    oe_keys__zone_lines(k, configs, len, &b);
     fwrite(b.base, 1, b.len, stdout);
     oe_buf_free(&b);
     return 0;
 }
 
-int keys_command(int argc, char **argv)
+int oe_keys__command(int argc, char **argv)
 {
     int code;
     oe_conf_t *cf = oe_cli_config(&argc, argv, &code);
@@ -81,8 +81,8 @@ int keys_command(int argc, char **argv)
         return c == NULL || !target ? OE_EXIT_CONFIG : OE_EXIT_USAGE;
     }
     static keys_t k;
-    int64_t now = keys_now();
-    int rc = keys_setup(&k, cf, c, oe_core_conf(cf)->state_dir);
+    int64_t now = oe_keys__now();
+    int rc = oe_keys__setup(&k, cf, c, oe_core_conf(cf)->state_dir);
     if (c->record_name == NULL) {
         const oe_site_t *site = NULL;
         oe_conf_section_t *ts = oe_conf_section(cf, &oe_odoh_target_module, 0);
@@ -94,14 +94,14 @@ int keys_command(int argc, char **argv)
     k.port = oe_http_tls_port(cf);
     bool changed;
     if (rc == 0)
-        rc = keys_load(&k, now);
+        rc = oe_keys__load(&k, now);
     if (rc == 0 && strcmp(what, "rotate") == 0) {
         if (k.fleet_seed_len > 0) {
             fprintf(stderr, "keys: fleet mode derives keys from the seed and the clock; there "
                             "is nothing to rotate by hand\n");
             rc = 1;
         } else {
-            rc = keys_rotate_now(&k, now);
+            rc = oe_keys__rotate_now(&k, now);
             if (rc == OE_ESPACE) {
                 fprintf(stderr,
                         "keys: %s holds %zu keys, the most that leaves room for the schedule "
@@ -111,12 +111,12 @@ int keys_command(int argc, char **argv)
                 rc = 1;
             }
             if (rc == 0)
-                rc = keys_load(&k, now);
+                rc = oe_keys__load(&k, now);
             if (rc == 0)
                 printf("rotated: the new current key is in force at the server's next check\n");
         }
     } else if (rc == 0 && k.n == 0 && k.fleet_seed_len == 0) {
-        rc = keys_maintain(&k, now, &changed); /* first use: make the first key */
+        rc = oe_keys__maintain(&k, now, &changed); /* first use: make the first key */
     }
     if (rc == 0 && strcmp(what, "export") == 0)
         rc = export(&k, now);

@@ -11,7 +11,7 @@
 
 #define TAG "keys"
 /* The store holds at most KEYS_STORE_MAX keys. A schedule may keep at most KEYS_SCHEDULE_MAX at
- * once (checked at config time, see keys_schedule_need); the rest is room for `keys rotate` by
+ * once (checked at config time, see oe_keys__schedule_need); the rest is room for `keys rotate` by
  * hand, which refuses once it would eat into the schedule's share. Every check-interval the whole
  * store is read and each key derived again, which is what bounds these numbers. */
 #define KEYS_STORE_MAX    256
@@ -51,7 +51,7 @@ typedef struct keys {
     uv_loop_t *loop;
     uv_timer_t tick;
     bool store_failed; /* the last write failed: say so once */
-    bool holding;      /* keys_hold_newest kept held_id current past its retirement */
+    bool holding;      /* oe_keys__hold_newest kept held_id current past its retirement */
     uint8_t held_id[OE_ODOH_KEY_ID_LEN];
     bool load_failed; /* the last load refused a file: say so once */
     struct publisher *pub;
@@ -59,39 +59,39 @@ typedef struct keys {
 } keys_t;
 
 /* keys.c. Every function that depends on the time takes it as `now` (unix milliseconds), so
- * the schedule can be driven by a simulated clock; only keys_now() reads the real one. */
-int64_t keys_now(void);
+ * the schedule can be driven by a simulated clock; only oe_keys__now() reads the real one. */
+int64_t oe_keys__now(void);
 /* The most keys schedule s keeps at once: the previous keys within grace (one per rotate), the
  * current one and the next one. */
-uint64_t keys_schedule_need(const oe_key_schedule_t *s);
-int keys_load(keys_t *k, int64_t now); /* the store (or the fleet epochs) into k->entries */
+uint64_t oe_keys__schedule_need(const oe_key_schedule_t *s);
+int oe_keys__load(keys_t *k, int64_t now); /* the store (or the fleet epochs) into k->entries */
 /* Brings the store in line with the schedule at now: deletes the expired keys, then makes a
  * current key and, from publish-ahead before its retirement, a next one. */
-int keys_maintain(keys_t *k, int64_t now, bool *changed);
+int oe_keys__maintain(keys_t *k, int64_t now, bool *changed);
 /* `keys rotate`: the current key retires now and the next one (promoted, or new) takes over.
  * OE_ESPACE when the store has no room left beyond what the schedule itself needs. */
-int keys_rotate_now(keys_t *k, int64_t now);
-void keys_hold_newest(keys_t *k, int64_t now); /* after a failure: never leave no current key */
-int keys_setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *state_dir);
+int oe_keys__rotate_now(keys_t *k, int64_t now);
+void oe_keys__hold_newest(keys_t *k, int64_t now); /* after a failure: never leave no current key */
+int oe_keys__setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *state_dir);
 /* The published configs (current, then next) as ObliviousDoHConfigs; returns the length. */
-size_t keys_configs(const keys_t *k, int64_t now, uint8_t *out, size_t cap);
+size_t oe_keys__configs(const keys_t *k, int64_t now, uint8_t *out, size_t cap);
 /* The HTTPS record RDATA for the published configs; returns the length or a negative error. */
-int keys_https_rdata(const keys_t *k, const uint8_t *configs, size_t configs_len, uint8_t *out,
-                     size_t cap);
-const char *keys_record_name(const keys_t *k); /* with the final dot */
+int oe_keys__https_rdata(const keys_t *k, const uint8_t *configs, size_t configs_len, uint8_t *out,
+                         size_t cap);
+const char *oe_keys__record_name(const keys_t *k); /* with the final dot */
 
 /* publish.c */
-struct publisher *publisher_new(keys_t *k);
-void publisher_free(struct publisher *p);
+struct publisher *oe_keys__publisher_new(keys_t *k);
+void oe_keys__publisher_free(struct publisher *p);
 /* Something published changed: zone file, command, DNS UPDATE (in the background, retried). */
-void publish_changed(keys_t *k, const uint8_t *configs, size_t configs_len);
+void oe_keys__publish_changed(keys_t *k, const uint8_t *configs, size_t configs_len);
 /* At start (and after each reload): publishes the configs unless this process already published
  * exactly them with the same settings, and finished doing so (a reload is not a change). */
-void publish_resume(keys_t *k, const uint8_t *configs, size_t configs_len);
+void oe_keys__publish_resume(keys_t *k, const uint8_t *configs, size_t configs_len);
 /* The zone-file line for the configs (RFC 3597 generic form and key32769 \DDD form). */
-void keys_zone_lines(const keys_t *k, const uint8_t *configs, size_t len, oe_buf_t *out);
+void oe_keys__zone_lines(const keys_t *k, const uint8_t *configs, size_t len, oe_buf_t *out);
 
 /* keys_cmd.c */
-int keys_command(int argc, char **argv);
+int oe_keys__command(int argc, char **argv);
 
 #endif

@@ -127,14 +127,14 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
         rc = OE_ECONFIG;
     }
     oe_key_schedule_t s = {(int64_t)c->rotate, (int64_t)c->publish_ahead, (int64_t)c->grace};
-    if (rc == 0 && keys_schedule_need(&s) > KEYS_SCHEDULE_MAX) {
+    if (rc == 0 && oe_keys__schedule_need(&s) > KEYS_SCHEDULE_MAX) {
         oe_conf_error_key(cf, sec, oe_conf_key_set(sec, "grace") ? "grace" : "rotate",
                           "keeps up to %llu keys at once (one per rotate = %llums%s within grace "
                           "= %llums%s, plus the current and the next); at most %d work: lengthen "
                           "rotate or shorten grace",
-                          (unsigned long long)keys_schedule_need(&s), (unsigned long long)c->rotate,
-                          dflt(sec, "rotate"), (unsigned long long)c->grace, dflt(sec, "grace"),
-                          KEYS_SCHEDULE_MAX);
+                          (unsigned long long)oe_keys__schedule_need(&s),
+                          (unsigned long long)c->rotate, dflt(sec, "rotate"),
+                          (unsigned long long)c->grace, dflt(sec, "grace"), KEYS_SCHEDULE_MAX);
         rc = OE_ECONFIG;
     }
     if (c->zone_file != NULL && oe_conf_check_file_folder(cf, sec, "zone-file", c->zone_file) < 0)
@@ -197,10 +197,10 @@ static void export_states(const keys_t *k, int64_t now)
 
 static void apply(keys_t *k, int64_t now)
 {
-    int rc = keys_load(k, now);
+    int rc = oe_keys__load(k, now);
     bool changed = false;
     if (rc == 0)
-        rc = keys_maintain(k, now, &changed);
+        rc = oe_keys__maintain(k, now, &changed);
     if (rc < 0) {
         if (!k->store_failed)
             oe_log_error(TAG, "key store %s: %s; the keys in force stay in force", k->dir,
@@ -208,7 +208,7 @@ static void apply(keys_t *k, int64_t now)
         k->store_failed = true;
     }
     if (rc < 0 && k->fleet_seed_len == 0)
-        keys_hold_newest(k, now);
+        oe_keys__hold_newest(k, now);
     export_states(k, now);
     if (rc >= 0 && k->store_failed) {
         oe_log_info(TAG, "key store %s writable again", k->dir);
@@ -255,10 +255,10 @@ static void apply(keys_t *k, int64_t now)
     oe_odoh_keyset_t *ks = oe_odoh_keyset_new(keys, n, npub, max_age);
     oe_wipe(keys, KEYS_STORE_MAX * sizeof(*keys));
     free(keys);
-    const char *name = keys_record_name(k);
+    const char *name = oe_keys__record_name(k);
     int ol = oe_dns_name_from_text(name, strlen(name), ks->owner);
     uint8_t rdata[1024];
-    int rl = keys_https_rdata(k, ks->configs, ks->configs_len, rdata, sizeof(rdata));
+    int rl = oe_keys__https_rdata(k, ks->configs, ks->configs_len, rdata, sizeof(rdata));
     if (ol > 0 && rl > 0) {
         ks->owner_len = (size_t)ol;
         ks->https = oe_malloc((size_t)rl);
@@ -270,13 +270,13 @@ static void apply(keys_t *k, int64_t now)
     oe_hex_encode(id, pub[0], 8);
     oe_log_info(TAG, "key set: %zu accepted, %zu published, current %s", n, npub, id);
     if (pub_changed && k->loop != NULL)
-        publish_changed(k, ks->configs, ks->configs_len);
+        oe_keys__publish_changed(k, ks->configs, ks->configs_len);
     oe_odoh_target_set_keys(k->target, ks);
 }
 
 static void on_tick(uv_timer_t *t)
 {
-    apply(t->data, keys_now());
+    apply(t->data, oe_keys__now());
 }
 
 static void destroy(oe_modctx_t *ctx);
@@ -289,7 +289,7 @@ static int init(oe_modctx_t *ctx)
         return 0; /* the implicit section without a target: nothing to do */
     keys_t *k = oe_calloc(1, sizeof(*k));
     ctx->data = k;
-    int rc = keys_setup(k, ctx->cf, c, oe_core_conf(ctx->cf)->state_dir);
+    int rc = oe_keys__setup(k, ctx->cf, c, oe_core_conf(ctx->cf)->state_dir);
     if (rc < 0)
         goto fail;
     k->target = oe_modctx_peer(ctx, &oe_odoh_target_module);
@@ -300,7 +300,7 @@ static int init(oe_modctx_t *ctx)
         ((keys_conf_t *)c)->record_name =
             oe_conf_strdup(ctx->cf, oe_odoh_target_host(k->target)); /* conf is ours */
     k->port = oe_http_tls_port(ctx->cf);
-    apply(k, keys_now()); /* the target has keys before the first connection */
+    apply(k, oe_keys__now()); /* the target has keys before the first connection */
     if (k->naccepted == 0) {
         oe_log_error(TAG, "no usable key: refusing to start");
         goto fail;
@@ -320,15 +320,15 @@ static int start(oe_modctx_t *ctx)
     if (k == NULL)
         return 0;
     k->loop = ctx->loop;
-    k->pub = publisher_new(k);
+    k->pub = oe_keys__publisher_new(k);
     uv_timer_init(ctx->loop, &k->tick);
     k->tick.data = k;
     uv_timer_start(&k->tick, on_tick, k->conf->check_interval, k->conf->check_interval);
     /* Publish what init put in force, unless a previous configuration of this process did. */
     uint8_t configs[512];
-    size_t len = keys_configs(k, keys_now(), configs, sizeof(configs));
+    size_t len = oe_keys__configs(k, oe_keys__now(), configs, sizeof(configs));
     if (len > 0)
-        publish_resume(k, configs, len);
+        oe_keys__publish_resume(k, configs, len);
     return 0;
 }
 
@@ -343,7 +343,7 @@ static void stop(oe_modctx_t *ctx)
         return;
     uv_timer_stop(&k->tick);
     uv_close((uv_handle_t *)&k->tick, on_noop_close);
-    publisher_free(k->pub);
+    oe_keys__publisher_free(k->pub);
     k->pub = NULL;
 }
 
@@ -359,7 +359,8 @@ static void destroy(oe_modctx_t *ctx)
 
 static const oe_command_t commands[] = {
     {"keys", "keys list|rotate|export [-c FILE]",
-     "the target's HPKE keys: list them, rotate now, export the published configs", keys_command},
+     "the target's HPKE keys: list them, rotate now, export the published configs",
+     oe_keys__command},
     {NULL, NULL, NULL, NULL},
 };
 

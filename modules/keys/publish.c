@@ -61,7 +61,7 @@ static struct {
 static void publication(const keys_t *k, const uint8_t *configs, size_t len, oe_buf_t *out)
 {
     const keys_conf_t *c = k->conf;
-    keys_zone_lines(k, configs, len, out);
+    oe_keys__zone_lines(k, configs, len, out);
     oe_buf_printf(
         out, "%s\n%s\n%s\n%s\n%s\n%d\n", c->zone_file ? c->zone_file : "",
         c->on_change ? c->on_change : "", c->has_update_server ? c->update_server.text : "",
@@ -70,14 +70,14 @@ static void publication(const keys_t *k, const uint8_t *configs, size_t len, oe_
 
 /* ---- zone file and command ------------------------------------------------------------------ */
 
-void keys_zone_lines(const keys_t *k, const uint8_t *configs, size_t len, oe_buf_t *out)
+void oe_keys__zone_lines(const keys_t *k, const uint8_t *configs, size_t len, oe_buf_t *out)
 {
     uint8_t rdata[1024];
-    int n = keys_https_rdata(k, configs, len, rdata, sizeof(rdata));
+    int n = oe_keys__https_rdata(k, configs, len, rdata, sizeof(rdata));
     if (n < 0)
         return;
     uint8_t owner[OE_DNS_NAME_MAX];
-    const char *name = keys_record_name(k);
+    const char *name = oe_keys__record_name(k);
     int ol = oe_dns_name_from_text(name, strlen(name), owner);
     if (ol < 0)
         return;
@@ -102,13 +102,13 @@ static void write_zone_file(keys_t *k, const uint8_t *configs, size_t len)
 {
     const char *path = k->conf->zone_file;
     oe_buf_t b = {0};
-    keys_zone_lines(k, configs, len, &b);
+    oe_keys__zone_lines(k, configs, len, &b);
     int rc = oe_file_write_atomic(path, b.base, b.len, 0644);
     if (rc < 0) {
         oe_log_error(TAG, "zone-file %s: %s", path, oe_strerror(rc));
     } else {
         oe_log_info(TAG, "zone-file %s updated", path);
-        oe_gauge_set(OE_GAUGE_PUBLISH_ZONE, (long)(keys_now() / 1000));
+        oe_gauge_set(OE_GAUGE_PUBLISH_ZONE, (long)(oe_keys__now() / 1000));
     }
     oe_buf_free(&b);
 }
@@ -241,11 +241,11 @@ static void handle_answer(publisher_t *p, const oe_dns_msg_t *msg)
     if (p->confirming) {
         if (confirm_answer(p, &m)) {
             oe_log_info(TAG, "DNS UPDATE: %s serves the new HTTPS record for %s", srv->text,
-                        keys_record_name(p->k));
+                        oe_keys__record_name(p->k));
             p->busy = false;
             p->backoff = 0;
             last.update_done = true;
-            oe_gauge_set(OE_GAUGE_PUBLISH_UPDATE, (long)(keys_now() / 1000));
+            oe_gauge_set(OE_GAUGE_PUBLISH_UPDATE, (long)(oe_keys__now() / 1000));
         } else {
             oe_log_error(TAG, "DNS UPDATE: %s accepted the update but does not serve it",
                          srv->text);
@@ -255,17 +255,17 @@ static void handle_answer(publisher_t *p, const oe_dns_msg_t *msg)
     }
     uint16_t tsig_error = 0;
     int v = oe_dns_tsig_verify(&m, &p->tsig, p->req_mac, sizeof(p->req_mac),
-                               (uint64_t)(keys_now() / 1000), &tsig_error);
+                               (uint64_t)(oe_keys__now() / 1000), &tsig_error);
     if (m.rcode != 0 || v < 0) {
         oe_log_error(TAG, "DNS UPDATE to %s for %s failed: %s%s%s", srv->text,
-                     keys_record_name(p->k), oe_dns_rcode_name(m.rcode), v < 0 ? ", " : "",
+                     oe_keys__record_name(p->k), oe_dns_rcode_name(m.rcode), v < 0 ? ", " : "",
                      v < 0 ? oe_dns_strerror(v) : "");
         schedule_retry(p);
         return;
     }
     /* Confirm: ask the server for the record. */
     uint8_t owner[OE_DNS_NAME_MAX];
-    const char *name = keys_record_name(p->k);
+    const char *name = oe_keys__record_name(p->k);
     int ol = oe_dns_name_from_text(name, strlen(name), owner);
     oe_dns_query_opts_t qo = {.udp_size = 1232};
     oe_crypto_random(NULL, (unsigned char *)&p->id, sizeof(p->id));
@@ -341,8 +341,8 @@ static void update_start(publisher_t *p)
 {
     keys_t *k = p->k;
     uint8_t rdata[1024], zone[OE_DNS_NAME_MAX], owner[OE_DNS_NAME_MAX];
-    int n = keys_https_rdata(k, p->configs, p->configs_len, rdata, sizeof(rdata));
-    const char *name = keys_record_name(k);
+    int n = oe_keys__https_rdata(k, p->configs, p->configs_len, rdata, sizeof(rdata));
+    const char *name = oe_keys__record_name(k);
     int zl = oe_dns_name_from_text(k->conf->update_zone, strlen(k->conf->update_zone), zone);
     int ol = oe_dns_name_from_text(name, strlen(name), owner);
     if (n < 0 || zl < 0 || ol < 0) {
@@ -359,9 +359,9 @@ static void update_start(publisher_t *p)
     oe_crypto_random(NULL, (unsigned char *)&p->id, sizeof(p->id));
     int rc = oe_dns_update_build(p->msg, sizeof(p->msg), &p->msg_len, p->id, &u);
     if (rc == 0 && p->have_tsig)
-        rc =
-            oe_dns_tsig_sign(p->msg, &p->msg_len, sizeof(p->msg), &p->tsig,
-                             (uint64_t)(keys_now() / 1000), OE_DNS_TSIG_FUDGE, NULL, 0, p->req_mac);
+        rc = oe_dns_tsig_sign(p->msg, &p->msg_len, sizeof(p->msg), &p->tsig,
+                              (uint64_t)(oe_keys__now() / 1000), OE_DNS_TSIG_FUDGE, NULL, 0,
+                              p->req_mac);
     if (rc < 0) {
         oe_log_error(TAG, "DNS UPDATE: cannot build the message: %s", oe_dns_strerror(rc));
         return;
@@ -498,7 +498,7 @@ static void tcp_send(publisher_t *p)
         tcp_finish(x, uv_strerror(rc));
 }
 
-publisher_t *publisher_new(keys_t *k)
+publisher_t *oe_keys__publisher_new(keys_t *k)
 {
     publisher_t *p = oe_calloc(1, sizeof(*p));
     p->k = k;
@@ -539,7 +539,7 @@ static void on_timer_closed(uv_handle_t *h)
         free(p);
 }
 
-void publisher_free(publisher_t *p)
+void oe_keys__publisher_free(publisher_t *p)
 {
     if (p == NULL)
         return;
@@ -553,7 +553,7 @@ void publisher_free(publisher_t *p)
 
 static void start_update(keys_t *k, const uint8_t *configs, size_t len);
 
-void publish_changed(keys_t *k, const uint8_t *configs, size_t len)
+void oe_keys__publish_changed(keys_t *k, const uint8_t *configs, size_t len)
 {
     if (len == 0)
         return; /* never publish an empty list: keep what the world has */
@@ -567,7 +567,7 @@ void publish_changed(keys_t *k, const uint8_t *configs, size_t len)
     start_update(k, configs, len);
 }
 
-void publish_resume(keys_t *k, const uint8_t *configs, size_t len)
+void oe_keys__publish_resume(keys_t *k, const uint8_t *configs, size_t len)
 {
     oe_buf_t now = {0};
     publication(k, configs, len, &now);
@@ -575,7 +575,7 @@ void publish_resume(keys_t *k, const uint8_t *configs, size_t len)
                 oe_slice_eq(OE_SLICE(now.base, now.len), OE_SLICE(last.what.base, last.what.len));
     oe_buf_free(&now);
     if (!same)
-        publish_changed(k, configs, len);
+        oe_keys__publish_changed(k, configs, len);
     else if (!last.update_done) /* the previous configuration's UPDATE did not finish */
         start_update(k, configs, len);
     else

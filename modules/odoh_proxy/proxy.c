@@ -451,10 +451,6 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
 
 extern const oe_module_t oe_odoh_proxy_module;
 
-/* From modules/odoh_target when it is compiled in (weak: a proxy-only build has no target to
- * keep apart from). */
-__attribute__((weak)) const char *oe_odoh_target_site_name(const oe_conf_t *cf);
-
 static int conf_finish(oe_conf_t *cf)
 {
     oe_conf_section_t *sec = oe_conf_section(cf, &oe_odoh_proxy_module, 0);
@@ -470,7 +466,11 @@ static int conf_finish(oe_conf_t *cf)
      * hand the target the client's connection. Different sites, and neither certificate may
      * cover the other's names (a covering certificate lets a browser pool the connection, by
      * ORIGIN frame or by address, whatever the origin setting). */
-    const char *tname = oe_odoh_target_site_name ? oe_odoh_target_site_name(cf) : NULL;
+    /* The target, when it is compiled in, is in the module table (a proxy-only build has no
+     * target to keep apart from). Not a weak symbol: an object left out of the link must not
+     * silently drop this check while the target still runs. */
+    const oe_module_t *tm = oe_module_by_section("odoh-target");
+    const char *tname = tm != NULL && tm->site_name != NULL ? tm->site_name(cf) : NULL;
     const oe_site_t *ts = tname != NULL ? oe_http_site_by_name(cf, tname) : NULL;
     if (ts == NULL)
         return 0;

@@ -609,7 +609,8 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
 
 extern const oe_module_t oe_odoh_target_module;
 
-const char *oe_odoh_target_site_name(const oe_conf_t *cf)
+/* The [site] serving the target (oe_module_t.site_name: the proxy's privacy check). */
+static const char *site_name(const oe_conf_t *cf)
 {
     const target_conf_t *c = oe_conf_get(cf, &oe_odoh_target_module);
     return c != NULL ? c->site_name : NULL;
@@ -698,4 +699,5 @@ const oe_module_t oe_odoh_target_module = {
     .conf_finish = conf_finish,
     .init = init,
     .destroy = destroy,
+    .site_name = site_name,
 };

@@ -51,9 +51,6 @@ const char *oe_odoh_target_host(const oe_odoh_target_t *t);
 const char *oe_odoh_target_path(const oe_odoh_target_t *t);
 uint64_t oe_odoh_target_max_age(const oe_odoh_target_t *t);
 
-/* The name of the [site] serving the target in cf, or NULL without an [odoh-target]. */
-const char *oe_odoh_target_site_name(const struct oe_conf *cf);
-
 /* Replaces the target's key set (takes the caller's reference). Queries being opened keep the
  * set they started with. Thread-safe. */
 void oe_odoh_target_set_keys(oe_odoh_target_t *t, oe_odoh_keyset_t *ks);

@@ -60,11 +60,11 @@ static void harness_setup(void)
     oe_http_route(&http, NULL, OE_M_POST | OE_M_GET, "/echo", echo, NULL);
 }
 
-/* Feeds prefix (may be empty) and then data to a fresh connection run by the engine (init,
- * input), data in two reads, then closes the connection and runs its loop until every handle has
+/* Feeds prefix (may be empty) and then data to a fresh connection run by the engine (its
+ * init, then input), data in two reads, then closes the connection and runs its loop until every handle has
  * closed. */
 static void harness_run(const uint8_t *data, size_t size, const uint8_t *prefix, size_t prefix_len,
-                        int (*init)(conn_t *), int (*input)(conn_t *, const uint8_t *, size_t))
+                        const proto_t *engine)
 {
     static int ready;
     if (!ready) {
@@ -76,6 +76,8 @@ static void harness_run(const uint8_t *data, size_t size, const uint8_t *prefix,
         return;
     worker_t w = {.http = &http};
     uv_loop_init(&w.loop);
+    uv_timer_init(&w.loop, &w.trim); /* armed when the worker's last connection has closed */
+    w.trim.data = &w;
     listen_count_t counts[1] = {{0}};
     w.counts = counts;
     listener_t l = {.w = &w, .conf = &listen_conf};
@@ -91,18 +93,24 @@ static void harness_run(const uint8_t *data, size_t size, const uint8_t *prefix,
     c->handles = 2;
     w.conns = c;
     w.nconns = 1;
-    if (init(c) == 0 && size > 0 && (prefix_len == 0 || input(c, prefix, prefix_len) == 0)) {
+    c->proto = engine;
+    if (engine->init(c) == 0 && size > 0 &&
+        (prefix_len == 0 || engine->input(c, prefix, prefix_len) == 0)) {
         size_t cut = size > 1 ? data[0] % size : size;
-        input(c, data, cut);
+        engine->input(c, data, cut);
         uv_run(&w.loop, UV_RUN_NOWAIT);
         /* The connection may have closed and been freed (w.nconns counts it). */
         if (w.nconns > 0 && !c->closing && cut < size)
-            input(c, data + cut, size - cut);
+            engine->input(c, data + cut, size - cut);
         uv_run(&w.loop, UV_RUN_NOWAIT);
     }
     if (w.nconns > 0)
-        conn_close(c);
+        oe_http__conn_close(c);
     w.stopping = false;
+    /* The connection's handles finish closing (which arms the idle-trim timer), then the timer
+     * is closed, so that the loop ends without waiting for it. */
+    uv_run(&w.loop, UV_RUN_NOWAIT);
+    uv_close((uv_handle_t *)&w.trim, NULL);
     uv_run(&w.loop, UV_RUN_DEFAULT);
     uv_loop_close(&w.loop);
     close(sv[1]);

@@ -6,6 +6,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    harness_run(data, size, NULL, 0, h1_init, h1_input);
+    harness_run(data, size, NULL, 0, &oe_http__h1);
     return 0;
 }

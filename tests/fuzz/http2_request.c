@@ -10,6 +10,6 @@ static const uint8_t preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    harness_run(data, size, preface, sizeof(preface) - 1, h2_init, h2_input);
+    harness_run(data, size, preface, sizeof(preface) - 1, &oe_http__h2);
     return 0;
 }

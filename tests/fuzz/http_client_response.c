@@ -40,10 +40,10 @@ static void add_call(oe_http_client_t *c, cconn_t *k)
     c->ncalls++;
     call_link(x, IN_PENDING);
     if (k->proto == 2) {
-        h2_submit(k, x);
+        client_h2_submit(k, x);
     } else {
         call_assign(x, k);
-        llhttp_init(&k->parser, HTTP_RESPONSE, &h1_settings);
+        llhttp_init(&k->parser, HTTP_RESPONSE, &client_h1_settings);
         k->parser.data = k;
     }
 }
@@ -66,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uv_loop_init(&loop);
     oe_http_client_conf_t conf = {.tls = tls, .max_response = 2048};
     oe_http_client_t *c = oe_http_client_new(&loop, &conf);
-    /* A connection as conn_open makes it, after its handshake, with no socket behind it. */
+    /* A connection as cconn_open makes it, after its handshake, with no socket behind it. */
     cconn_t *k = oe_calloc(1, sizeof(*k));
     k->c = c;
     k->host = oe_strdup("t.test");
@@ -78,9 +78,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uv_timer_init(&loop, &k->timer);
     k->tcp.data = k->timer.data = k;
     k->handles = 2;
-    c->conns = k;
+    oe_list_init(&k->calls);
+    oe_list_init(&k->finished);
+    oe_list_insert_head(&c->conns, &k->link);
     if (mode & 1) {
-        if (h2_start(k) < 0)
+        if (client_h2_start(k) < 0)
             abort();
     } else {
         k->proto = 1;
@@ -92,11 +94,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Two reads, split where the second byte says, as a socket may deliver them. */
     size_t cut = size > 1 ? data[0] % size : size;
     if (plaintext(k, data, cut) < 0)
-        conn_close(k, OE_HTTPC_EPROTO);
+        cconn_close(k, OE_HTTPC_EPROTO);
     if (!k->closing && cut < size && plaintext(k, data + cut, size - cut) < 0)
-        conn_close(k, OE_HTTPC_EPROTO);
+        cconn_close(k, OE_HTTPC_EPROTO);
     if (!k->closing && k->proto == 1)
-        h1_eof(k);
+        client_h1_eof(k);
     oe_http_client_close(c);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);

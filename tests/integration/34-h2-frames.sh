@@ -1,7 +1,8 @@
 # HTTP/2 robustness with raw frames (h2_frames.py): a bad preface, DATA on stream 0, HEADERS on
 # an even stream, the concurrent-stream limit, a rapid-reset burst, a CONTINUATION flood, a
-# header block over max-header-size, an upper-case header name, and flow control with a tiny
-# window. After every abuse the process is alive and a normal curl --http2 request is served.
+# header block over max-header-size, an upper-case header name, request bodies over
+# max-body-size, and flow control with a tiny window. After every abuse the process is
+# alive and a normal curl --http2 request is served.
 . "$OE_ROOT/tests/integration/lib.sh"
 command -v curl >/dev/null || skip "curl not installed"
 /usr/bin/python3 -c 'import h2, hyperframe, hpack' 2>/dev/null || skip "python3-h2 not installed"
@@ -18,6 +19,7 @@ state-dir = state
 address = 127.0.0.1:$port
 max-streams = 4
 max-header-size = 4K
+max-body-size = 8K
 [site "a"]
 host = a.test
 alias = b.test
@@ -133,6 +135,25 @@ frames uppercase
 expect_eq "$out" "stream 1: RST_STREAM(PROTOCOL_ERROR)
 stream 3 after: 200" "upper-case header name"
 still_serving "an upper-case header name"
+
+# A request body over max-body-size (8K) is answered 413 as soon as that is known, from the
+# declared content-length or the DATA that crossed the limit, while the client is still sending;
+# a request still open 2 s after the response gets RST_STREAM NO_ERROR (RFC 9113 8.1), one that
+# ends in time closes normally, and the connection goes on. (Before the fix the 413 came only
+# after END_STREAM, which the first two requests never send.)
+frames bigbody declared
+expect_eq "$out" "stream 1: 413
+then: RST_STREAM(1,NO_ERROR)
+stream 3 after: 200" "declared body over max-body-size"
+frames bigbody data
+expect_eq "$out" "stream 1: 413
+then: RST_STREAM(1,NO_ERROR)
+stream 3 after: 200" "body over max-body-size"
+frames bigbody ends
+expect_eq "$out" "stream 1: 413
+then: None
+stream 3 after: 200" "body over max-body-size that ends"
+still_serving "bodies over max-body-size"
 
 # Flow control: SETTINGS_INITIAL_WINDOW_SIZE = 100; the client grants credit only for what it
 # received. The server never overruns the stream or connection window (checked per frame), and

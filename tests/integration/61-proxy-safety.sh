@@ -67,6 +67,28 @@ for v in "rec.test:443x" "rec.test:" "rec.test:0"; do
     expect_eq "$rc" 78 "allow-target = $v"
     grep -q "bad.conf:[0-9]*: \[odoh-proxy\] allow-target: \"$v\": bad port" bad.log || fail "allow-target = $v: $(cat bad.log)"; ok
 done
+# Privacy: the proxy and the target in one process must be different sites. The proxy finds the
+# target through the module table (it was a weak symbol, which a link without the target's object
+# would have turned into no check at all).
+cat >same.conf <<CONF
+[global]
+state-dir = same-state
+[listen "https"]
+address = 127.0.0.1:$cport
+[site "one"]
+host = one.test
+cert = auto
+[odoh-target]
+site = one
+upstream = 127.0.0.1:$dport
+[odoh-proxy]
+site = one
+allow-target = *
+CONF
+rc=0; "$OE_BIN" -t -c same.conf >same.log 2>&1 || rc=$?
+expect_eq "$rc" 78 "proxy and target on one site"
+grep -q '^same.conf:12: \[odoh-proxy\] site: the proxy and the target must be different sites' same.log ||
+    fail "proxy and target on one site: $(cat same.log)"; ok
 "$OE_BIN" -t -c b/edge.conf >b/check.log 2>&1 || fail "proxy B config: $(cat b/check.log)"
 grep -q 'open relay' b/check.log || fail "no warning about allow-target = *: $(cat b/check.log)"; ok
 oe_edge_start a "$pa"

@@ -11,6 +11,11 @@ connection (SNI, CA) and prints what the server did as `key: value` lines for th
     continuation N          HEADERS without END_HEADERS and N CONTINUATION frames
     bigheader BYTES         one request with a header field of BYTES bytes, then a normal one
     uppercase               a header name with upper-case letters, then a normal request
+    bigbody declared|data|ends
+                            a POST over max-body-size (8K): declared with content-length 100000
+                            and never sent, or 12K of DATA without a length that never ends, or
+                            20000 declared and sent whole; then a normal request on the same
+                            connection
     flow WINDOW PATH        download PATH with SETTINGS_INITIAL_WINDOW_SIZE = WINDOW, granting
                             credit with WINDOW_UPDATE only for what arrived
 """
@@ -185,6 +190,36 @@ def main():
     elif cmd == "uppercase":
         c.request(1, auth, extra=[("X-Upper", "1")])
         print("stream 1: %s" % c.responses([1])[1][0])
+        print("stream 3 after: %s" % status_of(c, 3, auth))
+    elif cmd == "bigbody":
+        extra = {"declared": [("content-length", "100000")], "data": [],
+                 "ends": [("content-length", "20000")]}[args[0]]
+        h = HeadersFrame(1)
+        h.data = c.headers_block(auth, method="POST", extra=extra)
+        h.flags.add("END_HEADERS")
+        c.send(h)
+        if args[0] == "data":
+            for _ in range(3):
+                c.send(DataFrame(1, data=b"x" * 4096))
+        elif args[0] == "ends":
+            for i in range(5):
+                c.send(DataFrame(1, data=b"x" * 4000, flags=["END_STREAM"] if i == 4 else []))
+        # The answer must come while the request may still be open; a reset, if any, follows
+        # within the server's linger time (2 s).
+        status, reset = None, None
+        deadline = time.monotonic() + 3.5
+        while reset is None:
+            f = c.read_frame(deadline)
+            if f is None:
+                break
+            if isinstance(f, HeadersFrame) and f.stream_id == 1:
+                status = dict((k.decode() if isinstance(k, bytes) else k, v)
+                              for k, v in c.dec.decode(f.data)).get(":status")
+                status = status.decode() if isinstance(status, bytes) else status
+            elif isinstance(f, (RstStreamFrame, GoAwayFrame)):
+                reset = describe(f)
+        print("stream 1: %s" % status)
+        print("then: %s" % reset)
         print("stream 3 after: %s" % status_of(c, 3, auth))
     elif cmd == "flow":
         window, path = int(args[0]), args[1]

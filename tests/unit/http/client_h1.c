@@ -27,6 +27,7 @@ typedef struct srv {
     struct sockaddr_in addr;
     int script[8]; /* per connection, by accept order: its behaviour; ANSWER after the last */
     int accepted, requests;
+    int resumed; /* handshakes that resumed a session (no certificate sent) */
 } srv_t;
 
 typedef struct sconn {
@@ -165,6 +166,8 @@ static void on_sread(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         sflush(c, false);
         if (rc != OE_OK)
             return;
+        if (oe_tls_resumed(c->tls))
+            c->s->resumed++;
     }
     uint8_t p[65536];
     ssize_t n;
@@ -341,6 +344,22 @@ TEST(http_client_h1_connection_close_opens_a_new_connection_for_the_next)
     CHECK_INT(T.status[2], 200);
     CHECK_STR(T.body[2], "answer 3");
     CHECK_INT(T.srv.accepted, 3);
+    teardown();
+}
+
+/* Each new connection to a target resumes the TLS session of the one before (a ticket is used
+ * once), saving the full handshake. Before the client kept sessions, none resumed. */
+TEST(http_client_new_connection_to_the_same_target_resumes_tls)
+{
+    int script[] = {ANSWER_CLOSE, ANSWER_CLOSE, ANSWER};
+    setup(script, 3, 2000);
+    T.chain_left = 2;
+    request();
+    run();
+    CHECK_INT(T.nresults, 3);
+    CHECK_STR(T.body[2], "answer 3");
+    CHECK_INT(T.srv.accepted, 3);
+    CHECK_INT(T.srv.resumed, 2);
     teardown();
 }
 

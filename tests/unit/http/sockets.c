@@ -20,7 +20,7 @@ static oe_sockaddr_t addr(const char *s)
 static bool overlap(const char *x, const char *y)
 {
     oe_sockaddr_t a = addr(x), b = addr(y);
-    return http_addr_overlap(&a, &b);
+    return oe_http__addr_overlap(&a, &b);
 }
 
 TEST(http_addr_overlap_rules)
@@ -70,20 +70,20 @@ TEST(http_sockets_shared_across_generations)
     const oe_listen_conf_t *ls[] = {&l};
     oe_http_t old = {.listens = ls, .nlistens = 1, .nworkers = 2};
     oe_http_t new = {.listens = ls, .nlistens = 1, .nworkers = 3};
-    CHECK_INT(http_sockets_acquire(&old), 0);
+    CHECK_INT(oe_http__sockets_acquire(&old), 0);
     CHECK_INT(old.nsocks, 1);
-    CHECK_INT(http_socket_count(old.socks[0]), 2);
+    CHECK_INT(oe_http__socket_count(old.socks[0]), 2);
     CHECK(accepts_connections(port));
     /* The next generation takes the same sockets (one more for its third worker). */
-    CHECK_INT(http_sockets_acquire(&new), 0);
+    CHECK_INT(oe_http__sockets_acquire(&new), 0);
     CHECK(new.socks[0] == old.socks[0]);
-    CHECK_INT(http_socket_count(new.socks[0]), 3);
-    int fd = http_socket_dup(new.socks[0], 0);
+    CHECK_INT(oe_http__socket_count(new.socks[0]), 3);
+    int fd = oe_http__socket_dup(new.socks[0], 0);
     CHECK(fd >= 0);
     close(fd);
-    http_sockets_release(&old);
+    oe_http__sockets_release(&old);
     CHECK(accepts_connections(port));
-    http_sockets_release(&new);
+    oe_http__sockets_release(&new);
     CHECK(!accepts_connections(port)); /* the last user is gone: closed */
 }
 
@@ -106,7 +106,7 @@ TEST(http_sockets_refuse_an_address_in_use)
         oe_listen_conf_t l = {.addresses = {&a[i], 1}};
         const oe_listen_conf_t *ls[] = {&l};
         oe_http_t http = {.listens = ls, .nlistens = 1, .nworkers = 2};
-        CHECK_INT(http_sockets_acquire(&http), -EADDRINUSE);
+        CHECK_INT(oe_http__sockets_acquire(&http), -EADDRINUSE);
         CHECK_INT(http.nsocks, 0);
     }
     close(holder);

@@ -1,6 +1,6 @@
-/* The key store and its schedule, driven by a simulated clock (keys_load and keys_maintain take
- * `now`): thousands of rotation periods of every schedule shape in a fraction of a second, with
- * the real store on disk (in /dev/shm when there is one, so fsync costs nothing). */
+/* The key store and its schedule, driven by a simulated clock (oe_keys__load and oe_keys__maintain
+ * take `now`): thousands of rotation periods of every schedule shape in a fraction of a second,
+ * with the real store on disk (in /dev/shm when there is one, so fsync costs nothing). */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -82,7 +82,7 @@ static void sim_open(sim_t *s, int64_t rotate, int64_t ahead, int64_t grace)
     } else {
         snprintf(s->state, sizeof(s->state), "%s", oe_test_tmpdir());
     }
-    CHECK_INT(keys_setup(&s->k, s->cf, &s->conf, s->state), 0);
+    CHECK_INT(oe_keys__setup(&s->k, s->cf, &s->conf, s->state), 0);
 }
 
 static void sim_close(sim_t *s)
@@ -132,19 +132,19 @@ typedef struct shape {
 /* Runs the schedule through sh->periods rotations at steps of about rotate / 4 (a quarter to
  * half of it, at random), reading the store back from disk every 8th step as the server does at
  * each check, and checks after every step:
- *   - keys_maintain succeeds, and exactly one key is current, since its activation
- *   - the store never holds more than keys_schedule_need() keys, and never an expired one
+ *   - oe_keys__maintain succeeds, and exactly one key is current, since its activation
+ *   - the store never holds more than oe_keys__schedule_need() keys, and never an expired one
  *   - from publish-ahead before the current key retires, its successor is published as next;
  *     a key becomes current only after it was published as next (when steps are shorter than
  *     publish-ahead)
  *   - a key leaves the store only once its grace is over
- *   - the published list (keys_configs) is the current key, then the next one if any */
+ *   - the published list (oe_keys__configs) is the current key, then the next one if any */
 static void run_shape(const shape_t *sh)
 {
     sim_t s;
     sim_open(&s, sh->rotate, sh->ahead, sh->grace);
     keys_t *k = &s.k;
-    uint64_t need = keys_schedule_need(&k->sched);
+    uint64_t need = oe_keys__schedule_need(&k->sched);
     CHECK(need <= KEYS_SCHEDULE_MAX);
     seen_t *prev = calloc(KEYS_STORE_MAX, sizeof(*prev));
     size_t nprev = 0;
@@ -155,12 +155,12 @@ static void run_shape(const shape_t *sh)
     while (rotations < sh->periods) {
         CHECK(steps < sh->periods * 16);
         if (steps % 8 == 0)
-            CHECK_INT(keys_load(k, now), 0);
+            CHECK_INT(oe_keys__load(k, now), 0);
         bool changed;
-        int rc = keys_maintain(k, now, &changed);
+        int rc = oe_keys__maintain(k, now, &changed);
         if (rc != 0)
-            printf("# %s: keys_maintain at step %lld (%lld rotations, %zu keys): %s\n", sh->name,
-                   (long long)steps, (long long)rotations, k->n, oe_strerror(rc));
+            printf("# %s: oe_keys__maintain at step %lld (%lld rotations, %zu keys): %s\n",
+                   sh->name, (long long)steps, (long long)rotations, k->n, oe_strerror(rc));
         CHECK_INT(rc, 0);
         CHECK_INT(count_state(k, now, OE_KEY_CURRENT), 1);
         CHECK_INT(count_state(k, now, OE_KEY_EXPIRED), 0);
@@ -178,7 +178,7 @@ static void run_shape(const shape_t *sh)
         uint8_t configs[512], want[512];
         oe_odoh_config_t cfgs[2] = {cur->key.config, nx ? nx->key.config : cur->key.config};
         int wl = oe_odoh_configs_encode(want, sizeof(want), cfgs, nx ? 2 : 1);
-        size_t got = keys_configs(k, now, configs, sizeof(configs));
+        size_t got = oe_keys__configs(k, now, configs, sizeof(configs));
         CHECK_MEM(configs, got, want, (size_t)wl);
         /* rotations, and the next key announced before it is used */
         if (memcmp(cur_id, cur->key.config.key_id, OE_ODOH_KEY_ID_LEN) != 0) {
@@ -231,7 +231,7 @@ static void run_shape(const shape_t *sh)
 #define MS 1LL
 
 /* Regression (issue 12 item 7): with rotate = 5m and grace = 2h the store needs 26 keys; it held
- * at most 16, and keys_maintain failed while making the new key, before it deleted the expired
+ * at most 16, and oe_keys__maintain failed while making the new key, before it deleted the expired
  * ones, so one key stayed in force for good. Also every other schedule shape, for thousands of
  * simulated rotations each. */
 TEST(keys_schedule_rotates_for_thousands_of_periods)
@@ -262,13 +262,13 @@ TEST(keys_rotate_by_hand_never_stops_the_schedule)
     keys_t *k = &s.k;
     int64_t now = T0;
     bool changed;
-    CHECK_INT(keys_maintain(k, now, &changed), 0);
-    uint64_t need = keys_schedule_need(&k->sched);
+    CHECK_INT(oe_keys__maintain(k, now, &changed), 0);
+    uint64_t need = oe_keys__schedule_need(&k->sched);
     CHECK_INT(need, 26);
     int ok = 0, refused = 0;
     for (int i = 0; i < KEYS_STORE_MAX; i++) {
         now += 1 * S;
-        int rc = keys_rotate_now(k, now);
+        int rc = oe_keys__rotate_now(k, now);
         if (rc == 0) {
             ok++;
             CHECK_INT(refused, 0); /* no success after the first refusal */
@@ -276,23 +276,23 @@ TEST(keys_rotate_by_hand_never_stops_the_schedule)
             CHECK_INT(rc, OE_ESPACE);
             refused++;
         }
-        CHECK_INT(keys_maintain(k, now, &changed), 0);
+        CHECK_INT(oe_keys__maintain(k, now, &changed), 0);
         CHECK_INT(count_state(k, now, OE_KEY_CURRENT), 1);
         CHECK(k->n <= KEYS_STORE_MAX);
     }
     CHECK_INT(ok, KEYS_STORE_MAX - 26 - 1);
     CHECK(refused > 0);
-    CHECK_INT(keys_load(k, now), 0); /* the store on disk says the same */
+    CHECK_INT(oe_keys__load(k, now), 0); /* the store on disk says the same */
     CHECK_INT(k->n, KEYS_STORE_MAX - 26);
     /* The schedule goes on through the grace of the rotated keys, then they are gone. */
     for (int64_t end = now + 2 * H + 10 * M; now < end; now += 20 * S) {
-        CHECK_INT(keys_load(k, now), 0);
-        CHECK_INT(keys_maintain(k, now, &changed), 0);
+        CHECK_INT(oe_keys__load(k, now), 0);
+        CHECK_INT(oe_keys__maintain(k, now, &changed), 0);
         CHECK_INT(count_state(k, now, OE_KEY_CURRENT), 1);
     }
     CHECK(k->n <= need);
-    CHECK_INT(keys_rotate_now(k, now), 0);
-    CHECK_INT(keys_maintain(k, now, &changed), 0);
+    CHECK_INT(oe_keys__rotate_now(k, now), 0);
+    CHECK_INT(oe_keys__maintain(k, now, &changed), 0);
     CHECK_INT(count_state(k, now, OE_KEY_CURRENT), 1);
     sim_close(&s);
 }
@@ -308,12 +308,12 @@ TEST(keys_full_store_of_expired_keys_still_rotates)
     bool changed;
     /* Fill the store by hand-rotating far in the past, one key each 10 ms. */
     for (int i = 0; i < KEYS_STORE_MAX - 8; i++)
-        CHECK_INT(keys_rotate_now(k, now + i * 10), 0);
-    CHECK_INT(keys_load(k, now), 0);
+        CHECK_INT(oe_keys__rotate_now(k, now + i * 10), 0);
+    CHECK_INT(oe_keys__load(k, now), 0);
     CHECK(k->n >= KEYS_STORE_MAX - 8);
     now += 1 * H;
-    CHECK_INT(keys_load(k, now), 0);
-    CHECK_INT(keys_maintain(k, now, &changed), 0);
+    CHECK_INT(oe_keys__load(k, now), 0);
+    CHECK_INT(oe_keys__maintain(k, now, &changed), 0);
     CHECK(changed);
     CHECK_INT(count_state(k, now, OE_KEY_CURRENT), 1);
     CHECK_INT(k->n, 1);
@@ -332,7 +332,7 @@ TEST(keys_fleet_epochs_follow_the_clock)
     uint8_t last[OE_ODOH_KEY_ID_LEN] = {0};
     int changes = 0;
     for (int64_t now = T0; now < T0 + 300 * 6 * S; now += 1700) {
-        CHECK_INT(keys_load(k, now), 0);
+        CHECK_INT(oe_keys__load(k, now), 0);
         const oe_key_entry_t *cur = with_state(k, now, OE_KEY_CURRENT);
         CHECK(cur != NULL);
         CHECK_INT(count_state(k, now, OE_KEY_CURRENT), 1);
@@ -358,23 +358,23 @@ TEST(keys_rotate_by_hand_is_in_force_at_the_next_check)
     sim_open(&srv, 8 * S, 3 * S, 3 * S);
     cli = srv; /* the same store, another keys_t, as `odoh-edge keys rotate` has */
     cli.cf = oe_conf_load_buffer_with("t.conf", NULL, "", 0, no_modules);
-    CHECK_INT(keys_setup(&cli.k, cli.cf, &cli.conf, srv.state), 0);
+    CHECK_INT(oe_keys__setup(&cli.k, cli.cf, &cli.conf, srv.state), 0);
     int64_t now = T0;
     bool changed;
-    CHECK_INT(keys_load(&srv.k, now), 0);
-    CHECK_INT(keys_maintain(&srv.k, now, &changed), 0);
+    CHECK_INT(oe_keys__load(&srv.k, now), 0);
+    CHECK_INT(oe_keys__maintain(&srv.k, now, &changed), 0);
     now += 6 * S; /* 2 s before retirement: a next key is published */
-    CHECK_INT(keys_load(&srv.k, now), 0);
-    CHECK_INT(keys_maintain(&srv.k, now, &changed), 0);
+    CHECK_INT(oe_keys__load(&srv.k, now), 0);
+    CHECK_INT(oe_keys__maintain(&srv.k, now, &changed), 0);
     oe_key_entry_t cur = *with_state(&srv.k, now, OE_KEY_CURRENT);
     oe_key_entry_t nx = *with_state(&srv.k, now, OE_KEY_NEXT);
 
     int64_t t = now + 37; /* the rotation, between two checks */
-    CHECK_INT(keys_load(&cli.k, t), 0);
-    CHECK_INT(keys_rotate_now(&cli.k, t), 0);
+    CHECK_INT(oe_keys__load(&cli.k, t), 0);
+    CHECK_INT(oe_keys__rotate_now(&cli.k, t), 0);
     now += srv.conf.check_interval; /* the server's next check */
-    CHECK_INT(keys_load(&srv.k, now), 0);
-    CHECK_INT(keys_maintain(&srv.k, now, &changed), 0);
+    CHECK_INT(oe_keys__load(&srv.k, now), 0);
+    CHECK_INT(oe_keys__maintain(&srv.k, now, &changed), 0);
     const oe_key_entry_t *c = with_state(&srv.k, now, OE_KEY_CURRENT);
     CHECK_MEM(c->key.config.key_id, OE_ODOH_KEY_ID_LEN, nx.key.config.key_id, OE_ODOH_KEY_ID_LEN);
     CHECK_INT(c->activate, t);
@@ -387,7 +387,7 @@ TEST(keys_rotate_by_hand_is_in_force_at_the_next_check)
     CHECK_INT(oe_key_state(p, &srv.k.sched, t + 3 * S - 1), OE_KEY_PREVIOUS);
     CHECK_INT(oe_key_state(p, &srv.k.sched, t + 3 * S), OE_KEY_EXPIRED);
     uint8_t configs[512];
-    size_t len = keys_configs(&srv.k, now, configs, sizeof(configs));
+    size_t len = oe_keys__configs(&srv.k, now, configs, sizeof(configs));
     uint8_t want[512];
     oe_odoh_config_t first[1] = {c->key.config};
     int wl = oe_odoh_configs_encode(want, sizeof(want), first, 1);
@@ -395,12 +395,12 @@ TEST(keys_rotate_by_hand_is_in_force_at_the_next_check)
 
     /* No next key published (just after a rotation): the rotation makes a new current key. */
     t = now + 100;
-    CHECK_INT(keys_load(&cli.k, t), 0);
+    CHECK_INT(oe_keys__load(&cli.k, t), 0);
     CHECK_INT(with_state(&cli.k, t, OE_KEY_NEXT) == NULL, 1);
-    CHECK_INT(keys_rotate_now(&cli.k, t), 0);
+    CHECK_INT(oe_keys__rotate_now(&cli.k, t), 0);
     now += srv.conf.check_interval;
-    CHECK_INT(keys_load(&srv.k, now), 0);
-    CHECK_INT(keys_maintain(&srv.k, now, &changed), 0);
+    CHECK_INT(oe_keys__load(&srv.k, now), 0);
+    CHECK_INT(oe_keys__maintain(&srv.k, now, &changed), 0);
     const oe_key_entry_t *c2 = with_state(&srv.k, now, OE_KEY_CURRENT);
     CHECK_INT(c2->activate, t);
     CHECK(memcmp(c2->key.config.key_id, nx.key.config.key_id, OE_ODOH_KEY_ID_LEN) != 0);
