@@ -1,13 +1,13 @@
 /*
  * libFuzzer target: the outbound client's response path (modules/http/client.c, included so its
- * static parser callbacks are reachable): llhttp's response parsing and the HTTP/2 client
- * session's frames, the header and body limits, completion and delivery. The first input byte
- * picks the protocol (bit 0: HTTP/2) and one or two calls in flight (bit 1); the rest is the
- * plaintext the server sent, as it would arrive after TLS. No socket: the connection's handles
- * are real but never connected, and what the client would send fails at the TLS layer, which
- * only closes the connection.
+ * statics are reachable; client_h1.c and client_h2.c through client_int.h): llhttp's response
+ * parsing and the HTTP/2 client session's frames, the header and body limits, completion and
+ * delivery. The first input byte picks the protocol (bit 0: HTTP/2) and one or two calls in flight
+ * (bit 1); the rest is the plaintext the server sent, as it would arrive after TLS. No socket: the
+ * connection's handles are real but never connected, and what the client would send fails at the
+ * TLS layer, which only closes the connection.
  */
-#include "http/client.c"
+#include "lib/http_client_conn.h"
 
 static oe_tls_client_t *tls;
 static int results;
@@ -25,26 +25,15 @@ static void on_done(void *data, int status, const oe_header_t *h, size_t n, oe_s
     (void)sink;
 }
 
-/* A call as oe_http_client_request makes it, assigned to k without being sent. */
+/* A call assigned to k (HTTP/2: submitted) without being sent. */
 static void add_call(oe_http_client_t *c, cconn_t *k)
 {
-    oe_http_call_t *x = oe_calloc(1, sizeof(*x));
-    x->c = c;
-    x->cb = on_done;
-    x->host = oe_strdup("t.test");
-    x->method = oe_strdup("POST");
-    x->path = oe_strdup("/dns-query");
-    x->addr = k->addr;
-    uv_timer_init(c->loop, &x->timer);
-    x->timer.data = x;
-    c->ncalls++;
-    call_link(x, IN_PENDING);
+    oe_http_call_t *x = test_client_call(c, k, on_done, NULL);
     if (k->proto == 2) {
-        client_h2_submit(k, x);
+        oe_http__client_h2_submit(k, x);
     } else {
-        call_assign(x, k);
-        llhttp_init(&k->parser, HTTP_RESPONSE, &client_h1_settings);
-        k->parser.data = k;
+        oe_http__client_call_assign(x, k);
+        oe_http__client_h1_reset(k);
     }
 }
 
@@ -66,23 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uv_loop_init(&loop);
     oe_http_client_conf_t conf = {.tls = tls, .max_response = 2048};
     oe_http_client_t *c = oe_http_client_new(&loop, &conf);
-    /* A connection as cconn_open makes it, after its handshake, with no socket behind it. */
-    cconn_t *k = oe_calloc(1, sizeof(*k));
-    k->c = c;
-    k->host = oe_strdup("t.test");
-    struct sockaddr_in *sin = (struct sockaddr_in *)&k->addr;
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(443);
-    k->tls = oe_tls_conn_new_client(tls, "t.test");
-    uv_tcp_init(&loop, &k->tcp);
-    uv_timer_init(&loop, &k->timer);
-    k->tcp.data = k->timer.data = k;
-    k->handles = 2;
-    oe_list_init(&k->calls);
-    oe_list_init(&k->finished);
-    oe_list_insert_head(&c->conns, &k->link);
+    cconn_t *k = test_client_conn(c, &loop, tls);
     if (mode & 1) {
-        if (client_h2_start(k) < 0)
+        if (oe_http__client_h2_start(k) < 0)
             abort();
     } else {
         k->proto = 1;
@@ -94,11 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Two reads, split where the second byte says, as a socket may deliver them. */
     size_t cut = size > 1 ? data[0] % size : size;
     if (plaintext(k, data, cut) < 0)
-        cconn_close(k, OE_HTTPC_EPROTO);
+        oe_http__client_conn_close(k, OE_HTTPC_EPROTO);
     if (!k->closing && cut < size && plaintext(k, data + cut, size - cut) < 0)
-        cconn_close(k, OE_HTTPC_EPROTO);
+        oe_http__client_conn_close(k, OE_HTTPC_EPROTO);
     if (!k->closing && k->proto == 1)
-        client_h1_eof(k);
+        oe_http__client_h1_eof(k);
     oe_http_client_close(c);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);

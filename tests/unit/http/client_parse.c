@@ -1,8 +1,8 @@
-/* The outbound client's response parsing (client.c, included so that its static parser paths can
- * be driven without a socket): a response fed as plaintext to a connection that has one call
- * waiting, whole or split at every byte, as a socket may deliver it. Exact status, body and
- * headers, or the exact error. */
-#include "http/client.c"
+/* The outbound client's response parsing (client.c, included so that its static paths can be
+ * driven without a socket; client_h1.c through client_int.h): a response fed as plaintext to a
+ * connection that has one call waiting, whole or split at every byte, as a socket may deliver it.
+ * Exact status, body and headers, or the exact error. */
+#include "lib/http_client_conn.h"
 #include "unit/test.h"
 
 typedef struct result {
@@ -39,49 +39,25 @@ static result_t feed(const char *text, size_t step, bool eof)
     CHECK_INT(uv_loop_init(&loop), 0);
     oe_http_client_conf_t conf = {.tls = tls, .max_response = 32};
     oe_http_client_t *c = oe_http_client_new(&loop, &conf);
-    /* A connection as cconn_open makes it, after its handshake, with no socket behind it. */
-    cconn_t *k = oe_calloc(1, sizeof(*k));
-    k->c = c;
-    k->host = oe_strdup("t.test");
-    ((struct sockaddr_in *)&k->addr)->sin_family = AF_INET;
-    k->tls = oe_tls_conn_new_client(tls, "t.test");
-    uv_tcp_init(&loop, &k->tcp);
-    uv_timer_init(&loop, &k->timer);
-    k->tcp.data = k->timer.data = k;
-    k->handles = 2;
-    oe_list_init(&k->calls);
-    oe_list_init(&k->finished);
-    oe_list_insert_head(&c->conns, &k->link);
+    cconn_t *k = test_client_conn(c, &loop, tls);
     k->proto = 1;
-    /* A call as oe_http_client_request makes it, assigned to k without being sent. */
-    oe_http_call_t *x = oe_calloc(1, sizeof(*x));
-    x->c = c;
-    x->cb = on_result;
-    x->data = &r;
-    x->host = oe_strdup("t.test");
-    x->method = oe_strdup("POST");
-    x->path = oe_strdup("/dns-query");
-    x->addr = k->addr;
-    uv_timer_init(&loop, &x->timer);
-    x->timer.data = x;
-    c->ncalls++;
-    call_link(x, IN_PENDING);
-    call_assign(x, k);
-    llhttp_init(&k->parser, HTTP_RESPONSE, &client_h1_settings);
-    k->parser.data = k;
+    /* One call, assigned to k without being sent. */
+    oe_http_call_t *x = test_client_call(c, k, on_result, &r);
+    oe_http__client_call_assign(x, k);
+    oe_http__client_h1_reset(k);
 
     size_t n = strlen(text);
     for (size_t off = 0; off < n && !k->closing;) {
         size_t len = step == 0 ? n - off : OE_MIN(step, n - off);
         if (plaintext(k, (const uint8_t *)text + off, len) < 0)
-            cconn_close(k, OE_HTTPC_EPROTO);
+            oe_http__client_conn_close(k, OE_HTTPC_EPROTO);
         off += len;
     }
     if (eof && !k->closing)
-        client_h1_eof(k);
+        oe_http__client_h1_eof(k);
     if (!k->closing)
-        cconn_close(k, OE_HTTPC_EPROTO); /* an unfinished response is a truncation */
-    uv_run(&loop, UV_RUN_NOWAIT);        /* results recorded for later are delivered */
+        oe_http__client_conn_close(k, OE_HTTPC_EPROTO); /* an unfinished response is a truncation */
+    uv_run(&loop, UV_RUN_NOWAIT); /* results recorded for later are delivered */
     oe_http_client_close(c);
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK_INT(uv_loop_close(&loop), 0);
