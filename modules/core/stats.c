@@ -79,31 +79,32 @@ void oe_stat_http_response(int h2, int status)
     oe_stat_inc((h2 ? OE_STAT_HTTP_H2_1XX : OE_STAT_HTTP_H1_1XX) + cls - 1);
 }
 
-void oe_stat_target_result(int status)
+void oe_stat_target_result(int odoh, int status)
 {
+    oe_stat_t s = odoh ? OE_STAT_TARGET_OK : OE_STAT_TARGET_DOH_OK;
     switch (status) {
     case 200:
-        oe_stat_inc(OE_STAT_TARGET_OK);
         break;
     case 400:
-        oe_stat_inc(OE_STAT_TARGET_400);
+        s += 1;
         break;
     case 401:
-        oe_stat_inc(OE_STAT_TARGET_401);
+        s += 2;
         break;
     case 415:
-        oe_stat_inc(OE_STAT_TARGET_415);
+        s += 3;
         break;
     case 502:
-        oe_stat_inc(OE_STAT_TARGET_502);
+        s += 4;
         break;
     case 504:
-        oe_stat_inc(OE_STAT_TARGET_504);
+        s += 5;
         break;
     default:
-        oe_stat_inc(OE_STAT_TARGET_OTHER);
+        s += 6;
         break;
     }
+    oe_stat_inc(s);
 }
 
 void oe_stat_proxy_result(int status, int relayed)

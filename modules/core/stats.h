@@ -23,19 +23,27 @@ typedef enum oe_stat {
     OE_STAT_CONN_CLOSED,
     OE_STAT_CONN_REFUSED, /* max-connections reached */
     OE_STAT_TLS_OK,       /* handshakes completed */
-    OE_STAT_TLS_FAILED,   /* handshakes that failed (alert, protocol error, no common suite) */
-    OE_STAT_ORIGIN_SENT,  /* HTTP/2 ORIGIN frames */
-    OE_STAT_HTTP_H1_1XX,  /* HTTP/1.1 responses by status class, 1xx..5xx */
+    /* Handshakes that failed, by reason (the order of oe_tls_fail_t, then the timeout). */
+    OE_STAT_TLS_FAIL_PROTOCOL,
+    OE_STAT_TLS_FAIL_VERSION,
+    OE_STAT_TLS_FAIL_NO_CIPHER,
+    OE_STAT_TLS_FAIL_CERTIFICATE,
+    OE_STAT_TLS_FAIL_ALERT,
+    OE_STAT_TLS_FAIL_TIMEOUT, /* handshake-timeout expired */
+    OE_STAT_ORIGIN_SENT,      /* HTTP/2 ORIGIN frames */
+    OE_STAT_HTTP_H1_1XX,      /* HTTP/1.1 responses by status class, 1xx..5xx */
     OE_STAT_HTTP_H1_5XX = OE_STAT_HTTP_H1_1XX + 4,
     OE_STAT_HTTP_H2_1XX,
     OE_STAT_HTTP_H2_5XX = OE_STAT_HTTP_H2_1XX + 4,
-    OE_STAT_TARGET_OK, /* ODoH/DoH queries answered 200 */
+    OE_STAT_TARGET_OK, /* ODoH queries answered 200 */
     OE_STAT_TARGET_400,
     OE_STAT_TARGET_401,
     OE_STAT_TARGET_415,
     OE_STAT_TARGET_502,
     OE_STAT_TARGET_504,
-    OE_STAT_TARGET_OTHER, /* 405, 500, 503 */
+    OE_STAT_TARGET_OTHER,  /* 405, 500, 503 */
+    OE_STAT_TARGET_DOH_OK, /* the same seven for DoH */
+    OE_STAT_TARGET_DOH_OTHER = OE_STAT_TARGET_DOH_OK + 6,
     OE_STAT_HPKE_OPEN_FAILED,
     OE_STAT_PROXY_OK, /* relayed; the target's own status passed through */
     OE_STAT_PROXY_400,
@@ -64,7 +72,9 @@ static inline void oe_stat_inc(oe_stat_t s)
 
 /* Helpers that pick the counter. */
 void oe_stat_http_response(int h2, int status);
-void oe_stat_target_result(int status);
+/* A target answer: odoh is true for a query in the ODoH media type, false for DoH (and for a
+ * request in neither type). */
+void oe_stat_target_result(int odoh, int status);
 void oe_stat_proxy_result(int status, int relayed);
 /* A finished upstream query: 0 ok, 1 timed out, 2 failed; latency in microseconds. */
 void oe_stat_upstream(int result, uint64_t latency_us);

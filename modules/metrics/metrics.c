@@ -104,6 +104,8 @@ static void timestamp(oe_buf_t *b, const char *name, const char *help, oe_gauge_
 static void expose(oe_buf_t *b)
 {
     static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    static const char *const tls_reasons[] = {"protocol",    "version", "no_cipher",
+                                              "certificate", "alert",   "timeout"};
     static const char *const target[] = {"ok", "400", "401", "415", "502", "504", "other"};
     static const char *const proxy[] = {"ok", "400", "403", "415", "502", "504", "other"};
     static const unsigned bounds_ms[] = {OE_STAT_LATENCY_BUCKETS_MS};
@@ -124,9 +126,10 @@ static void expose(oe_buf_t *b)
             "Client connections refused because max-connections was reached.",
             OE_STAT_CONN_REFUSED);
     counter(b, "odoh_edge_tls_handshakes_total", "TLS handshakes completed.", OE_STAT_TLS_OK);
-    counter(b, "odoh_edge_tls_handshake_failures_total",
-            "TLS handshakes that failed (alert, protocol error, nothing in common).",
-            OE_STAT_TLS_FAILED);
+    family(b, "odoh_edge_tls_handshake_failures_total", "counter",
+           "TLS handshakes that failed, by reason.");
+    labelled(b, "odoh_edge_tls_handshake_failures_total", "reason", tls_reasons,
+             OE_STAT_TLS_FAIL_PROTOCOL, 6);
     counter(b, "odoh_edge_http2_origin_frames_sent_total", "HTTP/2 ORIGIN frames sent (RFC 8336).",
             OE_STAT_ORIGIN_SENT);
 
@@ -140,8 +143,14 @@ static void expose(oe_buf_t *b)
             sum((oe_stat_t)(OE_STAT_HTTP_H2_1XX + i)));
 
     family(b, "odoh_edge_target_queries_total", "counter",
-           "ODoH and DoH queries at the target by result (ok = 200, else the HTTP status).");
-    labelled(b, "odoh_edge_target_queries_total", "result", target, OE_STAT_TARGET_OK, 7);
+           "ODoH and DoH queries at the target by kind and result (ok = 200, else the HTTP "
+           "status).");
+    for (size_t i = 0; i < 7; i++)
+        put(b, "odoh_edge_target_queries_total{kind=\"odoh\",result=\"%s\"} %llu\n", target[i],
+            sum((oe_stat_t)(OE_STAT_TARGET_OK + i)));
+    for (size_t i = 0; i < 7; i++)
+        put(b, "odoh_edge_target_queries_total{kind=\"doh\",result=\"%s\"} %llu\n", target[i],
+            sum((oe_stat_t)(OE_STAT_TARGET_DOH_OK + i)));
     counter(b, "odoh_edge_hpke_open_failures_total",
             "ODoH queries that could not be opened: malformed, or failing to decrypt (400).",
             OE_STAT_HPKE_OPEN_FAILED);

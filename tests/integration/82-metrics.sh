@@ -19,6 +19,7 @@ workers = 2
 state-dir = state
 [listen "https"]
 address = 127.0.0.1:$port
+handshake-timeout = 700ms
 [site "target"]
 host = $KL_HOST
 cert = auto
@@ -55,7 +56,7 @@ now=$(date +%s)
 # Labels: only the fixed sets (no address, no name): every label value is from this list.
 bad=$(grep -v '^#' "$OE_TMP/m1.txt" | grep -o '{[^}]*}' | tr ',' '\n' | tr -d '{}' |
     grep -v -E '^(version|mbedtls|libuv|nghttp2|llhttp)=' |
-    grep -v -E '^(protocol="(http/1.1|h2)"|code="[1-5]xx"|result="(ok|400|401|403|415|502|504|other|timeout|failed)"|le="[0-9.+Inf]*"|state="(next|current|previous)")$' || true)
+    grep -v -E '^(kind="(odoh|doh)"|reason="(protocol|version|no_cipher|certificate|alert|timeout)"|protocol="(http/1.1|h2)"|code="[1-5]xx"|result="(ok|400|401|403|415|502|504|other|timeout|failed)"|le="[0-9.+Inf]*"|state="(next|current|previous)")$' || true)
 expect_eq "$bad" "" "unexpected labels"
 
 # A real Prometheus scrapes every 200 ms.
@@ -81,8 +82,8 @@ print(r[0]["value"][1] if r else "")'
 n=300; until [ "$(promq 'up{job="odoh-edge"}')" = 1 ]; do
     n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus never saw up == 1: $(tail -n 5 "$OE_TMP/prom.log")"; sleep 0.1
 done
-before=$(sample 'odoh_edge_target_queries_total{result="ok"}')
-n=300; until [ "$(promq 'odoh_edge_target_queries_total{result="ok"}')" = "$before" ]; do
+before=$(sample 'odoh_edge_target_queries_total{kind="odoh",result="ok"}')
+n=300; until [ "$(promq 'odoh_edge_target_queries_total{kind="odoh",result="ok"}')" = "$before" ]; do
     n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus has no target counter"; sleep 0.1
 done
 
@@ -92,9 +93,9 @@ queries=37
 kl_query "$D" "$port" --count $queries >"$OE_TMP/q.txt" 2>&1 || fail "queries: $(cat "$OE_TMP/q.txt")"
 grep -q "queries $queries ok $queries failed 0" "$OE_TMP/q.txt" || fail "query client: $(cat "$OE_TMP/q.txt")"
 want=$((before + queries))
-expect_eq "$(sample 'odoh_edge_target_queries_total{result="ok"}')" "$want" "scraped counter"
-n=300; until [ "$(promq 'odoh_edge_target_queries_total{result="ok"}')" = "$want" ]; do
-    n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus: $(promq 'odoh_edge_target_queries_total{result="ok"}'), want $want"; sleep 0.1
+expect_eq "$(sample 'odoh_edge_target_queries_total{kind="odoh",result="ok"}')" "$want" "scraped counter"
+n=300; until [ "$(promq 'odoh_edge_target_queries_total{kind="odoh",result="ok"}')" = "$want" ]; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus: $(promq 'odoh_edge_target_queries_total{kind="odoh",result="ok"}'), want $want"; sleep 0.1
 done
 expect_eq "$(promq 'up{job="odoh-edge"}')" 1 "up"
 
@@ -105,14 +106,51 @@ expect_eq "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$D/state/tls/ca.pe
     -H 'content-type: application/oblivious-dns-message' --data-binary 'x' "https://$KL_HOST:$port/dns-query")" 400 "garbage"
 expect_eq "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$D/state/tls/ca.pem" --resolve "$KL_HOST:$port:127.0.0.1" \
     -H 'content-type: text/plain' --data-binary 'x' "https://$KL_HOST:$port/dns-query")" 415 "media type"
-expect_eq "$(sample 'odoh_edge_target_queries_total{result="400"}')" 1 "400 counter"
-expect_eq "$(sample 'odoh_edge_target_queries_total{result="415"}')" 1 "415 counter"
+expect_eq "$(sample 'odoh_edge_target_queries_total{kind="odoh",result="400"}')" 1 "400 counter"
+expect_eq "$(sample 'odoh_edge_target_queries_total{kind="doh",result="415"}')" 1 "415 counter (not the ODoH type: DoH)"
 expect_eq "$(sample odoh_edge_connections_accepted_total)" $((acc0 + 2)) "connections accepted"
 expect_eq "$(sample odoh_edge_tls_handshakes_total)" $((hs0 + 2)) "handshakes"
 expect_eq "$(sample odoh_edge_hpke_open_failures_total)" 1 "HPKE open failures (the garbage)"
 n=100; until [ "$(sample odoh_edge_connections_open)" = 0 ]; do
     n=$((n - 1)); [ $n -gt 0 ] || fail "connections open: $(sample odoh_edge_connections_open)"; sleep 0.05
 done
+
+# DoH is counted apart from ODoH: 5 DoH queries, and the ODoH count stays.
+kl_query "$D" "$port" --doh --count 5 >"$OE_TMP/doh.txt" 2>&1 || fail "DoH queries: $(cat "$OE_TMP/doh.txt")"
+grep -q "queries 5 ok 5 failed 0" "$OE_TMP/doh.txt" || fail "DoH client: $(cat "$OE_TMP/doh.txt")"
+expect_eq "$(sample 'odoh_edge_target_queries_total{kind="doh",result="ok"}')" 5 "DoH answered"
+expect_eq "$(sample 'odoh_edge_target_queries_total{kind="odoh",result="ok"}')" "$want" "ODoH answered"
+expect_eq "$(sample 'odoh_edge_target_queries_total{kind="odoh",result="415"}')" 0 "ODoH 415"
+
+# Handshake failures by reason, one of each the test can cause.
+tlsfail() { sample "odoh_edge_tls_handshake_failures_total{reason=\"$1\"}"; }
+for r in protocol version no_cipher certificate alert timeout; do
+    expect_eq "$(tlsfail $r)" 0 "handshake failures ($r) before"
+done
+# Plain HTTP on the TLS port: not a TLS record.
+printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | curl -s --max-time 5 telnet://127.0.0.1:$port >/dev/null 2>&1 || true
+# TLS 1.1 only: the server accepts 1.2 and 1.3.
+openssl s_client -connect 127.0.0.1:$port -servername $KL_HOST -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' \
+    </dev/null >/dev/null 2>&1 || true
+# TLS 1.2 with a NULL cipher only: nothing in common.
+openssl s_client -connect 127.0.0.1:$port -servername $KL_HOST -tls1_2 -cipher 'NULL-SHA256:@SECLEVEL=0' \
+    </dev/null >/dev/null 2>&1 || true
+# A client that does not trust the certificate sends a fatal alert (unknown CA). TLS 1.2: there
+# the alert comes before the keys change (mbedtls reads a TLS 1.3 client's alert as a bad MAC).
+curl -s --max-time 5 --tls-max 1.2 --resolve "$KL_HOST:$port:127.0.0.1" "https://$KL_HOST:$port/" >/dev/null 2>&1 || true
+# A client that sends nothing: the 700 ms handshake-timeout ends it.
+python3 -c 'import socket,sys,time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(5)
+print(s.recv(1) == b"")' "$port" >"$OE_TMP/silent.txt" 2>&1
+expect_eq "$(cat "$OE_TMP/silent.txt")" True "silent client closed"
+n=100; until [ "$(tlsfail timeout)" = 1 ]; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "timeout count: $(tlsfail timeout)"; sleep 0.05
+done
+for r in protocol version no_cipher alert timeout; do
+    expect_eq "$(tlsfail $r)" 1 "handshake failures ($r)"
+done
+expect_eq "$(tlsfail certificate)" 0 "handshake failures (certificate)"
 
 # A reload is counted; the metrics listener stays (same address) and health stays ok.
 kill -HUP "$pid"

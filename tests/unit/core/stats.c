@@ -42,3 +42,22 @@ TEST(stats_upstream_histogram_buckets)
     CHECK_INT(oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_SUM_US) - sum, 9005000);
     CHECK_INT(oe_stat_sum(OE_STAT_UPSTREAM_TIMEOUT) - to, 1);
 }
+
+TEST(stats_target_results_counted_apart_for_odoh_and_doh)
+{
+    uint64_t odoh_ok = oe_stat_sum(OE_STAT_TARGET_OK);
+    uint64_t doh_ok = oe_stat_sum(OE_STAT_TARGET_DOH_OK);
+    uint64_t doh_504 = oe_stat_sum(OE_STAT_TARGET_DOH_OK + 5);
+    uint64_t doh_other = oe_stat_sum(OE_STAT_TARGET_DOH_OTHER);
+    uint64_t odoh_other = oe_stat_sum(OE_STAT_TARGET_OTHER);
+    oe_stat_target_result(1, 200);
+    oe_stat_target_result(1, 200);
+    oe_stat_target_result(0, 200);
+    oe_stat_target_result(0, 504);
+    oe_stat_target_result(0, 503); /* other */
+    CHECK_INT(oe_stat_sum(OE_STAT_TARGET_OK) - odoh_ok, 2);
+    CHECK_INT(oe_stat_sum(OE_STAT_TARGET_DOH_OK) - doh_ok, 1);
+    CHECK_INT(oe_stat_sum(OE_STAT_TARGET_DOH_OK + 5) - doh_504, 1);
+    CHECK_INT(oe_stat_sum(OE_STAT_TARGET_DOH_OTHER) - doh_other, 1);
+    CHECK_INT(oe_stat_sum(OE_STAT_TARGET_OTHER) - odoh_other, 0);
+}
