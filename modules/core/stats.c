@@ -1,7 +1,9 @@
 /* Per-thread counters; see stats.h. */
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/oe.h"
 #include "core/stats.h"
@@ -9,7 +11,8 @@
 typedef struct slot {
     unsigned long v[OE_STAT_COUNT]; /* the native word: lock-free on every target (a 32-bit
                                        router has no 64-bit atomics without libatomic) */
-    struct slot *next;              /* every slot ever made */
+    unsigned long up[OE_STAT_UPSTREAMS + 1][OE_USTAT_COUNT];
+    struct slot *next; /* every slot ever made */
     bool in_use;
 } slot_t;
 
@@ -135,19 +138,66 @@ void oe_stat_proxy_result(int status, int relayed)
     }
 }
 
-void oe_stat_upstream(int result, uint64_t latency_us)
+static char up_names[OE_STAT_UPSTREAMS + 1][64]; /* [0] unused: "other" */
+
+int oe_stat_upstream_id(const char *text)
+{
+    int id = 0;
+    pthread_mutex_lock(&lock);
+    for (int i = 1; i <= OE_STAT_UPSTREAMS; i++) {
+        if (up_names[i][0] == '\0') {
+            snprintf(up_names[i], sizeof(up_names[i]), "%s", text);
+            id = i;
+            break;
+        }
+        if (strncmp(up_names[i], text, sizeof(up_names[i]) - 1) == 0) {
+            id = i;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return id;
+}
+
+bool oe_stat_upstream_name(int id, char *buf, size_t cap)
+{
+    if (id < 1 || id > OE_STAT_UPSTREAMS)
+        return false;
+    pthread_mutex_lock(&lock);
+    bool have = up_names[id][0] != '\0';
+    snprintf(buf, cap, "%s", up_names[id]);
+    pthread_mutex_unlock(&lock);
+    return have;
+}
+
+static void up_add(int id, oe_ustat_t st, uint64_t n)
+{
+    slot_t *s = my_slot();
+    unsigned long v = __atomic_load_n(&s->up[id][st], __ATOMIC_RELAXED) + (unsigned long)n;
+    __atomic_store_n(&s->up[id][st], v, __ATOMIC_RELAXED);
+}
+
+void oe_stat_upstream(int id, int result, uint64_t latency_us)
 {
     static const uint64_t bounds_ms[OE_STAT_NLATENCY] = {OE_STAT_LATENCY_BUCKETS_MS};
-    oe_stat_inc(result == 0   ? OE_STAT_UPSTREAM_OK
-                : result == 1 ? OE_STAT_UPSTREAM_TIMEOUT
-                              : OE_STAT_UPSTREAM_FAILED);
+    if (id < 0 || id > OE_STAT_UPSTREAMS)
+        id = 0;
+    up_add(id, result == 0 ? OE_USTAT_OK : result == 1 ? OE_USTAT_TIMEOUT : OE_USTAT_FAILED, 1);
     if (result != 0)
         return;
     size_t b = 0;
     while (b < OE_STAT_NLATENCY && latency_us > bounds_ms[b] * 1000)
         b++;
-    oe_stat_inc(OE_STAT_UPSTREAM_LATENCY_LE + b);
-    oe_stat_add(OE_STAT_UPSTREAM_LATENCY_SUM_US, latency_us);
+    up_add(id, (oe_ustat_t)(OE_USTAT_LATENCY_LE + b), 1);
+    up_add(id, OE_USTAT_LATENCY_SUM_US, latency_us);
+}
+
+uint64_t oe_stat_upstream_sum(int id, oe_ustat_t st)
+{
+    uint64_t sum = 0;
+    for (slot_t *s = __atomic_load_n(&slots, __ATOMIC_ACQUIRE); s != NULL; s = s->next)
+        sum += __atomic_load_n(&s->up[id][st], __ATOMIC_RELAXED);
+    return sum;
 }
 
 static long gauges[OE_GAUGE_COUNT];

@@ -12,6 +12,8 @@
 #ifndef OE_STATS_H
 #define OE_STATS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Upstream latency buckets (upper bounds, milliseconds) of oe_stat_upstream_latency(). */
@@ -52,12 +54,6 @@ typedef enum oe_stat {
     OE_STAT_PROXY_502,
     OE_STAT_PROXY_504,
     OE_STAT_PROXY_OTHER,
-    OE_STAT_UPSTREAM_OK,
-    OE_STAT_UPSTREAM_TIMEOUT,
-    OE_STAT_UPSTREAM_FAILED,
-    OE_STAT_UPSTREAM_LATENCY_LE, /* histogram buckets (non-cumulative here) */
-    OE_STAT_UPSTREAM_LATENCY_INF = OE_STAT_UPSTREAM_LATENCY_LE + OE_STAT_NLATENCY,
-    OE_STAT_UPSTREAM_LATENCY_SUM_US,
     OE_STAT_RELOAD_OK,
     OE_STAT_RELOAD_FAILED,
     OE_STAT_COUNT
@@ -76,8 +72,28 @@ void oe_stat_http_response(int h2, int status);
  * request in neither type). */
 void oe_stat_target_result(int odoh, int status);
 void oe_stat_proxy_result(int status, int relayed);
-/* A finished upstream query: 0 ok, 1 timed out, 2 failed; latency in microseconds. */
-void oe_stat_upstream(int result, uint64_t latency_us);
+/* Upstream counters, one set per upstream address (an id from oe_stat_upstream_id()). */
+#define OE_STAT_UPSTREAMS 16 /* addresses counted apart; any more share id 0 ("other") */
+typedef enum oe_ustat {
+    OE_USTAT_OK,
+    OE_USTAT_TIMEOUT,
+    OE_USTAT_FAILED,
+    OE_USTAT_LATENCY_LE, /* histogram buckets (non-cumulative here) */
+    OE_USTAT_LATENCY_INF = OE_USTAT_LATENCY_LE + OE_STAT_NLATENCY,
+    OE_USTAT_LATENCY_SUM_US,
+    OE_USTAT_COUNT
+} oe_ustat_t;
+/* The id of an upstream address text (copied, truncated to 63 bytes): the same text has the same
+ * id for the life of the process, so its counters never go down across reloads. 1..16, or 0 once
+ * 16 texts are taken. Any thread; takes a lock. */
+int oe_stat_upstream_id(const char *text);
+/* Copies the text of id into buf (NUL-terminated); false when id has none. Any thread. */
+bool oe_stat_upstream_name(int id, char *buf, size_t cap);
+/* A finished upstream query, counted under the id of the last server it tried: 0 ok, 1 timed
+ * out, 2 failed; latency in microseconds. */
+void oe_stat_upstream(int id, int result, uint64_t latency_us);
+/* The process-wide value of counter s of upstream id. */
+uint64_t oe_stat_upstream_sum(int id, oe_ustat_t s);
 
 /* Process-wide gauges, set by the main thread (keys, publication), read at scrape time. */
 typedef enum oe_gauge {

@@ -100,6 +100,54 @@ static void timestamp(oe_buf_t *b, const char *name, const char *help, oe_gauge_
     put(b, "%s %ld\n", name, oe_gauge_get(g));
 }
 
+/* Upstream queries and latency by upstream address: every address used since the start (the
+ * configuration bounds them), and "other" once more than OE_STAT_UPSTREAMS were used. */
+static void upstreams(oe_buf_t *b)
+{
+    static const unsigned bounds_ms[] = {OE_STAT_LATENCY_BUCKETS_MS};
+    static const char *const results[] = {"ok", "timeout", "failed"};
+    char names[OE_STAT_UPSTREAMS + 1][64];
+    bool have[OE_STAT_UPSTREAMS + 1];
+    snprintf(names[0], sizeof(names[0]), "other");
+    have[0] = false;
+    for (int id = 0; id <= OE_STAT_UPSTREAMS; id++) {
+        if (id > 0)
+            have[id] = oe_stat_upstream_name(id, names[id], sizeof(names[id]));
+        else
+            for (int r = OE_USTAT_OK; r <= OE_USTAT_FAILED; r++)
+                have[0] = have[0] || oe_stat_upstream_sum(0, (oe_ustat_t)r) > 0;
+    }
+    family(b, "odoh_edge_upstream_queries_total", "counter",
+           "Queries to the upstream resolvers by upstream (the last one a query tried) and "
+           "result.");
+    for (int id = 0; id <= OE_STAT_UPSTREAMS; id++)
+        for (int r = 0; have[id] && r < 3; r++)
+            put(b, "odoh_edge_upstream_queries_total{upstream=\"%s\",result=\"%s\"} %llu\n",
+                names[id], results[r],
+                (unsigned long long)oe_stat_upstream_sum(id, (oe_ustat_t)(OE_USTAT_OK + r)));
+    family(b, "odoh_edge_upstream_latency_seconds", "histogram",
+           "Time from a query to its upstream answer by upstream, answered queries only.");
+    for (int id = 0; id <= OE_STAT_UPSTREAMS; id++) {
+        if (!have[id])
+            continue;
+        unsigned long long cum = 0;
+        for (size_t i = 0; i <= OE_STAT_NLATENCY; i++) {
+            cum += oe_stat_upstream_sum(id, (oe_ustat_t)(OE_USTAT_LATENCY_LE + i));
+            if (i < OE_STAT_NLATENCY)
+                put(b,
+                    "odoh_edge_upstream_latency_seconds_bucket{upstream=\"%s\",le=\"%g\"} %llu\n",
+                    names[id], bounds_ms[i] / 1000.0, cum);
+            else
+                put(b,
+                    "odoh_edge_upstream_latency_seconds_bucket{upstream=\"%s\",le=\"+Inf\"} %llu\n",
+                    names[id], cum);
+        }
+        put(b, "odoh_edge_upstream_latency_seconds_sum{upstream=\"%s\"} %.6f\n", names[id],
+            (double)oe_stat_upstream_sum(id, OE_USTAT_LATENCY_SUM_US) / 1e6);
+        put(b, "odoh_edge_upstream_latency_seconds_count{upstream=\"%s\"} %llu\n", names[id], cum);
+    }
+}
+
 /* Prometheus text format 0.0.4. */
 static void expose(oe_buf_t *b)
 {
@@ -108,7 +156,6 @@ static void expose(oe_buf_t *b)
                                               "certificate", "alert",   "timeout"};
     static const char *const target[] = {"ok", "400", "401", "415", "502", "504", "other"};
     static const char *const proxy[] = {"ok", "400", "403", "415", "502", "504", "other"};
-    static const unsigned bounds_ms[] = {OE_STAT_LATENCY_BUCKETS_MS};
     char labels[256];
 
     oe_version_labels(labels, sizeof(labels));
@@ -159,26 +206,7 @@ static void expose(oe_buf_t *b)
            "error).");
     labelled(b, "odoh_edge_proxy_relays_total", "result", proxy, OE_STAT_PROXY_OK, 7);
 
-    family(b, "odoh_edge_upstream_queries_total", "counter",
-           "Queries to the upstream resolvers by result.");
-    put(b, "odoh_edge_upstream_queries_total{result=\"ok\"} %llu\n", sum(OE_STAT_UPSTREAM_OK));
-    put(b, "odoh_edge_upstream_queries_total{result=\"timeout\"} %llu\n",
-        sum(OE_STAT_UPSTREAM_TIMEOUT));
-    put(b, "odoh_edge_upstream_queries_total{result=\"failed\"} %llu\n",
-        sum(OE_STAT_UPSTREAM_FAILED));
-    family(b, "odoh_edge_upstream_latency_seconds", "histogram",
-           "Time from a query to its upstream answer, answered queries only.");
-    unsigned long long cum = 0;
-    for (size_t i = 0; i < OE_STAT_NLATENCY; i++) {
-        cum += sum((oe_stat_t)(OE_STAT_UPSTREAM_LATENCY_LE + i));
-        put(b, "odoh_edge_upstream_latency_seconds_bucket{le=\"%g\"} %llu\n", bounds_ms[i] / 1000.0,
-            cum);
-    }
-    cum += sum(OE_STAT_UPSTREAM_LATENCY_INF);
-    put(b, "odoh_edge_upstream_latency_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
-    put(b, "odoh_edge_upstream_latency_seconds_sum %.6f\n",
-        (double)oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_SUM_US) / 1e6);
-    put(b, "odoh_edge_upstream_latency_seconds_count %llu\n", cum);
+    upstreams(b);
 
     if (oe_gauge_get(OE_GAUGE_KEYS_ACTIVE)) {
         family(b, "odoh_edge_keys", "gauge", "HPKE keys of the target by state.");

@@ -11,6 +11,10 @@ done
 
 port=$(oe_port)
 mport=$(oe_port)
+closed=$(oe_port) # nothing listens here: queries to it are refused (ICMP)
+fake=$(oe_port)   # fake_upstream.py tc: answers over TCP after a truncated UDP answer
+oe_bg "$OE_TMP/fake.log" /usr/bin/python3 "$OE_ROOT/tests/integration/fake_upstream.py" "$fake" tc
+oe_wait_tcp "$fake" || fail "fake upstream did not start: $(cat "$OE_TMP/fake.log")"
 D=$OE_TMP/d
 mkdir -p "$D"
 cat >"$D/edge.conf" <<CONF
@@ -26,6 +30,9 @@ cert = auto
 [odoh-target]
 site = target
 local-data = "demo.odoh.test. 300 IN A 127.0.0.1"
+upstream = 127.0.0.1:$closed
+upstream = 127.0.0.1:$fake
+upstream-attempts = 1
 [metrics]
 address = 127.0.0.1:$mport
 CONF
@@ -56,7 +63,7 @@ now=$(date +%s)
 # Labels: only the fixed sets (no address, no name): every label value is from this list.
 bad=$(grep -v '^#' "$OE_TMP/m1.txt" | grep -o '{[^}]*}' | tr ',' '\n' | tr -d '{}' |
     grep -v -E '^(version|mbedtls|libuv|nghttp2|llhttp)=' |
-    grep -v -E '^(kind="(odoh|doh)"|reason="(protocol|version|no_cipher|certificate|alert|timeout)"|protocol="(http/1.1|h2)"|code="[1-5]xx"|result="(ok|400|401|403|415|502|504|other|timeout|failed)"|le="[0-9.+Inf]*"|state="(next|current|previous)")$' || true)
+    grep -v -E '^(upstream="127\.0\.0\.1:('"$closed|$fake"')"|kind="(odoh|doh)"|reason="(protocol|version|no_cipher|certificate|alert|timeout)"|protocol="(http/1.1|h2)"|code="[1-5]xx"|result="(ok|400|401|403|415|502|504|other|timeout|failed)"|le="[0-9.+Inf]*"|state="(next|current|previous)")$' || true)
 expect_eq "$bad" "" "unexpected labels"
 
 # A real Prometheus scrapes every 200 ms.
@@ -121,6 +128,32 @@ grep -q "queries 5 ok 5 failed 0" "$OE_TMP/doh.txt" || fail "DoH client: $(cat "
 expect_eq "$(sample 'odoh_edge_target_queries_total{kind="doh",result="ok"}')" 5 "DoH answered"
 expect_eq "$(sample 'odoh_edge_target_queries_total{kind="odoh",result="ok"}')" "$want" "ODoH answered"
 expect_eq "$(sample 'odoh_edge_target_queries_total{kind="odoh",result="415"}')" 0 "ODoH 415"
+
+# Per upstream: 5 DoH queries on one connection (so one worker, one upstream client). With one
+# attempt each, the first three go to the refusing upstream and fail (502); after three failures
+# it is skipped for 30 s, so the last two go to the fake one (200).
+upq=$(/usr/bin/python3 -c 'import base64,struct
+q = struct.pack(">6H", 0, 0x0100, 1, 0, 0, 0) + b"\x07metrics\x07example\x00" + struct.pack(">2H", 1, 1)
+print(base64.urlsafe_b64encode(q).decode().rstrip("="))')
+urls=""
+for i in 1 2 3 4 5; do urls="$urls -o /dev/null https://$KL_HOST:$port/dns-query?dns=$upq"; done
+codes=$(curl -s --cacert "$D/state/tls/ca.pem" --resolve "$KL_HOST:$port:127.0.0.1" -H 'accept: application/dns-message' \
+    -w '%{http_code} ' $urls)
+expect_eq "$codes" "502 502 502 200 200 " "per-upstream queries"
+up() { sample "odoh_edge_upstream_queries_total{upstream=\"127.0.0.1:$1\",result=\"$2\"}"; }
+expect_eq "$(up $closed failed)/$(up $closed ok)/$(up $closed timeout)" 3/0/0 "refusing upstream"
+expect_eq "$(up $fake ok)/$(up $fake failed)/$(up $fake timeout)" 2/0/0 "answering upstream"
+expect_eq "$(sample "odoh_edge_upstream_latency_seconds_count{upstream=\"127.0.0.1:$fake\"}")" 2 "latency count (answering)"
+expect_eq "$(sample "odoh_edge_upstream_latency_seconds_bucket{upstream=\"127.0.0.1:$fake\",le=\"+Inf\"}")" 2 "latency +Inf (answering)"
+expect_eq "$(sample "odoh_edge_upstream_latency_seconds_count{upstream=\"127.0.0.1:$closed\"}")" 0 "latency count (refusing)"
+expect_eq "$(sample 'odoh_edge_target_queries_total{kind="doh",result="502"}')" 3 "DoH 502"
+expect_eq "$(sample 'odoh_edge_target_queries_total{kind="doh",result="ok"}')" 7 "DoH answered (5 local + 2 upstream)"
+m >"$OE_TMP/m2.txt"
+promtool check metrics <"$OE_TMP/m2.txt" >"$OE_TMP/promtool2.txt" 2>&1 || fail "promtool: $(cat "$OE_TMP/promtool2.txt")"
+expect_eq "$(cat "$OE_TMP/promtool2.txt")" "" "promtool findings (per upstream)"
+n=300; until [ "$(promq "odoh_edge_upstream_queries_total{upstream=\"127.0.0.1:$closed\",result=\"failed\"}")" = 3 ]; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus: no per-upstream counter"; sleep 0.1
+done
 
 # Handshake failures by reason, one of each the test can cause.
 tlsfail() { sample "odoh_edge_tls_handshake_failures_total{reason=\"$1\"}"; }

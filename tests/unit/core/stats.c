@@ -1,6 +1,7 @@
 /* Per-thread counters: summed across threads, kept when a thread ends (they never go down), and
  * the array of an ended thread reused by the next one. */
 #include <pthread.h>
+#include <stdio.h>
 
 #include "core/stats.h"
 #include "unit/test.h"
@@ -30,17 +31,47 @@ TEST(stats_sum_every_thread_and_survive_their_end)
 
 TEST(stats_upstream_histogram_buckets)
 {
-    uint64_t le5 = oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_LE + 2);
-    uint64_t inf = oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_INF);
-    uint64_t sum = oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_SUM_US);
-    uint64_t to = oe_stat_sum(OE_STAT_UPSTREAM_TIMEOUT);
-    oe_stat_upstream(0, 5000); /* exactly 5 ms: the le="0.005" bucket */
-    oe_stat_upstream(0, 9000000);
-    oe_stat_upstream(1, 1500000); /* a time-out has no latency */
-    CHECK_INT(oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_LE + 2) - le5, 1);
-    CHECK_INT(oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_INF) - inf, 1);
-    CHECK_INT(oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_SUM_US) - sum, 9005000);
-    CHECK_INT(oe_stat_sum(OE_STAT_UPSTREAM_TIMEOUT) - to, 1);
+    int id = oe_stat_upstream_id("192.0.2.1:53");
+    CHECK_INT(id > 0, 1);
+    uint64_t le5 = oe_stat_upstream_sum(id, OE_USTAT_LATENCY_LE + 2);
+    uint64_t inf = oe_stat_upstream_sum(id, OE_USTAT_LATENCY_INF);
+    uint64_t sum = oe_stat_upstream_sum(id, OE_USTAT_LATENCY_SUM_US);
+    uint64_t to = oe_stat_upstream_sum(id, OE_USTAT_TIMEOUT);
+    oe_stat_upstream(id, 0, 5000); /* exactly 5 ms: the le="0.005" bucket */
+    oe_stat_upstream(id, 0, 9000000);
+    oe_stat_upstream(id, 1, 1500000); /* a time-out has no latency */
+    CHECK_INT(oe_stat_upstream_sum(id, OE_USTAT_LATENCY_LE + 2) - le5, 1);
+    CHECK_INT(oe_stat_upstream_sum(id, OE_USTAT_LATENCY_INF) - inf, 1);
+    CHECK_INT(oe_stat_upstream_sum(id, OE_USTAT_LATENCY_SUM_US) - sum, 9005000);
+    CHECK_INT(oe_stat_upstream_sum(id, OE_USTAT_TIMEOUT) - to, 1);
+}
+
+TEST(stats_upstream_ids_stable_and_bounded)
+{
+    int a = oe_stat_upstream_id("198.51.100.1:53");
+    int b = oe_stat_upstream_id("198.51.100.2:53");
+    CHECK_INT(a > 0 && b > 0 && a != b, 1);
+    CHECK_INT(oe_stat_upstream_id("198.51.100.1:53"), a); /* a reload keeps the id */
+    char name[64];
+    CHECK_INT(oe_stat_upstream_name(b, name, sizeof(name)), 1);
+    CHECK_STR(name, "198.51.100.2:53");
+    uint64_t a_ok = oe_stat_upstream_sum(a, OE_USTAT_OK);
+    uint64_t b_failed = oe_stat_upstream_sum(b, OE_USTAT_FAILED);
+    oe_stat_upstream(a, 0, 1000);
+    oe_stat_upstream(b, 2, 0);
+    oe_stat_upstream(b, 2, 0);
+    CHECK_INT(oe_stat_upstream_sum(a, OE_USTAT_OK) - a_ok, 1);
+    CHECK_INT(oe_stat_upstream_sum(b, OE_USTAT_FAILED) - b_failed, 2);
+    CHECK_INT(oe_stat_upstream_sum(b, OE_USTAT_OK), 0);
+    /* Past OE_STAT_UPSTREAMS distinct texts, every new one is 0 ("other"). */
+    for (int i = 0; i < OE_STAT_UPSTREAMS; i++) {
+        char t[32];
+        snprintf(t, sizeof(t), "203.0.113.%d:53", i);
+        oe_stat_upstream_id(t);
+    }
+    CHECK_INT(oe_stat_upstream_id("203.0.113.200:53"), 0);
+    CHECK_INT(oe_stat_upstream_name(0, name, sizeof(name)), 0);
+    CHECK_INT(oe_stat_upstream_id("198.51.100.2:53"), b);
 }
 
 TEST(stats_target_results_counted_apart_for_odoh_and_doh)
