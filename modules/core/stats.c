@@ -12,7 +12,8 @@ typedef struct slot {
     unsigned long v[OE_STAT_COUNT]; /* the native word: lock-free on every target (a 32-bit
                                        router has no 64-bit atomics without libatomic) */
     unsigned long up[OE_STAT_UPSTREAMS + 1][OE_USTAT_COUNT];
-    struct slot *next; /* every slot ever made */
+    unsigned long site[OE_STAT_SITES + 1][2][5]; /* [site id][h2][status class - 1] */
+    struct slot *next;                           /* every slot ever made */
     bool in_use;
 } slot_t;
 
@@ -74,12 +75,25 @@ uint64_t oe_stat_sum(oe_stat_t st)
     return sum;
 }
 
-void oe_stat_http_response(int h2, int status)
+void oe_stat_http_response(int site_id, int h2, int status)
 {
     int cls = status / 100;
     if (cls < 1 || cls > 5)
         return;
     oe_stat_inc((h2 ? OE_STAT_HTTP_H2_1XX : OE_STAT_HTTP_H1_1XX) + cls - 1);
+    if (site_id < 0 || site_id > OE_STAT_SITES)
+        site_id = 0;
+    slot_t *s = my_slot();
+    unsigned long *p = &s->site[site_id][h2 ? 1 : 0][cls - 1];
+    __atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
+uint64_t oe_stat_site_sum(int id, int h2, int cls)
+{
+    uint64_t sum = 0;
+    for (slot_t *s = __atomic_load_n(&slots, __ATOMIC_ACQUIRE); s != NULL; s = s->next)
+        sum += __atomic_load_n(&s->site[id][h2 ? 1 : 0][cls - 1], __ATOMIC_RELAXED);
+    return sum;
 }
 
 void oe_stat_target_result(int odoh, int status)
@@ -138,19 +152,23 @@ void oe_stat_proxy_result(int status, int relayed)
     }
 }
 
-static char up_names[OE_STAT_UPSTREAMS + 1][64]; /* [0] unused: "other" */
+/* Name tables: names[0] is unused (id 0 is "none" or "other"); a name keeps its id for good. */
+static char up_names[OE_STAT_UPSTREAMS + 1][64];
+static char site_names[OE_STAT_SITES + 1][64];
 
-int oe_stat_upstream_id(const char *text)
+static int name_id(char (*names)[64], int cap, const char *text)
 {
     int id = 0;
+    if (text[0] == '\0')
+        return 0;
     pthread_mutex_lock(&lock);
-    for (int i = 1; i <= OE_STAT_UPSTREAMS; i++) {
-        if (up_names[i][0] == '\0') {
-            snprintf(up_names[i], sizeof(up_names[i]), "%s", text);
+    for (int i = 1; i <= cap; i++) {
+        if (names[i][0] == '\0') {
+            snprintf(names[i], sizeof(names[i]), "%s", text);
             id = i;
             break;
         }
-        if (strncmp(up_names[i], text, sizeof(up_names[i]) - 1) == 0) {
+        if (strncmp(names[i], text, sizeof(names[i]) - 1) == 0) {
             id = i;
             break;
         }
@@ -159,15 +177,35 @@ int oe_stat_upstream_id(const char *text)
     return id;
 }
 
-bool oe_stat_upstream_name(int id, char *buf, size_t cap)
+static bool name_get(char (*names)[64], int cap, int id, char *buf, size_t bufcap)
 {
-    if (id < 1 || id > OE_STAT_UPSTREAMS)
+    if (id < 1 || id > cap)
         return false;
     pthread_mutex_lock(&lock);
-    bool have = up_names[id][0] != '\0';
-    snprintf(buf, cap, "%s", up_names[id]);
+    bool have = names[id][0] != '\0';
+    snprintf(buf, bufcap, "%s", names[id]);
     pthread_mutex_unlock(&lock);
     return have;
+}
+
+int oe_stat_upstream_id(const char *text)
+{
+    return name_id(up_names, OE_STAT_UPSTREAMS, text);
+}
+
+bool oe_stat_upstream_name(int id, char *buf, size_t cap)
+{
+    return name_get(up_names, OE_STAT_UPSTREAMS, id, buf, cap);
+}
+
+int oe_stat_site_id(const char *name)
+{
+    return name_id(site_names, OE_STAT_SITES, name);
+}
+
+bool oe_stat_site_name(int id, char *buf, size_t cap)
+{
+    return name_get(site_names, OE_STAT_SITES, id, buf, cap);
 }
 
 static void up_add(int id, oe_ustat_t st, uint64_t n)

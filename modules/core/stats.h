@@ -66,8 +66,19 @@ static inline void oe_stat_inc(oe_stat_t s)
     oe_stat_add(s, 1);
 }
 
+/* HTTP responses by site: an id from oe_stat_site_id() per configured [site] name. */
+#define OE_STAT_SITES 64 /* site names counted apart; 0 is no site (and any name past these) */
+/* The id of a site name (copied, truncated to 63 bytes), stable for the life of the process:
+ * 1..OE_STAT_SITES, or 0 once the table is full. Any thread; takes a lock (call at config load,
+ * not per request). */
+int oe_stat_site_id(const char *name);
+/* Copies the name of id into buf; false when id has none (0 always has none). Any thread. */
+bool oe_stat_site_name(int id, char *buf, size_t cap);
+/* Responses of site id, h2 or HTTP/1.1, status class 1..5. */
+uint64_t oe_stat_site_sum(int id, int h2, int cls);
+
 /* Helpers that pick the counter. */
-void oe_stat_http_response(int h2, int status);
+void oe_stat_http_response(int site_id, int h2, int status);
 /* A target answer: odoh is true for a query in the ODoH media type, false for DoH (and for a
  * request in neither type). */
 void oe_stat_target_result(int odoh, int status);

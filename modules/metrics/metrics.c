@@ -100,6 +100,18 @@ static void timestamp(oe_buf_t *b, const char *name, const char *help, oe_gauge_
     put(b, "%s %ld\n", name, oe_gauge_get(g));
 }
 
+/* A label value from configured text, escaped as the text format requires (\\, \", \n). */
+static void label_escape(char *out, size_t cap, const char *in)
+{
+    size_t n = 0;
+    for (; *in != '\0' && n + 3 < cap; in++) {
+        if (*in == '\\' || *in == '"' || *in == '\n')
+            out[n++] = '\\';
+        out[n++] = *in == '\n' ? 'n' : *in;
+    }
+    out[n] = '\0';
+}
+
 /* Upstream queries and latency by upstream address: every address used since the start (the
  * configuration bounds them), and "other" once more than OE_STAT_UPSTREAMS were used. */
 static void upstreams(oe_buf_t *b)
@@ -181,13 +193,21 @@ static void expose(oe_buf_t *b)
             OE_STAT_ORIGIN_SENT);
 
     family(b, "odoh_edge_http_responses_total", "counter",
-           "HTTP responses by protocol and status class.");
-    for (size_t i = 0; i < 5; i++)
-        put(b, "odoh_edge_http_responses_total{protocol=\"http/1.1\",code=\"%s\"} %llu\n",
-            classes[i], sum((oe_stat_t)(OE_STAT_HTTP_H1_1XX + i)));
-    for (size_t i = 0; i < 5; i++)
-        put(b, "odoh_edge_http_responses_total{protocol=\"h2\",code=\"%s\"} %llu\n", classes[i],
-            sum((oe_stat_t)(OE_STAT_HTTP_H2_1XX + i)));
+           "HTTP responses by site (empty: no site matched), protocol and status class.");
+    static const char *const protocols[] = {"http/1.1", "h2"};
+    for (int id = 0; id <= OE_STAT_SITES; id++) {
+        char raw[64] = "", name[128];
+        if (id > 0 && !oe_stat_site_name(id, raw, sizeof(raw)))
+            continue;
+        label_escape(name, sizeof(name), raw);
+        for (int h2 = 0; h2 < 2; h2++)
+            for (int cls = 1; cls <= 5; cls++)
+                put(b,
+                    "odoh_edge_http_responses_total{site=\"%s\",protocol=\"%s\",code=\"%s\"} "
+                    "%llu\n",
+                    name, protocols[h2], classes[cls - 1],
+                    (unsigned long long)oe_stat_site_sum(id, h2, cls));
+    }
 
     family(b, "odoh_edge_target_queries_total", "counter",
            "ODoH and DoH queries at the target by kind and result (ok = 200, else the HTTP "

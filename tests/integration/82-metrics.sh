@@ -16,7 +16,8 @@ fake=$(oe_port)   # fake_upstream.py tc: answers over TCP after a truncated UDP 
 oe_bg "$OE_TMP/fake.log" /usr/bin/python3 "$OE_ROOT/tests/integration/fake_upstream.py" "$fake" tc
 oe_wait_tcp "$fake" || fail "fake upstream did not start: $(cat "$OE_TMP/fake.log")"
 D=$OE_TMP/d
-mkdir -p "$D"
+mkdir -p "$D/www"
+echo hello >"$D/www/index.html"
 cat >"$D/edge.conf" <<CONF
 [global]
 workers = 2
@@ -27,6 +28,10 @@ handshake-timeout = 700ms
 [site "target"]
 host = $KL_HOST
 cert = auto
+[site "www"]
+host = www.odoh.test
+cert = auto
+root = www
 [odoh-target]
 site = target
 local-data = "demo.odoh.test. 300 IN A 127.0.0.1"
@@ -63,7 +68,7 @@ now=$(date +%s)
 # Labels: only the fixed sets (no address, no name): every label value is from this list.
 bad=$(grep -v '^#' "$OE_TMP/m1.txt" | grep -o '{[^}]*}' | tr ',' '\n' | tr -d '{}' |
     grep -v -E '^(version|mbedtls|libuv|nghttp2|llhttp)=' |
-    grep -v -E '^(upstream="127\.0\.0\.1:('"$closed|$fake"')"|kind="(odoh|doh)"|reason="(protocol|version|no_cipher|certificate|alert|timeout)"|protocol="(http/1.1|h2)"|code="[1-5]xx"|result="(ok|400|401|403|415|502|504|other|timeout|failed)"|le="[0-9.+Inf]*"|state="(next|current|previous)")$' || true)
+    grep -v -E '^(site="(|target|www)"|upstream="127\.0\.0\.1:('"$closed|$fake"')"|kind="(odoh|doh)"|reason="(protocol|version|no_cipher|certificate|alert|timeout)"|protocol="(http/1.1|h2)"|code="[1-5]xx"|result="(ok|400|401|403|415|502|504|other|timeout|failed)"|le="[0-9.+Inf]*"|state="(next|current|previous)")$' || true)
 expect_eq "$bad" "" "unexpected labels"
 
 # A real Prometheus scrapes every 200 ms.
@@ -128,6 +133,25 @@ grep -q "queries 5 ok 5 failed 0" "$OE_TMP/doh.txt" || fail "DoH client: $(cat "
 expect_eq "$(sample 'odoh_edge_target_queries_total{kind="doh",result="ok"}')" 5 "DoH answered"
 expect_eq "$(sample 'odoh_edge_target_queries_total{kind="odoh",result="ok"}')" "$want" "ODoH answered"
 expect_eq "$(sample 'odoh_edge_target_queries_total{kind="odoh",result="415"}')" 0 "ODoH 415"
+
+# HTTP responses by site: 3 to www (200, h2), 2 to www over HTTP/1.1 (404), 1 to target (a
+# 404 over h2), 2 naming a host no site serves (HTTP/1.1, their class counted under site="").
+hr() { sample "odoh_edge_http_responses_total{site=\"$1\",protocol=\"$2\",code=\"$3\"}"; }
+w2=$(hr www h2 2xx) w4=$(hr www http/1.1 4xx) t4=$(hr target h2 4xx) n1=$(m | grep -c '^odoh_edge_http_responses_total{site="",protocol="http/1.1"')
+expect_eq "$n1" 5 "site=\"\" HTTP/1.1 series"
+nsum() { m | awk '$1 ~ /^odoh_edge_http_responses_total\{site="",protocol="http\/1.1"/ {s += $2} END {print s + 0}'; }
+n0=$(nsum)
+cw() { curl -s --cacert "$D/state/tls/ca.pem" --resolve "www.odoh.test:$port:127.0.0.1" -o /dev/null -w '%{http_code} ' "$@"; }
+expect_eq "$(cw https://www.odoh.test:$port/ -o /dev/null https://www.odoh.test:$port/index.html -o /dev/null https://www.odoh.test:$port/)" "200 200 200 " "www"
+expect_eq "$(cw --http1.1 https://www.odoh.test:$port/no -o /dev/null https://www.odoh.test:$port/nothing)" "404 404 " "www 404"
+expect_eq "$(curl -s --cacert "$D/state/tls/ca.pem" --resolve "$KL_HOST:$port:127.0.0.1" -o /dev/null -w '%{http_code}' https://$KL_HOST:$port/nothing)" 404 "target 404"
+for i in 1 2; do
+    curl -s -k --http1.1 --resolve "www.odoh.test:$port:127.0.0.1" -H 'Host: nosuch.test' -o /dev/null https://www.odoh.test:$port/ || true
+done
+expect_eq "$(hr www h2 2xx)" $((w2 + 3)) "www h2 2xx"
+expect_eq "$(hr www http/1.1 4xx)" $((w4 + 2)) "www HTTP/1.1 4xx"
+expect_eq "$(hr target h2 4xx)" $((t4 + 1)) "target h2 4xx"
+expect_eq "$(nsum)" $((n0 + 2)) "no site, HTTP/1.1"
 
 # Per upstream: 5 DoH queries on one connection (so one worker, one upstream client). With one
 # attempt each, the first three go to the refusing upstream and fail (502); after three failures

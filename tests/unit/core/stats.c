@@ -10,7 +10,7 @@ static void *count_1000(void *arg)
 {
     for (int i = 0; i < 1000; i++)
         oe_stat_inc(OE_STAT_RELOAD_OK);
-    oe_stat_http_response(1, 204);
+    oe_stat_http_response(0, 1, 204);
     return arg;
 }
 
@@ -91,4 +91,20 @@ TEST(stats_target_results_counted_apart_for_odoh_and_doh)
     CHECK_INT(oe_stat_sum(OE_STAT_TARGET_DOH_OK + 5) - doh_504, 1);
     CHECK_INT(oe_stat_sum(OE_STAT_TARGET_DOH_OTHER) - doh_other, 1);
     CHECK_INT(oe_stat_sum(OE_STAT_TARGET_OTHER) - odoh_other, 0);
+}
+
+TEST(stats_http_responses_by_site)
+{
+    int a = oe_stat_site_id("www");
+    CHECK_INT(a > 0, 1);
+    CHECK_INT(oe_stat_site_id("www"), a);
+    CHECK_INT(oe_stat_site_id(""), 0);
+    uint64_t a2 = oe_stat_site_sum(a, 1, 2), none4 = oe_stat_site_sum(0, 0, 4);
+    oe_stat_http_response(a, 1, 200);
+    oe_stat_http_response(a, 1, 204);
+    oe_stat_http_response(0, 0, 404);
+    oe_stat_http_response(a, 0, 600); /* no status class: not counted */
+    CHECK_INT(oe_stat_site_sum(a, 1, 2) - a2, 2);
+    CHECK_INT(oe_stat_site_sum(0, 0, 4) - none4, 1);
+    CHECK_INT(oe_stat_site_sum(a, 0, 2), 0);
 }
