@@ -25,6 +25,7 @@
 #include "core/oe.h"
 #include "core/stats.h"
 #include "core/version.h"
+#include "http/http.h"
 
 #define TAG         "metrics"
 #define REQ_MAX     4096
@@ -32,7 +33,16 @@
 
 typedef struct metrics_conf {
     oe_sockaddr_t address;
+    const char *site_name;   /* [site] that also serves /metrics and /healthz over HTTPS */
+    const char *path_prefix; /* before /metrics and /healthz on that site ("" by default) */
 } metrics_conf_t;
+
+/* A generation's state (ctx->data). */
+typedef struct site_routes {
+    char metrics[256], healthz[256]; /* the paths on the site, when site is set */
+    oe_runtime_t *rt;
+    struct listener *l; /* the plain listener this generation uses, if any */
+} site_routes_t;
 
 typedef struct listener {
     uv_tcp_t tcp;
@@ -250,9 +260,9 @@ static void expose(oe_buf_t *b)
 }
 
 /* 200 "ok" or 503 with the reason. */
-static int health(const listener_t *l, char *why, size_t cap)
+static int health(const oe_runtime_t *rt, char *why, size_t cap)
 {
-    if (oe_runtime_stopping(l->rt)) {
+    if (oe_runtime_stopping(rt)) {
         snprintf(why, cap, "stopping");
         return 503;
     }
@@ -332,7 +342,7 @@ static void handle(client_t *c)
         oe_buf_free(&b);
     } else if (plen == 8 && memcmp(path, "/healthz", 8) == 0) {
         char why[128];
-        int status = health(c->l, why, sizeof(why) - 1);
+        int status = health(c->l->rt, why, sizeof(why) - 1);
         strcat(why, "\n");
         respond(c, status, text, why, strlen(why), head);
     } else {
@@ -386,23 +396,113 @@ static void on_connection(uv_stream_t *server, int status)
     uv_timer_start(&c->timer, on_timeout, REQ_TIMEOUT, 0);
 }
 
+/* ---- on a TLS site -----------------------------------------------------------------------------
+ */
+
+/* The same answers as the plain listener, through the site's HTTP server (a worker thread: the
+ * counters and gauges are read with atomic loads). A longer path under the route is 404. */
+static void on_site_request(oe_req_t *req, void *data)
+{
+    const site_routes_t *r = data;
+    bool metrics = req->path.len == strlen(r->metrics) &&
+                   memcmp(req->path.base, r->metrics, req->path.len) == 0;
+    bool healthz = req->path.len == strlen(r->healthz) &&
+                   memcmp(req->path.base, r->healthz, req->path.len) == 0;
+    oe_resp_header(req, "cache-control", "no-store");
+    if (metrics) {
+        oe_buf_t b = {0};
+        expose(&b);
+        oe_resp_header(req, "content-type", "text/plain; version=0.0.4; charset=utf-8");
+        oe_resp_send(req, 200, b.base, b.len);
+        oe_buf_free(&b);
+    } else if (healthz) {
+        char why[128];
+        int status = health(r->rt, why, sizeof(why) - 1);
+        strcat(why, "\n");
+        oe_resp_header(req, "content-type", "text/plain; charset=utf-8");
+        oe_resp_send(req, status, why, strlen(why));
+    } else {
+        oe_resp_error(req, 404);
+    }
+}
+
 /* ---- module ---------------------------------------------------------------------------------- */
 
 #define F(field) offsetof(metrics_conf_t, field)
 static const oe_directive_t directives[] = {
     {"address", oe_conf_set_addr, F(address), NULL, 0,
      "IP:port of the plain-HTTP listener for /metrics and /healthz, e.g. 127.0.0.1:9477"},
+    {"site", oe_conf_set_string, F(site_name), NULL, 0,
+     "a [site] that also serves /metrics and /healthz over HTTPS"},
+    {"path-prefix", oe_conf_set_string, F(path_prefix), NULL, 0,
+     "on that site, a path before /metrics and /healthz, e.g. /ops (default none)"},
     {NULL, NULL, 0, NULL, 0, NULL},
 };
 #undef F
 
 static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
 {
-    if (!oe_conf_key_set(sec, "address")) {
-        oe_conf_error_key(cf, sec, "address", "needs an address, e.g. 127.0.0.1:9477");
+    metrics_conf_t *c = conf;
+    if (!oe_conf_key_set(sec, "address") && c->site_name == NULL) {
+        oe_conf_error_key(cf, sec, NULL,
+                          "needs \"address = IP:PORT\" (e.g. 127.0.0.1:9477) or \"site = NAME\"");
+        return OE_ECONFIG;
+    }
+    if (c->path_prefix != NULL && c->site_name == NULL) {
+        oe_conf_error_key(cf, sec, "path-prefix", "needs \"site = NAME\"");
+        return OE_ECONFIG;
+    }
+    const char *p = c->path_prefix;
+    if (p != NULL &&
+        (p[0] != '/' || p[strlen(p) - 1] == '/' || strlen(p) > 200 || strpbrk(p, "?# ") != NULL)) {
+        oe_conf_error_key(cf, sec, "path-prefix",
+                          "must start with '/', not end with '/', and have no '?', '#' or space");
         return OE_ECONFIG;
     }
     return 0;
+}
+
+static int conf_finish(oe_conf_t *cf)
+{
+    oe_conf_section_t *sec = oe_conf_section(cf, &oe_metrics_module, 0);
+    if (sec == NULL)
+        return 0;
+    metrics_conf_t *c = sec->conf;
+    if (c->site_name != NULL && oe_http_site_by_name(cf, c->site_name) == NULL) {
+        oe_conf_error_key(cf, sec, "site", "no [site \"%s\"] is configured", c->site_name);
+        return OE_ECONFIG;
+    }
+    return 0;
+}
+
+static int init(oe_modctx_t *ctx)
+{
+    const metrics_conf_t *c = oe_conf_get(ctx->cf, &oe_metrics_module);
+    site_routes_t *r = oe_calloc(1, sizeof(*r));
+    r->rt = ctx->rt;
+    ctx->data = r;
+    if (c->site_name == NULL)
+        return 0;
+    oe_http_t *http = oe_http_of(ctx);
+    const oe_site_t *site = oe_http_site_by_name(ctx->cf, c->site_name);
+    if (http == NULL || site == NULL) {
+        oe_log_error(TAG, "site %s: no HTTP server for it", c->site_name);
+        return OE_ECONFIG;
+    }
+    const char *pre = c->path_prefix != NULL ? c->path_prefix : "";
+    snprintf(r->metrics, sizeof(r->metrics), "%s/metrics", pre);
+    snprintf(r->healthz, sizeof(r->healthz), "%s/healthz", pre);
+    if (oe_http_route(http, site, OE_M_GET | OE_M_HEAD, r->metrics, on_site_request, r) < 0 ||
+        oe_http_route(http, site, OE_M_GET | OE_M_HEAD, r->healthz, on_site_request, r) < 0)
+        return OE_ECONFIG;
+    oe_log_info(TAG, "serving %s and %s on site %s (HTTPS)", r->metrics, r->healthz, c->site_name);
+    return 0;
+}
+
+static void destroy(oe_modctx_t *ctx)
+{
+    free(ctx->data);
+    ctx->data = NULL;
 }
 
 static void on_listener_closed(uv_handle_t *h)
@@ -413,11 +513,14 @@ static void on_listener_closed(uv_handle_t *h)
 static int start(oe_modctx_t *ctx)
 {
     const metrics_conf_t *c = oe_conf_get(ctx->cf, &oe_metrics_module);
+    site_routes_t *r = ctx->data;
+    if (c->address.text[0] == '\0')
+        return 0;
     for (listener_t *l = listeners; l != NULL; l = l->next)
         if (strcmp(l->text, c->address.text) == 0 && l->users > 0) {
             l->users++;
             l->rt = ctx->rt;
-            ctx->data = l;
+            r->l = l;
             return 0;
         }
     listener_t *l = oe_calloc(1, sizeof(*l));
@@ -436,23 +539,24 @@ static int start(oe_modctx_t *ctx)
     l->users = 1;
     l->next = listeners;
     listeners = l;
-    ctx->data = l;
+    r->l = l;
     oe_log_info(TAG, "serving /metrics and /healthz on %s (plain HTTP)", l->text);
     return 0;
 }
 
 static void stop(oe_modctx_t *ctx)
 {
-    listener_t *l = ctx->data;
+    site_routes_t *r = ctx->data;
+    listener_t *l = r != NULL ? r->l : NULL;
     if (l == NULL || --l->users > 0)
         return;
+    r->l = NULL;
     for (listener_t **p = &listeners; *p != NULL; p = &(*p)->next)
         if (*p == l) {
             *p = l->next;
             break;
         }
     uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
-    ctx->data = NULL;
 }
 
 const oe_module_t oe_metrics_module = {
@@ -462,6 +566,9 @@ const oe_module_t oe_metrics_module = {
     .directives = directives,
     .summary = "Prometheus /metrics and /healthz on a plain-HTTP listener (off unless configured)",
     .conf_check = conf_check,
+    .conf_finish = conf_finish,
+    .init = init,
+    .destroy = destroy,
     .start = start,
     .stop = stop,
 };

@@ -27,6 +27,7 @@ address = 127.0.0.1:$port
 handshake-timeout = 700ms
 [site "target"]
 host = $KL_HOST
+alias = 127.0.0.1 # the Host a Prometheus scraping 127.0.0.1 sends
 cert = auto
 [site "www"]
 host = www.odoh.test
@@ -40,7 +41,14 @@ upstream = 127.0.0.1:$fake
 upstream-attempts = 1
 [metrics]
 address = 127.0.0.1:$mport
+site = target
+path-prefix = /ops
 CONF
+# A [metrics] site that does not exist is refused at config time, at its line.
+sed 's/^site = target$/site = nosuch/' "$D/edge.conf" >"$D/bad.conf"
+line=$(grep -n '^site = nosuch$' "$D/bad.conf" | cut -d: -f1)
+out=$(cd "$D" && "$OE_BIN" -t -c bad.conf 2>&1) && fail "site = nosuch accepted"
+echo "$out" | grep -qF "bad.conf:$line: [metrics] site: no [site \"nosuch\"] is configured" || fail "bad site: $out"
 (cd "$D" && exec "$OE_BIN" -c edge.conf) >"$D/edge.log" 2>&1 &
 pid=$!
 OE_PIDS="$OE_PIDS $pid"
@@ -80,6 +88,15 @@ scrape_configs:
   - job_name: odoh-edge
     static_configs:
       - targets: ['127.0.0.1:$mport']
+  - job_name: odoh-edge-https
+    scheme: https
+    enable_http2: false # this Prometheus (Go x/net/http2) fails on the ORIGIN frame (RFC 8336)
+    metrics_path: /ops/metrics
+    tls_config:
+      ca_file: $D/state/tls/ca.pem
+      server_name: $KL_HOST
+    static_configs:
+      - targets: ['127.0.0.1:$port']
 YML
 pport=$(oe_port)
 oe_bg "$OE_TMP/prom.log" prometheus --config.file="$OE_TMP/prom.yml" --storage.tsdb.path="$OE_TMP/tsdb" \
@@ -91,8 +108,8 @@ promq() { # QUERY -> the value of the first result, or empty
 r = json.load(sys.stdin)["data"]["result"]
 print(r[0]["value"][1] if r else "")'
 }
-n=300; until [ "$(promq 'up{job="odoh-edge"}')" = 1 ]; do
-    n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus never saw up == 1: $(tail -n 5 "$OE_TMP/prom.log")"; sleep 0.1
+n=300; until [ "$(promq 'up{job="odoh-edge"}')" = 1 ] && [ "$(promq 'up{job="odoh-edge-https"}')" = 1 ]; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus never saw up == 1: $(curl -s "http://127.0.0.1:$pport/api/v1/targets" | grep -o '"lastError":"[^"]*"')"; sleep 0.1
 done
 before=$(sample 'odoh_edge_target_queries_total{kind="odoh",result="ok"}')
 n=300; until [ "$(promq 'odoh_edge_target_queries_total{kind="odoh",result="ok"}')" = "$before" ]; do
@@ -110,6 +127,20 @@ n=300; until [ "$(promq 'odoh_edge_target_queries_total{kind="odoh",result="ok"}
     n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus: $(promq 'odoh_edge_target_queries_total{kind="odoh",result="ok"}'), want $want"; sleep 0.1
 done
 expect_eq "$(promq 'up{job="odoh-edge"}')" 1 "up"
+n=300; until [ "$(promq 'odoh_edge_target_queries_total{job="odoh-edge-https",kind="odoh",result="ok"}')" = "$want" ]; do
+    n=$((n - 1)); [ $n -gt 0 ] || fail "prometheus over HTTPS: $(promq 'odoh_edge_target_queries_total{job="odoh-edge-https",kind="odoh",result="ok"}'), want $want"; sleep 0.1
+done
+
+# /metrics and /healthz over HTTPS on the site's path: promtool accepts the text; the counters
+# are the same; a longer path is 404, and the plain listener's paths are not on the site.
+hs() { curl -sS --max-time 5 --cacert "$D/state/tls/ca.pem" --resolve "$KL_HOST:$port:127.0.0.1" "$@"; }
+hs "https://$KL_HOST:$port/ops/metrics" >"$OE_TMP/m3.txt" || fail "HTTPS scrape"
+promtool check metrics <"$OE_TMP/m3.txt" >"$OE_TMP/promtool3.txt" 2>&1 || fail "promtool (HTTPS): $(cat "$OE_TMP/promtool3.txt")"
+expect_eq "$(cat "$OE_TMP/promtool3.txt")" "" "promtool findings (HTTPS)"
+expect_eq "$(awk '$1 == "odoh_edge_target_queries_total{kind=\"odoh\",result=\"ok\"}" {print $2}' "$OE_TMP/m3.txt")" "$want" "HTTPS scrape counter"
+expect_eq "$(hs "https://$KL_HOST:$port/ops/healthz")" ok "HTTPS healthz"
+expect_eq "$(hs -o /dev/null -w '%{http_code}' "https://$KL_HOST:$port/ops/metrics/x")" 404 "HTTPS longer path"
+expect_eq "$(hs -o /dev/null -w '%{http_code}' "https://$KL_HOST:$port/metrics")" 404 "HTTPS without the prefix"
 
 # Garbage is a 400, a wrong media type a 415: two more connections and handshakes.
 acc0=$(sample odoh_edge_connections_accepted_total)
@@ -123,7 +154,8 @@ expect_eq "$(sample 'odoh_edge_target_queries_total{kind="doh",result="415"}')" 
 expect_eq "$(sample odoh_edge_connections_accepted_total)" $((acc0 + 2)) "connections accepted"
 expect_eq "$(sample odoh_edge_tls_handshakes_total)" $((hs0 + 2)) "handshakes"
 expect_eq "$(sample odoh_edge_hpke_open_failures_total)" 1 "HPKE open failures (the garbage)"
-n=100; until [ "$(sample odoh_edge_connections_open)" = 0 ]; do
+# One stays open: Prometheus's keep-alive connection for the HTTPS scrape.
+n=100; until [ "$(sample odoh_edge_connections_open)" = 1 ]; do
     n=$((n - 1)); [ $n -gt 0 ] || fail "connections open: $(sample odoh_edge_connections_open)"; sleep 0.05
 done
 
