@@ -12,6 +12,8 @@
 #ifndef OE_STATS_H
 #define OE_STATS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Upstream latency buckets (upper bounds, milliseconds) of oe_stat_upstream_latency(). */
@@ -23,19 +25,27 @@ typedef enum oe_stat {
     OE_STAT_CONN_CLOSED,
     OE_STAT_CONN_REFUSED, /* max-connections reached */
     OE_STAT_TLS_OK,       /* handshakes completed */
-    OE_STAT_TLS_FAILED,   /* handshakes that failed (alert, protocol error, no common suite) */
-    OE_STAT_ORIGIN_SENT,  /* HTTP/2 ORIGIN frames */
-    OE_STAT_HTTP_H1_1XX,  /* HTTP/1.1 responses by status class, 1xx..5xx */
+    /* Handshakes that failed, by reason (the order of oe_tls_fail_t, then the timeout). */
+    OE_STAT_TLS_FAIL_PROTOCOL,
+    OE_STAT_TLS_FAIL_VERSION,
+    OE_STAT_TLS_FAIL_NO_CIPHER,
+    OE_STAT_TLS_FAIL_CERTIFICATE,
+    OE_STAT_TLS_FAIL_ALERT,
+    OE_STAT_TLS_FAIL_TIMEOUT, /* handshake-timeout expired */
+    OE_STAT_ORIGIN_SENT,      /* HTTP/2 ORIGIN frames */
+    OE_STAT_HTTP_H1_1XX,      /* HTTP/1.1 responses by status class, 1xx..5xx */
     OE_STAT_HTTP_H1_5XX = OE_STAT_HTTP_H1_1XX + 4,
     OE_STAT_HTTP_H2_1XX,
     OE_STAT_HTTP_H2_5XX = OE_STAT_HTTP_H2_1XX + 4,
-    OE_STAT_TARGET_OK, /* ODoH/DoH queries answered 200 */
+    OE_STAT_TARGET_OK, /* ODoH queries answered 200 */
     OE_STAT_TARGET_400,
     OE_STAT_TARGET_401,
     OE_STAT_TARGET_415,
     OE_STAT_TARGET_502,
     OE_STAT_TARGET_504,
-    OE_STAT_TARGET_OTHER, /* 405, 500, 503 */
+    OE_STAT_TARGET_OTHER,  /* 405, 500, 503 */
+    OE_STAT_TARGET_DOH_OK, /* the same seven for DoH */
+    OE_STAT_TARGET_DOH_OTHER = OE_STAT_TARGET_DOH_OK + 6,
     OE_STAT_HPKE_OPEN_FAILED,
     OE_STAT_PROXY_OK, /* relayed; the target's own status passed through */
     OE_STAT_PROXY_400,
@@ -44,12 +54,6 @@ typedef enum oe_stat {
     OE_STAT_PROXY_502,
     OE_STAT_PROXY_504,
     OE_STAT_PROXY_OTHER,
-    OE_STAT_UPSTREAM_OK,
-    OE_STAT_UPSTREAM_TIMEOUT,
-    OE_STAT_UPSTREAM_FAILED,
-    OE_STAT_UPSTREAM_LATENCY_LE, /* histogram buckets (non-cumulative here) */
-    OE_STAT_UPSTREAM_LATENCY_INF = OE_STAT_UPSTREAM_LATENCY_LE + OE_STAT_NLATENCY,
-    OE_STAT_UPSTREAM_LATENCY_SUM_US,
     OE_STAT_RELOAD_OK,
     OE_STAT_RELOAD_FAILED,
     OE_STAT_COUNT
@@ -62,12 +66,45 @@ static inline void oe_stat_inc(oe_stat_t s)
     oe_stat_add(s, 1);
 }
 
+/* HTTP responses by site: an id from oe_stat_site_id() per configured [site] name. */
+#define OE_STAT_SITES 64 /* site names counted apart; 0 is no site (and any name past these) */
+/* The id of a site name (copied, truncated to 63 bytes), stable for the life of the process:
+ * 1..OE_STAT_SITES, or 0 once the table is full. Any thread; takes a lock (call at config load,
+ * not per request). */
+int oe_stat_site_id(const char *name);
+/* Copies the name of id into buf; false when id has none (0 always has none). Any thread. */
+bool oe_stat_site_name(int id, char *buf, size_t cap);
+/* Responses of site id, h2 or HTTP/1.1, status class 1..5. */
+uint64_t oe_stat_site_sum(int id, int h2, int cls);
+
 /* Helpers that pick the counter. */
-void oe_stat_http_response(int h2, int status);
-void oe_stat_target_result(int status);
+void oe_stat_http_response(int site_id, int h2, int status);
+/* A target answer: odoh is true for a query in the ODoH media type, false for DoH (and for a
+ * request in neither type). */
+void oe_stat_target_result(int odoh, int status);
 void oe_stat_proxy_result(int status, int relayed);
-/* A finished upstream query: 0 ok, 1 timed out, 2 failed; latency in microseconds. */
-void oe_stat_upstream(int result, uint64_t latency_us);
+/* Upstream counters, one set per upstream address (an id from oe_stat_upstream_id()). */
+#define OE_STAT_UPSTREAMS 16 /* addresses counted apart; any more share id 0 ("other") */
+typedef enum oe_ustat {
+    OE_USTAT_OK,
+    OE_USTAT_TIMEOUT,
+    OE_USTAT_FAILED,
+    OE_USTAT_LATENCY_LE, /* histogram buckets (non-cumulative here) */
+    OE_USTAT_LATENCY_INF = OE_USTAT_LATENCY_LE + OE_STAT_NLATENCY,
+    OE_USTAT_LATENCY_SUM_US,
+    OE_USTAT_COUNT
+} oe_ustat_t;
+/* The id of an upstream address text (copied, truncated to 63 bytes): the same text has the same
+ * id for the life of the process, so its counters never go down across reloads. 1..16, or 0 once
+ * 16 texts are taken. Any thread; takes a lock. */
+int oe_stat_upstream_id(const char *text);
+/* Copies the text of id into buf (NUL-terminated); false when id has none. Any thread. */
+bool oe_stat_upstream_name(int id, char *buf, size_t cap);
+/* A finished upstream query, counted under the id of the last server it tried: 0 ok, 1 timed
+ * out, 2 failed; latency in microseconds. */
+void oe_stat_upstream(int id, int result, uint64_t latency_us);
+/* The process-wide value of counter s of upstream id. */
+uint64_t oe_stat_upstream_sum(int id, oe_ustat_t s);
 
 /* Process-wide gauges, set by the main thread (keys, publication), read at scrape time. */
 typedef enum oe_gauge {

@@ -27,6 +27,7 @@ typedef struct server {
     unsigned fails;
     uint64_t dead_until;
     tcp_conn_t *tcp;
+    int stat_id; /* oe_stat_upstream_id() of the address */
 } server_t;
 
 struct oe_upstream_query {
@@ -97,8 +98,10 @@ oe_upstream_t *oe_upstream_new(uv_loop_t *loop, const oe_upstream_conf_t *conf)
     if (u->conf.max_inflight == 0)
         u->conf.max_inflight = 4096;
     u->servers = oe_calloc(conf->nservers ? conf->nservers : 1, sizeof(*u->servers));
-    for (size_t i = 0; i < conf->nservers; i++)
+    for (size_t i = 0; i < conf->nservers; i++) {
         u->servers[i].addr = &conf->servers[i];
+        u->servers[i].stat_id = oe_stat_upstream_id(conf->servers[i].text);
+    }
     return u;
 }
 
@@ -172,7 +175,8 @@ static void finish(oe_upstream_query_t *q, int status, uint8_t *answer, size_t l
         return;
     q->done = true;
     if (q->cb != NULL)
-        oe_stat_upstream(status == 0                      ? 0
+        oe_stat_upstream(q->server != NULL ? q->server->stat_id : 0,
+                         status == 0                      ? 0
                          : status == OE_UPSTREAM_ETIMEOUT ? 1
                                                           : 2,
                          (uv_now(q->u->loop) - q->started) * 1000);

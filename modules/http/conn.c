@@ -478,6 +478,8 @@ static void on_timeout(uv_timer_t *t)
         c->proto->timeout(c);
     else {
         oe_log_debug(TAG, "connection timed out");
+        if (c->tls != NULL && !c->handshake_done && !c->tls_error)
+            oe_stat_inc(OE_STAT_TLS_FAIL_TIMEOUT);
         oe_http__conn_close(c);
     }
 }
@@ -884,7 +886,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             char why[256];
             oe_tls_conn_strerror(c->tls, why, sizeof(why));
             oe_log_debug(TAG, "TLS handshake failed: %s", why);
-            oe_stat_inc(OE_STAT_TLS_FAILED);
+            oe_stat_inc(rc < 0 ? OE_STAT_TLS_FAIL_PROTOCOL + oe_tls_conn_fail_reason(c->tls)
+                               : OE_STAT_TLS_FAIL_PROTOCOL);
             c->tls_error = true;
             c->close_after_write = true;
             oe_http__conn_pause_read(c);

@@ -50,6 +50,7 @@ typedef struct oe_site {
     const char *access_log; /* NULL = none; "stderr" or a path */
     int access_log_format;  /* access-log-format: 0 text, 1 json */
     unsigned line;          /* config line of the section, for messages */
+    int stat_id;            /* oe_stat_site_id() of the name */
 } oe_site_t;
 
 /* ---- requests ----------------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 
 #include "core/core.h"
 #include "core/net.h"
+#include "core/stats.h"
 #include "http/http_int.h"
 
 static const oe_conf_range_t port_range = {0, 65535, false};
@@ -146,6 +147,7 @@ static int site_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
     int rc = 0;
     s->name = sec->name;
     s->line = sec->line;
+    s->stat_id = sec->name != NULL ? oe_stat_site_id(sec->name) : 0;
     if (c->host == NULL) {
         oe_conf_error_key(cf, sec, NULL, "needs \"host = NAME\"");
         return OE_ECONFIG;

@@ -186,7 +186,8 @@ void oe_resp_headerf(oe_req_t *req, const char *name, const char *fmt, ...)
 
 static void finish(stream_t *s, int status)
 {
-    oe_stat_http_response(s->c->proto == &oe_http__h2, status);
+    oe_stat_http_response(s->req.site != NULL ? s->req.site->stat_id : 0,
+                          s->c->proto == &oe_http__h2, status);
     s->status = status;
     s->responded = true;
     if (s->aborted)

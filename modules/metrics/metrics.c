@@ -25,6 +25,7 @@
 #include "core/oe.h"
 #include "core/stats.h"
 #include "core/version.h"
+#include "http/http.h"
 
 #define TAG         "metrics"
 #define REQ_MAX     4096
@@ -32,7 +33,16 @@
 
 typedef struct metrics_conf {
     oe_sockaddr_t address;
+    const char *site_name;   /* [site] that also serves /metrics and /healthz over HTTPS */
+    const char *path_prefix; /* before /metrics and /healthz on that site ("" by default) */
 } metrics_conf_t;
+
+/* A generation's state (ctx->data). */
+typedef struct site_routes {
+    char metrics[256], healthz[256]; /* the paths on the site, when site is set */
+    oe_runtime_t *rt;
+    struct listener *l; /* the plain listener this generation uses, if any */
+} site_routes_t;
 
 typedef struct listener {
     uv_tcp_t tcp;
@@ -100,13 +110,74 @@ static void timestamp(oe_buf_t *b, const char *name, const char *help, oe_gauge_
     put(b, "%s %ld\n", name, oe_gauge_get(g));
 }
 
+/* A label value from configured text, escaped as the text format requires (\\, \", \n). */
+static void label_escape(char *out, size_t cap, const char *in)
+{
+    size_t n = 0;
+    for (; *in != '\0' && n + 3 < cap; in++) {
+        if (*in == '\\' || *in == '"' || *in == '\n')
+            out[n++] = '\\';
+        out[n++] = *in == '\n' ? 'n' : *in;
+    }
+    out[n] = '\0';
+}
+
+/* Upstream queries and latency by upstream address: every address used since the start (the
+ * configuration bounds them), and "other" once more than OE_STAT_UPSTREAMS were used. */
+static void upstreams(oe_buf_t *b)
+{
+    static const unsigned bounds_ms[] = {OE_STAT_LATENCY_BUCKETS_MS};
+    static const char *const results[] = {"ok", "timeout", "failed"};
+    char names[OE_STAT_UPSTREAMS + 1][64];
+    bool have[OE_STAT_UPSTREAMS + 1];
+    snprintf(names[0], sizeof(names[0]), "other");
+    have[0] = false;
+    for (int id = 0; id <= OE_STAT_UPSTREAMS; id++) {
+        if (id > 0)
+            have[id] = oe_stat_upstream_name(id, names[id], sizeof(names[id]));
+        else
+            for (int r = OE_USTAT_OK; r <= OE_USTAT_FAILED; r++)
+                have[0] = have[0] || oe_stat_upstream_sum(0, (oe_ustat_t)r) > 0;
+    }
+    family(b, "odoh_edge_upstream_queries_total", "counter",
+           "Queries to the upstream resolvers by upstream (the last one a query tried) and "
+           "result.");
+    for (int id = 0; id <= OE_STAT_UPSTREAMS; id++)
+        for (int r = 0; have[id] && r < 3; r++)
+            put(b, "odoh_edge_upstream_queries_total{upstream=\"%s\",result=\"%s\"} %llu\n",
+                names[id], results[r],
+                (unsigned long long)oe_stat_upstream_sum(id, (oe_ustat_t)(OE_USTAT_OK + r)));
+    family(b, "odoh_edge_upstream_latency_seconds", "histogram",
+           "Time from a query to its upstream answer by upstream, answered queries only.");
+    for (int id = 0; id <= OE_STAT_UPSTREAMS; id++) {
+        if (!have[id])
+            continue;
+        unsigned long long cum = 0;
+        for (size_t i = 0; i <= OE_STAT_NLATENCY; i++) {
+            cum += oe_stat_upstream_sum(id, (oe_ustat_t)(OE_USTAT_LATENCY_LE + i));
+            if (i < OE_STAT_NLATENCY)
+                put(b,
+                    "odoh_edge_upstream_latency_seconds_bucket{upstream=\"%s\",le=\"%g\"} %llu\n",
+                    names[id], bounds_ms[i] / 1000.0, cum);
+            else
+                put(b,
+                    "odoh_edge_upstream_latency_seconds_bucket{upstream=\"%s\",le=\"+Inf\"} %llu\n",
+                    names[id], cum);
+        }
+        put(b, "odoh_edge_upstream_latency_seconds_sum{upstream=\"%s\"} %.6f\n", names[id],
+            (double)oe_stat_upstream_sum(id, OE_USTAT_LATENCY_SUM_US) / 1e6);
+        put(b, "odoh_edge_upstream_latency_seconds_count{upstream=\"%s\"} %llu\n", names[id], cum);
+    }
+}
+
 /* Prometheus text format 0.0.4. */
 static void expose(oe_buf_t *b)
 {
     static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    static const char *const tls_reasons[] = {"protocol",    "version", "no_cipher",
+                                              "certificate", "alert",   "timeout"};
     static const char *const target[] = {"ok", "400", "401", "415", "502", "504", "other"};
     static const char *const proxy[] = {"ok", "400", "403", "415", "502", "504", "other"};
-    static const unsigned bounds_ms[] = {OE_STAT_LATENCY_BUCKETS_MS};
     char labels[256];
 
     oe_version_labels(labels, sizeof(labels));
@@ -124,24 +195,39 @@ static void expose(oe_buf_t *b)
             "Client connections refused because max-connections was reached.",
             OE_STAT_CONN_REFUSED);
     counter(b, "odoh_edge_tls_handshakes_total", "TLS handshakes completed.", OE_STAT_TLS_OK);
-    counter(b, "odoh_edge_tls_handshake_failures_total",
-            "TLS handshakes that failed (alert, protocol error, nothing in common).",
-            OE_STAT_TLS_FAILED);
+    family(b, "odoh_edge_tls_handshake_failures_total", "counter",
+           "TLS handshakes that failed, by reason.");
+    labelled(b, "odoh_edge_tls_handshake_failures_total", "reason", tls_reasons,
+             OE_STAT_TLS_FAIL_PROTOCOL, 6);
     counter(b, "odoh_edge_http2_origin_frames_sent_total", "HTTP/2 ORIGIN frames sent (RFC 8336).",
             OE_STAT_ORIGIN_SENT);
 
     family(b, "odoh_edge_http_responses_total", "counter",
-           "HTTP responses by protocol and status class.");
-    for (size_t i = 0; i < 5; i++)
-        put(b, "odoh_edge_http_responses_total{protocol=\"http/1.1\",code=\"%s\"} %llu\n",
-            classes[i], sum((oe_stat_t)(OE_STAT_HTTP_H1_1XX + i)));
-    for (size_t i = 0; i < 5; i++)
-        put(b, "odoh_edge_http_responses_total{protocol=\"h2\",code=\"%s\"} %llu\n", classes[i],
-            sum((oe_stat_t)(OE_STAT_HTTP_H2_1XX + i)));
+           "HTTP responses by site (empty: no site matched), protocol and status class.");
+    static const char *const protocols[] = {"http/1.1", "h2"};
+    for (int id = 0; id <= OE_STAT_SITES; id++) {
+        char raw[64] = "", name[128];
+        if (id > 0 && !oe_stat_site_name(id, raw, sizeof(raw)))
+            continue;
+        label_escape(name, sizeof(name), raw);
+        for (int h2 = 0; h2 < 2; h2++)
+            for (int cls = 1; cls <= 5; cls++)
+                put(b,
+                    "odoh_edge_http_responses_total{site=\"%s\",protocol=\"%s\",code=\"%s\"} "
+                    "%llu\n",
+                    name, protocols[h2], classes[cls - 1],
+                    (unsigned long long)oe_stat_site_sum(id, h2, cls));
+    }
 
     family(b, "odoh_edge_target_queries_total", "counter",
-           "ODoH and DoH queries at the target by result (ok = 200, else the HTTP status).");
-    labelled(b, "odoh_edge_target_queries_total", "result", target, OE_STAT_TARGET_OK, 7);
+           "ODoH and DoH queries at the target by kind and result (ok = 200, else the HTTP "
+           "status).");
+    for (size_t i = 0; i < 7; i++)
+        put(b, "odoh_edge_target_queries_total{kind=\"odoh\",result=\"%s\"} %llu\n", target[i],
+            sum((oe_stat_t)(OE_STAT_TARGET_OK + i)));
+    for (size_t i = 0; i < 7; i++)
+        put(b, "odoh_edge_target_queries_total{kind=\"doh\",result=\"%s\"} %llu\n", target[i],
+            sum((oe_stat_t)(OE_STAT_TARGET_DOH_OK + i)));
     counter(b, "odoh_edge_hpke_open_failures_total",
             "ODoH queries that could not be opened: malformed, or failing to decrypt (400).",
             OE_STAT_HPKE_OPEN_FAILED);
@@ -150,26 +236,7 @@ static void expose(oe_buf_t *b)
            "error).");
     labelled(b, "odoh_edge_proxy_relays_total", "result", proxy, OE_STAT_PROXY_OK, 7);
 
-    family(b, "odoh_edge_upstream_queries_total", "counter",
-           "Queries to the upstream resolvers by result.");
-    put(b, "odoh_edge_upstream_queries_total{result=\"ok\"} %llu\n", sum(OE_STAT_UPSTREAM_OK));
-    put(b, "odoh_edge_upstream_queries_total{result=\"timeout\"} %llu\n",
-        sum(OE_STAT_UPSTREAM_TIMEOUT));
-    put(b, "odoh_edge_upstream_queries_total{result=\"failed\"} %llu\n",
-        sum(OE_STAT_UPSTREAM_FAILED));
-    family(b, "odoh_edge_upstream_latency_seconds", "histogram",
-           "Time from a query to its upstream answer, answered queries only.");
-    unsigned long long cum = 0;
-    for (size_t i = 0; i < OE_STAT_NLATENCY; i++) {
-        cum += sum((oe_stat_t)(OE_STAT_UPSTREAM_LATENCY_LE + i));
-        put(b, "odoh_edge_upstream_latency_seconds_bucket{le=\"%g\"} %llu\n", bounds_ms[i] / 1000.0,
-            cum);
-    }
-    cum += sum(OE_STAT_UPSTREAM_LATENCY_INF);
-    put(b, "odoh_edge_upstream_latency_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
-    put(b, "odoh_edge_upstream_latency_seconds_sum %.6f\n",
-        (double)oe_stat_sum(OE_STAT_UPSTREAM_LATENCY_SUM_US) / 1e6);
-    put(b, "odoh_edge_upstream_latency_seconds_count %llu\n", cum);
+    upstreams(b);
 
     if (oe_gauge_get(OE_GAUGE_KEYS_ACTIVE)) {
         family(b, "odoh_edge_keys", "gauge", "HPKE keys of the target by state.");
@@ -193,9 +260,9 @@ static void expose(oe_buf_t *b)
 }
 
 /* 200 "ok" or 503 with the reason. */
-static int health(const listener_t *l, char *why, size_t cap)
+static int health(const oe_runtime_t *rt, char *why, size_t cap)
 {
-    if (oe_runtime_stopping(l->rt)) {
+    if (oe_runtime_stopping(rt)) {
         snprintf(why, cap, "stopping");
         return 503;
     }
@@ -275,7 +342,7 @@ static void handle(client_t *c)
         oe_buf_free(&b);
     } else if (plen == 8 && memcmp(path, "/healthz", 8) == 0) {
         char why[128];
-        int status = health(c->l, why, sizeof(why) - 1);
+        int status = health(c->l->rt, why, sizeof(why) - 1);
         strcat(why, "\n");
         respond(c, status, text, why, strlen(why), head);
     } else {
@@ -329,23 +396,113 @@ static void on_connection(uv_stream_t *server, int status)
     uv_timer_start(&c->timer, on_timeout, REQ_TIMEOUT, 0);
 }
 
+/* ---- on a TLS site -----------------------------------------------------------------------------
+ */
+
+/* The same answers as the plain listener, through the site's HTTP server (a worker thread: the
+ * counters and gauges are read with atomic loads). A longer path under the route is 404. */
+static void on_site_request(oe_req_t *req, void *data)
+{
+    const site_routes_t *r = data;
+    bool metrics = req->path.len == strlen(r->metrics) &&
+                   memcmp(req->path.base, r->metrics, req->path.len) == 0;
+    bool healthz = req->path.len == strlen(r->healthz) &&
+                   memcmp(req->path.base, r->healthz, req->path.len) == 0;
+    oe_resp_header(req, "cache-control", "no-store");
+    if (metrics) {
+        oe_buf_t b = {0};
+        expose(&b);
+        oe_resp_header(req, "content-type", "text/plain; version=0.0.4; charset=utf-8");
+        oe_resp_send(req, 200, b.base, b.len);
+        oe_buf_free(&b);
+    } else if (healthz) {
+        char why[128];
+        int status = health(r->rt, why, sizeof(why) - 1);
+        strcat(why, "\n");
+        oe_resp_header(req, "content-type", "text/plain; charset=utf-8");
+        oe_resp_send(req, status, why, strlen(why));
+    } else {
+        oe_resp_error(req, 404);
+    }
+}
+
 /* ---- module ---------------------------------------------------------------------------------- */
 
 #define F(field) offsetof(metrics_conf_t, field)
 static const oe_directive_t directives[] = {
     {"address", oe_conf_set_addr, F(address), NULL, 0,
      "IP:port of the plain-HTTP listener for /metrics and /healthz, e.g. 127.0.0.1:9477"},
+    {"site", oe_conf_set_string, F(site_name), NULL, 0,
+     "a [site] that also serves /metrics and /healthz over HTTPS"},
+    {"path-prefix", oe_conf_set_string, F(path_prefix), NULL, 0,
+     "on that site, a path before /metrics and /healthz, e.g. /ops (default none)"},
     {NULL, NULL, 0, NULL, 0, NULL},
 };
 #undef F
 
 static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
 {
-    if (!oe_conf_key_set(sec, "address")) {
-        oe_conf_error_key(cf, sec, "address", "needs an address, e.g. 127.0.0.1:9477");
+    metrics_conf_t *c = conf;
+    if (!oe_conf_key_set(sec, "address") && c->site_name == NULL) {
+        oe_conf_error_key(cf, sec, NULL,
+                          "needs \"address = IP:PORT\" (e.g. 127.0.0.1:9477) or \"site = NAME\"");
+        return OE_ECONFIG;
+    }
+    if (c->path_prefix != NULL && c->site_name == NULL) {
+        oe_conf_error_key(cf, sec, "path-prefix", "needs \"site = NAME\"");
+        return OE_ECONFIG;
+    }
+    const char *p = c->path_prefix;
+    if (p != NULL &&
+        (p[0] != '/' || p[strlen(p) - 1] == '/' || strlen(p) > 200 || strpbrk(p, "?# ") != NULL)) {
+        oe_conf_error_key(cf, sec, "path-prefix",
+                          "must start with '/', not end with '/', and have no '?', '#' or space");
         return OE_ECONFIG;
     }
     return 0;
+}
+
+static int conf_finish(oe_conf_t *cf)
+{
+    oe_conf_section_t *sec = oe_conf_section(cf, &oe_metrics_module, 0);
+    if (sec == NULL)
+        return 0;
+    metrics_conf_t *c = sec->conf;
+    if (c->site_name != NULL && oe_http_site_by_name(cf, c->site_name) == NULL) {
+        oe_conf_error_key(cf, sec, "site", "no [site \"%s\"] is configured", c->site_name);
+        return OE_ECONFIG;
+    }
+    return 0;
+}
+
+static int init(oe_modctx_t *ctx)
+{
+    const metrics_conf_t *c = oe_conf_get(ctx->cf, &oe_metrics_module);
+    site_routes_t *r = oe_calloc(1, sizeof(*r));
+    r->rt = ctx->rt;
+    ctx->data = r;
+    if (c->site_name == NULL)
+        return 0;
+    oe_http_t *http = oe_http_of(ctx);
+    const oe_site_t *site = oe_http_site_by_name(ctx->cf, c->site_name);
+    if (http == NULL || site == NULL) {
+        oe_log_error(TAG, "site %s: no HTTP server for it", c->site_name);
+        return OE_ECONFIG;
+    }
+    const char *pre = c->path_prefix != NULL ? c->path_prefix : "";
+    snprintf(r->metrics, sizeof(r->metrics), "%s/metrics", pre);
+    snprintf(r->healthz, sizeof(r->healthz), "%s/healthz", pre);
+    if (oe_http_route(http, site, OE_M_GET | OE_M_HEAD, r->metrics, on_site_request, r) < 0 ||
+        oe_http_route(http, site, OE_M_GET | OE_M_HEAD, r->healthz, on_site_request, r) < 0)
+        return OE_ECONFIG;
+    oe_log_info(TAG, "serving %s and %s on site %s (HTTPS)", r->metrics, r->healthz, c->site_name);
+    return 0;
+}
+
+static void destroy(oe_modctx_t *ctx)
+{
+    free(ctx->data);
+    ctx->data = NULL;
 }
 
 static void on_listener_closed(uv_handle_t *h)
@@ -356,11 +513,14 @@ static void on_listener_closed(uv_handle_t *h)
 static int start(oe_modctx_t *ctx)
 {
     const metrics_conf_t *c = oe_conf_get(ctx->cf, &oe_metrics_module);
+    site_routes_t *r = ctx->data;
+    if (c->address.text[0] == '\0')
+        return 0;
     for (listener_t *l = listeners; l != NULL; l = l->next)
         if (strcmp(l->text, c->address.text) == 0 && l->users > 0) {
             l->users++;
             l->rt = ctx->rt;
-            ctx->data = l;
+            r->l = l;
             return 0;
         }
     listener_t *l = oe_calloc(1, sizeof(*l));
@@ -379,23 +539,24 @@ static int start(oe_modctx_t *ctx)
     l->users = 1;
     l->next = listeners;
     listeners = l;
-    ctx->data = l;
+    r->l = l;
     oe_log_info(TAG, "serving /metrics and /healthz on %s (plain HTTP)", l->text);
     return 0;
 }
 
 static void stop(oe_modctx_t *ctx)
 {
-    listener_t *l = ctx->data;
+    site_routes_t *r = ctx->data;
+    listener_t *l = r != NULL ? r->l : NULL;
     if (l == NULL || --l->users > 0)
         return;
+    r->l = NULL;
     for (listener_t **p = &listeners; *p != NULL; p = &(*p)->next)
         if (*p == l) {
             *p = l->next;
             break;
         }
     uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
-    ctx->data = NULL;
 }
 
 const oe_module_t oe_metrics_module = {
@@ -405,6 +566,9 @@ const oe_module_t oe_metrics_module = {
     .directives = directives,
     .summary = "Prometheus /metrics and /healthz on a plain-HTTP listener (off unless configured)",
     .conf_check = conf_check,
+    .conf_finish = conf_finish,
+    .init = init,
+    .destroy = destroy,
     .start = start,
     .stop = stop,
 };

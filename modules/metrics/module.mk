@@ -1,1 +1,1 @@
-REQUIRES.metrics :=
+REQUIRES.metrics := http

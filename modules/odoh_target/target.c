@@ -185,9 +185,10 @@ static void job_free(job_t *j)
     free(j);
 }
 
-static void reply_error(oe_req_t *req, int status)
+/* odoh: counted as an ODoH query (else DoH). */
+static void reply_error(oe_req_t *req, bool odoh, int status)
 {
-    oe_stat_target_result(status);
+    oe_stat_target_result(odoh, status);
     oe_resp_header(req, "cache-control", "no-cache, no-store");
     oe_resp_error(req, status);
 }
@@ -196,7 +197,7 @@ static void reply_error(oe_req_t *req, int status)
 static void reply(job_t *j, oe_slice_t dns)
 {
     oe_req_t *req = j->req;
-    oe_stat_target_result(200);
+    oe_stat_target_result(j->odoh, 200);
     oe_resp_header(req, "cache-control", "no-cache, no-store");
     if (!j->odoh) {
         oe_resp_header(req, "content-type", MEDIA_DNS);
@@ -212,14 +213,14 @@ static void reply(job_t *j, oe_slice_t dns)
         oe_dns_writer_t w;
         size_t len;
         if (oe_dns_msg_parse(&m, dns) < 0) {
-            reply_error(req, 502);
+            reply_error(req, j->odoh, 502);
             job_free(j);
             return;
         }
         oe_dns_writer_init_response(&w, tc, sizeof(tc), &m, m.hdr.flags | OE_DNS_F_TC,
                                     (uint16_t)(m.hdr.flags & 0xf));
         if (oe_dns_writer_finish(&w, &len) < 0) {
-            reply_error(req, 502);
+            reply_error(req, j->odoh, 502);
             job_free(j);
             return;
         }
@@ -232,7 +233,7 @@ static void reply(job_t *j, oe_slice_t dns)
                 : OE_ENOMEM;
     if (n < 0) {
         oe_log_warn(TAG, "sealing an answer failed: %s", oe_strerror(n));
-        reply_error(req, 500);
+        reply_error(req, j->odoh, 500);
     } else {
         oe_resp_header(req, "content-type", MEDIA_ODOH);
         oe_resp_send(req, 200, out, (size_t)n);
@@ -246,7 +247,7 @@ static void reply_built(job_t *j, oe_dns_writer_t *w, uint8_t *buf)
 {
     size_t len;
     if (oe_dns_writer_finish(w, &len) < 0) {
-        reply_error(j->req, 500);
+        reply_error(j->req, j->odoh, 500);
         job_free(j);
         return;
     }
@@ -262,9 +263,10 @@ static void on_answer(void *data, int status, oe_slice_t answer)
         reply(j, answer);
         return;
     }
-    reply_error(j->req, status == OE_UPSTREAM_ETIMEOUT ? 504
-                        : status == OE_UPSTREAM_EBUSY  ? 503
-                                                       : 502);
+    reply_error(j->req, j->odoh,
+                status == OE_UPSTREAM_ETIMEOUT ? 504
+                : status == OE_UPSTREAM_EBUSY  ? 503
+                                               : 502);
     job_free(j);
 }
 
@@ -389,7 +391,7 @@ static void resolve(job_t *j, oe_slice_t dns)
     oe_dns_rr_t question;
     if (oe_dns_msg_parse(&q, dns) < 0 || q.hdr.count[0] != 1 || (q.hdr.flags & OE_DNS_F_QR) ||
         oe_dns_msg_question(&q, &question) < 0) {
-        reply_error(j->req, 400);
+        reply_error(j->req, j->odoh, 400);
         job_free(j);
         return;
     }
@@ -412,7 +414,7 @@ static void resolve(job_t *j, oe_slice_t dns)
     j->uq = oe_upstream_query(up, dns, on_answer, j, &err);
     if (j->uq == NULL) {
         j->req->on_abort = NULL;
-        reply_error(j->req, err == OE_UPSTREAM_EBUSY ? 503 : 400);
+        reply_error(j->req, j->odoh, err == OE_UPSTREAM_EBUSY ? 503 : 400);
         job_free(j);
     }
 }
@@ -433,6 +435,8 @@ static void handle_query(oe_req_t *req, void *data)
     job_t *j = oe_calloc(1, sizeof(*j));
     j->req = req;
     j->t = t;
+    /* Counted as ODoH when the request names the ODoH media type, else as DoH. */
+    bool kind_odoh = media_is(ctype, MEDIA_ODOH);
 
     if (oe_req_method_is(req, "GET") || oe_req_method_is(req, "HEAD")) {
         oe_slice_t dns = oe_uri_query_param(req->query, "dns");
@@ -440,7 +444,7 @@ static void handle_query(oe_req_t *req, void *data)
             media_is(oe_req_header(req, "accept"), MEDIA_ODOH) || media_is(ctype, MEDIA_ODOH);
         if (for_odoh || !c->doh_get || dns.base == NULL) {
             oe_resp_header(req, "allow", c->doh_get && !for_odoh ? "GET, POST" : "POST");
-            reply_error(req, dns.base == NULL && c->doh_get && !for_odoh ? 400 : 405);
+            reply_error(req, for_odoh, dns.base == NULL && c->doh_get && !for_odoh ? 400 : 405);
             job_free(j);
             return;
         }
@@ -448,7 +452,7 @@ static void handle_query(oe_req_t *req, void *data)
         /* RFC 8484 §4.1: base64url without padding; too long, malformed or short is 400 */
         int n = oe_base64url_decode(msg, sizeof(msg), (const char *)dns.base, dns.len);
         if (n < 12) {
-            reply_error(req, 400);
+            reply_error(req, kind_odoh, 400);
             job_free(j);
             return;
         }
@@ -458,7 +462,7 @@ static void handle_query(oe_req_t *req, void *data)
     if (media_is(ctype, MEDIA_ODOH) && c->odoh) {
         j->odoh = true;
         if (req->body.len == 0) {
-            reply_error(req, 400);
+            reply_error(req, kind_odoh, 400);
             job_free(j);
             return;
         }
@@ -472,7 +476,7 @@ static void handle_query(oe_req_t *req, void *data)
         if (rc < 0) {
             if (rc != OE_EKEYID)
                 oe_stat_inc(OE_STAT_HPKE_OPEN_FAILED);
-            reply_error(req, rc == OE_EKEYID ? 401 : 400);
+            reply_error(req, kind_odoh, rc == OE_EKEYID ? 401 : 400);
             free(plain);
             job_free(j);
             return;
@@ -486,7 +490,7 @@ static void handle_query(oe_req_t *req, void *data)
         resolve(j, req->body);
         return;
     }
-    reply_error(req, 415);
+    reply_error(req, kind_odoh, 415);
     job_free(j);
 }
 

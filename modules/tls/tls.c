@@ -1225,6 +1225,24 @@ void oe_tls_conn_strerror(const oe_tls_conn_t *c, char *buf, size_t cap)
     }
 }
 
+oe_tls_fail_t oe_tls_conn_fail_reason(const oe_tls_conn_t *c)
+{
+    switch (c->last_mbed_err) {
+    case MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION:
+        return OE_TLS_FAIL_VERSION;
+    case MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE:
+        return OE_TLS_FAIL_NO_CIPHER;
+    case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+    case MBEDTLS_ERR_SSL_BAD_CERTIFICATE:
+    case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE:
+        return OE_TLS_FAIL_CERTIFICATE;
+    case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+        return OE_TLS_FAIL_ALERT;
+    default:
+        return OE_TLS_FAIL_PROTOCOL;
+    }
+}
+
 /* ---- client sessions ------------------------------------------------------------------------ */
 
 struct oe_tls_session {

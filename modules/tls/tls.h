@@ -235,6 +235,16 @@ bool oe_tls_resumed(const oe_tls_conn_t *c);
  * verification failure) into buf (NUL-terminated, truncated to cap). No client data included. */
 void oe_tls_conn_strerror(const oe_tls_conn_t *c, char *buf, size_t cap);
 
+/* Why the handshake failed, as one of a fixed set (for metrics; the text is for logs). */
+typedef enum oe_tls_fail {
+    OE_TLS_FAIL_PROTOCOL,    /* anything not below: a malformed or unexpected message */
+    OE_TLS_FAIL_VERSION,     /* the peer offered no protocol version we accept */
+    OE_TLS_FAIL_NO_CIPHER,   /* nothing in common: cipher suite, group or signature algorithm */
+    OE_TLS_FAIL_CERTIFICATE, /* a certificate was missing, bad or failed verification */
+    OE_TLS_FAIL_ALERT,       /* the peer sent a fatal alert */
+} oe_tls_fail_t;
+oe_tls_fail_t oe_tls_conn_fail_reason(const oe_tls_conn_t *c);
+
 /* ---- client sessions (resumption) ---------------------------------------------------------- */
 
 typedef struct oe_tls_session oe_tls_session_t;
