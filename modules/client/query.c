@@ -307,24 +307,16 @@ static void lookup_failed(lookup_t *l, int status)
 static void on_aaaa(void *data, int status, oe_slice_t answer)
 {
     lookup_t *l = data;
-    oe_dns_msg_t m;
-    oe_dns_iter_t it;
-    oe_dns_rr_t rr;
-    if (status == 0 && oe_dns_msg_parse(&m, answer) == 0) {
-        oe_dns_iter_init(&it, &m, OE_DNS_SEC_ANSWER);
-        while (oe_dns_iter_next(&it, &rr) == 1) {
-            if (rr.type == 28 && rr.rdata.len == 16) {
-                char ip[INET6_ADDRSTRLEN];
-                inet_ntop(AF_INET6, rr.rdata.base, ip, sizeof(ip));
-                set_literal(l->u, ip);
-                l->then(l->x);
-                free(l);
-                return;
-            }
-        }
-        status = OE_UPSTREAM_ENOADDR;
+    oe_slice_t a;
+    if (status == 0 && oe_dns_first_answer(answer, 28, 16, &a) == 1) {
+        char ip[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, a.base, ip, sizeof(ip));
+        set_literal(l->u, ip);
+        l->then(l->x);
+        free(l);
+        return;
     }
-    lookup_failed(l, status);
+    lookup_failed(l, status == 0 ? OE_UPSTREAM_ENOADDR : status);
 }
 
 /* The A answer; a name without an IPv4 address is asked for an IPv6 one. */

@@ -455,6 +455,24 @@ int oe_dns_iter_next(oe_dns_iter_t *it, oe_dns_rr_t *rr)
     return 1;
 }
 
+int oe_dns_first_answer(oe_slice_t answer, uint16_t type, size_t rdlen, oe_slice_t *rdata)
+{
+    oe_dns_msg_t m;
+    oe_dns_iter_t it;
+    oe_dns_rr_t rr;
+    int rc = oe_dns_msg_parse(&m, answer);
+    if (rc < 0)
+        return rc;
+    oe_dns_iter_init(&it, &m, OE_DNS_SEC_ANSWER);
+    while ((rc = oe_dns_iter_next(&it, &rr)) == 1) {
+        if (rr.type == type && rr.rdata.len == rdlen) {
+            *rdata = rr.rdata;
+            return 1;
+        }
+    }
+    return rc;
+}
+
 __attribute__((constructor)) static void register_errors(void)
 {
     oe_strerror_register(500, 599, oe_dns_strerror);

@@ -225,6 +225,11 @@ void oe_dns_iter_init(oe_dns_iter_t *it, const oe_dns_msg_t *m, oe_dns_section_t
  * oe_dns_msg_parse(). OPT and TSIG records are returned like any other. */
 int oe_dns_iter_next(oe_dns_iter_t *it, oe_dns_rr_t *rr);
 
+/* The rdata of the first answer record of type whose rdata is exactly rdlen bytes (an address:
+ * A 4, AAAA 16), borrowed from answer: 1, 0 when there is none, or OE_ETRUNC / OE_EFORMAT for a
+ * malformed message. */
+int oe_dns_first_answer(oe_slice_t answer, uint16_t type, size_t rdlen, oe_slice_t *rdata);
+
 /* Iterates EDNS options (validated by oe_dns_msg_parse): pass &copy_of_opt.options; returns 1 with
  * *code and *value set, 0 at the end, OE_ETRUNC on a malformed list. */
 int oe_dns_opt_next(oe_slice_t *options, uint16_t *code, oe_slice_t *value);

@@ -564,22 +564,14 @@ void oe_upstream_close(oe_upstream_t *u)
 static void on_lookup_answer(void *data, int status, oe_slice_t answer)
 {
     oe_upstream_lookup_t *l = data;
-    oe_dns_msg_t m;
-    oe_dns_iter_t it;
-    oe_dns_rr_t rr;
-    if (status == 0 && oe_dns_msg_parse(&m, answer) == 0) {
-        oe_dns_iter_init(&it, &m, OE_DNS_SEC_ANSWER);
-        while (oe_dns_iter_next(&it, &rr) == 1) {
-            if (rr.type == 1 && rr.rdata.len == 4) {
-                struct sockaddr_in in = {.sin_family = AF_INET};
-                memcpy(&in.sin_addr, rr.rdata.base, 4);
-                l->cb(l->data, 0, &in);
-                return;
-            }
-        }
-        status = OE_UPSTREAM_ENOADDR;
+    oe_slice_t a;
+    if (status == 0 && oe_dns_first_answer(answer, 1, 4, &a) == 1) {
+        struct sockaddr_in in = {.sin_family = AF_INET};
+        memcpy(&in.sin_addr, a.base, 4);
+        l->cb(l->data, 0, &in);
+        return;
     }
-    l->cb(l->data, status, NULL);
+    l->cb(l->data, status == 0 ? OE_UPSTREAM_ENOADDR : status, NULL);
 }
 
 oe_upstream_query_t *oe_upstream_lookup(oe_upstream_t *u, const char *host, oe_upstream_lookup_t *l,
