@@ -92,6 +92,7 @@
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_CREATE_C
 #define MBEDTLS_X509_CRT_WRITE_C
+#define MBEDTLS_X509_CSR_WRITE_C /* modules/acme: certificate signing requests */
 #define MBEDTLS_X509_CRL_PARSE_C
 
 /* PSA (TLS 1.3 is built on it) */

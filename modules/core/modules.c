@@ -27,6 +27,9 @@ MODULE(client)
 #ifdef OE_WITH_METRICS
 MODULE(metrics)
 #endif
+#ifdef OE_WITH_ACME
+MODULE(acme)
+#endif
 #undef MODULE
 
 const oe_module_t *const oe_modules[] = {
@@ -53,6 +56,9 @@ const oe_module_t *const oe_modules[] = {
 #ifdef OE_WITH_METRICS
     &oe_metrics_module,
 #endif
+#ifdef OE_WITH_ACME
+    &oe_acme_module, /* after http: it swaps certificates into the server */
+#endif
     NULL,
 };
 
@@ -64,6 +70,7 @@ const oe_known_section_t oe_known_sections[] = {
     {"odoh-proxy", "odoh_proxy"},
     {"keys", "keys"},
     {"metrics", "metrics"},
+    {"acme", "acme"},
     {NULL, NULL},
 };
 

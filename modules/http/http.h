@@ -41,6 +41,8 @@ typedef struct oe_site {
     const char *cert;     /* PEM certificate chain path, or NULL with cert_auto */
     const char *key;      /* PEM private key path */
     bool cert_auto;       /* cert = auto: a demo CA and leaf in the state folder */
+    bool cert_acme;       /* cert = acme (modules/acme); cert_auto is set too: until the ACME
+                           * certificate exists the site is served with a cert = auto leaf */
     int origin_mode;      /* oe_origin_mode_t */
     oe_strlist_t origins; /* origin = LIST entries as written */
     /* Static files (modules/website); root NULL = no static files for this site. */
@@ -159,6 +161,20 @@ const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name);
 /* Whether site's certificate (its PEM file, or for cert = auto its own names) covers host.
  * Loads the certificate; for config-time checks. */
 bool oe_http_site_cert_covers(const oe_site_t *site, const char *host);
+
+/* cert = acme: the files of the site's ACME certificate, STATE/acme/NAME.pem and .key (NAME the
+ * site's name with characters other than a-z 0-9 - as '_'), written into cert and key. */
+void oe_http_acme_paths(const oe_site_t *site, const char *state_dir, char *cert, char *key,
+                        size_t cap);
+
+/* Serves a new certificate chain and key (files, borrowed paths) for site's certificate in new
+ * handshakes; connections keep theirs (oe_tls_cert_replace). Main thread, after init. OE_OK,
+ * -ENOENT (the site has no certificate of its own here), or the loading error with *err set. */
+int oe_http_site_cert_replace(oe_http_t *http, const oe_site_t *site, const char *cert,
+                              const char *key, char **err);
+
+/* Whether a plain-HTTP (tls = no) listener has an address on port (0: on any port). */
+bool oe_http_plain_listener(const oe_conf_t *cf, unsigned port);
 
 /* The port of the first TLS listener (0 when there is none), e.g. for HTTPS records. */
 unsigned oe_http_tls_port(const oe_conf_t *cf);

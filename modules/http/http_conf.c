@@ -111,7 +111,8 @@ static const oe_directive_t site_directives[] = {
     {"host", oe_conf_set_string, S(host), NULL, 0, "the site's host name"},
     {"alias", oe_conf_set_strlist, S(aliases), NULL, OE_CONF_LIST, "more host names"},
     {"cert", oe_conf_set_string, S(cert_value), NULL, 0,
-     "PEM certificate chain, or \"auto\" for a generated demo CA and certificate"},
+     "PEM certificate chain, \"auto\" for a generated demo CA and certificate, or \"acme\" "
+     "for one from the [acme] server"},
     {"key", oe_conf_set_path, S(site.key), NULL, 0, "PEM private key (mode 0600)"},
     {"origin", oe_conf_set_strlist, S(origin), NULL, OE_CONF_LIST,
      "ORIGIN frame: auto (default), self, off, or a list of https:// origins"},
@@ -165,10 +166,22 @@ static int site_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
             rc = OE_ECONFIG;
         }
     }
-    if (c->cert_value != NULL && strcmp(c->cert_value, "auto") == 0) {
+    if (c->cert_value != NULL &&
+        (strcmp(c->cert_value, "auto") == 0 || strcmp(c->cert_value, "acme") == 0)) {
         s->cert_auto = true;
+        s->cert_acme = strcmp(c->cert_value, "acme") == 0;
         if (s->key != NULL) {
-            oe_conf_error_key(cf, sec, "key", "cert = auto generates its own key; remove key");
+            oe_conf_error_key(cf, sec, "key", "cert = %s generates its own key; remove key",
+                              c->cert_value);
+            rc = OE_ECONFIG;
+        }
+        const oe_module_t *acme = oe_module_by_name("acme");
+        if (s->cert_acme && acme == NULL) {
+            oe_conf_error_key(cf, sec, "cert", "the acme module is not compiled in");
+            rc = OE_ECONFIG;
+        } else if (s->cert_acme && oe_conf_get(cf, acme) == NULL) {
+            oe_conf_error_key(cf, sec, "cert",
+                              "cert = acme needs an [acme] section (with agree-tos = yes)");
             rc = OE_ECONFIG;
         }
     } else if (c->cert_value != NULL) {

@@ -60,6 +60,18 @@ unsigned oe_http_tls_port(const oe_conf_t *cf)
     return 0;
 }
 
+bool oe_http_plain_listener(const oe_conf_t *cf, unsigned port)
+{
+    for (size_t i = 0; i < oe_conf_count(cf, &oe_http_module); i++) {
+        const oe_listen_conf_t *l = oe_conf_section(cf, &oe_http_module, i)->conf;
+        for (size_t a = 0; !l->tls && a < l->addresses.n; a++)
+            if (port == 0 ||
+                oe_sockaddr_port((const struct sockaddr *)&l->addresses.v[a].ss) == port)
+                return true;
+    }
+    return false;
+}
+
 void oe_http__origin_of(char *out, size_t cap, const char *host, const oe_listen_conf_t *l)
 {
     unsigned port = listen_port(l);

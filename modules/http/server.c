@@ -89,6 +89,58 @@ static int load_auto_cert(const oe_site_t *site, const char *state_dir, unsigned
     return 0;
 }
 
+void oe_http_acme_paths(const oe_site_t *site, const char *state_dir, char *cert, char *key,
+                        size_t cap)
+{
+    char name[256];
+    snprintf(name, sizeof(name), "%s", site->name ? site->name : "site");
+    for (char *p = name; *p; p++)
+        if (!(*p >= 'a' && *p <= 'z') && !(*p >= '0' && *p <= '9') && *p != '-')
+            *p = '_';
+    snprintf(cert, cap, "%s/acme/%s.pem", state_dir, name);
+    snprintf(key, cap, "%s/acme/%s.key", state_dir, name);
+}
+
+/* cert = acme: the certificate the ACME module stored, when there is one and it loads; else the
+ * site starts on a cert = auto leaf (its listener must come up to answer the challenges) until
+ * the ACME module swaps the real one in. */
+static int load_acme_cert(oe_http_t *http, const oe_site_t *s, const char *state_dir, char **cert,
+                          char **key)
+{
+    char c[4096], k[4096], *err = NULL;
+    oe_http_acme_paths(s, state_dir, c, k, sizeof(c));
+    oe_tls_server_t *probe = oe_tls_server_new(NULL, NULL);
+    oe_tls_cert_t *pc = NULL;
+    int rc = probe ? oe_tls_server_add_cert(probe, c, k, &pc, &err) : OE_ECRYPTO;
+    for (size_t i = 0; rc == 0 && i < s->hosts.n; i++)
+        if (!oe_tls_cert_covers(pc, OE_SLICE_STR(s->hosts.v[i])))
+            rc = OE_ECONFIG;
+    oe_tls_server_free(probe);
+    if (rc == 0) {
+        *cert = oe_strdup(c);
+        *key = oe_strdup(k);
+        return 0;
+    }
+    if (rc != -ENOENT)
+        oe_log_warn(TAG, "[site \"%s\"] cert = acme: %s", s->name,
+                    err ? err : "the stored certificate does not cover the site's names");
+    free(err);
+    oe_log_info(TAG,
+                "[site \"%s\"] cert = acme: no certificate yet; serving a temporary one (cert = "
+                "auto) until the ACME server issues it",
+                s->name);
+    return load_auto_cert(s, state_dir, oe_http_tls_port(http->cf), cert, key);
+}
+
+int oe_http_site_cert_replace(oe_http_t *http, const oe_site_t *site, const char *cert,
+                              const char *key, char **err)
+{
+    for (size_t i = 0; http != NULL && i < http->ncerts; i++)
+        if (http->certs[i].owner == site)
+            return oe_tls_cert_replace(oe_tls_server_cert(http->tls, i), cert, key, err);
+    return -ENOENT;
+}
+
 /* The bytes of a certificate file, to tell whether a reload serves the same certificate. */
 static oe_buf_t read_pem(const char *path)
 {
@@ -128,8 +180,11 @@ static int load_certs(oe_http_t *http, const char *state_dir)
         if (seen || (!s->cert_auto && s->cert == NULL))
             continue;
         char *auto_cert = NULL, *auto_key = NULL;
-        if (s->cert_auto && (rc = load_auto_cert(s, state_dir, oe_http_tls_port(http->cf),
-                                                 &auto_cert, &auto_key)) < 0)
+        if (s->cert_acme && (rc = load_acme_cert(http, s, state_dir, &auto_cert, &auto_key)) < 0)
+            break;
+        if (s->cert_auto && !s->cert_acme &&
+            (rc = load_auto_cert(s, state_dir, oe_http_tls_port(http->cf), &auto_cert, &auto_key)) <
+                0)
             break;
         const char *cert = s->cert_auto ? auto_cert : s->cert;
         rc = oe_tls_server_add_cert(http->tls, cert, s->cert_auto ? auto_key : s->key, NULL, &err);

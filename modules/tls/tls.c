@@ -365,6 +365,15 @@ static int load_key(mbedtls_pk_context *key, const char *path, char **err)
 
 /* ---- certificates ------------------------------------------------------------------------ */
 
+/* A chain and key that replaced a certificate's own (oe_tls_cert_replace). Each replacement is
+ * kept until the server is freed: a handshake that picked one may still be using it, and
+ * replacements are rare (certificate renewals). */
+typedef struct cert_material {
+    mbedtls_x509_crt chain;
+    mbedtls_pk_context key;
+    struct cert_material *older;
+} cert_material_t;
+
 struct oe_tls_cert {
     mbedtls_x509_crt chain;
     mbedtls_pk_context key;
@@ -372,6 +381,7 @@ struct oe_tls_cert {
     size_t nnames;
     size_t index;
     void *data;
+    _Atomic(cert_material_t *) current; /* NULL: chain and key above are in force */
 };
 
 static void cert_free(oe_tls_cert_t *cert)
@@ -380,6 +390,12 @@ static void cert_free(oe_tls_cert_t *cert)
         return;
     mbedtls_x509_crt_free(&cert->chain);
     mbedtls_pk_free(&cert->key);
+    for (cert_material_t *m = atomic_load(&cert->current), *older; m != NULL; m = older) {
+        older = m->older;
+        mbedtls_x509_crt_free(&m->chain);
+        mbedtls_pk_free(&m->key);
+        free(m);
+    }
     for (size_t i = 0; i < cert->nnames; i++)
         free(cert->names[i]);
     free(cert->names);
@@ -645,6 +661,10 @@ static int cert_cb(mbedtls_ssl_context *ssl)
     const oe_tls_cert_t *cert =
         pick_cert(c->srv, c->sni ? OE_SLICE_STR(c->sni) : OE_SLICE(NULL, 0));
     c->cert = cert;
+    cert_material_t *m =
+        atomic_load_explicit(&((oe_tls_cert_t *)cert)->current, memory_order_acquire);
+    if (m != NULL)
+        return mbedtls_ssl_set_hs_own_cert(ssl, &m->chain, &m->key);
     return mbedtls_ssl_set_hs_own_cert(ssl, (mbedtls_x509_crt *)&cert->chain,
                                        (mbedtls_pk_context *)&cert->key);
 }
@@ -711,6 +731,53 @@ fail:
     free(srv->alpn);
     free(srv);
     return NULL;
+}
+
+int oe_tls_cert_replace(oe_tls_cert_t *cert, const char *cert_pem_path, const char *key_pem_path,
+                        char **err)
+{
+    cert_material_t *m = oe_calloc(1, sizeof(*m));
+    mbedtls_x509_crt_init(&m->chain);
+    mbedtls_pk_init(&m->key);
+    int rc = load_chain(&m->chain, cert_pem_path, err);
+    if (rc == OE_OK)
+        rc = load_key(&m->key, key_pem_path, err);
+    if (rc == OE_OK && mbedtls_pk_check_pair(&m->chain.pk, &m->key, oe_crypto_random, NULL) != 0) {
+        set_err(err, oe_asprintf("%s: private key does not match the certificate %s", key_pem_path,
+                                 cert_pem_path));
+        rc = OE_ECONFIG;
+    }
+    /* The names were chosen by, and the ORIGIN set computed for, the certificate replaced: the
+     * new one must cover every one of its DNS names. (Its IP addresses are not asked for: a
+     * temporary cert = auto leaf covers 127.0.0.1 and ::1, which no public CA issues.) */
+    if (rc == OE_OK) {
+        oe_tls_cert_t probe = {0}; /* only its names */
+        oe_tls__san_names(&m->chain, collect_name, &probe);
+        for (size_t i = 0; i < cert->nnames && rc == OE_OK; i++) {
+            uint8_t ip[16];
+            if (inet_pton(AF_INET, cert->names[i], ip) == 1 ||
+                inet_pton(AF_INET6, cert->names[i], ip) == 1)
+                continue;
+            if (!oe_tls_cert_covers(&probe, OE_SLICE_STR(cert->names[i]))) {
+                set_err(err, oe_asprintf("%s: does not cover %s, which the certificate it "
+                                         "replaces covers",
+                                         cert_pem_path, cert->names[i]));
+                rc = OE_ECONFIG;
+            }
+        }
+        for (size_t i = 0; i < probe.nnames; i++)
+            free(probe.names[i]);
+        free(probe.names);
+    }
+    if (rc != OE_OK) {
+        mbedtls_x509_crt_free(&m->chain);
+        mbedtls_pk_free(&m->key);
+        free(m);
+        return rc;
+    }
+    m->older = atomic_load(&cert->current);
+    atomic_store_explicit(&cert->current, m, memory_order_release);
+    return OE_OK;
 }
 
 int oe_tls_server_add_cert(oe_tls_server_t *srv, const char *cert_pem_path,

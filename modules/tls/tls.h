@@ -91,6 +91,16 @@ size_t oe_tls_cert_index(const oe_tls_cert_t *cert);
 void oe_tls_cert_set_data(oe_tls_cert_t *cert, void *data);
 void *oe_tls_cert_data(const oe_tls_cert_t *cert);
 
+/* Replaces the chain and key a certificate serves, for new handshakes, while connections keep
+ * running (certificate renewal, modules/acme). The files load as for oe_tls_server_add_cert, and
+ * the new leaf must cover every name of the certificate it replaces (the names, and the ORIGIN
+ * set computed for them, stay). Safe while handshakes run on other threads: a handshake takes
+ * whichever chain is in force when it picks the certificate, and replaced chains stay allocated
+ * until the server is freed. Call from one thread at a time. OE_OK, or an error as for
+ * oe_tls_server_add_cert (with *err), or OE_ECONFIG when a name would no longer be covered. */
+int oe_tls_cert_replace(oe_tls_cert_t *cert, const char *cert_pem_path, const char *key_pem_path,
+                        char **err);
+
 /* ---- server ------------------------------------------------------------------------------ */
 
 typedef struct oe_tls_server oe_tls_server_t;
@@ -281,5 +291,33 @@ int oe_tls_auto_cert(const char *state_dir, const char *const *hostnames, size_t
 int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
                           const char *const *hostnames, size_t n, char **cert_path, char **key_path,
                           char **ca_path, char **err);
+
+/* ---- ACME (modules/acme) ------------------------------------------------------------------ */
+
+typedef enum oe_tls_key_type {
+    OE_TLS_KEY_P256 = 0, /* ECDSA P-256 (the default) */
+    OE_TLS_KEY_P384,
+    OE_TLS_KEY_RSA2048,
+    OE_TLS_KEY_RSA3072,
+} oe_tls_key_type_t;
+
+/* A fresh private key of type and a PKCS#10 request for names (dNSNames, borrowed; CN = the
+ * first), signed with it (RFC 8555 §7.4). On success *key_pem is a heap PEM string (secret: the
+ * caller wipes and frees it) and csr_der holds the DER request. OE_ECRYPTO with *err otherwise. */
+int oe_tls_acme_csr(oe_tls_key_type_t type, const char *const *names, size_t n, char **key_pem,
+                    oe_buf_t *csr_der, char **err);
+
+/* What modules/acme needs to know of an issued certificate (the first of a PEM chain). */
+typedef struct oe_tls_cert_facts {
+    int64_t not_before, not_after; /* Unix time */
+    char issuer[256];              /* the issuer's distinguished name as text */
+    uint8_t serial[32];            /* DER INTEGER contents */
+    size_t serial_len;
+    uint8_t aki[64]; /* authorityKeyIdentifier keyIdentifier (RFC 9773 §4.1) */
+    size_t aki_len;
+} oe_tls_cert_facts_t;
+
+/* Parses the first certificate of pem[0..len) (borrowed). OE_OK or OE_EFORMAT. */
+int oe_tls_cert_facts(const uint8_t *pem, size_t len, oe_tls_cert_facts_t *facts);
 
 #endif

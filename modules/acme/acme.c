@@ -1,0 +1,1233 @@
+/*
+ * The [acme] section and the ACME client (RFC 8555) on the main loop: for every [site] with
+ * cert = acme, an order for its names is placed when it has no certificate, when renewal is due
+ * or when `odoh-edge acme renew` asked for it; the certificate is stored in STATE/acme/ and
+ * swapped into the running TLS server for new handshakes (oe_http_site_cert_replace).
+ *
+ * One order at a time, one request at a time, every step asynchronous (uv_getaddrinfo, then the
+ * outbound HTTPS client): serving never waits for the ACME server. Each POST is a JWS (ES256)
+ * with a fresh nonce from the previous response (§6.5), retried on badNonce (§6.5.2) a few times;
+ * authorizations and orders are polled with POST-as-GET (§6.3), honouring Retry-After. A failure
+ * keeps the certificate in service, is logged with the server's problem document (§6.7) and
+ * retried after a back-off that doubles from retry-min up to an hour.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "acme/acme_int.h"
+#include "acme/acme_json.h"
+#include "acme/acme_jws.h"
+#include "core/core.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "crypto/encode.h"
+#include "core/net.h"
+#include "dns/upstream.h"
+#include "http/client.h"
+#include "tls/tls.h"
+
+#define MAX_AUTHZ      100   /* identifiers per order (RFC 8555 leaves it to the server) */
+#define MAX_POLLS      60    /* status polls of one authorization or order */
+#define MAX_BAD_NONCE  5     /* retries of one request after badNonce */
+#define POLL_MS        1000  /* between polls when the server sends no Retry-After */
+#define MAX_WAIT_MS    60000 /* the longest Retry-After honoured in a poll */
+#define BACKOFF_MAX_MS (3600 * 1000ULL)
+#define URL_MAX        1024
+
+/* ---- configuration ------------------------------------------------------------------------ */
+
+static const oe_conf_enum_t challenges[] = {
+    {"http-01", CH_HTTP01}, {"tls-alpn-01", CH_TLSALPN01}, {"dns-01", CH_DNS01}, {NULL, 0}};
+static const oe_conf_enum_t key_types[] = {{"ecdsa-p256", OE_TLS_KEY_P256},
+                                           {"ecdsa-p384", OE_TLS_KEY_P384},
+                                           {"rsa2048", OE_TLS_KEY_RSA2048},
+                                           {"rsa3072", OE_TLS_KEY_RSA3072},
+                                           {NULL, 0}};
+static const oe_conf_range_t check_range = {100, 24LL * 3600 * 1000, false};
+static const oe_conf_range_t retry_range = {100, 24LL * 3600 * 1000, false};
+static const oe_conf_range_t renew_range = {1000, 365LL * 86400 * 1000, false};
+
+#define A(f) offsetof(acme_conf_t, f)
+static const oe_directive_t directives[] = {
+    {"directory", oe_conf_set_string, A(directory), NULL, 0,
+     "the ACME directory URL (default Let's Encrypt; staging: "
+     "https://acme-staging-v02.api.letsencrypt.org/directory)"},
+    {"email", oe_conf_set_string, A(email), NULL, 0, "contact address of the account (optional)"},
+    {"ca-file", oe_conf_set_path, A(ca_file), NULL, 0,
+     "PEM CAs to trust for the ACME server (default: the system bundle)"},
+    {"challenge", oe_conf_set_enum, A(challenge), challenges, 0,
+     "http-01 (default: needs a plain-HTTP listener), tls-alpn-01 or dns-01"},
+    {"key-type", oe_conf_set_enum, A(key_type), key_types, 0,
+     "certificate key: ecdsa-p256 (default), ecdsa-p384, rsa2048, rsa3072"},
+    {"renew-before", oe_conf_set_duration, A(renew_before), &renew_range, 0,
+     "renew this long before expiry (default: a third of the certificate's lifetime)"},
+    {"check-interval", oe_conf_set_duration, A(check_interval), &check_range, 0,
+     "how often certificates and renewal requests are looked at (default 1m)"},
+    {"retry-min", oe_conf_set_duration, A(retry_min), &retry_range, 0,
+     "first retry after a failed order; doubles up to 1h (default 1m)"},
+    {"resolver", oe_conf_set_addr, A(resolver), NULL, 0,
+     "DNS resolver IP:port for the ACME server's name (default: the first nameserver of "
+     "/etc/resolv.conf)"},
+    {"agree-tos", oe_conf_set_bool, A(agree_tos), NULL, 0,
+     "yes: accept the ACME server's terms of service (required)"},
+    {NULL, NULL, 0, NULL, 0, NULL},
+};
+#undef A
+
+static void conf_init(void *conf)
+{
+    acme_conf_t *c = conf;
+    c->directory = OE_ACME_LE_DIRECTORY;
+    c->check_interval = 60 * 1000;
+    c->retry_min = 60 * 1000;
+    c->key_type = OE_TLS_KEY_P256;
+}
+
+static bool parse_url(const char *url, char *host, size_t hcap, unsigned *port, const char **path);
+
+/* Is there a plain-HTTP listener (HTTP-01), and one on port 80? */
+static void plain_listeners(const oe_conf_t *cf, bool *any, bool *port80)
+{
+    *any = oe_http_plain_listener(cf, 0);
+    *port80 = oe_http_plain_listener(cf, 80);
+}
+
+static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
+{
+    acme_conf_t *c = conf;
+    int rc = 0;
+    char host[256];
+    unsigned port;
+    const char *path;
+    if (!c->agree_tos) {
+        oe_conf_error_key(cf, sec, "agree-tos",
+                          "the ACME server's terms of service must be accepted: read them (the "
+                          "directory's meta.termsOfService) and set agree-tos = yes");
+        rc = OE_ECONFIG;
+    }
+    if (!parse_url(c->directory, host, sizeof(host), &port, &path)) {
+        oe_conf_error_key(cf, sec, "directory", "\"%s\" is not an https:// URL", c->directory);
+        rc = OE_ECONFIG;
+    }
+    if (c->email != NULL && (strchr(c->email, '@') == NULL || strpbrk(c->email, " \t,") != NULL)) {
+        oe_conf_error_key(cf, sec, "email", "\"%s\" is not an e-mail address", c->email);
+        rc = OE_ECONFIG;
+    }
+    bool any_plain, port80;
+    plain_listeners(cf, &any_plain, &port80);
+    if (c->challenge == CH_AUTO)
+        c->challenge = any_plain ? CH_HTTP01 : CH_TLSALPN01;
+    if (c->challenge == CH_TLSALPN01 || c->challenge == CH_DNS01) {
+        oe_conf_error_key(cf, sec, "challenge",
+                          "%s is not implemented yet in this build; use http-01",
+                          c->challenge == CH_DNS01 ? "dns-01" : "tls-alpn-01");
+        rc = OE_ECONFIG;
+    }
+    if (c->challenge == CH_HTTP01 && !any_plain) {
+        oe_conf_error_key(cf, sec, "challenge",
+                          "http-01 needs a plain-HTTP listener ([listen] with tls = no) on "
+                          "port 80");
+        rc = OE_ECONFIG;
+    } else if (c->challenge == CH_HTTP01 && !port80) {
+        oe_conf_warn_key(cf, sec, "challenge",
+                         "no plain-HTTP listener on port 80: the ACME server validates http-01 on "
+                         "port 80 (fine behind a port forward, or with a test server)");
+    }
+    size_t nsites = oe_http_site_count(cf);
+    for (size_t i = 0; i < nsites; i++) {
+        const oe_site_t *s = oe_http_site(cf, i);
+        if (!s->cert_acme)
+            continue;
+        for (size_t h = 0; h < s->hosts.n; h++)
+            if (s->hosts.v[h][0] == '*' && c->challenge == CH_HTTP01)
+                oe_conf_error_key(cf, oe_http_site_section(cf, i), h == 0 ? "host" : "alias",
+                                  "\"%s\": a wildcard name needs challenge = dns-01",
+                                  s->hosts.v[h]);
+    }
+    return rc;
+}
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+/* "https://host[:port]/path": host (lower-case as written), port (443 when absent) and a view of
+ * the path (at least "/"). IPv6 literals are written [::1]. */
+static bool parse_url(const char *url, char *host, size_t hcap, unsigned *port, const char **path)
+{
+    if (url == NULL || strncmp(url, "https://", 8) != 0)
+        return false;
+    const char *h = url + 8, *end = h + strcspn(h, "/?#");
+    const char *colon = NULL;
+    if (*h == '[') {
+        const char *close = memchr(h, ']', (size_t)(end - h));
+        if (close == NULL)
+            return false;
+        colon = close[1] == ':' ? close + 1 : NULL;
+        if (close + 1 != end && colon == NULL)
+            return false;
+        if ((size_t)(close - h - 1) >= hcap)
+            return false;
+        memcpy(host, h + 1, (size_t)(close - h - 1));
+        host[close - h - 1] = '\0';
+    } else {
+        colon = memchr(h, ':', (size_t)(end - h));
+        const char *he = colon ? colon : end;
+        if (he == h || (size_t)(he - h) >= hcap)
+            return false;
+        memcpy(host, h, (size_t)(he - h));
+        host[he - h] = '\0';
+    }
+    *port = 443;
+    if (colon != NULL) {
+        char *e;
+        unsigned long p = strtoul(colon + 1, &e, 10);
+        if (e != end || p == 0 || p > 65535)
+            return false;
+        *port = (unsigned)p;
+    }
+    *path = *end == '/' ? end : "/";
+    return *end == '\0' || *end == '/';
+}
+
+void oe_acme__site_file(const oe_site_t *site, const char *state_dir, const char *ext, char *out,
+                        size_t cap)
+{
+    char cert[4096], key[4096];
+    oe_http_acme_paths(site, state_dir, cert, key, sizeof(cert));
+    size_t n = strlen(cert) - strlen(".pem");
+    snprintf(out, cap, "%.*s.%s", (int)n, cert, ext);
+}
+
+int64_t oe_acme__renew_at(const acme_conf_t *c, int64_t not_before, int64_t not_after)
+{
+    int64_t before =
+        c->renew_before ? (int64_t)(c->renew_before / 1000) : (not_after - not_before) / 3;
+    return not_after - before;
+}
+
+static int64_t now_s(void)
+{
+    return (int64_t)time(NULL);
+}
+
+/* ---- runtime state ------------------------------------------------------------------------ */
+
+typedef struct token {
+    char *token, *keyauth;
+} token_t;
+
+typedef struct acme_site {
+    const oe_site_t *site;
+    int64_t renew_at;    /* 0: no certificate yet */
+    uint64_t retry_at;   /* loop time (ms) before which no new order starts */
+    uint64_t backoff_ms; /* the next back-off */
+} acme_site_t;
+
+typedef struct acme acme_t;
+typedef void (*step_fn)(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body);
+
+struct acme {
+    oe_modctx_t *ctx;
+    const acme_conf_t *conf;
+    oe_http_t *http;
+    const char *state_dir;
+    char dir[4096]; /* STATE/acme */
+    uv_timer_t check, wait;
+    int handles; /* open uv handles */
+    oe_tls_client_t *tls;
+    oe_http_client_t *client;
+    acme_site_t *sites;
+    size_t nsites;
+    oe_crypto_p256_key_t key; /* the account key */
+    char thumb[OE_ACME_THUMBPRINT_LEN + 1];
+    char *kid; /* the account URL, once known */
+    char new_nonce[URL_MAX], new_account[URL_MAX], new_order[URL_MAX];
+    char nonce[256];
+    bool stopping;
+
+    /* HTTP-01 answers, read by the workers' handler */
+    pthread_mutex_t lock;
+    token_t *tokens;
+    size_t ntokens;
+
+    /* the order in progress (job NULL: none) */
+    acme_site_t *job;
+    step_fn next;
+    char url[URL_MAX];  /* of the request in progress */
+    char *payload;      /* its JWS payload; NULL: GET (or POST-as-GET when post) */
+    bool post, pem;     /* a JWS POST; wants a PEM chain */
+    int bad_nonces;     /* retries of this request so far */
+    oe_upstream_t *dns; /* for the ACME server's name; NULL without a resolver */
+    oe_sockaddr_t resolver;
+    char resolver_text[80];
+    oe_upstream_lookup_t lookup;
+    oe_upstream_query_t *lookup_q;
+    char host[256]; /* resolved host:port */
+    unsigned port;
+    struct sockaddr_storage addr;
+    bool have_addr;
+    oe_http_call_t *call;
+    bool fetching_nonce; /* the call in progress asks newNonce for a nonce */
+    oe_buf_t sent;       /* the body of the call in progress (borrowed by the client) */
+    char order_url[URL_MAX], finalize[URL_MAX], cert_url[URL_MAX];
+    char **authz;
+    size_t nauthz, iauthz;
+    int polls;
+    uint64_t retry_after_ms; /* of the last response, 0 when none */
+    char *cert_key;          /* PEM of the new certificate's key (secret) */
+};
+
+/* ---- HTTP-01: answered by the plain-HTTP listener (worker threads) --------------------------- */
+
+#define CHALLENGE_PREFIX "/.well-known/acme-challenge/"
+
+static void http01(oe_req_t *req, void *data)
+{
+    acme_t *a = data;
+    size_t plen = strlen(CHALLENGE_PREFIX);
+    oe_slice_t token = OE_SLICE(req->path.base + plen, req->path.len - plen);
+    char *answer = NULL;
+    pthread_mutex_lock(&a->lock);
+    for (size_t i = 0; i < a->ntokens && answer == NULL; i++)
+        if (oe_slice_eq(token, OE_SLICE_STR(a->tokens[i].token)))
+            answer = oe_strdup(a->tokens[i].keyauth);
+    pthread_mutex_unlock(&a->lock);
+    if (answer == NULL) {
+        oe_resp_error(req, 404);
+        return;
+    }
+    /* RFC 8555 §8.3: the body is the key authorization. */
+    oe_resp_header(req, "content-type", "application/octet-stream");
+    oe_resp_send(req, 200, answer, strlen(answer));
+    free(answer);
+}
+
+static void tokens_clear(acme_t *a)
+{
+    pthread_mutex_lock(&a->lock);
+    for (size_t i = 0; i < a->ntokens; i++) {
+        free(a->tokens[i].token);
+        free(a->tokens[i].keyauth);
+    }
+    free(a->tokens);
+    a->tokens = NULL;
+    a->ntokens = 0;
+    pthread_mutex_unlock(&a->lock);
+}
+
+static void token_add(acme_t *a, const char *token, const char *keyauth)
+{
+    pthread_mutex_lock(&a->lock);
+    a->tokens = oe_realloc(a->tokens, (a->ntokens + 1) * sizeof(*a->tokens));
+    a->tokens[a->ntokens++] = (token_t){oe_strdup(token), oe_strdup(keyauth)};
+    pthread_mutex_unlock(&a->lock);
+}
+
+/* ---- the order's end ------------------------------------------------------------------------ */
+
+static void job_clear(acme_t *a)
+{
+    for (size_t i = 0; i < a->nauthz; i++)
+        free(a->authz[i]);
+    free(a->authz);
+    a->authz = NULL;
+    a->nauthz = a->iauthz = 0;
+    free(a->payload);
+    a->payload = NULL;
+    if (a->cert_key != NULL) {
+        oe_wipe(a->cert_key, strlen(a->cert_key));
+        free(a->cert_key);
+        a->cert_key = NULL;
+    }
+    tokens_clear(a);
+    a->job = NULL;
+}
+
+static void write_error(acme_t *a, const acme_site_t *s, const char *msg)
+{
+    char path[4200];
+    oe_acme__site_file(s->site, a->state_dir, "error", path, sizeof(path));
+    if (msg == NULL) {
+        unlink(path);
+        return;
+    }
+    char *text = oe_asprintf("%lld %s\n", (long long)now_s(), msg);
+    oe_file_write_atomic(path, text, strlen(text), 0600);
+    free(text);
+}
+
+static void job_fail(acme_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void job_fail(acme_t *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[1024];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    acme_site_t *s = a->job;
+    if (s->backoff_ms == 0)
+        s->backoff_ms = a->conf->retry_min;
+    s->retry_at = uv_now(a->ctx->loop) + s->backoff_ms;
+    oe_log_error(TAG,
+                 "[site \"%s\"] certificate order failed: %s; the current certificate stays; "
+                 "next attempt in %llus",
+                 s->site->name, msg, (unsigned long long)(s->backoff_ms / 1000));
+    write_error(a, s, msg);
+    s->backoff_ms = OE_MIN(s->backoff_ms * 2, BACKOFF_MAX_MS);
+    job_clear(a);
+}
+
+/* The problem document of a failed response (RFC 8555 §6.7, RFC 7807) as "type: detail". */
+static void problem(oe_slice_t body, char *out, size_t cap)
+{
+    char type[256] = "", detail[512] = "";
+    if (oe_json_check(body) == 0) {
+        oe_json_member_string(body, "type", type, sizeof(type));
+        oe_json_member_string(body, "detail", detail, sizeof(detail));
+    }
+    if (type[0] == '\0' && detail[0] == '\0')
+        snprintf(out, cap, "no problem document");
+    else
+        snprintf(out, cap, "%s: %s", type, detail);
+}
+
+static void fail_response(acme_t *a, const char *what, int status, oe_slice_t body)
+{
+    char p[800];
+    if (status < 0) {
+        job_fail(a, "%s: %s", what, oe_strerror(status));
+        return;
+    }
+    problem(body, p, sizeof(p));
+    job_fail(a, "%s: HTTP %d, %s", what, status, p);
+}
+
+/* ---- requests ------------------------------------------------------------------------------ */
+
+static void send_request(acme_t *a);
+
+static oe_slice_t header(const oe_header_t *h, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (oe_slice_eq(h[i].name, OE_SLICE_STR(name)))
+            return h[i].value;
+    return OE_SLICE(NULL, 0);
+}
+
+static void copy_header(const oe_header_t *h, size_t n, const char *name, char *out, size_t cap)
+{
+    oe_slice_t v = header(h, n, name);
+    if (v.base == NULL || v.len >= cap) {
+        out[0] = '\0';
+        return;
+    }
+    memcpy(out, v.base, v.len);
+    out[v.len] = '\0';
+}
+
+static void on_response(void *data, int status, const oe_header_t *h, size_t n, oe_slice_t body)
+{
+    acme_t *a = data;
+    a->call = NULL;
+    bool nonce_only = a->fetching_nonce;
+    a->fetching_nonce = false;
+    if (status > 0) {
+        char nonce[sizeof(a->nonce)];
+        copy_header(h, n, "replay-nonce", nonce, sizeof(nonce));
+        if (nonce[0] != '\0')
+            memcpy(a->nonce, nonce, sizeof(nonce));
+        oe_slice_t ra = header(h, n, "retry-after");
+        a->retry_after_ms = 0;
+        if (ra.base != NULL && ra.len > 0 && ra.len < 10) {
+            uint64_t v = 0;
+            size_t i;
+            for (i = 0; i < ra.len && ra.base[i] >= '0' && ra.base[i] <= '9'; i++)
+                v = v * 10 + (ra.base[i] - '0');
+            if (i == ra.len)
+                a->retry_after_ms = v * 1000;
+        }
+    }
+    if (nonce_only) {
+        if (status > 0 && a->nonce[0] != '\0')
+            send_request(a);
+        else
+            fail_response(a, "newNonce gave no Replay-Nonce", status, body);
+        return;
+    }
+    /* RFC 8555 §6.5: a badNonce answer carries a fresh nonce; the request is retried with it. */
+    if (status == 400 && a->post && a->bad_nonces < MAX_BAD_NONCE) {
+        char type[128] = "";
+        if (oe_json_check(body) == 0)
+            oe_json_member_string(body, "type", type, sizeof(type));
+        if (strcmp(type, "urn:ietf:params:acme:error:badNonce") == 0) {
+            a->bad_nonces++;
+            oe_log_debug(TAG, "badNonce; retrying with the new nonce");
+            send_request(a);
+            return;
+        }
+    }
+    a->next(a, status, h, n, body);
+}
+
+static void on_resolved(void *data, int status, const struct sockaddr_in *addr)
+{
+    acme_t *a = data;
+    a->lookup_q = NULL;
+    if (status != 0) {
+        job_fail(a, "cannot resolve %s: %s", a->host, oe_strerror(status));
+        return;
+    }
+    memcpy(&a->addr, addr, sizeof(*addr));
+    oe_sockaddr_set_port((struct sockaddr *)&a->addr, (uint16_t)a->port);
+    a->have_addr = true;
+    send_request(a);
+}
+
+/* An address literal, or localhost (RFC 6761 §6.3: never sent to a resolver). */
+static bool literal_addr(const char *host, unsigned port, struct sockaddr_storage *out)
+{
+    struct sockaddr_in *a4 = (struct sockaddr_in *)out;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
+    memset(out, 0, sizeof(*out));
+    if (strcmp(host, "localhost") == 0)
+        host = "127.0.0.1";
+    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1)
+        a4->sin_family = AF_INET;
+    else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1)
+        a6->sin6_family = AF_INET6;
+    else
+        return false;
+    oe_sockaddr_set_port((struct sockaddr *)out, (uint16_t)port);
+    return true;
+}
+
+/* Sends the request described by a->url, a->post, a->payload; then a->next. */
+static void send_request(acme_t *a)
+{
+    char host[256];
+    unsigned port;
+    const char *path;
+    if (!parse_url(a->url, host, sizeof(host), &port, &path)) {
+        job_fail(a, "the server gave a URL that is not https://: %.200s", a->url);
+        return;
+    }
+    if (!a->have_addr || strcmp(host, a->host) != 0 || port != a->port) {
+        snprintf(a->host, sizeof(a->host), "%s", host);
+        a->port = port;
+        a->have_addr = literal_addr(host, port, &a->addr);
+        if (!a->have_addr) {
+            /* No getaddrinfo in a static binary: an A query to the resolver. */
+            int err = 0;
+            if (a->dns == NULL) {
+                job_fail(a,
+                         "cannot resolve %s: no resolver (set resolver, or a nameserver in "
+                         "/etc/resolv.conf)",
+                         host);
+                return;
+            }
+            a->lookup = (oe_upstream_lookup_t){.cb = on_resolved, .data = a};
+            a->lookup_q = oe_upstream_lookup(a->dns, host, &a->lookup, &err);
+            if (a->lookup_q == NULL)
+                job_fail(a, "cannot resolve %s: %s", host, oe_strerror(err));
+            return;
+        }
+    }
+    oe_buf_t *body = &a->sent;
+    body->len = 0;
+    if (a->post) {
+        if (a->nonce[0] == '\0') {
+            /* No nonce yet (§7.2): fetch one from newNonce, then come back here. */
+            char nh[256];
+            unsigned nport;
+            const char *np;
+            if (!parse_url(a->new_nonce, nh, sizeof(nh), &nport, &np) || strcmp(nh, host) != 0 ||
+                nport != port) {
+                job_fail(a, "newNonce is not on the server of the request");
+                return;
+            }
+            oe_http_request_t r = {.host = host,
+                                   .addr = (const struct sockaddr *)&a->addr,
+                                   .method = "GET",
+                                   .path = np};
+            a->fetching_nonce = true;
+            a->call = oe_http_client_request(a->client, &r, on_response, a);
+            return;
+        }
+        const char *kid = a->kid;
+        int rc = oe_acme_jws(body, &a->key, kid, a->nonce, a->url,
+                             a->payload ? OE_SLICE_STR(a->payload) : OE_SLICE(NULL, 0));
+        a->nonce[0] = '\0'; /* used */
+        if (rc != OE_OK) {
+            job_fail(a, "cannot sign the request");
+            return;
+        }
+    }
+    oe_header_t hdrs[3];
+    size_t nh = 0;
+    hdrs[nh++] = (oe_header_t){OE_SLICE_STR("user-agent"), OE_SLICE_STR("odoh-edge/" OE_VERSION)};
+    if (a->post)
+        hdrs[nh++] =
+            (oe_header_t){OE_SLICE_STR("content-type"), OE_SLICE_STR("application/jose+json")};
+    if (a->pem)
+        hdrs[nh++] = (oe_header_t){OE_SLICE_STR("accept"),
+                                   OE_SLICE_STR("application/pem-certificate-chain")};
+    oe_http_request_t r = {.host = host,
+                           .addr = (const struct sockaddr *)&a->addr,
+                           .method = a->post ? "POST" : "GET",
+                           .path = path,
+                           .headers = hdrs,
+                           .nheaders = nh,
+                           .body = OE_SLICE(body->base, body->len)};
+    a->call = oe_http_client_request(a->client, &r, on_response, a);
+}
+
+/* Starts a request: GET (post false), or a JWS POST of payload (NULL: POST-as-GET, §6.3). */
+static void request(acme_t *a, const char *url, bool post, const char *payload, step_fn next)
+{
+    snprintf(a->url, sizeof(a->url), "%s", url);
+    free(a->payload);
+    a->payload = payload ? oe_strdup(payload) : NULL;
+    a->post = post;
+    a->pem = false;
+    a->bad_nonces = 0;
+    a->next = next;
+    send_request(a);
+}
+
+static void on_wait(uv_timer_t *t)
+{
+    acme_t *a = t->data;
+    send_request(a); /* the same request again (a poll) */
+}
+
+/* Polls the same URL again after Retry-After (bounded) or POLL_MS. */
+static void poll_again(acme_t *a, const char *what)
+{
+    if (++a->polls > MAX_POLLS) {
+        job_fail(a, "%s: still not done after %d polls", what, MAX_POLLS);
+        return;
+    }
+    uint64_t ms = a->retry_after_ms ? OE_MIN(a->retry_after_ms, MAX_WAIT_MS) : POLL_MS;
+    a->bad_nonces = 0;
+    uv_timer_start(&a->wait, on_wait, ms, 0);
+}
+
+static bool json_ok(acme_t *a, const char *what, int status, int want, oe_slice_t body)
+{
+    if (status != want && !(want == 200 && status == 201)) {
+        fail_response(a, what, status, body);
+        return false;
+    }
+    if (oe_json_check(body) != 0) {
+        job_fail(a, "%s: the answer is not JSON", what);
+        return false;
+    }
+    return true;
+}
+
+static void step_order(acme_t *a);
+static void step_authz(acme_t *a);
+static void step_finalize(acme_t *a);
+static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body);
+
+static void account_file(acme_t *a, char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", a->dir, name);
+}
+
+static void on_account(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
+{
+    if (!json_ok(a, "newAccount", status, 200, body))
+        return;
+    char kid[URL_MAX], acc_status[32] = "";
+    copy_header(h, n, "location", kid, sizeof(kid));
+    oe_json_member_string(body, "status", acc_status, sizeof(acc_status));
+    if (kid[0] == '\0' || strcmp(acc_status, "valid") != 0) {
+        job_fail(a, "newAccount: no account URL, or the account is \"%s\"", acc_status);
+        return;
+    }
+    a->kid = oe_strdup(kid);
+    /* Registered once: the account URL is kept with the directory it belongs to. */
+    char path[4200];
+    account_file(a, path, sizeof(path), "account.url");
+    char *text = oe_asprintf("%s\n%s\n", a->conf->directory, kid);
+    oe_file_write_atomic(path, text, strlen(text), 0600);
+    free(text);
+    oe_log_info(TAG, "%s ACME account %s", status == 201 ? "registered" : "using the", kid);
+    step_order(a);
+}
+
+static void step_account(acme_t *a)
+{
+    if (a->kid != NULL) {
+        step_order(a);
+        return;
+    }
+    oe_buf_t p = {0};
+    oe_buf_printf(&p, "{\"termsOfServiceAgreed\":true");
+    if (a->conf->email != NULL) {
+        char *mail = oe_asprintf("mailto:%s", a->conf->email);
+        oe_buf_printf(&p, ",\"contact\":[");
+        oe_json_append_string(&p, mail);
+        oe_buf_printf(&p, "]");
+        free(mail);
+    }
+    oe_buf_printf(&p, "}");
+    oe_buf_append(&p, "", 1);
+    request(a, a->new_account, true, (const char *)p.base, on_account);
+    oe_buf_free(&p);
+}
+
+static void on_directory(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
+{
+    (void)h;
+    (void)n;
+    if (!json_ok(a, "directory", status, 200, body))
+        return;
+    if (oe_json_member_string(body, "newNonce", a->new_nonce, sizeof(a->new_nonce)) < 0 ||
+        oe_json_member_string(body, "newAccount", a->new_account, sizeof(a->new_account)) < 0 ||
+        oe_json_member_string(body, "newOrder", a->new_order, sizeof(a->new_order)) < 0) {
+        job_fail(a, "directory: newNonce, newAccount or newOrder missing");
+        return;
+    }
+    step_account(a);
+}
+
+static void on_order(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
+{
+    if (!json_ok(a, "newOrder", status, 201, body))
+        return;
+    oe_slice_t list;
+    copy_header(h, n, "location", a->order_url, sizeof(a->order_url));
+    if (a->order_url[0] == '\0' ||
+        oe_json_member_string(body, "finalize", a->finalize, sizeof(a->finalize)) < 0 ||
+        oe_json_member(body, "authorizations", &list) < 0) {
+        job_fail(a, "newOrder: no order URL, finalize URL or authorizations");
+        return;
+    }
+    size_t pos = 0;
+    oe_slice_t e;
+    int rc;
+    while ((rc = oe_json_array_next(list, &pos, &e)) == 1 && a->nauthz < MAX_AUTHZ) {
+        char url[URL_MAX];
+        if (oe_json_string(e, url, sizeof(url)) < 0) {
+            rc = OE_EFORMAT;
+            break;
+        }
+        a->authz = oe_realloc(a->authz, (a->nauthz + 1) * sizeof(*a->authz));
+        a->authz[a->nauthz++] = oe_strdup(url);
+    }
+    if (rc < 0 || a->nauthz == 0) {
+        job_fail(a, "newOrder: malformed authorizations");
+        return;
+    }
+    a->iauthz = 0;
+    step_authz(a);
+}
+
+static void step_order(acme_t *a)
+{
+    const oe_site_t *s = a->job->site;
+    oe_buf_t p = {0};
+    oe_buf_printf(&p, "{\"identifiers\":[");
+    for (size_t i = 0; i < s->hosts.n; i++) {
+        oe_buf_printf(&p, "%s{\"type\":\"dns\",\"value\":", i ? "," : "");
+        oe_json_append_string(&p, s->hosts.v[i]);
+        oe_buf_printf(&p, "}");
+    }
+    oe_buf_printf(&p, "]}");
+    oe_buf_append(&p, "", 1);
+    request(a, a->new_order, true, (const char *)p.base, on_order);
+    oe_buf_free(&p);
+}
+
+static const char *challenge_name(int ch)
+{
+    return ch == CH_DNS01 ? "dns-01" : ch == CH_TLSALPN01 ? "tls-alpn-01" : "http-01";
+}
+
+/* The error of an invalid authorization: its challenges' error objects. */
+static void authz_error(oe_slice_t body, char *out, size_t cap)
+{
+    oe_slice_t list, ch, err;
+    size_t pos = 0;
+    snprintf(out, cap, "no detail");
+    if (oe_json_member(body, "challenges", &list) < 0)
+        return;
+    while (oe_json_array_next(list, &pos, &ch) == 1)
+        if (oe_json_member(ch, "error", &err) == 0) {
+            problem(err, out, cap);
+            return;
+        }
+}
+
+static void on_authz_poll(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
+{
+    (void)h;
+    (void)n;
+    if (!json_ok(a, "authorization", status, 200, body))
+        return;
+    char st[32] = "", ident[256] = "?";
+    oe_slice_t id;
+    oe_json_member_string(body, "status", st, sizeof(st));
+    if (oe_json_member(body, "identifier", &id) == 0)
+        oe_json_member_string(id, "value", ident, sizeof(ident));
+    if (strcmp(st, "valid") == 0) {
+        oe_log_info(TAG, "[site \"%s\"] %s validated", a->job->site->name, ident);
+        a->iauthz++;
+        step_authz(a);
+    } else if (strcmp(st, "pending") == 0 || strcmp(st, "processing") == 0) {
+        poll_again(a, "authorization");
+    } else {
+        char e[800];
+        authz_error(body, e, sizeof(e));
+        job_fail(a, "authorization of %s is %s: %s", ident, st, e);
+    }
+}
+
+static void on_challenge(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
+{
+    (void)h;
+    (void)n;
+    if (!json_ok(a, "challenge", status, 200, body))
+        return;
+    a->polls = 0;
+    request(a, a->authz[a->iauthz], true, NULL, on_authz_poll);
+}
+
+static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
+{
+    (void)h;
+    (void)n;
+    if (!json_ok(a, "authorization", status, 200, body))
+        return;
+    char st[32] = "";
+    oe_json_member_string(body, "status", st, sizeof(st));
+    if (strcmp(st, "valid") == 0) { /* validated earlier (§7.1.4: reused) */
+        a->iauthz++;
+        step_authz(a);
+        return;
+    }
+    if (strcmp(st, "pending") != 0) {
+        char e[800];
+        authz_error(body, e, sizeof(e));
+        job_fail(a, "authorization is %s: %s", st, e);
+        return;
+    }
+    const char *want = challenge_name(a->conf->challenge);
+    oe_slice_t list, ch;
+    size_t pos = 0;
+    if (oe_json_member(body, "challenges", &list) < 0) {
+        job_fail(a, "authorization without challenges");
+        return;
+    }
+    while (oe_json_array_next(list, &pos, &ch) == 1) {
+        char type[32], url[URL_MAX], token[256];
+        if (oe_json_member_string(ch, "type", type, sizeof(type)) < 0 || strcmp(type, want) != 0)
+            continue;
+        if (oe_json_member_string(ch, "url", url, sizeof(url)) < 0 ||
+            oe_json_member_string(ch, "token", token, sizeof(token)) < 0) {
+            job_fail(a, "%s challenge without url or token", want);
+            return;
+        }
+        /* RFC 8555 §8.1: the token is base64url; nothing else may reach a path or a log. */
+        for (const char *t = token; *t; t++)
+            if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') ||
+                  (*t >= '0' && *t <= '9') || *t == '-' || *t == '_')) {
+                job_fail(a, "%s challenge token is not base64url", want);
+                return;
+            }
+        char *ka = oe_acme_key_authorization(token, &a->key);
+        token_add(a, token, ka);
+        free(ka);
+        /* §7.5.1: an empty object tells the server to validate now. */
+        request(a, url, true, "{}", on_challenge);
+        return;
+    }
+    job_fail(a, "the server offers no %s challenge", want);
+}
+
+static void step_authz(acme_t *a)
+{
+    if (a->iauthz == a->nauthz) {
+        step_finalize(a);
+        return;
+    }
+    request(a, a->authz[a->iauthz], true, NULL, on_authz);
+}
+
+static void on_order_state(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
+{
+    (void)h;
+    (void)n;
+    if (!json_ok(a, "order", status, 200, body))
+        return;
+    char st[32] = "";
+    oe_json_member_string(body, "status", st, sizeof(st));
+    if (strcmp(st, "valid") == 0) {
+        if (oe_json_member_string(body, "certificate", a->cert_url, sizeof(a->cert_url)) < 0) {
+            job_fail(a, "valid order without a certificate URL");
+            return;
+        }
+        request(a, a->cert_url, true, NULL, on_cert);
+        a->pem = true;
+    } else if (strcmp(st, "processing") == 0 || strcmp(st, "ready") == 0) {
+        if (a->polls == 0)
+            snprintf(a->url, sizeof(a->url), "%s", a->order_url);
+        free(a->payload);
+        a->payload = NULL; /* POST-as-GET of the order */
+        a->next = on_order_state;
+        poll_again(a, "order");
+    } else {
+        char e[800];
+        oe_slice_t err;
+        if (oe_json_member(body, "error", &err) == 0)
+            problem(err, e, sizeof(e));
+        else
+            snprintf(e, sizeof(e), "no detail");
+        job_fail(a, "order is %s: %s", st, e);
+    }
+}
+
+static void step_finalize(acme_t *a)
+{
+    const oe_site_t *s = a->job->site;
+    oe_buf_t der = {0};
+    char *err = NULL;
+    if (oe_tls_acme_csr(a->conf->key_type, s->hosts.v, s->hosts.n, &a->cert_key, &der, &err) < 0) {
+        job_fail(a, "%s", err ? err : "cannot make the certificate request");
+        free(err);
+        return;
+    }
+    size_t blen = OE_BASE64URL_LEN(der.len) + 1;
+    char *b64 = oe_malloc(blen);
+    oe_base64url_encode(b64, blen, der.base, der.len);
+    char *payload = oe_asprintf("{\"csr\":\"%s\"}", b64);
+    free(b64);
+    oe_buf_free(&der);
+    a->polls = 0;
+    request(a, a->finalize, true, payload, on_order_state);
+    free(payload);
+}
+
+/* The site's state from its stored certificate: when it is due for renewal. */
+static void site_load(acme_t *a, acme_site_t *s)
+{
+    char cert[4096], key[4096];
+    oe_http_acme_paths(s->site, a->state_dir, cert, key, sizeof(cert));
+    s->renew_at = 0;
+    FILE *f = fopen(cert, "rb");
+    if (f == NULL)
+        return;
+    oe_buf_t b = {0};
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        oe_buf_append(&b, chunk, got);
+    fclose(f);
+    oe_tls_cert_facts_t facts;
+    if (oe_tls_cert_facts(b.base, b.len, &facts) == OE_OK)
+        s->renew_at = oe_acme__renew_at(a->conf, facts.not_before, facts.not_after);
+    oe_buf_free(&b);
+}
+
+static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
+{
+    (void)h;
+    (void)n;
+    acme_site_t *s = a->job;
+    oe_tls_cert_facts_t facts;
+    if (status != 200) {
+        fail_response(a, "certificate download", status, body);
+        return;
+    }
+    if (oe_tls_cert_facts(body.base, body.len, &facts) != OE_OK) {
+        job_fail(a, "certificate download: not a PEM certificate chain");
+        return;
+    }
+    char cert[4096], key[4096], *err = NULL;
+    oe_http_acme_paths(s->site, a->state_dir, cert, key, sizeof(cert));
+    /* The key first: a crash between the two leaves a pair that does not match, which the next
+     * start refuses (and orders anew), never a certificate without its key. */
+    int rc = oe_file_write_atomic(key, a->cert_key, strlen(a->cert_key), 0600);
+    if (rc == 0)
+        rc = oe_file_write_atomic(cert, body.base, body.len, 0644);
+    if (rc != 0) {
+        job_fail(a, "cannot store the certificate in %s: %s", a->dir, oe_strerror(rc));
+        return;
+    }
+    rc = oe_http_site_cert_replace(a->http, s->site, cert, key, &err);
+    if (rc < 0 && rc != -ENOENT) {
+        job_fail(a, "the new certificate cannot be served: %s", err ? err : oe_strerror(rc));
+        free(err);
+        return;
+    }
+    char exp[32];
+    time_t t = (time_t)facts.not_after;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    oe_log_info(TAG, "[site \"%s\"] new certificate from %s, valid until %s%s", s->site->name,
+                facts.issuer, exp, rc == 0 ? "; now served to new connections" : "");
+    s->renew_at = oe_acme__renew_at(a->conf, facts.not_before, facts.not_after);
+    s->backoff_ms = 0;
+    s->retry_at = 0;
+    write_error(a, s, NULL);
+    job_clear(a);
+}
+
+/* ---- scheduling ----------------------------------------------------------------------------- */
+
+static void job_start(acme_t *a, acme_site_t *s, const char *why)
+{
+    oe_log_info(TAG, "[site \"%s\"] ordering a certificate (%s) from %s", s->site->name, why,
+                a->conf->directory);
+    a->job = s;
+    a->polls = 0;
+    request(a, a->conf->directory, false, NULL, on_directory);
+}
+
+/* `odoh-edge acme renew` leaves STATE/acme/NAME.renew: take it (true when it was there). */
+static bool take_trigger(acme_t *a, acme_site_t *s)
+{
+    char path[4200];
+    oe_acme__site_file(s->site, a->state_dir, "renew", path, sizeof(path));
+    return unlink(path) == 0;
+}
+
+static void on_check(uv_timer_t *t)
+{
+    acme_t *a = t->data;
+    if (a->job != NULL || a->stopping)
+        return;
+    uint64_t now = uv_now(a->ctx->loop);
+    for (size_t i = 0; i < a->nsites; i++) {
+        acme_site_t *s = &a->sites[i];
+        if (take_trigger(a, s)) {
+            job_start(a, s, "renewal asked for");
+            return;
+        }
+        if (now < s->retry_at)
+            continue;
+        if (s->renew_at == 0) {
+            job_start(a, s, "none yet");
+            return;
+        }
+        if (now_s() >= s->renew_at) {
+            job_start(a, s, "renewal due");
+            return;
+        }
+    }
+}
+
+/* ---- the account key ------------------------------------------------------------------------ */
+
+static int load_account(acme_t *a)
+{
+    char path[4200], hex[2 * OE_CRYPTO_P256_SK_LEN + 2];
+    uint8_t d[OE_CRYPTO_P256_SK_LEN];
+    account_file(a, path, sizeof(path), "account.key");
+    int rc = oe_file_read_key_line(path, hex, 2 * OE_CRYPTO_P256_SK_LEN);
+    if (rc == 0) {
+        rc = oe_hex_decode(d, sizeof(d), hex, 2 * OE_CRYPTO_P256_SK_LEN) == (int)sizeof(d)
+                 ? oe_crypto_p256_from_private(&a->key, d, sizeof(d))
+                 : OE_EFORMAT;
+        if (rc != 0)
+            oe_log_error(TAG, "%s: not an account key (64 hex digits): %s", path, oe_strerror(rc));
+    } else if (rc == -ENOENT) {
+        rc = oe_crypto_p256_generate(&a->key, oe_crypto_random, NULL);
+        if (rc == 0) {
+            oe_hex_encode(hex, a->key.d, sizeof(a->key.d));
+            hex[2 * OE_CRYPTO_P256_SK_LEN] = '\n';
+            rc = oe_file_write_atomic(path, hex, 2 * OE_CRYPTO_P256_SK_LEN + 1, 0600);
+            if (rc == 0)
+                oe_log_info(TAG, "generated an ACME account key in %s", path);
+            else
+                oe_log_error(TAG, "%s: %s", path, oe_strerror(rc));
+        }
+    } else {
+        oe_log_error(TAG, "%s: %s", path, oe_strerror(rc));
+    }
+    oe_wipe(hex, sizeof(hex));
+    oe_wipe(d, sizeof(d));
+    if (rc != 0)
+        return rc;
+    oe_acme_thumbprint(a->thumb, &a->key);
+    /* The account URL, if this key was registered with this directory before. */
+    account_file(a, path, sizeof(path), "account.url");
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        char dir[URL_MAX + 2], kid[URL_MAX + 2];
+        if (fgets(dir, sizeof(dir), f) && fgets(kid, sizeof(kid), f)) {
+            dir[strcspn(dir, "\n")] = '\0';
+            kid[strcspn(kid, "\n")] = '\0';
+            if (strcmp(dir, a->conf->directory) == 0 && kid[0] != '\0')
+                a->kid = oe_strdup(kid);
+        }
+        fclose(f);
+    }
+    return 0;
+}
+
+/* ---- module hooks --------------------------------------------------------------------------- */
+
+static int init(oe_modctx_t *ctx)
+{
+    acme_t *a = oe_calloc(1, sizeof(*a));
+    a->ctx = ctx;
+    a->conf = oe_conf_get(ctx->cf, &oe_acme_module);
+    a->http = oe_http_of(ctx);
+    a->state_dir = oe_core_conf(ctx->cf)->state_dir;
+    snprintf(a->dir, sizeof(a->dir), "%s/acme", a->state_dir);
+    pthread_mutex_init(&a->lock, NULL);
+    ctx->data = a;
+    int rc = oe_mkdir_p(a->dir, 0700);
+    if (rc < 0) {
+        oe_log_error(TAG, "%s: %s", a->dir, oe_strerror(rc));
+        return rc;
+    }
+    if ((rc = load_account(a)) < 0)
+        return rc;
+    size_t n = oe_http_site_count(ctx->cf);
+    a->sites = oe_calloc(n ? n : 1, sizeof(*a->sites));
+    for (size_t i = 0; i < n; i++) {
+        const oe_site_t *s = oe_http_site(ctx->cf, i);
+        if (!s->cert_acme)
+            continue;
+        a->sites[a->nsites].site = s;
+        site_load(a, &a->sites[a->nsites]);
+        a->nsites++;
+    }
+    if (a->http != NULL && a->conf->challenge == CH_HTTP01 &&
+        (rc = oe_http_route(a->http, NULL, OE_M_GET | OE_M_HEAD, CHALLENGE_PREFIX, http01, a)) < 0)
+        return rc;
+    return 0;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    acme_t *a = h->data;
+    a->handles--;
+    oe_runtime_wake(a->ctx->rt);
+}
+
+static int first_nameserver(oe_sockaddr_t *out, char *text, size_t cap)
+{
+    FILE *f = fopen("/etc/resolv.conf", "r");
+    char line[256], ip[64];
+    int rc = -1;
+    while (f != NULL && rc < 0 && fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, " nameserver %63s", ip) != 1)
+            continue;
+        snprintf(text, cap, strchr(ip, ':') ? "[%s]:53" : "%s:53", ip);
+        rc = oe_parse_addr(text, out);
+        out->text = text; /* names the server in statistics */
+    }
+    if (f != NULL)
+        fclose(f);
+    return rc;
+}
+
+static int start(oe_modctx_t *ctx)
+{
+    acme_t *a = ctx->data;
+    static const char *const alpn[] = {"h2", "http/1.1", NULL};
+    oe_tls_client_opts_t opts = {.ca_file = a->conf->ca_file, .alpn = alpn};
+    char *err = NULL;
+    a->tls = oe_tls_client_new(&opts, &err);
+    if (a->tls == NULL) {
+        oe_log_error(TAG, "%s", err ? err : "cannot create the TLS client");
+        free(err);
+        return OE_ECONFIG;
+    }
+    oe_http_client_conf_t hc = {.tls = a->tls, .max_response = 256 * 1024};
+    a->client = oe_http_client_new(ctx->loop, &hc);
+    uv_timer_init(ctx->loop, &a->check);
+    uv_timer_init(ctx->loop, &a->wait);
+    a->check.data = a->wait.data = a;
+    if (a->conf->resolver.len > 0 ||
+        first_nameserver(&a->resolver, a->resolver_text, sizeof(a->resolver_text)) == 0) {
+        oe_upstream_conf_t uc = {.servers =
+                                     a->conf->resolver.len > 0 ? &a->conf->resolver : &a->resolver,
+                                 .nservers = 1};
+        a->dns = oe_upstream_new(ctx->loop, &uc);
+    }
+    a->handles = 2;
+    /* The first look soon after start (the listeners are up by then), then every interval. */
+    uv_timer_start(&a->check, on_check, 100, a->conf->check_interval);
+    return 0;
+}
+
+static void stop(oe_modctx_t *ctx)
+{
+    acme_t *a = ctx->data;
+    if (a == NULL || a->client == NULL)
+        return;
+    a->stopping = true;
+    if (a->lookup_q != NULL)
+        oe_upstream_cancel(a->lookup_q);
+    a->lookup_q = NULL;
+    if (a->dns != NULL)
+        oe_upstream_close(a->dns);
+    a->dns = NULL;
+    oe_http_client_close(a->client); /* cancels the call without a callback */
+    a->client = NULL;
+    a->call = NULL;
+    uv_close((uv_handle_t *)&a->check, on_closed);
+    uv_close((uv_handle_t *)&a->wait, on_closed);
+}
+
+static bool stopped(oe_modctx_t *ctx)
+{
+    acme_t *a = ctx->data;
+    return a == NULL || a->handles == 0;
+}
+
+static void destroy(oe_modctx_t *ctx)
+{
+    acme_t *a = ctx->data;
+    if (a == NULL)
+        return;
+    if (a->job != NULL)
+        job_clear(a);
+    tokens_clear(a);
+    oe_tls_client_free(a->tls);
+    oe_buf_free(&a->sent);
+    free(a->sites);
+    free(a->kid);
+    oe_crypto_p256_key_wipe(&a->key);
+    pthread_mutex_destroy(&a->lock);
+    free(a);
+    ctx->data = NULL;
+}
+
+static const oe_command_t commands[] = {
+    {"acme", "acme status|renew [SITE] [-c FILE]",
+     "ACME certificates: their state per site, or ask the running server to renew now",
+     oe_acme__command},
+    {NULL, NULL, NULL, NULL},
+};
+
+const oe_module_t oe_acme_module = {
+    .name = "acme",
+    .section = "acme",
+    .flags = 0,
+    .conf_size = sizeof(acme_conf_t),
+    .directives = directives,
+    .summary = "certificates from an ACME server (RFC 8555) for sites with cert = acme",
+    .commands = commands,
+    .conf_init = conf_init,
+    .conf_check = conf_check,
+    .init = init,
+    .start = start,
+    .stop = stop,
+    .stopped = stopped,
+    .destroy = destroy,
+};

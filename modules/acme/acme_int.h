@@ -1,0 +1,44 @@
+/*
+ * Internals of the acme module shared by its units (acme.c: the module and the order flow;
+ * acme_cmd.c: the command line). Nothing outside modules/acme includes this.
+ */
+#ifndef OE_ACME_INT_H
+#define OE_ACME_INT_H
+
+#include <stdint.h>
+
+#include "core/conf.h"
+#include "core/module.h"
+#include "http/http.h"
+
+#define TAG "acme"
+
+#define OE_ACME_LE_DIRECTORY "https://acme-v02.api.letsencrypt.org/directory"
+
+enum { CH_AUTO = 0, CH_HTTP01, CH_TLSALPN01, CH_DNS01 };
+
+typedef struct acme_conf {
+    const char *directory;
+    const char *email;
+    const char *ca_file;
+    int challenge;           /* CH_* */
+    int key_type;            /* oe_tls_key_type_t */
+    uint64_t renew_before;   /* ms; 0 = a third of the lifetime */
+    uint64_t check_interval; /* ms */
+    uint64_t retry_min;      /* ms: first back-off after a failure (doubles up to 1h) */
+    oe_sockaddr_t resolver;  /* len 0: the first nameserver of /etc/resolv.conf */
+    bool agree_tos;
+} acme_conf_t;
+
+extern const oe_module_t oe_acme_module;
+
+/* STATE/acme/NAME.EXT for site (NAME as oe_http_acme_paths makes it). */
+void oe_acme__site_file(const oe_site_t *site, const char *state_dir, const char *ext, char *out,
+                        size_t cap);
+
+/* When a certificate valid from not_before to not_after should be renewed (Unix time). */
+int64_t oe_acme__renew_at(const acme_conf_t *c, int64_t not_before, int64_t not_after);
+
+int oe_acme__command(int argc, char **argv);
+
+#endif

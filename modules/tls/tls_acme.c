@@ -1,0 +1,169 @@
+/*
+ * What modules/acme needs from X.509 (this module owns the mbedtls X.509 headers): a fresh key
+ * with its certificate signing request, and the facts of an issued certificate (validity, issuer,
+ * serial and authority key identifier for ACME Renewal Information, RFC 9773 §4.1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <mbedtls/ecp.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/rsa.h>
+#include <mbedtls/x509_crt.h>
+#include <mbedtls/x509_csr.h>
+
+#include "crypto/crypto.h"
+#include "tls/tls.h"
+#include "tls/tls_int.h"
+
+#define PEM_MAX 8192
+#define DER_MAX 4096
+
+static void set_err(char **err, char *msg)
+{
+    if (err != NULL)
+        *err = msg;
+    else
+        free(msg);
+}
+
+static int gen_key(mbedtls_pk_context *pk, oe_tls_key_type_t type)
+{
+    int rc;
+    switch (type) {
+    case OE_TLS_KEY_P256:
+    case OE_TLS_KEY_P384:
+        rc = mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+        if (rc == 0)
+            rc = mbedtls_ecp_gen_key(type == OE_TLS_KEY_P256 ? MBEDTLS_ECP_DP_SECP256R1
+                                                             : MBEDTLS_ECP_DP_SECP384R1,
+                                     mbedtls_pk_ec(*pk), oe_crypto_random, NULL);
+        return rc;
+    case OE_TLS_KEY_RSA2048:
+    case OE_TLS_KEY_RSA3072:
+        rc = mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA));
+        if (rc == 0)
+            rc = mbedtls_rsa_gen_key(mbedtls_pk_rsa(*pk), oe_crypto_random, NULL,
+                                     type == OE_TLS_KEY_RSA2048 ? 2048 : 3072, 65537);
+        return rc;
+    }
+    return MBEDTLS_ERR_PK_BAD_INPUT_DATA;
+}
+
+int oe_tls_acme_csr(oe_tls_key_type_t type, const char *const *names, size_t n, char **key_pem,
+                    oe_buf_t *csr_der, char **err)
+{
+    mbedtls_pk_context pk;
+    mbedtls_x509write_csr csr;
+    mbedtls_x509_san_list *san = NULL;
+    unsigned char *buf = oe_malloc(PEM_MAX);
+    const char *what = "key generation";
+    int rc;
+    mbedtls_pk_init(&pk);
+    mbedtls_x509write_csr_init(&csr);
+    *key_pem = NULL;
+    if (n == 0 || oe_tls_global_init() != OE_OK) {
+        rc = MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+        goto fail;
+    }
+    if ((rc = gen_key(&pk, type)) != 0)
+        goto fail;
+    /* RFC 8555 §7.4: the names go in subjectAltName; the subject may stay empty, but a CN of the
+     * first name (at most 64 characters, RFC 5280's ub-common-name) is what most CAs expect. */
+    what = "request";
+    char subject[80] = "";
+    if (strlen(names[0]) <= 64)
+        snprintf(subject, sizeof(subject), "CN=%s", names[0]);
+    mbedtls_x509write_csr_set_md_alg(&csr, MBEDTLS_MD_SHA256);
+    mbedtls_x509write_csr_set_key(&csr, &pk);
+    if (subject[0] != '\0' && (rc = mbedtls_x509write_csr_set_subject_name(&csr, subject)) != 0)
+        goto fail;
+    for (size_t i = n; i-- > 0;) {
+        mbedtls_x509_san_list *e = oe_calloc(1, sizeof(*e));
+        e->node.type = MBEDTLS_X509_SAN_DNS_NAME;
+        e->node.san.unstructured_name.p = (unsigned char *)names[i];
+        e->node.san.unstructured_name.len = strlen(names[i]);
+        e->next = san;
+        san = e;
+    }
+    if ((rc = mbedtls_x509write_csr_set_subject_alternative_name(&csr, san)) != 0)
+        goto fail;
+    /* DER is written at the end of the buffer. */
+    rc = mbedtls_x509write_csr_der(&csr, buf, PEM_MAX, oe_crypto_random, NULL);
+    if (rc < 0)
+        goto fail;
+    csr_der->len = 0;
+    oe_buf_append(csr_der, buf + PEM_MAX - rc, (size_t)rc);
+    what = "key";
+    if ((rc = mbedtls_pk_write_key_pem(&pk, buf, PEM_MAX)) != 0)
+        goto fail;
+    *key_pem = oe_strdup((char *)buf);
+    rc = OE_OK;
+    goto out;
+fail : {
+    char *msg = oe_asprintf("ACME certificate request: %s", what);
+    set_err(err, oe_tls__mbed_msg(msg, rc));
+    free(msg);
+    rc = OE_ECRYPTO;
+}
+out:
+    while (san != NULL) {
+        mbedtls_x509_san_list *next = san->next;
+        free(san);
+        san = next;
+    }
+    oe_wipe(buf, PEM_MAX);
+    free(buf);
+    mbedtls_x509write_csr_free(&csr);
+    mbedtls_pk_free(&pk);
+    return rc;
+}
+
+static int64_t x509_time(const mbedtls_x509_time *t)
+{
+    struct tm tm = {0};
+    tm.tm_year = t->year - 1900;
+    tm.tm_mon = t->mon - 1;
+    tm.tm_mday = t->day;
+    tm.tm_hour = t->hour;
+    tm.tm_min = t->min;
+    tm.tm_sec = t->sec;
+    return (int64_t)timegm(&tm);
+}
+
+/* The keyIdentifier of the leaf's authorityKeyIdentifier extension (RFC 5280 §4.2.1.1). */
+static void authority_key_id(const mbedtls_x509_crt *crt, oe_tls_cert_facts_t *f)
+{
+    const mbedtls_x509_buf *id = &crt->authority_key_id.keyIdentifier;
+    if (id->p != NULL && id->len <= sizeof(f->aki)) {
+        memcpy(f->aki, id->p, id->len);
+        f->aki_len = id->len;
+    }
+}
+
+int oe_tls_cert_facts(const uint8_t *pem, size_t len, oe_tls_cert_facts_t *f)
+{
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    memset(f, 0, sizeof(*f));
+    char *copy = oe_strndup((const char *)pem, len); /* mbedtls parses PEM from a C string */
+    int rc = mbedtls_x509_crt_parse(&crt, (const unsigned char *)copy, strlen(copy) + 1);
+    free(copy);
+    if (rc < 0 || crt.raw.p == NULL) { /* rc > 0: some certificates of a chain failed */
+        mbedtls_x509_crt_free(&crt);
+        return OE_EFORMAT;
+    }
+    f->not_before = x509_time(&crt.valid_from);
+    f->not_after = x509_time(&crt.valid_to);
+    if (mbedtls_x509_dn_gets(f->issuer, sizeof(f->issuer), &crt.issuer) < 0)
+        f->issuer[0] = '\0';
+    if (crt.serial.len <= sizeof(f->serial)) {
+        memcpy(f->serial, crt.serial.p, crt.serial.len);
+        f->serial_len = crt.serial.len;
+    }
+    authority_key_id(&crt, f);
+    mbedtls_x509_crt_free(&crt);
+    return OE_OK;
+}
