@@ -28,6 +28,7 @@
 #include "core/core.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "crypto/crypto.h"
 #include "crypto/encode.h"
 #include "core/net.h"
 #include "dns/upstream.h"
@@ -125,11 +126,20 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
     plain_listeners(cf, &any_plain, &port80);
     if (c->challenge == CH_AUTO)
         c->challenge = any_plain ? CH_HTTP01 : CH_TLSALPN01;
-    if (c->challenge == CH_TLSALPN01 || c->challenge == CH_DNS01) {
+    if (c->challenge == CH_DNS01) {
         oe_conf_error_key(cf, sec, "challenge",
-                          "%s is not implemented yet in this build; use http-01",
-                          c->challenge == CH_DNS01 ? "dns-01" : "tls-alpn-01");
+                          "dns-01 is not implemented yet in this build; use http-01 or "
+                          "tls-alpn-01");
         rc = OE_ECONFIG;
+    }
+    if (c->challenge == CH_TLSALPN01 && oe_http_tls_port(cf) == 0) {
+        oe_conf_error_key(cf, sec, "challenge", "tls-alpn-01 needs a TLS listener on port 443");
+        rc = OE_ECONFIG;
+    } else if (c->challenge == CH_TLSALPN01 && oe_http_tls_port(cf) != 443) {
+        oe_conf_warn_key(cf, sec, "challenge",
+                         "the first TLS listener is not on port 443: the ACME server validates "
+                         "tls-alpn-01 on port 443 (fine behind a port forward, or with a test "
+                         "server)");
     }
     if (c->challenge == CH_HTTP01 && !any_plain) {
         oe_conf_error_key(cf, sec, "challenge",
@@ -237,6 +247,7 @@ struct acme {
     oe_modctx_t *ctx;
     const acme_conf_t *conf;
     oe_http_t *http;
+    oe_tls_server_t *tls_server; /* the http module's, for TLS-ALPN-01 */
     const char *state_dir;
     char dir[4096]; /* STATE/acme */
     uv_timer_t check, wait;
@@ -347,6 +358,8 @@ static void job_clear(acme_t *a)
         a->cert_key = NULL;
     }
     tokens_clear(a);
+    if (a->tls_server != NULL && a->conf->challenge == CH_TLSALPN01)
+        oe_tls_server_acme_clear(a->tls_server);
     a->job = NULL;
 }
 
@@ -388,9 +401,9 @@ static void job_fail(acme_t *a, const char *fmt, ...)
 static void problem(oe_slice_t body, char *out, size_t cap)
 {
     char type[256] = "", detail[512] = "";
-    if (oe_json_check(body) == 0) {
-        oe_json_member_string(body, "type", type, sizeof(type));
-        oe_json_member_string(body, "detail", detail, sizeof(detail));
+    if (oe_acme_json_check(body) == 0) {
+        oe_acme_json_member_string(body, "type", type, sizeof(type));
+        oe_acme_json_member_string(body, "detail", detail, sizeof(detail));
     }
     if (type[0] == '\0' && detail[0] == '\0')
         snprintf(out, cap, "no problem document");
@@ -464,8 +477,8 @@ static void on_response(void *data, int status, const oe_header_t *h, size_t n, 
     /* RFC 8555 §6.5: a badNonce answer carries a fresh nonce; the request is retried with it. */
     if (status == 400 && a->post && a->bad_nonces < MAX_BAD_NONCE) {
         char type[128] = "";
-        if (oe_json_check(body) == 0)
-            oe_json_member_string(body, "type", type, sizeof(type));
+        if (oe_acme_json_check(body) == 0)
+            oe_acme_json_member_string(body, "type", type, sizeof(type));
         if (strcmp(type, "urn:ietf:params:acme:error:badNonce") == 0) {
             a->bad_nonces++;
             oe_log_debug(TAG, "badNonce; retrying with the new nonce");
@@ -625,7 +638,7 @@ static bool json_ok(acme_t *a, const char *what, int status, int want, oe_slice_
         fail_response(a, what, status, body);
         return false;
     }
-    if (oe_json_check(body) != 0) {
+    if (oe_acme_json_check(body) != 0) {
         job_fail(a, "%s: the answer is not JSON", what);
         return false;
     }
@@ -648,7 +661,7 @@ static void on_account(acme_t *a, int status, const oe_header_t *h, size_t n, oe
         return;
     char kid[URL_MAX], acc_status[32] = "";
     copy_header(h, n, "location", kid, sizeof(kid));
-    oe_json_member_string(body, "status", acc_status, sizeof(acc_status));
+    oe_acme_json_member_string(body, "status", acc_status, sizeof(acc_status));
     if (kid[0] == '\0' || strcmp(acc_status, "valid") != 0) {
         job_fail(a, "newAccount: no account URL, or the account is \"%s\"", acc_status);
         return;
@@ -675,7 +688,7 @@ static void step_account(acme_t *a)
     if (a->conf->email != NULL) {
         char *mail = oe_asprintf("mailto:%s", a->conf->email);
         oe_buf_printf(&p, ",\"contact\":[");
-        oe_json_append_string(&p, mail);
+        oe_acme_json_append_string(&p, mail);
         oe_buf_printf(&p, "]");
         free(mail);
     }
@@ -691,9 +704,10 @@ static void on_directory(acme_t *a, int status, const oe_header_t *h, size_t n, 
     (void)n;
     if (!json_ok(a, "directory", status, 200, body))
         return;
-    if (oe_json_member_string(body, "newNonce", a->new_nonce, sizeof(a->new_nonce)) < 0 ||
-        oe_json_member_string(body, "newAccount", a->new_account, sizeof(a->new_account)) < 0 ||
-        oe_json_member_string(body, "newOrder", a->new_order, sizeof(a->new_order)) < 0) {
+    if (oe_acme_json_member_string(body, "newNonce", a->new_nonce, sizeof(a->new_nonce)) < 0 ||
+        oe_acme_json_member_string(body, "newAccount", a->new_account, sizeof(a->new_account)) <
+            0 ||
+        oe_acme_json_member_string(body, "newOrder", a->new_order, sizeof(a->new_order)) < 0) {
         job_fail(a, "directory: newNonce, newAccount or newOrder missing");
         return;
     }
@@ -707,17 +721,17 @@ static void on_order(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
     oe_slice_t list;
     copy_header(h, n, "location", a->order_url, sizeof(a->order_url));
     if (a->order_url[0] == '\0' ||
-        oe_json_member_string(body, "finalize", a->finalize, sizeof(a->finalize)) < 0 ||
-        oe_json_member(body, "authorizations", &list) < 0) {
+        oe_acme_json_member_string(body, "finalize", a->finalize, sizeof(a->finalize)) < 0 ||
+        oe_acme_json_member(body, "authorizations", &list) < 0) {
         job_fail(a, "newOrder: no order URL, finalize URL or authorizations");
         return;
     }
     size_t pos = 0;
     oe_slice_t e;
     int rc;
-    while ((rc = oe_json_array_next(list, &pos, &e)) == 1 && a->nauthz < MAX_AUTHZ) {
+    while ((rc = oe_acme_json_array_next(list, &pos, &e)) == 1 && a->nauthz < MAX_AUTHZ) {
         char url[URL_MAX];
-        if (oe_json_string(e, url, sizeof(url)) < 0) {
+        if (oe_acme_json_string(e, url, sizeof(url)) < 0) {
             rc = OE_EFORMAT;
             break;
         }
@@ -739,7 +753,7 @@ static void step_order(acme_t *a)
     oe_buf_printf(&p, "{\"identifiers\":[");
     for (size_t i = 0; i < s->hosts.n; i++) {
         oe_buf_printf(&p, "%s{\"type\":\"dns\",\"value\":", i ? "," : "");
-        oe_json_append_string(&p, s->hosts.v[i]);
+        oe_acme_json_append_string(&p, s->hosts.v[i]);
         oe_buf_printf(&p, "}");
     }
     oe_buf_printf(&p, "]}");
@@ -759,10 +773,10 @@ static void authz_error(oe_slice_t body, char *out, size_t cap)
     oe_slice_t list, ch, err;
     size_t pos = 0;
     snprintf(out, cap, "no detail");
-    if (oe_json_member(body, "challenges", &list) < 0)
+    if (oe_acme_json_member(body, "challenges", &list) < 0)
         return;
-    while (oe_json_array_next(list, &pos, &ch) == 1)
-        if (oe_json_member(ch, "error", &err) == 0) {
+    while (oe_acme_json_array_next(list, &pos, &ch) == 1)
+        if (oe_acme_json_member(ch, "error", &err) == 0) {
             problem(err, out, cap);
             return;
         }
@@ -776,9 +790,9 @@ static void on_authz_poll(acme_t *a, int status, const oe_header_t *h, size_t n,
         return;
     char st[32] = "", ident[256] = "?";
     oe_slice_t id;
-    oe_json_member_string(body, "status", st, sizeof(st));
-    if (oe_json_member(body, "identifier", &id) == 0)
-        oe_json_member_string(id, "value", ident, sizeof(ident));
+    oe_acme_json_member_string(body, "status", st, sizeof(st));
+    if (oe_acme_json_member(body, "identifier", &id) == 0)
+        oe_acme_json_member_string(id, "value", ident, sizeof(ident));
     if (strcmp(st, "valid") == 0) {
         oe_log_info(TAG, "[site \"%s\"] %s validated", a->job->site->name, ident);
         a->iauthz++;
@@ -809,7 +823,7 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
     if (!json_ok(a, "authorization", status, 200, body))
         return;
     char st[32] = "";
-    oe_json_member_string(body, "status", st, sizeof(st));
+    oe_acme_json_member_string(body, "status", st, sizeof(st));
     if (strcmp(st, "valid") == 0) { /* validated earlier (§7.1.4: reused) */
         a->iauthz++;
         step_authz(a);
@@ -824,16 +838,17 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
     const char *want = challenge_name(a->conf->challenge);
     oe_slice_t list, ch;
     size_t pos = 0;
-    if (oe_json_member(body, "challenges", &list) < 0) {
+    if (oe_acme_json_member(body, "challenges", &list) < 0) {
         job_fail(a, "authorization without challenges");
         return;
     }
-    while (oe_json_array_next(list, &pos, &ch) == 1) {
+    while (oe_acme_json_array_next(list, &pos, &ch) == 1) {
         char type[32], url[URL_MAX], token[256];
-        if (oe_json_member_string(ch, "type", type, sizeof(type)) < 0 || strcmp(type, want) != 0)
+        if (oe_acme_json_member_string(ch, "type", type, sizeof(type)) < 0 ||
+            strcmp(type, want) != 0)
             continue;
-        if (oe_json_member_string(ch, "url", url, sizeof(url)) < 0 ||
-            oe_json_member_string(ch, "token", token, sizeof(token)) < 0) {
+        if (oe_acme_json_member_string(ch, "url", url, sizeof(url)) < 0 ||
+            oe_acme_json_member_string(ch, "token", token, sizeof(token)) < 0) {
             job_fail(a, "%s challenge without url or token", want);
             return;
         }
@@ -845,7 +860,23 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
                 return;
             }
         char *ka = oe_acme_key_authorization(token, &a->key);
-        token_add(a, token, ka);
+        if (a->conf->challenge == CH_TLSALPN01) {
+            /* RFC 8737 §3: the validation certificate carries SHA-256(key authorization). */
+            char ident[256], *err = NULL;
+            oe_slice_t id;
+            uint8_t digest[OE_CRYPTO_SHA256_LEN];
+            oe_crypto_sha256(digest, ka, strlen(ka));
+            if (oe_acme_json_member(body, "identifier", &id) < 0 ||
+                oe_acme_json_member_string(id, "value", ident, sizeof(ident)) < 0 ||
+                oe_tls_server_acme_add(a->tls_server, ident, digest, &err) < 0) {
+                free(ka);
+                job_fail(a, "tls-alpn-01: %s", err ? err : "no identifier in the authorization");
+                free(err);
+                return;
+            }
+        } else {
+            token_add(a, token, ka);
+        }
         free(ka);
         /* §7.5.1: an empty object tells the server to validate now. */
         request(a, url, true, "{}", on_challenge);
@@ -870,9 +901,9 @@ static void on_order_state(acme_t *a, int status, const oe_header_t *h, size_t n
     if (!json_ok(a, "order", status, 200, body))
         return;
     char st[32] = "";
-    oe_json_member_string(body, "status", st, sizeof(st));
+    oe_acme_json_member_string(body, "status", st, sizeof(st));
     if (strcmp(st, "valid") == 0) {
-        if (oe_json_member_string(body, "certificate", a->cert_url, sizeof(a->cert_url)) < 0) {
+        if (oe_acme_json_member_string(body, "certificate", a->cert_url, sizeof(a->cert_url)) < 0) {
             job_fail(a, "valid order without a certificate URL");
             return;
         }
@@ -888,7 +919,7 @@ static void on_order_state(acme_t *a, int status, const oe_header_t *h, size_t n
     } else {
         char e[800];
         oe_slice_t err;
-        if (oe_json_member(body, "error", &err) == 0)
+        if (oe_acme_json_member(body, "error", &err) == 0)
             problem(err, e, sizeof(e));
         else
             snprintf(e, sizeof(e), "no detail");
@@ -1104,6 +1135,13 @@ static int init(oe_modctx_t *ctx)
         a->sites[a->nsites].site = s;
         site_load(a, &a->sites[a->nsites]);
         a->nsites++;
+    }
+    a->tls_server = oe_http_tls_server(a->http);
+    if (a->conf->challenge == CH_TLSALPN01) {
+        if (a->tls_server == NULL || (rc = oe_tls_server_enable_acme(a->tls_server)) < 0) {
+            oe_log_error(TAG, "tls-alpn-01: no TLS listener to answer on");
+            return OE_ECONFIG;
+        }
     }
     if (a->http != NULL && a->conf->challenge == CH_HTTP01 &&
         (rc = oe_http_route(a->http, NULL, OE_M_GET | OE_M_HEAD, CHALLENGE_PREFIX, http01, a)) < 0)

@@ -217,7 +217,7 @@ static int literal(reader_t *r, const char *word)
 /* Skips one value at r->i (no white space before it), validating it. */
 static int value(reader_t *r, int depth)
 {
-    if (r->i >= r->n || depth > OE_JSON_MAX_DEPTH)
+    if (r->i >= r->n || depth > OE_ACME_JSON_MAX_DEPTH)
         return OE_EFORMAT;
     uint8_t c = r->p[r->i];
     if (c == '{' || c == '[') {
@@ -264,7 +264,7 @@ static int value(reader_t *r, int depth)
     return number(r);
 }
 
-int oe_json_check(oe_slice_t doc)
+int oe_acme_json_check(oe_slice_t doc)
 {
     reader_t r = {doc.base, doc.len, 0};
     ws(&r);
@@ -285,7 +285,7 @@ static int take_value(reader_t *r, oe_slice_t *out)
     return 0;
 }
 
-int oe_json_member(oe_slice_t obj, const char *key, oe_slice_t *val)
+int oe_acme_json_member(oe_slice_t obj, const char *key, oe_slice_t *val)
 {
     reader_t r = {obj.base, obj.len, 0};
     size_t klen = strlen(key);
@@ -301,10 +301,11 @@ int oe_json_member(oe_slice_t obj, const char *key, oe_slice_t *val)
     }
     for (;;) {
         uint8_t name[256];
-        size_t nlen = 0;
+        size_t nlen = 0, at = r.i;
         int rc = string(&r, name, sizeof(name), &nlen);
-        if (rc == OE_ESPACE) { /* longer than any key we look for: skip it */
+        if (rc == OE_ESPACE) { /* longer than any key we look for: skip it from its start */
             nlen = sizeof(name) + 1;
+            r.i = at;
             rc = string(&r, NULL, 0, NULL);
         }
         if (rc < 0)
@@ -339,7 +340,7 @@ end:
     return found ? 0 : -ENOENT;
 }
 
-int oe_json_string(oe_slice_t val, char *out, size_t cap)
+int oe_acme_json_string(oe_slice_t val, char *out, size_t cap)
 {
     reader_t r = {val.base, val.len, 0};
     size_t len = 0;
@@ -356,14 +357,14 @@ int oe_json_string(oe_slice_t val, char *out, size_t cap)
     return (int)len;
 }
 
-int oe_json_member_string(oe_slice_t obj, const char *key, char *out, size_t cap)
+int oe_acme_json_member_string(oe_slice_t obj, const char *key, char *out, size_t cap)
 {
     oe_slice_t v;
-    int rc = oe_json_member(obj, key, &v);
-    return rc < 0 ? rc : oe_json_string(v, out, cap);
+    int rc = oe_acme_json_member(obj, key, &v);
+    return rc < 0 ? rc : oe_acme_json_string(v, out, cap);
 }
 
-int oe_json_array_next(oe_slice_t arr, size_t *pos, oe_slice_t *elem)
+int oe_acme_json_array_next(oe_slice_t arr, size_t *pos, oe_slice_t *elem)
 {
     reader_t r = {arr.base, arr.len, *pos};
     if (*pos == 0) {
@@ -399,7 +400,7 @@ int oe_json_array_next(oe_slice_t arr, size_t *pos, oe_slice_t *elem)
     return 1;
 }
 
-void oe_json_append_string(oe_buf_t *b, const char *s)
+void oe_acme_json_append_string(oe_buf_t *b, const char *s)
 {
     oe_buf_append(b, "\"", 1);
     for (; *s; s++) {

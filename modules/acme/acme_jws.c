@@ -56,12 +56,12 @@ int oe_acme_jws(oe_buf_t *out, const oe_crypto_p256_key_t *k, const char *kid, c
         oe_acme_jwk(&prot, k);
     } else {
         oe_buf_printf(&prot, "\"kid\":");
-        oe_json_append_string(&prot, kid);
+        oe_acme_json_append_string(&prot, kid);
     }
     oe_buf_printf(&prot, ",\"nonce\":");
-    oe_json_append_string(&prot, nonce);
+    oe_acme_json_append_string(&prot, nonce);
     oe_buf_printf(&prot, ",\"url\":");
-    oe_json_append_string(&prot, url);
+    oe_acme_json_append_string(&prot, url);
     oe_buf_printf(&prot, "}");
     /* RFC 7515 §5.1: the signing input is ASCII(BASE64URL(header) || '.' || BASE64URL(payload)). */
     append_b64url(&input, prot.base, prot.len);

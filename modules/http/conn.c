@@ -817,6 +817,9 @@ void oe_http__conn_flush(conn_t *c)
  * ALPN, and plain connections: alpn NULL) HTTP/1.1. */
 static int engine_start(conn_t *c, const char *alpn)
 {
+    /* A TLS-ALPN-01 validation (RFC 8737 §3): the handshake was all; close. */
+    if (alpn != NULL && strcmp(alpn, OE_TLS_ACME_ALPN) == 0)
+        return OE_EINVAL;
     c->proto = alpn != NULL && strcmp(alpn, "h2") == 0 ? &oe_http__h2 : &oe_http__h1;
     return c->proto->init(c);
 }

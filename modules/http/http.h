@@ -173,6 +173,10 @@ void oe_http_acme_paths(const oe_site_t *site, const char *state_dir, char *cert
 int oe_http_site_cert_replace(oe_http_t *http, const oe_site_t *site, const char *cert,
                               const char *key, char **err);
 
+/* The TLS server of http (NULL without a TLS listener), e.g. for TLS-ALPN-01 (modules/acme). Call
+ * from init hooks; valid as long as http. */
+struct oe_tls_server *oe_http_tls_server(oe_http_t *http);
+
 /* Whether a plain-HTTP (tls = no) listener has an address on port (0: on any port). */
 bool oe_http_plain_listener(const oe_conf_t *cf, unsigned port);
 

@@ -132,6 +132,11 @@ static int load_acme_cert(oe_http_t *http, const oe_site_t *s, const char *state
     return load_auto_cert(s, state_dir, oe_http_tls_port(http->cf), cert, key);
 }
 
+struct oe_tls_server *oe_http_tls_server(oe_http_t *http)
+{
+    return http != NULL ? http->tls : NULL;
+}
+
 int oe_http_site_cert_replace(oe_http_t *http, const oe_site_t *site, const char *cert,
                               const char *key, char **err)
 {

@@ -507,7 +507,19 @@ struct oe_tls_server {
     pthread_mutex_t ticket_lock; /* mbedtls_ssl_ticket is not thread-safe without THREADING_C */
     mbedtls_ssl_ticket_context ticket;
     uint8_t ticket_bind_key[32]; /* HMAC key binding each ticket to its server name */
+    /* TLS-ALPN-01 (RFC 8737): validation certificates by name, under acme_lock. Cleared ones
+     * stay allocated (inactive) until the server is freed: a handshake may still use them. */
+    pthread_mutex_t acme_lock;
+    struct acme_cert *acme;
 };
+
+typedef struct acme_cert {
+    char *name;
+    bool active;
+    mbedtls_x509_crt chain;
+    mbedtls_pk_context key;
+    struct acme_cert *next;
+} acme_cert_t;
 
 struct oe_tls_client {
     atomic_int refs;
@@ -643,6 +655,22 @@ const oe_tls_cert_t *oe_tls_server_pick_cert(const oe_tls_server_t *srv, oe_slic
     return pick_cert(srv, sni);
 }
 
+/* RFC 8737 §3: a ClientHello that negotiated acme-tls/1 gets the validation certificate of its
+ * server name, or no handshake at all. */
+static int acme_cert_cb(oe_tls_conn_t *c, mbedtls_ssl_context *ssl)
+{
+    oe_tls_server_t *srv = c->srv;
+    int rc = MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE;
+    pthread_mutex_lock(&srv->acme_lock);
+    for (acme_cert_t *a = srv->acme; c->sni != NULL && a != NULL; a = a->next)
+        if (a->active && oe_slice_eq_nocase(OE_SLICE_STR(a->name), OE_SLICE_STR(c->sni))) {
+            rc = mbedtls_ssl_set_hs_own_cert(ssl, &a->chain, &a->key);
+            break;
+        }
+    pthread_mutex_unlock(&srv->acme_lock);
+    return rc;
+}
+
 /* Certificate selection, after mbedtls has processed the ClientHello (TLS 1.2 and 1.3). */
 static int cert_cb(mbedtls_ssl_context *ssl)
 {
@@ -661,6 +689,9 @@ static int cert_cb(mbedtls_ssl_context *ssl)
     const oe_tls_cert_t *cert =
         pick_cert(c->srv, c->sni ? OE_SLICE_STR(c->sni) : OE_SLICE(NULL, 0));
     c->cert = cert;
+    const char *alpn = mbedtls_ssl_get_alpn_protocol(ssl);
+    if (alpn != NULL && strcmp(alpn, OE_TLS_ACME_ALPN) == 0)
+        return acme_cert_cb(c, ssl);
     cert_material_t *m =
         atomic_load_explicit(&((oe_tls_cert_t *)cert)->current, memory_order_acquire);
     if (m != NULL)
@@ -684,6 +715,7 @@ oe_tls_server_t *oe_tls_server_new(const oe_tls_server_opts_t *opts, char **err)
     mbedtls_ssl_config_init(&srv->conf);
     mbedtls_ssl_ticket_init(&srv->ticket);
     pthread_mutex_init(&srv->ticket_lock, NULL);
+    pthread_mutex_init(&srv->acme_lock, NULL);
 
     srv->alpn = copy_alpn(opts->alpn ? opts->alpn : default_alpn, err);
     if (srv->alpn == NULL)
@@ -728,6 +760,7 @@ fail:
     mbedtls_ssl_ticket_free(&srv->ticket);
     mbedtls_ssl_config_free(&srv->conf);
     pthread_mutex_destroy(&srv->ticket_lock);
+    pthread_mutex_destroy(&srv->acme_lock);
     free(srv->alpn);
     free(srv);
     return NULL;
@@ -778,6 +811,56 @@ int oe_tls_cert_replace(oe_tls_cert_t *cert, const char *cert_pem_path, const ch
     m->older = atomic_load(&cert->current);
     atomic_store_explicit(&cert->current, m, memory_order_release);
     return OE_OK;
+}
+
+int oe_tls_server_enable_acme(oe_tls_server_t *srv)
+{
+    size_t n = 0;
+    while (srv->alpn[n] != NULL)
+        n++;
+    const char **list = oe_calloc(n + 2, sizeof(*list));
+    for (size_t i = 0; i < n; i++)
+        list[i] = srv->alpn[i];
+    list[n] = OE_TLS_ACME_ALPN; /* last: never chosen over what a normal client offers */
+    const char **copy = copy_alpn(list, NULL);
+    free(list);
+    if (copy == NULL || mbedtls_ssl_conf_alpn_protocols(&srv->conf, copy) != 0) {
+        free(copy);
+        return OE_EINVAL;
+    }
+    free(srv->alpn);
+    srv->alpn = copy;
+    return OE_OK;
+}
+
+int oe_tls_server_acme_add(oe_tls_server_t *srv, const char *name,
+                           const uint8_t digest[OE_TLS_ACME_DIGEST_LEN], char **err)
+{
+    acme_cert_t *a = oe_calloc(1, sizeof(*a));
+    mbedtls_x509_crt_init(&a->chain);
+    mbedtls_pk_init(&a->key);
+    int rc = oe_tls__acme_validation_cert(name, digest, &a->chain, &a->key, err);
+    if (rc != OE_OK) {
+        mbedtls_x509_crt_free(&a->chain);
+        mbedtls_pk_free(&a->key);
+        free(a);
+        return rc;
+    }
+    a->name = oe_strdup(name);
+    a->active = true;
+    pthread_mutex_lock(&srv->acme_lock);
+    a->next = srv->acme;
+    srv->acme = a;
+    pthread_mutex_unlock(&srv->acme_lock);
+    return OE_OK;
+}
+
+void oe_tls_server_acme_clear(oe_tls_server_t *srv)
+{
+    pthread_mutex_lock(&srv->acme_lock);
+    for (acme_cert_t *a = srv->acme; a != NULL; a = a->next)
+        a->active = false;
+    pthread_mutex_unlock(&srv->acme_lock);
 }
 
 int oe_tls_server_add_cert(oe_tls_server_t *srv, const char *cert_pem_path,
@@ -843,6 +926,14 @@ static void server_unref(oe_tls_server_t *srv)
     mbedtls_ssl_ticket_free(&srv->ticket); /* wipes the ticket keys */
     oe_wipe(srv->ticket_bind_key, sizeof(srv->ticket_bind_key));
     pthread_mutex_destroy(&srv->ticket_lock);
+    for (acme_cert_t *a = srv->acme, *next; a != NULL; a = next) {
+        next = a->next;
+        mbedtls_x509_crt_free(&a->chain);
+        mbedtls_pk_free(&a->key);
+        free(a->name);
+        free(a);
+    }
+    pthread_mutex_destroy(&srv->acme_lock);
     for (size_t i = 0; i < srv->ncerts; i++)
         cert_free(srv->certs[i]); /* mbedtls_pk_free wipes the private keys */
     free(srv->certs);

@@ -307,6 +307,25 @@ typedef enum oe_tls_key_type {
 int oe_tls_acme_csr(oe_tls_key_type_t type, const char *const *names, size_t n, char **key_pem,
                     oe_buf_t *csr_der, char **err);
 
+/* TLS-ALPN-01 (RFC 8737). The ALPN protocol of validation handshakes. */
+#define OE_TLS_ACME_ALPN       "acme-tls/1"
+#define OE_TLS_ACME_DIGEST_LEN 32
+
+/* Adds acme-tls/1 to the server's ALPN list (last, so a client offering h2 or http/1.1 never
+ * gets it). Before connections start. A handshake that negotiates acme-tls/1 gets the validation
+ * certificate of its SNI (oe_tls_server_acme_add), or fails when there is none: it never sees a
+ * site's certificate, and a normal client never sees a validation one. */
+int oe_tls_server_enable_acme(oe_tls_server_t *srv);
+
+/* Serves a validation certificate for name: self-signed, subjectAltName name, and the critical
+ * id-pe-acmeIdentifier extension (1.3.6.1.5.5.7.1.31) holding digest = SHA-256 of the key
+ * authorization. Safe while handshakes run. OE_OK or OE_ECRYPTO with *err. */
+int oe_tls_server_acme_add(oe_tls_server_t *srv, const char *name,
+                           const uint8_t digest[OE_TLS_ACME_DIGEST_LEN], char **err);
+
+/* Stops serving every validation certificate (their memory stays until the server is freed). */
+void oe_tls_server_acme_clear(oe_tls_server_t *srv);
+
 /* What modules/acme needs to know of an issued certificate (the first of a PEM chain). */
 typedef struct oe_tls_cert_facts {
     int64_t not_before, not_after; /* Unix time */

@@ -80,7 +80,9 @@ int oe_tls_acme_csr(oe_tls_key_type_t type, const char *const *names, size_t n, 
     mbedtls_x509write_csr_set_key(&csr, &pk);
     if (subject[0] != '\0' && (rc = mbedtls_x509write_csr_set_subject_name(&csr, subject)) != 0)
         goto fail;
-    for (size_t i = n; i-- > 0;) {
+    /* mbedtls writes the list from its end (ASN.1 is written backwards): build it reversed so
+     * that the request carries the names in the caller's order. */
+    for (size_t i = 0; i < n; i++) {
         mbedtls_x509_san_list *e = oe_calloc(1, sizeof(*e));
         e->node.type = MBEDTLS_X509_SAN_DNS_NAME;
         e->node.san.unstructured_name.p = (unsigned char *)names[i];
@@ -166,4 +168,84 @@ int oe_tls_cert_facts(const uint8_t *pem, size_t len, oe_tls_cert_facts_t *f)
     authority_key_id(&crt, f);
     mbedtls_x509_crt_free(&crt);
     return OE_OK;
+}
+
+/* RFC 8737 §6.1: id-pe-acmeIdentifier, 1.3.6.1.5.5.7.1.31. */
+static const char acme_identifier_oid[] = "\x2b\x06\x01\x05\x05\x07\x01\x1f";
+
+/* mbedtls refuses unknown critical extensions; this one is ours. */
+static int accept_acme_ext(void *ctx, mbedtls_x509_crt const *crt, mbedtls_x509_buf const *oid,
+                           int critical, const unsigned char *p, const unsigned char *end)
+{
+    (void)ctx;
+    (void)crt;
+    (void)critical;
+    (void)p;
+    (void)end;
+    return oid->len == sizeof(acme_identifier_oid) - 1 &&
+                   memcmp(oid->p, acme_identifier_oid, oid->len) == 0
+               ? 0
+               : -1;
+}
+
+int oe_tls__acme_validation_cert(const char *name, const uint8_t digest[32], mbedtls_x509_crt *crt,
+                                 mbedtls_pk_context *pk, char **err)
+{
+    mbedtls_x509write_cert w;
+    mbedtls_x509write_crt_init(&w);
+    unsigned char *der = oe_malloc(DER_MAX);
+    unsigned char serial[16], ext[2 + 32];
+    char from[16], to[16];
+    const char *what = "key generation";
+    time_t now = time(NULL);
+    struct tm tm;
+    int rc;
+    mbedtls_x509_san_list san = {0};
+    san.node.type = MBEDTLS_X509_SAN_DNS_NAME;
+    san.node.san.unstructured_name.p = (unsigned char *)name;
+    san.node.san.unstructured_name.len = strlen(name);
+    if ((rc = gen_key(pk, OE_TLS_KEY_P256)) != 0)
+        goto fail;
+    what = "certificate";
+    if ((rc = oe_crypto_random(NULL, serial, sizeof(serial))) != 0)
+        goto fail;
+    serial[0] = (unsigned char)((serial[0] & 0x7f) | 0x40);
+    gmtime_r(&(time_t){now - 3600}, &tm);
+    strftime(from, sizeof(from), "%Y%m%d%H%M%S", &tm);
+    gmtime_r(&(time_t){now + 7 * 86400}, &tm);
+    strftime(to, sizeof(to), "%Y%m%d%H%M%S", &tm);
+    /* extnValue = DER of Authorization ::= OCTET STRING (SIZE (32)). */
+    ext[0] = 0x04;
+    ext[1] = 32;
+    memcpy(ext + 2, digest, 32);
+    mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
+    mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
+    mbedtls_x509write_crt_set_subject_key(&w, pk);
+    mbedtls_x509write_crt_set_issuer_key(&w, pk);
+    if ((rc = mbedtls_x509write_crt_set_subject_name(&w, "CN=ACME TLS-ALPN-01")) != 0 ||
+        (rc = mbedtls_x509write_crt_set_issuer_name(&w, "CN=ACME TLS-ALPN-01")) != 0 ||
+        (rc = mbedtls_x509write_crt_set_serial_raw(&w, serial, sizeof(serial))) != 0 ||
+        (rc = mbedtls_x509write_crt_set_validity(&w, from, to)) != 0 ||
+        (rc = mbedtls_x509write_crt_set_subject_alternative_name(&w, &san)) != 0 ||
+        (rc = mbedtls_x509write_crt_set_extension(
+             &w, acme_identifier_oid, sizeof(acme_identifier_oid) - 1, 1, ext, sizeof(ext))) != 0)
+        goto fail;
+    rc = mbedtls_x509write_crt_der(&w, der, DER_MAX, oe_crypto_random, NULL);
+    if (rc < 0)
+        goto fail;
+    if ((rc = mbedtls_x509_crt_parse_der_with_ext_cb(crt, der + DER_MAX - rc, (size_t)rc, 1,
+                                                     accept_acme_ext, NULL)) != 0)
+        goto fail;
+    rc = OE_OK;
+    goto out;
+fail : {
+    char *msg = oe_asprintf("TLS-ALPN-01 validation certificate: %s", what);
+    set_err(err, oe_tls__mbed_msg(msg, rc));
+    free(msg);
+    rc = OE_ECRYPTO;
+}
+out:
+    mbedtls_x509write_crt_free(&w);
+    free(der);
+    return rc;
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
 
 /* Calls add for each subjectAltName of crt: the dNSNames (non-empty, without NUL bytes), then the
@@ -20,5 +21,11 @@ char *oe_tls__mbed_msg(const char *what, int mbed_err);
 /* Refuses a private key file readable by group or others: OE_OK, -errno, or OE_TLS_EKEYPERM,
  * setting *err (caller frees) when err is not NULL. */
 int oe_tls__check_key_mode(const char *path, char **err);
+
+/* tls_acme.c: an RFC 8737 validation certificate for name (self-signed, ECDSA P-256, the
+ * critical id-pe-acmeIdentifier extension holding digest) into crt and pk (initialised by the
+ * caller). OE_OK, or OE_ECRYPTO with *err. */
+int oe_tls__acme_validation_cert(const char *name, const uint8_t digest[32], mbedtls_x509_crt *crt,
+                                 mbedtls_pk_context *pk, char **err);
 
 #endif

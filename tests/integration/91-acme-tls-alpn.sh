@@ -1,0 +1,64 @@
+# cert = acme with TLS-ALPN-01 (RFC 8737) against pebble: no plain-HTTP listener at all; pebble
+# validates by a handshake offering only acme-tls/1, which gets the validation certificate. The
+# issued chain verifies against pebble's root; normal clients still negotiate h2 and never see
+# a validation certificate; an acme-tls/1 handshake with no challenge pending fails.
+. "$OE_ROOT/tests/integration/lib.sh"
+. "$OE_ROOT/tests/integration/acme_lib.sh"
+
+tport=$(oe_port); unused=$(oe_port)
+acme_start_pebble "$unused" "$tport"
+mkdir "$OE_TMP/www"
+echo "hello" > "$OE_TMP/www/index.html"
+cat > "$OE_TMP/edge.conf" <<CONF
+[global]
+workers = 2
+state-dir = state
+[listen "https"]
+address = 127.0.0.1:$tport
+[site "t"]
+host = t.acme.test
+alias = u.acme.test
+cert = acme
+root = www
+[acme]
+directory = $ACME_DIR
+ca-file = $ACME_CA
+agree-tos = yes
+challenge = tls-alpn-01
+key-type = ecdsa-p384
+check-interval = 200ms
+retry-min = 1s
+CONF
+out=$("$OE_BIN" -t -c "$OE_TMP/edge.conf" 2>&1) || fail "config check: $out"
+echo "$out" | grep -q 'challenge: the first TLS listener is not on port 443' ||
+    fail "no port-443 warning: $out"
+oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
+oe_wait_log "$OE_TMP/edge.log" 'new certificate from CN=Pebble Intermediate CA' 30
+grep -q '^error' "$OE_TMP/edge.log" && fail "errors logged: $(grep '^error' "$OE_TMP/edge.log")"
+grep -q 'u.acme.test validated' "$OE_TMP/edge.log" || fail "u.acme.test not validated"
+
+for name in t.acme.test u.acme.test; do
+    acme_served_chain "$tport" "$name" "$OE_TMP/chain.pem"
+    openssl verify -CAfile "$ACME_ROOT" -untrusted "$OE_TMP/chain.pem" "$OE_TMP/chain.pem" \
+        > "$OE_TMP/verify.out" 2>&1 || fail "openssl verify ($name): $(cat "$OE_TMP/verify.out")"
+    out=$(curl -sS --fail --http2 -o "$OE_TMP/body" -w '%{http_version}' --cacert "$ACME_ROOT" \
+        --resolve "$name:$tport:127.0.0.1" "https://$name:$tport/") || fail "curl ($name)"
+    expect_eq "$out" "2" "HTTP version over the ACME certificate ($name)"
+    expect_eq "$(cat "$OE_TMP/body")" "hello" "body over the ACME certificate ($name)"
+done
+# The key type asked for: P-384.
+acme_served_chain "$tport" t.acme.test "$OE_TMP/chain.pem"
+openssl x509 -in "$OE_TMP/chain.pem" -noout -text | grep -q 'NIST CURVE: P-384' ||
+    fail "the leaf key is not P-384"
+# No challenge pending: an acme-tls/1 handshake gets nothing.
+if echo | openssl s_client -connect "127.0.0.1:$tport" -servername t.acme.test \
+    -alpn acme-tls/1 > "$OE_TMP/alpn.out" 2>&1; then
+    grep -q 'BEGIN CERTIFICATE\|Server certificate' "$OE_TMP/alpn.out" &&
+        fail "acme-tls/1 without a challenge got a certificate"
+fi
+grep -q 'ALPN protocol: acme-tls/1' "$OE_TMP/alpn.out" && grep -q 'Server certificate' \
+    "$OE_TMP/alpn.out" && fail "acme-tls/1 handshake completed without a challenge"
+"$OE_BIN" acme status -c "$OE_TMP/edge.conf" > "$OE_TMP/status.out" 2>&1 || fail "acme status"
+grep -q '^  issuer        CN=Pebble Intermediate CA' "$OE_TMP/status.out" ||
+    fail "status: $(cat "$OE_TMP/status.out")"
+echo "ok"
