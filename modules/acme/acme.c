@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "acme/acme_dns.h"
 #include "acme/acme_int.h"
 #include "acme/acme_json.h"
 #include "acme/acme_jws.h"
@@ -77,6 +78,14 @@ static const oe_directive_t directives[] = {
     {"resolver", oe_conf_set_addr, A(resolver), NULL, 0,
      "DNS resolver IP:port for the ACME server's name (default: the first nameserver of "
      "/etc/resolv.conf)"},
+    {"update-server", oe_conf_set_addr, A(update_server), NULL, 0,
+     "dns-01: the authoritative server IP:port taking DNS UPDATEs"},
+    {"update-zone", oe_conf_set_string, A(update_zone), NULL, 0,
+     "dns-01: the zone holding the _acme-challenge names"},
+    {"tsig-name", oe_conf_set_string, A(tsig_name), NULL, 0, "dns-01: TSIG key name (hmac-sha256)"},
+    {"tsig-secret", oe_conf_set_string, A(tsig_secret), NULL, 0, "dns-01: TSIG secret, base64"},
+    {"tsig-secret-file", oe_conf_set_path, A(tsig_secret_file), NULL, 0,
+     "dns-01: file holding the TSIG secret (base64, mode 0600), instead of tsig-secret"},
     {"agree-tos", oe_conf_set_bool, A(agree_tos), NULL, 0,
      "yes: accept the ACME server's terms of service (required)"},
     {NULL, NULL, 0, NULL, 0, NULL},
@@ -93,6 +102,11 @@ static void conf_init(void *conf)
 }
 
 static bool parse_url(const char *url, char *host, size_t hcap, unsigned *port, const char **path);
+
+static const char *challenge_name(int ch)
+{
+    return ch == CH_DNS01 ? "dns-01" : ch == CH_TLSALPN01 ? "tls-alpn-01" : "http-01";
+}
 
 /* Is there a plain-HTTP listener (HTTP-01), and one on port 80? */
 static void plain_listeners(const oe_conf_t *cf, bool *any, bool *port80)
@@ -122,47 +136,80 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
         oe_conf_error_key(cf, sec, "email", "\"%s\" is not an e-mail address", c->email);
         rc = OE_ECONFIG;
     }
-    bool any_plain, port80;
+    bool any_plain, port80, any_wildcard = false, explicit = c->challenge != CH_AUTO;
     plain_listeners(cf, &any_plain, &port80);
+    size_t nsites = oe_http_site_count(cf);
+    /* The challenge of sites without wildcard names: as set, else the first the listeners
+     * allow. Wildcard names can only be validated by dns-01 (RFC 8555 §7.1.3, §8.4). */
     if (c->challenge == CH_AUTO)
-        c->challenge = any_plain ? CH_HTTP01 : CH_TLSALPN01;
-    if (c->challenge == CH_DNS01) {
-        oe_conf_error_key(cf, sec, "challenge",
-                          "dns-01 is not implemented yet in this build; use http-01 or "
-                          "tls-alpn-01");
-        rc = OE_ECONFIG;
+        c->challenge = any_plain                   ? CH_HTTP01
+                       : oe_http_tls_port(cf) != 0 ? CH_TLSALPN01
+                       : c->update_server.len > 0  ? CH_DNS01
+                                                   : CH_HTTP01;
+    bool used[4] = {false};
+    for (size_t i = 0; i < nsites; i++) {
+        const oe_site_t *s = oe_http_site(cf, i);
+        if (!s->cert_acme)
+            continue;
+        int ch = oe_acme__site_challenge(c, s);
+        if (ch == CH_DNS01 && explicit && c->challenge != CH_DNS01)
+            ch = c->challenge; /* reported below at the wildcard name, not as a dns-01 need */
+        used[ch] = true;
+        for (size_t h = 0; h < s->hosts.n; h++) {
+            if (s->hosts.v[h][0] != '*')
+                continue;
+            any_wildcard = true;
+            if (explicit && c->challenge != CH_DNS01)
+                oe_conf_error_key(cf, oe_http_site_section(cf, i), h == 0 ? "host" : "alias",
+                                  "\"%s\": a wildcard name needs dns-01, not challenge = %s",
+                                  s->hosts.v[h], challenge_name(c->challenge));
+        }
     }
-    if (c->challenge == CH_TLSALPN01 && oe_http_tls_port(cf) == 0) {
+    if (used[CH_DNS01]) {
+        static const char *const need[] = {"update-server", "update-zone", "tsig-name"};
+        const bool have[] = {c->update_server.len > 0, c->update_zone != NULL,
+                             c->tsig_name != NULL};
+        for (size_t i = 0; i < OE_ARRAY_SIZE(need); i++)
+            if (!have[i]) {
+                oe_conf_error_key(cf, sec, need[i],
+                                  "dns-01%s needs %s (the DNS UPDATE server of the zone)",
+                                  any_wildcard ? " (a wildcard name)" : "", need[i]);
+                rc = OE_ECONFIG;
+            }
+        if ((c->tsig_secret == NULL) == (c->tsig_secret_file == NULL)) {
+            oe_conf_error_key(cf, sec, "tsig-secret",
+                              "dns-01 needs one of tsig-secret or tsig-secret-file");
+            rc = OE_ECONFIG;
+        }
+    }
+    if (used[CH_TLSALPN01] && oe_http_tls_port(cf) == 0) {
         oe_conf_error_key(cf, sec, "challenge", "tls-alpn-01 needs a TLS listener on port 443");
         rc = OE_ECONFIG;
-    } else if (c->challenge == CH_TLSALPN01 && oe_http_tls_port(cf) != 443) {
+    } else if (used[CH_TLSALPN01] && oe_http_tls_port(cf) != 443) {
         oe_conf_warn_key(cf, sec, "challenge",
                          "the first TLS listener is not on port 443: the ACME server validates "
                          "tls-alpn-01 on port 443 (fine behind a port forward, or with a test "
                          "server)");
     }
-    if (c->challenge == CH_HTTP01 && !any_plain) {
+    if (used[CH_HTTP01] && !any_plain) {
         oe_conf_error_key(cf, sec, "challenge",
                           "http-01 needs a plain-HTTP listener ([listen] with tls = no) on "
                           "port 80");
         rc = OE_ECONFIG;
-    } else if (c->challenge == CH_HTTP01 && !port80) {
+    } else if (used[CH_HTTP01] && !port80) {
         oe_conf_warn_key(cf, sec, "challenge",
                          "no plain-HTTP listener on port 80: the ACME server validates http-01 on "
                          "port 80 (fine behind a port forward, or with a test server)");
     }
-    size_t nsites = oe_http_site_count(cf);
-    for (size_t i = 0; i < nsites; i++) {
-        const oe_site_t *s = oe_http_site(cf, i);
-        if (!s->cert_acme)
-            continue;
-        for (size_t h = 0; h < s->hosts.n; h++)
-            if (s->hosts.v[h][0] == '*' && c->challenge == CH_HTTP01)
-                oe_conf_error_key(cf, oe_http_site_section(cf, i), h == 0 ? "host" : "alias",
-                                  "\"%s\": a wildcard name needs challenge = dns-01",
-                                  s->hosts.v[h]);
-    }
     return rc;
+}
+
+int oe_acme__site_challenge(const acme_conf_t *c, const oe_site_t *s)
+{
+    for (size_t h = 0; h < s->hosts.n; h++)
+        if (s->hosts.v[h][0] == '*')
+            return CH_DNS01;
+    return c->challenge;
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -238,6 +285,7 @@ typedef struct acme_site {
     int64_t renew_at;    /* 0: no certificate yet */
     uint64_t retry_at;   /* loop time (ms) before which no new order starts */
     uint64_t backoff_ms; /* the next back-off */
+    int challenge;       /* CH_*: dns-01 for wildcard names, else [acme] challenge */
 } acme_site_t;
 
 typedef struct acme acme_t;
@@ -256,6 +304,7 @@ struct acme {
     oe_http_client_t *client;
     acme_site_t *sites;
     size_t nsites;
+    bool uses[4];             /* challenge types some site needs */
     oe_crypto_p256_key_t key; /* the account key */
     char thumb[OE_ACME_THUMBPRINT_LEN + 1];
     char *kid; /* the account URL, once known */
@@ -288,6 +337,9 @@ struct acme {
     bool fetching_nonce; /* the call in progress asks newNonce for a nonce */
     oe_buf_t sent;       /* the body of the call in progress (borrowed by the client) */
     char order_url[URL_MAX], finalize[URL_MAX], cert_url[URL_MAX];
+    oe_acme_dns_t *dns01;   /* dns-01 publisher */
+    char dns_owner[300];    /* the _acme-challenge name published, "" when none */
+    char chal_url[URL_MAX]; /* the challenge to answer once the record is in place */
     char **authz;
     size_t nauthz, iauthz;
     int polls;
@@ -343,6 +395,21 @@ static void token_add(acme_t *a, const char *token, const char *keyauth)
 
 /* ---- the order's end ------------------------------------------------------------------------ */
 
+static void dns_removed(void *data, int status, const char *msg)
+{
+    (void)data;
+    if (status != 0)
+        oe_log_warn(TAG, "dns-01: removing the challenge record: %s", msg);
+}
+
+/* Deletes the TXT RRset published for the current authorization; then cb (NULL: on its own). */
+static void dns_remove(acme_t *a, oe_acme_dns_cb cb)
+{
+    if (oe_acme_dns_update(a->dns01, a->dns_owner, NULL, cb ? cb : dns_removed, a) < 0)
+        oe_log_warn(TAG, "dns-01: cannot remove %s now", a->dns_owner);
+    a->dns_owner[0] = '\0';
+}
+
 static void job_clear(acme_t *a)
 {
     for (size_t i = 0; i < a->nauthz; i++)
@@ -358,7 +425,9 @@ static void job_clear(acme_t *a)
         a->cert_key = NULL;
     }
     tokens_clear(a);
-    if (a->tls_server != NULL && a->conf->challenge == CH_TLSALPN01)
+    if (a->dns_owner[0] != '\0' && a->dns01 != NULL)
+        dns_remove(a, NULL); /* the order ended without it: remove the record anyway */
+    if (a->tls_server != NULL && a->job->challenge == CH_TLSALPN01)
         oe_tls_server_acme_clear(a->tls_server);
     a->job = NULL;
 }
@@ -647,6 +716,7 @@ static bool json_ok(acme_t *a, const char *what, int status, int want, oe_slice_
 
 static void step_order(acme_t *a);
 static void step_authz(acme_t *a);
+static void on_challenge(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body);
 static void step_finalize(acme_t *a);
 static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body);
 
@@ -762,11 +832,6 @@ static void step_order(acme_t *a)
     oe_buf_free(&p);
 }
 
-static const char *challenge_name(int ch)
-{
-    return ch == CH_DNS01 ? "dns-01" : ch == CH_TLSALPN01 ? "tls-alpn-01" : "http-01";
-}
-
 /* The error of an invalid authorization: its challenges' error objects. */
 static void authz_error(oe_slice_t body, char *out, size_t cap)
 {
@@ -780,6 +845,14 @@ static void authz_error(oe_slice_t body, char *out, size_t cap)
             problem(err, out, cap);
             return;
         }
+}
+
+static void on_dns_removed_next(void *data, int status, const char *msg)
+{
+    acme_t *a = data;
+    dns_removed(data, status, msg);
+    if (a->job != NULL)
+        step_authz(a);
 }
 
 static void on_authz_poll(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
@@ -796,6 +869,10 @@ static void on_authz_poll(acme_t *a, int status, const oe_header_t *h, size_t n,
     if (strcmp(st, "valid") == 0) {
         oe_log_info(TAG, "[site \"%s\"] %s validated", a->job->site->name, ident);
         a->iauthz++;
+        if (a->dns_owner[0] != '\0') { /* removed once validated (§8.4), then go on */
+            dns_remove(a, on_dns_removed_next);
+            return;
+        }
         step_authz(a);
     } else if (strcmp(st, "pending") == 0 || strcmp(st, "processing") == 0) {
         poll_again(a, "authorization");
@@ -814,6 +891,20 @@ static void on_challenge(acme_t *a, int status, const oe_header_t *h, size_t n, 
         return;
     a->polls = 0;
     request(a, a->authz[a->iauthz], true, NULL, on_authz_poll);
+}
+
+static void on_dns_set(void *data, int status, const char *msg)
+{
+    acme_t *a = data;
+    if (a->job == NULL)
+        return;
+    if (status != 0) {
+        a->dns_owner[0] = '\0';
+        job_fail(a, "dns-01: %s", msg);
+        return;
+    }
+    oe_log_info(TAG, "[site \"%s\"] dns-01: %s published", a->job->site->name, a->dns_owner);
+    request(a, a->chal_url, true, "{}", on_challenge);
 }
 
 static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
@@ -835,7 +926,7 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
         job_fail(a, "authorization is %s: %s", st, e);
         return;
     }
-    const char *want = challenge_name(a->conf->challenge);
+    const char *want = challenge_name(a->job->challenge);
     oe_slice_t list, ch;
     size_t pos = 0;
     if (oe_acme_json_member(body, "challenges", &list) < 0) {
@@ -860,7 +951,30 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
                 return;
             }
         char *ka = oe_acme_key_authorization(token, &a->key);
-        if (a->conf->challenge == CH_TLSALPN01) {
+        if (a->job->challenge == CH_DNS01) {
+            /* RFC 8555 §8.4: TXT at _acme-challenge.NAME = base64url(SHA-256(key
+             * authorization)); a wildcard's authorization names the base domain. */
+            char ident[256], txt[OE_ACME_THUMBPRINT_LEN + 1];
+            oe_slice_t id;
+            uint8_t digest[OE_CRYPTO_SHA256_LEN];
+            oe_crypto_sha256(digest, ka, strlen(ka));
+            oe_base64url_encode(txt, sizeof(txt), digest, sizeof(digest));
+            free(ka);
+            if (oe_acme_json_member(body, "identifier", &id) < 0 ||
+                oe_acme_json_member_string(id, "value", ident, sizeof(ident)) < 0) {
+                job_fail(a, "dns-01: no identifier in the authorization");
+                return;
+            }
+            snprintf(a->dns_owner, sizeof(a->dns_owner), "_acme-challenge.%s", ident);
+            snprintf(a->chal_url, sizeof(a->chal_url), "%s", url);
+            int rc = oe_acme_dns_update(a->dns01, a->dns_owner, txt, on_dns_set, a);
+            if (rc < 0) {
+                a->dns_owner[0] = '\0';
+                job_fail(a, "dns-01: cannot send the DNS UPDATE: %s", oe_strerror(rc));
+            }
+            return;
+        }
+        if (a->job->challenge == CH_TLSALPN01) {
             /* RFC 8737 §3: the validation certificate carries SHA-256(key authorization). */
             char ident[256], *err = NULL;
             oe_slice_t id;
@@ -1133,17 +1247,19 @@ static int init(oe_modctx_t *ctx)
         if (!s->cert_acme)
             continue;
         a->sites[a->nsites].site = s;
+        a->sites[a->nsites].challenge = oe_acme__site_challenge(a->conf, s);
+        a->uses[a->sites[a->nsites].challenge] = true;
         site_load(a, &a->sites[a->nsites]);
         a->nsites++;
     }
     a->tls_server = oe_http_tls_server(a->http);
-    if (a->conf->challenge == CH_TLSALPN01) {
+    if (a->uses[CH_TLSALPN01]) {
         if (a->tls_server == NULL || (rc = oe_tls_server_enable_acme(a->tls_server)) < 0) {
             oe_log_error(TAG, "tls-alpn-01: no TLS listener to answer on");
             return OE_ECONFIG;
         }
     }
-    if (a->http != NULL && a->conf->challenge == CH_HTTP01 &&
+    if (a->http != NULL && a->uses[CH_HTTP01] &&
         (rc = oe_http_route(a->http, NULL, OE_M_GET | OE_M_HEAD, CHALLENGE_PREFIX, http01, a)) < 0)
         return rc;
     return 0;
@@ -1173,9 +1289,38 @@ static int first_nameserver(oe_sockaddr_t *out, char *text, size_t cap)
     return rc;
 }
 
+/* The dns-01 publisher, with the TSIG secret from the config or its file (0600). */
+static int dns01_open(acme_t *a)
+{
+    const acme_conf_t *c = a->conf;
+    char secret[256], *err = NULL;
+    if (c->tsig_secret_file != NULL) {
+        int n = oe_file_read_secret(c->tsig_secret_file, (uint8_t *)secret, sizeof(secret) - 1);
+        if (n < 0) {
+            oe_log_error(TAG, "tsig-secret-file %s: %s", c->tsig_secret_file, oe_strerror(n));
+            return n;
+        }
+        while (n > 0 && (secret[n - 1] == '\n' || secret[n - 1] == '\r'))
+            n--;
+        secret[n] = '\0';
+    } else {
+        snprintf(secret, sizeof(secret), "%s", c->tsig_secret);
+    }
+    a->dns01 = oe_acme_dns_new(a->ctx->loop, &c->update_server, c->update_zone, c->tsig_name,
+                               secret, 3000, &err);
+    oe_wipe(secret, sizeof(secret));
+    if (a->dns01 == NULL) {
+        oe_log_error(TAG, "dns-01: %s", err);
+        free(err);
+        return OE_ECONFIG;
+    }
+    return 0;
+}
+
 static int start(oe_modctx_t *ctx)
 {
     acme_t *a = ctx->data;
+    int rc;
     static const char *const alpn[] = {"h2", "http/1.1", NULL};
     oe_tls_client_opts_t opts = {.ca_file = a->conf->ca_file, .alpn = alpn};
     char *err = NULL;
@@ -1197,6 +1342,8 @@ static int start(oe_modctx_t *ctx)
                                  .nservers = 1};
         a->dns = oe_upstream_new(ctx->loop, &uc);
     }
+    if (a->uses[CH_DNS01] && (rc = dns01_open(a)) < 0)
+        return rc;
     a->handles = 2;
     /* The first look soon after start (the listeners are up by then), then every interval. */
     uv_timer_start(&a->check, on_check, 100, a->conf->check_interval);
@@ -1215,6 +1362,8 @@ static void stop(oe_modctx_t *ctx)
     if (a->dns != NULL)
         oe_upstream_close(a->dns);
     a->dns = NULL;
+    oe_acme_dns_close(a->dns01);
+    a->dns01 = NULL;
     oe_http_client_close(a->client); /* cancels the call without a callback */
     a->client = NULL;
     a->call = NULL;

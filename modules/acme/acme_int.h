@@ -27,6 +27,10 @@ typedef struct acme_conf {
     uint64_t check_interval; /* ms */
     uint64_t retry_min;      /* ms: first back-off after a failure (doubles up to 1h) */
     oe_sockaddr_t resolver;  /* len 0: the first nameserver of /etc/resolv.conf */
+    /* dns-01: DNS UPDATE + TSIG, the keys of [keys] */
+    oe_sockaddr_t update_server; /* len 0: none */
+    const char *update_zone;
+    const char *tsig_name, *tsig_secret, *tsig_secret_file;
     bool agree_tos;
 } acme_conf_t;
 
@@ -35,6 +39,10 @@ extern const oe_module_t oe_acme_module;
 /* STATE/acme/NAME.EXT for site (NAME as oe_http_acme_paths makes it). */
 void oe_acme__site_file(const oe_site_t *site, const char *state_dir, const char *ext, char *out,
                         size_t cap);
+
+/* The challenge type a site is validated with (CH_*): dns-01 when it has a wildcard name, else
+ * the [acme] challenge (resolved by the config check). */
+int oe_acme__site_challenge(const acme_conf_t *c, const oe_site_t *s);
 
 /* When a certificate valid from not_before to not_after should be renewed (Unix time). */
 int64_t oe_acme__renew_at(const acme_conf_t *c, int64_t not_before, int64_t not_after);

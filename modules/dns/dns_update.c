@@ -18,8 +18,9 @@ int oe_dns_update_build(uint8_t *buf, size_t cap, size_t *len, uint16_t id,
     /* §2.3: the zone section holds exactly one "question": the zone's SOA. */
     oe_dns_write_question(&w, u->zone, OE_DNS_T_SOA, OE_DNS_C_IN);
     /* §2.4.4: "Name Is In Use": TYPE ANY, CLASS ANY, TTL 0, RDLENGTH 0. */
-    oe_dns_write_rr(&w, OE_DNS_SEC_ANSWER, u->owner, OE_DNS_T_ANY, OE_DNS_C_ANY, 0,
-                    OE_SLICE(NULL, 0));
+    if (!u->no_prereq)
+        oe_dns_write_rr(&w, OE_DNS_SEC_ANSWER, u->owner, OE_DNS_T_ANY, OE_DNS_C_ANY, 0,
+                        OE_SLICE(NULL, 0));
     /* §2.5.2: "Delete An RRset": CLASS ANY, TTL 0, RDLENGTH 0. */
     oe_dns_write_rr(&w, OE_DNS_SEC_AUTHORITY, u->owner, u->type, OE_DNS_C_ANY, 0,
                     OE_SLICE(NULL, 0));

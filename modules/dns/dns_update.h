@@ -15,6 +15,8 @@ typedef struct oe_dns_update {
     uint32_t ttl;             /* TTL of the added records */
     const oe_slice_t *rdatas; /* borrowed; uncompressed RDATA of each new record */
     size_t nrdatas;           /* may be 0: then the RRset is only deleted */
+    bool no_prereq;           /* no "name is in use" prerequisite (a name that may not exist
+                               * yet, e.g. _acme-challenge for DNS-01) */
 } oe_dns_update_t;
 
 /*
@@ -22,6 +24,7 @@ typedef struct oe_dns_update {
  *   header:       ID `id`, opcode UPDATE (5), all flags 0
  *   zone:         ZNAME = zone, ZTYPE = SOA, ZCLASS = IN                       (§2.3)
  *   prerequisite: owner ANY ANY TTL 0 RDLENGTH 0  ("name is in use")          (§2.4.4)
+ *                 (none with no_prereq)
  *   update:       owner TYPE ANY TTL 0 RDLENGTH 0  ("delete an RRset")         (§2.5.2)
  *                 owner TYPE IN TTL rdata, once per rdata ("add to an RRset")  (§2.5.1)
  * Owner names are compressed against the zone name. Returns 0 with *len set, OE_EINVAL (owner

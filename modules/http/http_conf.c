@@ -134,11 +134,13 @@ static void site_init(void *conf)
     c->site.index = "index.html";
 }
 
-/* A DNS host name (oe_host_name_valid: RFC 1123 labels, no wildcard); lower-cased in place. */
+/* A DNS host name (oe_host_name_valid: RFC 1123 labels), or a wildcard "*.example.test" that
+ * serves every name one label below (the certificate must cover it, e.g. an ACME one through
+ * dns-01); lower-cased in place. */
 static bool valid_host(char *h)
 {
     oe_ascii_lower(h);
-    return oe_host_name_valid(OE_SLICE_STR(h), false);
+    return oe_host_name_valid(OE_SLICE_STR(h), true);
 }
 
 static int site_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)

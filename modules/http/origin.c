@@ -114,7 +114,8 @@ int oe_http__origins_build(oe_http_t *http)
                 for (size_t s = 0; s < http->nsites; s++) {
                     for (size_t h = 0; h < http->sites[s]->hosts.n; h++) {
                         const char *host = http->sites[s]->hosts.v[h];
-                        if (!oe_tls_cert_covers(ci->cert, OE_SLICE_STR(host)))
+                        /* An origin names one host: a wildcard site name has none. */
+                        if (host[0] == '*' || !oe_tls_cert_covers(ci->cert, OE_SLICE_STR(host)))
                             continue;
                         oe_http__origin_of(origin, sizeof(origin), host, lc);
                         add_entry(b, origin);

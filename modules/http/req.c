@@ -272,11 +272,26 @@ bool oe_http__parse_authority(oe_slice_t v, char *dst, size_t cap, oe_slice_t *o
     return true;
 }
 
+/* Does the site name "*.example.test" cover host: exactly one label more? */
+static bool wildcard_covers(const char *pattern, oe_slice_t host)
+{
+    const uint8_t *dot = memchr(host.base, '.', host.len);
+    if (pattern[0] != '*' || pattern[1] != '.' || dot == NULL || dot == host.base)
+        return false;
+    return oe_slice_eq(OE_SLICE(dot + 1, host.len - (size_t)(dot + 1 - host.base)),
+                       OE_SLICE_STR(pattern + 2));
+}
+
+/* Exact names first, then wildcards, as certificates are picked. */
 static const oe_site_t *site_for(oe_http_t *http, oe_slice_t host)
 {
     for (size_t i = 0; i < http->nsites; i++)
         for (size_t h = 0; h < http->sites[i]->hosts.n; h++)
             if (oe_slice_eq(host, OE_SLICE_STR(http->sites[i]->hosts.v[h])))
+                return http->sites[i];
+    for (size_t i = 0; i < http->nsites; i++)
+        for (size_t h = 0; h < http->sites[i]->hosts.n; h++)
+            if (wildcard_covers(http->sites[i]->hosts.v[h], host))
                 return http->sites[i];
     return NULL;
 }

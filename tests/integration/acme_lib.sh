@@ -6,7 +6,8 @@ command -v pebble-challtestsrv >/dev/null || skip "pebble-challtestsrv not insta
 command -v openssl >/dev/null || skip "openssl not installed"
 
 # acme_start_pebble HTTP_PORT TLS_PORT [VALIDITY_SECONDS]: pebble validating http-01 on
-# HTTP_PORT and tls-alpn-01 on TLS_PORT of 127.0.0.1. Sets ACME_DIR (directory URL), ACME_CA
+# HTTP_PORT and tls-alpn-01 on TLS_PORT of 127.0.0.1, resolving names with challtestsrv, or with
+# the DNS server ACME_DNS_SERVER (IP:PORT) when set. Sets ACME_DIR (directory URL), ACME_CA
 # (pebble's own HTTPS certificate, for ca-file), ACME_ROOT (the root that signs what it issues)
 # and ACME_MGMT (management port).
 acme_start_pebble() {
@@ -21,11 +22,14 @@ acme_start_pebble() {
  "httpPort": $1, "tlsPort": $2, "ocspResponderURL": "",
  "externalAccountBindingRequired": false, "certificateValidityPeriod": ${3:-7776000}}}
 JSON
-    oe_bg "$OE_TMP/challtestsrv.log" pebble-challtestsrv -dns01 "127.0.0.1:$ACME_DNS" \
-        -http01 "" -https01 "" -tlsalpn01 "" -management "127.0.0.1:$ACME_CTS" -defaultIPv6 ""
+    if [ -z "${ACME_DNS_SERVER:-}" ]; then
+        oe_bg "$OE_TMP/challtestsrv.log" pebble-challtestsrv -dns01 "127.0.0.1:$ACME_DNS" \
+            -http01 "" -https01 "" -tlsalpn01 "" -management "127.0.0.1:$ACME_CTS" \
+            -defaultIPv6 ""
+    fi
     PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=${PEBBLE_WFE_NONCEREJECT:-0} \
         oe_bg "$OE_TMP/pebble.log" pebble -config "$OE_TMP/pebble.json" \
-        -dnsserver "127.0.0.1:$ACME_DNS"
+        -dnsserver "${ACME_DNS_SERVER:-127.0.0.1:$ACME_DNS}"
     oe_wait_tcp "$ACME_PORT" || fail "pebble did not start: $(tail -5 "$OE_TMP/pebble.log")"
     oe_wait_tcp "$ACME_MGMT" || fail "pebble's management port did not open"
     ACME_DIR="https://localhost:$ACME_PORT/dir"

@@ -216,3 +216,30 @@ TEST(dns_update_rejects_owner_outside_zone)
                          .type = OE_DNS_T_HTTPS};
     CHECK_INT(oe_dns_update_build(buf, sizeof(buf), &len, 1, &u), OE_EINVAL);
 }
+
+TEST(dns_update_without_prerequisite_for_acme_challenge_names)
+{
+    /* DNS-01 (modules/acme) sets _acme-challenge names that need not exist yet: no "name in
+     * use" prerequisite (PRCOUNT 0), then delete + add of the TXT RRset (UPCOUNT 2). */
+    uint8_t buf[256], zone[OE_DNS_NAME_MAX], owner[OE_DNS_NAME_MAX];
+    size_t len;
+    int zl = oe_dns_name_from_text("acme.test", 9, zone);
+    int ol = oe_dns_name_from_text("_acme-challenge.w.acme.test", 27, owner);
+    const uint8_t txt[] = "\x03"
+                          "abc";
+    oe_slice_t rd = OE_SLICE(txt, 4);
+    oe_dns_update_t u = {.zone = oe_dns_name_wire(zone, (size_t)zl),
+                         .owner = oe_dns_name_wire(owner, (size_t)ol),
+                         .type = OE_DNS_T_TXT,
+                         .ttl = 60,
+                         .rdatas = &rd,
+                         .nrdatas = 1,
+                         .no_prereq = true};
+    CHECK_INT(oe_dns_update_build(buf, sizeof(buf), &len, 7, &u), 0);
+    CHECK_INT(oe_get16(buf + 4), 1); /* ZOCOUNT */
+    CHECK_INT(oe_get16(buf + 6), 0); /* PRCOUNT */
+    CHECK_INT(oe_get16(buf + 8), 2); /* UPCOUNT */
+    u.no_prereq = false;
+    CHECK_INT(oe_dns_update_build(buf, sizeof(buf), &len, 7, &u), 0);
+    CHECK_INT(oe_get16(buf + 6), 1);
+}

@@ -1,0 +1,133 @@
+# cert = acme for two sites against pebble, whose DNS is a real knotd: "h" by http-01 and "w"
+# with a wildcard (*.w.acme.test) by dns-01, published by TSIG-signed DNS UPDATE to knotd
+# (an ACL limited to TXT at _acme-challenge.w.acme.test) and removed after validation. Both
+# chains verify against pebble's root; a name under the wildcard is served; a wildcard with
+# challenge = http-01 and dns-01 without an update server are refused at FILE:LINE.
+. "$OE_ROOT/tests/integration/lib.sh"
+. "$OE_ROOT/tests/integration/keys_lib.sh"
+kl_apt knot knotd
+kl_apt knot-dnsutils kdig
+
+kport=$(oe_port)
+secret=$(head -c 32 /dev/urandom | base64)
+mkdir -p "$OE_TMP/knot/db"
+cat > "$OE_TMP/knot/acme.test.zone" <<'ZONE'
+$ORIGIN acme.test.
+$TTL 300
+@ SOA ns1.acme.test. hostmaster.acme.test. 1 3600 600 86400 300
+@ NS ns1
+ns1 A 127.0.0.1
+h A 127.0.0.1
+w A 127.0.0.1
+*.w A 127.0.0.1
+ZONE
+cat > "$OE_TMP/knot/knot.conf" <<CONF
+server:
+    listen: 127.0.0.1@$kport
+    rundir: $OE_TMP/knot
+database:
+    storage: $OE_TMP/knot/db
+key:
+  - id: acme-key
+    algorithm: hmac-sha256
+    secret: $secret
+acl:
+  - id: upd
+    key: acme-key
+    action: update
+    update-type: [TXT]
+    update-owner: name
+    update-owner-match: equal
+    update-owner-name: [_acme-challenge.w.acme.test.]
+zone:
+  - domain: acme.test
+    storage: $OE_TMP/knot
+    file: acme.test.zone
+    acl: upd
+log:
+  - target: stderr
+    any: info
+CONF
+oe_bg "$OE_TMP/knotd.log" knotd -c "$OE_TMP/knot/knot.conf"
+oe_wait_tcp "$kport" 10 || fail "knotd did not start: $(cat "$OE_TMP/knotd.log")"
+
+ACME_DNS_SERVER="127.0.0.1:$kport"
+. "$OE_ROOT/tests/integration/acme_lib.sh"
+tport=$(oe_port); hport=$(oe_port)
+acme_start_pebble "$hport" "$tport"
+mkdir "$OE_TMP/www"
+echo "hello" > "$OE_TMP/www/index.html"
+printf '%s\n' "$secret" > "$OE_TMP/tsig.secret"
+chmod 600 "$OE_TMP/tsig.secret"
+conf() {
+    cat <<CONF
+[global]
+workers = 2
+state-dir = state
+[listen "https"]
+address = 127.0.0.1:$tport
+[listen "plain"]
+address = 127.0.0.1:$hport
+tls = no
+[site "h"]
+host = h.acme.test
+cert = acme
+root = www
+[site "w"]
+host = w.acme.test
+alias = *.w.acme.test
+cert = acme
+root = www
+[acme]
+directory = $ACME_DIR
+ca-file = $ACME_CA
+agree-tos = yes
+check-interval = 200ms
+retry-min = 1s
+$1
+CONF
+}
+# Refused combinations, at their lines.
+conf "challenge = http-01" > "$OE_TMP/bad1.conf"
+out=$("$OE_BIN" -t -c "$OE_TMP/bad1.conf" 2>&1) && fail "wildcard with http-01 accepted"
+echo "$out" | grep -q "bad1.conf:15: \[site \"w\"\] alias: \"\*.w.acme.test\": a wildcard name needs dns-01, not challenge = http-01" ||
+    fail "wildcard with http-01: $out"
+conf "" > "$OE_TMP/bad2.conf"
+out=$("$OE_BIN" -t -c "$OE_TMP/bad2.conf" 2>&1) && fail "dns-01 without an update server accepted"
+echo "$out" | grep -q 'bad2.conf:[0-9]*: \[acme\] update-server: dns-01 (a wildcard name) needs update-server' ||
+    fail "dns-01 without update-server: $out"
+
+conf "update-server = 127.0.0.1:$kport
+update-zone = acme.test
+tsig-name = acme-key
+tsig-secret-file = tsig.secret" > "$OE_TMP/edge.conf"
+out=$("$OE_BIN" -t -c "$OE_TMP/edge.conf" 2>&1) || fail "config check: $out"
+oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
+acme_wait_count "$OE_TMP/edge.log" 'new certificate from CN=Pebble Intermediate CA' 2 60
+grep -q '^error' "$OE_TMP/edge.log" && fail "errors logged: $(grep '^error' "$OE_TMP/edge.log")"
+grep -q '\[site "w"\] dns-01: _acme-challenge.w.acme.test published' "$OE_TMP/edge.log" ||
+    fail "no dns-01 publication logged"
+grep -q 'dns-01: removing' "$OE_TMP/edge.log" && fail "a record removal failed"
+
+# The record is gone after validation.
+n=0
+while [ -n "$(kdig @127.0.0.1 -p "$kport" +short _acme-challenge.w.acme.test TXT)" ]; do
+    n=$((n + 1)); [ $n -lt 50 ] || fail "the TXT record is still served after validation"
+    sleep 0.1
+done
+
+for name in h.acme.test w.acme.test x.w.acme.test; do
+    acme_served_chain "$tport" "$name" "$OE_TMP/chain.pem"
+    openssl verify -CAfile "$ACME_ROOT" -untrusted "$OE_TMP/chain.pem" "$OE_TMP/chain.pem" \
+        > "$OE_TMP/verify.out" 2>&1 || fail "openssl verify ($name): $(cat "$OE_TMP/verify.out")"
+    body=$(curl -sS --fail --cacert "$ACME_ROOT" --resolve "$name:$tport:127.0.0.1" \
+        "https://$name:$tport/") || fail "curl with pebble's root ($name)"
+    expect_eq "$body" "hello" "body over the ACME certificate ($name)"
+done
+acme_served_chain "$tport" x.w.acme.test "$OE_TMP/chain.pem"
+openssl x509 -in "$OE_TMP/chain.pem" -noout -ext subjectAltName | grep -q 'DNS:\*.w.acme.test' ||
+    fail "the wildcard is not in the certificate"
+"$OE_BIN" acme status -c "$OE_TMP/edge.conf" > "$OE_TMP/status.out" 2>&1 || fail "acme status"
+expect_eq "$(grep -c '^  issuer        CN=Pebble Intermediate CA' "$OE_TMP/status.out")" 2 \
+    "issuers in acme status"
+echo "ok"
