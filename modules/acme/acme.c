@@ -286,6 +286,7 @@ typedef struct acme_site {
     uint64_t retry_at;   /* loop time (ms) before which no new order starts */
     uint64_t backoff_ms; /* the next back-off */
     int challenge;       /* CH_*: dns-01 for wildcard names, else [acme] challenge */
+    bool asked;          /* `acme renew` asked for a new certificate: until one arrives */
 } acme_site_t;
 
 typedef struct acme acme_t;
@@ -1124,6 +1125,7 @@ static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_sl
     s->renew_at = oe_acme__renew_at(a->conf, facts.not_before, facts.not_after);
     s->backoff_ms = 0;
     s->retry_at = 0;
+    s->asked = false;
     write_error(a, s, NULL);
     job_clear(a);
 }
@@ -1156,11 +1158,16 @@ static void on_check(uv_timer_t *t)
     for (size_t i = 0; i < a->nsites; i++) {
         acme_site_t *s = &a->sites[i];
         if (take_trigger(a, s)) {
+            s->asked = true;
             job_start(a, s, "renewal asked for");
             return;
         }
         if (now < s->retry_at)
             continue;
+        if (s->asked) {
+            job_start(a, s, "renewal asked for, retrying");
+            return;
+        }
         if (s->renew_at == 0) {
             job_start(a, s, "none yet");
             return;

@@ -1,0 +1,96 @@
+# Faults: (1) a challenge that fails (pebble's DNS sends it to an address where nothing listens)
+# leaves the site on its current certificate, logs the problem document (type and detail) and
+# `acme status` shows it; (2) bad ACME servers (acme_fake.py: garbage directory, 500, a server
+# that never answers, a badNonce storm) neither crash nor block serving: while each fails, a
+# normal HTTPS request to the same process is answered within a second.
+. "$OE_ROOT/tests/integration/lib.sh"
+. "$OE_ROOT/tests/integration/acme_lib.sh"
+
+tport=$(oe_port); hport=$(oe_port)
+PEBBLE_AUTHZREUSE=0 acme_start_pebble "$hport" "$tport"
+export PEBBLE_AUTHZREUSE=0
+mkdir "$OE_TMP/www"
+echo "hello" > "$OE_TMP/www/index.html"
+site_conf() { # DIR TLS_PORT HTTP_PORT DIRECTORY
+    mkdir -p "$1"
+    ln -sf "$OE_TMP/www" "$1/www"
+    cat > "$1/edge.conf" <<CONF
+[global]
+workers = 2
+state-dir = state
+[listen "https"]
+address = 127.0.0.1:$2
+[listen "plain"]
+address = 127.0.0.1:$3
+tls = no
+[site "a"]
+host = a.acme.test
+cert = acme
+root = www
+[acme]
+directory = $4
+ca-file = $ACME_CA
+agree-tos = yes
+check-interval = 200ms
+retry-min = 1s
+CONF
+}
+
+# (1) a failing challenge.
+site_conf "$OE_TMP/p" "$tport" "$hport" "$ACME_DIR"
+oe_bg "$OE_TMP/p/edge.log" "$OE_BIN" -c "$OE_TMP/p/edge.conf"
+oe_wait_log "$OE_TMP/p/edge.log" 'new certificate from CN=Pebble Intermediate CA' 30
+old=$(acme_serial "$tport" a.acme.test)
+curl -sS --fail -X POST -d '{"host":"a.acme.test.","addresses":["127.0.0.2"]}' \
+    "http://127.0.0.1:$ACME_CTS/add-a" >/dev/null || fail "challtestsrv add-a"
+"$OE_BIN" acme renew -c "$OE_TMP/p/edge.conf" >/dev/null || fail "acme renew"
+oe_wait_log "$OE_TMP/p/edge.log" 'certificate order failed: authorization of a.acme.test is invalid: urn:ietf:params:acme:error:' 30
+grep 'certificate order failed' "$OE_TMP/p/edge.log" | head -1 |
+    grep -q 'the current certificate stays; next attempt in 1s' || fail "no back-off logged"
+expect_eq "$(acme_serial "$tport" a.acme.test)" "$old" "serial after a failed renewal"
+body=$(curl -sS --fail --cacert "$ACME_ROOT" --resolve "a.acme.test:$tport:127.0.0.1" \
+    "https://a.acme.test:$tport/") || fail "curl after a failed renewal"
+expect_eq "$body" "hello" "body after a failed renewal"
+"$OE_BIN" acme status -c "$OE_TMP/p/edge.conf" > "$OE_TMP/status.out" 2>&1
+grep -q '^  last error    20.*authorization of a.acme.test is invalid: urn:ietf:params:acme:error:' \
+    "$OE_TMP/status.out" || fail "status: $(cat "$OE_TMP/status.out")"
+# Back-off doubles: 1s, 2s, 4s.
+acme_wait_count "$OE_TMP/p/edge.log" 'next attempt in 4s' 1 30
+kill "$OE_LASTPID"
+
+# (2) bad ACME servers, one odoh-edge each, all at once.
+fport=$(oe_port)
+oe_bg "$OE_TMP/fake.log" /usr/bin/python3 "$OE_ROOT/tests/integration/acme_fake.py" "$fport" \
+    "$ACME_CA" "$OE_TMP/pebble.key" "$OE_TMP/fake.requests"
+oe_wait_tcp "$fport" || fail "acme_fake did not start: $(cat "$OE_TMP/fake.log")"
+for mode in garbage 500 slow nonce; do
+    p=$(oe_port); h=$(oe_port)
+    echo "$p" > "$OE_TMP/port.$mode"
+    site_conf "$OE_TMP/$mode" "$p" "$h" "https://localhost:$fport/$mode/dir"
+    oe_bg "$OE_TMP/$mode/edge.log" "$OE_BIN" -c "$OE_TMP/$mode/edge.conf"
+    echo "$OE_LASTPID" > "$OE_TMP/pid.$mode"
+done
+oe_wait_log "$OE_TMP/garbage/edge.log" 'certificate order failed: directory: the answer is not JSON'
+oe_wait_log "$OE_TMP/500/edge.log" 'certificate order failed: directory: HTTP 500, urn:ietf:params:acme:error:serverInternal: injected failure'
+oe_wait_log "$OE_TMP/nonce/edge.log" 'certificate order failed: newAccount: HTTP 400, urn:ietf:params:acme:error:badNonce: storm'
+# The badNonce storm: one POST and five retries, then the attempt ends.
+posts=$(grep -c '^POST /nonce/new-acct' "$OE_TMP/fake.requests")
+[ "$posts" -ge 6 ] && [ $((posts % 6)) -eq 0 ] || fail "$posts POSTs to new-acct (want 6 per attempt)"
+oe_wait_log "$OE_TMP/slow/edge.log" 'ordering a certificate (none yet)'
+sleep 1
+for mode in garbage 500 slow nonce; do
+    p=$(cat "$OE_TMP/port.$mode")
+    kill -0 "$(cat "$OE_TMP/pid.$mode")" || fail "odoh-edge ($mode) died: $(tail -5 "$OE_TMP/$mode/edge.log")"
+    t0=$(date +%s%N)
+    body=$(curl -sS --fail --max-time 2 --cacert "$OE_TMP/$mode/state/tls/ca.pem" \
+        --resolve "a.acme.test:$p:127.0.0.1" "https://a.acme.test:$p/") ||
+        fail "HTTPS request while the ACME server is $mode"
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    expect_eq "$body" "hello" "body while the ACME server is $mode"
+    [ "$ms" -lt 1000 ] || fail "a request took $ms ms while the ACME server is $mode"
+    echo "$mode: served in $ms ms"
+done
+grep -q 'certificate order failed' "$OE_TMP/slow/edge.log" &&
+    fail "slow: failed before the request time-out: $(grep failed "$OE_TMP/slow/edge.log")"
+oe_wait_log "$OE_TMP/slow/edge.log" 'certificate order failed: directory: ' 20
+echo "ok"
