@@ -287,6 +287,9 @@ typedef struct acme_site {
     uint64_t backoff_ms; /* the next back-off */
     int challenge;       /* CH_*: dns-01 for wildcard names, else [acme] challenge */
     bool asked;          /* `acme renew` asked for a new certificate: until one arrives */
+    char cert_id[200];   /* RFC 9773 §4.1 of the stored certificate, "" when none */
+    uint64_t ari_at;     /* loop time (ms) of the next renewalInfo look, 0: now */
+    bool ari_job;        /* the job in progress only asks renewalInfo */
 } acme_site_t;
 
 typedef struct acme acme_t;
@@ -310,6 +313,8 @@ struct acme {
     char thumb[OE_ACME_THUMBPRINT_LEN + 1];
     char *kid; /* the account URL, once known */
     char new_nonce[URL_MAX], new_account[URL_MAX], new_order[URL_MAX];
+    char renewal_info[URL_MAX]; /* RFC 9773, "" when the server offers none */
+    bool ari_none;              /* the directory has no renewalInfo: renew-before only */
     char nonce[256];
     bool stopping;
 
@@ -446,6 +451,9 @@ static void write_error(acme_t *a, const acme_site_t *s, const char *msg)
     free(text);
 }
 
+#define ARI_DEFAULT_S (6 * 3600) /* between renewalInfo looks without Retry-After (§4.3) */
+static void write_ari(acme_t *a, const acme_site_t *s, const char *text);
+
 static void job_fail(acme_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void job_fail(acme_t *a, const char *fmt, ...)
 {
@@ -455,6 +463,13 @@ static void job_fail(acme_t *a, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     acme_site_t *s = a->job;
+    if (s->ari_job) { /* §4.3: without renewalInfo the client keeps its own schedule */
+        oe_log_warn(TAG, "[site \"%s\"] renewalInfo: %s; keeping renew-before", s->site->name, msg);
+        s->ari_job = false;
+        s->ari_at = uv_now(a->ctx->loop) + (uint64_t)ARI_DEFAULT_S * 1000;
+        job_clear(a);
+        return;
+    }
     if (s->backoff_ms == 0)
         s->backoff_ms = a->conf->retry_min;
     s->retry_at = uv_now(a->ctx->loop) + s->backoff_ms;
@@ -769,6 +784,8 @@ static void step_account(acme_t *a)
     oe_buf_free(&p);
 }
 
+static void step_ari(acme_t *a);
+
 static void on_directory(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
 {
     (void)h;
@@ -780,6 +797,14 @@ static void on_directory(acme_t *a, int status, const oe_header_t *h, size_t n, 
             0 ||
         oe_acme_json_member_string(body, "newOrder", a->new_order, sizeof(a->new_order)) < 0) {
         job_fail(a, "directory: newNonce, newAccount or newOrder missing");
+        return;
+    }
+    if (oe_acme_json_member_string(body, "renewalInfo", a->renewal_info, sizeof(a->renewal_info)) <
+        0)
+        a->renewal_info[0] = '\0';
+    a->ari_none = a->renewal_info[0] == '\0';
+    if (a->job->ari_job) {
+        step_ari(a);
         return;
     }
     step_account(a);
@@ -827,7 +852,13 @@ static void step_order(acme_t *a)
         oe_acme_json_append_string(&p, s->hosts.v[i]);
         oe_buf_printf(&p, "}");
     }
-    oe_buf_printf(&p, "]}");
+    oe_buf_printf(&p, "]");
+    if (a->renewal_info[0] != '\0' && a->job->cert_id[0] != '\0') {
+        /* RFC 9773 §5: this order replaces the certificate in service. */
+        oe_buf_printf(&p, ",\"replaces\":");
+        oe_acme_json_append_string(&p, a->job->cert_id);
+    }
+    oe_buf_printf(&p, "}");
     oe_buf_append(&p, "", 1);
     request(a, a->new_order, true, (const char *)p.base, on_order);
     oe_buf_free(&p);
@@ -1063,6 +1094,18 @@ static void step_finalize(acme_t *a)
     free(payload);
 }
 
+/* RFC 9773 §4.1: base64url(keyIdentifier of the AKI) "." base64url(serial's DER content). */
+static void cert_id(const oe_tls_cert_facts_t *f, char *out, size_t cap)
+{
+    char aki[OE_BASE64URL_LEN(sizeof(f->aki)) + 1], serial[OE_BASE64URL_LEN(sizeof(f->serial)) + 1];
+    out[0] = '\0';
+    if (f->aki_len == 0 || f->serial_len == 0)
+        return;
+    oe_base64url_encode(aki, sizeof(aki), f->aki, f->aki_len);
+    oe_base64url_encode(serial, sizeof(serial), f->serial, f->serial_len);
+    snprintf(out, cap, "%s.%s", aki, serial);
+}
+
 /* The site's state from its stored certificate: when it is due for renewal. */
 static void site_load(acme_t *a, acme_site_t *s)
 {
@@ -1079,8 +1122,10 @@ static void site_load(acme_t *a, acme_site_t *s)
         oe_buf_append(&b, chunk, got);
     fclose(f);
     oe_tls_cert_facts_t facts;
-    if (oe_tls_cert_facts(b.base, b.len, &facts) == OE_OK)
+    if (oe_tls_cert_facts(b.base, b.len, &facts) == OE_OK) {
         s->renew_at = oe_acme__renew_at(a->conf, facts.not_before, facts.not_after);
+        cert_id(&facts, s->cert_id, sizeof(s->cert_id));
+    }
     oe_buf_free(&b);
 }
 
@@ -1123,6 +1168,9 @@ static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_sl
     oe_log_info(TAG, "[site \"%s\"] new certificate from %s, valid until %s%s", s->site->name,
                 facts.issuer, exp, rc == 0 ? "; now served to new connections" : "");
     s->renew_at = oe_acme__renew_at(a->conf, facts.not_before, facts.not_after);
+    cert_id(&facts, s->cert_id, sizeof(s->cert_id));
+    s->ari_at = 0; /* ask renewalInfo about the new certificate at the next check */
+    write_ari(a, s, NULL);
     s->backoff_ms = 0;
     s->retry_at = 0;
     s->asked = false;
@@ -1130,12 +1178,138 @@ static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_sl
     job_clear(a);
 }
 
+/* ---- ACME Renewal Information (RFC 9773) ----------------------------------------------------- */
+
+/* An RFC 3339 date-time ("2026-11-30T02:02:12Z", fractions and offsets allowed) as Unix time, or
+ * -1. */
+int64_t oe_acme__rfc3339(const char *t)
+{
+    int y, mo, d, h, mi, sec, n = 0;
+    if (sscanf(t, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+        n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    const char *p = t + n;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return -1;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    int off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om, k = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 23 || om > 59)
+            return -1;
+        off = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec};
+    return (int64_t)timegm(&tm) - off;
+}
+
+int64_t oe_acme__ari_pick(int64_t start, int64_t end, uint32_t random)
+{
+    /* RFC 9773 §4.2: a uniformly random time within the window. */
+    if (end <= start)
+        return start;
+    return start + (int64_t)(random % (uint64_t)(end - start + 1));
+}
+
+static void write_ari(acme_t *a, const acme_site_t *s, const char *text)
+{
+    char path[4200];
+    oe_acme__site_file(s->site, a->state_dir, "ari", path, sizeof(path));
+    if (text == NULL)
+        unlink(path);
+    else
+        oe_file_write_atomic(path, text, strlen(text), 0600);
+}
+
+#define ARI_MIN_S 1
+#define ARI_MAX_S (24 * 3600)
+
+static void on_ari(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
+{
+    (void)h;
+    (void)n;
+    acme_site_t *s = a->job;
+    oe_slice_t w;
+    char start[64], end[64];
+    uint64_t retry_s = a->retry_after_ms ? a->retry_after_ms / 1000 : ARI_DEFAULT_S;
+    retry_s = OE_MIN(OE_MAX(retry_s, ARI_MIN_S), ARI_MAX_S);
+    s->ari_at = uv_now(a->ctx->loop) + retry_s * 1000;
+    int64_t ws, we;
+    if (status != 200 || oe_acme_json_check(body) != 0 ||
+        oe_acme_json_member(body, "suggestedWindow", &w) < 0 ||
+        oe_acme_json_member_string(w, "start", start, sizeof(start)) < 0 ||
+        oe_acme_json_member_string(w, "end", end, sizeof(end)) < 0 ||
+        (ws = oe_acme__rfc3339(start)) < 0 || (we = oe_acme__rfc3339(end)) < ws) {
+        /* §4.3: a client keeps its own schedule when renewalInfo fails. */
+        char p[800];
+        problem(body, p, sizeof(p));
+        oe_log_warn(TAG, "[site \"%s\"] renewalInfo: HTTP %d, %s; keeping renew-before",
+                    s->site->name, status, status == 200 ? "no usable suggestedWindow" : p);
+        s->ari_job = false;
+        job_clear(a);
+        return;
+    }
+    uint32_t r = 0;
+    oe_crypto_random(NULL, (unsigned char *)&r, sizeof(r));
+    int64_t at = oe_acme__ari_pick(ws, we, r);
+    if (at != s->renew_at) {
+        char text[200];
+        snprintf(text, sizeof(text), "%lld %lld %lld\n", (long long)at, (long long)ws,
+                 (long long)we);
+        write_ari(a, s, text);
+        oe_log_info(TAG, "[site \"%s\"] renewalInfo: window %s .. %s; renewing at %lld",
+                    s->site->name, start, end, (long long)at);
+    }
+    s->renew_at = at;
+    s->ari_job = false;
+    job_clear(a);
+}
+
+static void step_ari(acme_t *a)
+{
+    acme_site_t *s = a->job;
+    if (a->renewal_info[0] == '\0' || s->cert_id[0] == '\0') {
+        s->ari_job = false;
+        s->ari_at = UINT64_MAX; /* nothing to ask: renew-before alone */
+        job_clear(a);
+        return;
+    }
+    char url[URL_MAX + 256];
+    snprintf(url, sizeof(url), "%s%s%s", a->renewal_info,
+             a->renewal_info[strlen(a->renewal_info) - 1] == '/' ? "" : "/", s->cert_id);
+    if (strlen(url) >= URL_MAX) {
+        s->ari_job = false;
+        s->ari_at = UINT64_MAX;
+        job_clear(a);
+        return;
+    }
+    request(a, url, false, NULL, on_ari); /* §4.1: an unauthenticated GET */
+}
+
 /* ---- scheduling ----------------------------------------------------------------------------- */
 
 static void job_start(acme_t *a, acme_site_t *s, const char *why)
 {
-    oe_log_info(TAG, "[site \"%s\"] ordering a certificate (%s) from %s", s->site->name, why,
-                a->conf->directory);
+    if (why != NULL)
+        oe_log_info(TAG, "[site \"%s\"] ordering a certificate (%s) from %s", s->site->name, why,
+                    a->conf->directory);
+    s->ari_job = why == NULL;
     a->job = s;
     a->polls = 0;
     request(a, a->conf->directory, false, NULL, on_directory);
@@ -1174,6 +1348,10 @@ static void on_check(uv_timer_t *t)
         }
         if (now_s() >= s->renew_at) {
             job_start(a, s, "renewal due");
+            return;
+        }
+        if (!a->ari_none && s->cert_id[0] != '\0' && now >= s->ari_at) {
+            job_start(a, s, NULL); /* a renewalInfo look, no order */
             return;
         }
     }

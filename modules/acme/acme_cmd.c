@@ -47,8 +47,22 @@ static void status_site(const acme_conf_t *c, const oe_site_t *s, const char *st
     if (read_all(cert, &b) && oe_tls_cert_facts(b.base, b.len, &f) == OE_OK) {
         fmt_time(f.not_after, t1, sizeof(t1));
         fmt_time(oe_acme__renew_at(c, f.not_before, f.not_after), t2, sizeof(t2));
-        printf("  certificate   %s\n  issuer        %s\n  expires       %s\n  next renewal  %s\n",
-               cert, f.issuer, t1, t2);
+        printf("  certificate   %s\n  issuer        %s\n  expires       %s\n", cert, f.issuer, t1);
+        /* The server's renewalInfo window (RFC 9773), when it gave one for this certificate. */
+        long long at, ws, we;
+        oe_buf_t ari = {0};
+        oe_acme__site_file(s, state, "ari", path, sizeof(path));
+        if (read_all(path, &ari) && (oe_buf_append(&ari, "", 1), 1) &&
+            sscanf((char *)ari.base, "%lld %lld %lld", &at, &ws, &we) == 3) {
+            char w1[32], w2[32];
+            fmt_time(at, t2, sizeof(t2));
+            fmt_time(ws, w1, sizeof(w1));
+            fmt_time(we, w2, sizeof(w2));
+            printf("  next renewal  %s (renewalInfo window %s .. %s)\n", t2, w1, w2);
+        } else {
+            printf("  next renewal  %s\n", t2);
+        }
+        oe_buf_free(&ari);
     } else {
         printf("  certificate   none yet (a temporary one is served)\n");
     }

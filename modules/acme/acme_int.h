@@ -47,6 +47,12 @@ int oe_acme__site_challenge(const acme_conf_t *c, const oe_site_t *s);
 /* When a certificate valid from not_before to not_after should be renewed (Unix time). */
 int64_t oe_acme__renew_at(const acme_conf_t *c, int64_t not_before, int64_t not_after);
 
+/* RFC 3339 date-time as Unix time, or -1 when malformed. */
+int64_t oe_acme__rfc3339(const char *t);
+
+/* RFC 9773 §4.2: the renewal time chosen in the window [start, end] by random. */
+int64_t oe_acme__ari_pick(int64_t start, int64_t end, uint32_t random);
+
 int oe_acme__command(int argc, char **argv);
 
 #endif

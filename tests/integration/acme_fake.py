@@ -8,6 +8,9 @@ The first path segment picks the fault:
   /slow/...     the directory answer never comes (the connection stays open, silent)
   /nonce/...    a valid directory and nonces, but every POST is 400 badNonce (a fresh nonce each
                 time): a badNonce storm
+  /ari/...      the directory of the real ACME server UPSTREAM (env ACME_FAKE_UPSTREAM, trusted
+                with ACME_FAKE_CA) plus renewalInfo here (RFC 9773): the window is read from
+                LOG.window ("START END", RFC 3339), Retry-After 1
 Each request is appended to LOG as "METHOD PATH".
 """
 import http.server
@@ -63,6 +66,22 @@ class H(http.server.BaseHTTPRequestHandler):
                       "application/problem+json")
         elif mode == "slow":
             time.sleep(60)
+        elif mode == "ari":
+            if self.path.endswith("/dir"):
+                import os
+                import urllib.request
+                ctx = ssl.create_default_context(cafile=os.environ["ACME_FAKE_CA"])
+                with urllib.request.urlopen(os.environ["ACME_FAKE_UPSTREAM"], context=ctx) as r:
+                    d = json.loads(r.read())
+                d["renewalInfo"] = base + "/renewal-info"
+                self.send(200, json.dumps(d))
+            elif "/renewal-info/" in self.path:
+                with open(LOG + ".window") as f:
+                    start, end = f.read().split()
+                self.send(200, json.dumps({"suggestedWindow": {"start": start, "end": end}}),
+                          "application/json", [("retry-after", "1")])
+            else:
+                self.send(404, "{}")
         elif mode == "nonce":
             if self.path.endswith("/dir"):
                 self.send(200, json.dumps({"newNonce": base + "/new-nonce",

@@ -301,3 +301,38 @@ TEST(acme_json_member_after_a_key_longer_than_its_buffer)
     CHECK_INT(oe_acme_json_member_string(S(doc), "type", out, sizeof(out)), 1);
     CHECK_STR(out, "x");
 }
+
+TEST(acme_rfc3339_times)
+{
+    CHECK_INT(oe_acme__rfc3339("1970-01-01T00:00:00Z"), 0);
+    CHECK_INT(oe_acme__rfc3339("2026-11-30T02:02:12Z"), 1796004132);
+    CHECK_INT(oe_acme__rfc3339("2026-11-30T02:02:12.123456Z"), 1796004132);
+    CHECK_INT(oe_acme__rfc3339("2026-11-30T04:02:12+02:00"), 1796004132);
+    CHECK_INT(oe_acme__rfc3339("2026-11-29T23:02:12-03:00"), 1796004132);
+    CHECK_INT(oe_acme__rfc3339("2026-11-30t02:02:12z"), 1796004132);
+    static const char *const bad[] = {"",
+                                      "2026-11-30",
+                                      "2026-11-30T02:02:12",
+                                      "2026-11-30T02:02:12Zx",
+                                      "2026-13-30T02:02:12Z",
+                                      "2026-11-30T24:00:00Z",
+                                      "2026-11-30T02:02:12.Z",
+                                      "2026-11-30T02:02:12+0200",
+                                      "26-11-30T02:02:12Z",
+                                      " 2026-11-30T02:02:12Z"};
+    for (size_t i = 0; i < OE_ARRAY_SIZE(bad); i++)
+        if (oe_acme__rfc3339(bad[i]) != -1)
+            oe_test_fail(__FILE__, __LINE__, "accepted \"%s\"", bad[i]);
+}
+
+TEST(acme_ari_pick_stays_in_the_window)
+{
+    CHECK_INT(oe_acme__ari_pick(100, 100, 12345), 100);
+    CHECK_INT(oe_acme__ari_pick(100, 50, 7), 100); /* a backwards window: its start */
+    for (uint32_t r = 0; r < 100000; r += 7) {
+        int64_t t = oe_acme__ari_pick(1000, 1010, r * 2654435761u);
+        CHECK(t >= 1000 && t <= 1010);
+    }
+    CHECK_INT(oe_acme__ari_pick(0, 10, 10), 10);
+    CHECK_INT(oe_acme__ari_pick(0, 10, 11), 0);
+}
