@@ -454,6 +454,8 @@ static void write_error(acme_t *a, const acme_site_t *s, const char *msg)
 #define ARI_DEFAULT_S (6 * 3600) /* between renewalInfo looks without Retry-After (§4.3) */
 static void write_ari(acme_t *a, const acme_site_t *s, const char *text);
 
+static void renew_done(acme_t *a, const acme_site_t *s);
+
 static void job_fail(acme_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void job_fail(acme_t *a, const char *fmt, ...)
 {
@@ -1173,6 +1175,8 @@ static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_sl
     write_ari(a, s, NULL);
     s->backoff_ms = 0;
     s->retry_at = 0;
+    if (s->asked)
+        renew_done(a, s);
     s->asked = false;
     write_error(a, s, NULL);
     job_clear(a);
@@ -1315,12 +1319,20 @@ static void job_start(acme_t *a, acme_site_t *s, const char *why)
     request(a, a->conf->directory, false, NULL, on_directory);
 }
 
-/* `odoh-edge acme renew` leaves STATE/acme/NAME.renew: take it (true when it was there). */
-static bool take_trigger(acme_t *a, acme_site_t *s)
+/* `odoh-edge acme renew` leaves STATE/acme/NAME.renew; it stays until a certificate arrives, so
+ * that a reload or a restart in between still honours it. */
+static bool renew_asked(acme_t *a, const acme_site_t *s)
 {
     char path[4200];
     oe_acme__site_file(s->site, a->state_dir, "renew", path, sizeof(path));
-    return unlink(path) == 0;
+    return access(path, F_OK) == 0;
+}
+
+static void renew_done(acme_t *a, const acme_site_t *s)
+{
+    char path[4200];
+    oe_acme__site_file(s->site, a->state_dir, "renew", path, sizeof(path));
+    unlink(path);
 }
 
 static void on_check(uv_timer_t *t)
@@ -1331,7 +1343,7 @@ static void on_check(uv_timer_t *t)
     uint64_t now = uv_now(a->ctx->loop);
     for (size_t i = 0; i < a->nsites; i++) {
         acme_site_t *s = &a->sites[i];
-        if (take_trigger(a, s)) {
+        if (!s->asked && renew_asked(a, s)) { /* new: at once, whatever the back-off */
             s->asked = true;
             job_start(a, s, "renewal asked for");
             return;

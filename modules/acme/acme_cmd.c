@@ -1,8 +1,9 @@
 /*
  * `odoh-edge acme status|renew [SITE] [-c FILE]`. Both work from the state folder alone, without
  * talking to the running server: status reads each site's certificate and last error there;
- * renew leaves a request file (STATE/acme/NAME.renew) that the running server takes at its next
- * check (check-interval) and answers with a new order, whatever the certificate's age.
+ * renew leaves a request file (STATE/acme/NAME.renew) that the running server sees at its next
+ * check (check-interval) and answers with a new order, whatever the certificate's age; the file
+ * goes once a new certificate is in place (a reload or restart in between still honours it).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -69,7 +70,7 @@ static void status_site(const acme_conf_t *c, const oe_site_t *s, const char *st
     oe_buf_free(&b);
     oe_acme__site_file(s, state, "renew", path, sizeof(path));
     if (access(path, F_OK) == 0)
-        printf("  renewal       asked for, waiting for the server to take it\n");
+        printf("  renewal       asked for, not done yet\n");
     oe_acme__site_file(s, state, "error", path, sizeof(path));
     oe_buf_t e = {0};
     if (read_all(path, &e) && e.len > 0) {

@@ -112,4 +112,18 @@ sleep 1
 expect_eq "$(acme_serial "$tport" a.acme.test)" "$new" "serial after a restart"
 grep -q 'ordering a certificate\|temporary one' "$OE_TMP/edge2.log" &&
     fail "restart ordered again: $(cat "$OE_TMP/edge2.log")"
+
+# A reload (SIGHUP) in the middle of an order cancels it cleanly; the new configuration serves
+# the stored certificate and orders afresh.
+"$OE_BIN" acme renew -c "$OE_TMP/edge.conf" >/dev/null || fail "acme renew"
+oe_wait_log "$OE_TMP/edge2.log" 'ordering a certificate (renewal asked for)'
+kill -HUP "$OE_LASTPID"
+oe_wait_log "$OE_TMP/edge2.log" 'configuration reloaded'
+kill -HUP "$OE_LASTPID"
+acme_wait_count "$OE_TMP/edge2.log" 'configuration reloaded' 2 10
+acme_wait_count "$OE_TMP/edge2.log" 'new certificate from' 1 30
+kill -0 "$OE_LASTPID" || fail "odoh-edge died across reloads: $(tail -5 "$OE_TMP/edge2.log")"
+body=$(curl -sS --fail --cacert "$ACME_ROOT" --resolve "a.acme.test:$tport:127.0.0.1" \
+    "https://a.acme.test:$tport/") || fail "curl after reloads"
+expect_eq "$body" "hello" "body after reloads"
 echo "ok"
