@@ -701,6 +701,20 @@ static void request(acme_t *a, const char *url, bool post, const char *payload, 
     send_request(a);
 }
 
+/* POST-as-GET of a certificate chain (RFC 8555 §7.4.2: Accept application/pem-certificate-chain).
+ */
+static void request_pem(acme_t *a, const char *url, step_fn next)
+{
+    snprintf(a->url, sizeof(a->url), "%s", url);
+    free(a->payload);
+    a->payload = NULL;
+    a->post = true;
+    a->pem = true;
+    a->bad_nonces = 0;
+    a->next = next;
+    send_request(a);
+}
+
 static void on_wait(uv_timer_t *t)
 {
     acme_t *a = t->data;
@@ -1055,8 +1069,7 @@ static void on_order_state(acme_t *a, int status, const oe_header_t *h, size_t n
             job_fail(a, "valid order without a certificate URL");
             return;
         }
-        request(a, a->cert_url, true, NULL, on_cert);
-        a->pem = true;
+        request_pem(a, a->cert_url, on_cert);
     } else if (strcmp(st, "processing") == 0 || strcmp(st, "ready") == 0) {
         if (a->polls == 0)
             snprintf(a->url, sizeof(a->url), "%s", a->order_url);

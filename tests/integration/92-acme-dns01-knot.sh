@@ -1,7 +1,9 @@
 # cert = acme for two sites against pebble, whose DNS is a real knotd: "h" by http-01 and "w"
 # with a wildcard (*.w.acme.test) by dns-01, published by TSIG-signed DNS UPDATE to knotd
 # (an ACL limited to TXT at _acme-challenge.w.acme.test) and removed after validation. Both
-# chains verify against pebble's root; a name under the wildcard is served; a wildcard with
+# chains verify against pebble's root; a name under the wildcard is served; a forced renewal of
+# the wildcard site swaps its certificate while h2load (long-lived HTTP/2 connections opened
+# before the swap) and a curl loop (new connections) see no failed request; a wildcard with
 # challenge = http-01 and dns-01 without an update server are refused at FILE:LINE.
 . "$OE_ROOT/tests/integration/lib.sh"
 . "$OE_ROOT/tests/integration/keys_lib.sh"
@@ -130,4 +132,50 @@ openssl x509 -in "$OE_TMP/chain.pem" -noout -ext subjectAltName | grep -q 'DNS:\
 "$OE_BIN" acme status -c "$OE_TMP/edge.conf" > "$OE_TMP/status.out" 2>&1 || fail "acme status"
 expect_eq "$(grep -c '^  issuer        CN=Pebble Intermediate CA' "$OE_TMP/status.out")" 2 \
     "issuers in acme status"
+
+# A forced renewal of the wildcard site under load.
+old=$(acme_serial "$tport" x.w.acme.test)
+oldh=$(acme_serial "$tport" h.acme.test)
+: > "$OE_TMP/codes"
+(
+    i=0
+    while [ $i -lt 400 ] && [ ! -e "$OE_TMP/stop" ]; do
+        curl -sS -o /dev/null -w '%{http_code}\n' --max-time 5 --cacert "$ACME_ROOT" \
+            --resolve "x.w.acme.test:$tport:127.0.0.1" "https://x.w.acme.test:$tport/" \
+            >> "$OE_TMP/codes" 2>> "$OE_TMP/curl.err" || echo fail >> "$OE_TMP/codes"
+        i=$((i + 1))
+    done
+) &
+loop=$!
+OE_PIDS="$OE_PIDS $loop"
+h2=
+if command -v h2load >/dev/null; then
+    # h2load does not verify certificates; it holds 2 connections for the whole swap.
+    timeout 60 h2load -c 2 -m 1 -D 5 \
+        --connect-to="127.0.0.1:$tport" "https://y.w.acme.test:$tport/" > "$OE_TMP/h2load.out" 2>&1 &
+    h2=$!
+fi
+sleep 0.5
+"$OE_BIN" acme renew w -c "$OE_TMP/edge.conf" > /dev/null || fail "acme renew w"
+acme_wait_count "$OE_TMP/edge.log" 'new certificate from' 3 40
+sleep 0.5
+touch "$OE_TMP/stop"
+wait $loop || true
+total=$(wc -l < "$OE_TMP/codes")
+ok=$(grep -cx 200 "$OE_TMP/codes" || true)
+[ "$total" -ge 10 ] || fail "only $total requests in the loop"
+expect_eq "$ok" "$total" "curl requests answered 200 during the renewal ($(sort "$OE_TMP/codes" | uniq -c | tr '\n' ' '))"
+[ "$(acme_serial "$tport" x.w.acme.test)" != "$old" ] || fail "the wildcard serial did not change"
+expect_eq "$(acme_serial "$tport" h.acme.test)" "$oldh" "the other site's serial"
+if [ -n "$h2" ]; then
+    wait "$h2" || true
+    grep -q 'requests: .* 0 failed, 0 errored' "$OE_TMP/h2load.out" ||
+        fail "h2load across the swap: $(grep -E 'requests:|status codes' "$OE_TMP/h2load.out")"
+    grep -q 'status codes: [1-9][0-9]* 2xx, 0 3xx, 0 4xx, 0 5xx' "$OE_TMP/h2load.out" ||
+        fail "h2load status codes: $(grep 'status codes' "$OE_TMP/h2load.out")"
+    echo "h2load across the swap: $(grep 'requests:' "$OE_TMP/h2load.out")"
+fi
+echo "curl across the swap: $ok/$total answered 200"
+"$OE_BIN" acme status w -c "$OE_TMP/edge.conf" > "$OE_TMP/status.out" 2>&1 || fail "acme status w"
+grep -q '^  last error    none$' "$OE_TMP/status.out" || fail "status: $(cat "$OE_TMP/status.out")"
 echo "ok"
