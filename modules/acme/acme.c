@@ -1469,9 +1469,13 @@ static int init(oe_modctx_t *ctx)
             return OE_ECONFIG;
         }
     }
-    if (a->http != NULL && a->uses[CH_HTTP01] &&
-        (rc = oe_http_route(a->http, NULL, OE_M_GET | OE_M_HEAD, CHALLENGE_PREFIX, http01, a)) < 0)
-        return rc;
+    /* HTTP-01 answers only for the sites validated by it: other sites keep whatever their own
+     * files say under that path. */
+    for (size_t i = 0; a->http != NULL && i < a->nsites; i++)
+        if (a->sites[i].challenge == CH_HTTP01 &&
+            (rc = oe_http_route(a->http, a->sites[i].site, OE_M_GET | OE_M_HEAD, CHALLENGE_PREFIX,
+                                http01, a)) < 0)
+            return rc;
     return 0;
 }
 
