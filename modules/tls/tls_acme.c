@@ -204,6 +204,10 @@ int oe_tls__acme_validation_cert(const char *name, const uint8_t digest[32], mbe
     san.node.type = MBEDTLS_X509_SAN_DNS_NAME;
     san.node.san.unstructured_name.p = (unsigned char *)name;
     san.node.san.unstructured_name.len = strlen(name);
+    if (oe_tls_global_init() != OE_OK) {
+        rc = MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+        goto fail;
+    }
     if ((rc = gen_key(pk, OE_TLS_KEY_P256)) != 0)
         goto fail;
     what = "certificate";

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tls/tls.h"
+#include "tls/tls_int.h"
 #include "unit/test.h"
 
 typedef struct pki {
@@ -975,4 +976,136 @@ TEST(tls_many_open_connections_at_once)
     }
     oe_tls_client_free(cli);
     oe_tls_server_free(srv);
+}
+
+/* A handshake with a fresh client trusting ca (NULL: insecure) offering alpn; its result. */
+static int handshake_with(oe_tls_server_t *srv, const char *ca, const char *const *alpn,
+                          const char **got_alpn)
+{
+    oe_tls_client_t *cli = client_with(ca, alpn, 0);
+    oe_tls_conn_t *s = oe_tls_conn_new_server(srv);
+    oe_tls_conn_t *c = oe_tls_conn_new_client(cli, "a.example.test");
+    CHECK(s != NULL && c != NULL);
+    int rc = pump(c, s, NULL);
+    if (got_alpn != NULL)
+        *got_alpn = rc == OE_OK && oe_tls_alpn(s) ? strcmp(oe_tls_alpn(s), "h2") == 0 ? "h2"
+                                                    : strcmp(oe_tls_alpn(s), "acme-tls/1") == 0
+                                                        ? "acme-tls/1"
+                                                        : "other"
+                                                  : NULL;
+    oe_tls_conn_free(c);
+    oe_tls_conn_free(s);
+    oe_tls_client_free(cli);
+    return rc;
+}
+
+TEST(tls_cert_replace_serves_new_handshakes_and_keeps_open_connections)
+{
+    pki_t one = make_pki("r1", names_a, 1), two = make_pki("r2", names_a, 1);
+    static const char *const other[] = {"other.test"};
+    pki_t three = make_pki("r3", other, 1);
+    oe_tls_server_t *srv = server_with(&one, 1, NULL);
+    CHECK_INT(handshake_with(srv, one.ca, h2_h1, NULL), OE_OK);
+    CHECK_INT(handshake_with(srv, two.ca, h2_h1, NULL), OE_TLS_EVERIFY);
+    /* A connection opened before the swap. */
+    oe_tls_client_t *cli = client_with(one.ca, h2_h1, 0);
+    oe_tls_conn_t *s = oe_tls_conn_new_server(srv);
+    oe_tls_conn_t *c = oe_tls_conn_new_client(cli, "a.example.test");
+    CHECK_INT(pump(c, s, NULL), OE_OK);
+
+    char *err = NULL;
+    oe_tls_cert_t *cert = oe_tls_server_cert(srv, 0);
+    CHECK_INT(oe_tls_cert_replace(cert, two.cert, two.key, &err), OE_OK);
+    CHECK_INT(handshake_with(srv, two.ca, h2_h1, NULL), OE_OK);
+    CHECK_INT(handshake_with(srv, one.ca, h2_h1, NULL), OE_TLS_EVERIFY);
+    transfer(c, s, "still here");
+    transfer(s, c, "and answering");
+
+    /* A chain that drops a name is refused, and the one in force stays. */
+    CHECK_INT(oe_tls_cert_replace(cert, three.cert, three.key, &err), OE_ECONFIG);
+    CHECK(err != NULL && strstr(err, "does not cover a.example.test") != NULL);
+    free(err);
+    err = NULL;
+    CHECK_INT(oe_tls_cert_replace(cert, two.cert, one.key, &err), OE_ECONFIG);
+    free(err);
+    CHECK_INT(handshake_with(srv, two.ca, h2_h1, NULL), OE_OK);
+    oe_tls_conn_free(c);
+    oe_tls_conn_free(s);
+    oe_tls_client_free(cli);
+    oe_tls_server_free(srv);
+}
+
+TEST(tls_acme_alpn_gets_only_the_validation_certificate)
+{
+    static const char *const acme[] = {"acme-tls/1", NULL};
+    static const char *const both[] = {"h2", "acme-tls/1", NULL};
+    pki_t one = make_pki("v1", names_a, 1);
+    oe_tls_server_t *srv = server_with(&one, 1, NULL);
+    const char *alpn = NULL;
+    /* Not enabled: acme-tls/1 is not negotiated at all. */
+    CHECK(handshake_with(srv, NULL, acme, NULL) != OE_OK);
+    CHECK_INT(oe_tls_server_enable_acme(srv), OE_OK);
+    /* Enabled, no challenge pending: the handshake fails (no site certificate for it). */
+    CHECK(handshake_with(srv, NULL, acme, NULL) != OE_OK);
+    uint8_t digest[OE_TLS_ACME_DIGEST_LEN];
+    memset(digest, 0xab, sizeof(digest));
+    char *err = NULL;
+    CHECK_INT(oe_tls_server_acme_add(srv, "a.example.test", digest, &err), OE_OK);
+    /* Now a validation certificate is served for acme-tls/1. (mbedtls's own client cannot take
+     * it: it refuses the unknown critical extension; pebble's Go client does, in
+     * 91-acme-tls-alpn.sh. Its content is checked in tls_acme_validation_certificate_content.)
+     * Either way it is not the site's certificate: a client trusting the site's CA fails. */
+    CHECK(handshake_with(srv, one.ca, acme, NULL) != OE_OK);
+    /* Normal clients, even offering acme-tls/1 after h2, get h2 and the site's certificate. */
+    CHECK_INT(handshake_with(srv, one.ca, both, &alpn), OE_OK);
+    CHECK_STR(alpn, "h2");
+    CHECK_INT(handshake_with(srv, one.ca, h2_h1, &alpn), OE_OK);
+    CHECK_STR(alpn, "h2");
+    oe_tls_server_acme_clear(srv);
+    CHECK(handshake_with(srv, NULL, acme, NULL) != OE_OK);
+    oe_tls_server_free(srv);
+}
+
+TEST(tls_acme_validation_certificate_content)
+{
+    /* RFC 8737 §3: self-signed, SAN = the name only, id-pe-acmeIdentifier critical, holding the
+     * DER OCTET STRING of the 32-byte digest; read back by openssl. */
+    uint8_t digest[OE_TLS_ACME_DIGEST_LEN];
+    for (size_t i = 0; i < sizeof(digest); i++)
+        digest[i] = (uint8_t)i;
+    mbedtls_x509_crt crt;
+    mbedtls_pk_context pk;
+    mbedtls_x509_crt_init(&crt);
+    mbedtls_pk_init(&pk);
+    char *err = NULL;
+    CHECK_INT(oe_tls__acme_validation_cert("v.example.test", digest, &crt, &pk, &err), OE_OK);
+    char path[512], cmd[4096];
+    snprintf(path, sizeof(path), "%s/v.der", oe_test_tmpdir());
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    CHECK_INT(fwrite(crt.raw.p, 1, crt.raw.len, f), crt.raw.len);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "openssl x509 -inform DER -in %s -noout -text > %s.txt 2>&1", path,
+             path);
+    CHECK_INT(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s.txt", path);
+    char *txt = oe_test_read_file(cmd, NULL);
+    CHECK(strstr(txt, "DNS:v.example.test\n") != NULL);
+    CHECK(strstr(txt, "1.3.6.1.5.5.7.1.31: critical") != NULL);
+    CHECK(strstr(txt, "Issuer: CN = ACME TLS-ALPN-01") != NULL);
+    CHECK(strstr(txt, "Subject: CN = ACME TLS-ALPN-01") != NULL);
+    free(txt);
+    /* The extension: OID, critical TRUE, extnValue = OCTET STRING (04 20) of the digest. */
+    snprintf(cmd, sizeof(cmd), "openssl asn1parse -inform DER -in %s > %s.asn1 2>&1", path, path);
+    CHECK_INT(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s.asn1", path);
+    txt = oe_test_read_file(cmd, NULL);
+    const char *ext = strstr(txt, ":1.3.6.1.5.5.7.1.31");
+    CHECK(ext != NULL);
+    CHECK(strstr(ext, "BOOLEAN           :255") != NULL);
+    CHECK(strstr(ext, "[HEX DUMP]:0420000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C"
+                      "1D1E1F\n") != NULL);
+    free(txt);
+    mbedtls_x509_crt_free(&crt);
+    mbedtls_pk_free(&pk);
 }
