@@ -496,7 +496,13 @@ static void problem(oe_slice_t body, char *out, size_t cap)
         snprintf(out, cap, "no problem document");
     else
         snprintf(out, cap, "%s: %s", type, detail);
+    /* The server's text goes to the log and a state file: one line, no control characters. */
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
 }
+
+static void account_file(acme_t *a, char *out, size_t cap, const char *name);
 
 static void fail_response(acme_t *a, const char *what, int status, oe_slice_t body)
 {
@@ -506,6 +512,15 @@ static void fail_response(acme_t *a, const char *what, int status, oe_slice_t bo
         return;
     }
     problem(body, p, sizeof(p));
+    if (strncmp(p, "urn:ietf:params:acme:error:accountDoesNotExist:", 47) == 0 && a->kid != NULL) {
+        /* The server forgot the account (RFC 8555 §7.3.1): register anew at the next attempt. */
+        char path[4200];
+        account_file(a, path, sizeof(path), "account.url");
+        unlink(path);
+        free(a->kid);
+        a->kid = NULL;
+        oe_log_warn(TAG, "the ACME server no longer knows the account; registering again");
+    }
     job_fail(a, "%s: HTTP %d, %s", what, status, p);
 }
 

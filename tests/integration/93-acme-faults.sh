@@ -56,7 +56,19 @@ grep -q '^  last error    20.*authorization of a.acme.test is invalid: urn:ietf:
     "$OE_TMP/status.out" || fail "status: $(cat "$OE_TMP/status.out")"
 # Back-off doubles: 1s, 2s, 4s.
 acme_wait_count "$OE_TMP/p/edge.log" 'next attempt in 4s' 1 30
-kill "$OE_LASTPID"
+edge=$OE_LASTPID
+
+# A restarted ACME server that forgot the account: the account is registered again, and the
+# renewal asked for goes through.
+curl -sS --fail -X POST -d '{"host":"a.acme.test."}' "http://127.0.0.1:$ACME_CTS/clear-a" \
+    >/dev/null || fail "challtestsrv clear-a"
+kill "$ACME_PEBBLE_PID"; wait "$ACME_PEBBLE_PID" 2>/dev/null || true
+acme_run_pebble
+oe_wait_log "$OE_TMP/p/edge.log" 'the ACME server no longer knows the account; registering again' 30
+acme_wait_count "$OE_TMP/p/edge.log" 'registered ACME account' 2 30
+acme_wait_count "$OE_TMP/p/edge.log" 'new certificate from' 2 30
+[ "$(acme_serial "$tport" a.acme.test)" != "$old" ] || fail "no new certificate after re-registering"
+kill "$edge"
 
 # (2) bad ACME servers, one odoh-edge each, all at once.
 fport=$(oe_port)

@@ -27,9 +27,16 @@ JSON
             -http01 "" -https01 "" -tlsalpn01 "" -management "127.0.0.1:$ACME_CTS" \
             -defaultIPv6 ""
     fi
+    acme_run_pebble
+}
+
+# acme_run_pebble: (re)starts pebble as configured by acme_start_pebble; a restart forgets every
+# account, order and key (new roots too). Sets ACME_PEBBLE_PID.
+acme_run_pebble() {
     PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=${PEBBLE_WFE_NONCEREJECT:-0} \
         oe_bg "$OE_TMP/pebble.log" pebble -config "$OE_TMP/pebble.json" \
         -dnsserver "${ACME_DNS_SERVER:-127.0.0.1:$ACME_DNS}"
+    ACME_PEBBLE_PID=$OE_LASTPID
     oe_wait_tcp "$ACME_PORT" || fail "pebble did not start: $(tail -5 "$OE_TMP/pebble.log")"
     oe_wait_tcp "$ACME_MGMT" || fail "pebble's management port did not open"
     ACME_DIR="https://localhost:$ACME_PORT/dir"
