@@ -53,6 +53,8 @@ static const oe_conf_enum_t key_types[] = {{"ecdsa-p256", OE_TLS_KEY_P256},
                                            {"rsa2048", OE_TLS_KEY_RSA2048},
                                            {"rsa3072", OE_TLS_KEY_RSA3072},
                                            {NULL, 0}};
+static const oe_conf_enum_t account_keys[] = {
+    {"ecdsa-p256", OE_ACME_ES256}, {"rsa2048", OE_ACME_RS256}, {NULL, 0}};
 static const oe_conf_range_t check_range = {100, 24LL * 3600 * 1000, false};
 static const oe_conf_range_t retry_range = {100, 24LL * 3600 * 1000, false};
 static const oe_conf_range_t renew_range = {1000, 365LL * 86400 * 1000, false};
@@ -67,6 +69,8 @@ static const oe_directive_t directives[] = {
      "PEM CAs to trust for the ACME server (default: the system bundle)"},
     {"challenge", oe_conf_set_enum, A(challenge), challenges, 0,
      "http-01 (default: needs a plain-HTTP listener), tls-alpn-01 or dns-01"},
+    {"account-key", oe_conf_set_enum, A(account_key), account_keys, 0,
+     "the account key and JWS algorithm: ecdsa-p256 (ES256, default) or rsa2048 (RS256)"},
     {"key-type", oe_conf_set_enum, A(key_type), key_types, 0,
      "certificate key: ecdsa-p256 (default), ecdsa-p384, rsa2048, rsa3072"},
     {"renew-before", oe_conf_set_duration, A(renew_before), &renew_range, 0,
@@ -308,8 +312,9 @@ struct acme {
     oe_http_client_t *client;
     acme_site_t *sites;
     size_t nsites;
-    bool uses[4];             /* challenge types some site needs */
-    oe_crypto_p256_key_t key; /* the account key */
+    bool uses[4];      /* challenge types some site needs */
+    oe_acme_key_t key; /* the account key */
+    const char *acct;  /* its files: ACCT.key, ACCT.url ("account", "account-rsa") */
     char thumb[OE_ACME_THUMBPRINT_LEN + 1];
     char *kid; /* the account URL, once known */
     char new_nonce[URL_MAX], new_account[URL_MAX], new_order[URL_MAX];
@@ -514,8 +519,9 @@ static void fail_response(acme_t *a, const char *what, int status, oe_slice_t bo
     problem(body, p, sizeof(p));
     if (strncmp(p, "urn:ietf:params:acme:error:accountDoesNotExist:", 47) == 0 && a->kid != NULL) {
         /* The server forgot the account (RFC 8555 §7.3.1): register anew at the next attempt. */
-        char path[4200];
-        account_file(a, path, sizeof(path), "account.url");
+        char path[4200], name[64];
+        snprintf(name, sizeof(name), "%s.url", a->acct);
+        account_file(a, path, sizeof(path), name);
         unlink(path);
         free(a->kid);
         a->kid = NULL;
@@ -785,8 +791,9 @@ static void on_account(acme_t *a, int status, const oe_header_t *h, size_t n, oe
     }
     a->kid = oe_strdup(kid);
     /* Registered once: the account URL is kept with the directory it belongs to. */
-    char path[4200];
-    account_file(a, path, sizeof(path), "account.url");
+    char path[4200], name[64];
+    snprintf(name, sizeof(name), "%s.url", a->acct);
+    account_file(a, path, sizeof(path), name);
     char *text = oe_asprintf("%s\n%s\n", a->conf->directory, kid);
     oe_file_write_atomic(path, text, strlen(text), 0600);
     free(text);
@@ -1399,22 +1406,64 @@ static void on_check(uv_timer_t *t)
 
 /* ---- the account key ------------------------------------------------------------------------ */
 
+/* The RSA account key (account-key = rsa2048): ACCT.key as PEM, made when missing. */
+static int load_rsa_account(acme_t *a, const char *path)
+{
+    uint8_t *buf = oe_malloc(16384);
+    int n = oe_file_read_secret(path, buf, 16384);
+    int rc = 0;
+    if (n >= 0) {
+        a->key.rsa = oe_crypto_rsa_parse(buf, (size_t)n);
+        if (a->key.rsa == NULL) {
+            oe_log_error(TAG, "%s: not an RSA private key of 2048 bits or more", path);
+            rc = OE_EFORMAT;
+        }
+    } else if (n == -ENOENT) {
+        oe_buf_t pem = {0};
+        a->key.rsa = oe_crypto_rsa_generate(2048);
+        rc = a->key.rsa != NULL ? oe_crypto_rsa_write_pem(a->key.rsa, &pem) : OE_ECRYPTO;
+        if (rc == 0)
+            rc = oe_file_write_atomic(path, pem.base, pem.len, 0600);
+        if (rc == 0)
+            oe_log_info(TAG, "generated an ACME account key (RSA 2048) in %s", path);
+        else
+            oe_log_error(TAG, "%s: %s", path, oe_strerror(rc));
+        oe_wipe(pem.base, pem.len);
+        oe_buf_free(&pem);
+    } else {
+        oe_log_error(TAG, "%s: %s", path, oe_strerror(n));
+        rc = n;
+    }
+    oe_wipe(buf, 16384);
+    free(buf);
+    return rc;
+}
+
 static int load_account(acme_t *a)
 {
     char path[4200], hex[2 * OE_CRYPTO_P256_SK_LEN + 2];
     uint8_t d[OE_CRYPTO_P256_SK_LEN];
-    account_file(a, path, sizeof(path), "account.key");
-    int rc = oe_file_read_key_line(path, hex, 2 * OE_CRYPTO_P256_SK_LEN);
-    if (rc == 0) {
+    char name[64];
+    snprintf(name, sizeof(name), "%s.key", a->acct);
+    account_file(a, path, sizeof(path), name);
+    a->key.alg = a->conf->account_key == OE_ACME_RS256 ? OE_ACME_RS256 : OE_ACME_ES256;
+    int rc = 0;
+    if (a->key.alg == OE_ACME_RS256)
+        rc = load_rsa_account(a, path);
+    else
+        rc = oe_file_read_key_line(path, hex, 2 * OE_CRYPTO_P256_SK_LEN);
+    if (a->key.alg == OE_ACME_RS256) {
+        /* done above */
+    } else if (rc == 0) {
         rc = oe_hex_decode(d, sizeof(d), hex, 2 * OE_CRYPTO_P256_SK_LEN) == (int)sizeof(d)
-                 ? oe_crypto_p256_from_private(&a->key, d, sizeof(d))
+                 ? oe_crypto_p256_from_private(&a->key.ec, d, sizeof(d))
                  : OE_EFORMAT;
         if (rc != 0)
             oe_log_error(TAG, "%s: not an account key (64 hex digits): %s", path, oe_strerror(rc));
     } else if (rc == -ENOENT) {
-        rc = oe_crypto_p256_generate(&a->key, oe_crypto_random, NULL);
+        rc = oe_crypto_p256_generate(&a->key.ec, oe_crypto_random, NULL);
         if (rc == 0) {
-            oe_hex_encode(hex, a->key.d, sizeof(a->key.d));
+            oe_hex_encode(hex, a->key.ec.d, sizeof(a->key.ec.d));
             hex[2 * OE_CRYPTO_P256_SK_LEN] = '\n';
             rc = oe_file_write_atomic(path, hex, 2 * OE_CRYPTO_P256_SK_LEN + 1, 0600);
             if (rc == 0)
@@ -1431,7 +1480,8 @@ static int load_account(acme_t *a)
         return rc;
     oe_acme_thumbprint(a->thumb, &a->key);
     /* The account URL, if this key was registered with this directory before. */
-    account_file(a, path, sizeof(path), "account.url");
+    snprintf(name, sizeof(name), "%s.url", a->acct);
+    account_file(a, path, sizeof(path), name);
     FILE *f = fopen(path, "r");
     if (f != NULL) {
         char dir[URL_MAX + 2], kid[URL_MAX + 2];
@@ -1456,6 +1506,7 @@ static int init(oe_modctx_t *ctx)
     a->http = oe_http_of(ctx);
     a->state_dir = oe_core_conf(ctx->cf)->state_dir;
     snprintf(a->dir, sizeof(a->dir), "%s/acme", a->state_dir);
+    a->acct = a->conf->account_key == OE_ACME_RS256 ? "account-rsa" : "account";
     pthread_mutex_init(&a->lock, NULL);
     ctx->data = a;
     int rc = oe_mkdir_p(a->dir, 0700);
@@ -1618,7 +1669,8 @@ static void destroy(oe_modctx_t *ctx)
     oe_buf_free(&a->sent);
     free(a->sites);
     free(a->kid);
-    oe_crypto_p256_key_wipe(&a->key);
+    oe_crypto_p256_key_wipe(&a->key.ec);
+    oe_crypto_rsa_free(a->key.rsa);
     pthread_mutex_destroy(&a->lock);
     free(a);
     ctx->data = NULL;

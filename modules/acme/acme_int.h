@@ -23,6 +23,7 @@ typedef struct acme_conf {
     const char *ca_file;
     int challenge;           /* CH_* */
     int key_type;            /* oe_tls_key_type_t */
+    int account_key;         /* oe_acme_alg_t: ES256 or RS256 */
     uint64_t renew_before;   /* ms; 0 = a third of the lifetime */
     uint64_t check_interval; /* ms */
     uint64_t retry_min;      /* ms: first back-off after a failure (doubles up to 1h) */

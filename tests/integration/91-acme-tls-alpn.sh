@@ -1,7 +1,8 @@
 # cert = acme with TLS-ALPN-01 (RFC 8737) against pebble: no plain-HTTP listener at all; pebble
 # validates by a handshake offering only acme-tls/1, which gets the validation certificate. The
 # issued chain verifies against pebble's root; normal clients still negotiate h2 and never see
-# a validation certificate; an acme-tls/1 handshake with no challenge pending fails.
+# a validation certificate; an acme-tls/1 handshake with no challenge pending fails. The account
+# key is RSA (RS256 JWS), the certificate key P-384.
 . "$OE_ROOT/tests/integration/lib.sh"
 . "$OE_ROOT/tests/integration/acme_lib.sh"
 
@@ -26,6 +27,7 @@ ca-file = $ACME_CA
 agree-tos = yes
 challenge = tls-alpn-01
 key-type = ecdsa-p384
+account-key = rsa2048
 check-interval = 200ms
 retry-min = 1s
 CONF
@@ -36,6 +38,10 @@ oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
 oe_wait_log "$OE_TMP/edge.log" 'new certificate from CN=Pebble Intermediate CA' 30
 grep -q '^error' "$OE_TMP/edge.log" && fail "errors logged: $(grep '^error' "$OE_TMP/edge.log")"
 grep -q 'u.acme.test validated' "$OE_TMP/edge.log" || fail "u.acme.test not validated"
+grep -q 'generated an ACME account key (RSA 2048)' "$OE_TMP/edge.log" || fail "no RSA account key"
+head -1 "$OE_TMP/state/acme/account-rsa.key" | grep -q 'BEGIN RSA PRIVATE KEY' ||
+    fail "account-rsa.key is not an RSA key"
+expect_eq "$(stat -c %a "$OE_TMP/state/acme/account-rsa.key")" 600 "mode of account-rsa.key"
 
 for name in t.acme.test u.acme.test; do
     acme_served_chain "$tport" "$name" "$OE_TMP/chain.pem"

@@ -158,18 +158,20 @@ TEST(acme_thumbprint_rfc7638_rsa_example)
 
 /* The private key of RFC 6979 A.2.5 (P-256). JWK and thumbprint computed independently with
  * python3-cryptography (ec.derive_private_key, then the RFC 7638 canonical form). */
-static void test_key(oe_crypto_p256_key_t *k)
+static void test_key(oe_acme_key_t *k)
 {
     uint8_t d[32];
+    memset(k, 0, sizeof(*k));
+    k->alg = OE_ACME_ES256;
     CHECK_INT(oe_hex_decode(d, sizeof(d),
                             "C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721", 64),
               32);
-    CHECK_INT(oe_crypto_p256_from_private(k, d, sizeof(d)), 0);
+    CHECK_INT(oe_crypto_p256_from_private(&k->ec, d, sizeof(d)), 0);
 }
 
 TEST(acme_jwk_and_thumbprint_of_an_ec_key)
 {
-    oe_crypto_p256_key_t k;
+    oe_acme_key_t k;
     test_key(&k);
     oe_buf_t b = {0};
     oe_acme_jwk(&b, &k);
@@ -201,7 +203,7 @@ static size_t b64_member(oe_slice_t jws, const char *key, uint8_t *out, size_t c
 
 TEST(acme_jws_es256_with_jwk_and_kid)
 {
-    oe_crypto_p256_key_t k;
+    oe_acme_key_t k;
     test_key(&k);
     oe_buf_t out = {0};
     CHECK_INT(oe_acme_jws(&out, &k, NULL, "nonce-1", "https://ca.test/new-acct",
@@ -224,9 +226,10 @@ TEST(acme_jws_es256_with_jwk_and_kid)
     oe_acme_json_member_string(jws, "protected", p64, sizeof(p64));
     oe_acme_json_member_string(jws, "payload", y64, sizeof(y64));
     snprintf(input, sizeof(input), "%s.%s", p64, y64);
-    CHECK_INT(oe_crypto_p256_verify(k.pub, (const uint8_t *)input, strlen(input), sig), 0);
+    CHECK_INT(oe_crypto_p256_verify(k.ec.pub, (const uint8_t *)input, strlen(input), sig), 0);
     input[0] ^= 1;
-    CHECK_INT(oe_crypto_p256_verify(k.pub, (const uint8_t *)input, strlen(input), sig), OE_EAUTH);
+    CHECK_INT(oe_crypto_p256_verify(k.ec.pub, (const uint8_t *)input, strlen(input), sig),
+              OE_EAUTH);
 
     /* POST-as-GET with a kid: empty payload; strings escaped. */
     out.len = 0;
@@ -335,4 +338,66 @@ TEST(acme_ari_pick_stays_in_the_window)
     }
     CHECK_INT(oe_acme__ari_pick(0, 10, 10), 10);
     CHECK_INT(oe_acme__ari_pick(0, 10, 11), 0);
+}
+
+TEST(acme_rs256_jws_and_jwk_cross_checked_with_python)
+{
+    /* An RSA account key: our JWK thumbprint and RS256 JWS, checked by python3-cryptography
+     * (an independent JWK encoding and PKCS#1 v1.5 verification). */
+    oe_acme_key_t k = {.alg = OE_ACME_RS256, .rsa = oe_crypto_rsa_generate(2048)};
+    CHECK(k.rsa != NULL);
+    oe_buf_t pem = {0}, jws = {0};
+    CHECK_INT(oe_crypto_rsa_write_pem(k.rsa, &pem), 0);
+    oe_buf_append(&pem, "", 1);
+    char path[512], out[600], cmd[4096];
+    snprintf(path, sizeof(path), "%s/rsa.pem", oe_test_tmpdir());
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fputs((const char *)pem.base, f);
+    fclose(f);
+    /* The key parses back to the same public key. */
+    oe_crypto_rsa_key_t *again = oe_crypto_rsa_parse(pem.base, pem.len - 1);
+    CHECK(again != NULL);
+    oe_acme_key_t k2 = {.alg = OE_ACME_RS256, .rsa = again};
+    char t1[OE_ACME_THUMBPRINT_LEN + 1], t2[OE_ACME_THUMBPRINT_LEN + 1];
+    oe_acme_thumbprint(t1, &k);
+    oe_acme_thumbprint(t2, &k2);
+    CHECK_STR(t1, t2);
+    CHECK_INT(oe_acme_jws(&jws, &k, NULL, "n1", "https://ca.test/new-acct", S("{}")), 0);
+    snprintf(out, sizeof(out), "%s/jws.json", oe_test_tmpdir());
+    f = fopen(out, "w");
+    CHECK(f != NULL);
+    fwrite(jws.base, 1, jws.len, f);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd),
+             "/usr/bin/python3 -c '\n"
+             "import base64, hashlib, json, sys\n"
+             "from cryptography.hazmat.primitives import hashes, serialization\n"
+             "from cryptography.hazmat.primitives.asymmetric import padding\n"
+             "key = serialization.load_pem_private_key(open(sys.argv[1], \"rb\").read(), None)\n"
+             "pn = key.public_key().public_numbers()\n"
+             "b = lambda x: base64.urlsafe_b64encode(x).rstrip(b\"=\").decode()\n"
+             "i = lambda v: v.to_bytes((v.bit_length() + 7) // 8, \"big\")\n"
+             "jwk = {\"e\": b(i(pn.e)), \"kty\": \"RSA\", \"n\": b(i(pn.n))}\n"
+             "c = json.dumps(jwk, separators=(\",\", \":\"), sort_keys=True)\n"
+             "j = json.load(open(sys.argv[2]))\n"
+             "u = lambda s: base64.urlsafe_b64decode(s + \"=\" * (-len(s) %% 4))\n"
+             "prot = json.loads(u(j[\"protected\"]))\n"
+             "assert prot[\"alg\"] == \"RS256\" and prot[\"jwk\"] == jwk, prot\n"
+             "key.public_key().verify(u(j[\"signature\"]), (j[\"protected\"] + \".\" + "
+             "j[\"payload\"]).encode(), padding.PKCS1v15(), hashes.SHA256())\n"
+             "print(b(hashlib.sha256(c.encode()).digest()))\n"
+             "' %s %s > %s.out 2>&1",
+             path, out, out);
+    CHECK_INT(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s.out", out);
+    char *got = oe_test_read_file(cmd, NULL);
+    got[strcspn(got, "\n")] = '\0';
+    CHECK_STR(got, t1);
+    free(got);
+    oe_wipe(pem.base, pem.len);
+    oe_buf_free(&pem);
+    oe_buf_free(&jws);
+    oe_crypto_rsa_free(k.rsa);
+    oe_crypto_rsa_free(again);
 }
