@@ -85,9 +85,13 @@ done
 oe_wait_log "$OE_TMP/garbage/edge.log" 'certificate order failed: directory: the answer is not JSON'
 oe_wait_log "$OE_TMP/500/edge.log" 'certificate order failed: directory: HTTP 500, urn:ietf:params:acme:error:serverInternal: injected failure'
 oe_wait_log "$OE_TMP/nonce/edge.log" 'certificate order failed: newAccount: HTTP 400, urn:ietf:params:acme:error:badNonce: storm'
-# The badNonce storm: one POST and five retries, then the attempt ends.
-posts=$(grep -c '^POST /nonce/new-acct' "$OE_TMP/fake.requests")
-[ "$posts" -ge 6 ] && [ $((posts % 6)) -eq 0 ] || fail "$posts POSTs to new-acct (want 6 per attempt)"
+acme_wait_count "$OE_TMP/fake.requests" 'GET /nonce/dir' 2 10
+# The badNonce storm: one POST and five retries, then the attempt ends. Each attempt starts with
+# GET /nonce/dir; every attempt but the last (maybe still running) made exactly 6 POSTs.
+per=$(awk '/^GET \/nonce\/dir$/ { if (n != "") printf "%s ", n; n = 0 } /^POST \/nonce\// { n++ }' \
+    "$OE_TMP/fake.requests")
+[ -n "$per" ] || fail "no complete badNonce attempt yet"
+for n in $per; do expect_eq "$n" 6 "POSTs in one attempt during a badNonce storm ($per)"; done
 oe_wait_log "$OE_TMP/slow/edge.log" 'ordering a certificate (none yet)'
 sleep 1
 for mode in garbage 500 slow nonce; do
