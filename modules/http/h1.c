@@ -412,17 +412,20 @@ static int h1_input(conn_t *c, const uint8_t *p, size_t n)
 static bool write_body(h1_t *h)
 {
     stream_t *s = &h->s;
-    uint8_t buf[16384];
     while (oe_http__stream_body_left(s) > 0 && oe_http__conn_queued(h->c) < OE_HTTP_OUT_HIGH) {
-        ssize_t n = oe_http__stream_body_read(s, buf, sizeof(buf));
+        /* Read straight into the connection's output, behind the head. */
+        size_t want = (size_t)OE_MIN(oe_http__stream_body_left(s), (uint64_t)16384);
+        uint8_t *buf = oe_http__conn_reserve(h->c, want);
+        if (buf == NULL)
+            return false;
+        ssize_t n = oe_http__stream_body_read(s, buf, want);
         if (n <= 0) {
             oe_log_warn(TAG, "file body read failed: %s", oe_strerror((int)n));
             h->close_after = true;
             oe_http__conn_close(h->c);
             return false;
         }
-        if (oe_http__conn_send(h->c, buf, (size_t)n) < 0)
-            return false;
+        oe_http__conn_commit(h->c, (size_t)n);
     }
     return oe_http__stream_body_left(s) == 0;
 }

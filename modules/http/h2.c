@@ -500,15 +500,13 @@ static void arm(conn_t *c)
     oe_http__conn_set_timer(c, due > now ? due - now : 0);
 }
 
-/* Moves frames from nghttp2 to the connection while the output has room; coalesces them so
- * that small frames share TLS records, and a run of 16 KiB DATA frames fills whole records
- * instead of leaving each frame's 9-byte tail alone in a record of its own. */
+/* Moves frames from nghttp2 to the connection while the output has room. The connection
+ * gathers them until its next flush, so small frames share TLS records, and a run of 16 KiB DATA
+ * frames fills whole records instead of leaving each frame's 9-byte tail alone in a record. */
 static void h2_send(conn_t *c)
 {
     struct h2 *h = c->engine;
-    static __thread uint8_t batch[8 * 16384];
-    size_t used = 0;
-    while (!c->closing && oe_http__conn_queued(c) + used < OE_HTTP_OUT_HIGH) {
+    while (!c->closing && oe_http__conn_queued(c) < OE_HTTP_OUT_HIGH) {
         const uint8_t *data;
         nghttp2_ssize n = nghttp2_session_mem_send2(h->session, &data);
         if (n < 0) {
@@ -517,21 +515,9 @@ static void h2_send(conn_t *c)
         }
         if (n == 0)
             break;
-        if (used + (size_t)n > sizeof(batch)) {
-            if (used > 0 && oe_http__conn_send(c, batch, used) < 0)
-                return;
-            used = 0;
-        }
-        if ((size_t)n > sizeof(batch)) {
-            if (oe_http__conn_send(c, data, (size_t)n) < 0)
-                return;
-        } else {
-            memcpy(batch + used, data, (size_t)n);
-            used += (size_t)n;
-        }
+        if (oe_http__conn_send(c, data, (size_t)n) < 0)
+            return;
     }
-    if (used > 0 && oe_http__conn_send(c, batch, used) < 0)
-        return;
     if (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session))
         c->close_after_write = true;
     arm(c);

@@ -212,7 +212,13 @@ const char *oe_http__socket_text(const lsock_t *s);
 bool oe_http__addr_overlap(const oe_sockaddr_t *a, const oe_sockaddr_t *b);
 
 /* conn.c */
-int oe_http__conn_send(conn_t *c, const void *p, size_t n); /* 0 or <0 (connection is closing) */
+/* Queues plaintext for the next flush (TLS: sealed into records then). 0 or <0 (closing). */
+int oe_http__conn_send(conn_t *c, const void *p, size_t n);
+/* Room for n more bytes of output, to be filled in place (e.g. by pread) and then counted with
+ * oe_http__conn_commit(c, used <= n); valid until the next call on c. NULL when c takes no more
+ * output (closing). */
+uint8_t *oe_http__conn_reserve(conn_t *c, size_t n);
+void oe_http__conn_commit(conn_t *c, size_t n);
 void oe_http__conn_flush(conn_t *c);
 size_t oe_http__conn_queued(const conn_t *c);
 /* Bytes the peer has acknowledged so far (written, less the kernel's unacknowledged send

@@ -1059,6 +1059,25 @@ void oe_tls_consume_out(oe_tls_conn_t *c, size_t n)
     ioq_consume(&c->out, OE_MIN(n, c->out.end - c->out.start));
 }
 
+oe_slice_t oe_tls_take_out(oe_tls_conn_t *c, uint8_t **buf, size_t *cap)
+{
+    if (c->out.end == c->out.start)
+        return OE_SLICE(NULL, 0);
+    oe_slice_t v = OE_SLICE(c->out.base + c->out.start, c->out.end - c->out.start);
+    uint8_t *mine = *buf;
+    size_t mine_cap = *cap;
+    *buf = c->out.base;
+    *cap = c->out.cap;
+    c->out = (ioq_t){.base = mine, .cap = mine != NULL ? mine_cap : 0};
+    return v;
+}
+
+void oe_tls_release_out(oe_tls_conn_t *c)
+{
+    if (c->out.end == c->out.start)
+        ioq_free(&c->out);
+}
+
 /* Keeps a TLS 1.3 NewSessionTicket the client just received (mbedtls wants it fetched now). */
 static void keep_ticket(oe_tls_conn_t *c)
 {
