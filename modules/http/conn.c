@@ -32,6 +32,12 @@
 #define READ_BUF 65536
 /* The first reservation of a connection's output: one full TLS record of plaintext. */
 #define OUT_FIRST 16384
+/* Records larger than TRIM_RECORD touch more than two pages of mbedtls' record buffers: once
+ * TRIM_AFTER bytes went through in such records and the connection is idle again, oe_tls_trim()
+ * gives those pages back (a system call, and page faults when they are used again: once per
+ * large transfer, not after every response of a busy connection). */
+#define TRIM_RECORD 8192
+#define TRIM_AFTER  (256 * 1024)
 
 /* Lingering close bounds (see linger()). 256 KiB is four times the default max-body-size, more
  * than a client has in flight in socket buffers on the paths we serve, and small enough that
@@ -729,6 +735,8 @@ static bool seal(conn_t *c)
 {
     if (c->tls == NULL || c->out.len == 0)
         return true;
+    if (c->out.len > TRIM_RECORD)
+        c->big_bytes += c->out.len;
     ssize_t rc = oe_tls_write(c->tls, c->out.base, c->out.len);
     c->out.len = 0;
     if (rc < 0) {
@@ -763,8 +771,13 @@ static void on_write(uv_write_t *req, int status)
         c->wcap = 0;
         if (c->out.len == 0)
             oe_buf_free(&c->out);
-        if (c->tls != NULL)
+        if (c->tls != NULL) {
             oe_tls_release_out(c->tls);
+            if (c->big_bytes >= TRIM_AFTER && oe_tls_pending_in(c->tls) == 0) {
+                oe_tls_trim(c->tls);
+                c->big_bytes = 0;
+            }
+        }
         if (c->w->stopping)
             conn_migrate(c);
     }
@@ -916,6 +929,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             conn_migrate(c);
         return;
     }
+    if (nread > TRIM_RECORD)
+        c->big_bytes += (uint64_t)nread;
     if (oe_tls_feed(c->tls, (const uint8_t *)buf->base, (size_t)nread) < 0) {
         oe_http__conn_close(c);
         return;

@@ -219,6 +219,10 @@ void oe_tls_consume_out(oe_tls_conn_t *c, size_t n);
 oe_slice_t oe_tls_take_out(oe_tls_conn_t *c, uint8_t **buf, size_t *cap);
 /* Frees the output queue's buffer if nothing is pending (an idle connection holds none). */
 void oe_tls_release_out(oe_tls_conn_t *c);
+/* Gives the kernel back the memory pages of the record buffers whose bytes are not needed now
+ * (an idle connection then holds only what its recent records touched). Cheap enough after a
+ * burst of large records; too costly (a system call, then page faults) after every request. */
+void oe_tls_trim(oe_tls_conn_t *c);
 
 /* Queues a close_notify alert into the output. OE_OK or an error. */
 int oe_tls_close_notify(oe_tls_conn_t *c);
