@@ -90,6 +90,7 @@ static void worker_maybe_finish(worker_t *w)
     uv_close((uv_handle_t *)&w->late, on_noop_close);
     uv_close((uv_handle_t *)&w->adopt, on_noop_close);
     uv_close((uv_handle_t *)&w->trim, on_noop_close);
+    uv_close((uv_handle_t *)&w->tidy, on_noop_close);
 }
 
 static void on_drain_deadline(uv_timer_t *t)
@@ -164,6 +165,7 @@ static void worker_main(void *arg)
 }
 
 static void on_connection(uv_stream_t *server, int status);
+static void on_tidy(uv_timer_t *t);
 
 static int listen_on(worker_t *w, listener_t *l, const lsock_t *s, size_t i)
 {
@@ -237,8 +239,10 @@ int oe_http__worker_start(oe_http_t *http, worker_t *w, unsigned index)
         uv_timer_init(&w->loop, &w->late);
         uv_timer_init(&w->loop, &w->backoff);
         uv_timer_init(&w->loop, &w->trim);
+        uv_timer_init(&w->loop, &w->tidy);
         w->wake.data = w->adopt.data = w->drain.data = w->late.data = w->backoff.data = w;
-        w->trim.data = w;
+        w->trim.data = w->tidy.data = w;
+        uv_timer_start(&w->tidy, on_tidy, OE_HTTP_TIDY_MS, OE_HTTP_TIDY_MS);
         rc = uv_thread_create(&w->thread, worker_main, w);
         if (rc == 0)
             return 0;
@@ -248,6 +252,7 @@ int oe_http__worker_start(oe_http_t *http, worker_t *w, unsigned index)
         uv_close((uv_handle_t *)&w->late, on_noop_close);
         uv_close((uv_handle_t *)&w->backoff, on_noop_close);
         uv_close((uv_handle_t *)&w->trim, on_noop_close);
+        uv_close((uv_handle_t *)&w->tidy, on_noop_close);
     }
     for (size_t i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, on_noop_close);
@@ -637,6 +642,42 @@ static void on_trim(uv_timer_t *t)
 #endif
 }
 
+/* Gives back what an idle connection does not need: its output buffers, the pages of its TLS
+ * record buffers and what the engine can spare. */
+static void conn_trim(conn_t *c)
+{
+    if (c->writing || oe_http__conn_queued(c) > 0)
+        return;
+    free(c->wbuf);
+    c->wbuf = NULL;
+    c->wcap = 0;
+    oe_buf_free(&c->out);
+    if (c->tls != NULL) {
+        oe_tls_release_out(c->tls);
+        if (oe_tls_pending_in(c->tls) == 0)
+            oe_tls_trim(c->tls);
+    }
+    if (c->engine != NULL && c->proto->trim != NULL)
+        c->proto->trim(c);
+    c->big_bytes = 0;
+    c->dirty = false;
+}
+
+/* Every OE_HTTP_TIDY_MS: a connection that neither read nor wrote during a whole round is
+ * trimmed, once. Busy connections are never touched; an idle one within two rounds. */
+static void on_tidy(uv_timer_t *t)
+{
+    worker_t *w = t->data;
+    for (conn_t *c = w->conns; c != NULL; c = c->next) {
+        if (c->active) {
+            c->active = false;
+            continue;
+        }
+        if (c->dirty && c->handshake_done && !c->closing && !c->lingering)
+            conn_trim(c);
+    }
+}
+
 static void on_conn_handle_closed(uv_handle_t *h)
 {
     conn_t *c = h->data;
@@ -771,13 +812,10 @@ static void on_write(uv_write_t *req, int status)
         c->wcap = 0;
         if (c->out.len == 0)
             oe_buf_free(&c->out);
-        if (c->tls != NULL) {
+        if (c->tls != NULL)
             oe_tls_release_out(c->tls);
-            if (c->big_bytes >= TRIM_AFTER && oe_tls_pending_in(c->tls) == 0) {
-                oe_tls_trim(c->tls);
-                c->big_bytes = 0;
-            }
-        }
+        if (c->big_bytes >= TRIM_AFTER) /* a large transfer is over: at once, not in a round */
+            conn_trim(c);
         if (c->w->stopping)
             conn_migrate(c);
     }
@@ -864,6 +902,7 @@ void oe_http__conn_flush(conn_t *c)
         c->out.len = 0;
     }
     c->wlen = pending.len;
+    c->active = c->dirty = true;
     uv_buf_t b = uv_buf_init((char *)pending.base, (unsigned)c->wlen);
     c->wreq.data = c;
     if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
@@ -906,6 +945,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     conn_t *c = s->data;
     if (nread == 0)
         return;
+    c->active = c->dirty = true;
     if (nread < 0) {
         oe_http__conn_close(c);
         return;

@@ -6,6 +6,7 @@
  * The library's protections against rapid reset (RST_STREAM rate limit) and CONTINUATION floods
  * are set explicitly below, so an upgrade of nghttp2 cannot silently change them.
  */
+#include <malloc.h> /* malloc_usable_size: glibc and musl */
 #include <nghttp2/nghttp2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,10 @@ enum { H2_OPEN, H2_NOTICE, H2_FINAL };
 
 static const uint8_t drain_ping[8] = {'o', 'e', '-', 'd', 'r', 'a', 'i', 'n'};
 
+/* nghttp2 blocks mapped on their own (see ng_malloc): from this size, at most this many. */
+#define NG_BIG  8192
+#define NG_MAPS 4
+
 struct h2 {
     nghttp2_session *session;
     conn_t *c;
@@ -58,6 +63,11 @@ struct h2 {
     uint64_t due;       /* when the timer fires (0 = not armed) */
     uint64_t notice_at; /* loop time of the first GOAWAY (phase H2_NOTICE) */
     int phase;          /* H2_OPEN, H2_NOTICE, H2_FINAL */
+    nghttp2_mem mem;    /* ng_malloc & co. with this struct as their user data */
+    struct ng_big {
+        void *p; /* a mapping of its own; NULL = free slot */
+        size_t size;
+    } big[NG_MAPS];
 };
 
 /* A full output queue that the socket drains counts as progress for the send deadline; below
@@ -576,75 +586,81 @@ static void submit_origin(struct h2 *h)
         oe_stat_inc(OE_STAT_ORIGIN_SENT);
 }
 
-/* nghttp2's memory: allocations of NG_BIG bytes or more (the 16 KiB frame buffer each session
- * makes at once) are mapped on their own, so that only the pages nghttp2 writes count in the
- * process's memory; an idle connection's frame buffer has had a few small frames through it.
- * Each block carries its size and kind in front. */
-#define NG_BIG 8192
-typedef struct ng_block {
-    size_t size;
-    size_t mapped; /* a size_t: keeps the payload 16-byte aligned */
-} ng_block_t;
+/* nghttp2's memory, per session: blocks of NG_BIG bytes or more (the 16 KiB frame buffer each
+ * session makes at once) are page mappings of their own, listed in h->big, so that only the pages
+ * nghttp2 writes count in the process's memory, and an idle session can give even those back
+ * (h2_trim). Everything else is plain malloc. */
+static struct ng_big *ng_find(struct h2 *h, const void *p)
+{
+    for (size_t i = 0; i < NG_MAPS; i++)
+        if (h->big[i].p == p && p != NULL)
+            return &h->big[i];
+    return NULL;
+}
 
 static void *ng_malloc(size_t size, void *user)
 {
-    (void)user;
-    if (size > SIZE_MAX / 2)
+    struct h2 *h = user;
+    struct ng_big *slot = size >= NG_BIG ? NULL : NULL;
+    for (size_t i = 0; slot == NULL && size >= NG_BIG && i < NG_MAPS; i++)
+        if (h->big[i].p == NULL)
+            slot = &h->big[i];
+    if (slot == NULL) /* small, or every slot taken */
+        return malloc(size);
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
         return NULL;
-    size_t total = size + sizeof(ng_block_t);
-    ng_block_t *b;
-    if (size >= NG_BIG) {
-        void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED)
-            return NULL;
-        b = p;
-        b->mapped = 1;
-    } else {
-        b = malloc(total);
-        if (b == NULL)
-            return NULL;
-        b->mapped = 0;
-    }
-    b->size = size;
-    return b + 1;
+    *slot = (struct ng_big){.p = p, .size = size};
+    return p;
 }
 
 static void ng_free(void *p, void *user)
 {
-    (void)user;
-    if (p == NULL)
+    struct ng_big *b = ng_find(user, p);
+    if (b == NULL) {
+        free(p);
         return;
-    ng_block_t *b = (ng_block_t *)p - 1;
-    if (b->mapped)
-        munmap(b, b->size + sizeof(*b));
-    else
-        free(b);
+    }
+    munmap(b->p, b->size);
+    *b = (struct ng_big){0};
 }
 
 static void *ng_calloc(size_t n, size_t size, void *user)
 {
-    if (size != 0 && n > SIZE_MAX / 2 / size)
+    if (size != 0 && n > SIZE_MAX / size)
         return NULL;
     void *p = ng_malloc(n * size, user);
-    if (p != NULL && !((ng_block_t *)p - 1)->mapped) /* fresh mappings are zero already */
+    if (p != NULL && ng_find(user, p) == NULL) /* fresh mappings are zero already */
         memset(p, 0, n * size);
     return p;
 }
 
 static void *ng_realloc(void *p, size_t size, void *user)
 {
-    if (p == NULL)
-        return ng_malloc(size, user);
-    ng_block_t *b = (ng_block_t *)p - 1;
+    struct ng_big *b = ng_find(user, p);
+    if (b == NULL && size < NG_BIG)
+        return realloc(p, size);
+    size_t old = b != NULL ? b->size : p != NULL ? malloc_usable_size(p) : 0;
     void *q = ng_malloc(size, user);
     if (q == NULL)
         return NULL;
-    memcpy(q, p, OE_MIN(b->size, size));
+    if (p != NULL)
+        memcpy(q, p, OE_MIN(old, size));
     ng_free(p, user);
     return q;
 }
 
-static nghttp2_mem ng_mem = {NULL, ng_malloc, ng_free, ng_calloc, ng_realloc};
+/* Idle: nothing waits in nghttp2's frame buffer; its pages read as zeros again and cost nothing
+ * until the next frame. */
+static void h2_trim(conn_t *c)
+{
+    struct h2 *h = c->engine;
+    if (h == NULL || nghttp2_session_want_write(h->session))
+        return;
+    for (size_t i = 0; i < NG_MAPS; i++)
+        if (h->big[i].p != NULL)
+            (void)madvise(h->big[i].p, h->big[i].size, MADV_DONTNEED);
+}
 
 static int h2_init(conn_t *c)
 {
@@ -673,7 +689,8 @@ static int h2_init(conn_t *c)
     nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33); /* rapid reset (CVE-2023-44487) */
     nghttp2_option_set_max_continuations(opt, 8);              /* CONTINUATION flood */
     nghttp2_option_set_max_outbound_ack(opt, 1000);            /* PING/SETTINGS floods */
-    int rc = nghttp2_session_server_new3(&h->session, cb, h, opt, &ng_mem);
+    h->mem = (nghttp2_mem){h, ng_malloc, ng_free, ng_calloc, ng_realloc};
+    int rc = nghttp2_session_server_new3(&h->session, cb, h, opt, &h->mem);
     nghttp2_session_callbacks_del(cb);
     nghttp2_option_del(opt);
     if (rc != 0) {
@@ -875,5 +892,6 @@ const proto_t oe_http__h2 = {
     .timeout = h2_timeout,
     .adopt = h2_adopt,
     .free = h2_free,
+    .trim = h2_trim,
     .submit = submit,
 };
