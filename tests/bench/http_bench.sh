@@ -353,7 +353,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
 unit_of() { case $1 in h2-1m) echo MB/s ;; hs-*) echo conn/s ;; *) echo req/s ;; esac; }
 
-declare -A RES=() CPU=()
+declare -A RES=() CPU=() M=() C=()
 LINES=()
 for mode in $MODES; do
     if [ "$mode" = pinned ]; then
@@ -406,7 +406,8 @@ for mode in $MODES; do
     done
     stop_servers
     for row in $ROWS; do
-        declare -A M=() C=()
+        M=()
+        C=()
         line="$mode $row $(unit_of "$row"):"
         for s in $SERVERS; do
             # shellcheck disable=SC2086
@@ -420,7 +421,6 @@ for mode in $MODES; do
             line+=" /$s=$(ratio "${M[odoh-edge]}" "${M[$s]}") cpu/$s=$(ratio "${C[odoh-edge]}" "${C[$s]}")"
         done
         LINES+=("$line")
-        unset M C
     done
 done
 
