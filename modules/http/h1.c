@@ -458,23 +458,35 @@ static void submit(stream_t *s)
     h1_t *h = c->engine;
     if (h == NULL || s != &h->s)
         return;
-    oe_buf_t head = {0};
-    oe_buf_printf(&head, "HTTP/1.1 %d %s\r\nserver: odoh-edge\r\ndate: %s\r\n", s->status,
-                  oe_http_reason(s->status), oe_http__worker_date(c->w));
-    if (s->status != 304 && s->status != 204)
-        oe_buf_printf(&head, "content-length: %llu\r\n", (unsigned long long)s->content_length);
+    /* The head goes straight into the connection's output: it shares a TLS record with the
+     * body that follows. */
+    char line[160];
+    int n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nserver: odoh-edge\r\ndate: %s\r\n",
+                     s->status, oe_http_reason(s->status), oe_http__worker_date(c->w));
+    int rc = oe_http__conn_send(c, line, (size_t)OE_MIN(n, (int)sizeof(line) - 1));
+    if (rc == 0 && s->status != 304 && s->status != 204) {
+        n = snprintf(line, sizeof(line), "content-length: %llu\r\n",
+                     (unsigned long long)s->content_length);
+        rc = oe_http__conn_send(c, line, (size_t)n);
+    }
     size_t pos = 0;
     const char *name, *value;
-    while (oe_http__stream_header(s, &pos, &name, &value))
-        oe_buf_printf(&head, "%s: %s\r\n", name, value);
+    while (rc == 0 && oe_http__stream_header(s, &pos, &name, &value)) {
+        rc = oe_http__conn_send(c, name, strlen(name));
+        if (rc == 0)
+            rc = oe_http__conn_send(c, ": ", 2);
+        if (rc == 0)
+            rc = oe_http__conn_send(c, value, strlen(value));
+        if (rc == 0)
+            rc = oe_http__conn_send(c, "\r\n", 2);
+    }
     /* Draining: the last response here, unless the connection can move on. */
     h->closing =
         !h->keep_alive || h->close_after || (c->w->stopping && !oe_http__conn_may_migrate(c));
-    if (h->closing)
-        oe_buf_printf(&head, "connection: close\r\n");
-    oe_buf_append(&head, "\r\n", 2);
-    int rc = oe_http__conn_send(c, head.base, head.len);
-    oe_buf_free(&head);
+    if (rc == 0 && h->closing)
+        rc = oe_http__conn_send(c, "connection: close\r\n", 19);
+    if (rc == 0)
+        rc = oe_http__conn_send(c, "\r\n", 2);
     if (rc < 0)
         return;
     h->streaming = true;
