@@ -416,7 +416,11 @@ static void submit(stream_t *s)
     char status[8], length[24];
     snprintf(status, sizeof(status), "%d", s->status);
     snprintf(length, sizeof(length), "%llu", (unsigned long long)s->content_length);
-    nghttp2_nv *nva = malloc((s->nhdrs + 4) * sizeof(*nva));
+    /* A static file's dozen headers fit on the stack; more take the heap. */
+    nghttp2_nv stack_nva[16];
+    nghttp2_nv *nva = s->nhdrs + 4 <= OE_ARRAY_SIZE(stack_nva)
+                          ? stack_nva
+                          : malloc((s->nhdrs + 4) * sizeof(*nva));
     if (nva == NULL) {
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
         goto send;
@@ -436,7 +440,8 @@ static void submit(stream_t *s)
     bool body = !s->no_body && oe_http__stream_body_left(s) > 0;
     if (nghttp2_submit_response2(h->session, st->id, nva, n, body ? &prd : NULL) != 0)
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
-    free(nva);
+    if (nva != stack_nva)
+        free(nva);
 send:
     if (!h->in_recv) {
         h2_send(c);
