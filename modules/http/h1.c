@@ -492,10 +492,17 @@ static void submit(stream_t *s)
     h->streaming = true;
     /* From here the client must keep taking bytes: send-timeout without progress closes. */
     h->sent_at = uv_now(&c->w->loop);
-    h->sock_sent = oe_http__conn_sent(c);
-    oe_http__conn_set_timer(c, send_poll(c));
-    if (write_body(h))
+    if (write_body(h)) {
+        /* Queued whole (the usual small response): the keep-alive timer runs next, and the
+         * progress sample, an ioctl, is taken only if a time-out finds bytes still queued
+         * (UINT64_MAX: unknown, counts as progress once). */
+        h->sock_sent = UINT64_MAX;
         done(h);
+    } else {
+        /* write_body only queued bytes: the sample is the same as before it. */
+        h->sock_sent = oe_http__conn_sent(c);
+        oe_http__conn_set_timer(c, send_poll(c));
+    }
     oe_http__conn_flush(c);
 }
 
