@@ -30,6 +30,14 @@
 #include "http/http_int.h"
 
 #define READ_BUF 65536
+/* The first reservation of a connection's output: one full TLS record of plaintext. */
+#define OUT_FIRST 16384
+/* Records larger than TRIM_RECORD touch more than two pages of mbedtls' record buffers: once
+ * TRIM_AFTER bytes went through in such records and the connection is idle again, oe_tls_trim()
+ * gives those pages back (a system call, and page faults when they are used again: once per
+ * large transfer, not after every response of a busy connection). */
+#define TRIM_RECORD 8192
+#define TRIM_AFTER  (256 * 1024)
 
 /* Lingering close bounds (see linger()). 256 KiB is four times the default max-body-size, more
  * than a client has in flight in socket buffers on the paths we serve, and small enough that
@@ -82,6 +90,7 @@ static void worker_maybe_finish(worker_t *w)
     uv_close((uv_handle_t *)&w->late, on_noop_close);
     uv_close((uv_handle_t *)&w->adopt, on_noop_close);
     uv_close((uv_handle_t *)&w->trim, on_noop_close);
+    uv_close((uv_handle_t *)&w->tidy, on_noop_close);
 }
 
 static void on_drain_deadline(uv_timer_t *t)
@@ -156,6 +165,7 @@ static void worker_main(void *arg)
 }
 
 static void on_connection(uv_stream_t *server, int status);
+static void on_tidy(uv_timer_t *t);
 
 static int listen_on(worker_t *w, listener_t *l, const lsock_t *s, size_t i)
 {
@@ -187,6 +197,16 @@ static int listen_on(worker_t *w, listener_t *l, const lsock_t *s, size_t i)
 int oe_http__worker_start(oe_http_t *http, worker_t *w, unsigned index)
 {
     static unsigned ids;
+#ifdef __GLIBC__
+    /* glibc gives the top of a thread's heap back to the kernel as soon as 128 KiB are free
+     * there, and takes it again on the next allocation: with connections freeing their buffers
+     * whenever they go idle, that was a madvise() and a dozen page faults every few requests.
+     * Idle workers trim explicitly instead (on_trim). Setting the trim threshold also fixes the
+     * mmap threshold, otherwise adjusted at run time: 1 MiB keeps every connection buffer (at
+     * most about 2 x OE_HTTP_OUT_HIGH) in the heap. */
+    mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
     *w = (worker_t){.http = http, .id = ids++, .index = index};
     int rc = uv_loop_init(&w->loop);
     if (rc < 0)
@@ -219,8 +239,10 @@ int oe_http__worker_start(oe_http_t *http, worker_t *w, unsigned index)
         uv_timer_init(&w->loop, &w->late);
         uv_timer_init(&w->loop, &w->backoff);
         uv_timer_init(&w->loop, &w->trim);
+        uv_timer_init(&w->loop, &w->tidy);
         w->wake.data = w->adopt.data = w->drain.data = w->late.data = w->backoff.data = w;
-        w->trim.data = w;
+        w->trim.data = w->tidy.data = w;
+        uv_timer_start(&w->tidy, on_tidy, OE_HTTP_TIDY_MS, OE_HTTP_TIDY_MS);
         rc = uv_thread_create(&w->thread, worker_main, w);
         if (rc == 0)
             return 0;
@@ -230,6 +252,7 @@ int oe_http__worker_start(oe_http_t *http, worker_t *w, unsigned index)
         uv_close((uv_handle_t *)&w->late, on_noop_close);
         uv_close((uv_handle_t *)&w->backoff, on_noop_close);
         uv_close((uv_handle_t *)&w->trim, on_noop_close);
+        uv_close((uv_handle_t *)&w->tidy, on_noop_close);
     }
     for (size_t i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, on_noop_close);
@@ -619,6 +642,42 @@ static void on_trim(uv_timer_t *t)
 #endif
 }
 
+/* Gives back what an idle connection does not need: its output buffers, the pages of its TLS
+ * record buffers and what the engine can spare. */
+static void conn_trim(conn_t *c)
+{
+    if (c->writing || oe_http__conn_queued(c) > 0)
+        return;
+    free(c->wbuf);
+    c->wbuf = NULL;
+    c->wcap = 0;
+    oe_buf_free(&c->out);
+    if (c->tls != NULL) {
+        oe_tls_release_out(c->tls);
+        if (oe_tls_pending_in(c->tls) == 0)
+            oe_tls_trim(c->tls);
+    }
+    if (c->engine != NULL && c->proto->trim != NULL)
+        c->proto->trim(c);
+    c->big_bytes = 0;
+    c->dirty = false;
+}
+
+/* Every OE_HTTP_TIDY_MS: a connection that neither read nor wrote during a whole round is
+ * trimmed, once. Busy connections are never touched; an idle one within two rounds. */
+static void on_tidy(uv_timer_t *t)
+{
+    worker_t *w = t->data;
+    for (conn_t *c = w->conns; c != NULL; c = c->next) {
+        if (c->active) {
+            c->active = false;
+            continue;
+        }
+        if (c->dirty && c->handshake_done && !c->closing && !c->lingering)
+            conn_trim(c);
+    }
+}
+
 static void on_conn_handle_closed(uv_handle_t *h)
 {
     conn_t *c = h->data;
@@ -665,8 +724,8 @@ void oe_http__conn_close(conn_t *c)
 
 size_t oe_http__conn_queued(const conn_t *c)
 {
-    size_t n = c->writing ? c->wlen : 0;
-    return n + (c->tls != NULL ? oe_tls_pending_out(c->tls).len : c->out.len);
+    size_t n = (c->writing ? c->wlen : 0) + c->out.len;
+    return n + (c->tls != NULL ? oe_tls_pending_out(c->tls).len : 0);
 }
 
 uint64_t oe_http__conn_sent(const conn_t *c)
@@ -684,20 +743,48 @@ uint64_t oe_http__conn_sent(const conn_t *c)
     return n;
 }
 
-int oe_http__conn_send(conn_t *c, const void *p, size_t n)
+uint8_t *oe_http__conn_reserve(conn_t *c, size_t n)
 {
     if (c->closing || c->notified || c->lingering) /* nothing may follow close_notify */
+        return NULL;
+    /* A whole TLS record's worth at once, not doubling up from 64 bytes on every response. */
+    oe_buf_reserve(&c->out, c->out.cap == 0 ? OE_MAX(n, (size_t)OUT_FIRST) : n);
+    return c->out.base + c->out.len;
+}
+
+void oe_http__conn_commit(conn_t *c, size_t n)
+{
+    c->out.len += n;
+}
+
+int oe_http__conn_send(conn_t *c, const void *p, size_t n)
+{
+    if (n == 0)
+        return c->closing || c->notified || c->lingering ? OE_EINVAL : 0;
+    uint8_t *dst = oe_http__conn_reserve(c, n);
+    if (dst == NULL)
         return OE_EINVAL;
-    if (c->tls == NULL) {
-        oe_buf_append(&c->out, p, n);
-        return 0;
-    }
-    ssize_t rc = oe_tls_write(c->tls, p, n);
+    memcpy(dst, p, n);
+    c->out.len += n;
+    return 0;
+}
+
+/* TLS: encrypts the plaintext gathered since the last flush, so that a response's head and
+ * body, and the frames of several HTTP/2 streams, share full records instead of one record per
+ * send. Returns false when the connection failed. */
+static bool seal(conn_t *c)
+{
+    if (c->tls == NULL || c->out.len == 0)
+        return true;
+    if (c->out.len > TRIM_RECORD)
+        c->big_bytes += c->out.len;
+    ssize_t rc = oe_tls_write(c->tls, c->out.base, c->out.len);
+    c->out.len = 0;
     if (rc < 0) {
         oe_http__conn_close(c);
-        return (int)rc;
+        return false;
     }
-    return 0;
+    return true;
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -717,12 +804,18 @@ static void on_write(uv_write_t *req, int status)
     /* Room again: let the engine produce more, then read again if it paused for output. */
     if (c->engine != NULL)
         c->proto->drain(c);
-    /* Nothing more to write: give the copy buffer back. It grows to the largest flush (up to
-     * OE_HTTP_OUT_HIGH), and idle keep-alive connections would otherwise each hold it. */
-    if (!c->writing) {
+    /* Nothing more to write: give the buffers back. They grow to the largest flush (up to
+     * OE_HTTP_OUT_HIGH), and idle keep-alive connections would otherwise each hold them. */
+    if (!c->writing && !c->closing) {
         free(c->wbuf);
         c->wbuf = NULL;
         c->wcap = 0;
+        if (c->out.len == 0)
+            oe_buf_free(&c->out);
+        if (c->tls != NULL)
+            oe_tls_release_out(c->tls);
+        if (c->big_bytes >= TRIM_AFTER) /* a large transfer is over: at once, not in a round */
+            conn_trim(c);
         if (c->w->stopping)
             conn_migrate(c);
     }
@@ -774,6 +867,8 @@ void oe_http__conn_flush(conn_t *c)
 {
     if (c->writing || c->closing || c->lingering)
         return;
+    if (c->handshake_done && !seal(c))
+        return;
     oe_slice_t pending =
         c->tls != NULL ? oe_tls_pending_out(c->tls) : (oe_slice_t){c->out.base, c->out.len};
     if (pending.len == 0 && c->close_after_write && c->tls != NULL && c->handshake_done &&
@@ -788,23 +883,27 @@ void oe_http__conn_flush(conn_t *c)
             linger(c);
         return;
     }
-    if (c->wcap < pending.len) {
-        free(c->wbuf);
-        c->wcap = OE_MAX(pending.len, (size_t)16384);
-        c->wbuf = malloc(c->wcap);
-        if (c->wbuf == NULL) {
-            c->wcap = 0;
-            oe_http__conn_close(c);
-            return;
+    if (c->tls != NULL) {
+        /* The ciphertext's buffer itself goes to the socket; the engine gets our spare one. */
+        pending = oe_tls_take_out(c->tls, &c->wbuf, &c->wcap);
+    } else {
+        if (c->wcap < pending.len) {
+            free(c->wbuf);
+            c->wcap = OE_MAX(pending.len, (size_t)16384);
+            c->wbuf = malloc(c->wcap);
+            if (c->wbuf == NULL) {
+                c->wcap = 0;
+                oe_http__conn_close(c);
+                return;
+            }
         }
-    }
-    memcpy(c->wbuf, pending.base, pending.len);
-    c->wlen = pending.len;
-    if (c->tls != NULL)
-        oe_tls_consume_out(c->tls, pending.len);
-    else
+        memcpy(c->wbuf, pending.base, pending.len);
+        pending.base = c->wbuf;
         c->out.len = 0;
-    uv_buf_t b = uv_buf_init((char *)c->wbuf, (unsigned)c->wlen);
+    }
+    c->wlen = pending.len;
+    c->active = c->dirty = true;
+    uv_buf_t b = uv_buf_init((char *)pending.base, (unsigned)c->wlen);
     c->wreq.data = c;
     if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
         oe_http__conn_close(c);
@@ -849,6 +948,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     conn_t *c = s->data;
     if (nread == 0)
         return;
+    c->active = c->dirty = true;
     if (nread < 0) {
         oe_http__conn_close(c);
         return;
@@ -872,6 +972,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             conn_migrate(c);
         return;
     }
+    if (nread > TRIM_RECORD)
+        c->big_bytes += (uint64_t)nread;
     if (oe_tls_feed(c->tls, (const uint8_t *)buf->base, (size_t)nread) < 0) {
         oe_http__conn_close(c);
         return;

@@ -6,9 +6,11 @@
  * The library's protections against rapid reset (RST_STREAM rate limit) and CONTINUATION floods
  * are set explicitly below, so an upgrade of nghttp2 cannot silently change them.
  */
+#include <malloc.h> /* malloc_usable_size: glibc and musl */
 #include <nghttp2/nghttp2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/stats.h"
 #include "core/log.h"
@@ -44,6 +46,10 @@ enum { H2_OPEN, H2_NOTICE, H2_FINAL };
 
 static const uint8_t drain_ping[8] = {'o', 'e', '-', 'd', 'r', 'a', 'i', 'n'};
 
+/* nghttp2 blocks mapped on their own (see ng_malloc): from this size, at most this many. */
+#define NG_BIG  8192
+#define NG_MAPS 4
+
 struct h2 {
     nghttp2_session *session;
     conn_t *c;
@@ -57,6 +63,11 @@ struct h2 {
     uint64_t due;       /* when the timer fires (0 = not armed) */
     uint64_t notice_at; /* loop time of the first GOAWAY (phase H2_NOTICE) */
     int phase;          /* H2_OPEN, H2_NOTICE, H2_FINAL */
+    nghttp2_mem mem;    /* ng_malloc & co. with this struct as their user data */
+    struct ng_big {
+        void *p; /* a mapping of its own; NULL = free slot */
+        size_t size;
+    } big[NG_MAPS];
 };
 
 /* A full output queue that the socket drains counts as progress for the send deadline; below
@@ -344,19 +355,48 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
     return 0;
 }
 
+/* DATA payloads are not copied into nghttp2's frame buffer (NO_COPY): read_body only sizes the
+ * frame, and send_data reads the body straight into the connection's output behind the frame
+ * header. One copy less per byte, and nghttp2's 16 KiB frame buffer stays untouched memory. */
 static nghttp2_ssize read_body(nghttp2_session *session, int32_t stream_id, uint8_t *buf,
                                size_t length, uint32_t *flags, nghttp2_data_source *source,
                                void *user)
 {
     h2_stream_t *st = source->ptr;
-    ssize_t n = oe_http__stream_body_read(&st->s, buf, length);
-    if (n < 0) {
-        oe_log_warn(TAG, "file body read failed: %s", oe_strerror((int)n));
-        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-    }
-    if (oe_http__stream_body_left(&st->s) == 0)
+    uint64_t left = oe_http__stream_body_left(&st->s);
+    size_t n = (size_t)OE_MIN((uint64_t)length, left);
+    *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+    if (n == left)
         *flags |= NGHTTP2_DATA_FLAG_EOF;
-    return n;
+    return (nghttp2_ssize)n;
+}
+
+#define FRAME_HDLEN 9 /* RFC 9113 §4.1 */
+
+static int send_data(nghttp2_session *session, nghttp2_frame *frame, const uint8_t *framehd,
+                     size_t length, nghttp2_data_source *source, void *user)
+{
+    struct h2 *h = user;
+    conn_t *c = h->c;
+    h2_stream_t *st = source->ptr;
+    if (frame->data.padlen > 0) /* no select_padding callback: nghttp2 never pads */
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    uint8_t *p = oe_http__conn_reserve(c, FRAME_HDLEN + length);
+    if (p == NULL)
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    memcpy(p, framehd, FRAME_HDLEN);
+    /* Nothing is committed until the whole frame is there: a failed read resets the stream. */
+    for (size_t got = 0; got < length;) {
+        ssize_t n = oe_http__stream_body_read(&st->s, p + FRAME_HDLEN + got, length - got);
+        if (n <= 0) {
+            oe_log_warn(TAG, "file body read failed: %s", oe_strerror(n < 0 ? (int)n : OE_ETRUNC));
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        }
+        got += (size_t)n;
+    }
+    oe_http__conn_commit(c, FRAME_HDLEN + length);
+    /* h2_send's bound on queued output, which nghttp2 does not see between NO_COPY frames. */
+    return oe_http__conn_queued(c) >= OE_HTTP_OUT_HIGH ? NGHTTP2_ERR_PAUSE : 0;
 }
 
 /* nghttp2 copies names and values at submit time (no NO_COPY flags): they may live on the stack. */
@@ -376,7 +416,11 @@ static void submit(stream_t *s)
     char status[8], length[24];
     snprintf(status, sizeof(status), "%d", s->status);
     snprintf(length, sizeof(length), "%llu", (unsigned long long)s->content_length);
-    nghttp2_nv *nva = malloc((s->nhdrs + 4) * sizeof(*nva));
+    /* A static file's dozen headers fit on the stack; more take the heap. */
+    nghttp2_nv stack_nva[16];
+    nghttp2_nv *nva = s->nhdrs + 4 <= OE_ARRAY_SIZE(stack_nva)
+                          ? stack_nva
+                          : malloc((s->nhdrs + 4) * sizeof(*nva));
     if (nva == NULL) {
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
         goto send;
@@ -396,7 +440,8 @@ static void submit(stream_t *s)
     bool body = !s->no_body && oe_http__stream_body_left(s) > 0;
     if (nghttp2_submit_response2(h->session, st->id, nva, n, body ? &prd : NULL) != 0)
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
-    free(nva);
+    if (nva != stack_nva)
+        free(nva);
 send:
     if (!h->in_recv) {
         h2_send(c);
@@ -500,15 +545,13 @@ static void arm(conn_t *c)
     oe_http__conn_set_timer(c, due > now ? due - now : 0);
 }
 
-/* Moves frames from nghttp2 to the connection while the output has room; coalesces them so
- * that small frames share TLS records, and a run of 16 KiB DATA frames fills whole records
- * instead of leaving each frame's 9-byte tail alone in a record of its own. */
+/* Moves frames from nghttp2 to the connection while the output has room. The connection
+ * gathers them until its next flush, so small frames share TLS records, and a run of 16 KiB DATA
+ * frames fills whole records instead of leaving each frame's 9-byte tail alone in a record. */
 static void h2_send(conn_t *c)
 {
     struct h2 *h = c->engine;
-    static __thread uint8_t batch[8 * 16384];
-    size_t used = 0;
-    while (!c->closing && oe_http__conn_queued(c) + used < OE_HTTP_OUT_HIGH) {
+    while (!c->closing && oe_http__conn_queued(c) < OE_HTTP_OUT_HIGH) {
         const uint8_t *data;
         nghttp2_ssize n = nghttp2_session_mem_send2(h->session, &data);
         if (n < 0) {
@@ -517,21 +560,9 @@ static void h2_send(conn_t *c)
         }
         if (n == 0)
             break;
-        if (used + (size_t)n > sizeof(batch)) {
-            if (used > 0 && oe_http__conn_send(c, batch, used) < 0)
-                return;
-            used = 0;
-        }
-        if ((size_t)n > sizeof(batch)) {
-            if (oe_http__conn_send(c, data, (size_t)n) < 0)
-                return;
-        } else {
-            memcpy(batch + used, data, (size_t)n);
-            used += (size_t)n;
-        }
+        if (oe_http__conn_send(c, data, (size_t)n) < 0)
+            return;
     }
-    if (used > 0 && oe_http__conn_send(c, batch, used) < 0)
-        return;
     if (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session))
         c->close_after_write = true;
     arm(c);
@@ -560,6 +591,82 @@ static void submit_origin(struct h2 *h)
         oe_stat_inc(OE_STAT_ORIGIN_SENT);
 }
 
+/* nghttp2's memory, per session: blocks of NG_BIG bytes or more (the 16 KiB frame buffer each
+ * session makes at once) are page mappings of their own, listed in h->big, so that only the pages
+ * nghttp2 writes count in the process's memory, and an idle session can give even those back
+ * (h2_trim). Everything else is plain malloc. */
+static struct ng_big *ng_find(struct h2 *h, const void *p)
+{
+    for (size_t i = 0; i < NG_MAPS; i++)
+        if (h->big[i].p == p && p != NULL)
+            return &h->big[i];
+    return NULL;
+}
+
+static void *ng_malloc(size_t size, void *user)
+{
+    struct h2 *h = user;
+    struct ng_big *slot = size >= NG_BIG ? NULL : NULL;
+    for (size_t i = 0; slot == NULL && size >= NG_BIG && i < NG_MAPS; i++)
+        if (h->big[i].p == NULL)
+            slot = &h->big[i];
+    if (slot == NULL) /* small, or every slot taken */
+        return malloc(size);
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    *slot = (struct ng_big){.p = p, .size = size};
+    return p;
+}
+
+static void ng_free(void *p, void *user)
+{
+    struct ng_big *b = ng_find(user, p);
+    if (b == NULL) {
+        free(p);
+        return;
+    }
+    munmap(b->p, b->size);
+    *b = (struct ng_big){0};
+}
+
+static void *ng_calloc(size_t n, size_t size, void *user)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        return NULL;
+    void *p = ng_malloc(n * size, user);
+    if (p != NULL && ng_find(user, p) == NULL) /* fresh mappings are zero already */
+        memset(p, 0, n * size);
+    return p;
+}
+
+static void *ng_realloc(void *p, size_t size, void *user)
+{
+    struct ng_big *b = ng_find(user, p);
+    if (b == NULL && size < NG_BIG)
+        return realloc(p, size);
+    size_t old = b != NULL ? b->size : p != NULL ? malloc_usable_size(p) : 0;
+    void *q = ng_malloc(size, user);
+    if (q == NULL)
+        return NULL;
+    if (p != NULL)
+        memcpy(q, p, OE_MIN(old, size));
+    ng_free(p, user);
+    return q;
+}
+
+/* Idle: nothing waits in nghttp2's frame buffer; its pages read as zeros again and cost nothing
+ * until the next frame. */
+static void h2_trim(conn_t *c)
+{
+    struct h2 *h = c->engine;
+    if (h == NULL || nghttp2_session_want_write(h->session))
+        return;
+    for (size_t i = 0; i < NG_MAPS; i++)
+        if (h->big[i].p != NULL)
+            (void)madvise(h->big[i].p, h->big[i].size, MADV_DONTNEED);
+}
+
 static int h2_init(conn_t *c)
 {
     struct h2 *h = calloc(1, sizeof(*h));
@@ -578,6 +685,7 @@ static int h2_init(conn_t *c)
     nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
     nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
+    nghttp2_session_callbacks_set_send_data_callback(cb, send_data);
     if (nghttp2_option_new(&opt) != 0) {
         nghttp2_session_callbacks_del(cb);
         free(h);
@@ -586,7 +694,8 @@ static int h2_init(conn_t *c)
     nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33); /* rapid reset (CVE-2023-44487) */
     nghttp2_option_set_max_continuations(opt, 8);              /* CONTINUATION flood */
     nghttp2_option_set_max_outbound_ack(opt, 1000);            /* PING/SETTINGS floods */
-    int rc = nghttp2_session_server_new2(&h->session, cb, h, opt);
+    h->mem = (nghttp2_mem){h, ng_malloc, ng_free, ng_calloc, ng_realloc};
+    int rc = nghttp2_session_server_new3(&h->session, cb, h, opt, &h->mem);
     nghttp2_session_callbacks_del(cb);
     nghttp2_option_del(opt);
     if (rc != 0) {
@@ -788,5 +897,6 @@ const proto_t oe_http__h2 = {
     .timeout = h2_timeout,
     .adopt = h2_adopt,
     .free = h2_free,
+    .trim = h2_trim,
     .submit = submit,
 };

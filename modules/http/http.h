@@ -49,6 +49,7 @@ typedef struct oe_site {
     const char *root;
     const char *index;
     bool precompressed;
+    bool open_file_cache;   /* descriptors of served files kept per worker (website_cache.h) */
     const char *access_log; /* NULL = none; "stderr" or a path */
     int access_log_format;  /* access-log-format: 0 text, 1 json */
     unsigned line;          /* config line of the section, for messages */

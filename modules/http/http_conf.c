@@ -120,6 +120,8 @@ static const oe_directive_t site_directives[] = {
     {"index", oe_conf_set_string, S(site.index), NULL, 0, "index file (default index.html)"},
     {"precompressed", oe_conf_set_bool, S(site.precompressed), NULL, 0,
      "serve FILE.br / FILE.gz when the client accepts them"},
+    {"open-file-cache", oe_conf_set_bool, S(site.open_file_cache), NULL, 0,
+     "keep served files open for up to 1 s per worker (default yes); no: open them per request"},
     {"access-log", oe_conf_set_string, S(site.access_log), NULL, 0,
      "stderr or a path; never records client addresses"},
     {"access-log-format", oe_conf_set_enum, S(site.access_log_format), access_log_formats, 0,
@@ -132,6 +134,7 @@ static void site_init(void *conf)
 {
     site_conf_t *c = conf;
     c->site.index = "index.html";
+    c->site.open_file_cache = true;
 }
 
 /* A DNS host name (oe_host_name_valid: RFC 1123 labels), or a wildcard "*.example.test" that

@@ -111,6 +111,7 @@ struct worker {
     uv_timer_t late;     /* near the deadline: stop waiting for connections to go idle */
     uv_timer_t backoff;  /* retries held listeners while descriptors are exhausted */
     uv_timer_t trim;     /* no connection for a while: return freed memory (on_trim) */
+    uv_timer_t tidy;     /* every OE_HTTP_TIDY_MS: trims connections idle since the last round */
     uint64_t fds_logged; /* loop time of the last "out of descriptors" line */
     uv_async_t adopt;    /* connections handed over by an older generation's workers */
     handoff_t *inbox;    /* under the hand-over lock (conn.c) */
@@ -154,6 +155,9 @@ struct conn {
     bool no_migrate;       /* draining: cannot move to the live generation (see conn_migrate) */
     bool lingering;        /* everything sent, FIN sent: reading until the client closes too */
     bool tls_error;        /* the TLS engine failed: no close_notify */
+    uint64_t big_bytes;    /* in large records since the last trim of the TLS buffers */
+    bool active;           /* read or wrote since the worker's last tidy round */
+    bool dirty;            /* read or wrote since its memory was last trimmed */
     uint64_t linger_bytes; /* lingering: bytes read and dropped */
 };
 
@@ -173,6 +177,9 @@ struct conn {
 
 /* A worker without connections for this long returns freed memory to the system. */
 #define OE_HTTP_TRIM_IDLE_MS 1000
+/* A connection without reads or writes for one to two of these gives back the memory it can
+ * (TLS record buffer pages, the engine's frame buffer, output buffers). */
+#define OE_HTTP_TIDY_MS 1000
 
 /* Bytes queued towards the socket above which producers pause. */
 #define OE_HTTP_OUT_HIGH (256 * 1024)
@@ -212,7 +219,13 @@ const char *oe_http__socket_text(const lsock_t *s);
 bool oe_http__addr_overlap(const oe_sockaddr_t *a, const oe_sockaddr_t *b);
 
 /* conn.c */
-int oe_http__conn_send(conn_t *c, const void *p, size_t n); /* 0 or <0 (connection is closing) */
+/* Queues plaintext for the next flush (TLS: sealed into records then). 0 or <0 (closing). */
+int oe_http__conn_send(conn_t *c, const void *p, size_t n);
+/* Room for n more bytes of output, to be filled in place (e.g. by pread) and then counted with
+ * oe_http__conn_commit(c, used <= n); valid until the next call on c. NULL when c takes no more
+ * output (closing). */
+uint8_t *oe_http__conn_reserve(conn_t *c, size_t n);
+void oe_http__conn_commit(conn_t *c, size_t n);
 void oe_http__conn_flush(conn_t *c);
 size_t oe_http__conn_queued(const conn_t *c);
 /* Bytes the peer has acknowledged so far (written, less the kernel's unacknowledged send
@@ -255,6 +268,7 @@ struct proto {
     void (*timeout)(conn_t *c); /* the connection timer fired */
     void (*adopt)(conn_t *c);   /* the connection moved to another worker */
     void (*free)(conn_t *c);    /* releases c->engine (NULL: nothing) */
+    void (*trim)(conn_t *c);    /* optional: idle for a while, give back memory it can */
     /* The handler finished the response: emit it (status, headers, then the body). */
     void (*submit)(stream_t *s);
 };

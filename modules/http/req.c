@@ -169,6 +169,8 @@ void oe_resp_header(oe_req_t *req, const char *name, const char *value)
     stream_t *s = (stream_t *)req;
     if (s->responded)
         return;
+    if (s->hbuf.cap == 0) /* room for a static file's headers at once, not doubling from 64 */
+        oe_buf_reserve(&s->hbuf, 512);
     oe_buf_append(&s->hbuf, name, strlen(name) + 1);
     oe_buf_append(&s->hbuf, value, strlen(value) + 1);
     s->nhdrs++;

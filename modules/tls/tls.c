@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1114,6 +1115,8 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     n = OE_MIN(n, (size_t)INT32_MAX);
     memcpy(buf, c->in.base + c->in.start, n);
     ioq_consume(&c->in, n);
+    if (c->in.start == c->in.end) /* an idle connection holds no input buffer */
+        ioq_free(&c->in);
     return (int)n;
 }
 
@@ -1143,6 +1146,43 @@ static oe_tls_conn_t *conn_new(const mbedtls_ssl_config *conf)
     mbedtls_ssl_set_user_data_p(&c->ssl, c);
     mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
     return c;
+}
+
+/* ---- record buffers' memory --------------------------------------------------------------- */
+
+/* mbedtls holds a 16 KiB input and a 16 KiB output record buffer for the life of a connection
+ * (MBEDTLS_SSL_IN_CONTENT_LEN / OUT_CONTENT_LEN: a peer may send full records, and full records
+ * out keep large responses fast). Between records their bytes mean nothing, except the first 8
+ * bytes of the input buffer, which hold the incoming record sequence number in TLS (in_ctr =
+ * in_buf). Their pages are handed back to the kernel (MADV_DONTNEED: they read as zeros again
+ * and cost nothing until written), so that an idle connection holds only the pages its recent
+ * records touched: after the handshake (calloc and the handshake wrote every page of the output
+ * buffer) and, on the caller's word, after a burst of large records. The buffer fields are private
+ * to mbedtls; this reads them for the version pinned in vendor/deps.lock (3.6), where they are
+ * fixed for the connection's life (MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH is off). */
+static void drop_pages(uint8_t *p, size_t len, size_t keep)
+{
+    static size_t page;
+    if (page == 0) {
+        long ps = sysconf(_SC_PAGESIZE);
+        page = ps > 0 ? (size_t)ps : 4096;
+    }
+    uintptr_t a = ((uintptr_t)p + keep + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t b = ((uintptr_t)p + len) & ~(uintptr_t)(page - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+void oe_tls_trim(oe_tls_conn_t *c)
+{
+    mbedtls_ssl_context *ssl = &c->ssl;
+    /* Input: only with no record partly received or partly read. */
+    if (ssl->MBEDTLS_PRIVATE(in_buf) != NULL && ssl->MBEDTLS_PRIVATE(in_left) == 0 &&
+        !mbedtls_ssl_check_pending(ssl))
+        drop_pages(ssl->MBEDTLS_PRIVATE(in_buf), MBEDTLS_SSL_IN_CONTENT_LEN, 8);
+    /* Output: bio_send takes whole records, so nothing waits in it between calls. */
+    if (ssl->MBEDTLS_PRIVATE(out_buf) != NULL && ssl->MBEDTLS_PRIVATE(out_left) == 0)
+        drop_pages(ssl->MBEDTLS_PRIVATE(out_buf), MBEDTLS_SSL_OUT_CONTENT_LEN, 0);
 }
 
 oe_tls_conn_t *oe_tls_conn_new_server(oe_tls_server_t *srv)
@@ -1217,6 +1257,25 @@ void oe_tls_consume_out(oe_tls_conn_t *c, size_t n)
     ioq_consume(&c->out, OE_MIN(n, c->out.end - c->out.start));
 }
 
+oe_slice_t oe_tls_take_out(oe_tls_conn_t *c, uint8_t **buf, size_t *cap)
+{
+    if (c->out.end == c->out.start)
+        return OE_SLICE(NULL, 0);
+    oe_slice_t v = OE_SLICE(c->out.base + c->out.start, c->out.end - c->out.start);
+    uint8_t *mine = *buf;
+    size_t mine_cap = *cap;
+    *buf = c->out.base;
+    *cap = c->out.cap;
+    c->out = (ioq_t){.base = mine, .cap = mine != NULL ? mine_cap : 0};
+    return v;
+}
+
+void oe_tls_release_out(oe_tls_conn_t *c)
+{
+    if (c->out.end == c->out.start)
+        ioq_free(&c->out);
+}
+
 /* Keeps a TLS 1.3 NewSessionTicket the client just received (mbedtls wants it fetched now). */
 static void keep_ticket(oe_tls_conn_t *c)
 {
@@ -1271,6 +1330,9 @@ int oe_tls_handshake(oe_tls_conn_t *c)
     current_conn = NULL;
     if (mrc == 0) {
         c->done = true;
+        /* The handshake wrote the output buffer through (and calloc did before): give back
+         * what the records of an idle connection do not need. Once per connection. */
+        oe_tls_trim(c);
         return OE_OK;
     }
     return map_err(c, mrc);

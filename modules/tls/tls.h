@@ -221,6 +221,18 @@ ssize_t oe_tls_write(oe_tls_conn_t *c, const uint8_t *p, size_t n);
 oe_slice_t oe_tls_pending_out(const oe_tls_conn_t *c);
 /* Marks the first n bytes of the pending output as sent (n <= pending_out.len). */
 void oe_tls_consume_out(oe_tls_conn_t *c, size_t n);
+/* Takes all the pending output without copying it: the output queue's buffer is handed to the
+ * caller and *buf (an empty buffer of *cap bytes that the caller owns, or NULL with *cap 0) becomes
+ * the queue's. On return *buf and *cap describe the caller's new buffer, which holds the ciphertext
+ * at the returned view; the caller owns it (free() it, or pass it back in a later call) and the
+ * engine never writes to it again. Nothing pending: returns an empty view and swaps nothing. */
+oe_slice_t oe_tls_take_out(oe_tls_conn_t *c, uint8_t **buf, size_t *cap);
+/* Frees the output queue's buffer if nothing is pending (an idle connection holds none). */
+void oe_tls_release_out(oe_tls_conn_t *c);
+/* Gives the kernel back the memory pages of the record buffers whose bytes are not needed now
+ * (an idle connection then holds only what its recent records touched). Cheap enough after a
+ * burst of large records; too costly (a system call, then page faults) after every request. */
+void oe_tls_trim(oe_tls_conn_t *c);
 
 /* Queues a close_notify alert into the output. OE_OK or an error. */
 int oe_tls_close_notify(oe_tls_conn_t *c);

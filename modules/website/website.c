@@ -20,6 +20,7 @@
 #include "core/cli.h"
 #include "core/log.h"
 #include "website/website.h"
+#include "website/website_cache.h"
 #include "website/website_fields.h"
 #include "website/website_log.h"
 #include "website/website_open.h"
@@ -27,10 +28,12 @@
 
 #define TAG "website"
 
-/* What a route carries: the site, and its access-log sink resolved at init (NULL = none). */
+/* What a route carries: the site, its access-log sink resolved at init (NULL = none), and the
+ * key of the workers' open-file caches. */
 typedef struct route {
     const oe_site_t *site;
     oe_website_log_t *log;
+    int cache_key;
 } route_t;
 
 /* One request in flight: what the access log needs before the request is handed back. */
@@ -39,7 +42,8 @@ typedef struct job {
     const oe_site_t *site;
     oe_website_log_t *log;
     uint64_t t0_us;
-    int root_fd;
+    int root_fd;               /* without a cache: the root, opened for this request */
+    oe_website_cache_t *cache; /* this worker's, or NULL */
 } job_t;
 
 static uint64_t clock_us(clockid_t id)
@@ -100,11 +104,22 @@ static bool out_of_files(const job_t *j, int err)
     return true;
 }
 
+/* Opens rel beneath the site's root: through the worker's cache when there is one. */
+static int open_rel(const job_t *j, const char *rel, struct stat *st)
+{
+    if (j->cache == NULL)
+        return j->root_fd >= 0 ? oe_website_open(j->root_fd, j->site->root, rel, st) : -ENOENT;
+    int fd = oe_website_cache_open(j->cache, j->site->root, rel, st, j->t0_us / 1000u);
+    if (fd == -EMFILE || fd == -ENFILE)
+        oe_website_cache_flush(j->cache); /* give the process its descriptors back */
+    return fd;
+}
+
 /* 404: the site's own /404.html when it has one, else the server's page. */
 static void not_found(const job_t *j)
 {
     struct stat st;
-    int fd = j->root_fd >= 0 ? oe_website_open(j->root_fd, j->site->root, "404.html", &st) : -1;
+    int fd = open_rel(j, "404.html", &st);
     if (fd >= 0 && !S_ISREG(st.st_mode)) {
         close(fd);
         fd = -1;
@@ -176,7 +191,7 @@ static const char *pick_precompressed(const job_t *j, const char *rel, int *fd, 
         if (n < 0 || (size_t)n >= sizeof(path))
             continue;
         struct stat cst;
-        int cfd = oe_website_open(j->root_fd, j->site->root, path, &cst);
+        int cfd = open_rel(j, path, &cst);
         if (cfd < 0)
             continue;
         if (!S_ISREG(cst.st_mode)) {
@@ -226,7 +241,7 @@ static void serve(job_t *j)
     }
 
     struct stat st;
-    int fd = oe_website_open(j->root_fd, site->root, rel, &st);
+    int fd = open_rel(j, rel, &st);
     if (fd < 0) {
         if (!out_of_files(j, fd))
             not_found(j);
@@ -246,7 +261,7 @@ static void serve(job_t *j)
             not_found(j);
             return;
         }
-        fd = oe_website_open(j->root_fd, site->root, index_rel, &st);
+        fd = open_rel(j, index_rel, &st);
         if (out_of_files(j, fd))
             return;
         if (fd >= 0 && !S_ISREG(st.st_mode)) {
@@ -331,7 +346,8 @@ static void serve(job_t *j)
     send_file(j, 200, fd, 0, size);
 }
 
-static void handle(oe_req_t *req, const oe_site_t *site, oe_website_log_t *log)
+static void handle(oe_req_t *req, const oe_site_t *site, oe_website_log_t *log,
+                   oe_website_cache_t *cache)
 {
     job_t j = {
         .req = req,
@@ -339,12 +355,13 @@ static void handle(oe_req_t *req, const oe_site_t *site, oe_website_log_t *log)
         .log = log,
         .t0_us = clock_us(CLOCK_MONOTONIC),
         .root_fd = -1,
+        .cache = cache,
     };
     if (site == NULL) {
         oe_resp_error(req, 404);
         return;
     }
-    if (site->root != NULL) {
+    if (site->root != NULL && cache == NULL) {
         j.root_fd = open(site->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (j.root_fd < 0 && out_of_files(&j, -errno))
             return;
@@ -360,16 +377,30 @@ void oe_website_handle(oe_req_t *req, void *data)
     oe_website_log_t *log = NULL;
     if (site != NULL && site->access_log != NULL)
         log = oe_website_log_get(site->access_log);
-    handle(req, site, log);
+    handle(req, site, log, NULL);
 }
 
 static void route_handle(oe_req_t *req, void *data)
 {
     const route_t *r = data;
-    handle(req, r->site, r->log);
+    handle(req, r->site, r->log,
+           r->site->open_file_cache ? oe_req_worker_state(req, r->cache_key) : NULL);
 }
 
 /* ---- module ------------------------------------------------------------------------------- */
+
+static void *cache_start(struct uv_loop_s *loop, void *data)
+{
+    (void)loop;
+    (void)data;
+    return oe_website_cache_new();
+}
+
+static void cache_stop(void *state, void *data)
+{
+    (void)data;
+    oe_website_cache_free(state);
+}
 
 static int website_init(oe_modctx_t *ctx)
 {
@@ -377,6 +408,7 @@ static int website_init(oe_modctx_t *ctx)
     size_t n = oe_http_site_count(ctx->cf);
     route_t *routes = oe_calloc(n + 1, sizeof(*routes));
     ctx->data = routes;
+    int cache_key = -1;
     for (size_t i = 0; i < n; i++) {
         const oe_site_t *site = oe_http_site(ctx->cf, i);
         if (site->root == NULL)
@@ -390,6 +422,12 @@ static int website_init(oe_modctx_t *ctx)
             oe_log_warn(TAG, "[site \"%s\"] root %s is not a directory: every file is 404",
                         site->name, site->root);
         routes[i].site = site;
+        if (cache_key < 0) {
+            /* No cache (every hook slot taken) only costs speed: the handler opens uncached. */
+            cache_key = oe_http_add_worker_hook(
+                http, &(oe_http_worker_hook_t){.start = cache_start, .stop = cache_stop});
+        }
+        routes[i].cache_key = cache_key;
         /* The log opens now, so that a bad path is reported at start; a relative path is
          * relative to the config file, like every other path in it. */
         if (site->access_log != NULL) {

@@ -22,6 +22,8 @@ max-connections = 20
 [site "a"]
 host = a.test
 root = www
+# Descriptors are counted exactly here: no open-file cache holding files beyond their responses.
+open-file-cache = no
 CONF
 oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
 pid=$OE_LASTPID

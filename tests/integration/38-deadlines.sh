@@ -29,6 +29,8 @@ max-buffered-body = 30K
 host = a.test
 cert = auto
 root = www
+# Descriptors are counted exactly here: no open-file cache holding files beyond their responses.
+open-file-cache = no
 CONF
 oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
 pid=$OE_LASTPID
