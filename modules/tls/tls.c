@@ -396,7 +396,7 @@ struct oe_tls_cert {
     mbedtls_x509_crt chain;
     mbedtls_pk_context key;
     mbedtls_svc_key_id_t psa_key; /* a P-256 key, held by PSA: see key_to_psa */
-    char **names; /* dNSNames first, then iPAddresses as text */
+    char **names;                 /* dNSNames first, then iPAddresses as text */
     size_t nnames;
     size_t index;
     void *data;
