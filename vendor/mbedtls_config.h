@@ -103,10 +103,6 @@
 /* PSA (TLS 1.3 is built on it) */
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_USE_PSA_CRYPTO
-/* P-256 through mbedtls' bundled p256-m driver: randomized ECDSA signing (the TLS module holds
- * P-256 certificate keys as opaque PSA keys for this), verification and ECDH. Several times
- * faster than the generic bignum ECP code; P-384 and deterministic ECDSA stay on that code. */
-#define MBEDTLS_PSA_P256M_DRIVER_ENABLED
 
 /* TLS */
 #define MBEDTLS_SSL_TLS_C

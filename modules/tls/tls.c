@@ -365,38 +365,10 @@ static int load_key(mbedtls_pk_context *key, const char *path, char **err)
 
 /* ---- certificates ------------------------------------------------------------------------ */
 
-/* A P-256 private key moves into PSA as an opaque key allowed randomized ECDSA only: PSA then
- * signs handshakes with mbedtls' p256-m driver (MBEDTLS_PSA_P256M_DRIVER_ENABLED), which serves
- * randomized ECDSA only, instead of the generic bignum ECP code; mbedtls' pk layer tries
- * deterministic ECDSA first and falls back on NOT_PERMITTED. A plain pk key would also be
- * imported into PSA and destroyed again on every signature. Other keys stay as they are. */
-static int key_to_psa(mbedtls_pk_context *key, mbedtls_svc_key_id_t *id)
-{
-    psa_key_attributes_t attr = PSA_KEY_ATTRIBUTES_INIT;
-    mbedtls_pk_context opaque;
-    if (mbedtls_pk_get_type(key) != MBEDTLS_PK_ECKEY || mbedtls_pk_get_bitlen(key) != 256)
-        return 0;
-    if (mbedtls_pk_get_psa_attributes(key, PSA_KEY_USAGE_SIGN_HASH, &attr) != 0)
-        return -1;
-    psa_set_key_algorithm(&attr, PSA_ALG_ECDSA(PSA_ALG_ANY_HASH));
-    if (mbedtls_pk_import_into_psa(key, &attr, id) != 0)
-        return -1;
-    mbedtls_pk_init(&opaque);
-    if (mbedtls_pk_setup_opaque(&opaque, *id) != 0) {
-        psa_destroy_key(*id);
-        *id = MBEDTLS_SVC_KEY_ID_INIT;
-        return -1;
-    }
-    mbedtls_pk_free(key); /* wipes the private key */
-    *key = opaque;
-    return 0;
-}
-
 struct oe_tls_cert {
     mbedtls_x509_crt chain;
     mbedtls_pk_context key;
-    mbedtls_svc_key_id_t psa_key; /* a P-256 key, held by PSA: see key_to_psa */
-    char **names;                 /* dNSNames first, then iPAddresses as text */
+    char **names; /* dNSNames first, then iPAddresses as text */
     size_t nnames;
     size_t index;
     void *data;
@@ -408,7 +380,6 @@ static void cert_free(oe_tls_cert_t *cert)
         return;
     mbedtls_x509_crt_free(&cert->chain);
     mbedtls_pk_free(&cert->key);
-    psa_destroy_key(cert->psa_key); /* no-op for the null id; wipes the key */
     for (size_t i = 0; i < cert->nnames; i++)
         free(cert->names[i]);
     free(cert->names);
@@ -759,11 +730,6 @@ int oe_tls_server_add_cert(oe_tls_server_t *srv, const char *cert_pem_path,
         set_err(err, oe_asprintf("%s: private key does not match the certificate %s", key_pem_path,
                                  cert_pem_path));
         rc = OE_ECONFIG;
-        goto fail;
-    }
-    if (key_to_psa(&cert->key, &cert->psa_key) != 0) {
-        set_err(err, oe_asprintf("%s: cannot hand the P-256 key to PSA", key_pem_path));
-        rc = OE_ECRYPTO;
         goto fail;
     }
     collect_names(cert);
