@@ -8,6 +8,7 @@
  * return codes exist for hardware back ends, which this build does not enable).
  */
 #include "crypto/crypto.h"
+#include "crypto/x25519.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -410,7 +411,11 @@ int oe_crypto_aead_open(uint16_t alg, const uint8_t *key, const uint8_t *nonce, 
 
 /* ---- X25519 --------------------------------------------------------------------------------- */
 
+#if defined(OE_X25519_OWN)
+static atomic_int x25519_impl = OE_CRYPTO_X25519_OWN;
+#else
 static atomic_int x25519_impl = OE_CRYPTO_X25519_EVEREST;
+#endif
 
 void oe_crypto_set_x25519_impl(int impl)
 {
@@ -457,7 +462,14 @@ static int x25519_generic(uint8_t out[32], const uint8_t sk[32], const uint8_t p
 
 int oe_crypto_x25519(uint8_t out[32], const uint8_t sk[32], const uint8_t pk[32])
 {
-    if (atomic_load_explicit(&x25519_impl, memory_order_relaxed) == OE_CRYPTO_X25519_GENERIC) {
+    int impl = atomic_load_explicit(&x25519_impl, memory_order_relaxed);
+#if defined(OE_X25519_OWN)
+    if (impl == OE_CRYPTO_X25519_OWN) {
+        oe_x25519_own(out, sk, pk);
+        return 0;
+    }
+#endif
+    if (impl == OE_CRYPTO_X25519_GENERIC) {
         if (x25519_generic(out, sk, pk) != 0) {
             oe_wipe(out, 32);
             return OE_ECRYPTO;
@@ -497,6 +509,10 @@ const char *oe_crypto_aes_name(void)
 
 const char *oe_crypto_x25519_name(void)
 {
+#if defined(OE_X25519_OWN)
+    if (atomic_load_explicit(&x25519_impl, memory_order_relaxed) == OE_CRYPTO_X25519_OWN)
+        return "odoh-edge (radix 2^51)";
+#endif
 #ifdef MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED
     return "everest (HACL*)";
 #else

@@ -119,10 +119,12 @@ int oe_crypto_aead_open(uint16_t alg, const uint8_t *key, const uint8_t *nonce, 
  * only when the generic code rejects the point. */
 int oe_crypto_x25519(uint8_t out[32], const uint8_t sk[32], const uint8_t pk[32]);
 
-/* Which code computes X25519: Everest/HACL* (default, several times faster) or mbedtls' generic
- * ECP ladder (allocates, and also rejects some non-canonical and small-order points).
- * Process-wide; for the benchmark and the tests, which compare both. */
-enum { OE_CRYPTO_X25519_EVEREST = 0, OE_CRYPTO_X25519_GENERIC = 1 };
+/* Which code computes X25519: our own (x25519.c, radix 2^51; the default on 64-bit targets, which
+ * have 128-bit products; OE_CRYPTO_X25519_OWN falls back on Everest elsewhere), Everest/HACL*
+ * (the default elsewhere) or mbedtls' generic ECP ladder (allocates, and also rejects some
+ * non-canonical and small-order points). Process-wide; for the benchmark and the tests, which
+ * compare them. */
+enum { OE_CRYPTO_X25519_EVEREST = 0, OE_CRYPTO_X25519_GENERIC = 1, OE_CRYPTO_X25519_OWN = 2 };
 void oe_crypto_set_x25519_impl(int impl);
 
 /* ---- about the library --------------------------------------------------------------------- */
