@@ -101,6 +101,9 @@ override LDFLAGS += $(if $(filter 1,$(LDFLAGS_NOSTATIC)),,-static) -pthread -Wl,
 # mbedtls' TLS and PSA code calls the AES-GCM of modules/crypto/gcm.c (MBEDTLS_GCM_ALT on
 # x86_64); -u takes it from the archive even into a program whose own code never calls GCM.
 override LDFLAGS += -Wl,-u,mbedtls_gcm_setkey
+# PSA's X25519 (TLS 1.3 key exchange) through our code: see the end of modules/crypto/crypto.c.
+override LDFLAGS += -Wl,--wrap=mbedtls_psa_ecp_export_public_key
+override LDFLAGS += -Wl,--wrap=mbedtls_psa_key_agreement_ecdh
 LIBS := -L$(VENDOR)/lib -lmbedtls -lmbedx509 -lmbedcrypto -lnghttp2 -lllhttp -luv -lpthread
 
 SRCS := $(foreach m,$(SELECTED),$(wildcard modules/$(m)/*.c))

@@ -127,6 +127,10 @@ int oe_crypto_x25519(uint8_t out[32], const uint8_t sk[32], const uint8_t pk[32]
 enum { OE_CRYPTO_X25519_EVEREST = 0, OE_CRYPTO_X25519_GENERIC = 1, OE_CRYPTO_X25519_OWN = 2 };
 void oe_crypto_set_x25519_impl(int impl);
 
+/* How many X25519 operations mbedtls' PSA (TLS 1.3 key exchange) handed to our code through the
+ * link-time wrappers in crypto.c (tests check that they are in place). */
+unsigned long oe_crypto_psa_x25519_calls(void);
+
 /* ---- about the library --------------------------------------------------------------------- */
 
 /* mbedtls' version, "3.6.6 (built with 3.6.6)", and the X25519 code's name, for
