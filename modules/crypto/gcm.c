@@ -289,8 +289,55 @@ OE_TARGET static void crypt_accel(mbedtls_gcm_context *ctx, const unsigned char 
     uint32_t c = (uint32_t)ctx->ctr[12] << 24 | (uint32_t)ctx->ctr[13] << 16 |
                  (uint32_t)ctx->ctr[14] << 8 | ctx->ctr[15];
     int enc = ctx->mode == MBEDTLS_GCM_ENCRYPT;
+    /* Whole batches of eight: the GHASH of one batch (decryption: this batch's ciphertext;
+     * encryption: the previous batch's) is interleaved with the AES rounds of this one, one
+     * block's product per round, so that the two units work side by side. */
+    __m128i h[8], pend[8];
+    int have = 0;
+    for (int i = 0; i < 8; i++)
+        h[i] = _mm_loadu_si128((const __m128i *)ctx->hpow[i]);
+    while (blocks >= 8) {
+        __m128i b[8];
+        for (int i = 0; i < 8; i++) {
+            b[i] = _mm_insert_epi32(base, (int)__builtin_bswap32(c + (uint32_t)i), 3);
+            b[i] = _mm_xor_si128(b[i], rk[0]);
+        }
+        c += 8;
+        if (!enc) {
+            for (int i = 0; i < 8; i++)
+                pend[i] = _mm_loadu_si128((const __m128i *)in + i);
+            have = 1;
+        }
+        prod_t p = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
+        if (have)
+            prod_add(&p, _mm_xor_si128(bswap128(pend[0]), y), h[7]);
+        for (int r = 1; r < nr; r++) {
+            for (int i = 0; i < 8; i++)
+                b[i] = _mm_aesenc_si128(b[i], rk[r]);
+            if (have && r < 8)
+                prod_add(&p, bswap128(pend[r]), h[7 - r]);
+        }
+        if (have)
+            y = prod_reduce(&p);
+        for (int i = 0; i < 8; i++) {
+            b[i] = _mm_aesenclast_si128(b[i], rk[nr]);
+            b[i] = _mm_xor_si128(b[i], _mm_loadu_si128((const __m128i *)in + i));
+            _mm_storeu_si128((__m128i *)out + i, b[i]);
+        }
+        if (enc) {
+            for (int i = 0; i < 8; i++)
+                pend[i] = b[i];
+            have = 1;
+        }
+        in += 128;
+        out += 128;
+        blocks -= 8;
+    }
+    if (enc && have)
+        y = ghash_n(ctx, y, pend, 8);
+    /* The last one to seven blocks. */
     while (blocks > 0) {
-        int n = blocks >= 8 ? 8 : (int)blocks;
+        int n = (int)blocks;
         __m128i b[8], x[8];
         for (int i = 0; i < n; i++) {
             b[i] = _mm_insert_epi32(base, (int)__builtin_bswap32(c + (uint32_t)i), 3);

@@ -94,7 +94,7 @@ fi
 
 # ---- 3. version -------------------------------------------------------------------------------
 v=$(run "$bin" version 2>&1)
-aes=$(printf '%s\n' "$v" | sed -n 's/^  aes *//p')
+aes=$(printf '%s\n' "$v" | sed -n 's/^  aes  *//p')
 case $target in
 aarch64) wantaes=aesce ;;
 x86_64-musl) grep -qw aes /proc/cpuinfo && wantaes=aesni || wantaes=portable ;;
