@@ -6,6 +6,9 @@
 #
 #   tests/bench/crypto_ab.sh A_BINARY B_BINARY      (ROUNDS=3, CONNS=1500, MIB=200)
 #
+# Either binary may be the word "nginx": nginx with one worker (pinned the same way), TLS 1.3,
+# HTTP/2, the same certificate and files, access_log off; its worker's CPU is what counts.
+#
 # Full handshakes: `openssl s_time -new` (one request of /4k.bin per connection, ALPN none);
 # resumed: `openssl s_time -reuse` (TLS 1.3 tickets); download: h2load -c 4 -m 1 over h2.
 set -euo pipefail
@@ -16,8 +19,9 @@ CONNS=${CONNS:-1500}
 MIB=${MIB:-200}
 T=$(mktemp -d /tmp/oe-crypto-ab.XXXXXX)
 PID=
+MASTER=
 cleanup() {
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+    [ -n "$MASTER" ] && kill "$MASTER" 2>/dev/null && wait "$MASTER" 2>/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -43,20 +47,56 @@ cert = $T/cert.pem
 key = $T/key.pem
 root = $T/www
 EOF
+cat >"$T/nginx.conf" <<EOF
+user root;
+worker_processes 1;
+daemon off;
+pid $T/nginx.pid;
+error_log $T/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 10000000;
+    default_type application/octet-stream;
+    sendfile off;
+    server {
+        listen 127.0.0.1:$PORT ssl http2;
+        server_name bench.test;
+        ssl_certificate $T/cert.pem;
+        ssl_certificate_key $T/key.pem;
+        ssl_protocols TLSv1.3;
+        root $T/www;
+    }
+}
+EOF
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
 hz=$(getconf CLK_TCK)
 start() {
-    taskset -c 0 "$1" -c "$T/conf" >"$T/log" 2>&1 &
-    PID=$!
+    if [ "$1" = nginx ]; then
+        taskset -c 0 "$(command -v nginx || echo /usr/sbin/nginx)" -p "$T" -c "$T/nginx.conf" \
+            >"$T/log" 2>&1 &
+    else
+        taskset -c 0 "$1" -c "$T/conf" >"$T/log" 2>&1 &
+    fi
+    MASTER=$!
     for _ in $(seq 100); do
-        timeout 2 openssl s_client -connect 127.0.0.1:$PORT -servername bench.test </dev/null \
-            >/dev/null 2>&1 && return 0
+        if timeout 2 openssl s_client -connect 127.0.0.1:$PORT -servername bench.test </dev/null \
+            >/dev/null 2>&1; then
+            PID=$MASTER
+            if [ "$1" = nginx ]; then PID=$(pgrep -P "$MASTER" | head -n1); fi
+            return 0
+        fi
         sleep 0.1
     done
     echo "server did not start: $(cat "$T/log")" >&2
     exit 1
 }
-stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
+stop() {
+    kill "$MASTER"
+    wait "$MASTER" 2>/dev/null || true
+    PID=
+    MASTER=
+}
 # measure KIND -> prints microseconds of server CPU per unit
 measure() {
     local t0 t1 n
