@@ -14,6 +14,8 @@ typedef unsigned __int128 u128;
 typedef uint64_t fe[5];
 
 #define MASK51 ((uint64_t)0x7ffffffffffff)
+/* The ladder's field operations are small; inlined, the compiler schedules across them. */
+#define FE_INLINE static inline __attribute__((always_inline))
 
 static uint64_t load64(const uint8_t *p)
 {
@@ -67,22 +69,23 @@ static void fe_tobytes(uint8_t s[32], const fe f)
             s[8 * i + j] = (uint8_t)(w[i] >> (8 * j));
 }
 
-static void fe_add(fe h, const fe f, const fe g)
+FE_INLINE void fe_add(fe h, const fe f, const fe g)
 {
     for (int i = 0; i < 5; i++)
         h[i] = f[i] + g[i];
 }
 
-/* h = f - g + 4p: limbs of g below 2^53 never underflow. */
-static void fe_sub(fe h, const fe f, const fe g)
+/* h = f - g + 4p, not carried: in the ladder g is always a product (limbs below 2^52), so
+ * nothing underflows, and the result (limbs below 2^54) only feeds products, whose 128-bit sums
+ * stay below 2^115. */
+FE_INLINE void fe_sub(fe h, const fe f, const fe g)
 {
     h[0] = f[0] + 0x1fffffffffffb4 - g[0];
     for (int i = 1; i < 5; i++)
         h[i] = f[i] + 0x1ffffffffffffc - g[i];
-    fe_carry(h);
 }
 
-static void fe_reduce(fe h, u128 r0, u128 r1, u128 r2, u128 r3, u128 r4)
+FE_INLINE void fe_reduce(fe h, u128 r0, u128 r1, u128 r2, u128 r3, u128 r4)
 {
     uint64_t c;
     r1 += (uint64_t)(r0 >> 51);
@@ -100,7 +103,7 @@ static void fe_reduce(fe h, u128 r0, u128 r1, u128 r2, u128 r3, u128 r4)
     h[0] &= MASK51;
 }
 
-static void fe_mul(fe h, const fe f, const fe g)
+FE_INLINE void fe_mul(fe h, const fe f, const fe g)
 {
     uint64_t g1 = 19 * g[1], g2 = 19 * g[2], g3 = 19 * g[3], g4 = 19 * g[4];
     u128 r0 =
@@ -116,7 +119,7 @@ static void fe_mul(fe h, const fe f, const fe g)
     fe_reduce(h, r0, r1, r2, r3, r4);
 }
 
-static void fe_sq(fe h, const fe f)
+FE_INLINE void fe_sq(fe h, const fe f)
 {
     uint64_t f0_2 = 2 * f[0], f1_2 = 2 * f[1], f1_38 = 38 * f[1], f2_38 = 38 * f[2],
              f3_38 = 38 * f[3], f3_19 = 19 * f[3], f4_19 = 19 * f[4];
@@ -135,7 +138,7 @@ static void fe_sqn(fe h, const fe f, int n)
         fe_sq(h, h);
 }
 
-static void fe_mul_small(fe h, const fe f, uint64_t c)
+FE_INLINE void fe_mul_small(fe h, const fe f, uint64_t c)
 {
     fe_reduce(h, (u128)f[0] * c, (u128)f[1] * c, (u128)f[2] * c, (u128)f[3] * c, (u128)f[4] * c);
 }
@@ -168,7 +171,7 @@ static void fe_invert(fe out, const fe z)
     fe_mul(out, t1, t0); /* 2^255 - 21 */
 }
 
-static void fe_cswap(fe a, fe b, uint64_t swap)
+FE_INLINE void fe_cswap(fe a, fe b, uint64_t swap)
 {
     uint64_t m = (uint64_t)0 - swap;
     for (int i = 0; i < 5; i++) {
