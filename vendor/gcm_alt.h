@@ -26,6 +26,7 @@ typedef struct mbedtls_gcm_context {
     unsigned char MBEDTLS_PRIVATE(ks)[16];    /* key stream of the partial data block */
     int MBEDTLS_PRIVATE(rounds);              /* 10 or 14 with AES-NI; 0: portable path */
     unsigned char MBEDTLS_PRIVATE(mode);
+    unsigned char MBEDTLS_PRIVATE(wide); /* VAES: two blocks per AES instruction */
 } mbedtls_gcm_context;
 
 #endif

@@ -139,11 +139,12 @@ void oe_crypto_library_version(char *out, size_t cap);
 const char *oe_crypto_x25519_name(void);
 /* The AES code in use, e.g. "aesni (AES-NI and PCLMULQDQ)" or "portable (...)". */
 const char *oe_crypto_aes_name(void);
-/* The AES-GCM code in use (gcm.c): "aes-ni+pclmulqdq (odoh-edge)", "portable (odoh-edge)" on an
- * x86_64 CPU without those instructions, "mbedtls" on other targets. */
+/* The AES-GCM code in use (gcm.c): "vaes+pclmulqdq (odoh-edge)", "aes-ni+pclmulqdq
+ * (odoh-edge)", "portable (odoh-edge)" on an x86_64 CPU without those instructions, "mbedtls" on
+ * other targets. */
 const char *oe_crypto_gcm_name(void);
-/* Tests: keys set after oe_crypto_gcm_set_portable(1) take the portable path (x86_64 builds;
- * elsewhere a no-op). */
+/* Tests: keys set after oe_crypto_gcm_set_portable(1) take the portable path, after (2) AES-NI
+ * without VAES, after (0) the best the CPU has (x86_64 builds; elsewhere a no-op). */
 void oe_crypto_gcm_set_portable(int on);
 
 #endif

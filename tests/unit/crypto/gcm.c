@@ -1,9 +1,10 @@
 /*
  * AES-GCM behind MBEDTLS_GCM_ALT (modules/crypto/gcm.c): the 18 test cases of McGrew and Viega's
  * GCM specification (the NIST vectors mbedtls' own self-test carries; AES-128, -192, -256, IVs of
- * 8, 12 and 60 bytes) through both paths, one-shot and multipart in uneven pieces; then the
- * accelerated path against the portable one on pseudo-random inputs, including the 32-bit counter
- * wrapping around. On targets without the hook these run against mbedtls' own GCM.
+ * 8, 12 and 60 bytes) through each path (VAES, AES-NI, portable), one-shot and multipart in uneven
+ * pieces; then the accelerated paths against the portable one on pseudo-random inputs, including
+ * the 32-bit counter wrapping around. On targets without the hook these run against mbedtls' own
+ * GCM.
  */
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #include <stdlib.h>
@@ -221,6 +222,13 @@ TEST(gcm_nist_vectors_portable)
     oe_crypto_gcm_set_portable(0);
 }
 
+TEST(gcm_nist_vectors_aesni_without_vaes)
+{
+    oe_crypto_gcm_set_portable(2);
+    run_vectors();
+    oe_crypto_gcm_set_portable(0);
+}
+
 TEST(gcm_rejects_bad_parameters)
 {
     static const uint8_t key[32], iv[12];
@@ -298,6 +306,9 @@ TEST(gcm_accelerated_equals_portable)
         int mode = round & 1 ? MBEDTLS_GCM_DECRYPT : MBEDTLS_GCM_ENCRYPT;
         gcm_once(0, mode, key, bits, iv, ivn, ad, adn, in, n, a, ta, n + 1, wrap);
         gcm_once(1, mode, key, bits, iv, ivn, ad, adn, in, n, b, tb, step, wrap);
+        CHECK_MEM(a, n, b, n);
+        CHECK_MEM(ta, 16, tb, 16);
+        gcm_once(2, mode, key, bits, iv, ivn, ad, adn, in, n, b, tb, step, wrap);
         CHECK_MEM(a, n, b, n);
         CHECK_MEM(ta, 16, tb, 16);
     }
