@@ -98,6 +98,12 @@ override CFLAGS += -fno-strict-aliasing -pthread -MMD -MP $(if $(WERROR),-Werror
 override CFLAGS += -ffunction-sections -fdata-sections
 # The sanitizer and fuzz builds (LDFLAGS_NOSTATIC=1) link dynamically; everything else is static.
 override LDFLAGS += $(if $(filter 1,$(LDFLAGS_NOSTATIC)),,-static) -pthread -Wl,--gc-sections
+# mbedtls' TLS and PSA code calls the AES-GCM of modules/crypto/gcm.c (MBEDTLS_GCM_ALT on
+# x86_64); -u takes it from the archive even into a program whose own code never calls GCM.
+override LDFLAGS += -Wl,-u,mbedtls_gcm_setkey
+# PSA's X25519 (TLS 1.3 key exchange) through our code: see the end of modules/crypto/crypto.c.
+override LDFLAGS += -Wl,--wrap=mbedtls_psa_ecp_export_public_key
+override LDFLAGS += -Wl,--wrap=mbedtls_psa_key_agreement_ecdh
 LIBS := -L$(VENDOR)/lib -lmbedtls -lmbedx509 -lmbedcrypto -lnghttp2 -lllhttp -luv -lpthread
 
 SRCS := $(foreach m,$(SELECTED),$(wildcard modules/$(m)/*.c))
@@ -122,7 +128,7 @@ run: $(BIN)
 	$(BIN_RUN) -c odoh-edge.conf
 
 # Dependencies: fetched once into the cache, built once per compiler and flags.
-$(STAMP): vendor/deps.lock vendor/mbedtls_config.h vendor/fetch.sh vendor/build.sh $(VENDOR).flags
+$(STAMP): vendor/deps.lock vendor/mbedtls_config.h vendor/gcm_alt.h vendor/fetch.sh vendor/build.sh $(VENDOR).flags
 	$(Q)vendor/tools.sh $(TARGET_TOOLS)
 	$(Q)vendor/fetch.sh $(VENDOR_CACHE)
 	$(Q)CC="$(VENDOR_CC)" AR="$(AR)" CFLAGS="$(filter-out -Werror,$(CFLAGS_VENDOR)) $(LFS_FLAGS)" vendor/build.sh $(VENDOR_CACHE) $(VENDOR)

@@ -51,17 +51,18 @@ cmake_build() { # SRC NAME ARGS...
 }
 
 # mbedtls: its own Makefile, with our config header.
-s=$(stamp_of mbedtls "$(lock mbedtls 2)" "$(cat "$here/mbedtls_config.h")")
+s=$(stamp_of mbedtls "$(lock mbedtls 2)" "$(cat "$here/mbedtls_config.h" "$here/gcm_alt.h")")
 if ! fresh mbedtls "$s"; then
     say "building mbedtls $(lock mbedtls 2) (Everest X25519)"
     src=$(unpack mbedtls)
     cp "$here/mbedtls_config.h" "$src/include/oe_mbedtls_config.h"
+    cp "$here/gcm_alt.h" "$src/include/gcm_alt.h"
     make -C "$src/library" -j "$jobs" static CC="$CC" AR="$AR" \
         CFLAGS="$CFLAGS -DMBEDTLS_CONFIG_FILE='\"oe_mbedtls_config.h\"'" >"$src/_build.log" 2>&1 ||
         { tail -n 30 "$src/_build.log" >&2; die "mbedtls: build failed"; }
     rm -rf "$out/include/mbedtls" "$out/include/psa" "$out/include/everest"
     cp -R "$src/include/mbedtls" "$src/include/psa" "$out/include/"
-    cp "$src/include/oe_mbedtls_config.h" "$out/include/"
+    cp "$src/include/oe_mbedtls_config.h" "$src/include/gcm_alt.h" "$out/include/"
     cp -R "$src/3rdparty/everest/include/everest" "$out/include/"
     cp "$src/library/libmbedtls.a" "$src/library/libmbedx509.a" "$src/library/libmbedcrypto.a" "$out/lib/"
     rm -rf "$src"; mkdir -p "$src"

@@ -8,9 +8,13 @@
  *     does not), so without it an RSA certificate fails TLS 1.3 on either side; it also parses
  *     certificates signed with PSS;
  *   - HKDF, SHA-256/384/512, AES-GCM, ChaCha20-Poly1305 for HPKE;
- *   - X25519 through the formally verified Everest (HACL*) code, which is several times faster
- *     than the generic ECP implementation. Everest serves the mbedtls_ecdh API; TLS 1.3 goes
- *     through PSA and keeps the generic code, which therefore stays compiled in.
+ *   - X25519: the formally verified Everest (HACL*) code stays built in (the project's X25519 on
+ *     32-bit targets); on 64-bit targets modules/crypto/x25519.c is faster. TLS 1.3 goes through
+ *     PSA, whose built-in X25519 is the generic ECP code: the Makefile redirects PSA's X25519 to
+ *     modules/crypto at link time (-Wl,--wrap; vendor/README.md), the generic code stays for
+ *     every other curve;
+ *   - not MBEDTLS_PSA_P256M_DRIVER_ENABLED: p256-m made full TLS handshakes 1.85x slower on
+ *     x86_64 (tests/bench/README.md, issue 17).
  * Selected with -DMBEDTLS_CONFIG_FILE='"mbedtls_config.h"' by vendor/build.sh.
  */
 #ifndef OE_MBEDTLS_CONFIG_H
@@ -44,6 +48,12 @@
 #define MBEDTLS_AESNI_C
 #define MBEDTLS_AESCE_C
 #define MBEDTLS_GCM_C
+/* x86_64: odoh-edge's own AES-GCM (modules/crypto/gcm.c, context in gcm_alt.h): AES-NI with
+ * eight blocks in flight and aggregated PCLMULQDQ GHASH, chosen at run time by CPUID. Other
+ * targets keep mbedtls' GCM (on aarch64 it uses the crypto extensions itself). */
+#if defined(__x86_64__)
+#define MBEDTLS_GCM_ALT
+#endif
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
 #define MBEDTLS_CHACHAPOLY_C

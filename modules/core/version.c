@@ -19,6 +19,7 @@ void oe_version_print(FILE *out)
     fprintf(out, "  mbedtls  %s\n", mbed);
     fprintf(out, "  x25519   %s\n", oe_crypto_x25519_name());
     fprintf(out, "  aes      %s\n", oe_crypto_aes_name());
+    fprintf(out, "  aes-gcm  %s\n", oe_crypto_gcm_name());
     fprintf(out, "  libuv    %s\n", uv_version_string());
     fprintf(out, "  nghttp2  %s\n", ng->version_str);
     fprintf(out, "  llhttp   %d.%d.%d\n", LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR,

@@ -8,9 +8,11 @@
  * return codes exist for hardware back ends, which this build does not enable).
  */
 #include "crypto/crypto.h"
+#include "crypto/x25519.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
 #if defined(__aarch64__) && defined(__linux__)
@@ -26,6 +28,7 @@
 #include "mbedtls/gcm.h"
 #include "mbedtls/sha256.h"
 #include "mbedtls/version.h"
+#include "psa/crypto.h"
 
 /* Without a native 128-bit integer (32-bit targets), Everest's headers use the verified
  * portable uint128, as mbedtls' own build of the Everest code does. */
@@ -410,7 +413,11 @@ int oe_crypto_aead_open(uint16_t alg, const uint8_t *key, const uint8_t *nonce, 
 
 /* ---- X25519 --------------------------------------------------------------------------------- */
 
+#if defined(OE_X25519_OWN)
+static atomic_int x25519_impl = OE_CRYPTO_X25519_OWN;
+#else
 static atomic_int x25519_impl = OE_CRYPTO_X25519_EVEREST;
+#endif
 
 void oe_crypto_set_x25519_impl(int impl)
 {
@@ -457,7 +464,14 @@ static int x25519_generic(uint8_t out[32], const uint8_t sk[32], const uint8_t p
 
 int oe_crypto_x25519(uint8_t out[32], const uint8_t sk[32], const uint8_t pk[32])
 {
-    if (atomic_load_explicit(&x25519_impl, memory_order_relaxed) == OE_CRYPTO_X25519_GENERIC) {
+    int impl = atomic_load_explicit(&x25519_impl, memory_order_relaxed);
+#if defined(OE_X25519_OWN)
+    if (impl == OE_CRYPTO_X25519_OWN) {
+        oe_x25519_own(out, sk, pk);
+        return 0;
+    }
+#endif
+    if (impl == OE_CRYPTO_X25519_GENERIC) {
         if (x25519_generic(out, sk, pk) != 0) {
             oe_wipe(out, 32);
             return OE_ECRYPTO;
@@ -497,9 +511,105 @@ const char *oe_crypto_aes_name(void)
 
 const char *oe_crypto_x25519_name(void)
 {
+#if defined(OE_X25519_OWN)
+    if (atomic_load_explicit(&x25519_impl, memory_order_relaxed) == OE_CRYPTO_X25519_OWN)
+        return "odoh-edge (radix 2^51)";
+#endif
 #ifdef MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED
     return "everest (HACL*)";
 #else
     return "mbedtls ecp (generic)";
 #endif
+}
+
+/* ---- X25519 for mbedtls' PSA (TLS 1.3 key exchange) ---------------------------------------- */
+
+/* TLS 1.3 in mbedtls 3.6 does X25519 through PSA, whose built-in code is the generic bignum ECP
+ * (Everest serves only the legacy mbedtls_ecdh context): half the CPU of a full handshake, and of
+ * a resumed one (PSK-DHE), in issue 17. The Makefile links with
+ * -Wl,--wrap=mbedtls_psa_ecp_export_public_key,--wrap=mbedtls_psa_key_agreement_ecdh, so that
+ * PSA's calls from psa_crypto.c to its built-in ECP driver (psa_crypto_ecp.c) land here first;
+ * an X25519 key pair is served by our X25519 (Everest where a target has none), anything else
+ * goes on to mbedtls. No source patch: the two functions are mbedtls' internal driver entry
+ * points and are checked by tests/unit/crypto/psa_x25519.c (a mbedtls upgrade that renames them
+ * fails the link). */
+psa_status_t __real_mbedtls_psa_ecp_export_public_key(const psa_key_attributes_t *attributes,
+                                                      const uint8_t *key_buffer,
+                                                      size_t key_buffer_size, uint8_t *data,
+                                                      size_t data_size, size_t *data_length);
+psa_status_t __wrap_mbedtls_psa_ecp_export_public_key(const psa_key_attributes_t *attributes,
+                                                      const uint8_t *key_buffer,
+                                                      size_t key_buffer_size, uint8_t *data,
+                                                      size_t data_size, size_t *data_length);
+psa_status_t __real_mbedtls_psa_key_agreement_ecdh(
+    const psa_key_attributes_t *attributes, const uint8_t *key_buffer, size_t key_buffer_size,
+    psa_algorithm_t alg, const uint8_t *peer_key, size_t peer_key_length, uint8_t *shared_secret,
+    size_t shared_secret_size, size_t *shared_secret_length);
+psa_status_t __wrap_mbedtls_psa_key_agreement_ecdh(
+    const psa_key_attributes_t *attributes, const uint8_t *key_buffer, size_t key_buffer_size,
+    psa_algorithm_t alg, const uint8_t *peer_key, size_t peer_key_length, uint8_t *shared_secret,
+    size_t shared_secret_size, size_t *shared_secret_length);
+
+static atomic_ulong psa_x25519_calls;
+
+unsigned long oe_crypto_psa_x25519_calls(void)
+{
+    return atomic_load_explicit(&psa_x25519_calls, memory_order_relaxed);
+}
+
+static bool is_x25519_pair(const psa_key_attributes_t *attributes, size_t key_buffer_size)
+{
+    return psa_get_key_type(attributes) == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_MONTGOMERY) &&
+           psa_get_key_bits(attributes) == 255 && key_buffer_size == 32;
+}
+
+static void x25519_fast(uint8_t out[32], const uint8_t sk[32], const uint8_t pk[32])
+{
+    atomic_fetch_add_explicit(&psa_x25519_calls, 1, memory_order_relaxed);
+#if defined(OE_X25519_OWN)
+    oe_x25519_own(out, sk, pk);
+#else
+    Hacl_Curve25519_crypto_scalarmult(out, (uint8_t *)sk, (uint8_t *)pk);
+#endif
+}
+
+psa_status_t __wrap_mbedtls_psa_ecp_export_public_key(const psa_key_attributes_t *attributes,
+                                                      const uint8_t *key_buffer,
+                                                      size_t key_buffer_size, uint8_t *data,
+                                                      size_t data_size, size_t *data_length)
+{
+    static const uint8_t base[32] = {9};
+    if (!is_x25519_pair(attributes, key_buffer_size))
+        return __real_mbedtls_psa_ecp_export_public_key(attributes, key_buffer, key_buffer_size,
+                                                        data, data_size, data_length);
+    if (data_size < 32)
+        return PSA_ERROR_BUFFER_TOO_SMALL;
+    x25519_fast(data, key_buffer, base);
+    *data_length = 32;
+    return PSA_SUCCESS;
+}
+
+psa_status_t __wrap_mbedtls_psa_key_agreement_ecdh(
+    const psa_key_attributes_t *attributes, const uint8_t *key_buffer, size_t key_buffer_size,
+    psa_algorithm_t alg, const uint8_t *peer_key, size_t peer_key_length, uint8_t *shared_secret,
+    size_t shared_secret_size, size_t *shared_secret_length)
+{
+    if (alg != PSA_ALG_ECDH || !is_x25519_pair(attributes, key_buffer_size))
+        return __real_mbedtls_psa_key_agreement_ecdh(attributes, key_buffer, key_buffer_size, alg,
+                                                     peer_key, peer_key_length, shared_secret,
+                                                     shared_secret_size, shared_secret_length);
+    if (peer_key_length != 32)
+        return PSA_ERROR_INVALID_ARGUMENT;
+    if (shared_secret_size < 32)
+        return PSA_ERROR_BUFFER_TOO_SMALL;
+    x25519_fast(shared_secret, key_buffer, peer_key);
+    /* A small-order peer point gives all zeros: refused, as mbedtls' ECDH does (RFC 8446 §7.4.2
+     * says the result must be checked). */
+    uint8_t z = 0;
+    for (int i = 0; i < 32; i++)
+        z |= shared_secret[i];
+    if (z == 0)
+        return PSA_ERROR_INVALID_ARGUMENT;
+    *shared_secret_length = 32;
+    return PSA_SUCCESS;
 }

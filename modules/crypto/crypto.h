@@ -119,11 +119,17 @@ int oe_crypto_aead_open(uint16_t alg, const uint8_t *key, const uint8_t *nonce, 
  * only when the generic code rejects the point. */
 int oe_crypto_x25519(uint8_t out[32], const uint8_t sk[32], const uint8_t pk[32]);
 
-/* Which code computes X25519: Everest/HACL* (default, several times faster) or mbedtls' generic
- * ECP ladder (allocates, and also rejects some non-canonical and small-order points).
- * Process-wide; for the benchmark and the tests, which compare both. */
-enum { OE_CRYPTO_X25519_EVEREST = 0, OE_CRYPTO_X25519_GENERIC = 1 };
+/* Which code computes X25519: our own (x25519.c, radix 2^51; the default on 64-bit targets, which
+ * have 128-bit products; OE_CRYPTO_X25519_OWN falls back on Everest elsewhere), Everest/HACL*
+ * (the default elsewhere) or mbedtls' generic ECP ladder (allocates, and also rejects some
+ * non-canonical and small-order points). Process-wide; for the benchmark and the tests, which
+ * compare them. */
+enum { OE_CRYPTO_X25519_EVEREST = 0, OE_CRYPTO_X25519_GENERIC = 1, OE_CRYPTO_X25519_OWN = 2 };
 void oe_crypto_set_x25519_impl(int impl);
+
+/* How many X25519 operations mbedtls' PSA (TLS 1.3 key exchange) handed to our code through the
+ * link-time wrappers in crypto.c (tests check that they are in place). */
+unsigned long oe_crypto_psa_x25519_calls(void);
 
 /* ---- about the library --------------------------------------------------------------------- */
 
@@ -133,5 +139,12 @@ void oe_crypto_library_version(char *out, size_t cap);
 const char *oe_crypto_x25519_name(void);
 /* The AES code in use, e.g. "aesni (AES-NI and PCLMULQDQ)" or "portable (...)". */
 const char *oe_crypto_aes_name(void);
+/* The AES-GCM code in use (gcm.c): "vaes+pclmulqdq (odoh-edge)", "aes-ni+pclmulqdq
+ * (odoh-edge)", "portable (odoh-edge)" on an x86_64 CPU without those instructions, "mbedtls" on
+ * other targets. */
+const char *oe_crypto_gcm_name(void);
+/* Tests: keys set after oe_crypto_gcm_set_portable(1) take the portable path, after (2) AES-NI
+ * without VAES, after (0) the best the CPU has (x86_64 builds; elsewhere a no-op). */
+void oe_crypto_gcm_set_portable(int on);
 
 #endif

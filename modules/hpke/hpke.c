@@ -85,6 +85,7 @@ int oe_hpke_suite_check(const oe_hpke_suite_t *suite)
 void oe_hpke_set_x25519_impl(int impl)
 {
     oe_crypto_set_x25519_impl(impl == OE_HPKE_X25519_GENERIC ? OE_CRYPTO_X25519_GENERIC
+                              : impl == OE_HPKE_X25519_OWN   ? OE_CRYPTO_X25519_OWN
                                                              : OE_CRYPTO_X25519_EVEREST);
 }
 

@@ -86,11 +86,12 @@ void oe_hpke_keypair_wipe(oe_hpke_keypair_t *kp);
  * order, RFC 9180 §7.1.4), which callers must treat as a failed decapsulation. */
 int oe_hpke_x25519(uint8_t out[32], const uint8_t sk[32], const uint8_t pk[32]);
 
-/* Which X25519 code computes the DH (oe_crypto_set_x25519_impl): Everest/HACL* (default, several
- * times faster) or mbedtls' generic ECP code. Process-wide; meant for the benchmark, which
- * compares both in one run. Results are identical, except that the generic code also rejects
+/* Which X25519 code computes the DH (oe_crypto_set_x25519_impl): our own (crypto/x25519.c, the
+ * default on 64-bit targets; Everest where there is no 128-bit product), Everest/HACL* (the
+ * default elsewhere) or mbedtls' generic ECP code. Process-wide; meant for the benchmark, which
+ * compares them in one run. Results are identical, except that the generic code also rejects
  * some non-canonical public keys with OE_ECRYPTO. */
-enum { OE_HPKE_X25519_EVEREST = 0, OE_HPKE_X25519_GENERIC = 1 };
+enum { OE_HPKE_X25519_EVEREST = 0, OE_HPKE_X25519_GENERIC = 1, OE_HPKE_X25519_OWN = 2 };
 void oe_hpke_set_x25519_impl(int impl);
 
 /* Encap/Decap of DHKEM(X25519, HKDF-SHA256), RFC 9180 §4.1. encap_derand takes the ephemeral key

@@ -5,7 +5,9 @@
 #   2. x86_64-musl only: no glibc object went into it (the link map names every input);
 #   3. odoh-edge version runs and says which AES code it uses;
 #   4. the unit tests pass (endianness and alignment bugs show here: mipsel is strict about
-#      alignment, mips is big-endian);
+#      alignment, mips is big-endian); x86_64-musl also under qemu-x86_64 with a CPU model without
+#      AES-NI (qemu64) and one without VAES (Haswell): the GCM and X25519 tests on the paths the
+#      run-time CPUID dispatch picks there, and `version` naming them;
 #   5. smoke: the shipped odoh-edge.conf (ports moved to free ones) serves the demo page over
 #      HTTP/2 to the host's curl, answers one ODoH query through its proxy to its target from the
 #      host's odoh-edge query client, takes one `keys rotate` from the target binary and serves
@@ -94,7 +96,7 @@ fi
 
 # ---- 3. version -------------------------------------------------------------------------------
 v=$(run "$bin" version 2>&1)
-aes=$(printf '%s\n' "$v" | sed -n 's/^  aes *//p')
+aes=$(printf '%s\n' "$v" | sed -n 's/^  aes  *//p')
 case $target in
 aarch64) wantaes=aesce ;;
 x86_64-musl) grep -qw aes /proc/cpuinfo && wantaes=aesni || wantaes=portable ;;
@@ -114,6 +116,22 @@ case $last in
 *" passed, 0 failed") ok "unit tests: $last (${secs}s)" ;;
 *) notok "unit tests: $last" "$(grep -B3 '^not ok' "$tmp/unit")" ;;
 esac
+
+if [ "$target" = x86_64-musl ] && command -v qemu-x86_64-static >/dev/null; then
+    for m in qemu64:portable Haswell:aes-ni; do
+        cpu=${m%%:*}
+        want=${m#*:}
+        g=$(qemu-x86_64-static -cpu "$cpu" "$bin" version 2>&1 | sed -n 's/^  aes-gcm  *//p')
+        qemu-x86_64-static -cpu "$cpu" "$build/unit-tests" gcm >"$tmp/unit-$cpu" 2>&1
+        last=$(tail -n 1 "$tmp/unit-$cpu")
+        qemu-x86_64-static -cpu "$cpu" "$build/unit-tests" x25519 >>"$tmp/unit-$cpu" 2>&1
+        last2=$(tail -n 1 "$tmp/unit-$cpu")
+        case "$g|$last|$last2" in
+        "$want"*"|"*" passed, 0 failed|"*" passed, 0 failed") ok "qemu-x86_64 -cpu $cpu: aes-gcm $g; gcm tests $last" ;;
+        *) notok "qemu-x86_64 -cpu $cpu: aes-gcm '$g' (want $want), tests '$last' '$last2'" "$(grep -B3 '^not ok' "$tmp/unit-$cpu")" ;;
+        esac
+    done
+fi
 
 # ---- 5. smoke: the shipped configuration --------------------------------------------------------
 free_port() {
