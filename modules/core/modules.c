@@ -27,6 +27,9 @@ MODULE(client)
 #ifdef OE_WITH_METRICS
 MODULE(metrics)
 #endif
+#ifdef OE_WITH_RPROXY
+MODULE(rproxy)
+#endif
 #undef MODULE
 
 const oe_module_t *const oe_modules[] = {
@@ -37,6 +40,9 @@ const oe_module_t *const oe_modules[] = {
 #endif
 #ifdef OE_WITH_WEBSITE
     &oe_website_module,
+#endif
+#ifdef OE_WITH_RPROXY
+    &oe_rproxy_module,
 #endif
 #ifdef OE_WITH_ODOH_TARGET
     &oe_odoh_target_module,
