@@ -65,6 +65,7 @@ struct bconn {
     bool interim;    /* the head being parsed is a 1xx other than 101 */
     bool head_ready; /* events of the last llhttp_execute: a head, body spans, the end */
     int64_t length;  /* of the head: content-length, or -1 (llhttp counts its copy down) */
+    bool tunnel;     /* after a 101: raw bytes both ways */
     bool complete;
     span_t *spans;
     size_t nspans, spans_cap;
@@ -161,6 +162,8 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 static int on_headers_complete(llhttp_t *p)
 {
     bconn_t *c = conn_of(p);
+    if (p->status_code == 101 && (c->x == NULL || c->x->body_length != OE_BACKEND_TUNNEL))
+        return -1; /* switching protocols unasked */
     if (p->status_code >= 100 && p->status_code < 200 && p->status_code != 101) {
         c->interim = true; /* 100 Continue, 103 Early Hints: not passed on */
         return 0;
@@ -189,6 +192,8 @@ static int on_message_complete(llhttp_t *p)
         c->interim = false;
         return 0; /* the final response follows */
     }
+    if (p->status_code == 101)
+        return 0; /* llhttp stops with HPE_PAUSED_UPGRADE where the tunnel's bytes begin */
     c->complete = true;
     return HPE_PAUSED;
 }
@@ -376,6 +381,20 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             conn_close(c);
         goto out;
     }
+    if (c->tunnel) {
+        oe_backend_x_t *x = c->x;
+        if (nread < 0) { /* the backend closed its side: the tunnel is over */
+            conn_close(c);
+            x->cb->end(x->data);
+            oe_buf_free(&x->head);
+            free(x);
+        } else if (nread > 0) {
+            x->cb->body(x->data, (const uint8_t *)buf->base, (size_t)nread);
+            if (c->x == x)
+                arm(c);
+        }
+        goto out;
+    }
     if (nread < 0) {
         /* A body delimited by the close ends here; anything else is cut short. */
         if (nread == UV_EOF && c->x->got_head) {
@@ -400,10 +419,19 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             const char *stop = llhttp_get_error_pos(&c->parser);
             used = stop != NULL ? (size_t)(stop - p) : n;
             llhttp_resume(&c->parser);
-        } else if (err == HPE_PAUSED_UPGRADE) {
-            llhttp_resume_after_upgrade(&c->parser);
-            c->complete = true; /* 101: what follows is the new protocol (not supported) */
-            used = n;
+        } else if (err == HPE_PAUSED_UPGRADE) { /* 101 to an upgrade (on_headers_complete) */
+            const char *stop = llhttp_get_error_pos(&c->parser);
+            used = stop != NULL ? (size_t)(stop - p) : n;
+            oe_backend_x_t *x = c->x;
+            if (!deliver(c, false))
+                goto out;
+            c->tunnel = true;
+            if (used < n) {
+                x->cb->body(x->data, (const uint8_t *)p + used, n - used);
+                if (c->x != x)
+                    goto out;
+            }
+            break;
         } else if (err != HPE_OK) {
             oe_log_debug(TAG, "malformed response: %s", llhttp_errno_name(err));
             if (deliver(c, true))
@@ -599,7 +627,7 @@ void oe_backend_write(oe_backend_x_t *x, const void *p, size_t n)
     bconn_t *c = x->c;
     if (c == NULL || c->closing || x->req_done || n == 0)
         return;
-    if (x->body_length < 0) {
+    if (x->body_length == -1) {
         char line[24];
         int k = snprintf(line, sizeof(line), "%zx\r\n", n);
         oe_buf_append(&c->wq, line, (size_t)k);
@@ -620,7 +648,7 @@ void oe_backend_write_end(oe_backend_x_t *x)
     x->req_done = true;
     if (c == NULL || c->closing)
         return;
-    if (x->body_length < 0)
+    if (x->body_length == -1)
         oe_buf_append(&c->wq, "0\r\n\r\n", 5);
     flush(c);
     arm(c);

@@ -28,6 +28,13 @@ struct uv_loop_s;
 #define OE_BACKEND_EPROTO   (-(OE_ERR_BASE + 422)) /* malformed response */
 #define OE_BACKEND_ECLOSED  (-(OE_ERR_BASE + 423)) /* closed or reset before the response ended */
 
+/* body_length of oe_backend_request for an upgrade (the head asks for one: Connection: upgrade,
+ * Upgrade: websocket): after a 101 response the connection is a tunnel, the body callback gets
+ * the backend's raw bytes and oe_backend_write sends raw bytes, until either side closes (then
+ * the end callback). Another status is an ordinary response, after which the connection closes.
+ * A 101 to a request that did not ask for it is malformed (EPROTO). */
+#define OE_BACKEND_TUNNEL (-2)
+
 typedef struct oe_backend_dest {
     bool unix_path;               /* a unix socket at path; else addr */
     struct sockaddr_storage addr; /* TCP: address and port */

@@ -7,6 +7,7 @@
 #include <llhttp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "http/http_int.h"
@@ -45,6 +46,7 @@ typedef struct h1 {
     bool chunked;        /* the streamed response is sent with chunked transfer coding */
     bool want_writable;  /* the handler waits for room (oe_resp_stream_room said no) */
     size_t body_held;    /* streamed request body bytes the handler has not acknowledged */
+    bool tunnel;         /* Upgrade: websocket to a streaming route: after the head, raw bytes */
     uint64_t sent_at;    /* loop time the socket last took response bytes */
     uint64_t sock_sent;  /* oe_http__conn_sent() at that time */
 } h1_t;
@@ -174,11 +176,11 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 
 /* Does the request whose header block just ended go to a route that streams its body? Only
  * origin-form targets with a body qualify; the others are buffered as before. */
-static bool wants_stream(h1_t *h)
+static bool wants_stream(h1_t *h, bool tunnel)
 {
     llhttp_t *p = &h->parser;
     bool body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
-    if (!body || h->url_len == 0 || h->raw.base[0] != '/')
+    if ((!body && !tunnel) || h->url_len == 0 || h->raw.base[0] != '/')
         return false;
     const char *base = (const char *)h->raw.base;
     oe_slice_t host = {NULL, 0};
@@ -190,17 +192,44 @@ static bool wants_stream(h1_t *h)
     return oe_http__streams(h->c, host, OE_SLICE(base, h->url_len), method);
 }
 
+/* A WebSocket opening handshake (RFC 6455 §4.1): GET with Connection: upgrade (llhttp's upgrade
+ * flag) and Upgrade: websocket. */
+static bool websocket(h1_t *h)
+{
+    llhttp_t *p = &h->parser;
+    if (!p->upgrade || llhttp_get_method(p) != HTTP_GET)
+        return false;
+    const char *base = (const char *)h->raw.base;
+    for (size_t i = 0; i < h->nh; i++) {
+        if (!oe_slice_eq(OE_SLICE(base + h->hoffs[i].name, h->hoffs[i].name_len),
+                         OE_SLICE_STR("upgrade")))
+            continue;
+        const char *v = base + h->hoffs[i].value;
+        return h->hoffs[i].value_len == 9 && strncasecmp(v, "websocket", 9) == 0;
+    }
+    return false;
+}
+
 static int on_headers_complete(llhttp_t *p)
 {
     h1_t *h = h1_of(p);
-    /* No protocol upgrade is implemented (h2c, websocket): a request with Upgrade is served as if
-     * the header were absent (RFC 9110 §7.8 lets the server ignore it), and the bytes after it
-     * are the next HTTP/1.1 request. Clearing the flag here keeps llhttp from stopping with
+    /* The one upgrade implemented is a WebSocket to a streaming route (a tunnel, below). Any
+     * other request with Upgrade (h2c, or websocket to a static site) is served as if the header
+     * were absent (RFC 9110 §7.8 lets the server ignore it), and the bytes after it are the next
+     * HTTP/1.1 request. Clearing the flag here keeps llhttp from stopping with
      * HPE_PAUSED_UPGRADE and treating the rest as another protocol. CONNECT (authority-form
      * target) is then an ordinary request, which dispatch answers with 400. */
+    bool ws = websocket(h);
     p->upgrade = 0;
+    /* A WebSocket upgrade to a streaming route becomes a tunnel: the bytes after the head are
+     * the client's side of it, never parsed as HTTP again. */
+    if (ws && wants_stream(h, true)) {
+        h->stream_head = true;
+        h->tunnel = true;
+        return HPE_PAUSED;
+    }
     /* A streaming route takes the request now; its body follows piece by piece (parse()). */
-    if (wants_stream(h)) {
+    if (wants_stream(h, false)) {
         h->stream_head = true;
         return HPE_PAUSED;
     }
@@ -354,6 +383,10 @@ static void dispatch(h1_t *h)
     req->headers = h->headers;
     req->nheaders = h->nh;
     req->body = OE_SLICE(h->body.base, h->body.len);
+    if (h->tunnel) {
+        req->upgrade = OE_SLICE_STR("websocket");
+        req->body_length = -1;
+    }
     if (h->body_streaming) {
         req->body = OE_SLICE("", 0);
         req->body_stream = true;
@@ -425,6 +458,11 @@ static void deliver(h1_t *h)
  * h->pending for after its response (pipelining). */
 static int parse(h1_t *h, const uint8_t *p, size_t n)
 {
+    if (h->body_streaming && h->tunnel) { /* raw bytes for as long as the connection lives */
+        oe_buf_append(&h->body, p, n);
+        deliver(h);
+        return 0;
+    }
     llhttp_errno_t err = llhttp_execute(&h->parser, (const char *)p, n);
     if (h->body_streaming) {
         size_t used = n;
@@ -549,6 +587,7 @@ static void done(h1_t *h)
     h->want_writable = false;
     h->body_streaming = false; /* a body still arriving: closing is set (submit) */
     h->body_held = 0;
+    h->tunnel = false;
     h->busy = false;
     h->begun = false;
     h->served = true;
@@ -579,7 +618,8 @@ static void submit(stream_t *s)
     if (s->status != 304 && s->status != 204 && s->status >= 200 &&
         (!s->streamed || s->stream_length >= 0))
         oe_buf_printf(&head, "content-length: %llu\r\n", (unsigned long long)s->content_length);
-    else if (s->streamed && !s->no_body && s->stream_length < 0 && s->req.version == 11)
+    else if (s->streamed && !s->no_body && s->stream_length < 0 && s->req.version == 11 &&
+             s->status >= 200)
         chunked = true;
     if (chunked)
         oe_buf_printf(&head, "transfer-encoding: chunked\r\n");
@@ -594,7 +634,9 @@ static void submit(stream_t *s)
                  (c->w->stopping && !oe_http__conn_may_migrate(c)) || h->body_streaming ||
                  (s->streamed && !s->no_body && s->stream_length < 0 && !chunked);
     h->chunked = chunked;
-    if (h->closing)
+    /* 101: the connection becomes the tunnel and ends with it; the handler wrote Connection:
+     * upgrade and Upgrade. */
+    if (h->closing && !(h->tunnel && s->status == 101))
         oe_buf_printf(&head, "connection: close\r\n");
     oe_buf_append(&head, "\r\n", 2);
     int rc = oe_http__conn_send(c, head.base, head.len);

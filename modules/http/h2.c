@@ -22,7 +22,7 @@ typedef struct h2_stream {
     size_t nh, hcap, header_bytes;
     oe_header_t *headers;
     oe_slice_t method, path, authority, scheme; /* offsets resolved at dispatch */
-    size_t pm[2], pp[2], pa[2], ps[2];          /* pseudo-header offset, length */
+    size_t pm[2], pp[2], pa[2], ps[2], pr[2];   /* pseudo-header offset, length */
     oe_buf_t body;
     int error_status;
     bool dispatched;
@@ -162,6 +162,8 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
             keep(st, st->pa, value, valuelen);
         else if (oe_slice_eq(n, OE_SLICE_STR(":scheme")))
             keep(st, st->ps, value, valuelen);
+        else if (oe_slice_eq(n, OE_SLICE_STR(":protocol"))) /* RFC 8441 §4 */
+            keep(st, st->pr, value, valuelen);
         return 0;
     }
     if (st->nh == st->hcap) {
@@ -254,6 +256,11 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
     req->headers = st->headers;
     req->nheaders = st->nh;
     req->body = OE_SLICE(st->body.base, st->body.len);
+    /* Extended CONNECT (RFC 8441): nghttp2 allows :protocol only on CONNECT, with :scheme and
+     * :path; a tunnel to a streaming route, like an HTTP/1.1 Upgrade. */
+    if (req->body_stream && st->pr[1] == 9 &&
+        oe_slice_eq(at(st, st->pr), OE_SLICE_STR("websocket")))
+        req->upgrade = OE_SLICE_STR("websocket");
     if (req->body_stream) {
         req->body_length = -1;
         oe_slice_t cl = oe_req_header(req, "content-length"); /* digits: nghttp2 checked */
@@ -742,6 +749,7 @@ static int h2_init(conn_t *c)
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, (uint32_t)lim->max_streams},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)lim->max_header_size},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20},
+        {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1}, /* WebSocket over HTTP/2 (RFC 8441) */
     };
     nghttp2_submit_settings(h->session, NGHTTP2_FLAG_NONE, settings, OE_ARRAY_SIZE(settings));
     c->engine = h;

@@ -106,6 +106,11 @@ struct oe_req {
      * never called once the handler ended the response. */
     bool body_stream;
     int64_t body_length; /* streamed: the declared length, or -1 when unknown (chunked) */
+    /* "websocket" for a tunnel: an HTTP/1.1 GET with Upgrade: websocket, or an HTTP/2 extended
+     * CONNECT with :protocol websocket (RFC 8441), on a streaming route; empty otherwise. The
+     * handler answers 101 (HTTP/1.1) or 200 (HTTP/2) with oe_resp_stream_start(req, status, -1),
+     * and then the request body and the response body are the tunnel's two directions. */
+    oe_slice_t upgrade;
     void (*on_body)(oe_req_t *req, const uint8_t *p, size_t n, bool fin);
     /* Streamed responses: called when oe_resp_stream_room() turns true again after it was
      * false. */

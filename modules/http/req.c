@@ -18,6 +18,8 @@
 const char *oe_http_reason(int status)
 {
     switch (status) {
+    case 101:
+        return "Switching Protocols";
     case 200:
         return "OK";
     case 204:
@@ -288,7 +290,8 @@ void oe_resp_stream_start(oe_req_t *req, int status, int64_t length)
     s->content_length = length >= 0 ? (uint64_t)length : 0;
     if (s->aborted)
         return;
-    s->no_body = s->req.head || status == 204 || status == 304 || (status >= 100 && status < 200);
+    s->no_body = s->req.head || status == 204 || status == 304 ||
+                 (status >= 100 && status < 200 && status != 101);
     s->proto->submit(s);
 }
 

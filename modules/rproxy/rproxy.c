@@ -17,6 +17,8 @@
 #include "core/conf.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "crypto/crypto.h"
+#include "crypto/encode.h"
 #include "http/backend.h"
 #include "http/http.h"
 
@@ -204,10 +206,24 @@ static void build_head(const px_t *px, oe_buf_t *head, int64_t body_length)
 {
     const oe_req_t *req = px->req;
     const oe_site_t *site = req->site;
-    oe_buf_printf(head, "%.*s %.*s%s%.*s HTTP/1.1\r\nhost: %.*s\r\n", (int)req->method.len,
-                  req->method.base, (int)req->path.len, req->path.base, req->query.len ? "?" : "",
+    bool ws = req->upgrade.len > 0;
+    /* A WebSocket tunnel is an HTTP/1.1 Upgrade to the backend, also when the client opened it
+     * with an HTTP/2 extended CONNECT (RFC 8441 §5: the method becomes GET). */
+    oe_slice_t method = ws ? OE_SLICE_STR("GET") : req->method;
+    oe_buf_printf(head, "%.*s %.*s%s%.*s HTTP/1.1\r\nhost: %.*s\r\n", (int)method.len, method.base,
+                  (int)req->path.len, req->path.base, req->query.len ? "?" : "",
                   (int)req->query.len, req->query.base, (int)req->authority.len,
                   req->authority.base);
+    if (ws) {
+        oe_buf_printf(head, "connection: upgrade\r\nupgrade: websocket\r\n");
+        if (oe_req_header(req, "sec-websocket-key").base == NULL) { /* HTTP/2 has none */
+            uint8_t nonce[16];
+            char key[32];
+            oe_crypto_random(NULL, nonce, sizeof(nonce));
+            oe_base64_encode(key, sizeof(key), nonce, sizeof(nonce));
+            oe_buf_printf(head, "sec-websocket-key: %s\r\n", key);
+        }
+    }
     oe_slice_t conn = header_of(req->headers, req->nheaders, "connection");
     bool cookie = false;
     for (size_t i = 0; i < req->nheaders; i++) {
@@ -250,7 +266,9 @@ static void build_head(const px_t *px, oe_buf_t *head, int64_t body_length)
     }
     if (site->via)
         oe_buf_printf(head, "via: %s odoh-edge\r\n", req->version == 20 ? "2" : "1.1");
-    if (body_length > 0)
+    if (ws)
+        ; /* a tunnel: no message body */
+    else if (body_length > 0)
         oe_buf_printf(head, "content-length: %lld\r\n", (long long)body_length);
     else if (body_length < 0)
         oe_buf_printf(head, "transfer-encoding: chunked\r\n");
@@ -264,17 +282,13 @@ static void on_head(void *data, int status, const oe_header_t *h, size_t n, int6
 {
     px_t *px = data;
     oe_req_t *req = px->req;
-    if (status == 101) { /* an upgrade this request did not ask for */
-        oe_backend_cancel(px->x);
-        px->x = NULL;
-        oe_resp_error(req, 502);
-        px_free(px);
-        return;
-    }
+    bool tunnel = status == 101; /* backend.c takes it only for an upgrade we asked for */
     oe_slice_t conn = header_of(h, n, "connection");
     for (size_t i = 0; i < n; i++) {
         oe_slice_t name = h[i].name;
         if (hop_by_hop(name) || (conn.base != NULL && named_in(conn, name)) ||
+            (tunnel && req->version == 20 &&
+             oe_slice_eq(name, OE_SLICE_STR("sec-websocket-accept"))) ||
             oe_slice_eq(name, OE_SLICE_STR("content-length")) ||
             oe_slice_eq(name, OE_SLICE_STR("date")) || oe_slice_eq(name, OE_SLICE_STR("server")))
             continue;
@@ -290,6 +304,16 @@ static void on_head(void *data, int status, const oe_header_t *h, size_t n, int6
     if (req->site->via)
         oe_resp_header(req, "via", "1.1 odoh-edge");
     px->started = true;
+    if (tunnel && req->version == 20) { /* RFC 8441 §5: 200 opens the tunnel on the stream */
+        oe_resp_stream_start(req, 200, -1);
+        return;
+    }
+    if (tunnel) {
+        oe_resp_header(req, "connection", "upgrade");
+        oe_resp_header(req, "upgrade", "websocket");
+        oe_resp_stream_start(req, 101, -1);
+        return;
+    }
     oe_resp_stream_start(req, status, length);
 }
 
@@ -388,6 +412,10 @@ static void handle(oe_req_t *req, void *data)
 {
     const backend_t *b = data;
     oe_backend_pool_t *pool = oe_req_worker_state(req, b->hook);
+    if (oe_req_method_is(req, "CONNECT") && req->upgrade.len == 0) {
+        oe_resp_error(req, 501); /* a tunnel to anywhere but a WebSocket: not ours to open */
+        return;
+    }
     px_t *px = oe_calloc(1, sizeof(*px));
     px->req = req;
     px->b = b;
@@ -395,7 +423,9 @@ static void handle(oe_req_t *req, void *data)
     req->on_abort = on_abort;
     req->on_body = on_req_body;
     req->on_writable = on_writable;
-    int64_t length = req->body_stream ? req->body_length : (int64_t)req->body.len;
+    int64_t length = req->upgrade.len > 0 ? OE_BACKEND_TUNNEL
+                     : req->body_stream   ? req->body_length
+                                          : (int64_t)req->body.len;
     oe_buf_t head = {0};
     build_head(px, &head, length);
     px->x = oe_backend_request(pool, &b->dest, &b->t, head.base, head.len, length, req->head,

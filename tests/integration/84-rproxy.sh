@@ -1,7 +1,8 @@
 # Reverse proxy (modules/rproxy) to a real Node.js application (tests/node/rproxy-backend.mjs) on
 # loopback, with curl over HTTP/2 and HTTP/1.1: pages with the site's header policy, hop-by-hop
 # fields removed, a prefix backend beside a static root, chunked responses, pooled backend
-# connections, a unix-socket backend, privacy (no client address reaches the backend unless
+# connections, a unix-socket backend, WebSocket echoes (HTTP/1.1 Upgrade and HTTP/2 extended
+# CONNECT), privacy (no client address reaches the backend unless
 # forward-client-address = yes; a client's own X-Forwarded-For is dropped), 504 from a backend
 # that hangs, 502 from one that resets and one that is down, a body cut short (HTTP/2 reset,
 # HTTP/1.1 close), 100 MB streamed up and down with the server's peak RSS bounded, and config
@@ -149,6 +150,14 @@ for proto in --http2 --http1.1; do
     want=18; [ "$proto" = --http2 ] && want=92 # closed early / stream reset
     expect_eq "$rc" "$want" "cut body $proto: $(cat "$OE_TMP/cut.err")"
     expect_eq "$(req app.test /hello $proto)" 200 "after the failures $proto"
+done
+
+# WebSocket echo through the proxy: an HTTP/1.1 Upgrade, and an HTTP/2 extended CONNECT (RFC
+# 8441) with a page on another stream of the same connection meanwhile.
+for mode in h1 h2; do
+    out=$(timeout 30 /usr/bin/python3 "$OE_ROOT/tests/integration/ws_echo.py" $mode app.test "$port" "$ca" 2>&1) ||
+        fail "WebSocket $mode: $out"
+    expect_eq "$out" ok "WebSocket $mode"
 done
 
 # Backend connections are pooled: five more requests, no new backend connection.
