@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "http/backend.h"
+#include "tls/tls.h"
 
 #define TAG "backend"
 
@@ -61,11 +62,14 @@ struct bconn {
     oe_buf_t raw; /* header names and values of the response head */
     hoff_t *hoffs;
     size_t nh, hcap;
-    int last;        /* 1 after a name piece, 2 after a value piece */
-    bool interim;    /* the head being parsed is a 1xx other than 101 */
-    bool head_ready; /* events of the last llhttp_execute: a head, body spans, the end */
-    int64_t length;  /* of the head: content-length, or -1 (llhttp counts its copy down) */
-    bool tunnel;     /* after a 101: raw bytes both ways */
+    int last;           /* 1 after a name piece, 2 after a value piece */
+    bool interim;       /* the head being parsed is a 1xx other than 101 */
+    bool head_ready;    /* events of the last llhttp_execute: a head, body spans, the end */
+    int64_t length;     /* of the head: content-length, or -1 (llhttp counts its copy down) */
+    bool tunnel;        /* after a 101: raw bytes both ways */
+    oe_tls_conn_t *tls; /* https backends */
+    oe_buf_t pre;       /* request bytes waiting for the TLS handshake */
+    size_t pre_body;    /* body payload bytes among them */
     bool complete;
     span_t *spans;
     size_t nspans, spans_cap;
@@ -95,7 +99,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
 bool oe_backend_dest_eq(const oe_backend_dest_t *a, const oe_backend_dest_t *b)
 {
-    if (a->unix_path != b->unix_path)
+    if (a->unix_path != b->unix_path || a->tls != b->tls || strcmp(a->name, b->name) != 0)
         return false;
     if (a->unix_path)
         return strcmp(a->path, b->path) == 0;
@@ -219,6 +223,8 @@ static void on_close(uv_handle_t *h)
     oe_backend_pool_t *pool = c->pool;
     oe_buf_free(&c->raw);
     oe_buf_free(&c->wq);
+    oe_buf_free(&c->pre);
+    oe_tls_conn_free(c->tls);
     free(c->hoffs);
     free(c->spans);
     free(c);
@@ -371,47 +377,39 @@ static bool deliver(bconn_t *c, bool extra)
     return false;
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+/* The backend ended its side (EOF, reset, close_notify): a tunnel or a body delimited by the
+ * close ends here; anything else is cut short. */
+static void plain_eof(bconn_t *c)
 {
-    bconn_t *c = s->data;
-    if (c->closing)
-        goto out;
-    if (c->x == NULL) { /* idle in the pool: the backend closed it, or sent what it must not */
-        if (nread != 0)
-            conn_close(c);
-        goto out;
+    oe_backend_x_t *x = c->x;
+    if (c->tunnel) {
+        conn_close(c);
+        x->cb->end(x->data);
+        oe_buf_free(&x->head);
+        free(x);
+        return;
     }
+    if (x->got_head) {
+        llhttp_errno_t err = llhttp_finish(&c->parser);
+        if ((err == HPE_OK || err == HPE_PAUSED) && c->complete) {
+            deliver(c, true);
+            return;
+        }
+    }
+    fail(c, OE_BACKEND_ECLOSED);
+}
+
+/* Response bytes (after TLS, if any) while an exchange is on c. p stays valid during the call. */
+static void plain_input(bconn_t *c, const char *p, size_t n)
+{
+    c->got += n;
     if (c->tunnel) {
         oe_backend_x_t *x = c->x;
-        if (nread < 0) { /* the backend closed its side: the tunnel is over */
-            conn_close(c);
-            x->cb->end(x->data);
-            oe_buf_free(&x->head);
-            free(x);
-        } else if (nread > 0) {
-            x->cb->body(x->data, (const uint8_t *)buf->base, (size_t)nread);
-            if (c->x == x)
-                arm(c);
-        }
-        goto out;
+        x->cb->body(x->data, (const uint8_t *)p, n);
+        if (c->x == x)
+            arm(c);
+        return;
     }
-    if (nread < 0) {
-        /* A body delimited by the close ends here; anything else is cut short. */
-        if (nread == UV_EOF && c->x->got_head) {
-            llhttp_errno_t err = llhttp_finish(&c->parser);
-            if ((err == HPE_OK || err == HPE_PAUSED) && c->complete) {
-                deliver(c, true);
-                goto out;
-            }
-        }
-        fail(c, OE_BACKEND_ECLOSED);
-        goto out;
-    }
-    if (nread == 0)
-        goto out;
-    c->got += (uint64_t)nread;
-    const char *p = buf->base;
-    size_t n = (size_t)nread;
     while (n > 0 && c->x != NULL) {
         llhttp_errno_t err = llhttp_execute(&c->parser, p, n);
         size_t used = n;
@@ -424,22 +422,22 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             used = stop != NULL ? (size_t)(stop - p) : n;
             oe_backend_x_t *x = c->x;
             if (!deliver(c, false))
-                goto out;
+                return;
             c->tunnel = true;
             if (used < n) {
                 x->cb->body(x->data, (const uint8_t *)p + used, n - used);
                 if (c->x != x)
-                    goto out;
+                    return;
             }
             break;
         } else if (err != HPE_OK) {
             oe_log_debug(TAG, "malformed response: %s", llhttp_errno_name(err));
             if (deliver(c, true))
                 fail(c, OE_BACKEND_EPROTO);
-            goto out;
+            return;
         }
         if (!deliver(c, used < n))
-            goto out;
+            return;
         p += used;
         n -= used;
         if (err == HPE_OK)
@@ -447,6 +445,115 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
     if (c->x != NULL)
         arm(c);
+}
+
+/* Moves the TLS engine's ciphertext into the write queue. */
+static void move_out(bconn_t *c)
+{
+    oe_slice_t out = oe_tls_pending_out(c->tls);
+    if (out.len == 0)
+        return;
+    oe_buf_append(&c->wq, out.base, out.len);
+    oe_tls_consume_out(c->tls, out.len);
+}
+
+/* Queues request bytes (body: how many of them are body payload); through TLS once its
+ * handshake is done, held until then. Errors are reported from the timer. */
+static void queue(bconn_t *c, const void *p, size_t n, size_t body)
+{
+    if (c->tls == NULL) {
+        oe_buf_append(&c->wq, p, n);
+        c->wq_body += body;
+        return;
+    }
+    if (!oe_tls_handshake_done(c->tls)) {
+        oe_buf_append(&c->pre, p, n);
+        c->pre_body += body;
+        return;
+    }
+    if (oe_tls_write(c->tls, p, n) < 0) {
+        c->pending_err = OE_BACKEND_EPROTO;
+        arm(c);
+        return;
+    }
+    move_out(c);
+    c->wq_body += body;
+}
+
+/* Ciphertext from an HTTPS backend: the handshake, then records to plain_input. */
+static void tls_input(bconn_t *c, const uint8_t *p, size_t n)
+{
+    if (oe_tls_feed(c->tls, p, n) < 0) {
+        fail(c, OE_BACKEND_EPROTO);
+        return;
+    }
+    if (!oe_tls_handshake_done(c->tls)) {
+        int rc = oe_tls_handshake(c->tls);
+        if (rc == OE_TLS_WANT_IO) {
+            move_out(c);
+            flush(c);
+            return;
+        }
+        if (rc < 0) {
+            char why[256];
+            oe_tls_conn_strerror(c->tls, why, sizeof(why));
+            oe_log_warn(TAG, "TLS with the backend %s failed: %s", c->dest.name, why);
+            fail(c, OE_BACKEND_ECONNECT);
+            return;
+        }
+        oe_buf_t pre = c->pre;
+        c->pre = (oe_buf_t){0};
+        size_t body = c->pre_body;
+        c->pre_body = 0;
+        if (pre.len > 0)
+            queue(c, pre.base, pre.len, body);
+        oe_buf_free(&pre);
+    }
+    static __thread uint8_t pbuf[READ_SIZE];
+    while (!c->closing) {
+        ssize_t r = oe_tls_read(c->tls, pbuf, sizeof(pbuf));
+        if (r == OE_TLS_WANT_IO)
+            break;
+        if (c->x == NULL) { /* idle: anything but session tickets ends it */
+            conn_close(c);
+            return;
+        }
+        if (r == 0 || r == OE_TLS_ECLOSED) {
+            plain_eof(c);
+            return;
+        }
+        if (r < 0) {
+            fail(c, OE_BACKEND_EPROTO);
+            return;
+        }
+        plain_input(c, (const char *)pbuf, (size_t)r);
+    }
+    if (!c->closing) {
+        move_out(c);
+        flush(c);
+    }
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    bconn_t *c = s->data;
+    if (c->closing || nread == 0)
+        goto out;
+    if (nread < 0) {
+        if (c->x == NULL)
+            conn_close(c); /* idle in the pool: the backend closed it */
+        else
+            plain_eof(c);
+        goto out;
+    }
+    if (c->tls != NULL) {
+        tls_input(c, (const uint8_t *)buf->base, (size_t)nread);
+        goto out;
+    }
+    if (c->x == NULL) /* idle in the pool: bytes it must not send */
+        conn_close(c);
+    else
+        plain_input(c, buf->base, (size_t)nread);
 out:
     free(buf->base);
 }
@@ -463,7 +570,7 @@ static void attach(bconn_t *c, oe_backend_x_t *x)
     c->got = 0;
     c->interim = c->head_ready = c->complete = false;
     c->nspans = 0;
-    oe_buf_append(&c->wq, x->head.base, x->head.len);
+    queue(c, x->head.base, x->head.len, 0);
     flush(c);
     arm(c);
 }
@@ -479,6 +586,10 @@ static void on_connect(uv_connect_t *req, int status)
     }
     c->connected = true;
     uv_read_start(&c->h.stream, on_alloc, on_read);
+    if (c->tls != NULL) {
+        oe_tls_handshake(c->tls); /* ClientHello */
+        move_out(c);
+    }
     flush(c);
     arm(c);
 }
@@ -489,6 +600,11 @@ static bconn_t *conn_new(oe_backend_pool_t *pool, const oe_backend_dest_t *dest)
     c->pool = pool;
     c->dest = *dest;
     pool->nconns++;
+    if (dest->tls != NULL) {
+        c->tls = oe_tls_conn_new_client(dest->tls, dest->name);
+        if (c->tls == NULL)
+            c->pending_err = OE_BACKEND_ECONNECT;
+    }
     uv_timer_init(pool->loop, &c->timer);
     c->timer.data = c;
     c->handles = 2;
@@ -630,13 +746,12 @@ void oe_backend_write(oe_backend_x_t *x, const void *p, size_t n)
     if (x->body_length == -1) {
         char line[24];
         int k = snprintf(line, sizeof(line), "%zx\r\n", n);
-        oe_buf_append(&c->wq, line, (size_t)k);
-        oe_buf_append(&c->wq, p, n);
-        oe_buf_append(&c->wq, "\r\n", 2);
+        queue(c, line, (size_t)k, 0);
+        queue(c, p, n, n);
+        queue(c, "\r\n", 2, 0);
     } else {
-        oe_buf_append(&c->wq, p, n);
+        queue(c, p, n, n);
     }
-    c->wq_body += n;
     flush(c);
 }
 
@@ -649,7 +764,7 @@ void oe_backend_write_end(oe_backend_x_t *x)
     if (c == NULL || c->closing)
         return;
     if (x->body_length == -1)
-        oe_buf_append(&c->wq, "0\r\n\r\n", 5);
+        queue(c, "0\r\n\r\n", 5, 0);
     flush(c);
     arm(c);
 }

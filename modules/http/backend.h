@@ -35,8 +35,12 @@ struct uv_loop_s;
  * A 101 to a request that did not ask for it is malformed (EPROTO). */
 #define OE_BACKEND_TUNNEL (-2)
 
+struct oe_tls_client;
+
 typedef struct oe_backend_dest {
     bool unix_path;               /* a unix socket at path; else addr */
+    struct oe_tls_client *tls;    /* HTTPS: the client context (borrowed, outlives the pool) */
+    char name[256];               /* HTTPS: SNI and the name the certificate must have */
     struct sockaddr_storage addr; /* TCP: address and port */
     char path[108];               /* unix socket path */
 } oe_backend_dest_t;

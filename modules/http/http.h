@@ -52,8 +52,10 @@ typedef struct oe_site {
     /* Reverse proxy (modules/rproxy): "backend = [PREFIX] URL" entries as written, with their
      * config lines; checked and parsed by that module. */
     oe_linelist_t backends;
-    bool forward_client_address; /* X-Forwarded-For and Forwarded: for= to backends */
-    bool via;                    /* Via on proxied requests and responses */
+    bool forward_client_address;     /* X-Forwarded-For and Forwarded: for= to backends */
+    bool via;                        /* Via on proxied requests and responses */
+    const char *backend_ca_file;     /* https backends: trusted CAs (NULL = the system's) */
+    const char *backend_server_name; /* https backends: SNI and certificate name */
     uint64_t backend_connect_timeout, backend_timeout, backend_idle_timeout; /* ms */
     /* Response header policy, applied to every response of the site (after the handler's own
      * headers, replacing any of the same name): names lower-case. hsts in seconds, 0 = none

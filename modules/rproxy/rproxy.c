@@ -21,6 +21,7 @@
 #include "crypto/encode.h"
 #include "http/backend.h"
 #include "http/http.h"
+#include "tls/tls.h"
 
 #define TAG "rproxy"
 
@@ -30,6 +31,7 @@ typedef struct backend {
     char prefix[256];
     oe_backend_dest_t dest;
     char url[300]; /* as configured, for messages */
+    bool https;
     oe_backend_timeouts_t t;
     int hook; /* worker state key: the pool */
 } backend_t;
@@ -37,13 +39,16 @@ typedef struct backend {
 typedef struct rproxy {
     backend_t *backends;
     size_t n;
+    oe_tls_client_t **tls; /* per site with an https backend (NULL otherwise) */
+    size_t nsites;
 } rproxy_t;
 
 /* ---- configuration ------------------------------------------------------------------------ */
 
 /* Parses "[PREFIX] URL" into b; on failure writes a message to err and returns false. URL is
  * http://IPv4:PORT, http://[IPv6]:PORT or http://localhost:PORT (with an optional trailing "/"),
- * or unix:/ABSOLUTE/PATH. */
+ * the same with https://, or unix:/ABSOLUTE/PATH. For https, b->https is set and b->dest.name is
+ * the URL's host (the caller sets the TLS context and may replace the name). */
 static bool parse_backend(const char *value, backend_t *b, char *err, size_t cap)
 {
     char buf[600];
@@ -60,6 +65,7 @@ static bool parse_backend(const char *value, backend_t *b, char *err, size_t cap
         return false;
     }
     snprintf(b->prefix, sizeof(b->prefix), "%s", prefix);
+    b->https = false;
     snprintf(b->url, sizeof(b->url), "%s", url);
     memset(&b->dest, 0, sizeof(b->dest));
     if (strncmp(url, "unix:", 5) == 0) {
@@ -73,19 +79,13 @@ static bool parse_backend(const char *value, backend_t *b, char *err, size_t cap
         snprintf(b->dest.path, sizeof(b->dest.path), "%s", path);
         return true;
     }
-    if (strncmp(url, "https://", 8) == 0) {
-        snprintf(err, cap,
-                 "\"%s\": https backends are not implemented yet (use http:// on "
-                 "loopback or unix:)",
-                 url);
-        return false;
-    }
-    if (strncmp(url, "http://", 7) != 0) {
-        snprintf(err, cap, "\"%s\" is not http://IP:PORT or unix:/PATH", url);
+    b->https = strncmp(url, "https://", 8) == 0;
+    if (strncmp(url, "http://", 7) != 0 && !b->https) {
+        snprintf(err, cap, "\"%s\" is not http(s)://IP:PORT or unix:/PATH", url);
         return false;
     }
     char hostport[300];
-    snprintf(hostport, sizeof(hostport), "%s", url + 7);
+    snprintf(hostport, sizeof(hostport), "%s", url + (b->https ? 8 : 7));
     size_t len = strlen(hostport);
     if (len > 0 && hostport[len - 1] == '/')
         hostport[--len] = '\0';
@@ -98,6 +98,14 @@ static bool parse_backend(const char *value, backend_t *b, char *err, size_t cap
         snprintf(addr, sizeof(addr), "127.0.0.1:%s", hostport + 10);
     else
         snprintf(addr, sizeof(addr), "%s", hostport);
+    /* The host as the certificate would name it: without brackets and port. */
+    const char *h = hostport, *colon = strrchr(hostport, ':');
+    size_t hl = colon != NULL ? (size_t)(colon - hostport) : strlen(hostport);
+    if (hl >= 2 && h[0] == '[') {
+        h++;
+        hl -= 2;
+    }
+    snprintf(b->dest.name, sizeof(b->dest.name), "%.*s", (int)hl, h);
     oe_sockaddr_t sa;
     if (oe_parse_addr(addr, &sa) < 0) {
         snprintf(err, cap, "\"%s\": the host must be an IP address or localhost, with a port", url);
@@ -108,6 +116,14 @@ static bool parse_backend(const char *value, backend_t *b, char *err, size_t cap
 }
 
 /* Every site's backends: well-formed, one per prefix, and "/" only on a site without root. */
+/* The TLS client of a site's https backends (ALPN http/1.1); NULL with *err on failure. */
+static oe_tls_client_t *site_tls(const oe_site_t *site, char **err)
+{
+    static const char *const alpn[] = {"http/1.1", NULL};
+    oe_tls_client_opts_t opts = {.ca_file = site->backend_ca_file, .alpn = alpn};
+    return oe_tls_client_new(&opts, err);
+}
+
 static int rproxy_conf_finish(oe_conf_t *cf)
 {
     int rc = 0;
@@ -115,6 +131,7 @@ static int rproxy_conf_finish(oe_conf_t *cf)
         const oe_site_t *site = oe_http_site(cf, i);
         oe_conf_section_t *sec = oe_http_site_section(cf, i);
         const oe_linelist_t *l = &site->backends;
+        bool https = false;
         backend_t *seen = oe_calloc(l->values.n + 1, sizeof(*seen));
         for (size_t k = 0; k < l->values.n; k++) {
             char err[512];
@@ -136,8 +153,25 @@ static int rproxy_conf_finish(oe_conf_t *cf)
                                    seen[k].url);
                 rc = OE_ECONFIG;
             }
+            https |= seen[k].https;
         }
         free(seen);
+        /* The CA file must load now, not at the first request. */
+        if (https) {
+            char *err = NULL;
+            oe_tls_client_t *tls = site_tls(site, &err);
+            if (tls == NULL) {
+                oe_conf_error_key(cf, sec, "backend-ca-file", "%s", err ? err : "cannot load");
+                rc = OE_ECONFIG;
+            }
+            free(err);
+            oe_tls_client_free(tls);
+        } else if (site->backend_ca_file != NULL || site->backend_server_name != NULL) {
+            oe_conf_error_key(
+                cf, sec, site->backend_ca_file != NULL ? "backend-ca-file" : "backend-server-name",
+                "only for https:// backends, and this site has none");
+            rc = OE_ECONFIG;
+        }
     }
     return rc;
 }
@@ -465,6 +499,8 @@ static int rproxy_init(oe_modctx_t *ctx)
     }
     rproxy_t *rp = oe_calloc(1, sizeof(*rp));
     rp->backends = oe_calloc(total, sizeof(*rp->backends));
+    rp->nsites = oe_http_site_count(ctx->cf);
+    rp->tls = oe_calloc(rp->nsites + 1, sizeof(*rp->tls));
     ctx->data = rp;
     oe_http_worker_hook_t hook = {.start = worker_start, .stop = worker_stop, .data = rp};
     int key = oe_http_add_worker_hook(http, &hook);
@@ -477,6 +513,21 @@ static int rproxy_init(oe_modctx_t *ctx)
             char err[512];
             if (!parse_backend(site->backends.values.v[k], b, err, sizeof(err)))
                 return OE_ECONFIG; /* conf_finish reported it */
+            if (b->https) {
+                if (rp->tls[i] == NULL) {
+                    char *terr = NULL;
+                    rp->tls[i] = site_tls(site, &terr);
+                    if (rp->tls[i] == NULL) {
+                        oe_log_error(TAG, "[site \"%s\"] backend TLS: %s", site->name,
+                                     terr ? terr : "cannot create");
+                        free(terr);
+                        return OE_ECRYPTO;
+                    }
+                }
+                b->dest.tls = rp->tls[i];
+                if (site->backend_server_name != NULL)
+                    snprintf(b->dest.name, sizeof(b->dest.name), "%s", site->backend_server_name);
+            }
             b->site = site;
             b->hook = key;
             b->t = (oe_backend_timeouts_t){.connect = site->backend_connect_timeout,
@@ -498,6 +549,9 @@ static void rproxy_destroy(oe_modctx_t *ctx)
     rproxy_t *rp = ctx->data;
     if (rp == NULL)
         return;
+    for (size_t i = 0; i < rp->nsites; i++)
+        oe_tls_client_free(rp->tls[i]);
+    free(rp->tls);
     free(rp->backends);
     free(rp);
     ctx->data = NULL;

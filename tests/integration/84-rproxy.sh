@@ -19,10 +19,24 @@ if [ ! -d "$node_dir/node_modules/ws" ]; then
 fi
 
 app=$(oe_port)
+apptls=$(oe_port)
 down=$(oe_port) # nothing listens there
 port=$(oe_port)
 sock=$OE_TMP/app.sock
-oe_bg "$OE_TMP/node.log" node "$node_dir/rproxy-backend.mjs" "$app" "$sock"
+# The application's own certificate for its HTTPS listener, under a CA only the proxy trusts.
+(
+    cd "$OE_TMP"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout bca.key \
+        -out bca.pem -days 2 -subj /CN=test-backend-ca \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout b.key -out b.csr \
+        -subj /CN=backend.test
+    printf 'subjectAltName=DNS:backend.test\nextendedKeyUsage=serverAuth\n' > b.ext
+    openssl x509 -req -in b.csr -CA bca.pem -CAkey bca.key -CAcreateserial -out b.pem -days 2 \
+        -extfile b.ext
+) >"$OE_TMP/openssl.log" 2>&1 || fail "openssl: $(cat "$OE_TMP/openssl.log")"
+oe_bg "$OE_TMP/node.log" node "$node_dir/rproxy-backend.mjs" "$app" "$sock" "$apptls" \
+    "$OE_TMP/b.pem" "$OE_TMP/b.key"
 oe_wait_log "$OE_TMP/node.log" '^listening'
 
 mkdir -p "$OE_TMP/www"
@@ -60,6 +74,18 @@ backend = unix:$sock
 host = down.test
 cert = auto
 backend = http://127.0.0.1:$down
+[site "tls"]
+host = tls.test
+cert = auto
+backend = https://127.0.0.1:$apptls
+backend-ca-file = bca.pem
+backend-server-name = backend.test
+[site "tlsname"]
+host = tlsname.test
+cert = auto
+backend = https://127.0.0.1:$apptls
+backend-ca-file = bca.pem
+backend-server-name = other.test
 CONF
 "$OE_BIN" -t -c "$OE_TMP/edge.conf" >"$OE_TMP/check.log" 2>&1 ||
     fail "config check: $(cat "$OE_TMP/check.log")"
@@ -111,6 +137,11 @@ for proto in --http2 --http1.1; do
     # A unix-socket backend.
     expect_eq "$(req sock.test /hello $proto)" 200 "unix $proto"
     expect_eq "$(body)" "hello from node: GET /hello" "unix body $proto"
+    # An HTTPS backend, verified against backend-ca-file with backend-server-name; a name its
+    # certificate does not have is a 502, never a connection without verification.
+    expect_eq "$(req tls.test /hello $proto)" 200 "https backend $proto"
+    expect_eq "$(body)" "hello from node: GET /hello" "https backend body $proto"
+    expect_eq "$(req tlsname.test /hello $proto)" 502 "https backend, wrong name $proto"
 
     # Privacy by default: no client address, and the client's own claims are dropped.
     expect_eq "$(req app.test /headers $proto -H 'X-Forwarded-For: 192.0.2.7' -H 'Forwarded: for=192.0.2.7' -H 'X-Real-IP: 192.0.2.7')" 200 "headers $proto"
@@ -154,10 +185,12 @@ done
 
 # WebSocket echo through the proxy: an HTTP/1.1 Upgrade, and an HTTP/2 extended CONNECT (RFC
 # 8441) with a page on another stream of the same connection meanwhile.
-for mode in h1 h2; do
-    out=$(timeout 30 /usr/bin/python3 "$OE_ROOT/tests/integration/ws_echo.py" $mode app.test "$port" "$ca" 2>&1) ||
-        fail "WebSocket $mode: $out"
-    expect_eq "$out" ok "WebSocket $mode"
+for host in app.test tls.test; do
+    for mode in h1 h2; do
+        out=$(timeout 30 /usr/bin/python3 "$OE_ROOT/tests/integration/ws_echo.py" $mode $host "$port" "$ca" 2>&1) ||
+            fail "WebSocket $mode to $host: $out"
+        expect_eq "$out" ok "WebSocket $mode to $host"
+    done
 done
 
 # Backend connections are pooled: five more requests, no new backend connection.
@@ -188,8 +221,14 @@ for proto in --http2 --http1.1; do
         "https://app.test:$port/download?n=100000000" | sha256sum | cut -c1-64)
     expect_eq "$got" "$want" "download $proto"
 done
+# The same through TLS on both sides.
+expect_eq "$(req tls.test /upload --http2 --data-binary @"$OE_TMP/up.bin")" 200 "upload to https"
+expect_eq "$(body)" "100000000 $sum" "upload to https body"
+got=$(curl -sS --cacert "$ca" --resolve "tls.test:$port:127.0.0.1" \
+    "https://tls.test:$port/download?n=100000000" | sha256sum | cut -c1-64)
+expect_eq "$got" "$want" "download from https"
 hwm1=$(hwm)
-echo "peak RSS: ${hwm0} kB before, ${hwm1} kB after 300 MB up and 200 MB down"
+echo "peak RSS: ${hwm0} kB before, ${hwm1} kB after 400 MB up and 300 MB down"
 [ "$hwm1" -lt $((hwm0 + 16384)) ] || fail "peak RSS grew from $hwm0 kB to $hwm1 kB"
 kill -0 "$pid" || fail "the server died"
 
@@ -221,14 +260,23 @@ backend = /y http://app.example:80
 backend = /y unix:relative.sock
 backend = /z http://127.0.0.1:2
 backend = /z http://127.0.0.1:3
-backend = /h https://127.0.0.1:3
 CONF
 want "bad.conf:7: \[site \"a\"\] backend: a backend for every path leaves nothing to root"
-want "bad.conf:8: \[site \"a\"\] backend: \"ftp://127.0.0.1:1\" is not http://IP:PORT or unix:/PATH"
+want "bad.conf:8: \[site \"a\"\] backend: \"ftp://127.0.0.1:1\" is not http(s)://IP:PORT or unix:/PATH"
 want "bad.conf:9: \[site \"a\"\] backend: \"http://app.example:80\": the host must be an IP address or localhost"
 want "bad.conf:10: \[site \"a\"\] backend: \"unix:relative.sock\": unix: needs an absolute path"
 want "bad.conf:12: \[site \"a\"\] backend: prefix /z already has a backend"
-want "bad.conf:13: \[site \"a\"\] backend: \"https://127.0.0.1:3\": https backends are not implemented"
+bad <<CONF
+backend = /h https://127.0.0.1:3
+backend-ca-file = missing.pem
+[site "b"]
+host = b.test
+cert = auto
+backend = http://127.0.0.1:3
+backend-server-name = b.internal
+CONF
+want "bad.conf:8: \[site \"a\"\] backend-ca-file: .*missing.pem"
+want "bad.conf:13: \[site \"b\"\] backend-server-name: only for https:// backends, and this site has none"
 # The server's log names no client (its address, or the port it connected from).
 grep -q '127\.0\.0\.1[^:]\|127\.0\.0\.1$' "$OE_TMP/edge.log" && fail "the log names an address: $(cat "$OE_TMP/edge.log")"
 echo "ok"

@@ -1,13 +1,17 @@
 // A small Node.js application behind odoh-edge's reverse proxy (tests/integration/84-rproxy.sh; lives here to find node_modules):
 // pages, chunked and streamed bodies, uploads counted and hashed as they stream, a WebSocket echo
 // (the ws package), and misbehaviours on purpose (hang, reset, a body cut short).
-// Usage: node rproxy-backend.mjs PORT [UNIX-SOCKET-PATH]; prints "listening" when ready.
+// Usage: node rproxy-backend.mjs PORT [UNIX-SOCKET-PATH [TLS-PORT CERT KEY]]; prints "listening"
+// when every listener is ready.
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 
 const port = Number(process.argv[2]);
 const sockPath = process.argv[3];
+const tlsPort = process.argv[4] ? Number(process.argv[4]) : 0;
 let connections = 0;
 let lastHeaders = {};
 
@@ -112,11 +116,15 @@ function serve(server) {
     return server;
 }
 
+const listeners = [];
 const tcp = serve(createServer(handler));
-tcp.listen(port, '127.0.0.1', () => {
-    if (!sockPath) {
-        console.log('listening');
-        return;
-    }
-    serve(createServer(handler)).listen(sockPath, () => console.log('listening'));
-});
+listeners.push((done) => tcp.listen(port, '127.0.0.1', done));
+if (sockPath)
+    listeners.push((done) => serve(createServer(handler)).listen(sockPath, done));
+if (tlsPort) {
+    const opts = { cert: readFileSync(process.argv[5]), key: readFileSync(process.argv[6]) };
+    listeners.push((done) => serve(createTlsServer(opts, handler)).listen(tlsPort, '127.0.0.1', done));
+}
+let ready = 0;
+for (const start of listeners)
+    start(() => { if (++ready === listeners.length) console.log('listening'); });

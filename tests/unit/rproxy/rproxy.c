@@ -37,7 +37,17 @@ TEST(rproxy_backend_entries)
     CHECK_INT(b.dest.addr.ss_family, AF_INET);
     CHECK(backend_ok("unix:/run/app.sock", &b));
     CHECK(b.dest.unix_path);
+    CHECK(!b.https);
     CHECK_STR(b.dest.path, "/run/app.sock");
+    /* https: the certificate name defaults to the URL's host (backend-server-name replaces it). */
+    CHECK(backend_ok("/s https://[::1]:8443", &b));
+    CHECK(b.https);
+    CHECK_STR(b.dest.name, "::1");
+    CHECK(backend_ok("https://localhost:8443/", &b));
+    CHECK(b.https);
+    CHECK_STR(b.dest.name, "localhost");
+    CHECK(backend_ok("http://127.0.0.1:80", &b));
+    CHECK(!b.https);
 }
 
 TEST(rproxy_backend_entries_refused)
@@ -49,8 +59,8 @@ TEST(rproxy_backend_entries_refused)
               "prefix \"api\" is not a path (\"/\" then no ?, # or %)");
     CHECK_STR(backend_err("/a?b http://127.0.0.1:1"),
               "prefix \"/a?b\" is not a path (\"/\" then no ?, # or %)");
-    CHECK_STR(backend_err("ftp://127.0.0.1:1"), "\"ftp://127.0.0.1:1\" is not http://IP:PORT or "
-                                                "unix:/PATH");
+    CHECK_STR(backend_err("ftp://127.0.0.1:1"),
+              "\"ftp://127.0.0.1:1\" is not http(s)://IP:PORT or unix:/PATH");
     CHECK_STR(backend_err("http://app.example:80"),
               "\"http://app.example:80\": the host must be an IP address or localhost, with a "
               "port");
@@ -60,8 +70,9 @@ TEST(rproxy_backend_entries_refused)
               "\"http://127.0.0.1:1/app\": a backend URL has no path (requests keep theirs)");
     CHECK_STR(backend_err("unix:run.sock"),
               "\"unix:run.sock\": unix: needs an absolute path of at most 107 bytes");
-    CHECK(strstr(backend_err("https://127.0.0.1:443"), "https backends are not implemented") !=
-          NULL);
+    CHECK_STR(backend_err("https://app.example"),
+              "\"https://app.example\": the host must be an IP address or localhost, with a "
+              "port");
 }
 
 TEST(rproxy_connection_tokens)
