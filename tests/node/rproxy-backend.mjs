@@ -37,9 +37,73 @@ function download(res, n) {
     more();
 }
 
+// The Firefox page (86-rproxy-firefox.sh): a page on app1 with an image from app2, a script from
+// app3 that opens a WebSocket to app2 and echoes a message, and a last image whose answer waits
+// for that echo, so that the page's load event (and Firefox's screenshot) comes after it. Every
+// request under /ff/ is logged as "ff HOST PATH" on stdout.
+let echoed = false;
+const waiting = [];
+function ffEchoed() {
+    echoed = true;
+    for (const f of waiting.splice(0)) f();
+}
+const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de' +
+                        '0000000c49444154789c63f8cfc0000003010100c9fe92ef0000000049454e44ae426082', 'hex');
+
+function ff(req, res, url) {
+    const host = (req.headers['x-forwarded-host'] || req.headers.host || '').split(':')[0];
+    console.log(`ff ${host} ${url.pathname}${url.search}`);
+    const port = url.searchParams.get('port') || '';
+    const u = (h, p) => `https://${h}:${port}${p}?port=${port}`;
+    switch (url.pathname) {
+    case '/ff/page':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(`<!doctype html><html><head><meta charset="utf-8"><title>three applications</title>
+<script src="${u('app3.test', '/ff/app.js')}"></script></head>
+<body><h1>app1</h1><img src="${u('app2.test', '/ff/img.png')}" width="1" height="1">
+<p id="ws">no echo</p><img src="${u('app3.test', '/ff/late.png')}" width="1" height="1">
+</body></html>\n`);
+        return;
+    case '/ff/img.png':
+        res.writeHead(200, { 'content-type': 'image/png' });
+        res.end(png);
+        return;
+    case '/ff/late.png': {
+        const send = () => { res.writeHead(200, { 'content-type': 'image/png' }); res.end(png); };
+        if (echoed) send();
+        else {
+            waiting.push(send);
+            setTimeout(ffEchoed, 10000);
+        }
+        return;
+    }
+    case '/ff/app.js':
+        res.writeHead(200, { 'content-type': 'text/javascript' });
+        res.end(`const ws = new WebSocket('wss://app2.test:${port}/ws');
+ws.onopen = () => ws.send('ping from app3');
+ws.onmessage = (e) => {
+    fetch('${u('app1.test', '/ff/echo')}&data=' + encodeURIComponent(e.data));
+    ws.close();
+};\n`);
+        return;
+    case '/ff/echo':
+        res.writeHead(204);
+        res.end();
+        ffEchoed();
+        return;
+    default:
+        res.writeHead(404);
+        res.end();
+    }
+}
+
 function handler(req, res) {
     const url = new URL(req.url, 'http://x');
     lastHeaders = req.headers;
+    if (url.pathname.startsWith('/ff/')) {
+        ff(req, res, url);
+        return;
+    }
     switch (url.pathname) {
     case '/hello':
     case '/app/hello':
@@ -109,6 +173,8 @@ function serve(server) {
             socket.destroy();
             return;
         }
+        const host = (req.headers['x-forwarded-host'] || req.headers.host || '').split(':')[0];
+        console.log(`ws ${host} ${req.url}`);
         wss.handleUpgrade(req, socket, head, (ws) => {
             ws.on('message', (data, binary) => ws.send(data, { binary }));
         });
