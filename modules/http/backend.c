@@ -166,6 +166,8 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 static int on_headers_complete(llhttp_t *p)
 {
     bconn_t *c = conn_of(p);
+    if (p->status_code < 100)
+        return -1; /* "020": three digits to llhttp, no status to HTTP (RFC 9110 §15) */
     if (p->status_code == 101 && (c->x == NULL || c->x->body_length != OE_BACKEND_TUNNEL))
         return -1; /* switching protocols unasked */
     if (p->status_code >= 100 && p->status_code < 200 && p->status_code != 101) {
