@@ -262,12 +262,15 @@ static void conn_close(bconn_t *c)
     uv_close((uv_handle_t *)&c->timer, on_close);
 }
 
+/* One read buffer per worker thread: libuv calls on_read right after on_alloc, and everything
+ * handed to callbacks from it is borrowed for the call only. */
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
+    static __thread char rbuf[READ_SIZE];
     (void)h;
     (void)hint;
-    buf->base = malloc(READ_SIZE);
-    buf->len = buf->base != NULL ? READ_SIZE : 0;
+    buf->base = rbuf;
+    buf->len = sizeof(rbuf);
 }
 
 static void flush(bconn_t *c);
@@ -445,6 +448,12 @@ static void plain_input(bconn_t *c, const char *p, size_t n)
         if (err == HPE_OK)
             break;
     }
+    oe_backend_x_t *x = c->x;
+    if (x != NULL && x->got_head && !c->tunnel) {
+        x->cb->batch(x->data);
+        if (c->x != x)
+            return;
+    }
     if (c->x != NULL)
         arm(c);
 }
@@ -540,24 +549,19 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     bconn_t *c = s->data;
     if (c->closing || nread == 0)
-        goto out;
+        return;
     if (nread < 0) {
         if (c->x == NULL)
             conn_close(c); /* idle in the pool: the backend closed it */
         else
             plain_eof(c);
-        goto out;
-    }
-    if (c->tls != NULL) {
+    } else if (c->tls != NULL) {
         tls_input(c, (const uint8_t *)buf->base, (size_t)nread);
-        goto out;
-    }
-    if (c->x == NULL) /* idle in the pool: bytes it must not send */
+    } else if (c->x == NULL) { /* idle in the pool: bytes it must not send */
         conn_close(c);
-    else
+    } else {
         plain_input(c, buf->base, (size_t)nread);
-out:
-    free(buf->base);
+    }
 }
 
 static void attach(bconn_t *c, oe_backend_x_t *x)

@@ -60,6 +60,10 @@ typedef struct oe_backend_cb {
     void (*end)(void *data);                              /* the response is complete */
     void (*error)(void *data, int err);                   /* one of OE_BACKEND_E* */
     void (*written)(void *data, size_t n); /* n request body bytes went to the backend */
+    /* After the head: the events of one read have been delivered and the exchange goes on (a
+     * caller that held what came so far, e.g. to answer a small response in one piece, sends
+     * it now). */
+    void (*batch)(void *data);
 } oe_backend_cb_t;
 
 typedef struct oe_backend_pool oe_backend_pool_t;

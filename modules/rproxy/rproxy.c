@@ -183,14 +183,59 @@ typedef struct px {
     const backend_t *b;
     oe_backend_x_t *x;
     bool started;  /* the response head went to the client */
-    bool in_write; /* inside oe_resp_stream_write, which may end in on_abort */
+    bool in_write; /* inside oe_resp_stream_*, which may end in on_abort */
     bool gone;     /* on_abort came during in_write: free on return */
+    /* A response head is held (with the body that came in the same read) until the read's
+     * events are delivered: a small response then leaves in one piece (one HEADERS + DATA, one
+     * TLS record) instead of a head, a piece and an end written one by one. */
+    bool held;
+    int status;
+    int64_t length;
+    oe_buf_t hdrs;    /* held fields: "name\0value\0" */
+    oe_buf_t pending; /* held body bytes */
 } px_t;
+
+/* At most this much body is held with a head (then it streams). */
+#define HOLD_MAX 65536
 
 /* The request is over for us (req may already be the connection's next request: not touched). */
 static void px_free(px_t *px)
 {
+    oe_buf_free(&px->hdrs);
+    oe_buf_free(&px->pending);
     free(px);
+}
+
+/* The held fields onto the response. */
+static void apply_headers(px_t *px)
+{
+    for (size_t pos = 0; pos < px->hdrs.len;) {
+        const char *name = (const char *)px->hdrs.base + pos;
+        const char *value = name + strlen(name) + 1;
+        pos += strlen(name) + strlen(value) + 2;
+        oe_resp_header(px->req, name, value);
+    }
+}
+
+/* Starts streaming the held response: its head and the body held so far. Returns false when
+ * the client went away meanwhile (px is freed then). */
+static bool release(px_t *px)
+{
+    oe_req_t *req = px->req;
+    px->held = false;
+    px->started = true;
+    apply_headers(px);
+    px->in_write = true;
+    oe_resp_stream_start(req, px->status, px->length);
+    if (!px->gone && px->pending.len > 0)
+        oe_resp_stream_write(req, px->pending.base, px->pending.len);
+    px->in_write = false;
+    oe_buf_free(&px->pending);
+    if (px->gone) {
+        px_free(px);
+        return false;
+    }
+    return true;
 }
 
 /* Hop-by-hop fields (RFC 9110 §7.6.1) and the ones the proxy writes itself. */
@@ -326,34 +371,52 @@ static void on_head(void *data, int status, const oe_header_t *h, size_t n, int6
             oe_slice_eq(name, OE_SLICE_STR("content-length")) ||
             oe_slice_eq(name, OE_SLICE_STR("date")) || oe_slice_eq(name, OE_SLICE_STR("server")))
             continue;
-        char nbuf[256], vbuf[8192];
-        if (name.len >= sizeof(nbuf) || h[i].value.len >= sizeof(vbuf))
-            continue;
-        memcpy(nbuf, name.base, name.len);
-        nbuf[name.len] = '\0';
-        memcpy(vbuf, h[i].value.base, h[i].value.len);
-        vbuf[h[i].value.len] = '\0';
-        oe_resp_header(req, nbuf, vbuf);
+        if (memchr(name.base, '\0', name.len) != NULL ||
+            memchr(h[i].value.base, '\0', h[i].value.len) != NULL)
+            continue; /* llhttp refuses these; never cut a field short */
+        oe_buf_append(&px->hdrs, name.base, name.len);
+        oe_buf_append(&px->hdrs, "", 1);
+        oe_buf_append(&px->hdrs, h[i].value.base, h[i].value.len);
+        oe_buf_append(&px->hdrs, "", 1);
     }
-    if (req->site->via)
-        oe_resp_header(req, "via", "1.1 odoh-edge");
-    px->started = true;
-    if (tunnel && req->version == 20) { /* RFC 8441 §5: 200 opens the tunnel on the stream */
-        oe_resp_stream_start(req, 200, -1);
-        return;
+    if (req->site->via) {
+        static const char via[] = "via\0"
+                                  "1.1 odoh-edge"; /* with both NULs */
+        oe_buf_append(&px->hdrs, via, sizeof(via));
     }
     if (tunnel) {
+        apply_headers(px);
+        px->started = true;
+        if (req->version == 20) { /* RFC 8441 §5: 200 opens the tunnel on the stream */
+            oe_resp_stream_start(req, 200, -1);
+            return;
+        }
         oe_resp_header(req, "connection", "upgrade");
         oe_resp_header(req, "upgrade", "websocket");
         oe_resp_stream_start(req, 101, -1);
         return;
     }
-    oe_resp_stream_start(req, status, length);
+    px->held = true;
+    px->status = status;
+    px->length = length;
+}
+
+static void on_batch(void *data)
+{
+    px_t *px = data;
+    if (px->held && release(px) && !oe_resp_stream_room(px->req))
+        oe_backend_pause(px->x, true);
 }
 
 static void on_body(void *data, const uint8_t *p, size_t n)
 {
     px_t *px = data;
+    if (px->held) {
+        oe_buf_append(&px->pending, p, n);
+        if (px->pending.len > HOLD_MAX)
+            on_batch(px);
+        return;
+    }
     px->in_write = true;
     oe_resp_stream_write(px->req, p, n);
     px->in_write = false;
@@ -369,11 +432,16 @@ static void on_end(void *data)
 {
     px_t *px = data;
     oe_req_t *req = px->req;
-    px->x = NULL; /* the exchange is over */
-    if (!px->started)
-        oe_resp_error(req, 502);
-    else
-        oe_resp_stream_end(req);
+    px->x = NULL;                 /* the exchange is over */
+    if (px->held && !req->head) { /* the whole response came at once: one piece */
+        apply_headers(px);
+        oe_resp_send(req, px->status, px->pending.base, px->pending.len);
+        px_free(px);
+        return;
+    }
+    if (px->held && !release(px)) /* HEAD keeps the backend's content-length */
+        return;
+    oe_resp_stream_end(req);
     px_free(px);
 }
 
@@ -409,6 +477,7 @@ static const oe_backend_cb_t backend_cb = {
     .end = on_end,
     .error = on_error,
     .written = on_written,
+    .batch = on_batch,
 };
 
 static void on_req_body(oe_req_t *req, const uint8_t *p, size_t n, bool fin)

@@ -58,7 +58,14 @@ static void fz_written(void *data, size_t n)
     sink += n;
 }
 
-static const oe_backend_cb_t cb = {fz_head, fz_body, fz_end, fz_error, fz_written};
+static void fz_batch(void *data)
+{
+    (void)data;
+    if (live == NULL)
+        abort(); /* only while the exchange goes on */
+}
+
+static const oe_backend_cb_t cb = {fz_head, fz_body, fz_end, fz_error, fz_written, fz_batch};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
