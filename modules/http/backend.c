@@ -17,9 +17,10 @@
 #define TAG "backend"
 
 /* An idle pooled connection closes after this (below the 5 s keep-alive of Node.js servers, so
- * that we, not the backend, usually close first), and at most this many wait per worker. */
+ * that we, not the backend, usually close first), and at most this many wait per worker (a
+ * burst of requests in flight beyond it churns connections to the backend). */
 #define POOL_IDLE_MS  4000
-#define POOL_MAX_IDLE 32
+#define POOL_MAX_IDLE 256
 #define READ_SIZE     65536
 
 typedef struct bconn bconn_t;
@@ -357,7 +358,8 @@ static bool deliver(bconn_t *c, bool extra)
     c->complete = false;
     /* Reusable only after a clean exchange: both messages whole, keep-alive, nothing extra. */
     bool reuse = llhttp_should_keep_alive(&c->parser) && x->req_done && c->wq.len == 0 &&
-                 !c->writing && !extra && c->parser.status_code != 101;
+                 !c->writing && !extra && c->parser.status_code != 101 &&
+                 c->pool->nidle < POOL_MAX_IDLE && !c->pool->closing;
     c->x = NULL;
     x->c = NULL;
     if (reuse) {

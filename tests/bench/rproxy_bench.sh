@@ -7,8 +7,9 @@
 # (64 bytes) from memory-cached disk. In front of it, on free 127.0.0.1 ports, with the same ECDSA
 # P-256 certificate for bench.test, 2 workers each, TLS 1.3, h2:
 #   odoh-edge   [site] backend = http://127.0.0.1:BACKEND (pooled keep-alive, its default)
-#   nginx       proxy_pass to an upstream with keepalive 32, proxy_http_version 1.1 and
-#               Connection "" (nginx's documented way to pool upstream connections)
+#   nginx       proxy_pass to an upstream with keepalive 256 (as many idle connections per
+#               worker as odoh-edge keeps), proxy_http_version 1.1 and Connection "" (nginx's
+#               documented way to pool upstream connections)
 # h2load (-t 1) alternates between them, three rounds, medians:
 #   proxied-rps  h2load -c 32 -m 10 -n N /small.txt          requests/s (higher is better)
 #   p50-ms       h2load -c 1 -m 1 -n L --log-file: the median time of a request, one at a time on
@@ -18,7 +19,8 @@
 # The summary goes to stdout and to build/bench/rproxy_bench.txt.
 #
 # Environment: ODOH_EDGE (binary, default ./odoh-edge), BENCH_ROUNDS (3), BENCH_SECONDS (target
-# seconds per throughput run, 5), LAT_N (2000), BENCH_OUT, BENCH_KEEP=1 keeps the folder.
+# seconds per throughput run, 5), LAT_N (2000), NGINX_KEEPALIVE (256), BENCH_OUT, BENCH_KEEP=1
+# keeps the folder.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -120,7 +122,7 @@ http {
     keepalive_requests 10000000;
     upstream app {
         server 127.0.0.1:$BACKEND_PORT;
-        keepalive 32;
+        keepalive ${NGINX_KEEPALIVE:-256};
     }
     server {
         $listen_line
