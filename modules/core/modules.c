@@ -30,6 +30,9 @@ MODULE(metrics)
 #ifdef OE_WITH_ACME
 MODULE(acme)
 #endif
+#ifdef OE_WITH_RPROXY
+MODULE(rproxy)
+#endif
 #undef MODULE
 
 const oe_module_t *const oe_modules[] = {
@@ -40,6 +43,9 @@ const oe_module_t *const oe_modules[] = {
 #endif
 #ifdef OE_WITH_WEBSITE
     &oe_website_module,
+#endif
+#ifdef OE_WITH_RPROXY
+    &oe_rproxy_module,
 #endif
 #ifdef OE_WITH_ODOH_TARGET
     &oe_odoh_target_module,

@@ -7,6 +7,7 @@
 #include <llhttp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "http/http_int.h"
@@ -33,18 +34,28 @@ typedef struct h1 {
     int error_status;
     bool busy; /* a request is with its handler or its response is being written */
     bool keep_alive;
-    bool complete;      /* the parser saw a whole message */
-    bool close_after;   /* parse error or Connection: close */
-    bool streaming;     /* response head sent, body still flowing */
-    bool running;       /* inside run(): nested calls leave the work to it */
-    bool begun;         /* the parser saw the first byte of a request */
-    bool served;        /* at least one response went out: an idle connection is kept alive */
-    bool closing;       /* the response in progress says connection: close */
-    uint64_t sent_at;   /* loop time the socket last took response bytes */
-    uint64_t sock_sent; /* oe_http__conn_sent() at that time */
+    bool complete;       /* the parser saw a whole message */
+    bool close_after;    /* parse error or Connection: close */
+    bool streaming;      /* response head sent, body still flowing */
+    bool running;        /* inside run(): nested calls leave the work to it */
+    bool begun;          /* the parser saw the first byte of a request */
+    bool served;         /* at least one response went out: an idle connection is kept alive */
+    bool closing;        /* the response in progress says connection: close */
+    bool stream_head;    /* on_headers_complete paused: the request's route streams its body */
+    bool body_streaming; /* the request body goes to the handler piece by piece (on_body) */
+    bool chunked;        /* the streamed response is sent with chunked transfer coding */
+    bool want_writable;  /* the handler waits for room (oe_resp_stream_room said no) */
+    size_t body_held;    /* streamed request body bytes the handler has not acknowledged */
+    bool tunnel;         /* Upgrade: websocket to a streaming route: after the head, raw bytes */
+    uint64_t sent_at;    /* loop time the socket last took response bytes */
+    uint64_t sock_sent;  /* oe_http__conn_sent() at that time */
 } h1_t;
 
 static llhttp_settings_t settings;
+
+/* Streamed request bodies: parsing stops while the handler holds this much unacknowledged, and
+ * the socket stops being read once the unparsed input is over the pipelining bound too. */
+#define BODY_HELD_HIGH (256 * 1024)
 
 static h1_t *h1_of(llhttp_t *p)
 {
@@ -126,6 +137,8 @@ static int header_bytes(h1_t *h, size_t more)
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     h1_t *h = h1_of(p);
+    if (h->body_streaming)
+        return 0; /* trailer fields of a streamed body are dropped (RFC 9110 §6.5.1) */
     if (header_bytes(h, len) < 0)
         return fail(h, 431);
     if (h->last != 1) {
@@ -149,6 +162,8 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     h1_t *h = h1_of(p);
+    if (h->body_streaming)
+        return 0;
     if (header_bytes(h, len) < 0)
         return fail(h, 431);
     if (h->last != 2)
@@ -159,15 +174,65 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
+/* Does the request whose header block just ended go to a route that streams its body? Only
+ * origin-form targets with a body qualify; the others are buffered as before. */
+static bool wants_stream(h1_t *h, bool tunnel)
+{
+    llhttp_t *p = &h->parser;
+    bool body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
+    if ((!body && !tunnel) || h->url_len == 0 || h->raw.base[0] != '/')
+        return false;
+    const char *base = (const char *)h->raw.base;
+    oe_slice_t host = {NULL, 0};
+    for (size_t i = 0; i < h->nh; i++)
+        if (oe_slice_eq(OE_SLICE(base + h->hoffs[i].name, h->hoffs[i].name_len),
+                        OE_SLICE_STR("host")))
+            host = OE_SLICE(base + h->hoffs[i].value, h->hoffs[i].value_len);
+    oe_slice_t method = OE_SLICE_STR(llhttp_method_name(llhttp_get_method(p)));
+    return oe_http__streams(h->c, host, OE_SLICE(base, h->url_len), method);
+}
+
+/* A WebSocket opening handshake (RFC 6455 §4.1): GET with Connection: upgrade (llhttp's upgrade
+ * flag) and Upgrade: websocket. */
+static bool websocket(h1_t *h)
+{
+    llhttp_t *p = &h->parser;
+    if (!p->upgrade || llhttp_get_method(p) != HTTP_GET)
+        return false;
+    const char *base = (const char *)h->raw.base;
+    for (size_t i = 0; i < h->nh; i++) {
+        if (!oe_slice_eq(OE_SLICE(base + h->hoffs[i].name, h->hoffs[i].name_len),
+                         OE_SLICE_STR("upgrade")))
+            continue;
+        const char *v = base + h->hoffs[i].value;
+        return h->hoffs[i].value_len == 9 && strncasecmp(v, "websocket", 9) == 0;
+    }
+    return false;
+}
+
 static int on_headers_complete(llhttp_t *p)
 {
     h1_t *h = h1_of(p);
-    /* No protocol upgrade is implemented (h2c, websocket): a request with Upgrade is served as if
-     * the header were absent (RFC 9110 §7.8 lets the server ignore it), and the bytes after it
-     * are the next HTTP/1.1 request. Clearing the flag here keeps llhttp from stopping with
+    /* The one upgrade implemented is a WebSocket to a streaming route (a tunnel, below). Any
+     * other request with Upgrade (h2c, or websocket to a static site) is served as if the header
+     * were absent (RFC 9110 §7.8 lets the server ignore it), and the bytes after it are the next
+     * HTTP/1.1 request. Clearing the flag here keeps llhttp from stopping with
      * HPE_PAUSED_UPGRADE and treating the rest as another protocol. CONNECT (authority-form
      * target) is then an ordinary request, which dispatch answers with 400. */
+    bool ws = websocket(h);
     p->upgrade = 0;
+    /* A WebSocket upgrade to a streaming route becomes a tunnel: the bytes after the head are
+     * the client's side of it, never parsed as HTTP again. */
+    if (ws && wants_stream(h, true)) {
+        h->stream_head = true;
+        h->tunnel = true;
+        return HPE_PAUSED;
+    }
+    /* A streaming route takes the request now; its body follows piece by piece (parse()). */
+    if (wants_stream(h, false)) {
+        h->stream_head = true;
+        return HPE_PAUSED;
+    }
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > limits(h)->max_body_size)
         return fail(h, 413);
     return 0;
@@ -176,7 +241,7 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     h1_t *h = h1_of(p);
-    if (h->body.len + len > limits(h)->max_body_size)
+    if (!h->body_streaming && h->body.len + len > limits(h)->max_body_size)
         return fail(h, 413);
     oe_buf_append(&h->body, at, len);
     return 0;
@@ -318,6 +383,15 @@ static void dispatch(h1_t *h)
     req->headers = h->headers;
     req->nheaders = h->nh;
     req->body = OE_SLICE(h->body.base, h->body.len);
+    if (h->tunnel) {
+        req->upgrade = OE_SLICE_STR("websocket");
+        req->body_length = -1;
+    }
+    if (h->body_streaming) {
+        req->body = OE_SLICE("", 0);
+        req->body_stream = true;
+        req->body_length = (h->parser.flags & F_CHUNKED) ? -1 : (int64_t)h->parser.content_length;
+    }
     /* The target: origin-form "/path?query", or absolute-form "http(s)://authority/path". */
     oe_slice_t url = OE_SLICE(base, h->url_len);
     if (url.len > 8 &&
@@ -351,16 +425,85 @@ static void dispatch(h1_t *h)
         oe_resp_error(req, 400);
         return;
     }
+    /* A client that waits for "100 Continue" before sending a streamed body gets it at once:
+     * the handler takes the body as it comes (RFC 9110 §10.1.1). */
+    if (h->body_streaming && req->version == 11 &&
+        oe_slice_eq(oe_req_header(req, "expect"), OE_SLICE_STR("100-continue"))) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (oe_http__conn_send(h->c, cont, sizeof(cont) - 1) == 0)
+            oe_http__conn_flush(h->c);
+    }
     oe_http__dispatch(h->c, s);
+}
+
+/* Hands the body bytes parsed in the last pass (and the end, when the message is complete) to
+ * the handler of a streamed request; after the handler let go they are dropped. */
+static void deliver(h1_t *h)
+{
+    stream_t *s = &h->s;
+    bool fin = h->complete;
+    oe_buf_t body = h->body;
+    h->body = (oe_buf_t){0};
+    if (!s->ended && !s->aborted && s->req.on_body != NULL) {
+        h->body_held += body.len;
+        if (body.len > 0)
+            s->req.on_body(&s->req, body.base, body.len, false);
+        if (fin && !s->ended && !s->aborted)
+            s->req.on_body(&s->req, NULL, 0, true);
+    }
+    oe_buf_free(&body);
 }
 
 /* Feeds bytes to the parser; stops at the end of a message and keeps what follows in
  * h->pending for after its response (pipelining). */
 static int parse(h1_t *h, const uint8_t *p, size_t n)
 {
+    if (h->body_streaming && h->tunnel) { /* raw bytes for as long as the connection lives */
+        oe_buf_append(&h->body, p, n);
+        deliver(h);
+        return 0;
+    }
     llhttp_errno_t err = llhttp_execute(&h->parser, (const char *)p, n);
+    if (h->body_streaming) {
+        size_t used = n;
+        if (err == HPE_PAUSED) {
+            const uint8_t *stop = (const uint8_t *)llhttp_get_error_pos(&h->parser);
+            used = stop != NULL ? (size_t)(stop - p) : n;
+        }
+        if (err != HPE_OK && !(err == HPE_PAUSED && h->complete)) {
+            /* A malformed body after the handler took the request: nothing sane can follow. */
+            h->body_streaming = false;
+            h->close_after = true;
+            oe_http__stream_abort(&h->s);
+            oe_http__conn_close(h->c);
+            return 0;
+        }
+        bool complete = h->complete;
+        if (complete) {
+            llhttp_resume(&h->parser);
+            h->complete = false;
+            h->body_streaming = false;
+            if (used < n && !h->close_after)
+                oe_buf_append(&h->pending, p + used, n - used);
+        }
+        h->complete = complete;
+        deliver(h);
+        h->complete = false;
+        return 0;
+    }
     if (err == HPE_OK)
         return 0;
+    if (err == HPE_PAUSED && h->stream_head) {
+        const uint8_t *stop = (const uint8_t *)llhttp_get_error_pos(&h->parser);
+        size_t used = stop != NULL ? (size_t)(stop - p) : n;
+        h->stream_head = false;
+        llhttp_resume(&h->parser);
+        if (used < n)
+            oe_buf_append(&h->pending, p + used, n - used);
+        h->body_streaming = true;
+        dispatch(h);
+        return 0;
+    }
     /* Only on_message_complete pauses (upgrades are switched off in on_headers_complete): a
      * pause without a complete message would dispatch a stale request. */
     if (err == HPE_PAUSED && h->complete) {
@@ -386,7 +529,9 @@ static void run(h1_t *h)
     if (h->running)
         return;
     h->running = true;
-    while (!h->busy && h->pending.len > 0 && !h->close_after && !h->c->closing) {
+    while (h->pending.len > 0 && !h->close_after && !h->c->closing) {
+        if (h->body_streaming ? h->body_held >= BODY_HELD_HIGH : h->busy)
+            break;
         oe_buf_t in = h->pending;
         h->pending = (oe_buf_t){0};
         parse(h, in.base, in.len);
@@ -395,16 +540,21 @@ static void run(h1_t *h)
     h->running = false;
 }
 
+/* Input read ahead of the request in progress, at most. */
+static size_t pending_cap(const conn_t *c)
+{
+    return (size_t)c->l->conf->max_pipelined * (c->l->conf->max_header_size + 1024);
+}
+
 static int h1_input(conn_t *c, const uint8_t *p, size_t n)
 {
     h1_t *h = c->engine;
     if (h->close_after)
         return 0; /* after an error we only finish writing */
     oe_buf_append(&h->pending, p, n);
-    size_t cap = (size_t)c->l->conf->max_pipelined * (c->l->conf->max_header_size + 1024);
-    if (h->busy && h->pending.len > cap)
-        oe_http__conn_pause_read(c);
     run(h);
+    if (h->busy && h->pending.len > pending_cap(c))
+        oe_http__conn_pause_read(c);
     return 0;
 }
 
@@ -436,11 +586,17 @@ static void done(h1_t *h)
     conn_t *c = h->c;
     oe_http__stream_release(&h->s);
     h->streaming = false;
+    h->chunked = false;
+    h->want_writable = false;
+    h->body_streaming = false; /* a body still arriving: closing is set (submit) */
+    h->body_held = 0;
+    h->tunnel = false;
     h->busy = false;
     h->begun = false;
     h->served = true;
     h->raw.len = 0;
     if (h->closing) {
+        h->close_after = true; /* nothing after this response is parsed */
         c->close_after_write = true;
         oe_http__conn_flush(c);
         return;
@@ -464,10 +620,18 @@ static void submit(stream_t *s)
     int n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nserver: odoh-edge\r\ndate: %s\r\n",
                      s->status, oe_http_reason(s->status), oe_http__worker_date(c->w));
     int rc = oe_http__conn_send(c, line, (size_t)OE_MIN(n, (int)sizeof(line) - 1));
-    if (rc == 0 && s->status != 304 && s->status != 204) {
+    bool chunked = false;
+    if (s->status != 304 && s->status != 204 && s->status >= 200 &&
+        (!s->streamed || s->stream_length >= 0)) {
         n = snprintf(line, sizeof(line), "content-length: %llu\r\n",
                      (unsigned long long)s->content_length);
-        rc = oe_http__conn_send(c, line, (size_t)n);
+        if (rc == 0)
+            rc = oe_http__conn_send(c, line, (size_t)n);
+    } else if (s->streamed && !s->no_body && s->stream_length < 0 && s->req.version == 11 &&
+               s->status >= 200) {
+        chunked = true;
+        if (rc == 0)
+            rc = oe_http__conn_send(c, "transfer-encoding: chunked\r\n", 28);
     }
     size_t pos = 0;
     const char *name, *value;
@@ -481,9 +645,15 @@ static void submit(stream_t *s)
             rc = oe_http__conn_send(c, "\r\n", 2);
     }
     /* Draining: the last response here, unless the connection can move on. */
-    h->closing =
-        !h->keep_alive || h->close_after || (c->w->stopping && !oe_http__conn_may_migrate(c));
-    if (rc == 0 && h->closing)
+    /* A streamed request body still arriving, or a streamed response of unknown length to an
+     * HTTP/1.0 client, ends the connection too. */
+    h->closing = !h->keep_alive || h->close_after ||
+                 (c->w->stopping && !oe_http__conn_may_migrate(c)) || h->body_streaming ||
+                 (s->streamed && !s->no_body && s->stream_length < 0 && !chunked);
+    h->chunked = chunked;
+    /* 101: the connection becomes the tunnel and ends with it; the handler wrote Connection:
+     * upgrade and Upgrade. */
+    if (rc == 0 && h->closing && !(h->tunnel && s->status == 101))
         rc = oe_http__conn_send(c, "connection: close\r\n", 19);
     if (rc == 0)
         rc = oe_http__conn_send(c, "\r\n", 2);
@@ -492,6 +662,12 @@ static void submit(stream_t *s)
     h->streaming = true;
     /* From here the client must keep taking bytes: send-timeout without progress closes. */
     h->sent_at = uv_now(&c->w->loop);
+    if (s->streamed) { /* the body comes through stream_write; stream_end finishes */
+        h->sock_sent = oe_http__conn_sent(c);
+        oe_http__conn_set_timer(c, send_poll(c));
+        oe_http__conn_flush(c);
+        return;
+    }
     if (write_body(h)) {
         /* Queued whole (the usual small response): the keep-alive timer runs next, and the
          * progress sample, an ioctl, is taken only if a time-out finds bytes still queued
@@ -506,6 +682,71 @@ static void submit(stream_t *s)
     oe_http__conn_flush(c);
 }
 
+static void h1_stream_write(stream_t *s, const void *p, size_t n)
+{
+    h1_t *h = s->c->engine;
+    if (h == NULL || s != &h->s || !h->streaming)
+        return;
+    if (h->chunked) { /* one TLS record for the chunk and its framing */
+        oe_buf_t b = {0};
+        oe_buf_printf(&b, "%zx\r\n", n);
+        oe_buf_append(&b, p, n);
+        oe_buf_append(&b, "\r\n", 2);
+        int rc = oe_http__conn_send(s->c, b.base, b.len);
+        oe_buf_free(&b);
+        if (rc < 0)
+            return;
+    } else if (oe_http__conn_send(s->c, p, n) < 0) {
+        return;
+    }
+    oe_http__conn_flush(s->c);
+}
+
+static bool h1_stream_room(stream_t *s)
+{
+    h1_t *h = s->c->engine;
+    if (h == NULL || s != &h->s)
+        return true;
+    bool room = oe_http__conn_queued(s->c) < OE_HTTP_OUT_HIGH;
+    if (!room)
+        h->want_writable = true;
+    return room;
+}
+
+static void h1_stream_end(stream_t *s)
+{
+    h1_t *h = s->c->engine;
+    if (h == NULL || s != &h->s || !h->streaming)
+        return;
+    conn_t *c = s->c;
+    if (h->chunked && oe_http__conn_send(c, "0\r\n\r\n", 5) < 0) /* no trailers */
+        return;
+    done(h);
+    oe_http__conn_flush(c);
+}
+
+static void h1_stream_reset(stream_t *s)
+{
+    h1_t *h = s->c->engine;
+    if (h == NULL || s != &h->s)
+        return;
+    h->close_after = true;
+    oe_http__conn_close(s->c);
+}
+
+static void h1_body_ack(stream_t *s, size_t n)
+{
+    h1_t *h = s->c->engine;
+    if (h == NULL || s != &h->s)
+        return;
+    h->body_held -= OE_MIN(n, h->body_held);
+    if (h->body_streaming && h->body_held < BODY_HELD_HIGH) {
+        run(h);
+        if (h->pending.len <= pending_cap(s->c))
+            oe_http__conn_resume_read(s->c);
+    }
+}
+
 static void h1_drain(conn_t *c)
 {
     h1_t *h = c->engine;
@@ -513,6 +754,15 @@ static void h1_drain(conn_t *c)
         return;
     h->sent_at = uv_now(&c->w->loop); /* a write completed */
     h->sock_sent = oe_http__conn_sent(c);
+    if (h->s.streamed) {
+        if (h->want_writable && oe_http__conn_queued(c) < OE_HTTP_OUT_HIGH && !h->s.ended &&
+            h->s.req.on_writable != NULL) {
+            h->want_writable = false;
+            h->s.req.on_writable(&h->s.req);
+        }
+        oe_http__conn_flush(c);
+        return;
+    }
     if (write_body(h))
         done(h);
     oe_http__conn_flush(c); /* what write_body queued, done or not */
@@ -532,6 +782,14 @@ static uint64_t send_poll(const conn_t *c)
 static void h1_timeout(conn_t *c)
 {
     h1_t *h = c->engine;
+    if (h->streaming && h->s.streamed && !h->s.ended && oe_http__conn_queued(c) == 0) {
+        /* A streamed response waits for its source, not for the client: the handler's own
+         * time-outs apply. */
+        h->sent_at = uv_now(&c->w->loop);
+        h->sock_sent = oe_http__conn_sent(c);
+        oe_http__conn_set_timer(c, send_poll(c));
+        return;
+    }
     if (h->streaming || oe_http__conn_queued(c) > 0) {
         uint64_t now = uv_now(&c->w->loop), sent = oe_http__conn_sent(c);
         if (sent != h->sock_sent) {
@@ -566,4 +824,9 @@ const proto_t oe_http__h1 = {
     .adopt = h1_adopt,
     .free = h1_free,
     .submit = submit,
+    .stream_write = h1_stream_write,
+    .stream_room = h1_stream_room,
+    .stream_end = h1_stream_end,
+    .stream_reset = h1_stream_reset,
+    .body_ack = h1_body_ack,
 };

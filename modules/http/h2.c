@@ -24,13 +24,15 @@ typedef struct h2_stream {
     size_t nh, hcap, header_bytes;
     oe_header_t *headers;
     oe_slice_t method, path, authority, scheme; /* offsets resolved at dispatch */
-    size_t pm[2], pp[2], pa[2], ps[2];          /* pseudo-header offset, length */
+    size_t pm[2], pp[2], pa[2], ps[2], pr[2];   /* pseudo-header offset, length */
     oe_buf_t body;
     int error_status;
     bool dispatched;
     bool headers_done;     /* the header block ended (END_HEADERS) */
     bool refused;          /* RST_STREAM(REFUSED_STREAM) sent: the connection's body cap */
     bool reset;            /* RST_STREAM(NO_ERROR) submitted after an early response */
+    bool deferred;         /* streamed response: the data provider waits for the handler */
+    bool want_writable;    /* streamed response: the handler waits for room */
     uint64_t linger_at;    /* the response ended while the request was still open (0: no) */
     uint64_t linger_bytes; /* request body bytes dropped since */
     uint64_t begun_at;     /* loop times (ms): HEADERS began, last body bytes, response submitted */
@@ -78,6 +80,10 @@ struct h2 {
 static void goaway_final(struct h2 *h);
 
 static void h2_send(conn_t *c);
+static void send_now(struct h2 *h);
+
+/* A streamed response body buffered per stream, at most (then oe_resp_stream_room says no). */
+#define STREAM_BUF_HIGH (256 * 1024)
 
 static uint64_t now_ms(const struct h2 *h)
 {
@@ -145,8 +151,8 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
 {
     struct h2 *h = user;
     h2_stream_t *st = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
-    if (st == NULL || frame->hd.type != NGHTTP2_HEADERS || st->error_status)
-        return 0;
+    if (st == NULL || frame->hd.type != NGHTTP2_HEADERS || st->error_status || st->dispatched)
+        return 0; /* trailers of a streamed request are dropped (RFC 9110 §6.5.1) */
     const oe_listen_conf_t *lim = h->c->l->conf;
     st->header_bytes += namelen + valuelen;
     if (st->header_bytes > lim->max_header_size || st->nh >= (size_t)lim->max_headers) {
@@ -167,6 +173,8 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
             keep(st, st->pa, value, valuelen);
         else if (oe_slice_eq(n, OE_SLICE_STR(":scheme")))
             keep(st, st->ps, value, valuelen);
+        else if (oe_slice_eq(n, OE_SLICE_STR(":protocol"))) /* RFC 8441 §4 */
+            keep(st, st->pr, value, valuelen);
         return 0;
     }
     if (st->nh == st->hcap) {
@@ -191,6 +199,21 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
 {
     struct h2 *h = user;
     h2_stream_t *st = nghttp2_session_get_stream_user_data(session, stream_id);
+    /* Flow control (automatic WINDOW_UPDATE is off): a streamed body gives the connection's
+     * window back at once, and the stream's only as its handler acknowledges bytes
+     * (oe_req_body_ack), so one slow consumer holds at most its own stream window; every other
+     * byte is taken now. */
+    if (st != NULL && st->s.req.body_stream && st->linger_at == 0 && !st->reset) {
+        nghttp2_session_consume_connection(session, len);
+        if (st->s.ended || st->s.aborted || st->s.req.on_body == NULL) {
+            nghttp2_session_consume_stream(session, stream_id, len);
+            return 0;
+        }
+        st->body_at = now_ms(h);
+        st->s.req.on_body(&st->s.req, data, len, false);
+        return 0;
+    }
+    nghttp2_session_consume(session, stream_id, len);
     if (st != NULL && st->linger_at != 0 && !st->reset) {
         st->linger_bytes += len;
         st->body_at = now_ms(h);
@@ -244,6 +267,20 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
     req->headers = st->headers;
     req->nheaders = st->nh;
     req->body = OE_SLICE(st->body.base, st->body.len);
+    /* Extended CONNECT (RFC 8441): nghttp2 allows :protocol only on CONNECT, with :scheme and
+     * :path; a tunnel to a streaming route, like an HTTP/1.1 Upgrade. */
+    if (req->body_stream && st->pr[1] == 9 &&
+        oe_slice_eq(at(st, st->pr), OE_SLICE_STR("websocket")))
+        req->upgrade = OE_SLICE_STR("websocket");
+    if (req->body_stream) {
+        req->body_length = -1;
+        oe_slice_t cl = oe_req_header(req, "content-length"); /* digits: nghttp2 checked */
+        if (cl.base != NULL && cl.len <= 18) {
+            req->body_length = 0;
+            for (size_t i = 0; i < cl.len; i++)
+                req->body_length = req->body_length * 10 + (cl.base[i] - '0');
+        }
+    }
     oe_slice_t path = at(st, st->pp);
     const uint8_t *q = path.len ? memchr(path.base, '?', path.len) : NULL;
     req->path = q ? OE_SLICE(path.base, (size_t)(q - path.base)) : path;
@@ -300,8 +337,21 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
     if (frame->hd.type == NGHTTP2_HEADERS && !st->headers_done) {
         st->headers_done = true; /* the whole block, CONTINUATION frames included */
         st->body_at = now_ms(h);
+        /* A request with a body for a streaming route goes to its handler now. */
+        if (!st->error_status && !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+            oe_http__streams(h->c, at(st, st->pa), at(st, st->pp), at(st, st->pm))) {
+            st->s.req.body_stream = true;
+            dispatch(h, st);
+            return 0;
+        }
         if (!st->error_status && declared_too_big(h, st))
             st->error_status = 413;
+    }
+    if (st->dispatched && st->s.req.body_stream) {
+        if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !st->s.ended && !st->s.aborted &&
+            st->s.req.on_body != NULL)
+            st->s.req.on_body(&st->s.req, NULL, 0, true);
+        return 0;
     }
     /* A request over max-body-size is answered 413 at once, from its HEADERS (declared length)
      * or the DATA frame that crossed the limit, not after a body we will not keep; on_frame_send
@@ -363,6 +413,28 @@ static nghttp2_ssize read_body(nghttp2_session *session, int32_t stream_id, uint
                                void *user)
 {
     h2_stream_t *st = source->ptr;
+    if (st->s.streamed) {
+        oe_buf_t *b = &st->s.body;
+        size_t avail = b->len - st->s.body_pos;
+        if (avail == 0 && !st->s.body_done) {
+            st->deferred = true;
+            return NGHTTP2_ERR_DEFERRED;
+        }
+        size_t n = OE_MIN(length, avail);
+        memcpy(buf, b->base + st->s.body_pos, n);
+        st->s.body_pos += n;
+        if (st->s.body_pos == b->len) {
+            b->len = 0;
+            st->s.body_pos = 0;
+            if (st->s.body_done)
+                *flags |= NGHTTP2_DATA_FLAG_EOF;
+        } else if (st->s.body_pos >= 65536) { /* keep the buffer from creeping */
+            memmove(b->base, b->base + st->s.body_pos, b->len - st->s.body_pos);
+            b->len -= st->s.body_pos;
+            st->s.body_pos = 0;
+        }
+        return (nghttp2_ssize)n;
+    }
     uint64_t left = oe_http__stream_body_left(&st->s);
     size_t n = (size_t)OE_MIN((uint64_t)length, left);
     *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
@@ -429,7 +501,7 @@ static void submit(stream_t *s)
     nva[n++] = nv(":status", status);
     nva[n++] = nv("server", "odoh-edge");
     nva[n++] = nv("date", oe_http__worker_date(c->w));
-    if (s->status != 204 && s->status != 304)
+    if (s->status != 204 && s->status != 304 && (!s->streamed || s->stream_length >= 0))
         nva[n++] = nv("content-length", length);
     size_t pos = 0;
     const char *name, *value;
@@ -437,7 +509,7 @@ static void submit(stream_t *s)
         nva[n++] = nv(name, value);
     nghttp2_data_provider2 prd = {.source.ptr = st, .read_callback = read_body};
     st->submit_at = now_ms(h);
-    bool body = !s->no_body && oe_http__stream_body_left(s) > 0;
+    bool body = !s->no_body && (s->streamed || oe_http__stream_body_left(s) > 0);
     if (nghttp2_submit_response2(h->session, st->id, nva, n, body ? &prd : NULL) != 0)
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
     if (nva != stack_nva)
@@ -446,6 +518,82 @@ send:
     if (!h->in_recv) {
         h2_send(c);
         oe_http__conn_flush(c);
+    }
+}
+
+static void h2_stream_write(stream_t *s, const void *p, size_t n)
+{
+    h2_stream_t *st = (h2_stream_t *)s;
+    struct h2 *h = s->c->engine;
+    if (h == NULL || s->c->closing)
+        return;
+    oe_buf_append(&s->body, p, n);
+    if (st->deferred) {
+        st->deferred = false;
+        nghttp2_session_resume_data(h->session, st->id);
+    }
+    send_now(h);
+}
+
+static bool h2_stream_room(stream_t *s)
+{
+    h2_stream_t *st = (h2_stream_t *)s;
+    bool room = s->body.len - s->body_pos < STREAM_BUF_HIGH;
+    if (!room)
+        st->want_writable = true;
+    return room;
+}
+
+static void h2_stream_end(stream_t *s)
+{
+    h2_stream_t *st = (h2_stream_t *)s;
+    struct h2 *h = s->c->engine;
+    if (h == NULL || s->c->closing || s->no_body)
+        return;
+    if (st->deferred) {
+        st->deferred = false;
+        nghttp2_session_resume_data(h->session, st->id);
+    }
+    send_now(h);
+}
+
+static void h2_stream_reset(stream_t *s)
+{
+    h2_stream_t *st = (h2_stream_t *)s;
+    struct h2 *h = s->c->engine;
+    if (h == NULL || s->c->closing)
+        return;
+    nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
+    send_now(h);
+}
+
+static void h2_body_ack(stream_t *s, size_t n)
+{
+    h2_stream_t *st = (h2_stream_t *)s;
+    struct h2 *h = s->c->engine;
+    if (h == NULL || s->c->closing)
+        return;
+    nghttp2_session_consume_stream(h->session, st->id, n);
+    send_now(h);
+}
+
+/* Streamed responses whose buffer drained below STREAM_BUF_HIGH: tell their handlers. Called
+ * outside nghttp2's callbacks; a handler may end or reset its stream, which may free it, so the
+ * streams are looked up again by id. */
+static void notify_writable(struct h2 *h)
+{
+    int32_t ids[64];
+    size_t n = 0;
+    for (h2_stream_t *st = h->streams; st != NULL && n < OE_ARRAY_SIZE(ids); st = st->next)
+        if (st->want_writable && st->s.body.len - st->s.body_pos < STREAM_BUF_HIGH)
+            ids[n++] = st->id;
+    for (size_t i = 0; i < n && h->c->engine == h && !h->c->closing; i++) {
+        h2_stream_t *st = nghttp2_session_get_stream_user_data(h->session, ids[i]);
+        if (st == NULL || !st->want_writable)
+            continue;
+        st->want_writable = false;
+        if (!st->s.ended && !st->s.aborted && st->s.req.on_writable != NULL)
+            st->s.req.on_writable(&st->s.req);
     }
 }
 
@@ -498,6 +646,8 @@ static uint64_t earliest_deadline(const struct h2 *h, int *kind)
             d = st->begun_at + lim->header_timeout;
         else if (!st->dispatched) /* also a refused stream until its RST_STREAM is out */
             d = st->body_at + lim->body_timeout;
+        else if (st->s.streamed && !st->s.body_done && st->s.body.len == st->s.body_pos)
+            continue; /* a streamed response waits for its source: the handler's time-outs */
         else if (st->s.responded)
             d = OE_MAX(st->submit_at, h->sent_at) + lim->send_timeout;
         else
@@ -694,6 +844,7 @@ static int h2_init(conn_t *c)
     nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33); /* rapid reset (CVE-2023-44487) */
     nghttp2_option_set_max_continuations(opt, 8);              /* CONTINUATION flood */
     nghttp2_option_set_max_outbound_ack(opt, 1000);            /* PING/SETTINGS floods */
+    nghttp2_option_set_no_auto_window_update(opt, 1); /* on_data_chunk consumes (streamed bodies) */
     h->mem = (nghttp2_mem){h, ng_malloc, ng_free, ng_calloc, ng_realloc};
     int rc = nghttp2_session_server_new3(&h->session, cb, h, opt, &h->mem);
     nghttp2_session_callbacks_del(cb);
@@ -707,6 +858,7 @@ static int h2_init(conn_t *c)
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, (uint32_t)lim->max_streams},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)lim->max_header_size},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20},
+        {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1}, /* WebSocket over HTTP/2 (RFC 8441) */
     };
     nghttp2_submit_settings(h->session, NGHTTP2_FLAG_NONE, settings, OE_ARRAY_SIZE(settings));
     c->engine = h;
@@ -732,6 +884,7 @@ static int h2_input(conn_t *c, const uint8_t *p, size_t n)
         return -1;
     }
     h2_send(c);
+    notify_writable(h);
     return 0;
 }
 
@@ -739,6 +892,7 @@ static void h2_drain(conn_t *c)
 {
     if (c->engine != NULL) {
         h2_send(c);
+        notify_writable(c->engine);
         oe_http__conn_flush(c);
     }
 }
@@ -899,4 +1053,9 @@ const proto_t oe_http__h2 = {
     .free = h2_free,
     .trim = h2_trim,
     .submit = submit,
+    .stream_write = h2_stream_write,
+    .stream_room = h2_stream_room,
+    .stream_end = h2_stream_end,
+    .stream_reset = h2_stream_reset,
+    .body_ack = h2_body_ack,
 };

@@ -52,8 +52,22 @@ typedef struct oe_site {
     bool open_file_cache;   /* descriptors of served files kept per worker (website_cache.h) */
     const char *access_log; /* NULL = none; "stderr" or a path */
     int access_log_format;  /* access-log-format: 0 text, 1 json */
-    unsigned line;          /* config line of the section, for messages */
-    int stat_id;            /* oe_stat_site_id() of the name */
+    /* Reverse proxy (modules/rproxy): "backend = [PREFIX] URL" entries as written, with their
+     * config lines; checked and parsed by that module. */
+    oe_linelist_t backends;
+    bool forward_client_address;     /* X-Forwarded-For and Forwarded: for= to backends */
+    bool via;                        /* Via on proxied requests and responses */
+    const char *backend_ca_file;     /* https backends: trusted CAs (NULL = the system's) */
+    const char *backend_server_name; /* https backends: SNI and certificate name */
+    uint64_t backend_connect_timeout, backend_timeout, backend_idle_timeout; /* ms */
+    /* Response header policy, applied to every response of the site (after the handler's own
+     * headers, replacing any of the same name): names lower-case. hsts in seconds, 0 = none
+     * (sent over TLS only, RFC 6797 §7.2). */
+    const char **add_names, **add_values;
+    size_t nadd;
+    uint64_t hsts;
+    unsigned line; /* config line of the section, for messages */
+    int stat_id;   /* oe_stat_site_id() of the name */
 } oe_site_t;
 
 /* ---- requests ----------------------------------------------------------------------------- */
@@ -83,9 +97,29 @@ struct oe_req {
     struct uv_loop_s *loop; /* the worker's loop, for handlers that answer later */
 
     /* For handlers that answer later: called (once) when the client went away before the
-     * response was sent; the request is invalid afterwards. */
+     * response was sent (or, streaming, before oe_resp_stream_end/reset); the request is invalid
+     * afterwards. */
     void (*on_abort)(oe_req_t *req);
     void *data; /* the handler's */
+
+    /* Streamed request bodies (routes registered with OE_M_STREAM, when the request has a body):
+     * body stays empty and the bytes come through on_body, which the handler sets before its
+     * handler function returns. p is borrowed for the call; fin marks the end of the body (then
+     * n is 0). The handler reports bytes it no longer holds with oe_req_body_ack(): the client's
+     * flow control (HTTP/2 WINDOW_UPDATE, HTTP/1.1 reading the socket) opens only as far as
+     * acknowledged, so a slow consumer slows the client instead of filling memory. on_body is
+     * never called once the handler ended the response. */
+    bool body_stream;
+    int64_t body_length; /* streamed: the declared length, or -1 when unknown (chunked) */
+    /* "websocket" for a tunnel: an HTTP/1.1 GET with Upgrade: websocket, or an HTTP/2 extended
+     * CONNECT with :protocol websocket (RFC 8441), on a streaming route; empty otherwise. The
+     * handler answers 101 (HTTP/1.1) or 200 (HTTP/2) with oe_resp_stream_start(req, status, -1),
+     * and then the request body and the response body are the tunnel's two directions. */
+    oe_slice_t upgrade;
+    void (*on_body)(oe_req_t *req, const uint8_t *p, size_t n, bool fin);
+    /* Streamed responses: called when oe_resp_stream_room() turns true again after it was
+     * false. */
+    void (*on_writable)(oe_req_t *req);
 };
 
 /* The first value of header name (lower-case), or an empty slice with base NULL. */
@@ -112,6 +146,26 @@ void oe_resp_send_file(oe_req_t *req, int status, int fd, uint64_t off, uint64_t
 /* Sends a small text/plain error page for status and finishes the request. */
 void oe_resp_error(oe_req_t *req, int status);
 
+/* Streamed responses. oe_resp_stream_start sends status and headers; length is the body's
+ * length, or -1 when unknown (HTTP/1.1: chunked; HTTP/1.0: the connection closes after it).
+ * Then the body goes with oe_resp_stream_write (copied) while oe_resp_stream_room() is true
+ * (otherwise wait for req->on_writable), and oe_resp_stream_end finishes the request;
+ * oe_resp_stream_reset instead ends it abnormally (HTTP/2 RST_STREAM, HTTP/1.1 closes the
+ * connection), e.g. when the source failed in the middle. Either ends the handler's hold on
+ * req. A HEAD, 204 or 304 response drops written bytes. */
+void oe_resp_stream_start(oe_req_t *req, int status, int64_t length);
+void oe_resp_stream_write(oe_req_t *req, const void *p, size_t n);
+bool oe_resp_stream_room(oe_req_t *req);
+void oe_resp_stream_end(oe_req_t *req);
+void oe_resp_stream_reset(oe_req_t *req);
+
+/* Streamed request bodies: n bytes given to on_body are no longer held by the handler. */
+void oe_req_body_ack(oe_req_t *req, size_t n);
+
+/* The client's address as text ("192.0.2.1", "2001:db8::1"), for a handler configured to pass it
+ * on (e.g. forward-client-address); never for logs. Returns false when unknown. */
+bool oe_req_client_address(const oe_req_t *req, char *buf, size_t cap);
+
 /* The reason phrase of status ("Not Found"), "Unknown" for others. */
 const char *oe_http_reason(int status);
 
@@ -125,6 +179,8 @@ const char *oe_http_reason(int status);
 #define OE_M_DELETE  0x10u
 #define OE_M_OPTIONS 0x20u
 #define OE_M_ANY     0xffu
+#define OE_M_OTHER   0x100u /* any other method (PATCH, ...); not part of OE_M_ANY */
+#define OE_M_STREAM  0x200u /* not a method: the handler takes the body streamed (on_body) */
 
 typedef struct oe_http oe_http_t;
 

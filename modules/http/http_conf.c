@@ -103,6 +103,8 @@ typedef struct site_conf {
     oe_strlist_t aliases;
     const char *cert_value;
     oe_strlist_t origin;
+    oe_linelist_t header; /* header = Name: value */
+    const char *hsts;
 } site_conf_t;
 
 static const oe_conf_enum_t access_log_formats[] = {{"text", 0}, {"json", 1}, {NULL, 0}};
@@ -126,6 +128,25 @@ static const oe_directive_t site_directives[] = {
      "stderr or a path; never records client addresses"},
     {"access-log-format", oe_conf_set_enum, S(site.access_log_format), access_log_formats, 0,
      "text (default) or json, one object a line"},
+    {"backend", oe_conf_set_linelist, S(site.backends), NULL, OE_CONF_LIST,
+     "reverse proxy: [PREFIX] http://IP:PORT or unix:/PATH (modules/rproxy)"},
+    {"forward-client-address", oe_conf_set_bool, S(site.forward_client_address), NULL, 0,
+     "send the client's address to backends (X-Forwarded-For, Forwarded); default no"},
+    {"via", oe_conf_set_bool, S(site.via), NULL, 0, "add Via to proxied messages; default no"},
+    {"backend-ca-file", oe_conf_set_path, S(site.backend_ca_file), NULL, 0,
+     "https backends: PEM file of trusted CAs (default: the system bundle)"},
+    {"backend-server-name", oe_conf_set_string, S(site.backend_server_name), NULL, 0,
+     "https backends: the name sent as SNI and checked in the certificate (default: the URL's)"},
+    {"backend-connect-timeout", oe_conf_set_duration, S(site.backend_connect_timeout),
+     &timeout_range, 0, "time to connect to a backend (502 after)"},
+    {"backend-timeout", oe_conf_set_duration, S(site.backend_timeout), &timeout_range, 0,
+     "time from the end of a request to the backend's response head (504 after)"},
+    {"backend-idle-timeout", oe_conf_set_duration, S(site.backend_idle_timeout), &timeout_range, 0,
+     "time a proxied exchange may pass without a byte either way"},
+    {"header", oe_conf_set_linelist, S(header), NULL, OE_CONF_LIST,
+     "\"Name: value\" added to every response of the site (replacing the same name)"},
+    {"hsts", oe_conf_set_string, S(hsts), NULL, 0,
+     "Strict-Transport-Security max-age over HTTPS, e.g. 1y, 180d; off (default)"},
     {NULL, NULL, 0, NULL, 0, NULL},
 };
 #undef S
@@ -135,6 +156,89 @@ static void site_init(void *conf)
     site_conf_t *c = conf;
     c->site.index = "index.html";
     c->site.open_file_cache = true;
+    c->site.backend_connect_timeout = 5000;
+    c->site.backend_timeout = 60000;
+    c->site.backend_idle_timeout = 60000;
+}
+
+/* Fields the server itself writes, or that describe the connection: not a policy's to set. */
+static bool reserved_header(const char *name)
+{
+    static const char *const names[] = {"content-length", "transfer-encoding",
+                                        "connection",     "keep-alive",
+                                        "upgrade",        "te",
+                                        "trailer",        "date",
+                                        "server"};
+    for (size_t i = 0; i < OE_ARRAY_SIZE(names); i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* header = Name: value (a field name token, RFC 9110 §5.1; a value without control bytes). */
+static int site_headers_check(oe_conf_t *cf, oe_conf_section_t *sec, site_conf_t *c)
+{
+    oe_site_t *s = &c->site;
+    int rc = 0;
+    size_t n = c->header.values.n;
+    s->add_names = oe_conf_alloc(cf, (n + 1) * sizeof(*s->add_names));
+    s->add_values = oe_conf_alloc(cf, (n + 1) * sizeof(*s->add_values));
+    for (size_t i = 0; i < n; i++) {
+        const char *v = c->header.values.v[i];
+        unsigned line = c->header.lines[i];
+        const char *colon = strchr(v, ':');
+        size_t nl = colon != NULL ? (size_t)(colon - v) : 0;
+        bool ok = nl > 0;
+        for (size_t k = 0; ok && k < nl; k++)
+            ok = strchr("!#$%&'*+-.^_`|~", v[k]) != NULL || (v[k] >= '0' && v[k] <= '9') ||
+                 ((v[k] | 0x20) >= 'a' && (v[k] | 0x20) <= 'z');
+        if (!ok) {
+            oe_conf_error_line(cf, sec, "header", line, "\"%s\" is not \"Name: value\"", v);
+            rc = OE_ECONFIG;
+            continue;
+        }
+        const char *val = colon + 1;
+        while (*val == ' ' || *val == '\t')
+            val++;
+        for (const char *q = val; *q != '\0'; q++)
+            if ((unsigned char)*q < 0x20 && *q != '\t') {
+                oe_conf_error_line(cf, sec, "header", line, "the value has a control character");
+                rc = OE_ECONFIG;
+                break;
+            }
+        char *name = oe_conf_alloc(cf, nl + 1);
+        memcpy(name, v, nl);
+        name[nl] = '\0';
+        oe_ascii_lower(name);
+        if (reserved_header(name)) {
+            oe_conf_error_line(cf, sec, "header", line, "%s is set by the server itself", name);
+            rc = OE_ECONFIG;
+            continue;
+        }
+        s->add_names[s->nadd] = name;
+        s->add_values[s->nadd++] = oe_conf_strdup(cf, val);
+    }
+    if (c->hsts != NULL && strcmp(c->hsts, "off") != 0) {
+        /* A duration (oe_parse_duration's units) or years: "1y", "2y". */
+        uint64_t ms = 0;
+        size_t len = strlen(c->hsts);
+        char *end = NULL;
+        if (len > 1 && c->hsts[len - 1] == 'y') {
+            unsigned long long y = strtoull(c->hsts, &end, 10);
+            if (end == c->hsts + len - 1 && y > 0 && y <= 10)
+                ms = y * 365ull * 86400000ull;
+        } else if (oe_parse_duration(c->hsts, &ms) < 0) {
+            ms = 0;
+        }
+        if (ms < 1000 || ms > 10 * 365ull * 86400000ull) {
+            oe_conf_error_key(cf, sec, "hsts",
+                              "\"%s\" is not a max-age (off, or 1s to 10y: 1y, 180d, ...)",
+                              c->hsts);
+            rc = OE_ECONFIG;
+        }
+        s->hsts = ms / 1000;
+    }
+    return rc;
 }
 
 /* A DNS host name (oe_host_name_valid: RFC 1123 labels), or a wildcard "*.example.test" that
@@ -226,6 +330,13 @@ static int site_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
                           "static files need the website module, which is not compiled in");
         rc = OE_ECONFIG;
     }
+    if (s->backends.values.n > 0 && oe_module_by_name("rproxy") == NULL) {
+        oe_conf_error_key(cf, sec, "backend",
+                          "backends need the rproxy module, which is not compiled in");
+        rc = OE_ECONFIG;
+    }
+    if (site_headers_check(cf, sec, c) < 0)
+        rc = OE_ECONFIG;
     return rc;
 }
 

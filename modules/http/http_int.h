@@ -269,8 +269,16 @@ struct proto {
     void (*adopt)(conn_t *c);   /* the connection moved to another worker */
     void (*free)(conn_t *c);    /* releases c->engine (NULL: nothing) */
     void (*trim)(conn_t *c);    /* optional: idle for a while, give back memory it can */
-    /* The handler finished the response: emit it (status, headers, then the body). */
+    /* The handler finished the response: emit it (status, headers, then the body). With
+     * s->streamed, the head only: the body follows through the operations below. */
     void (*submit)(stream_t *s);
+    /* Streamed responses (oe_resp_stream_*): a body piece (copied), room for more, the end, an
+     * abnormal end; and streamed request bodies: bytes the handler no longer holds. */
+    void (*stream_write)(stream_t *s, const void *p, size_t n);
+    bool (*stream_room)(stream_t *s);
+    void (*stream_end)(stream_t *s);
+    void (*stream_reset)(stream_t *s);
+    void (*body_ack)(stream_t *s, size_t n);
 };
 
 /* h1.c and h2.c */
@@ -291,8 +299,12 @@ struct stream {
     int fd;                  /* file body, -1 when none */
     uint64_t file_off, file_left;
     bool handled;   /* a handler has the request */
-    bool responded; /* oe_resp_* was called */
+    bool responded; /* oe_resp_* was called (for a streamed response: its head) */
+    bool ended;     /* the handler let go of the request (a response, or a stream's end) */
     bool aborted;   /* the client went away first */
+    bool streamed;  /* oe_resp_stream_start: the body comes from the handler piece by piece */
+    bool body_done; /* streamed: oe_resp_stream_end was called */
+    int64_t stream_length; /* streamed: the declared body length, -1 unknown */
     /* req.authority points here: each request owns its host name for as long as it lives (a
      * per-thread buffer was overwritten by the next request while a handler still waited). */
     char authority[256];
@@ -312,6 +324,10 @@ bool oe_http__stream_header(const stream_t *s, size_t *pos, const char **name, c
 
 /* Dispatches a complete request: virtual host, 421, router, 405/404. */
 void oe_http__dispatch(conn_t *c, stream_t *s);
+/* Would a request for host (as sent), path (with or without the query) and method go to a route
+ * that takes its body streamed (OE_M_STREAM)? Then the engine dispatches it at the end of its
+ * header block. */
+bool oe_http__streams(conn_t *c, oe_slice_t host, oe_slice_t path, oe_slice_t method);
 
 /* The host an HTTP/1.0 request without Host is served as: over TLS the server name the client
  * sent (SNI), else the first host of the site whose certificate the handshake chose; on plain

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "core/stats.h"
@@ -17,6 +18,8 @@
 const char *oe_http_reason(int status)
 {
     switch (status) {
+    case 101:
+        return "Switching Protocols";
     case 200:
         return "OK";
     case 204:
@@ -102,7 +105,7 @@ void oe_http__stream_release(stream_t *s)
 
 void oe_http__stream_abort(stream_t *s)
 {
-    if (s->handled && !s->responded && !s->aborted) {
+    if (s->handled && !s->ended && !s->aborted) {
         s->aborted = true;
         if (s->req.on_abort != NULL)
             s->req.on_abort(&s->req);
@@ -186,12 +189,49 @@ void oe_resp_headerf(oe_req_t *req, const char *name, const char *fmt, ...)
     oe_resp_header(req, name, value);
 }
 
+/* Removes every header called name (lower-case) that the handler added. */
+static void drop_header(stream_t *s, const char *name)
+{
+    size_t pos = 0, out = 0;
+    const char *n, *v;
+    while (oe_http__stream_header(s, &pos, &n, &v)) {
+        size_t len = (size_t)((const uint8_t *)v + strlen(v) + 1 - (const uint8_t *)n);
+        if (strcmp(n, name) == 0) {
+            s->nhdrs--;
+            continue;
+        }
+        memmove(s->hbuf.base + out, n, len);
+        out += len;
+    }
+    s->hbuf.len = out;
+}
+
+/* The site's response header policy (header = , hsts = ): each replaces the handler's field of
+ * the same name. HSTS goes over TLS only (RFC 6797 §7.2). */
+static void site_headers(stream_t *s)
+{
+    const oe_site_t *site = s->req.site;
+    if (site == NULL)
+        return;
+    for (size_t i = 0; i < site->nadd; i++) {
+        drop_header(s, site->add_names[i]);
+        oe_resp_header(&s->req, site->add_names[i], site->add_values[i]);
+    }
+    if (site->hsts > 0 && s->req.tls) {
+        drop_header(s, "strict-transport-security");
+        oe_resp_headerf(&s->req, "strict-transport-security", "max-age=%llu",
+                        (unsigned long long)site->hsts);
+    }
+}
+
 static void finish(stream_t *s, int status)
 {
     oe_stat_http_response(s->req.site != NULL ? s->req.site->stat_id : 0,
                           s->c->proto == &oe_http__h2, status);
+    site_headers(s);
     s->status = status;
     s->responded = true;
+    s->ended = true;
     if (s->aborted)
         return; /* the engine has let go of the stream; nothing to send */
     s->content_length = oe_http__stream_body_left(s);
@@ -235,6 +275,86 @@ void oe_resp_error(oe_req_t *req, int status)
     int n = snprintf(body, sizeof(body), "%d %s\n", status, oe_http_reason(status));
     oe_resp_header(req, "content-type", "text/plain; charset=utf-8");
     oe_resp_send(req, status, body, (size_t)n);
+}
+
+void oe_resp_stream_start(oe_req_t *req, int status, int64_t length)
+{
+    stream_t *s = (stream_t *)req;
+    if (s->responded)
+        return;
+    oe_stat_http_response(s->req.site != NULL ? s->req.site->stat_id : 0,
+                          s->c->proto == &oe_http__h2, status);
+    site_headers(s);
+    s->status = status;
+    s->responded = true;
+    s->streamed = true;
+    s->stream_length = length;
+    s->content_length = length >= 0 ? (uint64_t)length : 0;
+    if (s->aborted)
+        return;
+    s->no_body = s->req.head || status == 204 || status == 304 ||
+                 (status >= 100 && status < 200 && status != 101);
+    s->proto->submit(s);
+}
+
+void oe_resp_stream_write(oe_req_t *req, const void *p, size_t n)
+{
+    stream_t *s = (stream_t *)req;
+    if (!s->streamed || s->ended || s->aborted || s->no_body || n == 0)
+        return;
+    s->proto->stream_write(s, p, n);
+}
+
+bool oe_resp_stream_room(oe_req_t *req)
+{
+    stream_t *s = (stream_t *)req;
+    if (!s->streamed || s->ended || s->aborted || s->no_body)
+        return true;
+    return s->proto->stream_room(s);
+}
+
+void oe_resp_stream_end(oe_req_t *req)
+{
+    stream_t *s = (stream_t *)req;
+    if (!s->streamed || s->ended)
+        return;
+    s->ended = true;
+    s->body_done = true;
+    if (!s->aborted)
+        s->proto->stream_end(s);
+}
+
+void oe_resp_stream_reset(oe_req_t *req)
+{
+    stream_t *s = (stream_t *)req;
+    if (s->ended)
+        return;
+    s->ended = true;
+    s->responded = true;
+    if (!s->aborted)
+        s->proto->stream_reset(s);
+}
+
+void oe_req_body_ack(oe_req_t *req, size_t n)
+{
+    stream_t *s = (stream_t *)req;
+    if (!s->ended && !s->aborted && n > 0)
+        s->proto->body_ack(s, n);
+}
+
+bool oe_req_client_address(const oe_req_t *req, char *buf, size_t cap)
+{
+    const stream_t *s = (const stream_t *)req;
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    if (uv_tcp_getpeername(&s->c->tcp, (struct sockaddr *)&ss, &len) != 0)
+        return false;
+    const void *a = ss.ss_family == AF_INET6
+                        ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                        : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+    if (ss.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)&ss)->sin6_addr))
+        return inet_ntop(AF_INET, (const uint8_t *)a + 12, buf, (socklen_t)cap) != NULL;
+    return inet_ntop(ss.ss_family, a, buf, (socklen_t)cap) != NULL;
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------- */
@@ -323,7 +443,7 @@ static unsigned method_bit(oe_slice_t m)
     for (size_t i = 0; i < OE_ARRAY_SIZE(t); i++)
         if (oe_slice_eq(m, OE_SLICE_STR(t[i].name)))
             return t[i].bit;
-    return 0;
+    return OE_M_OTHER;
 }
 
 static bool prefix_match(const route_t *r, oe_slice_t path)
@@ -433,6 +553,52 @@ static void asterisk(conn_t *c, oe_req_t *req)
     oe_resp_send(req, 204, NULL, 0);
 }
 
+/* The longest matching prefix decides; among its routes, the method picks one. NULL when none
+ * takes the method; *allowed then has the methods the longest prefix's routes take. */
+static const route_t *find_route(const oe_http_t *http, const oe_site_t *site, oe_slice_t path,
+                                 unsigned bit, unsigned *allowed)
+{
+    size_t longest = 0;
+    bool any = false;
+    for (size_t i = 0; i < http->nroutes; i++) {
+        const route_t *r = &http->routes[i];
+        if ((r->site == NULL || r->site == site) && prefix_match(r, path)) {
+            any = true;
+            longest = OE_MAX(longest, r->prefix_len);
+        }
+    }
+    for (size_t i = 0; any && i < http->nroutes; i++) {
+        const route_t *r = &http->routes[i];
+        if ((r->site != NULL && r->site != site) || r->prefix_len != longest ||
+            !prefix_match(r, path))
+            continue;
+        if (r->methods & bit)
+            return r;
+        *allowed |= r->methods;
+    }
+    return NULL;
+}
+
+bool oe_http__streams(conn_t *c, oe_slice_t host, oe_slice_t path, oe_slice_t method)
+{
+    oe_http_t *http = c->w->http;
+    char buf[256];
+    oe_slice_t a;
+    if (!oe_http__parse_authority(host, buf, sizeof(buf), &a))
+        return false;
+    const oe_site_t *site = site_for(http, a);
+    if (site == NULL || !oe_http__origin_allows(c, a) || path.len == 0 || path.base[0] != '/')
+        return false;
+    if (!c->l->conf->tls && c->l->conf->redirect)
+        return false; /* redirect() answers before any route */
+    const uint8_t *q = memchr(path.base, '?', path.len);
+    if (q != NULL)
+        path.len = (size_t)(q - path.base);
+    unsigned allowed = 0;
+    const route_t *r = find_route(http, site, path, method_bit(method), &allowed);
+    return r != NULL && (r->methods & OE_M_STREAM);
+}
+
 void oe_http__dispatch(conn_t *c, stream_t *s)
 {
     oe_http_t *http = c->w->http;
@@ -454,30 +620,14 @@ void oe_http__dispatch(conn_t *c, stream_t *s)
     }
     if (redirect(c, s))
         return;
-    /* The longest matching prefix decides; among its routes, the method picks one. */
-    size_t longest = 0;
-    bool any = false;
-    for (size_t i = 0; i < http->nroutes; i++) {
-        const route_t *r = &http->routes[i];
-        if ((r->site == NULL || r->site == site) && prefix_match(r, req->path)) {
-            any = true;
-            longest = OE_MAX(longest, r->prefix_len);
-        }
-    }
-    unsigned bit = method_bit(req->method), allowed = 0;
-    for (size_t i = 0; any && i < http->nroutes; i++) {
-        const route_t *r = &http->routes[i];
-        if ((r->site != NULL && r->site != site) || r->prefix_len != longest ||
-            !prefix_match(r, req->path))
-            continue;
-        if (r->methods & bit) {
-            r->fn(req, r->data);
-            return;
-        }
-        allowed |= r->methods;
+    unsigned allowed = 0;
+    const route_t *r = find_route(http, site, req->path, method_bit(req->method), &allowed);
+    if (r != NULL) {
+        r->fn(req, r->data);
+        return;
     }
     if (allowed != 0) {
-        allow_header(req, allowed);
+        allow_header(req, allowed & OE_M_ANY);
         oe_resp_error(req, 405);
         return;
     }

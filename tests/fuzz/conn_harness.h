@@ -32,6 +32,30 @@ static void echo(oe_req_t *req, void *data)
     oe_resp_send(req, 200, req->body.base, req->body.len);
 }
 
+/* A streaming route (OE_M_STREAM, as the reverse proxy registers): the body is echoed piece by
+ * piece as it arrives and acknowledged at once; a tunnel (WebSocket upgrade or extended CONNECT)
+ * is opened and echoed the same way. */
+static void stream_body(oe_req_t *req, const uint8_t *p, size_t n, bool fin)
+{
+    if (n > 0) {
+        oe_resp_stream_write(req, p, n);
+        oe_req_body_ack(req, n);
+    }
+    if (fin)
+        oe_resp_stream_end(req);
+}
+
+static void stream_echo(oe_req_t *req, void *data)
+{
+    (void)data;
+    req->on_body = stream_body;
+    oe_resp_stream_start(req, req->upgrade.len == 0 ? 200 : req->version == 20 ? 200 : 101, -1);
+    if (!req->body_stream) {
+        oe_resp_stream_write(req, req->body.base, req->body.len);
+        oe_resp_stream_end(req);
+    }
+}
+
 static void harness_setup(void)
 {
     oe_log_open(NULL, OE_LOG_ERROR, OE_LOG_TEXT);
@@ -58,6 +82,7 @@ static void harness_setup(void)
                        .nconns = nconns,
                        .shutdown_timeout = 1000};
     oe_http_route(&http, NULL, OE_M_POST | OE_M_GET, "/echo", echo, NULL);
+    oe_http_route(&http, NULL, OE_M_ANY | OE_M_OTHER | OE_M_STREAM, "/stream", stream_echo, NULL);
 }
 
 /* Feeds prefix (may be empty) and then data to a fresh connection run by the engine (its
