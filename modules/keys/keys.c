@@ -82,7 +82,20 @@ int oe_key_derive_epoch(oe_key_entry_t *e, const uint8_t *seed, size_t seed_len,
     e->activate = epoch * s->rotate;
     e->retire = e->activate + s->rotate;
     e->created = e->activate;
+    e->ohttp_id = (uint8_t)epoch; /* consecutive epochs, consecutive ids */
     return derive(e);
+}
+
+int oe_key_ohttp_ikm(uint8_t ikm[32], const oe_key_entry_t *e)
+{
+    static const char salt[] = "odoh-edge ohttp";
+    uint8_t prk[32];
+    oe_slice_t in = OE_SLICE(e->seed, sizeof(e->seed)), info = OE_SLICE("ohttp key", 9);
+    int rc = oe_crypto_hkdf_extract(prk, OE_SLICE(salt, sizeof(salt) - 1), &in, 1);
+    if (rc == 0)
+        rc = oe_crypto_hkdf_expand(ikm, 32, prk, &info, 1);
+    oe_wipe(prk, sizeof(prk));
+    return rc == 0 ? 0 : OE_ECRYPTO;
 }
 
 /* ---- files ------------------------------------------------------------------------------------
@@ -105,9 +118,9 @@ static int write_entry(const keys_t *k, const oe_key_entry_t *e)
     int n = snprintf(text, sizeof(text),
                      "# odoh-edge ODoH target key: secret, keep it mode 0600\n"
                      "key-id = %s\naead = %u\nseed = %s\ncreated-ms = %lld\n"
-                     "activate-ms = %lld\nretire-ms = %lld\n",
+                     "activate-ms = %lld\nretire-ms = %lld\nohttp-key-id = %u\n",
                      id, e->aead, seed, (long long)e->created, (long long)e->activate,
-                     (long long)e->retire);
+                     (long long)e->retire, (unsigned)e->ohttp_id);
     oe_wipe(seed, sizeof(seed));
     int rc = oe_file_write_atomic(path, text, (size_t)n, 0600);
     oe_wipe(text, sizeof(text));
@@ -130,7 +143,7 @@ static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet, const oe
     text[n] = '\0';
     memset(e, 0, sizeof(*e));
     char seed[80] = "";
-    unsigned aead = 0;
+    unsigned aead = 0, ohttp_id = 256;
     long long created = -1, activate = -1, retire = -1;
     for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
         sscanf(line, "aead = %u", &aead);
@@ -138,11 +151,13 @@ static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet, const oe
         sscanf(line, "created-ms = %lld", &created);
         sscanf(line, "activate-ms = %lld", &activate);
         sscanf(line, "retire-ms = %lld", &retire);
+        sscanf(line, "ohttp-key-id = %u", &ohttp_id);
     }
     int rc = oe_hex_decode(e->seed, sizeof(e->seed), seed, strlen(seed));
     oe_wipe(seed, sizeof(seed));
     oe_wipe(text, sizeof(text));
-    if (rc != 32 || aead == 0 || created < 0 || activate < 0 || retire <= activate) {
+    if (rc != 32 || aead == 0 || created < 0 || activate < 0 || retire <= activate ||
+        (ohttp_id > 255 && ohttp_id != 256)) {
         oe_wipe(e, sizeof(*e));
         if (!quiet)
             oe_log_error(TAG, "%s is not a valid key file", path);
@@ -152,14 +167,19 @@ static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet, const oe
     e->created = created;
     e->activate = activate;
     e->retire = retire;
+    e->ohttp_id = (uint8_t)ohttp_id;
     for (size_t i = 0; i < nold; i++)
         if (old[i].aead == e->aead && oe_ct_eq(old[i].seed, e->seed, sizeof(e->seed))) {
             e->key = old[i].key;
-            return 0;
+            break;
         }
-    rc = derive(e);
+    rc = e->key.config.suite.kem != 0 ? 0 : derive(e);
     if (rc < 0)
         oe_wipe(e, sizeof(*e));
+    /* A key file from before OHTTP: its id comes from its ODoH key_id (ids of such keys may
+     * collide; the gateway then keeps only the first, see modules/ohttp_gateway). */
+    if (rc == 0 && ohttp_id == 256)
+        e->ohttp_id = e->key.config.key_id[0];
     return rc;
 }
 
@@ -236,6 +256,12 @@ static int new_entry(keys_t *k, int64_t now, int64_t activate)
                         .activate = activate,
                         .retire = activate + k->sched.rotate};
     int rc = oe_crypto_random(NULL, e.seed, sizeof(e.seed)) == 0 ? derive(&e) : OE_ECRYPTO;
+    /* The OHTTP key id follows the newest key's (the first one starts from a random byte). */
+    const oe_key_entry_t *newest = NULL;
+    for (size_t i = 0; i < k->n; i++)
+        if (newest == NULL || k->entries[i].created >= newest->created)
+            newest = &k->entries[i];
+    e.ohttp_id = newest != NULL ? (uint8_t)(newest->ohttp_id + 1) : e.seed[31];
     if (rc == 0)
         rc = write_entry(k, &e);
     if (rc == 0)
