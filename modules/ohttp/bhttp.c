@@ -53,8 +53,9 @@ static int get_bytes(reader_t *r, oe_slice_t *out)
     return 0;
 }
 
-/* A token (RFC 9110 §5.6.2): field names are lowercase ones (as HTTP/2 requires), methods may
- * hold uppercase letters. */
+/* A token (RFC 9110 §5.6.2). Field names may hold uppercase letters: RFC 9292 does not ask for
+ * lowercase, and Firefox sends "Content-Type" (names compare case-insensitively, §3.6 and
+ * RFC 9110 §5.1). */
 static bool token_ok(oe_slice_t s, bool upper)
 {
     static const char extra[] = "!#$%&'*+-.^_`|~";
@@ -71,7 +72,7 @@ static bool token_ok(oe_slice_t s, bool upper)
 
 static bool name_ok(oe_slice_t s)
 {
-    return token_ok(s, false);
+    return token_ok(s, true);
 }
 
 static bool value_ok(oe_slice_t s)
@@ -218,7 +219,7 @@ oe_slice_t oe_bhttp_field(const oe_bhttp_msg_t *m, const char *name)
 {
     oe_slice_t want = OE_SLICE_STR(name);
     for (size_t i = 0; i < m->nfields; i++)
-        if (oe_slice_eq(m->fields[i].name, want))
+        if (oe_slice_eq_nocase(m->fields[i].name, want))
             return m->fields[i].value;
     return OE_SLICE(NULL, 0);
 }

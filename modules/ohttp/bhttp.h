@@ -6,7 +6,7 @@
  *
  * Strictness: every length is checked against what remains before it is used; a message may be
  * truncated after any complete section (§3.8: the rest is empty) and followed by zero padding,
- * nothing else. Field names must be non-empty and lowercase tokens, values must not hold CR, LF
+ * nothing else. Field names must be non-empty tokens (any case), values must not hold CR, LF
  * or NUL (a message we decode may be turned back into HTTP/1.1 or HTTP/2); control data must be
  * non-empty where HTTP needs it (method; for a request with a scheme, path).
  */
@@ -65,7 +65,8 @@ int oe_bhttp_encode_request(uint8_t *out, size_t cap, oe_slice_t method, oe_slic
 int oe_bhttp_encode_response(uint8_t *out, size_t cap, unsigned status,
                              const oe_bhttp_field_t *fields, size_t nfields, oe_slice_t content);
 
-/* The value of the first field called name (lowercase), or an empty slice with base NULL. */
+/* The value of the first field called name (compared without case), or an empty slice with base
+ * NULL. */
 oe_slice_t oe_bhttp_field(const oe_bhttp_msg_t *m, const char *name);
 
 #endif

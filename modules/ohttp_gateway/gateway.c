@@ -42,7 +42,10 @@ typedef struct gateway_conf {
     const char *site_name;
     const char *path;
     const char *keys_path;
+    int keys_form; /* of keys-path: KEYS_LIST or KEYS_SINGLE */
 } gateway_conf_t;
+
+enum { KEYS_LIST = 0, KEYS_SINGLE = 1 };
 
 /* An immutable key set with its application/ohttp-keys; freed (wiped) at the last reference. */
 typedef struct keyset {
@@ -295,7 +298,9 @@ static void handle_post(oe_req_t *req, gateway_t *g)
     free(plain);
 }
 
-static void handle_keys(oe_req_t *req, gateway_t *g)
+/* The key configurations: the list (RFC 9458 §3.2), or with single the current one alone, without
+ * its length (what Firefox reads from network.trr.ohttp.config_uri). */
+static void handle_keys(oe_req_t *req, gateway_t *g, bool single)
 {
     keyset_t *ks = get_keys(g);
     if (ks == NULL || ks->configs_len == 0) {
@@ -305,7 +310,10 @@ static void handle_keys(oe_req_t *req, gateway_t *g)
     }
     oe_resp_headerf(req, "cache-control", "max-age=%llu", (unsigned long long)ks->max_age);
     oe_resp_header(req, "content-type", OE_OHTTP_MEDIA_KEYS);
-    oe_resp_send(req, 200, ks->configs, ks->configs_len);
+    if (single)
+        oe_resp_send(req, 200, ks->configs + 2, oe_get16(ks->configs));
+    else
+        oe_resp_send(req, 200, ks->configs, ks->configs_len);
     keyset_unref(ks);
 }
 
@@ -316,10 +324,15 @@ static void handle(oe_req_t *req, void *data)
     if (oe_req_method_is(req, "POST"))
         handle_post(req, g);
     else
-        handle_keys(req, g);
+        handle_keys(req, g,
+                    g->conf->keys_form == KEYS_SINGLE &&
+                        oe_slice_eq(req->path, OE_SLICE_STR(g->conf->keys_path)));
 }
 
 /* ---- configuration -------------------------------------------------------------------------- */
+
+static const oe_conf_enum_t keys_forms[] = {
+    {"list", KEYS_LIST}, {"single", KEYS_SINGLE}, {NULL, 0}};
 
 #define G(f) offsetof(gateway_conf_t, f)
 static const oe_directive_t directives[] = {
@@ -329,6 +342,9 @@ static const oe_directive_t directives[] = {
      "where message/ohttp-req is POSTed (default " WELL_KNOWN ", RFC 9540)"},
     {"keys-path", oe_conf_set_string, G(keys_path), NULL, 0,
      "where the key configurations are served besides " WELL_KNOWN " (default /ohttp-keys)"},
+    {"keys-form", oe_conf_set_enum, G(keys_form), keys_forms, 0,
+     "at keys-path: list (RFC 9458 section 3.2, default) or single (the current configuration "
+     "alone: Firefox's network.trr.ohttp.config_uri)"},
     {NULL, NULL, 0, NULL, 0, NULL},
 };
 #undef G
