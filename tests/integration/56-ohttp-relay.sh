@@ -1,6 +1,7 @@
 #!/bin/sh
 # The OHTTP chain across two odoh-edge instances (each with its own demo CA and certificate):
 # client -> relay (relay.test) -> gateway (gateway.test, with the DoH target in-process).
+#   - odoh-edge query --ohttp: the answer, and 300 queries with 30 in flight, none failed.
 #   - tests/node/ohttp-client.mjs (@hpke/core + bhttp-js): the keys come from the gateway, the
 #     sealed query goes to the relay; a name only the gateway's local-data holds resolves;
 #     Proxy-Status received-status=200; a wrong key id comes back through the relay as the
@@ -52,6 +53,17 @@ proxy-status: odoh-edge; received-status=200
 inner-status 200
 rcode NOERROR AA
 rr secret.gw.test. 60 IN A 198.51.100.56" "query through the relay"
+# The project's own client: odoh-edge query --ohttp, one query and a bounded load run.
+res="--resolve relay.test:$rport:127.0.0.1 --resolve gateway.test:$gport:127.0.0.1"
+oq() { "$OE_BIN" query "$@" --target "https://target.test:$gport/dns-query" \
+    --ohttp "https://relay.test:$rport/relay" --ohttp-keys "https://gateway.test:$gport/ohttp-keys" \
+    --ca client-ca.pem $res; }
+out=$(oq secret.gw.test A 2>&1) || fail "query --ohttp: $out"
+echo "$out" | grep -q '^secret\.gw\.test\.	60	IN	A	198\.51\.100\.56$' || fail "query --ohttp: $out"
+echo "$out" | grep -q 'OHTTP to target.test via relay.test' || fail "query --ohttp: $out"
+out=$(oq secret.gw.test A --count 300 --concurrency 30 2>&1) || fail "query --ohttp load: $out"
+echo "$out" | grep -q '^queries 300 ok 300 failed 0 ' || fail "query --ohttp load: $out"
+echo "load through the relay: $out"
 st() { cl "$@" | grep -E '^(status|proxy-status:|problem|inner-status) ' | tr '\n' ' '; }
 expect_eq "$(st --corrupt keyid)" \
     "status 400 proxy-status: odoh-edge; received-status=400 problem https://iana.org/assignments/http-problem-types#ohttp-key " \
