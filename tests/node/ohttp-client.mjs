@@ -11,9 +11,10 @@
 //          [--post-path /.well-known/ohttp-gateway] [--target dns.host] [--target-path /dns-query]
 //          [--name N] [--type T] [--ctype MEDIA-TYPE] [--inner-ctype MEDIA-TYPE]
 //          [--corrupt keyid|trunc|ct|bhttp-lie]
+//          [--emit-request FILE]   write the encapsulated request to FILE and exit (benchmarks)
 // Exit 0 when every step worked (whatever the statuses), 1 on a protocol or crypto error.
 import { createDecipheriv, createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Aes128Gcm, Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke/core";
 import { Chacha20Poly1305 } from "@hpke/chacha20poly1305";
 import { BHttpDecoder, BHttpEncoder } from "bhttp-js";
@@ -83,6 +84,11 @@ runMain("ohttp-client", async () => {
   if (args.corrupt === "keyid") msg[0] ^= 0x80;
   if (args.corrupt === "ct") msg[msg.length - 1] ^= 1;
   if (args.corrupt === "trunc") msg = msg.subarray(0, 30);
+  if (args["emit-request"]) {
+    writeFileSync(args["emit-request"], msg);
+    console.log(`query ${query.toString("hex")}`);
+    return;
+  }
   const secret = Buffer.from(await sender.export(new TextEncoder().encode("message/bhttp response"), Math.max(12, nk)));
 
   const res = await post({ ...relay, body: msg, ctype: args.ctype ?? "message/ohttp-req",
