@@ -461,12 +461,15 @@ int oe_keys__https_rdata(const keys_t *k, const uint8_t *configs, size_t configs
     snprintf(dohpath, sizeof(dohpath), "%s{?dns}",
              k->target ? oe_odoh_target_path(k->target) : "/dns-query");
     /* RFC 9460 §2.2: priority 1 (service mode), target "." (the owner itself); params in
-     * increasing key order: 1 alpn, 3 port, 7 dohpath (RFC 9461), 32769 odohconfig. */
+     * increasing key order: 1 alpn, 3 port, 7 dohpath (RFC 9461), 8 ohttp (RFC 9540), 32769
+     * odohconfig. */
     oe_dns_svcb_begin(&w, out, cap, 1, oe_dns_name_wire((const uint8_t *)"", 1));
     oe_dns_svcb_add_alpn(&w, alpn, 1);
     if (k->port != 0 && k->port != 443)
         oe_dns_svcb_add_port(&w, (uint16_t)k->port);
     oe_dns_svcb_add(&w, OE_SVCB_DOHPATH, OE_SLICE_STR(dohpath));
+    if (k->ohttp_param)
+        oe_dns_svcb_add(&w, OE_SVCB_OHTTP, OE_SLICE(NULL, 0));
     oe_dns_svcb_add(&w, OE_SVCB_ODOHCONFIG, OE_SLICE(configs, configs_len));
     int rc = oe_dns_svcb_end(&w, &len);
     return rc < 0 ? rc : (int)len;
@@ -497,6 +500,14 @@ int oe_keys__setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *s
     memset(k, 0, sizeof(*k));
     k->conf = c;
     k->cf = cf;
+    /* RFC 9540 §4: the "ohttp" SvcParam says that the DoH origin itself has an OHTTP gateway at
+     * /.well-known/ohttp-gateway, so it is published only when [ohttp-gateway] shares the
+     * target's [site]. By section name: a build without the gateway has nothing to announce. */
+    const oe_module_t *gm = oe_module_by_section("ohttp-gateway"),
+                      *tm = oe_module_by_section("odoh-target");
+    const char *gs = gm && gm->site_name ? gm->site_name(cf) : NULL;
+    const char *ts = tm && tm->site_name ? tm->site_name(cf) : NULL;
+    k->ohttp_param = gs != NULL && ts != NULL && strcmp(gs, ts) == 0;
     k->sched =
         (oe_key_schedule_t){(int64_t)c->rotate, (int64_t)c->publish_ahead, (int64_t)c->grace};
     char dir[4096];

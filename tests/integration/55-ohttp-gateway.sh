@@ -8,7 +8,9 @@
 #   - bad input gets exact statuses: a wrong key id and a tampered ciphertext 400 with the
 #     "ohttp-key" problem type (clients refetch keys), a truncated encapsulation 400, a wrong
 #     outer media type 415, Binary HTTP with a lying length inner 400, a target outside the
-#     allow-list inner 403, an inner media type other than DNS inner 415.
+#     allow-list inner 403, an inner media type other than DNS inner 415;
+#   - the target's HTTPS record gets the empty "ohttp" SvcParam (key 8, RFC 9540) only when the
+#     gateway shares the target's site.
 . "$OE_ROOT/tests/integration/lib.sh"
 command -v node >/dev/null || skip "node is not installed"
 node_dir=$OE_ROOT/tests/node
@@ -64,6 +66,19 @@ expect_eq "$(st --corrupt bhttp-lie)" "status 200 inner-status 400 " "lying BHTT
 expect_eq "$(st --target evil.test)" "status 200 inner-status 403 " "target outside the allow-list"
 expect_eq "$(st --target-path /other)" "status 200 inner-status 403 " "path outside the allow-list"
 expect_eq "$(st --inner-ctype text/plain)" "status 200 inner-status 415 " "inner media type"
+# RFC 9540 §4: the target's HTTPS record (zone file, DNS UPDATE, its own answer) carries the
+# empty "ohttp" SvcParam (key8) only when the gateway is on the target's own site.
+"$OE_BIN" keys export -c g/edge.conf >export-apart.txt 2>&1 || fail "keys export: $(cat export-apart.txt)"
+grep -q ' key8=' export-apart.txt && fail "key8 published for a gateway on another site: $(cat export-apart.txt)"
+mkdir same
+{
+    oe_odoh_conf target "$(oe_port)" 1
+    printf '[ohttp-gateway]\nsite = target\n'
+} >same/edge.conf
+"$OE_BIN" keys export -c same/edge.conf >export-same.txt 2>&1 || fail "keys export: $(cat export-same.txt)"
+grep -q '^target\.test\.	300	IN	HTTPS	1 \. alpn=h2 port=[0-9]* key7="/dns-query{?dns}" key8="" key32769=' export-same.txt ||
+    fail "no key8 for a gateway on the target's site: $(cat export-same.txt)"
+
 # The only address in the log is the listener's own.
 leak=$(grep '127\.0\.0\.1' "$OE_TMP/g.log" | grep -v 'listening on 127\.0\.0\.1' || true)
 [ -z "$leak" ] || fail "the gateway logged an address: $leak"
