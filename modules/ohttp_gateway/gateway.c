@@ -298,8 +298,10 @@ static void handle_post(oe_req_t *req, gateway_t *g)
     free(plain);
 }
 
-/* The key configurations: the list (RFC 9458 §3.2), or with single the current one alone, without
- * its length (what Firefox reads from network.trr.ohttp.config_uri). */
+/* The key configurations: the list (RFC 9458 §3.2), or with single one configuration alone,
+ * without its length (what Firefox reads from network.trr.ohttp.config_uri). Single serves the
+ * newest published key (the next one once it is published, else the current one): a client that
+ * fetches once per session, as Firefox does, then holds the key that stays accepted longest. */
 static void handle_keys(oe_req_t *req, gateway_t *g, bool single)
 {
     keyset_t *ks = get_keys(g);
@@ -311,7 +313,8 @@ static void handle_keys(oe_req_t *req, gateway_t *g, bool single)
     oe_resp_headerf(req, "cache-control", "max-age=%llu", (unsigned long long)ks->max_age);
     oe_resp_header(req, "content-type", OE_OHTTP_MEDIA_KEYS);
     if (single)
-        oe_resp_send(req, 200, ks->configs + 2, oe_get16(ks->configs));
+        oe_resp_send(req, 200, ks->configs + ks->configs_len - OE_OHTTP_CONFIG_LEN,
+                     OE_OHTTP_CONFIG_LEN);
     else
         oe_resp_send(req, 200, ks->configs, ks->configs_len);
     keyset_unref(ks);
@@ -343,7 +346,7 @@ static const oe_directive_t directives[] = {
     {"keys-path", oe_conf_set_string, G(keys_path), NULL, 0,
      "where the key configurations are served besides " WELL_KNOWN " (default /ohttp-keys)"},
     {"keys-form", oe_conf_set_enum, G(keys_form), keys_forms, 0,
-     "at keys-path: list (RFC 9458 section 3.2, default) or single (the current configuration "
+     "at keys-path: list (RFC 9458 section 3.2, default) or single (the newest configuration "
      "alone: Firefox's network.trr.ohttp.config_uri)"},
     {NULL, NULL, 0, NULL, 0, NULL},
 };
