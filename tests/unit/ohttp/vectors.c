@@ -7,36 +7,22 @@
  */
 #include <stdlib.h>
 
-#include "lib/json.h"
+#include "lib/vectors.h"
 #include "ohttp/bhttp.h"
 #include "ohttp/ohttp.h"
 #include "unit/test.h"
 
 static oe_json_t *load(void)
 {
-    size_t len;
-    char err[128];
-    char *text = oe_test_read_file(oe_test_vector_path("rfc9458-appendix-a.json"), &len);
-    oe_json_t *doc = oe_json_parse(text, len, err, sizeof(err));
-    free(text);
-    if (doc == NULL)
-        oe_test_fail(__FILE__, __LINE__, "vector file: %s", err);
-    return doc;
-}
-
-static uint8_t *hexfield(const oe_json_t *obj, const char *key, size_t *len)
-{
-    const char *hex = oe_json_string(oe_json_get(obj, key));
-    if (hex == NULL)
-        oe_test_fail(__FILE__, __LINE__, "vector has no string field \"%s\"", key);
-    return oe_test_unhex(hex, len);
+    return oe_test_vectors_load("rfc9458-appendix-a.json");
 }
 
 /* The gateway's key of the example (key id 1, AES-128-GCM) from skR. */
 static void vector_key(const oe_json_t *v, oe_ohttp_key_t *key)
 {
     size_t skR_len, pkR_len;
-    uint8_t *skR = hexfield(v, "skR", &skR_len), *pkR = hexfield(v, "pkR", &pkR_len);
+    uint8_t *skR = oe_test_vectors_hex(v, "skR", &skR_len),
+            *pkR = oe_test_vectors_hex(v, "pkR", &pkR_len);
     memset(key, 0, sizeof(*key));
     key->key_id = 1;
     key->suite = (oe_hpke_suite_t){OE_HPKE_KEM_X25519_SHA256, OE_HPKE_KDF_HKDF_SHA256,
@@ -51,7 +37,8 @@ TEST(ohttp_rfc9458_vector_key_config)
 {
     oe_json_t *v = load();
     size_t cfg_len, pkR_len;
-    uint8_t *cfg = hexfield(v, "key_config", &cfg_len), *pkR = hexfield(v, "pkR", &pkR_len);
+    uint8_t *cfg = oe_test_vectors_hex(v, "key_config", &cfg_len),
+            *pkR = oe_test_vectors_hex(v, "pkR", &pkR_len);
     oe_ohttp_config_t c;
     CHECK_INT(oe_ohttp_config_decode(&c, cfg, cfg_len), 0);
     CHECK_INT(c.key_id, 1);
@@ -76,15 +63,17 @@ TEST(ohttp_rfc9458_vector_request_and_response)
 {
     oe_json_t *v = load();
     size_t n_req, n_skE, n_pkE, n_info, n_encreq, n_res, n_secret, n_nonce, n_key, n_iv, n_encres;
-    uint8_t *req = hexfield(v, "request", &n_req), *skE = hexfield(v, "skE", &n_skE);
-    uint8_t *pkE = hexfield(v, "pkE", &n_pkE), *info = hexfield(v, "info", &n_info);
-    uint8_t *encreq = hexfield(v, "encapsulated_request", &n_encreq);
-    uint8_t *res = hexfield(v, "response", &n_res);
-    uint8_t *secret = hexfield(v, "exported_secret", &n_secret);
-    uint8_t *nonce = hexfield(v, "response_nonce", &n_nonce);
-    uint8_t *aead_key = hexfield(v, "aead_key", &n_key),
-            *aead_iv = hexfield(v, "aead_nonce", &n_iv);
-    uint8_t *encres = hexfield(v, "encapsulated_response", &n_encres);
+    uint8_t *req = oe_test_vectors_hex(v, "request", &n_req),
+            *skE = oe_test_vectors_hex(v, "skE", &n_skE);
+    uint8_t *pkE = oe_test_vectors_hex(v, "pkE", &n_pkE),
+            *info = oe_test_vectors_hex(v, "info", &n_info);
+    uint8_t *encreq = oe_test_vectors_hex(v, "encapsulated_request", &n_encreq);
+    uint8_t *res = oe_test_vectors_hex(v, "response", &n_res);
+    uint8_t *secret = oe_test_vectors_hex(v, "exported_secret", &n_secret);
+    uint8_t *nonce = oe_test_vectors_hex(v, "response_nonce", &n_nonce);
+    uint8_t *aead_key = oe_test_vectors_hex(v, "aead_key", &n_key),
+            *aead_iv = oe_test_vectors_hex(v, "aead_nonce", &n_iv);
+    uint8_t *encres = oe_test_vectors_hex(v, "encapsulated_response", &n_encres);
     oe_ohttp_key_t key;
     vector_key(v, &key);
 
