@@ -454,14 +454,6 @@ bool oe_odoh_target_is_endpoint(const oe_odoh_target_t *t, oe_slice_t host, oe_s
     return false;
 }
 
-static bool media_is(oe_slice_t v, const char *type)
-{
-    size_t n = strlen(type);
-    if (v.len < n || !oe_slice_eq_nocase(OE_SLICE(v.base, n), OE_SLICE(type, n)))
-        return false;
-    return v.len == n || v.base[n] == ';' || v.base[n] == ' ';
-}
-
 static void handle_query(oe_req_t *req, void *data)
 {
     oe_odoh_target_t *t = data;
@@ -471,12 +463,12 @@ static void handle_query(oe_req_t *req, void *data)
     j->req = req;
     j->t = t;
     /* Counted as ODoH when the request names the ODoH media type, else as DoH. */
-    bool kind_odoh = media_is(ctype, MEDIA_ODOH);
+    bool kind_odoh = oe_http_media_is(ctype, MEDIA_ODOH);
 
     if (oe_req_method_is(req, "GET") || oe_req_method_is(req, "HEAD")) {
         oe_slice_t dns = oe_uri_query_param(req->query, "dns");
-        bool for_odoh =
-            media_is(oe_req_header(req, "accept"), MEDIA_ODOH) || media_is(ctype, MEDIA_ODOH);
+        bool for_odoh = oe_http_media_is(oe_req_header(req, "accept"), MEDIA_ODOH) ||
+                        oe_http_media_is(ctype, MEDIA_ODOH);
         if (for_odoh || !c->doh_get || dns.base == NULL) {
             oe_resp_header(req, "allow", c->doh_get && !for_odoh ? "GET, POST" : "POST");
             reply_error(req, for_odoh, dns.base == NULL && c->doh_get && !for_odoh ? 400 : 405);
@@ -494,7 +486,7 @@ static void handle_query(oe_req_t *req, void *data)
         resolve(j, OE_SLICE(msg, (size_t)n));
         return;
     }
-    if (media_is(ctype, MEDIA_ODOH) && c->odoh) {
+    if (oe_http_media_is(ctype, MEDIA_ODOH) && c->odoh) {
         j->odoh = true;
         if (req->body.len == 0) {
             reply_error(req, kind_odoh, 400);
@@ -521,7 +513,7 @@ static void handle_query(oe_req_t *req, void *data)
         free(plain);
         return;
     }
-    if (media_is(ctype, MEDIA_DNS) && c->doh) {
+    if (oe_http_media_is(ctype, MEDIA_DNS) && c->doh) {
         resolve(j, req->body);
         return;
     }

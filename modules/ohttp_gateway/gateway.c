@@ -213,14 +213,6 @@ static oe_slice_t authority_host(oe_slice_t a)
     return colon ? OE_SLICE(a.base, (size_t)(colon - a.base)) : a;
 }
 
-static bool media_is(oe_slice_t v, const char *type)
-{
-    size_t n = strlen(type);
-    if (v.len < n || !oe_slice_eq_nocase(OE_SLICE(v.base, n), OE_SLICE(type, n)))
-        return false;
-    return v.len == n || v.base[n] == ';' || v.base[n] == ' ';
-}
-
 /* Checks the decapsulated request against the allow-list and hands its DNS query to the target;
  * every outcome is an encapsulated response. */
 static void handle_inner(gateway_t *g, job_t *j, const uint8_t *plain, size_t len)
@@ -247,7 +239,7 @@ static void handle_inner(gateway_t *g, job_t *j, const uint8_t *plain, size_t le
     oe_slice_t dns = OE_SLICE(NULL, 0);
     int status = 0;
     if (oe_slice_eq(m.method, OE_SLICE_STR("POST"))) {
-        if (!media_is(oe_bhttp_field(&m, "content-type"), MEDIA_DNS))
+        if (!oe_http_media_is(oe_bhttp_field(&m, "content-type"), MEDIA_DNS))
             status = 415;
         dns = m.content;
     } else if (oe_slice_eq(m.method, OE_SLICE_STR("GET"))) {
@@ -272,7 +264,7 @@ static void handle_inner(gateway_t *g, job_t *j, const uint8_t *plain, size_t le
 
 static void handle_post(oe_req_t *req, gateway_t *g)
 {
-    if (!media_is(oe_req_header(req, "content-type"), OE_OHTTP_MEDIA_REQ)) {
+    if (!oe_http_media_is(oe_req_header(req, "content-type"), OE_OHTTP_MEDIA_REQ)) {
         reply_error(req, 415);
         return;
     }
