@@ -102,21 +102,8 @@ user_pref("network.trr.ohttp.uri", "https://target.test:$gport/dns-query");
 user_pref("network.trr.confirmationNS", "skip");
 user_pref("network.trr.allow-rfc1918", true);
 user_pref("network.dns.localDomains", "relay.test,gateway.test");
-user_pref("network.http.http3.enable", false);
-user_pref("network.dns.disablePrefetch", true);
-user_pref("network.predictor.enabled", false);
-user_pref("network.http.speculative-parallel-limit", 0);
-user_pref("network.captive-portal-service.enabled", false);
-user_pref("network.connectivity-service.enabled", false);
-user_pref("browser.shell.checkDefaultBrowser", false);
-user_pref("datareporting.policy.dataSubmissionEnabled", false);
-user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
-user_pref("app.update.auto", false);
-user_pref("browser.safebrowsing.malware.enabled", false);
-user_pref("browser.safebrowsing.phishing.enabled", false);
-user_pref("extensions.update.enabled", false);
-user_pref("browser.startup.homepage_override.mstone", "ignore");
 PREFS
+cat "$OE_ROOT/tests/integration/firefox_quiet.js" >>"$p/user.js"
 
 served() { grep -c " GET $1 200 " g/access.log 2>/dev/null || true; }
 wait_served() { # wait_served PATH SECONDS
