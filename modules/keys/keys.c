@@ -420,18 +420,21 @@ int oe_keys__rotate_now(keys_t *k, int64_t now)
     for (size_t i = 0; i < k->n; i++)
         if (cur != NULL && k->entries[i].activate >= cur->retire && next == NULL)
             next = &k->entries[i];
+    /* The rotation takes effect at t: now, or 1 ms after the current key's activation when that
+     * is now (a key file needs retire > activate, or the whole store would be refused). */
+    int64_t t = cur != NULL ? OE_MAX(now, cur->activate + 1) : now;
     if (cur != NULL) {
-        cur->retire = now;
+        cur->retire = t;
         rc = write_entry(k, cur);
         if (rc < 0)
             return rc;
     }
     if (next != NULL) { /* promote the published next key: clients may hold it already */
-        next->activate = now;
-        next->retire = now + k->sched.rotate;
+        next->activate = t;
+        next->retire = t + k->sched.rotate;
         return write_entry(k, next);
     }
-    return new_entry(k, now, now);
+    return new_entry(k, now, t);
 }
 
 size_t oe_keys__configs(const keys_t *k, int64_t now, uint8_t *out, size_t cap)
