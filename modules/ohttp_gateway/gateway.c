@@ -220,7 +220,9 @@ static void handle_inner(gateway_t *g, job_t *j, const uint8_t *plain, size_t le
     oe_bhttp_field_t fields[MAX_FIELDS];
     oe_bhttp_msg_t m;
     uint8_t *content = malloc(len ? len : 1);
-    if (content == NULL || oe_bhttp_decode(&m, plain, len, fields, MAX_FIELDS, content, len) < 0) {
+    /* A Binary HTTP response where the request belongs is malformed too. */
+    if (content == NULL || oe_bhttp_decode(&m, plain, len, fields, MAX_FIELDS, content, len) < 0 ||
+        m.framing % 2 == 1) {
         free(content);
         reply_inner(j, 400, OE_SLICE(NULL, 0));
         return;

@@ -63,6 +63,7 @@ expect_eq "$(st --corrupt ct)" \
 expect_eq "$(st --corrupt trunc)" "status 400 " "truncated encapsulation"
 expect_eq "$(st --ctype application/octet-stream)" "status 415 " "outer media type"
 expect_eq "$(st --corrupt bhttp-lie)" "status 200 inner-status 400 " "lying BHTTP length"
+expect_eq "$(st --corrupt bhttp-response)" "status 200 inner-status 400 " "a BHTTP response as the request"
 expect_eq "$(st --target evil.test)" "status 200 inner-status 403 " "target outside the allow-list"
 expect_eq "$(st --target-path /other)" "status 200 inner-status 403 " "path outside the allow-list"
 expect_eq "$(st --inner-ctype text/plain)" "status 200 inner-status 415 " "inner media type"

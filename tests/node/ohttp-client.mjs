@@ -10,7 +10,7 @@
 //          [--relay-host H --relay-port P --relay-path /relay]  (default: straight to the gateway)
 //          [--post-path /.well-known/ohttp-gateway] [--target dns.host] [--target-path /dns-query]
 //          [--name N] [--type T] [--ctype MEDIA-TYPE] [--inner-ctype MEDIA-TYPE]
-//          [--corrupt keyid|trunc|ct|bhttp-lie]
+//          [--corrupt keyid|trunc|ct|bhttp-lie|bhttp-response]
 //          [--emit-request FILE]   write the encapsulated request to FILE and exit (benchmarks)
 // Exit 0 when every step worked (whatever the statuses), 1 on a protocol or crypto error.
 import { createDecipheriv, createHmac } from "node:crypto";
@@ -71,6 +71,7 @@ runMain("ohttp-client", async () => {
   });
   let bhttp = Buffer.from(await new BHttpEncoder().encodeRequest(inner));
   if (args.corrupt === "bhttp-lie") bhttp = Buffer.concat([bhttp.subarray(0, 6), Buffer.from([0x7f])]);
+  if (args.corrupt === "bhttp-response") bhttp = Buffer.from([1, 0x40, 0xc8]); // a response, not a request
 
   const [mkAead, cipher, nk] = AEADS[cfg.aead];
   const suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: mkAead() });
