@@ -77,6 +77,10 @@ typedef struct job {
     char media[64];      /* content-type of the forwarded request */
     char accept[64];     /* its accept */
     bool explicit_allow; /* the allow-list names this host (not just "*") */
+    const char *method;  /* "POST" unless the destination says otherwise (static strings) */
+    oe_slice_t body;     /* what goes out: req's body, or the caller's (borrowed) */
+    oe_proxy_done_fn done;
+    void *done_arg;
     oe_upstream_query_t *dq;
     oe_upstream_lookup_t lookup;
     oe_http_call_t *call;
@@ -101,6 +105,17 @@ static void job_end(job_t *j)
     free(j);
 }
 
+/* Ends the job with an error: a Proxy-Status answer on req, or the caller's done. */
+static void job_deny(job_t *j, int status, const char *error, const char *details)
+{
+    j->req->on_abort = NULL;
+    if (j->done != NULL)
+        j->done(j->done_arg, status, OE_SLICE(NULL, 0), OE_SLICE(NULL, 0));
+    else
+        oe_proxy_deny(j->req, status, error, details);
+    job_end(j);
+}
+
 static void on_abort(oe_req_t *req)
 {
     job_t *j = req->data;
@@ -108,6 +123,8 @@ static void on_abort(oe_req_t *req)
         oe_upstream_cancel(j->dq);
     if (j->call != NULL)
         oe_http_client_cancel(j->call);
+    if (j->done != NULL)
+        j->done(j->done_arg, 0, OE_SLICE(NULL, 0), OE_SLICE(NULL, 0));
     job_end(j);
 }
 
@@ -119,14 +136,22 @@ static void on_target(void *data, int status, const oe_header_t *h, size_t n, oe
     req->on_abort = NULL;
     if (status < 0) {
         bool timeout = status == OE_HTTPC_ETIMEOUT;
-        oe_proxy_deny(req, timeout ? 504 : 502,
-                      timeout                       ? "connection_timeout"
-                      : status == OE_HTTPC_ETLS     ? "tls_certificate_error"
-                      : status == OE_HTTPC_ECONNECT ? "connection_refused"
-                      : status == OE_HTTPC_EUNREACH ? "destination_ip_unroutable"
-                      : status == OE_HTTPC_ETOOBIG  ? "http_response_content_length"
-                                                    : "http_protocol_error",
-                      NULL);
+        job_deny(j, timeout ? 504 : 502,
+                 timeout                       ? "connection_timeout"
+                 : status == OE_HTTPC_ETLS     ? "tls_certificate_error"
+                 : status == OE_HTTPC_ECONNECT ? "connection_refused"
+                 : status == OE_HTTPC_EUNREACH ? "destination_ip_unroutable"
+                 : status == OE_HTTPC_ETOOBIG  ? "http_response_content_length"
+                                               : "http_protocol_error",
+                 NULL);
+        return;
+    }
+    if (j->done != NULL) {
+        oe_slice_t ctype = OE_SLICE(NULL, 0);
+        for (size_t i = 0; i < n; i++)
+            if (oe_slice_eq(h[i].name, OE_SLICE_STR("content-type")))
+                ctype = h[i].value;
+        j->done(j->done_arg, status, ctype, body);
         job_end(j);
         return;
     }
@@ -151,8 +176,7 @@ static void forward(job_t *j)
     /* Loopback, private, documentation, NAT64/6to4 around such an address and every other
      * special-purpose range (proxy_addr.h): never reached through "*". */
     if (oe_proxy_special((struct sockaddr *)&j->addr) && !j->explicit_allow) {
-        oe_proxy_deny(j->req, 403, "destination_ip_prohibited", NULL);
-        job_end(j);
+        job_deny(j, 403, "destination_ip_prohibited", NULL);
         return;
     }
     oe_sockaddr_set_port((struct sockaddr *)&j->addr, (uint16_t)j->port);
@@ -160,11 +184,11 @@ static void forward(job_t *j)
                           {OE_SLICE_STR("accept"), OE_SLICE_STR(j->accept)}};
     oe_http_request_t r = {.host = j->host,
                            .addr = (struct sockaddr *)&j->addr,
-                           .method = "POST",
+                           .method = j->method,
                            .path = j->path,
                            .headers = hdrs,
                            .nheaders = OE_ARRAY_SIZE(hdrs),
-                           .body = j->req->body};
+                           .body = j->body};
     j->call = oe_http_client_request(j->ws->http, &r, on_target, j);
 }
 
@@ -178,8 +202,7 @@ static void on_addr(void *data, int status, const struct sockaddr_in *addr)
         return;
     }
     j->req->on_abort = NULL;
-    oe_proxy_deny(j->req, 502, "dns_error", oe_strerror(status));
-    job_end(j);
+    job_deny(j, 502, "dns_error", oe_strerror(status));
 }
 
 static void resolve(job_t *j)
@@ -206,16 +229,14 @@ static void resolve(job_t *j)
             return;
         }
     if (c->upstreams.n == 0) {
-        oe_proxy_deny(j->req, 502, "dns_error", "no resolver configured for target names");
-        job_end(j);
+        job_deny(j, 502, "dns_error", "no resolver configured for target names");
         return;
     }
     int err = 0;
     j->lookup = (oe_upstream_lookup_t){on_addr, j};
     j->dq = oe_upstream_lookup(j->ws->dns, j->host, &j->lookup, &err);
     if (j->dq == NULL) {
-        oe_proxy_deny(j->req, 502, "dns_error", oe_strerror(err));
-        job_end(j);
+        job_deny(j, 502, "dns_error", oe_strerror(err));
     }
 }
 
@@ -322,6 +343,10 @@ void oe_proxy_fwd(oe_proxy_fwd_t *f, oe_req_t *req, const oe_proxy_dest_t *d)
     snprintf(j->accept, sizeof(j->accept), "%s", d->accept ? d->accept : d->media);
     j->port = d->port;
     j->explicit_allow = d->explicit_allow;
+    j->method = d->method != NULL ? d->method : "POST";
+    j->body = d->done != NULL ? d->body : req->body;
+    j->done = d->done;
+    j->done_arg = d->done_arg;
     req->data = j;
     req->on_abort = on_abort;
     resolve(j);

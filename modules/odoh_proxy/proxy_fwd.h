@@ -75,6 +75,12 @@ int oe_proxy_fwd_new(oe_proxy_fwd_t **out, oe_http_t *http, const oe_proxy_fwd_c
                      const char *tag);
 void oe_proxy_fwd_free(oe_proxy_fwd_t *f);
 
+/* The answer of a forwarded request, for a caller that handles it itself (oe_proxy_dest_t.done):
+ * status > 0 is the destination's status with its content-type and body (borrowed for the call);
+ * 502/503/504/403 are the engine's own failures (nothing received); 0 means req was aborted
+ * first (nothing may be sent on it). Called once, possibly before oe_proxy_fwd returns. */
+typedef void (*oe_proxy_done_fn)(void *arg, int status, oe_slice_t ctype, oe_slice_t body);
+
 typedef struct oe_proxy_dest {
     const char *host; /* lower-case name or IP literal */
     unsigned port;
@@ -82,8 +88,15 @@ typedef struct oe_proxy_dest {
     const char *media;   /* content-type sent */
     const char *accept;  /* accept sent; NULL: media */
     bool explicit_allow; /* configured by name: special-purpose addresses are allowed */
+    /* Optional: done gets the answer instead of req (which is then not answered), the request
+     * goes out with method (default POST) and body (borrowed until done) instead of req's. */
+    oe_proxy_done_fn done;
+    void *done_arg;
+    const char *method; /* a static string */
+    oe_slice_t body;
 } oe_proxy_dest_t;
-/* Forwards req's body to d (copied) and answers req; takes req->data and req->on_abort. */
+/* Forwards req's body to d (copied) and answers req (or calls d->done); takes req->data and
+ * req->on_abort. */
 void oe_proxy_fwd(oe_proxy_fwd_t *f, oe_req_t *req, const oe_proxy_dest_t *d);
 
 /* An error answer with Proxy-Status: odoh-edge; error=ERROR[; details="DETAILS"]. */

@@ -28,6 +28,7 @@
 #include "crypto/encode.h"
 #include "http/http.h"
 #include "keys/keys.h"
+#include "odoh_proxy/proxy_fwd.h"
 #include "odoh_target/target.h"
 #include "ohttp/bhttp.h"
 #include "ohttp/ohttp.h"
@@ -38,11 +39,21 @@
 #define MAX_FIELDS  32
 #define MAX_KEYSETS 256
 
+typedef struct origin {
+    const char *host; /* lower-case */
+    unsigned port;
+} origin_t;
+
 typedef struct gateway_conf {
     const char *site_name;
     const char *path;
     const char *keys_path;
     int keys_form; /* of keys-path: KEYS_LIST or KEYS_SINGLE */
+    oe_strlist_t origin_list;
+    oe_proxy_fwd_conf_t fwd;
+    /* built by conf_check */
+    origin_t *origins;
+    size_t norigins;
 } gateway_conf_t;
 
 enum { KEYS_LIST = 0, KEYS_SINGLE = 1 };
@@ -61,6 +72,7 @@ typedef struct gateway {
     const gateway_conf_t *conf;
     const oe_site_t *site;
     oe_odoh_target_t *target;
+    oe_proxy_fwd_t *fwd; /* for allow-origin, else NULL */
     pthread_mutex_t lock;
     keyset_t *keys;
 } gateway_t;
@@ -69,7 +81,18 @@ typedef struct gateway {
 typedef struct job {
     oe_req_t *req;
     oe_ohttp_txn_t txn;
+    uint8_t *content; /* an allowed origin's request body, until its answer */
+    size_t content_len;
 } job_t;
+
+static void job_free(job_t *j)
+{
+    oe_ohttp_txn_wipe(&j->txn);
+    if (j->content != NULL)
+        oe_wipe(j->content, j->content_len);
+    free(j->content);
+    free(j);
+}
 
 /* ---- key sets ------------------------------------------------------------------------------- */
 
@@ -157,19 +180,17 @@ static void reply_key_problem(oe_req_t *req)
     oe_resp_send(req, 400, body, sizeof(body) - 1);
 }
 
-/* Seals an inner response (status, and for 200 a DNS answer) and ends the job. */
-static void reply_inner(job_t *j, int status, oe_slice_t dns)
+/* Seals an inner response (status, content-type when there is one, body) and ends the job. */
+static void reply_inner_as(job_t *j, int status, oe_slice_t ctype, oe_slice_t body)
 {
     oe_req_t *req = j->req;
-    oe_bhttp_field_t f[2] = {{OE_SLICE_STR("content-type"), OE_SLICE_STR(MEDIA_DNS)},
-                             {OE_SLICE_STR("cache-control"), OE_SLICE_STR("no-store")}};
-    size_t cap = dns.len + 128, ecap = cap + OE_OHTTP_RESPONSE_OVERHEAD;
+    oe_bhttp_field_t f[2] = {{OE_SLICE_STR("cache-control"), OE_SLICE_STR("no-store")},
+                             {OE_SLICE_STR("content-type"), ctype}};
+    size_t cap = body.len + ctype.len + 128, ecap = cap + OE_OHTTP_RESPONSE_OVERHEAD;
     uint8_t *bhttp = malloc(cap), *out = malloc(ecap);
-    int n = bhttp && out
-                ? oe_bhttp_encode_response(bhttp, cap, (unsigned)status, status == 200 ? f : f + 1,
-                                           status == 200 ? 2 : 1,
-                                           status == 200 ? dns : OE_SLICE(NULL, 0))
-                : OE_ENOMEM;
+    int n = bhttp && out ? oe_bhttp_encode_response(bhttp, cap, (unsigned)status, f,
+                                                    ctype.len > 0 ? 2 : 1, body)
+                         : OE_ENOMEM;
     if (n >= 0)
         n = oe_ohttp_response_seal(out, ecap, &j->txn, OE_SLICE(bhttp, (size_t)n), oe_crypto_random,
                                    NULL);
@@ -185,19 +206,102 @@ static void reply_inner(job_t *j, int status, oe_slice_t dns)
         oe_wipe(bhttp, cap);
     free(bhttp);
     free(out);
-    oe_ohttp_txn_wipe(&j->txn);
-    free(j);
+    job_free(j);
+}
+
+/* A DNS answer (200) or an error status without a body. */
+static void reply_inner(job_t *j, int status, oe_slice_t dns)
+{
+    if (status == 200)
+        reply_inner_as(j, status, OE_SLICE_STR(MEDIA_DNS), dns);
+    else
+        reply_inner_as(j, status, OE_SLICE(NULL, 0), OE_SLICE(NULL, 0));
 }
 
 static void on_dns(void *arg, int status, oe_slice_t dns)
 {
     job_t *j = arg;
     if (status == 0) { /* the client went away */
-        oe_ohttp_txn_wipe(&j->txn);
-        free(j);
+        job_free(j);
         return;
     }
     reply_inner(j, status, dns);
+}
+
+/* An allowed origin's answer (status > 0) or the forwarding engine's failure status. */
+static void on_origin(void *arg, int status, oe_slice_t ctype, oe_slice_t body)
+{
+    job_t *j = arg;
+    if (status == 0) {
+        job_free(j);
+        return;
+    }
+    reply_inner_as(j, status, ctype, body);
+}
+
+static const origin_t *allowed_origin(const gateway_conf_t *c, oe_slice_t authority)
+{
+    oe_slice_t host = authority;
+    unsigned port = 443;
+    const uint8_t *colon = memchr(authority.base, ':', authority.len);
+    if (colon != NULL) {
+        char digits[8];
+        size_t n = authority.len - (size_t)(colon + 1 - authority.base);
+        if (n == 0 || n >= sizeof(digits))
+            return NULL;
+        memcpy(digits, colon + 1, n);
+        digits[n] = '\0';
+        port = oe_proxy_parse_port(digits);
+        host = OE_SLICE(authority.base, (size_t)(colon - authority.base));
+    }
+    for (size_t i = 0; i < c->norigins; i++)
+        if (c->origins[i].port == port &&
+            oe_slice_eq_nocase(host, OE_SLICE_STR(c->origins[i].host)))
+            return &c->origins[i];
+    return NULL;
+}
+
+/* Forwards the inner request to an allowed origin through the proxy's engine (pooled HTTPS, only
+ * content-type and accept sent); the answer is encapsulated by on_origin. */
+static void forward_origin(gateway_t *g, job_t *j, const origin_t *o, const oe_bhttp_msg_t *m)
+{
+    char path[1024], ctype[128], accept[128];
+    const char *method = oe_slice_eq(m->method, OE_SLICE_STR("GET"))    ? "GET"
+                         : oe_slice_eq(m->method, OE_SLICE_STR("POST")) ? "POST"
+                                                                        : NULL;
+    oe_slice_t ct = oe_bhttp_field(m, "content-type"), ac = oe_bhttp_field(m, "accept");
+    if (method == NULL || m->path.len == 0 || m->path.len >= sizeof(path) ||
+        ct.len >= sizeof(ctype) || ac.len >= sizeof(accept)) {
+        reply_inner(j, method == NULL ? 405 : 400, OE_SLICE(NULL, 0));
+        return;
+    }
+    memcpy(path, m->path.base, m->path.len);
+    path[m->path.len] = '\0';
+    snprintf(ctype, sizeof(ctype), "%.*s", (int)ct.len, ct.len ? (const char *)ct.base : "");
+    snprintf(accept, sizeof(accept), "%.*s", (int)ac.len, ac.len ? (const char *)ac.base : "*/*");
+    if (!oe_proxy_valid_path(path)) {
+        reply_inner(j, 400, OE_SLICE(NULL, 0));
+        return;
+    }
+    j->content = malloc(m->content.len ? m->content.len : 1);
+    if (j->content == NULL) {
+        reply_inner(j, 500, OE_SLICE(NULL, 0));
+        return;
+    }
+    if (m->content.len > 0)
+        memcpy(j->content, m->content.base, m->content.len);
+    j->content_len = m->content.len;
+    oe_proxy_dest_t d = {.host = o->host,
+                         .port = o->port,
+                         .path = path,
+                         .media = ctype[0] ? ctype : "application/octet-stream",
+                         .accept = accept,
+                         .explicit_allow = true,
+                         .done = on_origin,
+                         .done_arg = j,
+                         .method = method,
+                         .body = OE_SLICE(j->content, j->content_len)};
+    oe_proxy_fwd(g->fwd, j->req, &d);
 }
 
 /* ---- the inner request ---------------------------------------------------------------------- */
@@ -231,8 +335,16 @@ static void handle_inner(gateway_t *g, job_t *j, const uint8_t *plain, size_t le
     const uint8_t *q = memchr(m.path.base, '?', m.path.len);
     oe_slice_t path = q ? OE_SLICE(m.path.base, (size_t)(q - m.path.base)) : m.path;
     oe_slice_t query = q ? OE_SLICE(q + 1, m.path.len - path.len - 1) : OE_SLICE(NULL, 0);
-    if (!oe_slice_eq(m.scheme, OE_SLICE_STR("https")) || authority.base == NULL ||
+    bool https = oe_slice_eq(m.scheme, OE_SLICE_STR("https")) && authority.base != NULL;
+    const origin_t *o = https ? allowed_origin(g->conf, authority) : NULL;
+    if (o != NULL && g->fwd != NULL &&
         !oe_odoh_target_is_endpoint(g->target, authority_host(authority), path)) {
+        forward_origin(g, j, o, &m);
+        oe_wipe(content, len);
+        free(content);
+        return;
+    }
+    if (!https || !oe_odoh_target_is_endpoint(g->target, authority_host(authority), path)) {
         free(content);
         reply_inner(j, 403, OE_SLICE(NULL, 0));
         return;
@@ -339,6 +451,10 @@ static const oe_directive_t directives[] = {
      "where message/ohttp-req is POSTed (default " WELL_KNOWN ", RFC 9540)"},
     {"keys-path", oe_conf_set_string, G(keys_path), NULL, 0,
      "where the key configurations are served besides " WELL_KNOWN " (default /ohttp-keys)"},
+    {"allow-origin", oe_conf_set_strlist, G(origin_list), NULL, OE_CONF_LIST,
+     "host[:port]: an HTTPS origin the gateway may forward inner requests to (repeatable; default "
+     "none: only this instance's DoH endpoint, answered in-process)"},
+    OE_PROXY_FWD_DIRECTIVES(gateway_conf_t, fwd, "origin"),
     {"keys-form", oe_conf_set_enum, G(keys_form), keys_forms, 0,
      "at keys-path: list (RFC 9458 section 3.2, default) or single (the newest configuration "
      "alone: Firefox's network.trr.ohttp.config_uri)"},
@@ -351,6 +467,7 @@ static void conf_init(void *conf)
     gateway_conf_t *c = conf;
     c->path = WELL_KNOWN;
     c->keys_path = "/ohttp-keys";
+    oe_proxy_fwd_conf_init(&c->fwd);
 }
 
 static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
@@ -369,6 +486,24 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
         oe_conf_error_key(cf, sec, "keys-path", "must start with '/'");
         rc = OE_ECONFIG;
     }
+    c->origins = oe_conf_alloc(cf, (c->origin_list.n + 1) * sizeof(*c->origins));
+    for (size_t i = 0; i < c->origin_list.n; i++) {
+        char *h = oe_conf_strdup(cf, c->origin_list.v[i]), *colon = strrchr(h, ':');
+        unsigned port = 443;
+        if (colon != NULL) {
+            *colon = '\0';
+            port = oe_proxy_parse_port(colon + 1);
+        }
+        if (port == 0 || !oe_proxy_valid_host(h) || strchr(h, ':') != NULL) {
+            oe_conf_error_key(cf, sec, "allow-origin", "\"%s\" is not host[:port]",
+                              c->origin_list.v[i]);
+            rc = OE_ECONFIG;
+            continue;
+        }
+        c->origins[c->norigins++] = (origin_t){h, port};
+    }
+    if (oe_proxy_fwd_conf_check(cf, sec, &c->fwd) < 0)
+        rc = OE_ECONFIG;
     return rc;
 }
 
@@ -417,6 +552,11 @@ static int init(oe_modctx_t *ctx)
         return OE_ECONFIG;
     }
     oe_keys_listen(keys, on_keys, g);
+    if (c->norigins > 0) {
+        int rc = oe_proxy_fwd_new(&g->fwd, http, &c->fwd, TAG);
+        if (rc < 0)
+            return rc;
+    }
     unsigned all = OE_M_GET | OE_M_HEAD | OE_M_POST;
     if (oe_http_route(http, g->site, all, WELL_KNOWN, handle, g) < 0 ||
         (strcmp(c->path, WELL_KNOWN) != 0 &&
@@ -434,6 +574,7 @@ static void destroy(oe_modctx_t *ctx)
     if (g == NULL)
         return;
     keyset_unref(g->keys);
+    oe_proxy_fwd_free(g->fwd);
     pthread_mutex_destroy(&g->lock);
     free(g);
     ctx->data = NULL;

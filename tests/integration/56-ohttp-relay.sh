@@ -22,12 +22,20 @@ if [ ! -d "$node_dir/node_modules/bhttp-js" ] || [ ! -d "$node_dir/node_modules/
 fi
 . "$OE_ROOT/tests/integration/odoh_lib.sh"
 cd "$OE_TMP"
-gport=$(oe_port); rport=$(oe_port); dead=$(oe_port)
-mkdir g r r2
+gport=$(oe_port); rport=$(oe_port); dead=$(oe_port); oport=$(oe_port)
+mkdir g r r2 o o/www
+# An HTTPS origin the gateway may forward to (allow-origin), on a third instance.
+echo "hello from the origin" >o/www/hello.txt
+{
+    printf '[global]\nworkers = 1\nstate-dir = state\n[listen "https"]\naddress = 127.0.0.1:%s\n' "$oport"
+    printf '[site "origin"]\nhost = origin.test\ncert = auto\nroot = www\n'
+} >o/edge.conf
+oe_edge_start o "$oport"
 {
     oe_odoh_conf target "$gport" 2 'local-data = "secret.gw.test. 60 IN A 198.51.100.56"'
     printf '[site "gateway"]\nhost = gateway.test\ncert = auto\n'
-    printf '[ohttp-gateway]\nsite = gateway\n'
+    printf '[ohttp-gateway]\nsite = gateway\nallow-origin = origin.test:%s\n' "$oport"
+    printf 'resolve = origin.test=127.0.0.1\nca-file = %s\n' "$OE_TMP/o/state/tls/ca.pem"
 } >g/edge.conf
 oe_edge_start g "$gport"
 gca=$OE_TMP/g/state/tls/ca.pem
@@ -73,6 +81,11 @@ expect_eq "$(st --relay-path '/relay?targethost=evil.test&targetpath=/x' --name 
 expect_eq "$(st --ctype application/oblivious-dns-message)" \
     "status 415 proxy-status: odoh-edge; error=http_request_error; details=\"content-type must be message/ohttp-req\" " \
     "wrong media type"
+# An allowed origin: GET through relay and gateway to the third instance; another origin 403.
+expect_eq "$(cl --target "origin.test:$oport" --inner-get /hello.txt | grep -E '^(status|inner-status|inner-body:) ' | tr '\n' ' ')" \
+    "status 200 inner-status 200 inner-body: hello from the origin " "allowed origin"
+expect_eq "$(cl --target "origin.test:$gport" --inner-get /hello.txt | grep -E '^(status|inner-status) ' | tr '\n' ' ')" \
+    "status 200 inner-status 403 " "origin on another port"
 rl() { curl -sS --cacert client-ca.pem --resolve "relay.test:$rport:127.0.0.1" -o /dev/null -w '%{http_code}' "$@"; }
 expect_eq "$(rl "https://relay.test:$rport/relay")" 405 "GET"
 expect_eq "$(rl -X POST -H 'content-type: message/ohttp-req' --data-binary '' "https://relay.test:$rport/relay")" 400 "empty body"

@@ -136,6 +136,13 @@ echo "rotated: current key id $(echo "$before" | cut -c5-6) -> $(echo "$after" |
 wait_served /two.html 20 || fail "page two was not served after the rotation"
 for i in 7 8 9 10 11 12; do wait_served "/h$i.png" 20 || fail "page two: h$i.png not served"; done
 echo "load 2: two.html and 6 images via OHTTP after the rotation"
+# Firefox writes its log asynchronously: wait (bounded) until every name's lookup is in it.
+resolved_names() {
+    cat "$OE_TMP"/moz.log* 2>/dev/null |
+        sed -n 's/.*CompleteLookup: \([a-z0-9]*\.gw\.test\) has .*/\1/p' | sort -u | wc -l
+}
+n=50
+until [ "$(resolved_names)" -ge 14 ] || [ $n -le 0 ]; do n=$((n - 1)); sleep 0.1; done
 kill "$ffpid" 2>/dev/null || true
 sleep 0.5
 

@@ -12,6 +12,7 @@
 //          [--name N] [--type T] [--ctype MEDIA-TYPE] [--inner-ctype MEDIA-TYPE]
 //          [--corrupt keyid|trunc|ct|bhttp-lie|bhttp-response]
 //          [--emit-request FILE]   write the encapsulated request to FILE and exit (benchmarks)
+//          [--inner-get PATH]      the inner request is GET https://TARGET/PATH (prints its body)
 // Exit 0 when every step worked (whatever the statuses), 1 on a protocol or crypto error.
 import { createDecipheriv, createHmac } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -65,10 +66,12 @@ runMain("ohttp-client", async () => {
 
   const query = buildQuery(args.name ?? "demo.odoh.test", args.type ?? "A", 0);
   const target = args.target ?? "target.test";
-  const inner = new Request(`https://${target}${args["target-path"] ?? "/dns-query"}`, {
-    method: "POST", body: query,
-    headers: { "content-type": args["inner-ctype"] ?? "application/dns-message", accept: "application/dns-message" },
-  });
+  const inner = args["inner-get"]
+    ? new Request(`https://${target}${args["inner-get"]}`, { method: "GET" })
+    : new Request(`https://${target}${args["target-path"] ?? "/dns-query"}`, {
+        method: "POST", body: query,
+        headers: { "content-type": args["inner-ctype"] ?? "application/dns-message", accept: "application/dns-message" },
+      });
   let bhttp = Buffer.from(await new BHttpEncoder().encodeRequest(inner));
   if (args.corrupt === "bhttp-lie") bhttp = Buffer.concat([bhttp.subarray(0, 6), Buffer.from([0x7f])]);
   if (args.corrupt === "bhttp-response") bhttp = Buffer.from([1, 0x40, 0xc8]); // a response, not a request
@@ -113,5 +116,6 @@ runMain("ohttp-client", async () => {
   const r = new BHttpDecoder().decodeResponse(plain);
   console.log(`inner-status ${r.status}`);
   console.log(`inner-content-type: ${r.headers.get("content-type") ?? ""}`);
-  if (r.status === 200) await printAnswer(query, Buffer.from(await r.arrayBuffer()));
+  if (args["inner-get"]) console.log(`inner-body: ${(await r.text()).trim()}`);
+  else if (r.status === 200) await printAnswer(query, Buffer.from(await r.arrayBuffer()));
 });
