@@ -452,8 +452,8 @@ static const oe_directive_t directives[] = {
     {"keys-path", oe_conf_set_string, G(keys_path), NULL, 0,
      "where the key configurations are served besides " WELL_KNOWN " (default /ohttp-keys)"},
     {"allow-origin", oe_conf_set_strlist, G(origin_list), NULL, OE_CONF_LIST,
-     "host[:port]: an HTTPS origin the gateway may forward inner requests to (repeatable; default "
-     "none: only this instance's DoH endpoint, answered in-process)"},
+     "host[:port]: an HTTPS origin the gateway may forward inner requests to (default none: "
+     "only this instance's DoH endpoint, answered in-process)"},
     OE_PROXY_FWD_DIRECTIVES(gateway_conf_t, fwd, "origin"),
     {"keys-form", oe_conf_set_enum, G(keys_form), keys_forms, 0,
      "at keys-path: list (RFC 9458 section 3.2, default) or single (the newest configuration "
