@@ -1,1 +1,2 @@
-REQUIRES.client := http odoh dns
+# The query command: ODoH, OHTTP and DoH client.
+REQUIRES.client := http odoh ohttp dns

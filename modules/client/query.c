@@ -3,6 +3,7 @@
  *
  *   odoh-edge query NAME [TYPE] --target URL [--proxy URL] [--ca FILE] [--insecure] [--doh]
  *                   [--configs FILE|HEX] [--resolve HOST:PORT:IP] [--count N --concurrency C]
+ *   odoh-edge query NAME [TYPE] --target DOH-URL --ohttp RELAY-URL --ohttp-keys URL ...
  *
  * It gets the target's ObliviousDoHConfigs from https://TARGET/.well-known/odohconfigs (unless
  * --configs gives them), seals the query to the first usable config, posts it to the proxy (or
@@ -10,6 +11,10 @@
  * once more and retries. Host names are looked up (A, then AAAA when there is no A) through
  * --dns or the first nameserver of /etc/resolv.conf (no getaddrinfo in a static binary), or
  * taken from --resolve (curl's HOST:PORT:ADDRESS, IPv6 in brackets or not).
+ *
+ * With --ohttp (RFC 9458) the DNS query becomes a Binary HTTP POST to the DoH URL --target,
+ * sealed to the first usable key configuration from --ohttp-keys (the RFC 9458 list or a single
+ * configuration) and posted to the relay; a 400 "ohttp-key" problem fetches the keys once more.
  *
  * Exit codes: 0 answered (whatever the DNS rcode) or --help, 1 the query failed (HTTP or
  * network error, undecryptable answer), 64 usage, 78 configs unusable.
@@ -30,6 +35,8 @@
 #include "dns/upstream.h"
 #include "http/client.h"
 #include "odoh/odoh.h"
+#include "ohttp/bhttp.h"
+#include "ohttp/ohttp.h"
 #include "tls/tls.h"
 #include "crypto/encode.h"
 
@@ -53,8 +60,9 @@ typedef struct fixed {
 typedef struct opts {
     const char *name;
     uint16_t type;
-    url_t target, proxy;
-    bool use_proxy, doh, insecure, quiet;
+    url_t target, proxy; /* with ohttp, proxy is the relay */
+    url_t keys;          /* with ohttp: where the key configurations are */
+    bool use_proxy, doh, insecure, quiet, ohttp;
     const char *ca, *configs;
     oe_sockaddr_t dns_server;
     bool has_dns_server;
@@ -72,6 +80,7 @@ typedef struct ctx {
     oe_sockaddr_t ns;
     oe_odoh_config_t configs[8];
     int nconfigs;
+    oe_ohttp_config_t ocfg; /* with --ohttp, the key configuration sealed to */
     /* On 401 the configs are fetched again (RFC 9230 §4.3), as often as the target rotates:
      * gen counts the fetches; queries answered 401 wait in `waiting` while one is under way,
      * and each query is re-sealed at most once. */
@@ -92,6 +101,7 @@ typedef struct q {
     uint8_t sealed[1024];
     size_t sealed_len;
     oe_odoh_txn_t txn;
+    oe_ohttp_txn_t otxn;
     uint64_t t0;
     bool retried;
     unsigned gen; /* the configs generation it was sealed to */
@@ -143,6 +153,9 @@ static int usage(FILE *out)
             "  --dns IP:PORT   the resolver for names and --configs dns (default: the first\n"
             "                  nameserver of /etc/resolv.conf)\n"
             "  --doh           plain DoH to the target instead (no proxy)\n"
+            "  --ohttp URL     Oblivious HTTP (RFC 9458) through this relay (or straight to a\n"
+            "                  gateway); --target is then the DoH URL the gateway answers\n"
+            "  --ohttp-keys URL  the gateway's key configurations (application/ohttp-keys)\n"
             "  --resolve H:P:IP  connect to IP for H:P (no DNS lookup); IPv6 as [::1] or ::1\n"
             "  --count N --concurrency C   load mode: N queries, C in flight; prints rates\n"
             "  -h, --help      this text\n");
@@ -205,6 +218,15 @@ static int parse_args(int argc, char **argv, opts_t *o)
                 return fprintf(stderr, "query: bad --proxy URL %s\n", v), -1;
             o->use_proxy = true;
             i++;
+        } else if (strcmp(a, "--ohttp") == 0 && v) {
+            if (parse_url(v, &o->proxy) < 0)
+                return fprintf(stderr, "query: bad --ohttp URL %s\n", v), -1;
+            o->ohttp = true;
+            i++;
+        } else if (strcmp(a, "--ohttp-keys") == 0 && v) {
+            if (parse_url(v, &o->keys) < 0)
+                return fprintf(stderr, "query: bad --ohttp-keys URL %s\n", v), -1;
+            i++;
         } else if (strcmp(a, "--ca") == 0 && v) {
             o->ca = argv[++i];
         } else if (strcmp(a, "--configs") == 0 && v) {
@@ -245,7 +267,8 @@ static int parse_args(int argc, char **argv, opts_t *o)
         }
     }
     if (o->name == NULL || o->target.host[0] == '\0' || o->concurrency < 1 ||
-        (o->doh && o->use_proxy))
+        (o->doh && o->use_proxy) ||
+        (o->ohttp && (o->doh || o->use_proxy || o->configs || o->keys.host[0] == '\0')))
         return -1;
     return 0;
 }
@@ -405,8 +428,14 @@ static void print_answer(ctx_t *x, oe_slice_t dns, double ms)
             oe_buf_append(&b, "\n", 1);
         }
     }
-    oe_buf_printf(&b, "\n;; Query time: %.1f ms (%s%s%s)\n", ms, x->o->doh ? "DoH to " : "ODoH to ",
-                  x->o->target.host, x->o->use_proxy ? " via proxy" : "");
+    oe_buf_printf(&b, "\n;; Query time: %.1f ms (%s%s%s%s)\n", ms,
+                  x->o->ohttp ? "OHTTP to "
+                  : x->o->doh ? "DoH to "
+                              : "ODoH to ",
+                  x->o->target.host, x->o->use_proxy || x->o->ohttp ? " via " : "",
+                  x->o->ohttp       ? x->o->proxy.host
+                  : x->o->use_proxy ? "proxy"
+                                    : "");
     fwrite(b.base, 1, b.len, stdout);
     oe_buf_free(&b);
 }
@@ -442,12 +471,30 @@ static int load_configs_arg(ctx_t *x, const char *arg)
     return set_configs(x, buf, (size_t)n);
 }
 
+/* application/ohttp-keys: the RFC 9458 list, or one configuration alone (Firefox's form). */
+static int set_ohttp_configs(ctx_t *x, const uint8_t *p, size_t n)
+{
+    int rc = oe_ohttp_configs_decode(p, n, &x->ocfg, 1);
+    if (rc <= 0 && oe_ohttp_config_decode(&x->ocfg, p, n) == 0)
+        rc = 1;
+    if (rc <= 0) {
+        fprintf(stderr, "query: no usable OHTTP key configuration (%s)\n",
+                rc < 0 ? oe_strerror(rc) : "none with a supported suite");
+        return -1;
+    }
+    return 0;
+}
+
 static void on_configs(void *data, int status, const oe_header_t *h, size_t nh, oe_slice_t body)
 {
     ctx_t *x = data;
-    if (status != 200 || set_configs(x, body.base, body.len) < 0) {
+    int rc = status != 200 ? -1
+             : x->o->ohttp ? set_ohttp_configs(x, body.base, body.len)
+                           : set_configs(x, body.base, body.len);
+    if (rc < 0) {
         if (status != 200)
-            fprintf(stderr, "query: GET /.well-known/odohconfigs: %s\n",
+            fprintf(stderr, "query: GET %s: %s\n",
+                    x->o->ohttp ? x->o->keys.path : "/.well-known/odohconfigs",
                     status > 0 ? "unexpected status" : oe_strerror(status));
         x->exit_code = status == 200 ? OE_EXIT_CONFIG : 1;
         uv_stop(&x->loop);
@@ -528,10 +575,11 @@ static void fetch_configs(ctx_t *x)
         fetch_configs_dns(x);
         return;
     }
-    oe_http_request_t r = {.host = x->o->target.host,
-                           .addr = (struct sockaddr *)&x->o->target.addr,
+    url_t *u = x->o->ohttp ? &x->o->keys : &x->o->target;
+    oe_http_request_t r = {.host = u->host,
+                           .addr = (struct sockaddr *)&u->addr,
                            .method = "GET",
-                           .path = "/.well-known/odohconfigs"};
+                           .path = x->o->ohttp ? u->path : "/.well-known/odohconfigs"};
     oe_http_client_request(x->http, &r, on_configs, x);
 }
 
@@ -547,11 +595,21 @@ static void finished(ctx_t *x, q_t *q, bool ok)
     if (!ok)
         x->failed++;
     oe_odoh_txn_wipe(&q->txn);
+    oe_ohttp_txn_wipe(&q->otxn);
     free(q);
     if (x->started < OE_MAX(x->o->count, 1L))
         start_query(x);
     else if (x->finished == x->started)
         uv_stop(&x->loop);
+}
+
+static bool contains(oe_slice_t hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= hay.len; i++)
+        if (memcmp(hay.base + i, needle, n) == 0)
+            return true;
+    return false;
 }
 
 static void on_response(void *data, int status, const oe_header_t *h, size_t nh, oe_slice_t body)
@@ -560,7 +618,14 @@ static void on_response(void *data, int status, const oe_header_t *h, size_t nh,
     ctx_t *x = q->x;
     double ms = (double)(now_us() - q->t0) / 1000.0;
     bool may_refresh = x->o->configs == NULL || strcmp(x->o->configs, "dns") == 0;
-    if (status == 401 && !x->o->doh && !q->retried && may_refresh) {
+    /* OHTTP's key refresh signal: 400 with the "ohttp-key" problem type (RFC 9458 §5.3). */
+    bool key_problem = false;
+    for (size_t i = 0; x->o->ohttp && status == 400 && i < nh; i++)
+        if (oe_slice_eq(h[i].name, OE_SLICE_STR("content-type")) &&
+            oe_slice_eq(h[i].value, OE_SLICE_STR("application/problem+json")) &&
+            contains(body, OE_OHTTP_PROBLEM_KEY))
+            key_problem = true;
+    if ((status == 401 || key_problem) && !x->o->doh && !q->retried && may_refresh) {
         /* RFC 9230 §4.3: the target no longer has our key: refresh the configs, re-seal. */
         q->retried = true;
         if (q->gen != x->gen) { /* sealed before the latest refresh: re-seal at once */
@@ -598,9 +663,27 @@ static void on_response(void *data, int status, const oe_header_t *h, size_t nh,
         finished(x, q, false);
         return;
     }
-    uint8_t plain[65536];
+    uint8_t plain[65536], content[65536];
     oe_slice_t dns = OE_SLICE(body.base, body.len);
-    if (!x->o->doh) {
+    if (x->o->ohttp) {
+        oe_bhttp_field_t f[16];
+        oe_bhttp_msg_t m;
+        int rc = oe_ohttp_response_open(&q->otxn, body.base, body.len, plain, sizeof(plain));
+        if (rc >= 0)
+            rc = oe_bhttp_decode(&m, plain, (size_t)rc, f, OE_ARRAY_SIZE(f), content,
+                                 sizeof(content));
+        if (rc < 0 || m.status != 200) {
+            if (rc < 0)
+                fprintf(stderr, "query: cannot open the answer: %s\n", oe_strerror(rc));
+            else if (!x->o->quiet)
+                fprintf(stderr, "query: the gateway answered the inner request with %u\n",
+                        m.status);
+            x->exit_code = 1;
+            finished(x, q, false);
+            return;
+        }
+        dns = m.content;
+    } else if (!x->o->doh) {
         int rc = oe_odoh_response_open(&q->txn, body.base, body.len, plain, sizeof(plain), &dns);
         if (rc < 0) {
             fprintf(stderr, "query: cannot open the answer: %s\n", oe_strerror(rc));
@@ -637,10 +720,16 @@ static void send_query(q_t *q)
         tp[n] = '\0';
         snprintf(path, sizeof(path), "%s?targethost=%s&targetpath=%s", o->proxy.path, th, tp);
     } else {
-        snprintf(path, sizeof(path), "%s", o->target.path);
+        snprintf(path, sizeof(path), "%s", o->ohttp ? o->proxy.path : o->target.path);
     }
-    oe_slice_t media = OE_SLICE_STR(o->doh ? MEDIA_DNS : MEDIA_ODOH);
-    oe_header_t hdrs[] = {{OE_SLICE_STR("content-type"), media}, {OE_SLICE_STR("accept"), media}};
+    if (o->ohttp)
+        to = &o->proxy;
+    oe_slice_t media = OE_SLICE_STR(o->ohttp ? OE_OHTTP_MEDIA_REQ
+                                    : o->doh ? MEDIA_DNS
+                                             : MEDIA_ODOH);
+    oe_header_t hdrs[] = {
+        {OE_SLICE_STR("content-type"), media},
+        {OE_SLICE_STR("accept"), o->ohttp ? OE_SLICE_STR(OE_OHTTP_MEDIA_RES) : media}};
     oe_http_request_t r = {.host = to->host,
                            .addr = (struct sockaddr *)&to->addr,
                            .method = "POST",
@@ -676,14 +765,36 @@ static void start_query(ctx_t *x)
     send_query(q);
 }
 
+/* OHTTP: the query as a Binary HTTP DoH POST to --target, sealed to the key configuration. */
+static int seal_ohttp(q_t *q)
+{
+    const opts_t *o = q->x->o;
+    char authority[300];
+    snprintf(authority, sizeof(authority), o->target.port == 443 ? "%s" : "%s:%u", o->target.host,
+             o->target.port);
+    oe_bhttp_field_t f[] = {{OE_SLICE_STR("content-type"), OE_SLICE_STR(MEDIA_DNS)},
+                            {OE_SLICE_STR("accept"), OE_SLICE_STR(MEDIA_DNS)}};
+    uint8_t req[900];
+    int n = oe_bhttp_encode_request(req, sizeof(req), OE_SLICE_STR("POST"), OE_SLICE_STR("https"),
+                                    OE_SLICE_STR(authority), OE_SLICE_STR(o->target.path), f, 2,
+                                    OE_SLICE(q->dns, q->dns_len));
+    oe_ohttp_txn_wipe(&q->otxn);
+    if (n >= 0)
+        n = oe_ohttp_request_seal(q->sealed, sizeof(q->sealed), &q->otxn, &q->x->ocfg,
+                                  OE_SLICE(req, (size_t)n), oe_crypto_random, NULL);
+    return n;
+}
+
 /* Seals q->dns to the first config; on failure frees q and stops. */
 static int seal_query(q_t *q)
 {
     ctx_t *x = q->x;
     size_t pad = oe_odoh_pad_len(q->dns_len, OE_ODOH_PAD_QUERY_BLOCK);
     oe_odoh_txn_wipe(&q->txn);
-    int n = oe_odoh_query_seal(q->sealed, sizeof(q->sealed), &q->txn, &x->configs[0],
-                               OE_SLICE(q->dns, q->dns_len), pad, oe_crypto_random, NULL);
+    int n = x->o->ohttp
+                ? seal_ohttp(q)
+                : oe_odoh_query_seal(q->sealed, sizeof(q->sealed), &q->txn, &x->configs[0],
+                                     OE_SLICE(q->dns, q->dns_len), pad, oe_crypto_random, NULL);
     if (n < 0) {
         fprintf(stderr, "query: sealing failed: %s\n", oe_strerror(n));
         x->exit_code = 1;
@@ -701,6 +812,13 @@ static int seal_query(q_t *q)
 
 static void go(ctx_t *x);
 
+static void after_keys(ctx_t *x)
+{
+    resolve(x, &x->o->proxy, go);
+}
+
+/* The addresses needed before the first request: the target's (ODoH, DoH) and the proxy's; with
+ * OHTTP the keys host's and the relay's (the target is only named inside the sealed request). */
 static void after_target(ctx_t *x)
 {
     if (x->o->use_proxy && !x->o->proxy.resolved)
@@ -771,7 +889,10 @@ int oe_query_command(int argc, char **argv)
         oe_upstream_conf_t uc = {.servers = &x.ns, .nservers = 1};
         x.dns = oe_upstream_new(&x.loop, &uc);
     }
-    resolve(&x, &o.target, after_target);
+    if (o.ohttp)
+        resolve(&x, &o.keys, after_keys);
+    else
+        resolve(&x, &o.target, after_target);
     uv_run(&x.loop, UV_RUN_DEFAULT);
     double secs = (double)(now_us() - x.t0) / 1e6;
     oe_http_client_close(x.http);
@@ -795,8 +916,10 @@ int oe_query_command(int argc, char **argv)
 }
 
 static const oe_command_t commands[] = {
-    {"query", "query NAME [TYPE] --target URL [--proxy URL] ...",
-     "ask an ODoH target (through a proxy) or a DoH server, like dig", oe_query_command},
+    {"query", "query NAME [TYPE] --target URL [--proxy URL | --ohttp URL --ohttp-keys URL] ...",
+     "ask an ODoH target (through a proxy), an OHTTP gateway (through a relay) or a DoH server, "
+     "like dig",
+     oe_query_command},
     {NULL, NULL, NULL, NULL},
 };
 

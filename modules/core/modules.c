@@ -17,6 +17,12 @@ MODULE(odoh_proxy)
 #ifdef OE_WITH_KEYS
 MODULE(keys)
 #endif
+#ifdef OE_WITH_OHTTP_GATEWAY
+MODULE(ohttp_gateway)
+#endif
+#ifdef OE_WITH_OHTTP_RELAY
+MODULE(ohttp_relay)
+#endif
 #ifdef OE_WITH_HTTP
 MODULE(http)
 MODULE(site)
@@ -56,6 +62,12 @@ const oe_module_t *const oe_modules[] = {
 #ifdef OE_WITH_KEYS
     &oe_keys_module,
 #endif
+#ifdef OE_WITH_OHTTP_GATEWAY
+    &oe_ohttp_gateway_module, /* after keys: it listens to the key lifecycle */
+#endif
+#ifdef OE_WITH_OHTTP_RELAY
+    &oe_ohttp_relay_module,
+#endif
 #ifdef OE_WITH_CLIENT
     &oe_client_module,
 #endif
@@ -75,6 +87,8 @@ const oe_known_section_t oe_known_sections[] = {
     {"odoh-target", "odoh_target"},
     {"odoh-proxy", "odoh_proxy"},
     {"keys", "keys"},
+    {"ohttp-gateway", "ohttp_gateway"},
+    {"ohttp-relay", "ohttp_relay"},
     {"metrics", "metrics"},
     {"acme", "acme"},
     {NULL, NULL},

@@ -21,6 +21,7 @@ enum {
     OE_SVCB_ECH = 5,
     OE_SVCB_IPV6HINT = 6,
     OE_SVCB_DOHPATH = 7, /* RFC 9461 */
+    OE_SVCB_OHTTP = 8,   /* RFC 9540 §4: empty; an OHTTP gateway at /.well-known/ohttp-gateway */
     OE_SVCB_ODOHCONFIG = 32769,
 };
 

@@ -128,6 +128,10 @@ oe_slice_t oe_req_header(const oe_req_t *req, const char *name);
 /* True when method equals m ("GET", ...). */
 bool oe_req_method_is(const oe_req_t *req, const char *m);
 
+/* True when the header value v (e.g. content-type) names the media type type, compared without
+ * case, alone or followed by parameters (";", " "). */
+bool oe_http_media_is(oe_slice_t v, const char *type);
+
 /* ---- responses ---------------------------------------------------------------------------- */
 
 /* Adds a response header (name lower-case; both copied). Only before the response is sent.

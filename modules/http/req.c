@@ -167,6 +167,14 @@ bool oe_req_method_is(const oe_req_t *req, const char *m)
     return oe_slice_eq(req->method, OE_SLICE_STR(m));
 }
 
+bool oe_http_media_is(oe_slice_t v, const char *type)
+{
+    size_t n = strlen(type);
+    if (v.len < n || !oe_slice_eq_nocase(OE_SLICE(v.base, n), OE_SLICE(type, n)))
+        return false;
+    return v.len == n || v.base[n] == ';' || v.base[n] == ' ';
+}
+
 void oe_resp_header(oe_req_t *req, const char *name, const char *value)
 {
     stream_t *s = (stream_t *)req;

@@ -82,7 +82,20 @@ int oe_key_derive_epoch(oe_key_entry_t *e, const uint8_t *seed, size_t seed_len,
     e->activate = epoch * s->rotate;
     e->retire = e->activate + s->rotate;
     e->created = e->activate;
+    e->ohttp_id = (uint8_t)epoch; /* consecutive epochs, consecutive ids */
     return derive(e);
+}
+
+int oe_key_ohttp_ikm(uint8_t ikm[32], const oe_key_entry_t *e)
+{
+    static const char salt[] = "odoh-edge ohttp";
+    uint8_t prk[32];
+    oe_slice_t in = OE_SLICE(e->seed, sizeof(e->seed)), info = OE_SLICE("ohttp key", 9);
+    int rc = oe_crypto_hkdf_extract(prk, OE_SLICE(salt, sizeof(salt) - 1), &in, 1);
+    if (rc == 0)
+        rc = oe_crypto_hkdf_expand(ikm, 32, prk, &info, 1);
+    oe_wipe(prk, sizeof(prk));
+    return rc == 0 ? 0 : OE_ECRYPTO;
 }
 
 /* ---- files ------------------------------------------------------------------------------------
@@ -105,9 +118,9 @@ static int write_entry(const keys_t *k, const oe_key_entry_t *e)
     int n = snprintf(text, sizeof(text),
                      "# odoh-edge ODoH target key: secret, keep it mode 0600\n"
                      "key-id = %s\naead = %u\nseed = %s\ncreated-ms = %lld\n"
-                     "activate-ms = %lld\nretire-ms = %lld\n",
+                     "activate-ms = %lld\nretire-ms = %lld\nohttp-key-id = %u\n",
                      id, e->aead, seed, (long long)e->created, (long long)e->activate,
-                     (long long)e->retire);
+                     (long long)e->retire, (unsigned)e->ohttp_id);
     oe_wipe(seed, sizeof(seed));
     int rc = oe_file_write_atomic(path, text, (size_t)n, 0600);
     oe_wipe(text, sizeof(text));
@@ -130,7 +143,7 @@ static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet, const oe
     text[n] = '\0';
     memset(e, 0, sizeof(*e));
     char seed[80] = "";
-    unsigned aead = 0;
+    unsigned aead = 0, ohttp_id = 256;
     long long created = -1, activate = -1, retire = -1;
     for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
         sscanf(line, "aead = %u", &aead);
@@ -138,11 +151,13 @@ static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet, const oe
         sscanf(line, "created-ms = %lld", &created);
         sscanf(line, "activate-ms = %lld", &activate);
         sscanf(line, "retire-ms = %lld", &retire);
+        sscanf(line, "ohttp-key-id = %u", &ohttp_id);
     }
     int rc = oe_hex_decode(e->seed, sizeof(e->seed), seed, strlen(seed));
     oe_wipe(seed, sizeof(seed));
     oe_wipe(text, sizeof(text));
-    if (rc != 32 || aead == 0 || created < 0 || activate < 0 || retire <= activate) {
+    if (rc != 32 || aead == 0 || created < 0 || activate < 0 || retire <= activate ||
+        (ohttp_id > 255 && ohttp_id != 256)) {
         oe_wipe(e, sizeof(*e));
         if (!quiet)
             oe_log_error(TAG, "%s is not a valid key file", path);
@@ -152,14 +167,19 @@ static int parse_entry(const char *path, oe_key_entry_t *e, bool quiet, const oe
     e->created = created;
     e->activate = activate;
     e->retire = retire;
+    e->ohttp_id = (uint8_t)ohttp_id;
     for (size_t i = 0; i < nold; i++)
         if (old[i].aead == e->aead && oe_ct_eq(old[i].seed, e->seed, sizeof(e->seed))) {
             e->key = old[i].key;
-            return 0;
+            break;
         }
-    rc = derive(e);
+    rc = e->key.config.suite.kem != 0 ? 0 : derive(e);
     if (rc < 0)
         oe_wipe(e, sizeof(*e));
+    /* A key file from before OHTTP: its id comes from its ODoH key_id (ids of such keys may
+     * collide; the gateway then keeps only the first, see modules/ohttp_gateway). */
+    if (rc == 0 && ohttp_id == 256)
+        e->ohttp_id = e->key.config.key_id[0];
     return rc;
 }
 
@@ -236,6 +256,12 @@ static int new_entry(keys_t *k, int64_t now, int64_t activate)
                         .activate = activate,
                         .retire = activate + k->sched.rotate};
     int rc = oe_crypto_random(NULL, e.seed, sizeof(e.seed)) == 0 ? derive(&e) : OE_ECRYPTO;
+    /* The OHTTP key id follows the newest key's (the first one starts from a random byte). */
+    const oe_key_entry_t *newest = NULL;
+    for (size_t i = 0; i < k->n; i++)
+        if (newest == NULL || k->entries[i].created >= newest->created)
+            newest = &k->entries[i];
+    e.ohttp_id = newest != NULL ? (uint8_t)(newest->ohttp_id + 1) : e.seed[31];
     if (rc == 0)
         rc = write_entry(k, &e);
     if (rc == 0)
@@ -394,18 +420,21 @@ int oe_keys__rotate_now(keys_t *k, int64_t now)
     for (size_t i = 0; i < k->n; i++)
         if (cur != NULL && k->entries[i].activate >= cur->retire && next == NULL)
             next = &k->entries[i];
+    /* The rotation takes effect at t: now, or 1 ms after the current key's activation when that
+     * is now (a key file needs retire > activate, or the whole store would be refused). */
+    int64_t t = cur != NULL ? OE_MAX(now, cur->activate + 1) : now;
     if (cur != NULL) {
-        cur->retire = now;
+        cur->retire = t;
         rc = write_entry(k, cur);
         if (rc < 0)
             return rc;
     }
     if (next != NULL) { /* promote the published next key: clients may hold it already */
-        next->activate = now;
-        next->retire = now + k->sched.rotate;
+        next->activate = t;
+        next->retire = t + k->sched.rotate;
         return write_entry(k, next);
     }
-    return new_entry(k, now, now);
+    return new_entry(k, now, t);
 }
 
 size_t oe_keys__configs(const keys_t *k, int64_t now, uint8_t *out, size_t cap)
@@ -435,12 +464,15 @@ int oe_keys__https_rdata(const keys_t *k, const uint8_t *configs, size_t configs
     snprintf(dohpath, sizeof(dohpath), "%s{?dns}",
              k->target ? oe_odoh_target_path(k->target) : "/dns-query");
     /* RFC 9460 §2.2: priority 1 (service mode), target "." (the owner itself); params in
-     * increasing key order: 1 alpn, 3 port, 7 dohpath (RFC 9461), 32769 odohconfig. */
+     * increasing key order: 1 alpn, 3 port, 7 dohpath (RFC 9461), 8 ohttp (RFC 9540), 32769
+     * odohconfig. */
     oe_dns_svcb_begin(&w, out, cap, 1, oe_dns_name_wire((const uint8_t *)"", 1));
     oe_dns_svcb_add_alpn(&w, alpn, 1);
     if (k->port != 0 && k->port != 443)
         oe_dns_svcb_add_port(&w, (uint16_t)k->port);
     oe_dns_svcb_add(&w, OE_SVCB_DOHPATH, OE_SLICE_STR(dohpath));
+    if (k->ohttp_param)
+        oe_dns_svcb_add(&w, OE_SVCB_OHTTP, OE_SLICE(NULL, 0));
     oe_dns_svcb_add(&w, OE_SVCB_ODOHCONFIG, OE_SLICE(configs, configs_len));
     int rc = oe_dns_svcb_end(&w, &len);
     return rc < 0 ? rc : (int)len;
@@ -471,6 +503,14 @@ int oe_keys__setup(keys_t *k, oe_conf_t *cf, const keys_conf_t *c, const char *s
     memset(k, 0, sizeof(*k));
     k->conf = c;
     k->cf = cf;
+    /* RFC 9540 §4: the "ohttp" SvcParam says that the DoH origin itself has an OHTTP gateway at
+     * /.well-known/ohttp-gateway, so it is published only when [ohttp-gateway] shares the
+     * target's [site]. By section name: a build without the gateway has nothing to announce. */
+    const oe_module_t *gm = oe_module_by_section("ohttp-gateway"),
+                      *tm = oe_module_by_section("odoh-target");
+    const char *gs = gm && gm->site_name ? gm->site_name(cf) : NULL;
+    const char *ts = tm && tm->site_name ? tm->site_name(cf) : NULL;
+    k->ohttp_param = gs != NULL && ts != NULL && strcmp(gs, ts) == 0;
     k->sched =
         (oe_key_schedule_t){(int64_t)c->rotate, (int64_t)c->publish_ahead, (int64_t)c->grace};
     char dir[4096];

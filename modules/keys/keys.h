@@ -30,6 +30,11 @@ typedef struct oe_key_entry {
     uint16_t aead;
     int64_t created, activate, retire; /* unix milliseconds */
     oe_odoh_key_t key;                 /* derived from seed */
+    /* The one-byte OHTTP key identifier (RFC 9458 §3.1) of this key's OHTTP twin (see
+     * oe_key_ohttp_ikm). Keys get consecutive ids in the order they are made (fleet mode: the
+     * epoch mod 256), and they expire in that order too, so the keys alive at once (at most
+     * KEYS_STORE_MAX = 256) never share one. */
+    uint8_t ohttp_id;
 } oe_key_entry_t;
 
 typedef struct oe_key_schedule {
@@ -45,5 +50,19 @@ const char *oe_key_state_name(oe_key_state_t st);
  * DeriveKeyPair(seed_n). Every instance with the same seed and schedule derives the same keys. */
 int oe_key_derive_epoch(oe_key_entry_t *e, const uint8_t *seed, size_t seed_len, uint16_t aead,
                         int64_t epoch, const oe_key_schedule_t *s);
+
+/* The OHTTP gateway's key of an entry is DeriveKeyPair(ikm) with
+ * ikm = Expand(Extract("odoh-edge ohttp", seed), "ohttp key", 32): its own key pair, never the
+ * ODoH one, with the entry's schedule. ikm is secret: wipe it. */
+int oe_key_ohttp_ikm(uint8_t ikm[32], const oe_key_entry_t *e);
+
+/* Key sets for other users than the ODoH target (the OHTTP gateway): fn is called on the main
+ * thread with the accepted entries (the published ones first: current then next; then the
+ * previous ones), npub, and the max-age for the published list, once at registration and after
+ * every change. The entries are borrowed for the call. keys is the keys module's runtime state
+ * (oe_modctx_peer); fn stays registered until that state is destroyed. */
+typedef void (*oe_keys_listener_fn)(void *arg, const oe_key_entry_t *const *entries, size_t n,
+                                    size_t npub, uint64_t max_age);
+void oe_keys_listen(void *keys, oe_keys_listener_fn fn, void *arg);
 
 #endif

@@ -55,7 +55,11 @@ typedef struct keys {
     uint8_t held_id[OE_ODOH_KEY_ID_LEN];
     bool load_failed; /* the last load refused a file: say so once */
     struct publisher *pub;
-    unsigned port; /* of the first TLS listener, for the HTTPS record */
+    unsigned port;    /* of the first TLS listener, for the HTTPS record */
+    bool ohttp_param; /* [ohttp-gateway] is on the target's site: "ohttp" in the record */
+    oe_keys_listener_fn listener; /* the OHTTP gateway (oe_keys_listen), or NULL */
+    void *listener_arg;
+    uint64_t max_age; /* of the published list, as last computed by apply() */
 } keys_t;
 
 /* keys.c. Every function that depends on the time takes it as `now` (unix milliseconds), so

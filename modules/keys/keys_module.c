@@ -195,6 +195,36 @@ static void export_states(const keys_t *k, int64_t now)
     oe_gauge_set(OE_GAUGE_KEY_CURRENT_RETIRE, (long)(retire_at / 1000));
 }
 
+/* Tells the listener (the OHTTP gateway) the entries in force at now, in the order apply()
+ * gives them to the target: current, next, then previous. */
+static void notify(keys_t *k, int64_t now)
+{
+    if (k->listener == NULL)
+        return;
+    const oe_key_entry_t **sel = oe_calloc(KEYS_STORE_MAX, sizeof(*sel));
+    size_t n = 0, npub = 0;
+    for (int want = OE_KEY_CURRENT; want >= OE_KEY_NEXT; want--)
+        for (size_t i = 0; i < k->n && npub < 4; i++)
+            if ((int)oe_key_state(&k->entries[i], &k->sched, now) == want) {
+                sel[n++] = &k->entries[i];
+                npub++;
+            }
+    for (size_t i = 0; i < k->n && n < KEYS_STORE_MAX; i++)
+        if (oe_key_state(&k->entries[i], &k->sched, now) == OE_KEY_PREVIOUS)
+            sel[n++] = &k->entries[i];
+    if (n > 0)
+        k->listener(k->listener_arg, sel, n, npub, k->max_age);
+    free(sel);
+}
+
+void oe_keys_listen(void *keys, oe_keys_listener_fn fn, void *arg)
+{
+    keys_t *k = keys;
+    k->listener = fn;
+    k->listener_arg = arg;
+    notify(k, oe_keys__now());
+}
+
 static void apply(keys_t *k, int64_t now)
 {
     int rc = oe_keys__load(k, now);
@@ -252,6 +282,7 @@ static void apply(keys_t *k, int64_t now)
      * key before it is used: max-age = min(configs-max-age, publish-ahead, grace / 2). */
     uint64_t max_age = OE_MIN(oe_odoh_target_max_age(k->target),
                               OE_MIN(k->conf->publish_ahead, k->conf->grace / 2) / 1000);
+    k->max_age = max_age;
     oe_odoh_keyset_t *ks = oe_odoh_keyset_new(keys, n, npub, max_age);
     oe_wipe(keys, KEYS_STORE_MAX * sizeof(*keys));
     free(keys);
@@ -272,6 +303,7 @@ static void apply(keys_t *k, int64_t now)
     if (pub_changed && k->loop != NULL)
         oe_keys__publish_changed(k, ks->configs, ks->configs_len);
     oe_odoh_target_set_keys(k->target, ks);
+    notify(k, now);
 }
 
 static void on_tick(uv_timer_t *t)

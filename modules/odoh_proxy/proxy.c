@@ -27,6 +27,7 @@
 #include "http/client.h"
 #include "http/http.h"
 #include "odoh_proxy/proxy_addr.h"
+#include "odoh_proxy/proxy_fwd.h"
 #include "tls/tls.h"
 
 #define TAG        "odoh-proxy"
@@ -37,31 +38,28 @@ typedef struct allow {
     unsigned port;    /* 0 = 443 */
 } allow_t;
 
-typedef struct fixed {
-    const char *host;
-    struct sockaddr_storage addr; /* port 0: the target's port is filled in per request */
-} fixed_t;
-
 typedef struct proxy_conf {
     const char *site_name;
     const char *path;
     oe_strlist_t allow_list;
-    oe_strlist_t resolve_list;
-    const char *ca_file;
-    oe_addrlist_t upstreams;
-    uint64_t connect_timeout, request_timeout;
+    oe_proxy_fwd_conf_t fwd;
     /* built by conf_check */
     allow_t *allow;
     size_t nallow;
-    fixed_t *fixed;
-    size_t nfixed;
 } proxy_conf_t;
+
+/* The forwarding engine, shared with the OHTTP relay (modules/ohttp_relay): TLS client, per-worker
+ * pooled HTTPS client and resolver. */
+struct oe_proxy_fwd {
+    const oe_proxy_fwd_conf_t *conf;
+    oe_tls_client_t *tls;
+    int hook;
+};
 
 typedef struct proxy {
     const proxy_conf_t *conf;
     const oe_site_t *site;
-    oe_tls_client_t *tls;
-    int hook;
+    oe_proxy_fwd_t *fwd;
 } proxy_t;
 
 typedef struct worker_state {
@@ -71,12 +69,18 @@ typedef struct worker_state {
 
 typedef struct job {
     oe_req_t *req;
-    proxy_t *p;
+    const oe_proxy_fwd_t *f;
     worker_state_t *ws;
     char host[300];
     unsigned port;
     char path[1024];
+    char media[64];      /* content-type of the forwarded request */
+    char accept[64];     /* its accept */
     bool explicit_allow; /* the allow-list names this host (not just "*") */
+    const char *method;  /* "POST" unless the destination says otherwise (static strings) */
+    oe_slice_t body;     /* what goes out: req's body, or the caller's (borrowed) */
+    oe_proxy_done_fn done;
+    void *done_arg;
     oe_upstream_query_t *dq;
     oe_upstream_lookup_t lookup;
     oe_http_call_t *call;
@@ -85,7 +89,7 @@ typedef struct job {
 
 /* ---- replies ------------------------------------------------------------------------------- */
 
-static void deny(oe_req_t *req, int status, const char *error, const char *details)
+void oe_proxy_deny(oe_req_t *req, int status, const char *error, const char *details)
 {
     if (details != NULL)
         oe_resp_headerf(req, "proxy-status", "odoh-edge; error=%s; details=\"%s\"", error, details);
@@ -101,6 +105,17 @@ static void job_end(job_t *j)
     free(j);
 }
 
+/* Ends the job with an error: a Proxy-Status answer on req, or the caller's done. */
+static void job_deny(job_t *j, int status, const char *error, const char *details)
+{
+    j->req->on_abort = NULL;
+    if (j->done != NULL)
+        j->done(j->done_arg, status, OE_SLICE(NULL, 0), OE_SLICE(NULL, 0));
+    else
+        oe_proxy_deny(j->req, status, error, details);
+    job_end(j);
+}
+
 static void on_abort(oe_req_t *req)
 {
     job_t *j = req->data;
@@ -108,6 +123,8 @@ static void on_abort(oe_req_t *req)
         oe_upstream_cancel(j->dq);
     if (j->call != NULL)
         oe_http_client_cancel(j->call);
+    if (j->done != NULL)
+        j->done(j->done_arg, 0, OE_SLICE(NULL, 0), OE_SLICE(NULL, 0));
     job_end(j);
 }
 
@@ -119,14 +136,22 @@ static void on_target(void *data, int status, const oe_header_t *h, size_t n, oe
     req->on_abort = NULL;
     if (status < 0) {
         bool timeout = status == OE_HTTPC_ETIMEOUT;
-        deny(req, timeout ? 504 : 502,
-             timeout                       ? "connection_timeout"
-             : status == OE_HTTPC_ETLS     ? "tls_certificate_error"
-             : status == OE_HTTPC_ECONNECT ? "connection_refused"
-             : status == OE_HTTPC_EUNREACH ? "destination_ip_unroutable"
-             : status == OE_HTTPC_ETOOBIG  ? "http_response_content_length"
-                                           : "http_protocol_error",
-             NULL);
+        job_deny(j, timeout ? 504 : 502,
+                 timeout                       ? "connection_timeout"
+                 : status == OE_HTTPC_ETLS     ? "tls_certificate_error"
+                 : status == OE_HTTPC_ECONNECT ? "connection_refused"
+                 : status == OE_HTTPC_EUNREACH ? "destination_ip_unroutable"
+                 : status == OE_HTTPC_ETOOBIG  ? "http_response_content_length"
+                                               : "http_protocol_error",
+                 NULL);
+        return;
+    }
+    if (j->done != NULL) {
+        oe_slice_t ctype = OE_SLICE(NULL, 0);
+        for (size_t i = 0; i < n; i++)
+            if (oe_slice_eq(h[i].name, OE_SLICE_STR("content-type")))
+                ctype = h[i].value;
+        j->done(j->done_arg, status, ctype, body);
         job_end(j);
         return;
     }
@@ -151,20 +176,19 @@ static void forward(job_t *j)
     /* Loopback, private, documentation, NAT64/6to4 around such an address and every other
      * special-purpose range (proxy_addr.h): never reached through "*". */
     if (oe_proxy_special((struct sockaddr *)&j->addr) && !j->explicit_allow) {
-        deny(j->req, 403, "destination_ip_prohibited", NULL);
-        job_end(j);
+        job_deny(j, 403, "destination_ip_prohibited", NULL);
         return;
     }
     oe_sockaddr_set_port((struct sockaddr *)&j->addr, (uint16_t)j->port);
-    oe_slice_t ctype = OE_SLICE_STR(MEDIA_ODOH);
-    oe_header_t hdrs[] = {{OE_SLICE_STR("content-type"), ctype}, {OE_SLICE_STR("accept"), ctype}};
+    oe_header_t hdrs[] = {{OE_SLICE_STR("content-type"), OE_SLICE_STR(j->media)},
+                          {OE_SLICE_STR("accept"), OE_SLICE_STR(j->accept)}};
     oe_http_request_t r = {.host = j->host,
                            .addr = (struct sockaddr *)&j->addr,
-                           .method = "POST",
+                           .method = j->method,
                            .path = j->path,
                            .headers = hdrs,
                            .nheaders = OE_ARRAY_SIZE(hdrs),
-                           .body = j->req->body};
+                           .body = j->body};
     j->call = oe_http_client_request(j->ws->http, &r, on_target, j);
 }
 
@@ -178,13 +202,12 @@ static void on_addr(void *data, int status, const struct sockaddr_in *addr)
         return;
     }
     j->req->on_abort = NULL;
-    deny(j->req, 502, "dns_error", oe_strerror(status));
-    job_end(j);
+    job_deny(j, 502, "dns_error", oe_strerror(status));
 }
 
 static void resolve(job_t *j)
 {
-    const proxy_conf_t *c = j->p->conf;
+    const oe_proxy_fwd_conf_t *c = j->f->conf;
     struct in6_addr a6;
     memset(&j->addr, 0, sizeof(j->addr));
     if (inet_pton(AF_INET, j->host, &((struct sockaddr_in *)&j->addr)->sin_addr) == 1) {
@@ -206,16 +229,14 @@ static void resolve(job_t *j)
             return;
         }
     if (c->upstreams.n == 0) {
-        deny(j->req, 502, "dns_error", "no resolver configured for target names");
-        job_end(j);
+        job_deny(j, 502, "dns_error", "no resolver configured for target names");
         return;
     }
     int err = 0;
     j->lookup = (oe_upstream_lookup_t){on_addr, j};
     j->dq = oe_upstream_lookup(j->ws->dns, j->host, &j->lookup, &err);
     if (j->dq == NULL) {
-        deny(j->req, 502, "dns_error", oe_strerror(err));
-        job_end(j);
+        job_deny(j, 502, "dns_error", oe_strerror(err));
     }
 }
 
@@ -229,8 +250,7 @@ static bool param(oe_slice_t q, const char *name, char *out, size_t cap)
     return v.base != NULL && oe_uri_pct_decode(out, cap, v, true) > 0;
 }
 
-/* A port written as 1-5 decimal digits, 1..65535; 0 for anything else ("", "443x", "+1"). */
-static unsigned parse_port(const char *s)
+unsigned oe_proxy_parse_port(const char *s)
 {
     unsigned v = 0;
     size_t n = 0;
@@ -239,20 +259,14 @@ static unsigned parse_port(const char *s)
     return n > 0 && s[n] == '\0' && v <= 65535 ? v : 0;
 }
 
-/* A target host: a name, or an IP literal (IPv6 without brackets and port; the address checks
- * then refuse special-purpose ones with 403). Lower-cased in place: the allow list compares
- * exactly. */
-static bool valid_host(char *h)
+bool oe_proxy_valid_host(char *h)
 {
     struct in6_addr a6;
     oe_ascii_lower(h);
     return oe_host_name_valid(OE_SLICE_STR(h), false) || inet_pton(AF_INET6, h, &a6) == 1;
 }
 
-/* targetpath goes into the request line (HTTP/1.1) or :path (h2) as it is: after decoding it must
- * still be printable ASCII without spaces, or a client could write its own request line and
- * header fields into the request to the target. */
-static bool valid_path(const char *p)
+bool oe_proxy_valid_path(const char *p)
 {
     if (p[0] != '/')
         return false;
@@ -267,75 +281,86 @@ static void handle(oe_req_t *req, void *data)
     proxy_t *p = data;
     if (!oe_req_method_is(req, "POST")) {
         oe_resp_header(req, "allow", "POST");
-        deny(req, 405, "http_request_error", "POST only");
+        oe_proxy_deny(req, 405, "http_request_error", "POST only");
         return;
     }
     oe_slice_t ct = oe_req_header(req, "content-type");
     if (!oe_slice_eq_nocase(ct, OE_SLICE_STR(MEDIA_ODOH))) {
-        deny(req, 415, "http_request_error", "content-type must be " MEDIA_ODOH);
+        oe_proxy_deny(req, 415, "http_request_error", "content-type must be " MEDIA_ODOH);
         return;
     }
-    job_t *j = oe_calloc(1, sizeof(*j));
-    j->req = req;
-    j->p = p;
-    j->ws = oe_req_worker_state(req, p->hook);
-    char target[300];
+    char target[300], path[1024];
     /* Unknown parameters are ignored: some clients add their own. */
     /* targethost is host or host:port ([v6]:port is not accepted: IPv6 targets use names). */
     char *colon = NULL;
     bool ok = req->body.len > 0 && param(req->query, "targethost", target, sizeof(target)) &&
-              param(req->query, "targetpath", j->path, sizeof(j->path)) && valid_path(j->path);
+              param(req->query, "targetpath", path, sizeof(path)) && oe_proxy_valid_path(path);
     if (ok && (colon = strrchr(target, ':')) != NULL && strchr(target, ':') == colon)
         *colon = '\0';
     else
         colon = NULL;
-    if (!ok || !valid_host(target)) {
-        deny(req, 400, "http_request_error", "needs targethost, targetpath and a body");
-        job_end(j);
+    if (!ok || !oe_proxy_valid_host(target)) {
+        oe_proxy_deny(req, 400, "http_request_error", "needs targethost, targetpath and a body");
         return;
     }
-    j->port = 443;
+    oe_proxy_dest_t d = {.host = target, .port = 443, .path = path, .media = MEDIA_ODOH};
     if (colon != NULL) {
-        j->port = parse_port(colon + 1);
-        if (j->port == 0) {
-            deny(req, 400, "http_request_error", "bad port in targethost");
-            job_end(j);
+        d.port = oe_proxy_parse_port(colon + 1);
+        if (d.port == 0) {
+            oe_proxy_deny(req, 400, "http_request_error", "bad port in targethost");
             return;
         }
     }
-    snprintf(j->host, sizeof(j->host), "%s", target);
     bool allowed = false;
     for (size_t i = 0; i < p->conf->nallow; i++) {
         const allow_t *a = &p->conf->allow[i];
         if (strcmp(a->host, "*") == 0) {
             allowed = true;
-        } else if (strcmp(a->host, j->host) == 0 && (a->port ? a->port : 443) == j->port) {
+        } else if (strcmp(a->host, target) == 0 && (a->port ? a->port : 443) == d.port) {
             allowed = true;
-            j->explicit_allow = true;
+            d.explicit_allow = true;
         }
     }
     if (!allowed) {
-        deny(req, 403, "destination_not_allowed", NULL);
-        job_end(j);
+        oe_proxy_deny(req, 403, "destination_not_allowed", NULL);
         return;
     }
-    req->data = j;
-    req->on_abort = on_abort;
-    resolve(j);
+    oe_proxy_fwd(p->fwd, req, &d);
 }
 
 /* ---- worker state ------------------------------------------------------------------------------
  */
 
+void oe_proxy_fwd(oe_proxy_fwd_t *f, oe_req_t *req, const oe_proxy_dest_t *d)
+{
+    job_t *j = oe_calloc(1, sizeof(*j));
+    j->req = req;
+    j->f = f;
+    j->ws = oe_req_worker_state(req, f->hook);
+    snprintf(j->host, sizeof(j->host), "%s", d->host);
+    snprintf(j->path, sizeof(j->path), "%s", d->path);
+    snprintf(j->media, sizeof(j->media), "%s", d->media);
+    snprintf(j->accept, sizeof(j->accept), "%s", d->accept ? d->accept : d->media);
+    j->port = d->port;
+    j->explicit_allow = d->explicit_allow;
+    j->method = d->method != NULL ? d->method : "POST";
+    j->body = d->done != NULL ? d->body : req->body;
+    j->done = d->done;
+    j->done_arg = d->done_arg;
+    req->data = j;
+    req->on_abort = on_abort;
+    resolve(j);
+}
+
 static void *worker_start(struct uv_loop_s *loop, void *data)
 {
-    proxy_t *p = data;
+    oe_proxy_fwd_t *f = data;
     worker_state_t *ws = oe_calloc(1, sizeof(*ws));
-    oe_http_client_conf_t hc = {.tls = p->tls,
-                                .connect_timeout_ms = p->conf->connect_timeout,
-                                .request_timeout_ms = p->conf->request_timeout};
+    oe_http_client_conf_t hc = {.tls = f->tls,
+                                .connect_timeout_ms = f->conf->connect_timeout,
+                                .request_timeout_ms = f->conf->request_timeout};
     ws->http = oe_http_client_new(loop, &hc);
-    oe_upstream_conf_t uc = {.servers = p->conf->upstreams.v, .nservers = p->conf->upstreams.n};
+    oe_upstream_conf_t uc = {.servers = f->conf->upstreams.v, .nservers = f->conf->upstreams.n};
     ws->dns = oe_upstream_new(loop, &uc);
     return ws;
 }
@@ -351,7 +376,7 @@ static void worker_stop(void *state, void *data)
 /* ---- configuration ------------------------------------------------------------------------------
  */
 
-static const oe_conf_range_t timeout_range = {100, 120000, false};
+const oe_conf_range_t oe_proxy_timeout_range = {100, 120000, false};
 
 #define P(f) offsetof(proxy_conf_t, f)
 static const oe_directive_t directives[] = {
@@ -360,16 +385,7 @@ static const oe_directive_t directives[] = {
     {"path", oe_conf_set_string, P(path), NULL, 0, "endpoint path (default /proxy)"},
     {"allow-target", oe_conf_set_strlist, P(allow_list), NULL, OE_CONF_LIST,
      "host[:port] the proxy may relay to (repeatable); \"*\" allows any public target"},
-    {"resolve", oe_conf_set_strlist, P(resolve_list), NULL, OE_CONF_LIST,
-     "HOST=IP: a fixed address for a target name (no DNS lookup)"},
-    {"upstream", oe_conf_set_addrlist, P(upstreams), NULL, OE_CONF_LIST,
-     "DNS resolver IP:port used to look up target names"},
-    {"ca-file", oe_conf_set_path, P(ca_file), NULL, 0,
-     "PEM CA bundle to verify targets (default: the system bundle)"},
-    {"connect-timeout", oe_conf_set_duration, P(connect_timeout), &timeout_range, 0,
-     "time to connect to a target and finish TLS (default 5s)"},
-    {"request-timeout", oe_conf_set_duration, P(request_timeout), &timeout_range, 0,
-     "time for the target's answer (default 10s)"},
+    OE_PROXY_FWD_DIRECTIVES(proxy_conf_t, fwd, "target"),
     {NULL, NULL, 0, NULL, 0, NULL},
 };
 #undef P
@@ -378,6 +394,11 @@ static void conf_init(void *conf)
 {
     proxy_conf_t *c = conf;
     c->path = "/proxy";
+    oe_proxy_fwd_conf_init(&c->fwd);
+}
+
+void oe_proxy_fwd_conf_init(oe_proxy_fwd_conf_t *c)
+{
     c->connect_timeout = 5000;
     c->request_timeout = 10000;
 }
@@ -402,7 +423,7 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
         char *colon = strrchr(h, ':');
         unsigned port = 0;
         if (colon != NULL) {
-            port = parse_port(colon + 1);
+            port = oe_proxy_parse_port(colon + 1);
             *colon = '\0';
             if (port == 0) {
                 oe_conf_error_key(cf, sec, "allow-target", "\"%s\": bad port", c->allow_list.v[i]);
@@ -412,18 +433,26 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
         if (strcmp(h, "*") == 0)
             oe_conf_warn_key(cf, sec, "allow-target",
                              "\"*\" relays to any public target: this is an open relay for ODoH");
-        else if (!valid_host(h) || strchr(h, ':') != NULL) {
+        else if (!oe_proxy_valid_host(h) || strchr(h, ':') != NULL) {
             oe_conf_error_key(cf, sec, "allow-target", "\"%s\" is not host[:port]",
                               c->allow_list.v[i]);
             rc = OE_ECONFIG;
         }
         c->allow[c->nallow++] = (allow_t){h, port};
     }
+    if (oe_proxy_fwd_conf_check(cf, sec, &c->fwd) < 0)
+        rc = OE_ECONFIG;
+    return rc;
+}
+
+int oe_proxy_fwd_conf_check(oe_conf_t *cf, oe_conf_section_t *sec, oe_proxy_fwd_conf_t *c)
+{
+    int rc = 0;
     c->fixed = oe_conf_alloc(cf, (c->resolve_list.n + 1) * sizeof(*c->fixed));
     for (size_t i = 0; i < c->resolve_list.n; i++) {
         const char *v = c->resolve_list.v[i];
         const char *eq = strchr(v, '=');
-        fixed_t *f = &c->fixed[c->nfixed];
+        oe_proxy_fixed_t *f = &c->fixed[c->nfixed];
         char ip[64];
         if (eq == NULL || eq == v || strlen(eq + 1) >= sizeof(ip)) {
             oe_conf_error_key(cf, sec, "resolve", "\"%s\" is not HOST=IP", v);
@@ -462,22 +491,29 @@ static int conf_finish(oe_conf_t *cf)
         oe_conf_error_key(cf, sec, "site", "no [site \"%s\"] is configured", c->site_name);
         return OE_ECONFIG;
     }
-    /* Privacy: the proxy and the target are never coalesced onto one connection, which would
-     * hand the target the client's connection. Different sites, and neither certificate may
-     * cover the other's names (a covering certificate lets a browser pool the connection, by
-     * ORIGIN frame or by address, whatever the origin setting). */
-    /* The target, when it is compiled in, is in the module table (a proxy-only build has no
-     * target to keep apart from). Not a weak symbol: an object left out of the link must not
-     * silently drop this check while the target still runs. */
-    const oe_module_t *tm = oe_module_by_section("odoh-target");
+    return oe_proxy_check_apart(cf, sec, ps, "odoh-target", "proxy", "target");
+}
+
+int oe_proxy_check_apart(oe_conf_t *cf, oe_conf_section_t *sec, const oe_site_t *ps,
+                         const char *other, const char *me, const char *them)
+{
+    /* Privacy: the relay and what it relays to are never coalesced onto one connection, which
+     * would hand the far end the client's connection. Different sites, and neither certificate
+     * may cover the other's names (a covering certificate lets a browser pool the connection,
+     * by ORIGIN frame or by address, whatever the origin setting). */
+    /* The other role, when it is compiled in, is in the module table (a proxy-only build has
+     * nothing to keep apart from). Not a weak symbol: an object left out of the link must not
+     * silently drop this check while the other role still runs. */
+    const oe_module_t *tm = oe_module_by_section(other);
     const char *tname = tm != NULL && tm->site_name != NULL ? tm->site_name(cf) : NULL;
     const oe_site_t *ts = tname != NULL ? oe_http_site_by_name(cf, tname) : NULL;
     if (ts == NULL)
         return 0;
     if (ts == ps) {
         oe_conf_error_key(cf, sec, "site",
-                          "the proxy and the target must be different sites (a client's "
-                          "connection to the proxy would reach the target)");
+                          "the %s and the %s must be different sites (a client's "
+                          "connection to the %s would reach the %s)",
+                          me, them, me, them);
         return OE_ECONFIG;
     }
     int rc = 0;
@@ -487,17 +523,18 @@ static int conf_finish(oe_conf_t *cf)
             if (oe_http_site_cert_covers(a, b->hosts.v[i])) {
                 oe_conf_error_key(cf, sec, "site",
                                   "the certificate of [site \"%s\"] covers %s, a name of the "
-                                  "%s: proxy and target need certificates that do not cover each "
+                                  "%s: %s and %s need certificates that do not cover each "
                                   "other's names, or browsers may coalesce them",
-                                  a->name, b->hosts.v[i], dir ? "proxy" : "target");
+                                  a->name, b->hosts.v[i], dir ? me : them, me, them);
                 rc = OE_ECONFIG;
             }
     }
     if (rc == 0)
         oe_conf_warn_key(cf, sec, NULL,
-                         "this instance runs both the proxy and the target: fine for a demo; for "
+                         "this instance runs both the %s and the %s: fine for a demo; for "
                          "public traffic run them apart, so that no one party sees both who asks "
-                         "and what is asked");
+                         "and what is asked",
+                         me, them);
     return rc;
 }
 
@@ -511,18 +548,10 @@ static int init(oe_modctx_t *ctx)
     ctx->data = p;
     p->conf = c;
     p->site = oe_http_site_by_name(ctx->cf, c->site_name);
-    static const char *const alpn[] = {"h2", "http/1.1", NULL};
-    oe_tls_client_opts_t opts = {.ca_file = c->ca_file, .alpn = alpn};
-    char *err = NULL;
-    p->tls = oe_tls_client_new(&opts, &err);
-    if (p->tls == NULL) {
-        oe_log_error(TAG, "TLS client: %s", err ? err : "cannot create");
-        free(err);
-        return OE_ECRYPTO;
-    }
-    oe_http_worker_hook_t hook = {.start = worker_start, .stop = worker_stop, .data = p};
-    p->hook = oe_http_add_worker_hook(http, &hook);
-    if (p->hook < 0 || oe_http_route(http, p->site, OE_M_ANY, c->path, handle, p) < 0)
+    int rc = oe_proxy_fwd_new(&p->fwd, http, &c->fwd, TAG);
+    if (rc < 0)
+        return rc;
+    if (oe_http_route(http, p->site, OE_M_ANY, c->path, handle, p) < 0)
         return OE_EINVAL;
     oe_log_info(TAG, "relaying on %s%s to %zu allowed target(s)", p->site->hosts.v[0], c->path,
                 c->nallow);
@@ -534,9 +563,37 @@ static void destroy(oe_modctx_t *ctx)
     proxy_t *p = ctx->data;
     if (p == NULL)
         return;
-    oe_tls_client_free(p->tls);
+    oe_proxy_fwd_free(p->fwd);
     free(p);
     ctx->data = NULL;
+}
+
+int oe_proxy_fwd_new(oe_proxy_fwd_t **out, oe_http_t *http, const oe_proxy_fwd_conf_t *c,
+                     const char *tag)
+{
+    oe_proxy_fwd_t *f = oe_calloc(1, sizeof(*f));
+    *out = f;
+    f->conf = c;
+    static const char *const alpn[] = {"h2", "http/1.1", NULL};
+    oe_tls_client_opts_t opts = {.ca_file = c->ca_file, .alpn = alpn};
+    char *err = NULL;
+    f->tls = oe_tls_client_new(&opts, &err);
+    if (f->tls == NULL) {
+        oe_log_error(tag, "TLS client: %s", err ? err : "cannot create");
+        free(err);
+        return OE_ECRYPTO;
+    }
+    oe_http_worker_hook_t hook = {.start = worker_start, .stop = worker_stop, .data = f};
+    f->hook = oe_http_add_worker_hook(http, &hook);
+    return f->hook < 0 ? OE_EINVAL : 0;
+}
+
+void oe_proxy_fwd_free(oe_proxy_fwd_t *f)
+{
+    if (f == NULL)
+        return;
+    oe_tls_client_free(f->tls);
+    free(f);
 }
 
 const oe_module_t oe_odoh_proxy_module = {

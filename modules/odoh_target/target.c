@@ -177,6 +177,9 @@ typedef struct job {
     bool odoh;
     oe_odoh_txn_t txn;
     oe_upstream_query_t *uq;
+    /* In-process queries (oe_odoh_target_resolve): the answer goes to done, not to req. */
+    oe_odoh_target_done_fn done;
+    void *done_arg;
 } job_t;
 
 static void job_free(job_t *j)
@@ -193,10 +196,26 @@ static void reply_error(oe_req_t *req, bool odoh, int status)
     oe_resp_error(req, status);
 }
 
+/* Ends the job with an HTTP error status (to done for an in-process query). */
+static void job_fail(job_t *j, int status)
+{
+    if (j->done != NULL)
+        j->done(j->done_arg, status, OE_SLICE(NULL, 0));
+    else
+        reply_error(j->req, j->odoh, status);
+    job_free(j);
+}
+
 /* Sends the DNS answer, sealed for ODoH, and ends the job. */
 static void reply(job_t *j, oe_slice_t dns)
 {
     oe_req_t *req = j->req;
+    if (j->done != NULL) {
+        oe_stat_target_result(false, 200);
+        j->done(j->done_arg, 200, dns);
+        job_free(j);
+        return;
+    }
     oe_stat_target_result(j->odoh, 200);
     oe_resp_header(req, "cache-control", "no-cache, no-store");
     if (!j->odoh) {
@@ -247,8 +266,7 @@ static void reply_built(job_t *j, oe_dns_writer_t *w, uint8_t *buf)
 {
     size_t len;
     if (oe_dns_writer_finish(w, &len) < 0) {
-        reply_error(j->req, j->odoh, 500);
-        job_free(j);
+        job_fail(j, 500);
         return;
     }
     reply(j, OE_SLICE(buf, len));
@@ -263,11 +281,7 @@ static void on_answer(void *data, int status, oe_slice_t answer)
         reply(j, answer);
         return;
     }
-    reply_error(j->req, j->odoh,
-                status == OE_UPSTREAM_ETIMEOUT ? 504
-                : status == OE_UPSTREAM_EBUSY  ? 503
-                                               : 502);
-    job_free(j);
+    job_fail(j, status == OE_UPSTREAM_ETIMEOUT ? 504 : status == OE_UPSTREAM_EBUSY ? 503 : 502);
 }
 
 static void on_abort(oe_req_t *req)
@@ -275,6 +289,8 @@ static void on_abort(oe_req_t *req)
     job_t *j = req->data;
     if (j->uq != NULL)
         oe_upstream_cancel(j->uq);
+    if (j->done != NULL)
+        j->done(j->done_arg, 0, OE_SLICE(NULL, 0));
     job_free(j);
 }
 
@@ -391,8 +407,7 @@ static void resolve(job_t *j, oe_slice_t dns)
     oe_dns_rr_t question;
     if (oe_dns_msg_parse(&q, dns) < 0 || q.hdr.count[0] != 1 || (q.hdr.flags & OE_DNS_F_QR) ||
         oe_dns_msg_question(&q, &question) < 0) {
-        reply_error(j->req, j->odoh, 400);
-        job_free(j);
+        job_fail(j, 400);
         return;
     }
     /* Only QUERY goes upstream: UPDATE, NOTIFY, IQUERY and the rest would let any public client
@@ -414,17 +429,29 @@ static void resolve(job_t *j, oe_slice_t dns)
     j->uq = oe_upstream_query(up, dns, on_answer, j, &err);
     if (j->uq == NULL) {
         j->req->on_abort = NULL;
-        reply_error(j->req, j->odoh, err == OE_UPSTREAM_EBUSY ? 503 : 400);
-        job_free(j);
+        job_fail(j, err == OE_UPSTREAM_EBUSY ? 503 : 400);
     }
 }
 
-static bool media_is(oe_slice_t v, const char *type)
+void oe_odoh_target_resolve(oe_odoh_target_t *t, oe_req_t *req, oe_slice_t dns,
+                            oe_odoh_target_done_fn done, void *arg)
 {
-    size_t n = strlen(type);
-    if (v.len < n || !oe_slice_eq_nocase(OE_SLICE(v.base, n), OE_SLICE(type, n)))
+    job_t *j = oe_calloc(1, sizeof(*j));
+    j->req = req;
+    j->t = t;
+    j->done = done;
+    j->done_arg = arg;
+    resolve(j, dns);
+}
+
+bool oe_odoh_target_is_endpoint(const oe_odoh_target_t *t, oe_slice_t host, oe_slice_t path)
+{
+    if (!oe_slice_eq(path, OE_SLICE_STR(t->conf->path)))
         return false;
-    return v.len == n || v.base[n] == ';' || v.base[n] == ' ';
+    for (size_t i = 0; i < t->site->hosts.n; i++)
+        if (oe_slice_eq_nocase(host, OE_SLICE_STR(t->site->hosts.v[i])))
+            return true;
+    return false;
 }
 
 static void handle_query(oe_req_t *req, void *data)
@@ -436,12 +463,12 @@ static void handle_query(oe_req_t *req, void *data)
     j->req = req;
     j->t = t;
     /* Counted as ODoH when the request names the ODoH media type, else as DoH. */
-    bool kind_odoh = media_is(ctype, MEDIA_ODOH);
+    bool kind_odoh = oe_http_media_is(ctype, MEDIA_ODOH);
 
     if (oe_req_method_is(req, "GET") || oe_req_method_is(req, "HEAD")) {
         oe_slice_t dns = oe_uri_query_param(req->query, "dns");
-        bool for_odoh =
-            media_is(oe_req_header(req, "accept"), MEDIA_ODOH) || media_is(ctype, MEDIA_ODOH);
+        bool for_odoh = oe_http_media_is(oe_req_header(req, "accept"), MEDIA_ODOH) ||
+                        oe_http_media_is(ctype, MEDIA_ODOH);
         if (for_odoh || !c->doh_get || dns.base == NULL) {
             oe_resp_header(req, "allow", c->doh_get && !for_odoh ? "GET, POST" : "POST");
             reply_error(req, for_odoh, dns.base == NULL && c->doh_get && !for_odoh ? 400 : 405);
@@ -459,7 +486,7 @@ static void handle_query(oe_req_t *req, void *data)
         resolve(j, OE_SLICE(msg, (size_t)n));
         return;
     }
-    if (media_is(ctype, MEDIA_ODOH) && c->odoh) {
+    if (oe_http_media_is(ctype, MEDIA_ODOH) && c->odoh) {
         j->odoh = true;
         if (req->body.len == 0) {
             reply_error(req, kind_odoh, 400);
@@ -486,7 +513,7 @@ static void handle_query(oe_req_t *req, void *data)
         free(plain);
         return;
     }
-    if (media_is(ctype, MEDIA_DNS) && c->doh) {
+    if (oe_http_media_is(ctype, MEDIA_DNS) && c->doh) {
         resolve(j, req->body);
         return;
     }

@@ -55,4 +55,17 @@ uint64_t oe_odoh_target_max_age(const oe_odoh_target_t *t);
  * set they started with. Thread-safe. */
 void oe_odoh_target_set_keys(oe_odoh_target_t *t, oe_odoh_keyset_t *ks);
 
+/* In-process DoH for the OHTTP gateway (modules/ohttp_gateway): answers the DNS query dns
+ * (copied) exactly as a DoH request to the target's path would be answered (local-data, the own
+ * HTTPS record, the upstreams), without a network hop. done is called once with an HTTP status
+ * and, for 200, the DNS answer (borrowed for the call), possibly before this returns; with status
+ * 0 when req was aborted first (then nothing may be sent on req). While the query is pending the
+ * target owns req->data and req->on_abort. Worker thread of req only. */
+struct oe_req;
+typedef void (*oe_odoh_target_done_fn)(void *arg, int status, oe_slice_t dns);
+void oe_odoh_target_resolve(oe_odoh_target_t *t, struct oe_req *req, oe_slice_t dns,
+                            oe_odoh_target_done_fn done, void *arg);
+/* True when host (without port) is a name of the target's site and path its DoH path. */
+bool oe_odoh_target_is_endpoint(const oe_odoh_target_t *t, oe_slice_t host, oe_slice_t path);
+
 #endif

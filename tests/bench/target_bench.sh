@@ -6,7 +6,11 @@
 #   2. ODoH through the real server: h2load replays one sealed query (made by tests/node's
 #      @hpke/core client) over HTTP/2, many streams on a few connections; the target opens,
 #      resolves at unbound (loopback, local data) and seals every one afresh;
-#   3. the same for plain DoH (application/dns-message), to show the cost of the oblivious layer.
+#   3. the same for plain DoH (application/dns-message), to show the cost of the oblivious layer;
+#   4. the same query over Oblivious HTTP: h2load replays one encapsulated request (made by
+#      tests/node's @hpke/core + bhttp-js client) to the [ohttp-gateway] of the same instance,
+#      which decapsulates, answers through the target in-process and encapsulates every one
+#      afresh; its per-core ceiling is build/bench-ohttp_bench's ohttp_gateway_ops_per_sec.
 # Prints queries/s, p50/p99 latency (from h2load's per-request log) and
 #   ratio = ODoH q/s / (workers x per-core target ops/s)   (issue 6's goal: >= 0.6).
 # On a machine with N >= 2 cores, odoh-edge gets workers = N/2 pinned to the first N/2 cores and
@@ -51,11 +55,15 @@ command -v taskset >/dev/null || { pin_edge=; pin_load=; }
 # 1. the per-core ceiling
 hpke=$root/${BUILD:-build}/bench-hpke_bench
 per_core=
+per_core_ohttp=
 if [ -x "$hpke" ]; then
     OE_BENCH_SECONDS=${OE_BENCH_SECONDS:-1.5} $pin_edge "$hpke" >"$OE_TMP/hpke.txt" 2>&1 ||
         fail "bench-hpke_bench failed: $(cat "$OE_TMP/hpke.txt")"
     per_core=$(awk '$1 == "odoh_target_ops_per_sec_own" { print $2 }' "$OE_TMP/hpke.txt")
     [ -n "$per_core" ] || per_core=$(awk '$1 == "odoh_target_ops_per_sec_everest" { print $2 }' "$OE_TMP/hpke.txt")
+    ohttp_bench=$root/${BUILD:-build}/bench-ohttp_bench
+    [ -x "$ohttp_bench" ] && per_core_ohttp=$(OE_BENCH_SECONDS=${OE_BENCH_SECONDS:-1.5} $pin_edge \
+        "$ohttp_bench" | awk '$1 == "ohttp_gateway_ops_per_sec" { print $2 }')
 else
     echo "target_bench: $hpke is not built (make bench-build): no per-core ceiling, no ratio"
 fi
@@ -80,6 +88,11 @@ cert = auto
 [odoh-target]
 site = target
 upstream = 127.0.0.1:$uport
+[site "gateway"]
+host = gateway.odoh.test
+cert = auto
+[ohttp-gateway]
+site = gateway
 CONF
 oe_bg "$OE_TMP/edge.log" $pin_edge "$bin" -c "$OE_TMP/edge.conf"
 edge_pid=$OE_LASTPID
@@ -91,20 +104,24 @@ oe_wait_tcp "$port" || fail "odoh-edge did not start: $(cat "$OE_TMP/edge.log")"
 (cd "$root/tests/node" && node odoh-client.mjs --host target.odoh.test --port "$port" \
     --ca "$OE_TMP/state/tls/ca.pem" --name "$name" --type A --emit-query "$OE_TMP/odoh.bin") \
     >"$OE_TMP/emit.txt" 2>&1 || fail "sealing the query: $(cat "$OE_TMP/emit.txt")"
+(cd "$root/tests/node" && node ohttp-client.mjs --ca "$OE_TMP/state/tls/ca.pem" \
+    --gw-host gateway.odoh.test --gw-port "$port" --target target.odoh.test --name "$name" \
+    --emit-request "$OE_TMP/ohttp.bin") >"$OE_TMP/emit-ohttp.txt" 2>&1 ||
+    fail "encapsulating the OHTTP request: $(cat "$OE_TMP/emit-ohttp.txt")"
 # The plain DoH query: the same DNS message the sealed one carries.
 sed -n 's/^query //p' "$OE_TMP/emit.txt" | /usr/bin/python3 -c \
     'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' >"$OE_TMP/dns.bin"
 
-# run LABEL CONTENT-TYPE BODY: h2load, then one result line.
+# run LABEL CONTENT-TYPE BODY [URL]: h2load, then one result line.
 run() {
-    label=$1 ctype=$2 body=$3
+    label=$1 ctype=$2 body=$3 url=${4:-https://target.odoh.test:$port/dns-query}
     # warm-up (connections, caches), not counted
     $pin_load h2load -d "$body" -H "content-type: $ctype" -c "$C" -m "$M" -n $((C * M * 20)) \
-        --connect-to="127.0.0.1:$port" "https://target.odoh.test:$port/dns-query" >/dev/null 2>&1
+        --connect-to="127.0.0.1:$port" "$url" >/dev/null 2>&1
     cpu0=$(edge_cpu)
     $pin_load h2load -d "$body" -H "content-type: $ctype" -c "$C" -m "$M" -n "$N" \
         --log-file="$OE_TMP/$label.log" --connect-to="127.0.0.1:$port" \
-        "https://target.odoh.test:$port/dns-query" >"$OE_TMP/$label.txt" 2>&1 ||
+        "$url" >"$OE_TMP/$label.txt" 2>&1 ||
         fail "h2load ($label): $(tail -n 5 "$OE_TMP/$label.txt")"
     cpu=$(awk -v a="$cpu0" -v b="$(edge_cpu)" 'BEGIN { printf "%.3f", b - a }')
     qps=$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$OE_TMP/$label.txt")
@@ -124,6 +141,7 @@ run() {
 echo "target_bench: odoh-edge workers=$workers ${pin_edge:+($pin_edge)}, h2load+unbound ${pin_load:-unpinned}, $cores cores"
 run odoh application/oblivious-dns-message "$OE_TMP/odoh.bin"
 run doh application/dns-message "$OE_TMP/dns.bin"
+run ohttp message/ohttp-req "$OE_TMP/ohttp.bin" "https://gateway.odoh.test:$port/.well-known/ohttp-gateway"
 set -- $odoh_lat; o50=$1 o99=$2
 set -- $doh_lat; d50=$1 d99=$2
 printf 'odoh_qps %.0f\nodoh_p50_ms %s\nodoh_p99_ms %s\nodoh_q_per_cpu_sec %s\n' "$odoh_qps" "$o50" "$o99" "$odoh_qcpu"
@@ -138,5 +156,15 @@ if [ -n "$per_core" ]; then
     # per-core rate is per CPU-second too); the wall-clock ratio above is what a user sees.
     awk -v q="$odoh_qcpu" -v p="$per_core" \
         'BEGIN { printf "ratio_odoh_per_cpu_sec_to_per_core %.2f\n", q / p }'
+fi
+set -- $ohttp_lat
+printf 'ohttp_qps %.0f\nohttp_p50_ms %s\nohttp_p99_ms %s\nohttp_q_per_cpu_sec %s\n' "$ohttp_qps" "$1" "$2" "$ohttp_qcpu"
+awk -v a="$ohttp_qps" -v b="$odoh_qps" 'BEGIN { printf "ohttp_vs_odoh_qps %.2f\n", a / b }'
+if [ -n "$per_core_ohttp" ]; then
+    printf 'per_core_ohttp_gateway_ops_per_sec %s\n' "$per_core_ohttp"
+    awk -v q="$ohttp_qps" -v w="$workers" -v p="$per_core_ohttp" \
+        'BEGIN { printf "ratio_ohttp_qps_to_ceiling %.2f\n", q / (w * p) }'
+    awk -v q="$ohttp_qcpu" -v p="$per_core_ohttp" \
+        'BEGIN { printf "ratio_ohttp_per_cpu_sec_to_per_core %.2f\n", q / p }'
 fi
 echo "loadavg $(cut -d' ' -f1-3 /proc/loadavg)"

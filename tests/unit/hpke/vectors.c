@@ -6,43 +6,20 @@
 #include <stdlib.h>
 
 #include "hpke/hpke.h"
-#include "lib/json.h"
+#include "lib/vectors.h"
 #include "unit/test.h"
 
 static oe_json_t *load_vectors(void)
 {
-    size_t len;
-    char err[128];
-    char *text = oe_test_read_file(oe_test_vector_path("rfc9180-base-x25519-sha256.json"), &len);
-    oe_json_t *doc = oe_json_parse(text, len, err, sizeof(err));
-    free(text);
-    if (doc == NULL)
-        oe_test_fail(__FILE__, __LINE__, "vector file: %s", err);
+    oe_json_t *doc = oe_test_vectors_load("rfc9180-base-x25519-sha256.json");
     CHECK(doc->type == OE_JSON_ARRAY);
     return doc;
-}
-
-static uint8_t *field(const oe_json_t *obj, const char *key, size_t *len)
-{
-    const char *hex = oe_json_string(oe_json_get(obj, key));
-    if (hex == NULL)
-        oe_test_fail(__FILE__, __LINE__, "vector has no string field \"%s\"", key);
-    return oe_test_unhex(hex, len);
-}
-
-static long long int_field(const oe_json_t *obj, const char *key)
-{
-    bool ok;
-    long long v = oe_json_int(oe_json_get(obj, key), &ok);
-    if (!ok)
-        oe_test_fail(__FILE__, __LINE__, "vector has no integer field \"%s\"", key);
-    return v;
 }
 
 #define CHECK_FIELD(got, got_len, obj, key)                                                        \
     do {                                                                                           \
         size_t wl__;                                                                               \
-        uint8_t *w__ = field((obj), (key), &wl__);                                                 \
+        uint8_t *w__ = oe_test_vectors_hex((obj), (key), &wl__);                                   \
         CHECK_MEM((got), (got_len), w__, wl__);                                                    \
         free(w__);                                                                                 \
     } while (0)
@@ -54,17 +31,18 @@ typedef struct counts {
 static void check_vector(const oe_json_t *v, counts_t *n)
 {
     size_t ikmR_len, ikmE_len, info_len;
-    uint8_t *ikmR = field(v, "ikmR", &ikmR_len);
-    uint8_t *ikmE = field(v, "ikmE", &ikmE_len);
-    uint8_t *info = field(v, "info", &info_len);
-    oe_hpke_suite_t suite = {(uint16_t)int_field(v, "kem_id"), (uint16_t)int_field(v, "kdf_id"),
-                             (uint16_t)int_field(v, "aead_id")};
+    uint8_t *ikmR = oe_test_vectors_hex(v, "ikmR", &ikmR_len);
+    uint8_t *ikmE = oe_test_vectors_hex(v, "ikmE", &ikmE_len);
+    uint8_t *info = oe_test_vectors_hex(v, "info", &info_len);
+    oe_hpke_suite_t suite = {(uint16_t)oe_test_vectors_int(v, "kem_id"),
+                             (uint16_t)oe_test_vectors_int(v, "kdf_id"),
+                             (uint16_t)oe_test_vectors_int(v, "aead_id")};
     oe_hpke_keypair_t kpR, kpE;
     oe_hpke_ctx_t s, r;
     uint8_t enc[OE_HPKE_NENC], ss[OE_HPKE_NSECRET], enc2[OE_HPKE_NENC];
     int nk = oe_hpke_aead_nk(suite.aead);
 
-    CHECK_INT(int_field(v, "mode"), OE_HPKE_MODE_BASE);
+    CHECK_INT(oe_test_vectors_int(v, "mode"), OE_HPKE_MODE_BASE);
     CHECK_INT(oe_hpke_suite_check(&suite), 0);
 
     /* DeriveKeyPair for both key pairs (RFC 9180 §7.1.3). */
@@ -109,10 +87,10 @@ static void check_vector(const oe_json_t *v, counts_t *n)
     for (size_t i = 0; i < encs->len; i++) {
         const oe_json_t *e = oe_json_at(encs, i);
         size_t pt_len, aad_len, ct_len, nonce_len;
-        uint8_t *pt = field(e, "pt", &pt_len);
-        uint8_t *aad = field(e, "aad", &aad_len);
-        uint8_t *ct = field(e, "ct", &ct_len);
-        uint8_t *nonce = field(e, "nonce", &nonce_len);
+        uint8_t *pt = oe_test_vectors_hex(e, "pt", &pt_len);
+        uint8_t *aad = oe_test_vectors_hex(e, "aad", &aad_len);
+        uint8_t *ct = oe_test_vectors_hex(e, "ct", &ct_len);
+        uint8_t *nonce = oe_test_vectors_hex(e, "nonce", &nonce_len);
         uint8_t want_nonce[OE_HPKE_NN], out[512];
 
         /* The nonce the vector used is base_nonce XOR seq (§5.2). */
@@ -142,8 +120,8 @@ static void check_vector(const oe_json_t *v, counts_t *n)
     for (size_t i = 0; i < exps->len; i++) {
         const oe_json_t *x = oe_json_at(exps, i);
         size_t ctx_len;
-        uint8_t *ctx = field(x, "exporter_context", &ctx_len);
-        size_t L = (size_t)int_field(x, "L");
+        uint8_t *ctx = oe_test_vectors_hex(x, "exporter_context", &ctx_len);
+        size_t L = (size_t)oe_test_vectors_int(x, "L");
         uint8_t out[OE_HPKE_EXPORT_MAX];
 
         CHECK_INT(oe_hpke_export(&s, out, L, OE_SLICE(ctx, ctx_len)), 0);

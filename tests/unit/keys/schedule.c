@@ -13,6 +13,7 @@
 #include "core/conf.h"
 #include "core/module.h"
 #include "core/oe.h"
+#include "crypto/encode.h"
 #include "keys/keys_int.h"
 #include "unit/test.h"
 
@@ -407,4 +408,130 @@ TEST(keys_rotate_by_hand_is_in_force_at_the_next_check)
     CHECK_INT(count_state(&srv.k, now, OE_KEY_PREVIOUS), 2);
     oe_conf_free(cli.cf);
     sim_close(&srv);
+}
+
+/* Regression (found by keys_ohttp_ids_never_collide): `keys rotate` in the very millisecond the
+ * current key activated wrote it with retire == activate, a file every later load refused
+ * (OE_EFORMAT: the whole store, so no key changed again). The rotation now takes effect 1 ms
+ * after that activation. */
+TEST(keys_rotate_in_the_millisecond_of_an_activation)
+{
+    sim_t s;
+    sim_open(&s, 8 * S, 3 * S, 3 * S);
+    keys_t *k = &s.k;
+    bool changed;
+    CHECK_INT(oe_keys__maintain(k, T0, &changed), 0);
+    CHECK_INT(oe_keys__maintain(k, T0 + 6 * S, &changed), 0); /* the next key, from T0 + 8 s */
+    int64_t a = with_state(k, T0 + 6 * S, OE_KEY_NEXT)->activate;
+    CHECK_INT(oe_keys__load(k, a), 0);
+    CHECK_INT(with_state(k, a, OE_KEY_CURRENT)->activate, a);
+    CHECK_INT(oe_keys__rotate_now(k, a), 0);
+    CHECK_INT(oe_keys__load(k, a + 1), 0);
+    CHECK_INT(count_state(k, a + 1, OE_KEY_CURRENT), 1);
+    CHECK_INT(with_state(k, a + 1, OE_KEY_CURRENT)->activate, a + 1);
+    sim_close(&s);
+}
+
+/* The OHTTP key ids (one byte, RFC 9458 §3.1) of the keys alive at now (not expired) are all
+ * different; returns how many keys are alive. */
+static size_t check_ohttp_ids_distinct(const keys_t *k, int64_t now)
+{
+    bool seen[256] = {false};
+    size_t n = 0;
+    for (size_t i = 0; i < k->n; i++) {
+        if (oe_key_state(&k->entries[i], &k->sched, now) == OE_KEY_EXPIRED)
+            continue;
+        CHECK(!seen[k->entries[i].ohttp_id]);
+        seen[k->entries[i].ohttp_id] = true;
+        n++;
+    }
+    return n;
+}
+
+/* Key-id collisions across the rotation window are impossible: each new key takes the newest
+ * key's id + 1 (stored in its file, so a reload reads the same ids), keys expire in the order
+ * they were made, and at most KEYS_STORE_MAX = 256 live at once. Checked through 3,000 periods
+ * of the schedule that keeps the most keys (64), then with the store filled to its limit by
+ * `keys rotate` (up to 192 live keys), reading the store back from disk each time. */
+TEST(keys_ohttp_ids_never_collide)
+{
+    sim_t s;
+    sim_open(&s, 2 * S, 1 * S, 124 * S);
+    keys_t *k = &s.k;
+    bool changed;
+    int64_t now = T0;
+    size_t most = 0;
+    for (int i = 0; i < 6000; i++, now += 1000) {
+        CHECK_INT(oe_keys__load(k, now), 0);
+        CHECK_INT(oe_keys__maintain(k, now, &changed), 0);
+        most = OE_MAX(most, check_ohttp_ids_distinct(k, now));
+    }
+    CHECK(most >= 60);
+    /* The next key's id follows the current one's. */
+    const oe_key_entry_t *cur = with_state(k, now, OE_KEY_CURRENT), *nx;
+    CHECK_INT(oe_keys__rotate_now(k, now), 0);
+    CHECK_INT(oe_keys__load(k, now + 1), 0);
+    nx = with_state(k, now + 1, OE_KEY_CURRENT);
+    CHECK(nx != NULL && cur != NULL);
+    /* By hand, as fast as the store allows: every rotation a new key, all alive at once. */
+    size_t live = 0;
+    for (int i = 0; i < KEYS_STORE_MAX; i++) {
+        now += 10;
+        if (oe_keys__rotate_now(k, now) < 0)
+            break;
+        CHECK_INT(oe_keys__load(k, now), 0);
+        live = check_ohttp_ids_distinct(k, now);
+    }
+    CHECK(live >= 150); /* the store keeps the schedule's share (64) free */
+    sim_close(&s);
+}
+
+/* Fleet mode: the id is the epoch mod 256, the same on every instance with the seed. */
+TEST(keys_ohttp_ids_in_fleet_mode_are_the_epoch)
+{
+    sim_t s;
+    sim_open(&s, 6 * S, 2 * S, 3 * S);
+    keys_t *k = &s.k;
+    memset(k->fleet_seed, 0x5a, 48);
+    k->fleet_seed_len = 48;
+    for (int64_t now = T0; now < T0 + 600 * 6 * S; now += 2900) {
+        CHECK_INT(oe_keys__load(k, now), 0);
+        check_ohttp_ids_distinct(k, now);
+        for (size_t i = 0; i < k->n; i++)
+            CHECK_INT(k->entries[i].ohttp_id, (k->entries[i].activate / (6 * S)) & 0xff);
+    }
+    sim_close(&s);
+}
+
+/* A key file written before OHTTP (no ohttp-key-id line) is still loaded; its id is the first
+ * byte of its ODoH key_id. A new key then follows it. */
+TEST(keys_ohttp_id_of_an_old_key_file)
+{
+    sim_t s;
+    sim_open(&s, 1 * H, 10 * M, 1 * H);
+    keys_t *k = &s.k;
+    bool changed;
+    CHECK_INT(oe_keys__maintain(k, T0, &changed), 0);
+    CHECK_INT(k->n, 1);
+    char path[700], id[2 * OE_ODOH_KEY_ID_LEN + 1];
+    oe_hex_encode(id, k->entries[0].key.config.key_id, OE_ODOH_KEY_ID_LEN);
+    snprintf(path, sizeof(path), "%s/keys/%.16s.key", s.state, id);
+    size_t len;
+    char *text = oe_test_read_file(path, &len);
+    char *line = strstr(text, "ohttp-key-id = ");
+    CHECK(line != NULL);
+    *line = '\0'; /* the file as an older version wrote it */
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    CHECK_INT(oe_keys__load(k, T0 + 1), 0);
+    CHECK_INT(k->n, 1);
+    CHECK_INT(k->entries[0].ohttp_id, k->entries[0].key.config.key_id[0]);
+    CHECK_INT(oe_keys__rotate_now(k, T0 + 2), 0);
+    CHECK_INT(oe_keys__load(k, T0 + 3), 0);
+    CHECK_INT(with_state(k, T0 + 3, OE_KEY_CURRENT)->ohttp_id,
+              (uint8_t)(k->entries[0].key.config.key_id[0] + 1));
+    sim_close(&s);
 }

@@ -6,38 +6,15 @@
  */
 #include <stdlib.h>
 
-#include "lib/json.h"
+#include "lib/vectors.h"
 #include "odoh/odoh.h"
 #include "unit/test.h"
 
 static oe_json_t *load(void)
 {
-    size_t len;
-    char err[128];
-    char *text = oe_test_read_file(oe_test_vector_path("rfc9230-odoh-test-vectors.json"), &len);
-    oe_json_t *doc = oe_json_parse(text, len, err, sizeof(err));
-    free(text);
-    if (doc == NULL)
-        oe_test_fail(__FILE__, __LINE__, "vector file: %s", err);
+    oe_json_t *doc = oe_test_vectors_load("rfc9230-odoh-test-vectors.json");
     CHECK(doc->type == OE_JSON_ARRAY && doc->len == 1);
     return doc;
-}
-
-static uint8_t *hexfield(const oe_json_t *obj, const char *key, size_t *len)
-{
-    const char *hex = oe_json_string(oe_json_get(obj, key));
-    if (hex == NULL)
-        oe_test_fail(__FILE__, __LINE__, "vector has no string field \"%s\"", key);
-    return oe_test_unhex(hex, len);
-}
-
-static long long intfield(const oe_json_t *obj, const char *key)
-{
-    bool ok;
-    long long v = oe_json_int(oe_json_get(obj, key), &ok);
-    if (!ok)
-        oe_test_fail(__FILE__, __LINE__, "vector has no integer field \"%s\"", key);
-    return v;
 }
 
 TEST(odoh_rfc9230_vector_config_and_key_id)
@@ -45,18 +22,18 @@ TEST(odoh_rfc9230_vector_config_and_key_id)
     oe_json_t *doc = load();
     const oe_json_t *v = oe_json_at(doc, 0);
     size_t cfgs_len, seed_len, kid_len;
-    uint8_t *cfgs = hexfield(v, "odohconfigs", &cfgs_len);
-    uint8_t *seed = hexfield(v, "public_key_seed", &seed_len);
-    uint8_t *kid = hexfield(v, "key_id", &kid_len);
+    uint8_t *cfgs = oe_test_vectors_hex(v, "odohconfigs", &cfgs_len);
+    uint8_t *seed = oe_test_vectors_hex(v, "public_key_seed", &seed_len);
+    uint8_t *kid = oe_test_vectors_hex(v, "key_id", &kid_len);
     oe_odoh_config_t cfg[2];
     oe_odoh_key_t key;
     uint8_t out[128];
 
     CHECK_INT(cfgs_len, 2 + OE_ODOH_CONFIG_LEN);
     CHECK_INT(oe_odoh_configs_decode(cfgs, cfgs_len, cfg, 2), 1);
-    CHECK_INT(cfg[0].suite.kem, intfield(v, "kem_id"));
-    CHECK_INT(cfg[0].suite.kdf, intfield(v, "kdf_id"));
-    CHECK_INT(cfg[0].suite.aead, intfield(v, "aead_id"));
+    CHECK_INT(cfg[0].suite.kem, oe_test_vectors_int(v, "kem_id"));
+    CHECK_INT(cfg[0].suite.kdf, oe_test_vectors_int(v, "kdf_id"));
+    CHECK_INT(cfg[0].suite.aead, oe_test_vectors_int(v, "aead_id"));
     CHECK_MEM(cfg[0].key_id, sizeof(cfg[0].key_id), kid, kid_len);
     CHECK_INT(oe_odoh_configs_encode(out, sizeof(out), cfg, 1), cfgs_len);
     CHECK_MEM(out, cfgs_len, cfgs, cfgs_len);
@@ -80,7 +57,7 @@ TEST(odoh_rfc9230_vector_transactions)
     const oe_json_t *v = oe_json_at(doc, 0);
     const oe_json_t *txs = oe_json_get(v, "transactions");
     size_t seed_len;
-    uint8_t *seed = hexfield(v, "public_key_seed", &seed_len);
+    uint8_t *seed = oe_test_vectors_hex(v, "public_key_seed", &seed_len);
     oe_odoh_key_t keys[3];
     int done = 0;
 
@@ -92,12 +69,12 @@ TEST(odoh_rfc9230_vector_transactions)
     for (size_t i = 0; i < txs->len; i++) {
         const oe_json_t *t = oe_json_at(txs, i);
         size_t q_len, r_len, oq_len, or_len;
-        uint8_t *q = hexfield(t, "query", &q_len);
-        uint8_t *r = hexfield(t, "response", &r_len);
-        uint8_t *oq = hexfield(t, "obliviousQuery", &oq_len);
-        uint8_t *orsp = hexfield(t, "obliviousResponse", &or_len);
-        size_t qpad = (size_t)intfield(t, "queryPaddingLength");
-        size_t rpad = (size_t)intfield(t, "responsePaddingLength");
+        uint8_t *q = oe_test_vectors_hex(t, "query", &q_len);
+        uint8_t *r = oe_test_vectors_hex(t, "response", &r_len);
+        uint8_t *oq = oe_test_vectors_hex(t, "obliviousQuery", &oq_len);
+        uint8_t *orsp = oe_test_vectors_hex(t, "obliviousResponse", &or_len);
+        size_t qpad = (size_t)oe_test_vectors_int(t, "queryPaddingLength");
+        size_t rpad = (size_t)oe_test_vectors_int(t, "responsePaddingLength");
         uint8_t plain[1024], sealed[1024];
         oe_odoh_message_t m;
         oe_odoh_txn_t txn;
@@ -146,8 +123,8 @@ TEST(odoh_rfc9230_vector_client_round_trip)
     const oe_json_t *v = oe_json_at(doc, 0);
     const oe_json_t *txs = oe_json_get(v, "transactions");
     size_t seed_len, cfgs_len;
-    uint8_t *seed = hexfield(v, "public_key_seed", &seed_len);
-    uint8_t *cfgs = hexfield(v, "odohconfigs", &cfgs_len);
+    uint8_t *seed = oe_test_vectors_hex(v, "public_key_seed", &seed_len);
+    uint8_t *cfgs = oe_test_vectors_hex(v, "odohconfigs", &cfgs_len);
     oe_odoh_config_t cfg;
     oe_odoh_key_t key;
     static const uint8_t ikmE[32] = {1, 2, 3};
@@ -157,12 +134,12 @@ TEST(odoh_rfc9230_vector_client_round_trip)
     for (size_t i = 0; i < txs->len; i++) {
         const oe_json_t *t = oe_json_at(txs, i);
         size_t q_len, r_len, oq_len, or_len;
-        uint8_t *q = hexfield(t, "query", &q_len);
-        uint8_t *r = hexfield(t, "response", &r_len);
-        uint8_t *oq = hexfield(t, "obliviousQuery", &oq_len);
-        uint8_t *orsp = hexfield(t, "obliviousResponse", &or_len);
-        size_t qpad = (size_t)intfield(t, "queryPaddingLength");
-        size_t rpad = (size_t)intfield(t, "responsePaddingLength");
+        uint8_t *q = oe_test_vectors_hex(t, "query", &q_len);
+        uint8_t *r = oe_test_vectors_hex(t, "response", &r_len);
+        uint8_t *oq = oe_test_vectors_hex(t, "obliviousQuery", &oq_len);
+        uint8_t *orsp = oe_test_vectors_hex(t, "obliviousResponse", &or_len);
+        size_t qpad = (size_t)oe_test_vectors_int(t, "queryPaddingLength");
+        size_t rpad = (size_t)oe_test_vectors_int(t, "responsePaddingLength");
         uint8_t msg[1024], plain[1024], ans[1024];
         oe_odoh_txn_t ctxn, ttxn;
         oe_slice_t dns;

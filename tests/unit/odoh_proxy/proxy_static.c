@@ -23,31 +23,31 @@ TEST(proxy_param_decodes_and_bounds)
 
 TEST(proxy_port_host_and_path_checks)
 {
-    CHECK_INT(parse_port("443"), 443);
-    CHECK_INT(parse_port("65535"), 65535);
-    CHECK_INT(parse_port("65536"), 0);
-    CHECK_INT(parse_port("0"), 0);
-    CHECK_INT(parse_port(""), 0);
-    CHECK_INT(parse_port("443x"), 0);
-    CHECK_INT(parse_port("+1"), 0);
-    CHECK_INT(parse_port("000443"), 0);
+    CHECK_INT(oe_proxy_parse_port("443"), 443);
+    CHECK_INT(oe_proxy_parse_port("65535"), 65535);
+    CHECK_INT(oe_proxy_parse_port("65536"), 0);
+    CHECK_INT(oe_proxy_parse_port("0"), 0);
+    CHECK_INT(oe_proxy_parse_port(""), 0);
+    CHECK_INT(oe_proxy_parse_port("443x"), 0);
+    CHECK_INT(oe_proxy_parse_port("+1"), 0);
+    CHECK_INT(oe_proxy_parse_port("000443"), 0);
 
     char h1[] = "Rec.Test", h2[] = "::1", h3[] = "a..b", h4[] = "", h5[] = "a_b.test",
          h6[] = "-a.test", h7[] = "rec.test:443";
-    CHECK(valid_host(h1));
-    CHECK_STR(h1, "rec.test"); /* lower-cased for the allow list */
-    CHECK(valid_host(h2));     /* the address checks answer 403 for it */
-    CHECK(!valid_host(h3));
-    CHECK(!valid_host(h4));
-    CHECK(!valid_host(h5));
-    CHECK(!valid_host(h6));
-    CHECK(!valid_host(h7)); /* the port is split off before */
+    CHECK(oe_proxy_valid_host(h1));
+    CHECK_STR(h1, "rec.test");      /* lower-cased for the allow list */
+    CHECK(oe_proxy_valid_host(h2)); /* the address checks answer 403 for it */
+    CHECK(!oe_proxy_valid_host(h3));
+    CHECK(!oe_proxy_valid_host(h4));
+    CHECK(!oe_proxy_valid_host(h5));
+    CHECK(!oe_proxy_valid_host(h6));
+    CHECK(!oe_proxy_valid_host(h7)); /* the port is split off before */
 
-    CHECK(valid_path("/dns-query"));
-    CHECK(valid_path("/dns-query?x=1"));
-    CHECK(!valid_path("dns-query"));
-    CHECK(!valid_path("/a b"));
-    CHECK(!valid_path("/a\r\nX-Injected: 1"));
-    CHECK(!valid_path("/\x7f"));
-    CHECK(!valid_path(""));
+    CHECK(oe_proxy_valid_path("/dns-query"));
+    CHECK(oe_proxy_valid_path("/dns-query?x=1"));
+    CHECK(!oe_proxy_valid_path("dns-query"));
+    CHECK(!oe_proxy_valid_path("/a b"));
+    CHECK(!oe_proxy_valid_path("/a\r\nX-Injected: 1"));
+    CHECK(!oe_proxy_valid_path("/\x7f"));
+    CHECK(!oe_proxy_valid_path(""));
 }

@@ -10,15 +10,15 @@
 
 TEST(target_media_type_matching)
 {
-    CHECK(media_is(OE_SLICE_STR("application/oblivious-dns-message"), MEDIA_ODOH));
-    CHECK(media_is(OE_SLICE_STR("Application/Oblivious-DNS-Message"), MEDIA_ODOH));
-    CHECK(media_is(OE_SLICE_STR("application/oblivious-dns-message; q=1"), MEDIA_ODOH));
-    CHECK(media_is(OE_SLICE_STR("application/oblivious-dns-message;x"), MEDIA_ODOH));
-    CHECK(!media_is(OE_SLICE_STR("application/oblivious-dns-messages"), MEDIA_ODOH));
-    CHECK(!media_is(OE_SLICE_STR("application/oblivious-dns"), MEDIA_ODOH));
-    CHECK(!media_is(OE_SLICE_STR("application/dns-message"), MEDIA_ODOH));
-    CHECK(!media_is(OE_SLICE(NULL, 0), MEDIA_ODOH));
-    CHECK(media_is(OE_SLICE_STR("application/dns-message"), MEDIA_DNS));
+    CHECK(oe_http_media_is(OE_SLICE_STR("application/oblivious-dns-message"), MEDIA_ODOH));
+    CHECK(oe_http_media_is(OE_SLICE_STR("Application/Oblivious-DNS-Message"), MEDIA_ODOH));
+    CHECK(oe_http_media_is(OE_SLICE_STR("application/oblivious-dns-message; q=1"), MEDIA_ODOH));
+    CHECK(oe_http_media_is(OE_SLICE_STR("application/oblivious-dns-message;x"), MEDIA_ODOH));
+    CHECK(!oe_http_media_is(OE_SLICE_STR("application/oblivious-dns-messages"), MEDIA_ODOH));
+    CHECK(!oe_http_media_is(OE_SLICE_STR("application/oblivious-dns"), MEDIA_ODOH));
+    CHECK(!oe_http_media_is(OE_SLICE_STR("application/dns-message"), MEDIA_ODOH));
+    CHECK(!oe_http_media_is(OE_SLICE(NULL, 0), MEDIA_ODOH));
+    CHECK(oe_http_media_is(OE_SLICE_STR("application/dns-message"), MEDIA_DNS));
 }
 
 TEST(target_seed_file_is_strict)
