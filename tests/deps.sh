@@ -24,7 +24,15 @@ if [ -n "$missing" ]; then
         { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null; }
 fi
 
-if [ -f "$root/tests/node/package.json" ] && [ ! -d "$root/tests/node/node_modules" ]; then
+# Install when a dependency of package.json is missing (a clone that ran the tests before a new
+# package was added has node_modules without it).
+node_missing() {
+    ! node -e 'const p = require(process.argv[1] + "/package.json"), fs = require("fs");
+        process.exit(Object.keys(p.dependencies || {}).some(
+            (d) => !fs.existsSync(process.argv[1] + "/node_modules/" + d + "/package.json")) ? 1 : 0)' \
+        "$root/tests/node" 2>/dev/null
+}
+if [ -f "$root/tests/node/package.json" ] && node_missing; then
     echo "deps: installing npm packages for tests/node" >&2
     (cd "$root/tests/node" && npm install --no-audit --no-fund --no-package-lock --silent >/dev/null)
 fi
