@@ -2,16 +2,30 @@
 # the embedded default config, signals (SIGHUP with a broken and a good config, SIGTERM).
 . "$OE_ROOT/tests/integration/lib.sh"
 
-# -V names every library and the Everest X25519 backend.
+# -V names every library, the X25519 backend and the AES-GCM code in use.
 v=$("$OE_BIN" -V)
 echo "$v" | grep -qx '  mbedtls  3.6.6 (built with 3.6.6)' || fail "version: $v"
-echo "$v" | grep -qx '  x25519   everest (HACL\*)' || fail "x25519 backend: $v"
+# X25519: our own radix-2^51 code where the compiler has 128-bit products, Everest elsewhere.
+case $(uname -m) in
+x86_64 | aarch64) want_x='odoh-edge (radix 2^51)' ;;
+*) want_x='everest (HACL*)' ;;
+esac
+echo "$v" | grep -qxF "  x25519   $want_x" || fail "x25519 backend: want '$want_x': $v"
 echo "$v" | grep -qx '  libuv    1.50.0' || fail "libuv: $v"
 echo "$v" | grep -qx '  nghttp2  1.64.0' || fail "nghttp2: $v"
 echo "$v" | grep -qx '  llhttp   9.2.1' || fail "llhttp: $v"
 # The AES code in use: on x86_64, AES-NI exactly when the CPU has it.
 if grep -qw aes /proc/cpuinfo; then want='aesni (AES-NI and PCLMULQDQ)'; else want='portable (built with AES-NI, this CPU has none)'; fi
 case $(uname -m) in x86_64) echo "$v" | grep -qxF "  aes      $want" || fail "aes: want '$want': $v" ;; esac
+# AES-GCM on x86_64 is our own: two blocks per instruction with VAES, else AES-NI + PCLMULQDQ.
+if grep -qw vaes /proc/cpuinfo && grep -qw vpclmulqdq /proc/cpuinfo; then
+    want='vaes+pclmulqdq (odoh-edge)'
+elif grep -qw aes /proc/cpuinfo; then
+    want='aes-ni+pclmulqdq (odoh-edge)'
+else
+    want='portable (odoh-edge)'
+fi
+case $(uname -m) in x86_64) echo "$v" | grep -qxF "  aes-gcm  $want" || fail "aes-gcm: want '$want': $v" ;; esac
 # A sanitizer build (make asan-integration sets OE_SANITIZED) is dynamic by necessity.
 [ -n "${OE_SANITIZED:-}" ] || file -L "$OE_BIN" | grep -q 'statically linked' ||
     fail "not static: $(file -L "$OE_BIN")"
