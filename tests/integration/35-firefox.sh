@@ -64,23 +64,10 @@ profile() {
     cat > "$1/user.js" <<PREFS
 user_pref("network.dns.localDomains", "$dom");
 user_pref("network.trr.mode", 5);
-user_pref("network.http.http3.enable", false);
-user_pref("network.http.speculative-parallel-limit", 0);
-user_pref("network.dns.disablePrefetch", true);
-user_pref("network.predictor.enabled", false);
 user_pref("network.dns.native_https_query", false);
-user_pref("network.captive-portal-service.enabled", false);
-user_pref("network.connectivity-service.enabled", false);
-$3
-user_pref("browser.shell.checkDefaultBrowser", false);
-user_pref("datareporting.policy.dataSubmissionEnabled", false);
-user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
-user_pref("app.update.auto", false);
-user_pref("browser.safebrowsing.malware.enabled", false);
-user_pref("browser.safebrowsing.phishing.enabled", false);
-user_pref("extensions.update.enabled", false);
-user_pref("browser.startup.homepage_override.mstone", "ignore");
 PREFS
+    cat "$OE_ROOT/tests/integration/firefox_quiet.js" >> "$1/user.js"
+    printf '%s\n' "$3" >> "$1/user.js"
 }
 
 # run_case NAME ORIGIN_SETTING MAPPED_HOSTS: server + relay + one Firefox page load. Leaves

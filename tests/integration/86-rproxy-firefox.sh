@@ -77,23 +77,10 @@ certutil -A -n odoh-edge-apps-ca -t "C,," -i "$OE_TMP/ca.pem" -d "sql:$p"
 cat > "$p/user.js" <<PREFS
 user_pref("network.dns.localDomains", "app1.test");
 user_pref("network.trr.mode", 5);
-user_pref("network.http.http3.enable", false);
 user_pref("network.http.http2.websockets", true);
-user_pref("network.http.speculative-parallel-limit", 0);
-user_pref("network.dns.disablePrefetch", true);
-user_pref("network.predictor.enabled", false);
 user_pref("network.dns.native_https_query", false);
-user_pref("network.captive-portal-service.enabled", false);
-user_pref("network.connectivity-service.enabled", false);
-user_pref("browser.shell.checkDefaultBrowser", false);
-user_pref("datareporting.policy.dataSubmissionEnabled", false);
-user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
-user_pref("app.update.auto", false);
-user_pref("browser.safebrowsing.malware.enabled", false);
-user_pref("browser.safebrowsing.phishing.enabled", false);
-user_pref("extensions.update.enabled", false);
-user_pref("browser.startup.homepage_override.mstone", "ignore");
 PREFS
+cat "$OE_ROOT/tests/integration/firefox_quiet.js" >> "$p/user.js"
 set +e
 MOZ_LOG=timestamp,nsHttp:5,nsWebSocket:5 MOZ_LOG_FILE="$OE_TMP/moz.log" \
     timeout -k 5 "${OE_FIREFOX_TIMEOUT:-60}" firefox-esr --headless --no-remote --profile "$p" \
