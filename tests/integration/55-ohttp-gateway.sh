@@ -12,12 +12,7 @@
 #   - the target's HTTPS record gets the empty "ohttp" SvcParam (key 8, RFC 9540) only when the
 #     gateway shares the target's site.
 . "$OE_ROOT/tests/integration/lib.sh"
-command -v node >/dev/null || skip "node is not installed"
-node_dir=$OE_ROOT/tests/node
-if [ ! -d "$node_dir/node_modules/bhttp-js" ] || [ ! -d "$node_dir/node_modules/@hpke/core" ]; then
-    (cd "$node_dir" && npm install --no-audit --no-fund --no-package-lock --silent) >"$OE_TMP/npm.log" 2>&1 ||
-        skip "npm install failed (offline?): $(tail -n 1 "$OE_TMP/npm.log")"
-fi
+oe_node_need bhttp-js @hpke/core
 . "$OE_ROOT/tests/integration/odoh_lib.sh"
 cd "$OE_TMP"
 gport=$(oe_port)

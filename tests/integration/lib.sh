@@ -60,3 +60,17 @@ $(tail -n 15 "$1" 2>/dev/null | sed 's/^/    /')"
 expect_eq() {
     [ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"
 }
+
+# oe_node_need PACKAGE...: skips the script without node; installs tests/node's npm packages when
+# one of PACKAGE (a folder under tests/node/node_modules, e.g. @hpke/core) is missing, skipping
+# when npm install fails (offline). Sets node_dir (tests/node).
+oe_node_need() {
+    command -v node >/dev/null || skip "node is not installed"
+    node_dir=$OE_ROOT/tests/node
+    for _nn in "$@"; do
+        [ -d "$node_dir/node_modules/$_nn" ] && continue
+        (cd "$node_dir" && npm install --no-audit --no-fund --no-package-lock --silent) >"$OE_TMP/npm.log" 2>&1 ||
+            skip "npm install failed (offline?): $(tail -n 1 "$OE_TMP/npm.log")"
+        break
+    done
+}
