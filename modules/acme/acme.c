@@ -614,19 +614,9 @@ static void on_resolved(void *data, int status, const struct sockaddr_in *addr)
 /* An address literal, or localhost (RFC 6761 §6.3: never sent to a resolver). */
 static bool literal_addr(const char *host, unsigned port, struct sockaddr_storage *out)
 {
-    struct sockaddr_in *a4 = (struct sockaddr_in *)out;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
-    memset(out, 0, sizeof(*out));
     if (strcmp(host, "localhost") == 0)
         host = "127.0.0.1";
-    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1)
-        a4->sin_family = AF_INET;
-    else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1)
-        a6->sin6_family = AF_INET6;
-    else
-        return false;
-    oe_sockaddr_set_port((struct sockaddr *)out, (uint16_t)port);
-    return true;
+    return oe_sockaddr_from_ip(host, (uint16_t)port, out);
 }
 
 /* Sends the request described by a->url, a->post, a->payload; then a->next. */

@@ -295,16 +295,8 @@ static int first_nameserver(oe_sockaddr_t *out)
 
 static bool set_literal(url_t *u, const char *ip)
 {
-    struct sockaddr_in *a4 = (struct sockaddr_in *)&u->addr;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&u->addr;
-    memset(&u->addr, 0, sizeof(u->addr));
-    if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1)
-        a4->sin_family = AF_INET;
-    else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1)
-        a6->sin6_family = AF_INET6;
-    else
+    if (!oe_sockaddr_from_ip(ip, (uint16_t)u->port, &u->addr))
         return false;
-    oe_sockaddr_set_port((struct sockaddr *)&u->addr, (uint16_t)u->port);
     u->resolved = true;
     return true;
 }

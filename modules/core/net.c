@@ -1,5 +1,7 @@
 /* Address and name helpers (see net.h). */
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <string.h>
 
 #include "core/net.h"
 
@@ -18,6 +20,21 @@ void oe_sockaddr_set_port(struct sockaddr *sa, uint16_t port)
         ((struct sockaddr_in6 *)(void *)sa)->sin6_port = htons(port);
     else if (sa->sa_family == AF_INET)
         ((struct sockaddr_in *)(void *)sa)->sin_port = htons(port);
+}
+
+bool oe_sockaddr_from_ip(const char *ip, uint16_t port, struct sockaddr_storage *out)
+{
+    struct sockaddr_in *a4 = (struct sockaddr_in *)out;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
+    memset(out, 0, sizeof(*out));
+    if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1)
+        a4->sin_family = AF_INET;
+    else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1)
+        a6->sin6_family = AF_INET6;
+    else
+        return false;
+    oe_sockaddr_set_port((struct sockaddr *)out, port);
+    return true;
 }
 
 bool oe_host_name_valid(oe_slice_t name, bool allow_wildcard)

@@ -13,6 +13,9 @@
 uint16_t oe_sockaddr_port(const struct sockaddr *sa);
 /* Sets the port (host order) of an AF_INET or AF_INET6 address; other families are left alone. */
 void oe_sockaddr_set_port(struct sockaddr *sa, uint16_t port);
+/* *out = the IPv4 or IPv6 address literal ip (no brackets) with port; false, with *out all zero,
+ * when ip is neither. */
+bool oe_sockaddr_from_ip(const char *ip, uint16_t port, struct sockaddr_storage *out);
 
 /* A DNS host name as RFC 1123 §2.1 writes it: 1..253 bytes of dot-separated labels of 1..63
  * letters, digits and hyphens, no label starting or ending with a hyphen, no final dot. Dotted

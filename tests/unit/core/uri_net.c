@@ -58,6 +58,24 @@ TEST(net_sockaddr_port_both_families)
     CHECK_INT(oe_sockaddr_port(&un), 0);
 }
 
+TEST(net_sockaddr_from_ip)
+{
+    struct sockaddr_storage ss;
+    CHECK(oe_sockaddr_from_ip("127.0.0.2", 8443, &ss));
+    CHECK_INT(ss.ss_family, AF_INET);
+    CHECK_INT(oe_sockaddr_port((struct sockaddr *)&ss), 8443);
+    CHECK_INT(ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr), 0x7f000002);
+    CHECK(oe_sockaddr_from_ip("::1", 53, &ss));
+    CHECK_INT(ss.ss_family, AF_INET6);
+    CHECK_INT(oe_sockaddr_port((struct sockaddr *)&ss), 53);
+    CHECK(IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr));
+    memset(&ss, 0xff, sizeof(ss));
+    CHECK(!oe_sockaddr_from_ip("localhost", 443, &ss));
+    CHECK(!oe_sockaddr_from_ip("[::1]", 443, &ss));
+    CHECK(!oe_sockaddr_from_ip("", 443, &ss));
+    CHECK_INT(ss.ss_family, 0);
+}
+
 TEST(net_host_name_rules)
 {
     static const char *const good[] = {
