@@ -1542,23 +1542,6 @@ static void on_closed(uv_handle_t *h)
     oe_runtime_wake(a->ctx->rt);
 }
 
-static int first_nameserver(oe_sockaddr_t *out, char *text, size_t cap)
-{
-    FILE *f = fopen("/etc/resolv.conf", "r");
-    char line[256], ip[64];
-    int rc = -1;
-    while (f != NULL && rc < 0 && fgets(line, sizeof(line), f) != NULL) {
-        if (sscanf(line, " nameserver %63s", ip) != 1)
-            continue;
-        snprintf(text, cap, strchr(ip, ':') ? "[%s]:53" : "%s:53", ip);
-        rc = oe_parse_addr(text, out);
-        out->text = text; /* names the server in statistics */
-    }
-    if (f != NULL)
-        fclose(f);
-    return rc;
-}
-
 /* The dns-01 publisher, with the TSIG secret from the config or its file (0600). */
 static int dns01_open(acme_t *a)
 {
@@ -1606,7 +1589,8 @@ static int start(oe_modctx_t *ctx)
     uv_timer_init(ctx->loop, &a->wait);
     a->check.data = a->wait.data = a;
     if (a->conf->resolver.len > 0 ||
-        first_nameserver(&a->resolver, a->resolver_text, sizeof(a->resolver_text)) == 0) {
+        oe_resolv_conf_nameserver("/etc/resolv.conf", &a->resolver, a->resolver_text,
+                                  sizeof(a->resolver_text)) == 0) {
         oe_upstream_conf_t uc = {.servers =
                                      a->conf->resolver.len > 0 ? &a->conf->resolver : &a->resolver,
                                  .nservers = 1};

@@ -1,6 +1,7 @@
 /* Address and name helpers (see net.h). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/net.h"
@@ -35,6 +36,23 @@ bool oe_sockaddr_from_ip(const char *ip, uint16_t port, struct sockaddr_storage 
         return false;
     oe_sockaddr_set_port((struct sockaddr *)out, port);
     return true;
+}
+
+int oe_resolv_conf_nameserver(const char *path, oe_sockaddr_t *out, char *text, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    char line[256], ip[64];
+    int rc = -1;
+    while (f != NULL && rc < 0 && fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, " nameserver %63s", ip) != 1)
+            continue;
+        snprintf(text, cap, strchr(ip, ':') ? "[%s]:53" : "%s:53", ip);
+        rc = oe_parse_addr(text, out);
+        out->text = text; /* names the server in statistics and messages */
+    }
+    if (f != NULL)
+        fclose(f);
+    return rc;
 }
 
 bool oe_host_name_valid(oe_slice_t name, bool allow_wildcard)
