@@ -11,15 +11,8 @@
 #   self      an empty ORIGIN frame (SNI origin only), all 8 mapped: what Firefox does on 421
 # The table goes to stdout and to $OE_FIREFOX_TABLE (default: build/firefox-table.txt).
 . "$OE_ROOT/tests/integration/lib.sh"
-
-need_pkg() { # need_pkg COMMAND PACKAGE
-    command -v "$1" >/dev/null && return 0
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$2" \
-        >"$OE_TMP/apt.log" 2>&1 || skip "$1 is not installed and apt-get install $2 failed"
-    command -v "$1" >/dev/null || skip "$1 missing after installing $2"
-}
-need_pkg firefox-esr firefox-esr
-need_pkg certutil libnss3-tools
+oe_need_pkg firefox-esr firefox-esr
+oe_need_pkg certutil libnss3-tools
 table_out=${OE_FIREFOX_TABLE:-$OE_ROOT/build/firefox-table.txt}
 FF_TIMEOUT=${OE_FIREFOX_TIMEOUT:-60}
 hosts="www img css js fonts api cdn static"

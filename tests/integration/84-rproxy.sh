@@ -9,14 +9,8 @@
 # errors at FILE:LINE.
 . "$OE_ROOT/tests/integration/lib.sh"
 command -v curl >/dev/null || skip "curl not installed"
-command -v node >/dev/null || skip "node is not installed"
 "$OE_BIN" -V | grep -q '^  modules .* rproxy\( \|$\)' || skip "no rproxy module in this build"
-node_dir=$OE_ROOT/tests/node
-if [ ! -d "$node_dir/node_modules/ws" ]; then
-    command -v npm >/dev/null || skip "npm is not installed and tests/node has no node_modules"
-    (cd "$node_dir" && npm install --no-audit --no-fund --no-package-lock --silent) >"$OE_TMP/npm.log" 2>&1 ||
-        fail "npm install: $(tail -n 5 "$OE_TMP/npm.log")"
-fi
+oe_node_need -f ws
 
 app=$(oe_port)
 apptls=$(oe_port)

@@ -6,23 +6,10 @@
 # first connection through the ORIGIN frame (and the WebSocket through RFC 8441 on it). Counted
 # on the wire by firefox_relay.py (TCP connections, ClientHellos) and by the application's log.
 . "$OE_ROOT/tests/integration/lib.sh"
-
-need_pkg() { # need_pkg COMMAND PACKAGE
-    command -v "$1" >/dev/null && return 0
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$2" \
-        >"$OE_TMP/apt.log" 2>&1 || skip "$1 is not installed and apt-get install $2 failed"
-    command -v "$1" >/dev/null || skip "$1 missing after installing $2"
-}
-need_pkg firefox-esr firefox-esr
-need_pkg certutil libnss3-tools
-command -v node >/dev/null || skip "node is not installed"
+oe_need_pkg firefox-esr firefox-esr
+oe_need_pkg certutil libnss3-tools
 "$OE_BIN" -V | grep -q '^  modules .* rproxy\( \|$\)' || skip "no rproxy module in this build"
-node_dir=$OE_ROOT/tests/node
-if [ ! -d "$node_dir/node_modules/ws" ]; then
-    command -v npm >/dev/null || skip "npm is not installed and tests/node has no node_modules"
-    (cd "$node_dir" && npm install --no-audit --no-fund --no-package-lock --silent) >"$OE_TMP/npm.log" 2>&1 ||
-        fail "npm install: $(tail -n 5 "$OE_TMP/npm.log")"
-fi
+oe_node_need -f ws
 export HOME="$OE_TMP/home"
 mkdir -p "$HOME"
 
