@@ -23,35 +23,8 @@ h A 127.0.0.1
 w A 127.0.0.1
 *.w A 127.0.0.1
 ZONE
-cat > "$OE_TMP/knot/knot.conf" <<CONF
-server:
-    listen: 127.0.0.1@$kport
-    rundir: $OE_TMP/knot
-database:
-    storage: $OE_TMP/knot/db
-key:
-  - id: acme-key
-    algorithm: hmac-sha256
-    secret: $secret
-acl:
-  - id: upd
-    key: acme-key
-    action: update
-    update-type: [TXT]
-    update-owner: name
-    update-owner-match: equal
-    update-owner-name: [_acme-challenge.w.acme.test.]
-zone:
-  - domain: acme.test
-    storage: $OE_TMP/knot
-    file: acme.test.zone
-    acl: upd
-log:
-  - target: stderr
-    any: info
-CONF
-oe_bg "$OE_TMP/knotd.log" knotd -c "$OE_TMP/knot/knot.conf"
-oe_wait_tcp "$kport" 10 || fail "knotd did not start: $(cat "$OE_TMP/knotd.log")"
+# Updates only with acme-key, only TXT at _acme-challenge.w.acme.test.
+kl_knot_run "$kport" "$secret" acme.test acme-key TXT _acme-challenge.w.acme.test.
 
 ACME_DNS_SERVER="127.0.0.1:$kport"
 . "$OE_ROOT/tests/integration/acme_lib.sh"
