@@ -86,3 +86,11 @@ oe_need_pkg() {
         >"$OE_TMP/apt.log" 2>&1 || skip "$1 is not installed and apt-get install $2 failed"
     command -v "$1" >/dev/null || skip "$1 missing after installing $2"
 }
+
+# oe_expect_no_addr LOG WHAT [ALSO_ALLOWED]: fails unless the only lines of LOG naming 127.0.0.1
+# are the listener's own ("listening on 127.0.0.1...") or match the basic regular expression
+# ALSO_ALLOWED: a client address logged is a privacy defect.
+oe_expect_no_addr() {
+    _leak=$(grep '127\.0\.0\.1' "$1" | grep -v "listening on 127\.0\.0\.1${3:+\\|$3}" || true)
+    [ -z "$_leak" ] || fail "$2 logged an address: $_leak"
+}
