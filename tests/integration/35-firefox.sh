@@ -24,17 +24,14 @@ mkdir -p "$HOME"
 page() {
     mkdir -p "$1"
     /usr/bin/python3 - "$1" "$2" <<'PY'
-import struct, sys, zlib
+import os, sys
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.environ["OE_ROOT"] + "/tests/integration")
+from solid_png import png
 d, port = sys.argv[1], sys.argv[2]
-def png(r, g, b, w=48, h=48):
-    raw = b"".join(b"\0" + bytes([r, g, b]) * w for _ in range(h))
-    def chunk(t, x):
-        return struct.pack(">I", len(x)) + t + x + struct.pack(">I", zlib.crc32(t + x) & 0xffffffff)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 imgs = ["img", "fonts", "api", "cdn", "static"]
 for i, h in enumerate(imgs):
-    open("%s/%s.png" % (d, h), "wb").write(png(40 * i, 160, 255 - 40 * i))
+    open("%s/%s.png" % (d, h), "wb").write(png(40 * i, 160, 255 - 40 * i, 48, 48))
 open(d + "/css.css", "w").write("body { background: #f4f4ff; font: 16px sans-serif }\n"
                                 "#css { color: #070 }\n")
 open(d + "/js.js", "w").write('document.getElementById("js").textContent = "script ran";\n')

@@ -35,16 +35,13 @@ mkdir g r g/www
 
 # ---- pages -------------------------------------------------------------------------------------
 /usr/bin/python3 - g/www "$gport" <<'PY'
-import struct, sys, zlib
+import os, sys
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.environ["OE_ROOT"] + "/tests/integration")
+from solid_png import png
 d, port = sys.argv[1], sys.argv[2]
-def png(r, g, b, w=32, h=32):
-    raw = b"".join(b"\0" + bytes([r, g, b]) * w for _ in range(h))
-    def chunk(t, x):
-        return struct.pack(">I", len(x)) + t + x + struct.pack(">I", zlib.crc32(t + x) & 0xffffffff)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 for i in range(1, 13):
-    open("%s/h%d.png" % (d, i), "wb").write(png(20 * i, 100, 200))
+    open("%s/h%d.png" % (d, i), "wb").write(png(20 * i, 100, 200, 32, 32))
 def page(name, imgs, then):
     body = "\n".join('<img src="https://h%d.gw.test:%s/h%d.png" width="32" height="32">' % (i, port, i)
                      for i in imgs)
