@@ -1139,15 +1139,9 @@ static void site_load(acme_t *a, acme_site_t *s)
     char cert[4096], key[4096];
     oe_http_acme_paths(s->site, a->state_dir, cert, key, sizeof(cert));
     s->renew_at = 0;
-    FILE *f = fopen(cert, "rb");
-    if (f == NULL)
-        return;
     oe_buf_t b = {0};
-    char chunk[4096];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        oe_buf_append(&b, chunk, got);
-    fclose(f);
+    if (!oe_file_read_all(cert, &b))
+        return;
     oe_tls_cert_facts_t facts;
     if (oe_tls_cert_facts(b.base, b.len, &facts) == OE_OK) {
         s->renew_at = oe_acme__renew_at(a->conf, facts.not_before, facts.not_after);
