@@ -614,19 +614,9 @@ static void on_resolved(void *data, int status, const struct sockaddr_in *addr)
 /* An address literal, or localhost (RFC 6761 §6.3: never sent to a resolver). */
 static bool literal_addr(const char *host, unsigned port, struct sockaddr_storage *out)
 {
-    struct sockaddr_in *a4 = (struct sockaddr_in *)out;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
-    memset(out, 0, sizeof(*out));
     if (strcmp(host, "localhost") == 0)
         host = "127.0.0.1";
-    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1)
-        a4->sin_family = AF_INET;
-    else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1)
-        a6->sin6_family = AF_INET6;
-    else
-        return false;
-    oe_sockaddr_set_port((struct sockaddr *)out, (uint16_t)port);
-    return true;
+    return oe_sockaddr_from_ip(host, (uint16_t)port, out);
 }
 
 /* Sends the request described by a->url, a->post, a->payload; then a->next. */
@@ -1149,15 +1139,9 @@ static void site_load(acme_t *a, acme_site_t *s)
     char cert[4096], key[4096];
     oe_http_acme_paths(s->site, a->state_dir, cert, key, sizeof(cert));
     s->renew_at = 0;
-    FILE *f = fopen(cert, "rb");
-    if (f == NULL)
-        return;
     oe_buf_t b = {0};
-    char chunk[4096];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        oe_buf_append(&b, chunk, got);
-    fclose(f);
+    if (!oe_file_read_all(cert, &b))
+        return;
     oe_tls_cert_facts_t facts;
     if (oe_tls_cert_facts(b.base, b.len, &facts) == OE_OK) {
         s->renew_at = oe_acme__renew_at(a->conf, facts.not_before, facts.not_after);
@@ -1552,23 +1536,6 @@ static void on_closed(uv_handle_t *h)
     oe_runtime_wake(a->ctx->rt);
 }
 
-static int first_nameserver(oe_sockaddr_t *out, char *text, size_t cap)
-{
-    FILE *f = fopen("/etc/resolv.conf", "r");
-    char line[256], ip[64];
-    int rc = -1;
-    while (f != NULL && rc < 0 && fgets(line, sizeof(line), f) != NULL) {
-        if (sscanf(line, " nameserver %63s", ip) != 1)
-            continue;
-        snprintf(text, cap, strchr(ip, ':') ? "[%s]:53" : "%s:53", ip);
-        rc = oe_parse_addr(text, out);
-        out->text = text; /* names the server in statistics */
-    }
-    if (f != NULL)
-        fclose(f);
-    return rc;
-}
-
 /* The dns-01 publisher, with the TSIG secret from the config or its file (0600). */
 static int dns01_open(acme_t *a)
 {
@@ -1616,7 +1583,8 @@ static int start(oe_modctx_t *ctx)
     uv_timer_init(ctx->loop, &a->wait);
     a->check.data = a->wait.data = a;
     if (a->conf->resolver.len > 0 ||
-        first_nameserver(&a->resolver, a->resolver_text, sizeof(a->resolver_text)) == 0) {
+        oe_resolv_conf_nameserver("/etc/resolv.conf", &a->resolver, a->resolver_text,
+                                  sizeof(a->resolver_text)) == 0) {
         oe_upstream_conf_t uc = {.servers =
                                      a->conf->resolver.len > 0 ? &a->conf->resolver : &a->resolver,
                                  .nservers = 1};

@@ -25,19 +25,6 @@ static void fmt_time(int64_t t, char *out, size_t cap)
     strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static bool read_all(const char *path, oe_buf_t *b)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return false;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        oe_buf_append(b, chunk, n);
-    fclose(f);
-    return true;
-}
-
 static void status_site(const acme_conf_t *c, const oe_site_t *s, const char *state)
 {
     char cert[4096], key[4096], path[4200], t1[32], t2[32];
@@ -45,7 +32,7 @@ static void status_site(const acme_conf_t *c, const oe_site_t *s, const char *st
     oe_buf_t b = {0};
     oe_tls_cert_facts_t f;
     printf("[site \"%s\"]\n", s->name);
-    if (read_all(cert, &b) && oe_tls_cert_facts(b.base, b.len, &f) == OE_OK) {
+    if (oe_file_read_all(cert, &b) && oe_tls_cert_facts(b.base, b.len, &f) == OE_OK) {
         fmt_time(f.not_after, t1, sizeof(t1));
         fmt_time(oe_acme__renew_at(c, f.not_before, f.not_after), t2, sizeof(t2));
         printf("  certificate   %s\n  issuer        %s\n  expires       %s\n", cert, f.issuer, t1);
@@ -53,7 +40,7 @@ static void status_site(const acme_conf_t *c, const oe_site_t *s, const char *st
         long long at, ws, we;
         oe_buf_t ari = {0};
         oe_acme__site_file(s, state, "ari", path, sizeof(path));
-        if (read_all(path, &ari) && (oe_buf_append(&ari, "", 1), 1) &&
+        if (oe_file_read_all(path, &ari) && (oe_buf_append(&ari, "", 1), 1) &&
             sscanf((char *)ari.base, "%lld %lld %lld", &at, &ws, &we) == 3) {
             char w1[32], w2[32];
             fmt_time(at, t2, sizeof(t2));
@@ -73,7 +60,7 @@ static void status_site(const acme_conf_t *c, const oe_site_t *s, const char *st
         printf("  renewal       asked for, not done yet\n");
     oe_acme__site_file(s, state, "error", path, sizeof(path));
     oe_buf_t e = {0};
-    if (read_all(path, &e) && e.len > 0) {
+    if (oe_file_read_all(path, &e) && e.len > 0) {
         oe_buf_append(&e, "", 1);
         char *msg = strchr((char *)e.base, ' ');
         fmt_time(strtoll((char *)e.base, NULL, 10), t1, sizeof(t1));

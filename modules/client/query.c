@@ -276,35 +276,10 @@ static int parse_args(int argc, char **argv, opts_t *o)
 /* ---- addresses ---------------------------------------------------------------------------------
  */
 
-static int first_nameserver(oe_sockaddr_t *out)
-{
-    FILE *f = fopen("/etc/resolv.conf", "r");
-    char line[256], ip[64];
-    int rc = -1;
-    while (f != NULL && rc < 0 && fgets(line, sizeof(line), f) != NULL) {
-        if (sscanf(line, " nameserver %63s", ip) != 1)
-            continue;
-        char text[80];
-        snprintf(text, sizeof(text), strchr(ip, ':') ? "[%s]:53" : "%s:53", ip);
-        rc = oe_parse_addr(text, out);
-    }
-    if (f != NULL)
-        fclose(f);
-    return rc;
-}
-
 static bool set_literal(url_t *u, const char *ip)
 {
-    struct sockaddr_in *a4 = (struct sockaddr_in *)&u->addr;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&u->addr;
-    memset(&u->addr, 0, sizeof(u->addr));
-    if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1)
-        a4->sin_family = AF_INET;
-    else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1)
-        a6->sin6_family = AF_INET6;
-    else
+    if (!oe_sockaddr_from_ip(ip, (uint16_t)u->port, &u->addr))
         return false;
-    oe_sockaddr_set_port((struct sockaddr *)&u->addr, (uint16_t)u->port);
     u->resolved = true;
     return true;
 }
@@ -881,7 +856,9 @@ int oe_query_command(int argc, char **argv)
     uv_loop_init(&x.loop);
     oe_http_client_conf_t hc = {.tls = x.tls};
     x.http = oe_http_client_new(&x.loop, &hc);
-    if (o.has_dns_server || first_nameserver(&x.ns) == 0) {
+    char ns_text[80];
+    if (o.has_dns_server ||
+        oe_resolv_conf_nameserver("/etc/resolv.conf", &x.ns, ns_text, sizeof(ns_text)) == 0) {
         if (o.has_dns_server)
             x.ns = o.dns_server;
         else

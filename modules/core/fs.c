@@ -99,6 +99,19 @@ bool oe_file_is_stale_temp(const char *name, const char *suffix)
     return ends_in_temp(name, n, suffix) || (n >= s && memcmp(name + n - s, suffix, s) == 0);
 }
 
+bool oe_file_read_all(const char *path, oe_buf_t *b)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        oe_buf_append(b, chunk, n);
+    fclose(f);
+    return true;
+}
+
 int oe_file_read_secret(const char *path, uint8_t *out, size_t cap)
 {
     struct stat st;

@@ -23,6 +23,10 @@ int oe_file_sync_dir(const char *dir);
  * temporary file that another live process is still writing (its pid is in the name) is not. */
 bool oe_file_is_stale_temp(const char *name, const char *suffix);
 
+/* Appends the whole file at path to b (not a secret: no mode check, nothing wiped); false when it
+ * cannot be opened. A read error ends it early, as at the end of the file. */
+bool oe_file_read_all(const char *path, oe_buf_t *b);
+
 /* Reads a whole secret file into out (at most cap bytes) and returns its length. The file is
  * opened without following a link and its mode is checked before a byte is read: -EPERM when
  * group or others may read it. OE_ESPACE when it holds more than cap bytes. out is wiped on

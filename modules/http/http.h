@@ -218,6 +218,9 @@ const oe_site_t *oe_http_site(const oe_conf_t *cf, size_t i);
 oe_conf_section_t *oe_http_site_section(const oe_conf_t *cf, size_t i);
 /* The site with this section name, or NULL. */
 const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name);
+/* For a module's conf_finish: the site its "site = NAME" names, or NULL after reporting
+ * "site: no [site "NAME"] is configured" at sec. */
+const oe_site_t *oe_http_conf_site(oe_conf_t *cf, oe_conf_section_t *sec, const char *name);
 
 /* Whether site's certificate (its PEM file, or for cert = auto its own names) covers host.
  * Loads the certificate; for config-time checks. */

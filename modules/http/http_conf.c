@@ -547,6 +547,14 @@ const oe_site_t *oe_http_site_by_name(const oe_conf_t *cf, const char *name)
     return NULL;
 }
 
+const oe_site_t *oe_http_conf_site(oe_conf_t *cf, oe_conf_section_t *sec, const char *name)
+{
+    const oe_site_t *s = oe_http_site_by_name(cf, name);
+    if (s == NULL)
+        oe_conf_error_key(cf, sec, "site", "no [site \"%s\"] is configured", name);
+    return s;
+}
+
 static const oe_command_t commands[] = {
     {"origins", "origins [-c FILE]",
      "print the ORIGIN set each certificate advertises, per listener", oe_http__origins_command},

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/core.h"
+#include "core/fs.h"
 #include "core/log.h"
 #include "http/http_int.h"
 
@@ -150,14 +151,7 @@ int oe_http_site_cert_replace(oe_http_t *http, const oe_site_t *site, const char
 static oe_buf_t read_pem(const char *path)
 {
     oe_buf_t b = {0};
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return b;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        oe_buf_append(&b, chunk, n);
-    fclose(f);
+    (void)oe_file_read_all(path, &b); /* a missing file reads as empty */
     return b;
 }
 

@@ -468,10 +468,8 @@ static int conf_finish(oe_conf_t *cf)
     if (sec == NULL)
         return 0;
     metrics_conf_t *c = sec->conf;
-    if (c->site_name != NULL && oe_http_site_by_name(cf, c->site_name) == NULL) {
-        oe_conf_error_key(cf, sec, "site", "no [site \"%s\"] is configured", c->site_name);
+    if (c->site_name != NULL && oe_http_conf_site(cf, sec, c->site_name) == NULL)
         return OE_ECONFIG;
-    }
     return 0;
 }
 

@@ -486,11 +486,9 @@ static int conf_finish(oe_conf_t *cf)
     if (sec == NULL)
         return 0;
     proxy_conf_t *c = sec->conf;
-    const oe_site_t *ps = oe_http_site_by_name(cf, c->site_name);
-    if (ps == NULL) {
-        oe_conf_error_key(cf, sec, "site", "no [site \"%s\"] is configured", c->site_name);
+    const oe_site_t *ps = oe_http_conf_site(cf, sec, c->site_name);
+    if (ps == NULL)
         return OE_ECONFIG;
-    }
     return oe_proxy_check_apart(cf, sec, ps, "odoh-target", "proxy", "target");
 }
 

@@ -522,10 +522,8 @@ static int conf_finish(oe_conf_t *cf)
     if (sec == NULL)
         return 0;
     gateway_conf_t *c = sec->conf;
-    if (oe_http_site_by_name(cf, c->site_name) == NULL) {
-        oe_conf_error_key(cf, sec, "site", "no [site \"%s\"] is configured", c->site_name);
+    if (oe_http_conf_site(cf, sec, c->site_name) == NULL)
         return OE_ECONFIG;
-    }
     if (oe_conf_count(cf, &oe_odoh_target_module) == 0) {
         oe_conf_error_key(cf, sec, NULL,
                           "needs an [odoh-target]: the gateway answers DNS through its DoH "

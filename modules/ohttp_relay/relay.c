@@ -144,11 +144,9 @@ static int conf_finish(oe_conf_t *cf)
     if (sec == NULL)
         return 0;
     relay_conf_t *c = sec->conf;
-    const oe_site_t *rs = oe_http_site_by_name(cf, c->site_name);
-    if (rs == NULL) {
-        oe_conf_error_key(cf, sec, "site", "no [site \"%s\"] is configured", c->site_name);
+    const oe_site_t *rs = oe_http_conf_site(cf, sec, c->site_name);
+    if (rs == NULL)
         return OE_ECONFIG;
-    }
     return oe_proxy_check_apart(cf, sec, rs, "ohttp-gateway", "relay", "gateway");
 }
 

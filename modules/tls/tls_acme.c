@@ -21,14 +21,6 @@
 #define PEM_MAX 8192
 #define DER_MAX 4096
 
-static void set_err(char **err, char *msg)
-{
-    if (err != NULL)
-        *err = msg;
-    else
-        free(msg);
-}
-
 static int gen_key(mbedtls_pk_context *pk, oe_tls_key_type_t type)
 {
     int rc;
@@ -104,35 +96,15 @@ int oe_tls_acme_csr(oe_tls_key_type_t type, const char *const *names, size_t n, 
     *key_pem = oe_strdup((char *)buf);
     rc = OE_OK;
     goto out;
-fail : {
-    char *msg = oe_asprintf("ACME certificate request: %s", what);
-    set_err(err, oe_tls__mbed_msg(msg, rc));
-    free(msg);
-    rc = OE_ECRYPTO;
-}
+fail:
+    rc = oe_tls__crypto_fail(err, oe_asprintf("ACME certificate request: %s", what), rc);
 out:
-    while (san != NULL) {
-        mbedtls_x509_san_list *next = san->next;
-        free(san);
-        san = next;
-    }
+    oe_tls__san_list_free(san);
     oe_wipe(buf, PEM_MAX);
     free(buf);
     mbedtls_x509write_csr_free(&csr);
     mbedtls_pk_free(&pk);
     return rc;
-}
-
-static int64_t x509_time(const mbedtls_x509_time *t)
-{
-    struct tm tm = {0};
-    tm.tm_year = t->year - 1900;
-    tm.tm_mon = t->mon - 1;
-    tm.tm_mday = t->day;
-    tm.tm_hour = t->hour;
-    tm.tm_min = t->min;
-    tm.tm_sec = t->sec;
-    return (int64_t)timegm(&tm);
 }
 
 /* The keyIdentifier of the leaf's authorityKeyIdentifier extension (RFC 5280 §4.2.1.1). */
@@ -157,8 +129,8 @@ int oe_tls_cert_facts(const uint8_t *pem, size_t len, oe_tls_cert_facts_t *f)
         mbedtls_x509_crt_free(&crt);
         return OE_EFORMAT;
     }
-    f->not_before = x509_time(&crt.valid_from);
-    f->not_after = x509_time(&crt.valid_to);
+    f->not_before = oe_tls__x509_time(&crt.valid_from);
+    f->not_after = oe_tls__x509_time(&crt.valid_to);
     if (mbedtls_x509_dn_gets(f->issuer, sizeof(f->issuer), &crt.issuer) < 0)
         f->issuer[0] = '\0';
     if (crt.serial.len <= sizeof(f->serial)) {
@@ -242,12 +214,8 @@ int oe_tls__acme_validation_cert(const char *name, const uint8_t digest[32], mbe
         goto fail;
     rc = OE_OK;
     goto out;
-fail : {
-    char *msg = oe_asprintf("TLS-ALPN-01 validation certificate: %s", what);
-    set_err(err, oe_tls__mbed_msg(msg, rc));
-    free(msg);
-    rc = OE_ECRYPTO;
-}
+fail:
+    rc = oe_tls__crypto_fail(err, oe_asprintf("TLS-ALPN-01 validation certificate: %s", what), rc);
 out:
     mbedtls_x509write_crt_free(&w);
     free(der);

@@ -38,6 +38,22 @@ static void set_err(char **err, char *msg)
         free(msg);
 }
 
+int oe_tls__crypto_fail(char **err, char *what, int mbed_err)
+{
+    set_err(err, oe_tls__mbed_msg(what, mbed_err));
+    free(what);
+    return OE_ECRYPTO;
+}
+
+void oe_tls__san_list_free(mbedtls_x509_san_list *san)
+{
+    while (san != NULL) {
+        mbedtls_x509_san_list *next = san->next;
+        free(san);
+        san = next;
+    }
+}
+
 /* ---- names ---------------------------------------------------------------------------------- */
 
 typedef struct names {
@@ -123,7 +139,7 @@ static int write_atomic(const char *path, const void *data, size_t len, unsigned
 
 /* ---- time ------------------------------------------------------------------------------------ */
 
-static time_t x509_time_to_time(const mbedtls_x509_time *t)
+int64_t oe_tls__x509_time(const mbedtls_x509_time *t)
 {
     struct tm tm = {0};
     tm.tm_year = t->year - 1900;
@@ -132,13 +148,13 @@ static time_t x509_time_to_time(const mbedtls_x509_time *t)
     tm.tm_hour = t->hour;
     tm.tm_min = t->min;
     tm.tm_sec = t->sec;
-    return timegm(&tm);
+    return (int64_t)timegm(&tm);
 }
 
 static bool valid_for(const mbedtls_x509_crt *crt, time_t now, time_t secs)
 {
-    return x509_time_to_time(&crt->valid_from) <= now &&
-           x509_time_to_time(&crt->valid_to) >= now + secs;
+    return oe_tls__x509_time(&crt->valid_from) <= now &&
+           oe_tls__x509_time(&crt->valid_to) >= now + secs;
 }
 
 static void x509_time_str(char out[16], time_t t)
@@ -233,12 +249,8 @@ static int write_cert(const char *path, mbedtls_pk_context *subject_key,
         goto fail;
     rc = write_atomic(path, pem, strlen((char *)pem), 0644, err);
     goto out;
-fail : {
-    char *msg = oe_asprintf("auto cert: %s: %s", path, what);
-    set_err(err, oe_tls__mbed_msg(msg, rc));
-    free(msg);
-    rc = OE_ECRYPTO;
-}
+fail:
+    rc = oe_tls__crypto_fail(err, oe_asprintf("auto cert: %s: %s", path, what), rc);
 out:
     mbedtls_x509write_crt_free(&crt);
     free(pem);
@@ -397,11 +409,7 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
     }
     rc = result;
 out:
-    while (san != NULL) {
-        mbedtls_x509_san_list *next = san->next;
-        free(san);
-        san = next;
-    }
+    oe_tls__san_list_free(san);
     names_free(&want);
     names_free(&have);
     mbedtls_x509_crt_free(&ca);

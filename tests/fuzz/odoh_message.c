@@ -6,6 +6,8 @@
 
 #include "odoh/odoh.h"
 
+#include "fuzz_setup.h"
+
 static oe_odoh_key_t keys[2];
 static oe_odoh_txn_t client_txn;
 
@@ -25,17 +27,11 @@ static void setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int ready;
     static uint8_t plain[65536 + 64];
     oe_odoh_message_t m;
     oe_odoh_txn_t txn;
     oe_slice_t dns;
     int rc;
-
-    if (!ready) {
-        setup();
-        ready = 1;
-    }
     if (size < 1)
         return 0;
     switch (data[0] % 4) {

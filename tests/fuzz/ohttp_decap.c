@@ -7,6 +7,8 @@
 #include "ohttp/bhttp.h"
 #include "ohttp/ohttp.h"
 
+#include "fuzz_setup.h"
+
 static oe_ohttp_key_t keys[2];
 static oe_ohttp_txn_t client_txn;
 
@@ -32,15 +34,10 @@ static void setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int ready;
     static uint8_t plain[65536];
     oe_ohttp_txn_t txn;
     oe_ohttp_config_t cfgs[4];
     int rc;
-    if (!ready) {
-        setup();
-        ready = 1;
-    }
     if (size < 1)
         return 0;
     switch (data[0] % 3) {

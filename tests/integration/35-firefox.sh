@@ -11,15 +11,8 @@
 #   self      an empty ORIGIN frame (SNI origin only), all 8 mapped: what Firefox does on 421
 # The table goes to stdout and to $OE_FIREFOX_TABLE (default: build/firefox-table.txt).
 . "$OE_ROOT/tests/integration/lib.sh"
-
-need_pkg() { # need_pkg COMMAND PACKAGE
-    command -v "$1" >/dev/null && return 0
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$2" \
-        >"$OE_TMP/apt.log" 2>&1 || skip "$1 is not installed and apt-get install $2 failed"
-    command -v "$1" >/dev/null || skip "$1 missing after installing $2"
-}
-need_pkg firefox-esr firefox-esr
-need_pkg certutil libnss3-tools
+oe_need_pkg firefox-esr firefox-esr
+oe_need_pkg certutil libnss3-tools
 table_out=${OE_FIREFOX_TABLE:-$OE_ROOT/build/firefox-table.txt}
 FF_TIMEOUT=${OE_FIREFOX_TIMEOUT:-60}
 hosts="www img css js fonts api cdn static"
@@ -31,17 +24,14 @@ mkdir -p "$HOME"
 page() {
     mkdir -p "$1"
     /usr/bin/python3 - "$1" "$2" <<'PY'
-import struct, sys, zlib
+import os, sys
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.environ["OE_ROOT"] + "/tests/integration")
+from solid_png import png
 d, port = sys.argv[1], sys.argv[2]
-def png(r, g, b, w=48, h=48):
-    raw = b"".join(b"\0" + bytes([r, g, b]) * w for _ in range(h))
-    def chunk(t, x):
-        return struct.pack(">I", len(x)) + t + x + struct.pack(">I", zlib.crc32(t + x) & 0xffffffff)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 imgs = ["img", "fonts", "api", "cdn", "static"]
 for i, h in enumerate(imgs):
-    open("%s/%s.png" % (d, h), "wb").write(png(40 * i, 160, 255 - 40 * i))
+    open("%s/%s.png" % (d, h), "wb").write(png(40 * i, 160, 255 - 40 * i, 48, 48))
 open(d + "/css.css", "w").write("body { background: #f4f4ff; font: 16px sans-serif }\n"
                                 "#css { color: #070 }\n")
 open(d + "/js.js", "w").write('document.getElementById("js").textContent = "script ran";\n')
@@ -64,23 +54,10 @@ profile() {
     cat > "$1/user.js" <<PREFS
 user_pref("network.dns.localDomains", "$dom");
 user_pref("network.trr.mode", 5);
-user_pref("network.http.http3.enable", false);
-user_pref("network.http.speculative-parallel-limit", 0);
-user_pref("network.dns.disablePrefetch", true);
-user_pref("network.predictor.enabled", false);
 user_pref("network.dns.native_https_query", false);
-user_pref("network.captive-portal-service.enabled", false);
-user_pref("network.connectivity-service.enabled", false);
-$3
-user_pref("browser.shell.checkDefaultBrowser", false);
-user_pref("datareporting.policy.dataSubmissionEnabled", false);
-user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
-user_pref("app.update.auto", false);
-user_pref("browser.safebrowsing.malware.enabled", false);
-user_pref("browser.safebrowsing.phishing.enabled", false);
-user_pref("extensions.update.enabled", false);
-user_pref("browser.startup.homepage_override.mstone", "ignore");
 PREFS
+    cat "$OE_ROOT/tests/integration/firefox_quiet.js" >> "$1/user.js"
+    printf '%s\n' "$3" >> "$1/user.js"
 }
 
 # run_case NAME ORIGIN_SETTING MAPPED_HOSTS: server + relay + one Firefox page load. Leaves

@@ -2,6 +2,7 @@
 # bytes for 200/304/206/416/404/405/301/400, HEAD, precompressed siblings, traversal attempts
 # sent verbatim (--path-as-is), symlinks in and out of the root, and the access log.
 . "$OE_ROOT/tests/integration/lib.sh"
+. "$OE_ROOT/tests/integration/site_lib.sh"
 command -v curl >/dev/null || skip "curl not installed"
 # A build without the website module (make MODULES=...) has nothing to test here; the build says
 # which modules it selected. A build that selected it must serve files: no skip after this line.
@@ -54,26 +55,8 @@ root = bare
 CONF
 # The module table must register the module the build selected: a config check that says
 # "static files need the website module" is that regression, and it fails here.
-"$OE_BIN" -t -c "$OE_TMP/edge.conf" >"$OE_TMP/check.log" 2>&1 ||
-    fail "config check: $(cat "$OE_TMP/check.log")"
-oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
-pid=$OE_LASTPID
-oe_wait_tcp "$port" || fail "server did not start: $(cat "$OE_TMP/edge.log")"
-ca="$OE_TMP/state/tls/ca.pem"
-
-# req HOST PATH CURL-ARGS...: prints "STATUS" and leaves the body in $OE_TMP/body and the
-# headers (lower-cased names) in $OE_TMP/hdr.
-req() {
-    host=$1; path=$2; shift 2
-    : > "$OE_TMP/body" # curl leaves -o alone when there is no body
-    curl -sS --path-as-is -o "$OE_TMP/body" -D "$OE_TMP/hdr.raw" -w '%{http_code}' \
-        --cacert "$ca" --resolve "$host:$port:127.0.0.1" "$@" "https://$host:$port$path"
-    tr -d '\r' < "$OE_TMP/hdr.raw" | sed 's/^\([^:]*\):/\L\1:/' > "$OE_TMP/hdr"
-}
+site_start
 get() { req files.test "$@"; }
-hdr() { sed -n "s/^$1: //p" "$OE_TMP/hdr" | head -n 1; }
-body() { cat "$OE_TMP/body"; }
-no_hdr() { ! grep -q "^$1:" "$OE_TMP/hdr" || fail "unexpected $1: $(hdr "$1") ($2)"; }
 
 # Regression guard: a server that answers 404 for the files in its root (the route of the
 # website module missing or not reached) fails the first check below; it is never a skip.

@@ -13,12 +13,7 @@
 #     flight, none failed.
 . "$OE_ROOT/tests/integration/lib.sh"
 command -v kdig >/dev/null || skip "kdig (knot-dnsutils) is not installed"
-command -v node >/dev/null || skip "node is not installed"
-node_dir=$OE_ROOT/tests/node
-if [ ! -d "$node_dir/node_modules/@hpke/core" ]; then
-    (cd "$node_dir" && npm install --no-audit --no-fund --no-package-lock --silent) >"$OE_TMP/npm.log" 2>&1 ||
-        skip "npm install failed (offline?): $(tail -n 1 "$OE_TMP/npm.log")"
-fi
+oe_node_need @hpke/core
 . "$OE_ROOT/tests/integration/unbound_lib.sh"
 . "$OE_ROOT/tests/integration/odoh_lib.sh"
 oe_unbound_need

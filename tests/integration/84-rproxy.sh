@@ -8,15 +8,10 @@
 # HTTP/1.1 close), 100 MB streamed up and down with the server's peak RSS bounded, and config
 # errors at FILE:LINE.
 . "$OE_ROOT/tests/integration/lib.sh"
+. "$OE_ROOT/tests/integration/site_lib.sh"
 command -v curl >/dev/null || skip "curl not installed"
-command -v node >/dev/null || skip "node is not installed"
 "$OE_BIN" -V | grep -q '^  modules .* rproxy\( \|$\)' || skip "no rproxy module in this build"
-node_dir=$OE_ROOT/tests/node
-if [ ! -d "$node_dir/node_modules/ws" ]; then
-    command -v npm >/dev/null || skip "npm is not installed and tests/node has no node_modules"
-    (cd "$node_dir" && npm install --no-audit --no-fund --no-package-lock --silent) >"$OE_TMP/npm.log" 2>&1 ||
-        fail "npm install: $(tail -n 5 "$OE_TMP/npm.log")"
-fi
+oe_node_need -f ws
 
 app=$(oe_port)
 apptls=$(oe_port)
@@ -87,25 +82,7 @@ backend = https://127.0.0.1:$apptls
 backend-ca-file = bca.pem
 backend-server-name = other.test
 CONF
-"$OE_BIN" -t -c "$OE_TMP/edge.conf" >"$OE_TMP/check.log" 2>&1 ||
-    fail "config check: $(cat "$OE_TMP/check.log")"
-oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
-pid=$OE_LASTPID
-oe_wait_tcp "$port" || fail "server did not start: $(cat "$OE_TMP/edge.log")"
-ca="$OE_TMP/state/tls/ca.pem"
-
-# req HOST PATH CURL-ARGS...: prints "STATUS" and leaves the body in $OE_TMP/body and the
-# headers (lower-cased names) in $OE_TMP/hdr.
-req() {
-    host=$1; path=$2; shift 2
-    : > "$OE_TMP/body"
-    curl -sS -o "$OE_TMP/body" -D "$OE_TMP/hdr.raw" -w '%{http_code}' --cacert "$ca" \
-        --resolve "$host:$port:127.0.0.1" "$@" "https://$host:$port$path"
-    tr -d '\r' < "$OE_TMP/hdr.raw" | sed 's/^\([^:]*\):/\L\1:/' > "$OE_TMP/hdr"
-}
-hdr() { sed -n "s/^$1: //p" "$OE_TMP/hdr" | head -n 1; }
-body() { cat "$OE_TMP/body"; }
-no_hdr() { ! grep -q "^$1:" "$OE_TMP/hdr" || fail "unexpected $1: $(hdr "$1") ($2)"; }
+site_start
 json() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], "-"))' "$OE_TMP/body" "$1"; }
 
 for proto in --http2 --http1.1; do

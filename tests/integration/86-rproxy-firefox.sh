@@ -6,23 +6,10 @@
 # first connection through the ORIGIN frame (and the WebSocket through RFC 8441 on it). Counted
 # on the wire by firefox_relay.py (TCP connections, ClientHellos) and by the application's log.
 . "$OE_ROOT/tests/integration/lib.sh"
-
-need_pkg() { # need_pkg COMMAND PACKAGE
-    command -v "$1" >/dev/null && return 0
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$2" \
-        >"$OE_TMP/apt.log" 2>&1 || skip "$1 is not installed and apt-get install $2 failed"
-    command -v "$1" >/dev/null || skip "$1 missing after installing $2"
-}
-need_pkg firefox-esr firefox-esr
-need_pkg certutil libnss3-tools
-command -v node >/dev/null || skip "node is not installed"
+oe_need_pkg firefox-esr firefox-esr
+oe_need_pkg certutil libnss3-tools
 "$OE_BIN" -V | grep -q '^  modules .* rproxy\( \|$\)' || skip "no rproxy module in this build"
-node_dir=$OE_ROOT/tests/node
-if [ ! -d "$node_dir/node_modules/ws" ]; then
-    command -v npm >/dev/null || skip "npm is not installed and tests/node has no node_modules"
-    (cd "$node_dir" && npm install --no-audit --no-fund --no-package-lock --silent) >"$OE_TMP/npm.log" 2>&1 ||
-        fail "npm install: $(tail -n 5 "$OE_TMP/npm.log")"
-fi
+oe_node_need -f ws
 export HOME="$OE_TMP/home"
 mkdir -p "$HOME"
 
@@ -77,23 +64,10 @@ certutil -A -n odoh-edge-apps-ca -t "C,," -i "$OE_TMP/ca.pem" -d "sql:$p"
 cat > "$p/user.js" <<PREFS
 user_pref("network.dns.localDomains", "app1.test");
 user_pref("network.trr.mode", 5);
-user_pref("network.http.http3.enable", false);
 user_pref("network.http.http2.websockets", true);
-user_pref("network.http.speculative-parallel-limit", 0);
-user_pref("network.dns.disablePrefetch", true);
-user_pref("network.predictor.enabled", false);
 user_pref("network.dns.native_https_query", false);
-user_pref("network.captive-portal-service.enabled", false);
-user_pref("network.connectivity-service.enabled", false);
-user_pref("browser.shell.checkDefaultBrowser", false);
-user_pref("datareporting.policy.dataSubmissionEnabled", false);
-user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
-user_pref("app.update.auto", false);
-user_pref("browser.safebrowsing.malware.enabled", false);
-user_pref("browser.safebrowsing.phishing.enabled", false);
-user_pref("extensions.update.enabled", false);
-user_pref("browser.startup.homepage_override.mstone", "ignore");
 PREFS
+cat "$OE_ROOT/tests/integration/firefox_quiet.js" >> "$p/user.js"
 set +e
 MOZ_LOG=timestamp,nsHttp:5,nsWebSocket:5 MOZ_LOG_FILE="$OE_TMP/moz.log" \
     timeout -k 5 "${OE_FIREFOX_TIMEOUT:-60}" firefox-esr --headless --no-remote --profile "$p" \

@@ -9,47 +9,26 @@
 
 tport=$(oe_port); hport=$(oe_port)
 acme_start_pebble "$hport" "$tport"
-mkdir "$OE_TMP/www"
-echo "hello" > "$OE_TMP/www/index.html"
-cat > "$OE_TMP/edge.conf" <<CONF
-[global]
-workers = 2
-state-dir = state
-[listen "https"]
-address = 127.0.0.1:$tport
-[listen "plain"]
-address = 127.0.0.1:$hport
-tls = no
-redirect = yes
-[site "a"]
-host = a.acme.test
-alias = www.acme.test
-cert = acme
-root = www
-[acme]
-directory = $ACME_DIR
-ca-file = $ACME_CA
-email = admin@acme.test
-agree-tos = yes
-check-interval = 200ms
-retry-min = 1s
-CONF
+acme_www
+{
+    acme_conf_listen "$tport" "$hport"
+    echo "redirect = yes"
+    acme_conf_site a a.acme.test www.acme.test
+    acme_conf_acme
+    echo "email = admin@acme.test"
+} > "$OE_TMP/edge.conf"
 out=$("$OE_BIN" -t -c "$OE_TMP/edge.conf" 2>&1) || fail "config check: $out"
 oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
 oe_wait_log "$OE_TMP/edge.log" 'cert = acme: no certificate yet; serving a temporary one'
 oe_wait_log "$OE_TMP/edge.log" 'registered ACME account https://localhost' 20
 oe_wait_log "$OE_TMP/edge.log" 'new certificate from CN=Pebble Intermediate CA' 30
-grep -q '^error' "$OE_TMP/edge.log" && fail "errors logged: $(grep '^error' "$OE_TMP/edge.log")"
+acme_no_errors "$OE_TMP/edge.log"
 
 # The served chain verifies against pebble's root, for both names.
 for name in a.acme.test www.acme.test; do
-    acme_served_chain "$tport" "$name" "$OE_TMP/chain.pem"
+    acme_verify_chain "$tport" "$name"
     expect_eq "$(grep -c 'BEGIN CERT' "$OE_TMP/chain.pem")" 2 "certificates served for $name"
-    openssl verify -CAfile "$ACME_ROOT" -untrusted "$OE_TMP/chain.pem" "$OE_TMP/chain.pem" \
-        > "$OE_TMP/verify.out" 2>&1 || fail "openssl verify ($name): $(cat "$OE_TMP/verify.out")"
-    body=$(curl -sS --fail --cacert "$ACME_ROOT" --resolve "$name:$tport:127.0.0.1" \
-        "https://$name:$tport/") || fail "curl with pebble's root ($name)"
-    expect_eq "$body" "hello" "body over the ACME certificate ($name)"
+    acme_expect_hello "$tport" "$name"
 done
 # The challenge path is answered only while a challenge is pending; the redirect spares it.
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Host: a.acme.test' \
@@ -61,11 +40,7 @@ for f in account.key a.key account.url; do
 done
 
 # ORIGIN frame of the new certificate: both names.
-out=$(/usr/bin/python3 "$OE_ROOT/tests/integration/h2_origin.py" origin "$tport" a.acme.test \
-    "$ACME_ROOT" a.acme.test www.acme.test) || fail "h2_origin: $out"
-echo "$out" | grep -qx "origin: https://a.acme.test:$tport https://www.acme.test:$tport" ||
-    fail "ORIGIN frame: $out"
-echo "$out" | grep -qx "www.acme.test 200" || fail "coalesced request: $out"
+acme_expect_origin "$tport" a.acme.test www.acme.test
 
 # acme status, from the state folder alone.
 "$OE_BIN" acme status -c "$OE_TMP/edge.conf" > "$OE_TMP/status.out" 2>&1 || fail "acme status"
@@ -77,32 +52,15 @@ grep -Eq '^  next renewal  20[0-9-]+T' "$OE_TMP/status.out" || fail "status: no 
 # A forced renewal under load: a bounded loop of requests, each on a new connection, across
 # the swap; none may fail, and the serial changes.
 old=$(acme_serial "$tport" a.acme.test)
-: > "$OE_TMP/codes"
-(
-    i=0
-    while [ $i -lt 400 ] && [ ! -e "$OE_TMP/stop" ]; do
-        curl -sS -o /dev/null -w '%{http_code}\n' --max-time 5 --cacert "$ACME_ROOT" \
-            --resolve "a.acme.test:$tport:127.0.0.1" "https://a.acme.test:$tport/" \
-            >> "$OE_TMP/codes" 2>> "$OE_TMP/curl.err" || echo fail >> "$OE_TMP/codes"
-        i=$((i + 1))
-    done
-) &
-loop=$!
-OE_PIDS="$OE_PIDS $loop"
+acme_load_start "$tport" a.acme.test 400
 sleep 0.5
 "$OE_BIN" acme renew a -c "$OE_TMP/edge.conf" > "$OE_TMP/renew.out" 2>&1 || fail "acme renew"
 oe_wait_log "$OE_TMP/edge.log" 'ordering a certificate (renewal asked for)'
 acme_wait_count "$OE_TMP/edge.log" 'new certificate from' 2 30
-sleep 0.5
-touch "$OE_TMP/stop"
-wait $loop || true
+acme_load_stop 10 "requests answered 200 during the renewal"
 new=$(acme_serial "$tport" a.acme.test)
 [ "$old" != "$new" ] || fail "the serial did not change after acme renew ($old)"
-total=$(wc -l < "$OE_TMP/codes")
-ok=$(grep -cx 200 "$OE_TMP/codes" || true)
-[ "$total" -ge 10 ] || fail "only $total requests in the loop"
-expect_eq "$ok" "$total" "requests answered 200 during the renewal ($(sort "$OE_TMP/codes" | uniq -c | tr '\n' ' '); $(head -3 "$OE_TMP/curl.err" 2>/dev/null))"
-echo "renewal under load: $ok/$total requests answered 200, serial $old -> $new"
+echo "renewal under load: $ACME_LOAD_OK/$ACME_LOAD_TOTAL requests answered 200, serial $old -> $new"
 
 # A restart serves the stored certificate at once and orders nothing.
 kill "$OE_LASTPID"; wait "$OE_LASTPID" 2>/dev/null || true

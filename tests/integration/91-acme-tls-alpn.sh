@@ -8,35 +8,18 @@
 
 tport=$(oe_port); unused=$(oe_port)
 acme_start_pebble "$unused" "$tport"
-mkdir "$OE_TMP/www"
-echo "hello" > "$OE_TMP/www/index.html"
-cat > "$OE_TMP/edge.conf" <<CONF
-[global]
-workers = 2
-state-dir = state
-[listen "https"]
-address = 127.0.0.1:$tport
-[site "t"]
-host = t.acme.test
-alias = u.acme.test
-cert = acme
-root = www
-[acme]
-directory = $ACME_DIR
-ca-file = $ACME_CA
-agree-tos = yes
-challenge = tls-alpn-01
-key-type = ecdsa-p384
-account-key = rsa2048
-check-interval = 200ms
-retry-min = 1s
-CONF
+acme_www
+{
+    acme_conf_listen "$tport"
+    acme_conf_site t t.acme.test u.acme.test
+    acme_conf_acme
+    printf 'challenge = tls-alpn-01\nkey-type = ecdsa-p384\naccount-key = rsa2048\n'
+} > "$OE_TMP/edge.conf"
 out=$("$OE_BIN" -t -c "$OE_TMP/edge.conf" 2>&1) || fail "config check: $out"
 echo "$out" | grep -q 'challenge: the first TLS listener is not on port 443' ||
     fail "no port-443 warning: $out"
-oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
-oe_wait_log "$OE_TMP/edge.log" 'new certificate from CN=Pebble Intermediate CA' 30
-grep -q '^error' "$OE_TMP/edge.log" && fail "errors logged: $(grep '^error' "$OE_TMP/edge.log")"
+acme_start_edge
+acme_no_errors "$OE_TMP/edge.log"
 grep -q 'u.acme.test validated' "$OE_TMP/edge.log" || fail "u.acme.test not validated"
 grep -q 'generated an ACME account key (RSA 2048)' "$OE_TMP/edge.log" || fail "no RSA account key"
 head -1 "$OE_TMP/state/acme/account-rsa.key" | grep -q 'BEGIN RSA PRIVATE KEY' ||
@@ -44,9 +27,7 @@ head -1 "$OE_TMP/state/acme/account-rsa.key" | grep -q 'BEGIN RSA PRIVATE KEY' |
 expect_eq "$(stat -c %a "$OE_TMP/state/acme/account-rsa.key")" 600 "mode of account-rsa.key"
 
 for name in t.acme.test u.acme.test; do
-    acme_served_chain "$tport" "$name" "$OE_TMP/chain.pem"
-    openssl verify -CAfile "$ACME_ROOT" -untrusted "$OE_TMP/chain.pem" "$OE_TMP/chain.pem" \
-        > "$OE_TMP/verify.out" 2>&1 || fail "openssl verify ($name): $(cat "$OE_TMP/verify.out")"
+    acme_verify_chain "$tport" "$name"
     out=$(curl -sS --fail --http2 -o "$OE_TMP/body" -w '%{http_version}' --cacert "$ACME_ROOT" \
         --resolve "$name:$tport:127.0.0.1" "https://$name:$tport/") || fail "curl ($name)"
     expect_eq "$out" "2" "HTTP version over the ACME certificate ($name)"

@@ -23,71 +23,22 @@ h A 127.0.0.1
 w A 127.0.0.1
 *.w A 127.0.0.1
 ZONE
-cat > "$OE_TMP/knot/knot.conf" <<CONF
-server:
-    listen: 127.0.0.1@$kport
-    rundir: $OE_TMP/knot
-database:
-    storage: $OE_TMP/knot/db
-key:
-  - id: acme-key
-    algorithm: hmac-sha256
-    secret: $secret
-acl:
-  - id: upd
-    key: acme-key
-    action: update
-    update-type: [TXT]
-    update-owner: name
-    update-owner-match: equal
-    update-owner-name: [_acme-challenge.w.acme.test.]
-zone:
-  - domain: acme.test
-    storage: $OE_TMP/knot
-    file: acme.test.zone
-    acl: upd
-log:
-  - target: stderr
-    any: info
-CONF
-oe_bg "$OE_TMP/knotd.log" knotd -c "$OE_TMP/knot/knot.conf"
-oe_wait_tcp "$kport" 10 || fail "knotd did not start: $(cat "$OE_TMP/knotd.log")"
+# Updates only with acme-key, only TXT at _acme-challenge.w.acme.test.
+kl_knot_run "$kport" "$secret" acme.test acme-key TXT _acme-challenge.w.acme.test.
 
 ACME_DNS_SERVER="127.0.0.1:$kport"
 . "$OE_ROOT/tests/integration/acme_lib.sh"
 tport=$(oe_port); hport=$(oe_port)
 acme_start_pebble "$hport" "$tport"
-mkdir "$OE_TMP/www"
-echo "hello" > "$OE_TMP/www/index.html"
+acme_www
 printf '%s\n' "$secret" > "$OE_TMP/tsig.secret"
 chmod 600 "$OE_TMP/tsig.secret"
 conf() {
-    cat <<CONF
-[global]
-workers = 2
-state-dir = state
-[listen "https"]
-address = 127.0.0.1:$tport
-[listen "plain"]
-address = 127.0.0.1:$hport
-tls = no
-[site "h"]
-host = h.acme.test
-cert = acme
-root = www
-[site "w"]
-host = w.acme.test
-alias = *.w.acme.test
-cert = acme
-root = www
-[acme]
-directory = $ACME_DIR
-ca-file = $ACME_CA
-agree-tos = yes
-check-interval = 200ms
-retry-min = 1s
-$1
-CONF
+    acme_conf_listen "$tport" "$hport"
+    acme_conf_site h h.acme.test
+    acme_conf_site w w.acme.test '*.w.acme.test'
+    acme_conf_acme
+    echo "$1"
 }
 # Refused combinations, at their lines.
 conf "challenge = http-01" > "$OE_TMP/bad1.conf"
@@ -106,7 +57,7 @@ tsig-secret-file = tsig.secret" > "$OE_TMP/edge.conf"
 out=$("$OE_BIN" -t -c "$OE_TMP/edge.conf" 2>&1) || fail "config check: $out"
 oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
 acme_wait_count "$OE_TMP/edge.log" 'new certificate from CN=Pebble Intermediate CA' 2 60
-grep -q '^error' "$OE_TMP/edge.log" && fail "errors logged: $(grep '^error' "$OE_TMP/edge.log")"
+acme_no_errors "$OE_TMP/edge.log"
 grep -q '\[site "w"\] dns-01: _acme-challenge.w.acme.test published' "$OE_TMP/edge.log" ||
     fail "no dns-01 publication logged"
 grep -q 'dns-01: removing' "$OE_TMP/edge.log" && fail "a record removal failed"
@@ -119,12 +70,8 @@ while [ -n "$(kdig @127.0.0.1 -p "$kport" +short _acme-challenge.w.acme.test TXT
 done
 
 for name in h.acme.test w.acme.test x.w.acme.test; do
-    acme_served_chain "$tport" "$name" "$OE_TMP/chain.pem"
-    openssl verify -CAfile "$ACME_ROOT" -untrusted "$OE_TMP/chain.pem" "$OE_TMP/chain.pem" \
-        > "$OE_TMP/verify.out" 2>&1 || fail "openssl verify ($name): $(cat "$OE_TMP/verify.out")"
-    body=$(curl -sS --fail --cacert "$ACME_ROOT" --resolve "$name:$tport:127.0.0.1" \
-        "https://$name:$tport/") || fail "curl with pebble's root ($name)"
-    expect_eq "$body" "hello" "body over the ACME certificate ($name)"
+    acme_verify_chain "$tport" "$name"
+    acme_expect_hello "$tport" "$name"
 done
 acme_served_chain "$tport" x.w.acme.test "$OE_TMP/chain.pem"
 openssl x509 -in "$OE_TMP/chain.pem" -noout -ext subjectAltName | grep -q 'DNS:\*.w.acme.test' ||
@@ -136,18 +83,7 @@ expect_eq "$(grep -c '^  issuer        CN=Pebble Intermediate CA' "$OE_TMP/statu
 # A forced renewal of the wildcard site under load.
 old=$(acme_serial "$tport" x.w.acme.test)
 oldh=$(acme_serial "$tport" h.acme.test)
-: > "$OE_TMP/codes"
-(
-    i=0
-    while [ $i -lt 400 ] && [ ! -e "$OE_TMP/stop" ]; do
-        curl -sS -o /dev/null -w '%{http_code}\n' --max-time 5 --cacert "$ACME_ROOT" \
-            --resolve "x.w.acme.test:$tport:127.0.0.1" "https://x.w.acme.test:$tport/" \
-            >> "$OE_TMP/codes" 2>> "$OE_TMP/curl.err" || echo fail >> "$OE_TMP/codes"
-        i=$((i + 1))
-    done
-) &
-loop=$!
-OE_PIDS="$OE_PIDS $loop"
+acme_load_start "$tport" x.w.acme.test 400
 h2=
 if command -v h2load >/dev/null; then
     # h2load does not verify certificates; it holds 2 connections for the whole swap.
@@ -158,13 +94,7 @@ fi
 sleep 0.5
 "$OE_BIN" acme renew w -c "$OE_TMP/edge.conf" > /dev/null || fail "acme renew w"
 acme_wait_count "$OE_TMP/edge.log" 'new certificate from' 3 40
-sleep 0.5
-touch "$OE_TMP/stop"
-wait $loop || true
-total=$(wc -l < "$OE_TMP/codes")
-ok=$(grep -cx 200 "$OE_TMP/codes" || true)
-[ "$total" -ge 10 ] || fail "only $total requests in the loop"
-expect_eq "$ok" "$total" "curl requests answered 200 during the renewal ($(sort "$OE_TMP/codes" | uniq -c | tr '\n' ' '))"
+acme_load_stop 10 "curl requests answered 200 during the renewal"
 [ "$(acme_serial "$tport" x.w.acme.test)" != "$old" ] || fail "the wildcard serial did not change"
 expect_eq "$(acme_serial "$tport" h.acme.test)" "$oldh" "the other site's serial"
 if [ -n "$h2" ]; then
@@ -175,7 +105,7 @@ if [ -n "$h2" ]; then
         fail "h2load status codes: $(grep 'status codes' "$OE_TMP/h2load.out")"
     echo "h2load across the swap: $(grep 'requests:' "$OE_TMP/h2load.out")"
 fi
-echo "curl across the swap: $ok/$total answered 200"
+echo "curl across the swap: $ACME_LOAD_OK/$ACME_LOAD_TOTAL answered 200"
 "$OE_BIN" acme status w -c "$OE_TMP/edge.conf" > "$OE_TMP/status.out" 2>&1 || fail "acme status w"
 grep -q '^  last error    none$' "$OE_TMP/status.out" || fail "status: $(cat "$OE_TMP/status.out")"
 echo "ok"

@@ -9,37 +9,20 @@
 tport=$(oe_port); hport=$(oe_port)
 PEBBLE_AUTHZREUSE=0 acme_start_pebble "$hport" "$tport"
 export PEBBLE_AUTHZREUSE=0
-mkdir "$OE_TMP/www"
-echo "hello" > "$OE_TMP/www/index.html"
+acme_www
 site_conf() { # DIR TLS_PORT HTTP_PORT DIRECTORY
     mkdir -p "$1"
     ln -sf "$OE_TMP/www" "$1/www"
-    cat > "$1/edge.conf" <<CONF
-[global]
-workers = 2
-state-dir = state
-[listen "https"]
-address = 127.0.0.1:$2
-[listen "plain"]
-address = 127.0.0.1:$3
-tls = no
-[site "a"]
-host = a.acme.test
-cert = acme
-root = www
-[acme]
-directory = $4
-ca-file = $ACME_CA
-agree-tos = yes
-check-interval = 200ms
-retry-min = 1s
-CONF
+    {
+        acme_conf_listen "$2" "$3"
+        acme_conf_site a a.acme.test
+        acme_conf_acme "$4"
+    } > "$1/edge.conf"
 }
 
 # (1) a failing challenge.
 site_conf "$OE_TMP/p" "$tport" "$hport" "$ACME_DIR"
-oe_bg "$OE_TMP/p/edge.log" "$OE_BIN" -c "$OE_TMP/p/edge.conf"
-oe_wait_log "$OE_TMP/p/edge.log" 'new certificate from CN=Pebble Intermediate CA' 30
+acme_start_edge "$OE_TMP/p"
 old=$(acme_serial "$tport" a.acme.test)
 curl -sS --fail -X POST -d '{"host":"a.acme.test.","addresses":["127.0.0.2"]}' \
     "http://127.0.0.1:$ACME_CTS/add-a" >/dev/null || fail "challtestsrv add-a"

@@ -14,30 +14,13 @@ ACME_FAKE_UPSTREAM=$ACME_DIR ACME_FAKE_CA=$ACME_CA oe_bg "$OE_TMP/fake.log" /usr
     "$OE_ROOT/tests/integration/acme_fake.py" "$fport" "$ACME_CA" "$OE_TMP/pebble.key" \
     "$OE_TMP/fake.requests"
 oe_wait_tcp "$fport" || fail "acme_fake did not start: $(cat "$OE_TMP/fake.log")"
-mkdir "$OE_TMP/www"
-echo "hello" > "$OE_TMP/www/index.html"
-cat > "$OE_TMP/edge.conf" <<CONF
-[global]
-workers = 2
-state-dir = state
-[listen "https"]
-address = 127.0.0.1:$tport
-[listen "plain"]
-address = 127.0.0.1:$hport
-tls = no
-[site "a"]
-host = a.acme.test
-cert = acme
-root = www
-[acme]
-directory = https://localhost:$fport/ari/dir
-ca-file = $ACME_CA
-agree-tos = yes
-check-interval = 200ms
-retry-min = 1s
-CONF
-oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
-oe_wait_log "$OE_TMP/edge.log" 'new certificate from CN=Pebble Intermediate CA' 30
+acme_www
+{
+    acme_conf_listen "$tport" "$hport"
+    acme_conf_site a a.acme.test
+    acme_conf_acme "https://localhost:$fport/ari/dir"
+} > "$OE_TMP/edge.conf"
+acme_start_edge
 oe_wait_log "$OE_TMP/edge.log" 'renewalInfo: window 2099-01-01T00:00:00Z .. 2099-01-02T00:00:00Z; renewing at 40' 10
 acme_served_chain "$tport" a.acme.test "$OE_TMP/chain.pem"
 want=$(/usr/bin/python3 - "$OE_TMP/chain.pem" <<'PY'
@@ -64,5 +47,5 @@ echo "2020-01-01T00:00:00Z 2020-01-01T00:00:01Z" > "$OE_TMP/fake.requests.window
 oe_wait_log "$OE_TMP/edge.log" 'ordering a certificate (renewal due)' 10
 acme_wait_count "$OE_TMP/edge.log" 'new certificate from' 2 30
 [ "$(acme_serial "$tport" a.acme.test)" != "$old" ] || fail "the serial did not change"
-grep -q '^error' "$OE_TMP/edge.log" && fail "errors logged: $(grep '^error' "$OE_TMP/edge.log")"
+acme_no_errors "$OE_TMP/edge.log"
 echo "ok"

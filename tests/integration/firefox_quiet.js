@@ -1,6 +1,7 @@
 // Preferences that keep a throwaway Firefox profile from talking to anything but the test's own
 // servers (no HTTP/3, prefetch, predictor, captive-portal or connectivity probes, telemetry,
-// updates, safe browsing). Appended to user.js by tests/integration/57-ohttp-firefox.sh.
+// updates, safe browsing). Appended to user.js by the Firefox scripts (35, 57, 86) after their own
+// preferences.
 user_pref("network.http.http3.enable", false);
 user_pref("network.dns.disablePrefetch", true);
 user_pref("network.predictor.enabled", false);

@@ -1,4 +1,5 @@
-# Helpers for the key-lifecycle tests (70..74-keys-*.sh); source after lib.sh.
+# Helpers for the key-lifecycle tests (70..75-keys-*.sh), and knotd (kl_apt, kl_knot_run) for
+# 92-acme-dns01-knot.sh; source after lib.sh.
 #
 # Every odoh-edge instance lives in its own folder D: D/edge.conf, D/state (keys in D/state/keys,
 # the local CA in D/state/tls/ca.pem), D/zone.txt, D/edge.log. The target's site is
@@ -93,35 +94,43 @@ target A 127.0.0.1
 evil A 127.0.0.1
 ZONE
     # The update ACL: only key update-key, only the owner target.odoh.test., only type HTTPS.
+    kl_knot_run "$_kp" "$2" odoh.test update-key HTTPS target.odoh.test.
+}
+
+# kl_knot_run PORT SECRET ZONE KEY TYPE OWNER: knotd on 127.0.0.1:PORT serving ZONE from
+# $OE_TMP/knot/ZONE.zone (the caller writes it; $OE_TMP/knot/db must exist), accepting DNS UPDATE
+# signed with the TSIG key KEY (hmac-sha256, base64 SECRET) for type TYPE at the owner name OWNER
+# only.
+kl_knot_run() {
     cat >"$OE_TMP/knot/knot.conf" <<CONF
 server:
-    listen: 127.0.0.1@$_kp
+    listen: 127.0.0.1@$1
     rundir: $OE_TMP/knot
 database:
     storage: $OE_TMP/knot/db
 key:
-  - id: update-key
+  - id: $4
     algorithm: hmac-sha256
     secret: $2
 acl:
   - id: upd
-    key: update-key
+    key: $4
     action: update
-    update-type: [HTTPS]
+    update-type: [$5]
     update-owner: name
     update-owner-match: equal
-    update-owner-name: [target.odoh.test.]
+    update-owner-name: [$6]
 zone:
-  - domain: odoh.test
+  - domain: $3
     storage: $OE_TMP/knot
-    file: odoh.test.zone
+    file: $3.zone
     acl: upd
 log:
   - target: stderr
     any: info
 CONF
     oe_bg "$OE_TMP/knotd.log" knotd -c "$OE_TMP/knot/knot.conf"
-    oe_wait_tcp "$_kp" 10 || fail "knotd did not start: $(cat "$OE_TMP/knotd.log")"
+    oe_wait_tcp "$1" 10 || fail "knotd did not start: $(cat "$OE_TMP/knotd.log")"
 }
 
 # kl_follow LOOKUP D PORT SECONDS MIN_ROTATIONS: for SECONDS, samples the well-known configs of

@@ -60,3 +60,37 @@ $(tail -n 15 "$1" 2>/dev/null | sed 's/^/    /')"
 expect_eq() {
     [ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"
 }
+
+# oe_node_need [-f] PACKAGE...: skips the script without node; installs tests/node's npm packages
+# when one of PACKAGE (a folder under tests/node/node_modules, e.g. @hpke/core) is missing,
+# skipping without npm and when npm install fails (offline), or with -f failing then. Sets
+# node_dir (tests/node).
+oe_node_need() {
+    _nn_or=skip
+    [ "$1" != -f ] || { _nn_or=fail; shift; }
+    command -v node >/dev/null || skip "node is not installed"
+    node_dir=$OE_ROOT/tests/node
+    for _nn in "$@"; do
+        [ -d "$node_dir/node_modules/$_nn" ] && continue
+        command -v npm >/dev/null || skip "npm is not installed and tests/node has no node_modules"
+        (cd "$node_dir" && npm install --no-audit --no-fund --no-package-lock --silent) >"$OE_TMP/npm.log" 2>&1 ||
+            $_nn_or "npm install failed (offline?): $(tail -n 5 "$OE_TMP/npm.log")"
+        break
+    done
+}
+
+# oe_need_pkg COMMAND PACKAGE: installs the Debian PACKAGE when COMMAND is missing, else skips.
+oe_need_pkg() {
+    command -v "$1" >/dev/null && return 0
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$2" \
+        >"$OE_TMP/apt.log" 2>&1 || skip "$1 is not installed and apt-get install $2 failed"
+    command -v "$1" >/dev/null || skip "$1 missing after installing $2"
+}
+
+# oe_expect_no_addr LOG WHAT [ALSO_ALLOWED]: fails unless the only lines of LOG naming 127.0.0.1
+# are the listener's own ("listening on 127.0.0.1...") or match the basic regular expression
+# ALSO_ALLOWED: a client address logged is a privacy defect.
+oe_expect_no_addr() {
+    _leak=$(grep '127\.0\.0\.1' "$1" | grep -v "listening on 127\.0\.0\.1${3:+\\|$3}" || true)
+    [ -z "$_leak" ] || fail "$2 logged an address: $_leak"
+}

@@ -127,3 +127,23 @@ TEST(fs_key_line_is_exact)
             CHECK_STR(out, "0123456789abcdef");
     }
 }
+
+TEST(fs_read_all_appends_the_whole_file)
+{
+    const char *p = path_in("big.bin");
+    size_t n = 10000; /* more than one 4 KiB chunk */
+    uint8_t *data = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (uint8_t)(i * 7);
+    CHECK_INT(oe_file_write_atomic(p, data, n, 0644), 0);
+    oe_buf_t b = {0};
+    oe_buf_append(&b, "x", 1);
+    CHECK(oe_file_read_all(p, &b));
+    CHECK_INT(b.len, n + 1);
+    CHECK_MEM(b.base + 1, n, data, n);
+    oe_buf_free(&b);
+    CHECK(!oe_file_read_all(path_in("absent.bin"), &b));
+    CHECK_INT(b.len, 0);
+    unlink(p);
+    free(data);
+}

@@ -1,5 +1,6 @@
 /* core/uri and core/net: query parameters, percent-decoding, ports, host names. */
 #include <netinet/in.h>
+#include <stdio.h>
 
 #include "core/net.h"
 #include "core/uri.h"
@@ -56,6 +57,48 @@ TEST(net_sockaddr_port_both_families)
     CHECK_INT(oe_sockaddr_port((struct sockaddr *)&a4), 8443);
     CHECK_INT(oe_sockaddr_port((struct sockaddr *)&a6), 53);
     CHECK_INT(oe_sockaddr_port(&un), 0);
+}
+
+TEST(net_sockaddr_from_ip)
+{
+    struct sockaddr_storage ss;
+    CHECK(oe_sockaddr_from_ip("127.0.0.2", 8443, &ss));
+    CHECK_INT(ss.ss_family, AF_INET);
+    CHECK_INT(oe_sockaddr_port((struct sockaddr *)&ss), 8443);
+    CHECK_INT(ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr), 0x7f000002);
+    CHECK(oe_sockaddr_from_ip("::1", 53, &ss));
+    CHECK_INT(ss.ss_family, AF_INET6);
+    CHECK_INT(oe_sockaddr_port((struct sockaddr *)&ss), 53);
+    CHECK(IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr));
+    memset(&ss, 0xff, sizeof(ss));
+    CHECK(!oe_sockaddr_from_ip("localhost", 443, &ss));
+    CHECK(!oe_sockaddr_from_ip("[::1]", 443, &ss));
+    CHECK(!oe_sockaddr_from_ip("", 443, &ss));
+    CHECK_INT(ss.ss_family, 0);
+}
+
+TEST(net_resolv_conf_nameserver)
+{
+    char path[512], text[80];
+    snprintf(path, sizeof(path), "%s/resolv.conf", oe_test_tmpdir());
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fputs("# comment\nsearch example.test\nnameserver not-an-ip\n  nameserver 2001:db8::53\n"
+          "nameserver 192.0.2.53\n",
+          f);
+    fclose(f);
+    oe_sockaddr_t sa = {0};
+    CHECK_INT(oe_resolv_conf_nameserver(path, &sa, text, sizeof(text)), 0);
+    CHECK_STR(text, "[2001:db8::53]:53");
+    CHECK(sa.text == text);
+    CHECK_INT(sa.ss.ss_family, AF_INET6);
+    CHECK_INT(oe_sockaddr_port((struct sockaddr *)&sa.ss), 53);
+    f = fopen(path, "w");
+    fputs("search example.test\n", f);
+    fclose(f);
+    CHECK_INT(oe_resolv_conf_nameserver(path, &sa, text, sizeof(text)), -1);
+    remove(path);
+    CHECK_INT(oe_resolv_conf_nameserver(path, &sa, text, sizeof(text)), -1);
 }
 
 TEST(net_host_name_rules)

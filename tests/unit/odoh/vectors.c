@@ -17,6 +17,33 @@ static oe_json_t *load(void)
     return doc;
 }
 
+/* One transaction of the vector file: the DNS query and response, their sealed forms and the
+ * padding lengths used. */
+typedef struct tx {
+    uint8_t *q, *r, *oq, *orsp;
+    size_t q_len, r_len, oq_len, or_len, qpad, rpad;
+} tx_t;
+
+static tx_t tx_load(const oe_json_t *t)
+{
+    tx_t x;
+    x.q = oe_test_vectors_hex(t, "query", &x.q_len);
+    x.r = oe_test_vectors_hex(t, "response", &x.r_len);
+    x.oq = oe_test_vectors_hex(t, "obliviousQuery", &x.oq_len);
+    x.orsp = oe_test_vectors_hex(t, "obliviousResponse", &x.or_len);
+    x.qpad = (size_t)oe_test_vectors_int(t, "queryPaddingLength");
+    x.rpad = (size_t)oe_test_vectors_int(t, "responsePaddingLength");
+    return x;
+}
+
+static void tx_free(tx_t *x)
+{
+    free(x->q);
+    free(x->r);
+    free(x->oq);
+    free(x->orsp);
+}
+
 TEST(odoh_rfc9230_vector_config_and_key_id)
 {
     oe_json_t *doc = load();
@@ -67,44 +94,34 @@ TEST(odoh_rfc9230_vector_transactions)
     CHECK_INT(oe_odoh_key_from_seed(&keys[2], OE_HPKE_AEAD_AES128GCM, (const uint8_t *)"k2", 2), 0);
     CHECK(txs != NULL && txs->type == OE_JSON_ARRAY);
     for (size_t i = 0; i < txs->len; i++) {
-        const oe_json_t *t = oe_json_at(txs, i);
-        size_t q_len, r_len, oq_len, or_len;
-        uint8_t *q = oe_test_vectors_hex(t, "query", &q_len);
-        uint8_t *r = oe_test_vectors_hex(t, "response", &r_len);
-        uint8_t *oq = oe_test_vectors_hex(t, "obliviousQuery", &oq_len);
-        uint8_t *orsp = oe_test_vectors_hex(t, "obliviousResponse", &or_len);
-        size_t qpad = (size_t)oe_test_vectors_int(t, "queryPaddingLength");
-        size_t rpad = (size_t)oe_test_vectors_int(t, "responsePaddingLength");
+        tx_t x = tx_load(oe_json_at(txs, i));
         uint8_t plain[1024], sealed[1024];
         oe_odoh_message_t m;
         oe_odoh_txn_t txn;
         oe_slice_t dns;
 
         /* Target: open the client's query. */
-        CHECK_INT(oe_odoh_query_open(keys, 3, oq, oq_len, plain, sizeof(plain), &dns, &txn), 0);
-        CHECK_MEM(dns.base, dns.len, q, q_len);
+        CHECK_INT(oe_odoh_query_open(keys, 3, x.oq, x.oq_len, plain, sizeof(plain), &dns, &txn), 0);
+        CHECK_MEM(dns.base, dns.len, x.q, x.q_len);
         CHECK(dns.base == plain + 2);
-        CHECK_INT(oe_get16(plain + 2 + q_len), qpad);
+        CHECK_INT(oe_get16(plain + 2 + x.q_len), x.qpad);
 
         /* Target: seal the answer with the vector's response nonce; must match exactly. */
-        CHECK_INT(oe_odoh_message_decode(&m, orsp, or_len), 0);
+        CHECK_INT(oe_odoh_message_decode(&m, x.orsp, x.or_len), 0);
         CHECK_INT(m.type, OE_ODOH_MSG_RESPONSE);
         CHECK_INT(m.key_id.len, 16);
-        CHECK_INT(oe_odoh_response_seal_nonce(sealed, sizeof(sealed), &txn, OE_SLICE(r, r_len),
-                                              rpad, m.key_id),
-                  or_len);
-        CHECK_MEM(sealed, or_len, orsp, or_len);
+        CHECK_INT(oe_odoh_response_seal_nonce(sealed, sizeof(sealed), &txn, OE_SLICE(x.r, x.r_len),
+                                              x.rpad, m.key_id),
+                  x.or_len);
+        CHECK_MEM(sealed, x.or_len, x.orsp, x.or_len);
 
         /* Client: open the published response with the transaction state. */
-        CHECK_INT(oe_odoh_response_open(&txn, orsp, or_len, plain, sizeof(plain), &dns), 0);
-        CHECK_MEM(dns.base, dns.len, r, r_len);
-        CHECK_INT(oe_get16(plain + 2 + r_len), rpad);
+        CHECK_INT(oe_odoh_response_open(&txn, x.orsp, x.or_len, plain, sizeof(plain), &dns), 0);
+        CHECK_MEM(dns.base, dns.len, x.r, x.r_len);
+        CHECK_INT(oe_get16(plain + 2 + x.r_len), x.rpad);
 
         oe_odoh_txn_wipe(&txn);
-        free(q);
-        free(r);
-        free(oq);
-        free(orsp);
+        tx_free(&x);
         done++;
     }
     CHECK_INT(done, 16);
@@ -132,35 +149,25 @@ TEST(odoh_rfc9230_vector_client_round_trip)
     CHECK_INT(oe_odoh_configs_decode(cfgs, cfgs_len, &cfg, 1), 1);
     CHECK_INT(oe_odoh_key_from_seed(&key, OE_HPKE_AEAD_AES128GCM, seed, seed_len), 0);
     for (size_t i = 0; i < txs->len; i++) {
-        const oe_json_t *t = oe_json_at(txs, i);
-        size_t q_len, r_len, oq_len, or_len;
-        uint8_t *q = oe_test_vectors_hex(t, "query", &q_len);
-        uint8_t *r = oe_test_vectors_hex(t, "response", &r_len);
-        uint8_t *oq = oe_test_vectors_hex(t, "obliviousQuery", &oq_len);
-        uint8_t *orsp = oe_test_vectors_hex(t, "obliviousResponse", &or_len);
-        size_t qpad = (size_t)oe_test_vectors_int(t, "queryPaddingLength");
-        size_t rpad = (size_t)oe_test_vectors_int(t, "responsePaddingLength");
+        tx_t x = tx_load(oe_json_at(txs, i));
         uint8_t msg[1024], plain[1024], ans[1024];
         oe_odoh_txn_t ctxn, ttxn;
         oe_slice_t dns;
 
-        CHECK_INT(oe_odoh_query_seal_derand(msg, sizeof(msg), &ctxn, &cfg, OE_SLICE(q, q_len), qpad,
-                                            ikmE, sizeof(ikmE)),
-                  oq_len);
-        CHECK_MEM(msg, 3 + OE_ODOH_KEY_ID_LEN + 2, oq, 3 + OE_ODOH_KEY_ID_LEN + 2);
-        CHECK_INT(oe_odoh_query_open(&key, 1, msg, oq_len, plain, sizeof(plain), &dns, &ttxn), 0);
-        CHECK_MEM(dns.base, dns.len, q, q_len);
-        CHECK_INT(oe_odoh_response_seal(ans, sizeof(ans), &ttxn, OE_SLICE(r, r_len), rpad,
+        CHECK_INT(oe_odoh_query_seal_derand(msg, sizeof(msg), &ctxn, &cfg, OE_SLICE(x.q, x.q_len),
+                                            x.qpad, ikmE, sizeof(ikmE)),
+                  x.oq_len);
+        CHECK_MEM(msg, 3 + OE_ODOH_KEY_ID_LEN + 2, x.oq, 3 + OE_ODOH_KEY_ID_LEN + 2);
+        CHECK_INT(oe_odoh_query_open(&key, 1, msg, x.oq_len, plain, sizeof(plain), &dns, &ttxn), 0);
+        CHECK_MEM(dns.base, dns.len, x.q, x.q_len);
+        CHECK_INT(oe_odoh_response_seal(ans, sizeof(ans), &ttxn, OE_SLICE(x.r, x.r_len), x.rpad,
                                         oe_crypto_random, NULL),
-                  or_len);
-        CHECK_INT(oe_odoh_response_open(&ctxn, ans, or_len, plain, sizeof(plain), &dns), 0);
-        CHECK_MEM(dns.base, dns.len, r, r_len);
+                  x.or_len);
+        CHECK_INT(oe_odoh_response_open(&ctxn, ans, x.or_len, plain, sizeof(plain), &dns), 0);
+        CHECK_MEM(dns.base, dns.len, x.r, x.r_len);
         oe_odoh_txn_wipe(&ctxn);
         oe_odoh_txn_wipe(&ttxn);
-        free(q);
-        free(r);
-        free(oq);
-        free(orsp);
+        tx_free(&x);
     }
     oe_odoh_key_wipe(&key);
     free(seed);
