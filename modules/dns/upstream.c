@@ -1,6 +1,6 @@
 /*
  * The upstream resolver client (see upstream.h). Handles are freed only in their close
- * callbacks; a query is freed when its UDP socket and timer have both closed.
+ * callbacks; a query is freed when its timer has closed and its UDP sends have completed.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -19,8 +19,25 @@
 #define DNS_MAX       65535
 #define TCP_IDLE_MS   10000
 #define FAILS_TO_DEAD 3
+/* UDP: a few connected sockets per server, shared by the queries in flight (a new socket per
+ * query cost socket(), bind(), connect(), two epoll_ctl and close(): about 5% of a DoH query's
+ * CPU). Each socket keeps the random source port the kernel gave it; queries take a socket at
+ * random and a random ID that no other query in flight on that socket has, and an answer goes
+ * to the query with its ID on that socket only if the question matches too. A socket is retired
+ * after UDP_SOCK_USES queries (closed once its last query is done), so source ports keep
+ * changing. */
+#define UDP_SOCKS     4
+#define UDP_SOCK_USES 1024
 
 typedef struct tcp_conn tcp_conn_t;
+
+typedef struct udp_sock {
+    uv_udp_t udp;
+    oe_upstream_t *u;
+    oe_list_t queries; /* in flight on this socket (their udp_link) */
+    unsigned uses;
+    bool retired; /* no longer in its server's slots: closes when its last query is done */
+} udp_sock_t;
 
 typedef struct server {
     const oe_sockaddr_t *addr;
@@ -28,6 +45,7 @@ typedef struct server {
     uint64_t dead_until;
     tcp_conn_t *tcp;
     int stat_id; /* oe_stat_upstream_id() of the address */
+    udp_sock_t *udp[UDP_SOCKS];
 } server_t;
 
 struct oe_upstream_query {
@@ -39,9 +57,11 @@ struct oe_upstream_query {
     uint16_t client_id, id;
     size_t qend; /* end of the question in msg */
     unsigned attempt;
-    uint64_t tried; /* servers (index < 64) this query has tried since the last wrap */
+    uint64_t tried;    /* servers (index < 64) this query has tried since the last wrap */
+    uint8_t sock_pick; /* random: which of the server's UDP sockets this attempt uses */
     server_t *server;
-    uv_udp_t *udp; /* this attempt's socket; a closing one is freed by its close callback */
+    udp_sock_t *udp;    /* this attempt's socket, shared with other queries */
+    oe_list_t udp_link; /* in udp->queries */
     uv_timer_t timer;
     int handles; /* open handles of this query */
     bool use_tcp, garbage, failed, done;
@@ -70,7 +90,7 @@ struct oe_upstream {
     oe_list_t queries; /* every query (its link) */
     size_t inflight;
     bool closing;
-    int handles; /* open TCP connections keep the client alive while closing */
+    int handles; /* open TCP connections and UDP sockets keep the client alive */
 };
 
 static void attempt(oe_upstream_query_t *q);
@@ -153,19 +173,29 @@ static void on_query_handle_closed(uv_handle_t *h)
 
 static void on_udp_closed(uv_handle_t *h)
 {
-    oe_upstream_query_t *q = h->data;
-    free(h);
-    query_handle_gone(q);
+    udp_sock_t *k = h->data;
+    oe_upstream_t *u = k->u;
+    free(k);
+    u->handles--;
+    maybe_free_client(u);
 }
 
-/* Each attempt has its own socket: uv_close completes later, so the handle of one attempt must
- * not be re-initialised for the next one while its close is pending. */
+static void udp_sock_close(udp_sock_t *k)
+{
+    uv_close((uv_handle_t *)&k->udp, on_udp_closed);
+}
+
+/* The query leaves its socket (its attempt is over); a retired socket closes with its last. A
+ * late answer to it then matches no query and is dropped. */
 static void close_udp(oe_upstream_query_t *q)
 {
-    if (q->udp != NULL) {
-        uv_close((uv_handle_t *)q->udp, on_udp_closed);
-        q->udp = NULL;
-    }
+    udp_sock_t *k = q->udp;
+    if (k == NULL)
+        return;
+    oe_list_remove(&q->udp_link);
+    q->udp = NULL;
+    if (k->retired && oe_list_empty(&k->queries))
+        udp_sock_close(k);
 }
 
 /* Ends the query: calls back unless cancelled, then closes its handles. */
@@ -254,14 +284,49 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     buf->len = sizeof(rbuf);
 }
 
+/* The query in flight on k with this ID, or NULL. */
+static oe_upstream_query_t *udp_find(udp_sock_t *k, uint16_t id)
+{
+    for (oe_list_t *it = k->queries.next; it != &k->queries; it = it->next) {
+        oe_upstream_query_t *q = OE_LIST_ENTRY(it, oe_upstream_query_t, udp_link);
+        if (q->id == id)
+            return q;
+    }
+    return NULL;
+}
+
 static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
                         const struct sockaddr *from, unsigned flags)
 {
-    oe_upstream_query_t *q = h->data;
-    if (q->done || nread == 0)
+    udp_sock_t *k = h->data;
+    if (nread == 0)
         return;
-    if (nread < 0) { /* ICMP unreachable on the connected socket: refused */
-        attempt_failed(q, false);
+    if (nread < 0) {
+        /* ICMP unreachable on the connected socket: the server refused, and every query in
+         * flight on this socket asked it. They leave it first (a retry may come back to it). */
+        oe_list_t failed;
+        oe_list_init(&failed);
+        while (!oe_list_empty(&k->queries)) {
+            oe_upstream_query_t *q = OE_LIST_ENTRY(k->queries.next, oe_upstream_query_t, udp_link);
+            close_udp(q);
+            oe_list_insert_head(&failed, &q->udp_link);
+        }
+        while (!oe_list_empty(&failed)) {
+            oe_upstream_query_t *q = OE_LIST_ENTRY(failed.next, oe_upstream_query_t, udp_link);
+            oe_list_remove(&q->udp_link);
+            if (!q->done) /* a callback may have cancelled it meanwhile */
+                attempt_failed(q, false);
+        }
+        return;
+    }
+    oe_upstream_query_t *q = nread >= 12 ? udp_find(k, oe_get16((const uint8_t *)buf->base)) : NULL;
+    if (q == NULL) {
+        /* Not an answer to any query in flight here: dropped, but the server sent garbage to
+         * them all (a query that fails later fails as such, not as a time-out). */
+        OE_LIST_FOREACH(it, &k->queries)
+        {
+            OE_LIST_ENTRY(it, oe_upstream_query_t, udp_link)->garbage = true;
+        }
         return;
     }
     oe_dns_msg_t m;
@@ -281,40 +346,90 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 static void on_udp_sent(uv_udp_send_t *req, int status)
 {
     oe_upstream_query_t *q = req->data;
-    bool current = q->udp != NULL && req->handle == q->udp; /* not a closed earlier attempt's */
+    /* not an earlier attempt's */
+    bool current = q->udp != NULL && req->handle == &q->udp->udp;
     free(req);
     if (status < 0 && !q->done && current)
         attempt_failed(q, false);
+    query_handle_gone(q); /* the socket outlives the query: q waited for this */
+}
+
+/* A socket of server s for one more query: a random slot, opened (connected: the kernel picks
+ * a random source port) when empty or retired. */
+static int udp_sock_get(oe_upstream_t *u, server_t *s, unsigned pick, udp_sock_t **out)
+{
+    udp_sock_t **slot = &s->udp[pick % UDP_SOCKS];
+    if (*slot != NULL && (*slot)->uses >= UDP_SOCK_USES) {
+        (*slot)->retired = true;
+        if (oe_list_empty(&(*slot)->queries))
+            udp_sock_close(*slot);
+        *slot = NULL;
+    }
+    if (*slot == NULL) {
+        udp_sock_t *k = malloc(sizeof(*k));
+        if (k == NULL)
+            return UV_ENOMEM;
+        int rc = uv_udp_init(u->loop, &k->udp);
+        if (rc < 0) {
+            free(k);
+            return rc;
+        }
+        k->udp.data = k;
+        k->u = u;
+        oe_list_init(&k->queries);
+        k->uses = 0;
+        k->retired = false;
+        u->handles++;
+        rc = uv_udp_connect(&k->udp, (const struct sockaddr *)&s->addr->ss);
+        if (rc == 0)
+            rc = uv_udp_recv_start(&k->udp, on_alloc, on_udp_recv);
+        if (rc < 0) {
+            udp_sock_close(k);
+            return rc;
+        }
+        *slot = k;
+    }
+    *out = *slot;
+    return 0;
 }
 
 static int udp_send(oe_upstream_query_t *q)
 {
-    const oe_sockaddr_t *a = q->server->addr;
-    uv_udp_t *udp = malloc(sizeof(*udp));
-    if (udp == NULL)
-        return UV_ENOMEM;
-    int rc = uv_udp_init(q->u->loop, udp);
-    if (rc < 0) {
-        free(udp);
-        return rc;
-    }
-    udp->data = q;
-    q->udp = udp;
-    q->handles++;
-    rc = uv_udp_connect(udp, (const struct sockaddr *)&a->ss);
-    if (rc == 0)
-        rc = uv_udp_recv_start(udp, on_alloc, on_udp_recv);
+    udp_sock_t *k;
+    int rc = udp_sock_get(q->u, q->server, q->sock_pick, &k);
     if (rc < 0)
         return rc;
+    /* Never two queries with one ID on one socket: the answer would be ambiguous. */
+    while (udp_find(k, q->id) != NULL)
+        q->id = random_id();
+    oe_put16(q->msg, q->id);
+    k->uses++;
+    q->udp = k;
+    oe_list_insert_head(&k->queries, &q->udp_link);
     uv_udp_send_t *req = malloc(sizeof(*req));
     if (req == NULL)
         return UV_ENOMEM;
     req->data = q;
     uv_buf_t b = uv_buf_init((char *)q->msg, (unsigned)q->len);
-    rc = uv_udp_send(req, udp, &b, 1, NULL, on_udp_sent);
+    rc = uv_udp_send(req, &k->udp, &b, 1, NULL, on_udp_sent);
     if (rc < 0)
         free(req);
+    else
+        q->handles++;
     return rc;
+}
+
+static void close_udp_socks(server_t *s)
+{
+    for (int i = 0; i < UDP_SOCKS; i++) {
+        udp_sock_t *k = s->udp[i];
+        if (k == NULL)
+            continue;
+        s->udp[i] = NULL;
+        k->retired = true;
+        if (oe_list_empty(&k->queries))
+            udp_sock_close(k);
+    }
 }
 
 /* Picks the server for this attempt: the first one this query has not tried yet, healthy ones
@@ -344,7 +459,11 @@ static void attempt(oe_upstream_query_t *q)
 {
     if (!q->use_tcp || q->server == NULL)
         q->server = pick(q);
-    q->id = random_id();
+    uint8_t r[3]; /* one draw: the ID and which of the server's UDP sockets */
+    if (oe_crypto_random(NULL, r, sizeof(r)) != 0)
+        abort(); /* as random_id() */
+    q->id = (uint16_t)(r[0] | r[1] << 8);
+    q->sock_pick = r[2];
     oe_put16(q->msg, q->id);
     uv_timer_start(&q->timer, on_timeout, q->u->conf.timeout_ms, 0);
     if (q->use_tcp) {
@@ -404,6 +523,7 @@ oe_upstream_query_t *oe_upstream_query(oe_upstream_t *u, oe_slice_t query, oe_up
     q->timer.data = q;
     q->handles = 1;
     oe_list_init(&q->tcp_link);
+    oe_list_init(&q->udp_link);
     oe_list_insert_head(&u->queries, &q->link);
     u->inflight++;
     attempt(q);
@@ -555,9 +675,11 @@ void oe_upstream_close(oe_upstream_t *u)
         next = it->next;
         oe_upstream_cancel(OE_LIST_ENTRY(it, oe_upstream_query_t, link));
     }
-    for (size_t i = 0; i < u->conf.nservers; i++)
+    for (size_t i = 0; i < u->conf.nservers; i++) {
         if (u->servers[i].tcp != NULL)
             tcp_close(u->servers[i].tcp);
+        close_udp_socks(&u->servers[i]);
+    }
     maybe_free_client(u);
 }
 

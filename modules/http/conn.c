@@ -32,12 +32,6 @@
 #define READ_BUF 65536
 /* The first reservation of a connection's output: one full TLS record of plaintext. */
 #define OUT_FIRST 16384
-/* Records larger than TRIM_RECORD touch more than two pages of mbedtls' record buffers: once
- * TRIM_AFTER bytes went through in such records and the connection is idle again, oe_tls_trim()
- * gives those pages back (a system call, and page faults when they are used again: once per
- * large transfer, not after every response of a busy connection). */
-#define TRIM_RECORD 8192
-#define TRIM_AFTER  (256 * 1024)
 
 /* Lingering close bounds (see linger()). 256 KiB is four times the default max-body-size, more
  * than a client has in flight in socket buffers on the paths we serve, and small enough that
@@ -659,7 +653,6 @@ static void conn_trim(conn_t *c)
     }
     if (c->engine != NULL && c->proto->trim != NULL)
         c->proto->trim(c);
-    c->big_bytes = 0;
     c->dirty = false;
 }
 
@@ -776,8 +769,6 @@ static bool seal(conn_t *c)
 {
     if (c->tls == NULL || c->out.len == 0)
         return true;
-    if (c->out.len > TRIM_RECORD)
-        c->big_bytes += c->out.len;
     ssize_t rc = oe_tls_write(c->tls, c->out.base, c->out.len);
     c->out.len = 0;
     if (rc < 0) {
@@ -814,8 +805,9 @@ static void on_write(uv_write_t *req, int status)
             oe_buf_free(&c->out);
         if (c->tls != NULL)
             oe_tls_release_out(c->tls);
-        if (c->big_bytes >= TRIM_AFTER) /* a large transfer is over: at once, not in a round */
-            conn_trim(c);
+        /* The TLS record buffers' pages stay: a connection that goes on asking would fault
+         * them in again (madvise + page faults were 3% of a 1 MiB download's CPU when they
+         * were dropped after each large response); the tidy timer trims it once idle. */
         if (c->w->stopping)
             conn_migrate(c);
     }
@@ -972,8 +964,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             conn_migrate(c);
         return;
     }
-    if (nread > TRIM_RECORD)
-        c->big_bytes += (uint64_t)nread;
     if (oe_tls_feed(c->tls, (const uint8_t *)buf->base, (size_t)nread) < 0) {
         oe_http__conn_close(c);
         return;

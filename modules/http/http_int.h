@@ -155,7 +155,6 @@ struct conn {
     bool no_migrate;       /* draining: cannot move to the live generation (see conn_migrate) */
     bool lingering;        /* everything sent, FIN sent: reading until the client closes too */
     bool tls_error;        /* the TLS engine failed: no close_notify */
-    uint64_t big_bytes;    /* in large records since the last trim of the TLS buffers */
     bool active;           /* read or wrote since the worker's last tidy round */
     bool dirty;            /* read or wrote since its memory was last trimmed */
     uint64_t linger_bytes; /* lingering: bytes read and dropped */

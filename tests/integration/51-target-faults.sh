@@ -101,6 +101,27 @@ for mode in garbage badid wrongq; do
     expect_eq "$(fake_count udp)" 3 "$mode: queries (one per attempt)"; ok
 done
 
+# ---- UDP sockets: shared by queries, reused, few ----------------------------------------------
+# 24 queries one after another, then 24 at once: every answer right, and they came from at most
+# four source ports (a few sockets per upstream; a new socket per query used a port each).
+fake answer
+edge 1s 2 "127.0.0.1:$FAKE"
+for _ in $(seq 24); do
+    set -- $(doh)
+    expect_eq "$1" 200 "answering upstream"
+done
+seq 24 | xargs -P 24 -I{} curl -sS -o "$OE_TMP/par-{}" -w '%{http_code}\n' --cacert "$ca" \
+    --resolve "$host:$EPORT:127.0.0.1" -H 'content-type: application/dns-message' \
+    --data-binary "@$OE_TMP/q.bin" "https://$host:$EPORT/dns-query" >"$OE_TMP/par-codes" || true
+expect_eq "$(grep -c '^200$' "$OE_TMP/par-codes")" 24 "24 parallel queries answered"
+for i in $(seq 24); do
+    case $(od -An -tx1 -v "$OE_TMP/par-$i" | tr -d ' \n') in *c0000235) ;; *) fail "parallel answer $i" ;; esac
+done
+expect_eq "$(fake_count udp)" 48 "queries at the answering upstream"
+ports=$(awk '$1 == "udp" { print $5 }' "$FAKE_LOG" | sort -u | wc -l)
+[ "$ports" -ge 1 ] && [ "$ports" -le 4 ] || fail "48 queries used $ports source ports, want 1 to 4"
+ok
+
 # ---- truncation: the TCP path -------------------------------------------------------------------
 fake tc
 edge 1s 2 "127.0.0.1:$FAKE"

@@ -1,9 +1,10 @@
 """A fault-injecting DNS upstream for 51-target-faults.sh (faults only; real answers come from
 unbound). Listens on 127.0.0.1:PORT over UDP and TCP and logs every query it receives as one line
-on stdout: "udp|tcp ID QNAME QTYPE".
+on stdout: "udp|tcp ID QNAME QTYPE" (UDP: then the source port).
 
 usage: fake_upstream.py PORT MODE
   silent   never answers (UDP or TCP)
+  answer   answers UDP properly (A 192.0.2.53)
   garbage  answers UDP with random bytes
   badid    answers UDP with a well-formed answer whose ID is the query's + 1
   wrongq   answers UDP with the query's ID but another question
@@ -72,8 +73,10 @@ def on_udp(s):
         name, qtype, _ = parse_question(q)
     except (IndexError, struct.error):
         return
-    log("udp", struct.unpack("!H", q[:2])[0], name, qtype)
-    if mode == "garbage":
+    log("udp", struct.unpack("!H", q[:2])[0], name, qtype, peer[1])
+    if mode == "answer":
+        s.sendto(answer(q), peer)
+    elif mode == "garbage":
         s.sendto(os.urandom(40), peer)
     elif mode == "badid":
         s.sendto(answer(q, qid=(struct.unpack("!H", q[:2])[0] + 1) & 0xFFFF), peer)

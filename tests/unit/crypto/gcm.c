@@ -313,3 +313,36 @@ TEST(gcm_accelerated_equals_portable)
         CHECK_MEM(ta, 16, tb, 16);
     }
 }
+
+/* The TLS record layer seals and opens records in place (input == output), and PSA passes the
+ * caller's buffers through (MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS): every path must give the
+ * same bytes and tag in place as into a separate buffer. */
+TEST(gcm_in_place_equals_separate)
+{
+    static uint8_t in[17000], sep[17000], inplace[17000];
+    uint8_t key[32], iv[12], ad[13], ts[16], ti[16];
+    for (int round = 0; round < 60; round++) {
+        unsigned bits = round % 2 == 0 ? 128 : 256;
+        size_t n = round < 40 ? (size_t)round * 37 % 1000 : 16384 + (size_t)rnd8();
+        size_t step = round % 3 == 0 ? n + 1 : 1 + (size_t)(rnd8() % 300);
+        for (size_t i = 0; i < sizeof(key); i++)
+            key[i] = rnd8();
+        for (size_t i = 0; i < sizeof(iv); i++)
+            iv[i] = rnd8();
+        for (size_t i = 0; i < sizeof(ad); i++)
+            ad[i] = rnd8();
+        for (size_t i = 0; i < n; i++)
+            in[i] = rnd8();
+        for (int path = 0; path < 3; path++)
+            for (int mode = 0; mode < 2; mode++) {
+                int m = mode ? MBEDTLS_GCM_DECRYPT : MBEDTLS_GCM_ENCRYPT;
+                gcm_once(path, m, key, bits, iv, sizeof(iv), ad, sizeof(ad), in, n, sep, ts, n + 1,
+                         0);
+                memcpy(inplace, in, n);
+                gcm_once(path, m, key, bits, iv, sizeof(iv), ad, sizeof(ad), inplace, n, inplace,
+                         ti, step, 0);
+                CHECK_MEM(sep, n, inplace, n);
+                CHECK_MEM(ts, 16, ti, 16);
+            }
+    }
+}
