@@ -1,0 +1,444 @@
+/*
+ * ECDSA P-256 signing of our own for 64-bit targets with 128-bit products (issue 17: mbedtls'
+ * generic ECP was a fifth of a full TLS 1.3 handshake's server CPU). Field elements mod p and
+ * scalars mod n are four 64-bit limbs in Montgomery form (R = 2^256), multiplied with the
+ * word-by-word (CIOS) reduction and reduced with a masked final subtraction. Points are
+ * projective (X:Y:Z) and added with the complete formulas of Renes, Costello and Batina (2016,
+ * algorithm 4, a = -3): the same code adds equal points, opposite points and the point at
+ * infinity, so no case depends on the scalar. k*G sums 64 entries of a fixed-base table of
+ * j * 16^i * G (i < 64, j < 16, affine), one per 4-bit digit of k; each lookup reads all 15
+ * entries of its row and keeps one with masks. The table is computed at first use (a few
+ * milliseconds, once per process). Inversions are Fermat exponentiations with public exponents
+ * (p-2, n-2). The nonce is RFC 6979's (HMAC-SHA256), as mbedtls' deterministic ECDSA, so the
+ * signatures are byte for byte mbedtls'. No branch and no memory index depends on the private
+ * key, the nonce or the hash; the one exception is RFC 6979's rejection of a candidate nonce
+ * >= n, which happens with probability below 2^-32 and reveals only that a candidate was
+ * rejected.
+ */
+#include "crypto/p256.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "core/oe.h"
+#include "crypto/crypto.h"
+
+#if defined(OE_P256_OWN)
+
+typedef unsigned __int128 u128;
+typedef uint64_t limbs[4];
+
+typedef struct {
+    limbs m;     /* the modulus */
+    uint64_t n0; /* -m^-1 mod 2^64 */
+    limbs rr;    /* R^2 mod m */
+    limbs one;   /* R mod m */
+} modulus_t;
+
+static const modulus_t P = {
+    {0xffffffffffffffff, 0x00000000ffffffff, 0x0000000000000000, 0xffffffff00000001},
+    1,
+    {0x0000000000000003, 0xfffffffbffffffff, 0xfffffffffffffffe, 0x00000004fffffffd},
+    {0x0000000000000001, 0xffffffff00000000, 0xffffffffffffffff, 0x00000000fffffffe},
+};
+
+static const modulus_t N = {
+    {0xf3b9cac2fc632551, 0xbce6faada7179e84, 0xffffffffffffffff, 0xffffffff00000000},
+    0xccd1c8aaee00bc4f,
+    {0x83244c95be79eea2, 0x4699799c49bd6fa6, 0x2845b2392b6bec59, 0x66e12d94f3d95620},
+    {0x0c46353d039cdaaf, 0x4319055258e8617b, 0x0000000000000000, 0x00000000ffffffff},
+};
+
+/* b * R mod p: the curve's b in Montgomery form. */
+static const limbs B_MONT = {0xd89cdf6229c4bddf, 0xacf005cd78843090, 0xe5a220abf7212ed6,
+                             0xdc30061d04874834};
+
+static const limbs GX = {0xf4a13945d898c296, 0x77037d812deb33a0, 0xf8bce6e563a440f2,
+                         0x6b17d1f2e12c4247};
+static const limbs GY = {0xcbb6406837bf51f5, 0x2bce33576b315ece, 0x8ee7eb4a7c0f9e16,
+                         0x4fe342e2fe1a7f9b};
+
+#define P_INLINE static inline __attribute__((always_inline))
+
+/* r = a - b over 256 bits; returns the borrow (0 or 1). */
+P_INLINE uint64_t sub4(limbs r, const limbs a, const limbs b)
+{
+    u128 t = 0;
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        t = (u128)a[i] - b[i] - borrow;
+        r[i] = (uint64_t)t;
+        borrow = (uint64_t)(t >> 64) & 1;
+    }
+    return borrow;
+}
+
+/* r = a + b over 256 bits; returns the carry. */
+P_INLINE uint64_t add4(limbs r, const limbs a, const limbs b)
+{
+    u128 t = 0;
+    for (int i = 0; i < 4; i++) {
+        t += (u128)a[i] + b[i];
+        r[i] = (uint64_t)t;
+        t >>= 64;
+    }
+    return (uint64_t)t;
+}
+
+/* r = mask ? a : b (mask all ones or zero). */
+P_INLINE void sel4(limbs r, uint64_t mask, const limbs a, const limbs b)
+{
+    for (int i = 0; i < 4; i++)
+        r[i] = (a[i] & mask) | (b[i] & ~mask);
+}
+
+/* r = (a + b) mod m, for a, b < m. */
+P_INLINE void mod_add(limbs r, const limbs a, const limbs b, const modulus_t *m)
+{
+    limbs s, t;
+    uint64_t carry = add4(s, a, b);
+    uint64_t borrow = sub4(t, s, m->m);
+    /* s - m is the answer when it did not borrow, or when the sum overflowed 2^256. */
+    uint64_t use_t = 0 - ((carry | (borrow ^ 1)) & 1);
+    sel4(r, use_t, t, s);
+}
+
+/* r = (a - b) mod m, for a, b < m. */
+P_INLINE void mod_sub(limbs r, const limbs a, const limbs b, const modulus_t *m)
+{
+    limbs d, t;
+    uint64_t borrow = sub4(d, a, b);
+    add4(t, d, m->m);
+    sel4(r, 0 - borrow, t, d);
+}
+
+/* r = a * b / R mod m (Montgomery product, CIOS), for a, b < m. */
+P_INLINE void mod_mul(limbs r, const limbs a, const limbs b, const modulus_t *m)
+{
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5;
+    for (int i = 0; i < 4; i++) {
+        u128 c;
+        c = (u128)a[0] * b[i] + t0, t0 = (uint64_t)c;
+        c = (u128)a[1] * b[i] + t1 + (c >> 64), t1 = (uint64_t)c;
+        c = (u128)a[2] * b[i] + t2 + (c >> 64), t2 = (uint64_t)c;
+        c = (u128)a[3] * b[i] + t3 + (c >> 64), t3 = (uint64_t)c;
+        c = (u128)t4 + (c >> 64), t4 = (uint64_t)c, t5 = (uint64_t)(c >> 64);
+        uint64_t q = t0 * m->n0;
+        c = (u128)q * m->m[0] + t0;
+        c = (u128)q * m->m[1] + t1 + (c >> 64), t0 = (uint64_t)c;
+        c = (u128)q * m->m[2] + t2 + (c >> 64), t1 = (uint64_t)c;
+        c = (u128)q * m->m[3] + t3 + (c >> 64), t2 = (uint64_t)c;
+        c = (u128)t4 + (c >> 64), t3 = (uint64_t)c;
+        t4 = t5 + (uint64_t)(c >> 64);
+    }
+    limbs t = {t0, t1, t2, t3}, s;
+    uint64_t borrow = sub4(s, t, m->m);
+    uint64_t use_s = 0 - ((t4 | (borrow ^ 1)) & 1);
+    sel4(r, use_s, s, t);
+}
+
+/* r = a^e (Montgomery form in and out); e is public, so its bits may steer the loop. */
+static void mod_pow(limbs r, const limbs a, const limbs e, const modulus_t *m)
+{
+    limbs acc;
+    memcpy(acc, m->one, sizeof(acc));
+    for (int i = 255; i >= 0; i--) {
+        mod_mul(acc, acc, acc, m);
+        if ((e[i / 64] >> (i % 64)) & 1)
+            mod_mul(acc, acc, a, m);
+    }
+    memcpy(r, acc, sizeof(acc));
+}
+
+static void mod_inv(limbs r, const limbs a, const modulus_t *m)
+{
+    limbs e;
+    static const limbs two = {2, 0, 0, 0};
+    sub4(e, m->m, two);
+    mod_pow(r, a, e, m);
+}
+
+P_INLINE void to_mont(limbs r, const limbs a, const modulus_t *m)
+{
+    mod_mul(r, a, m->rr, m);
+}
+
+P_INLINE void from_mont(limbs r, const limbs a, const modulus_t *m)
+{
+    static const limbs one = {1, 0, 0, 0};
+    mod_mul(r, a, one, m);
+}
+
+static void load_be(limbs r, const uint8_t b[32])
+{
+    for (int i = 0; i < 4; i++) {
+        uint64_t v = 0;
+        for (int j = 0; j < 8; j++)
+            v = v << 8 | b[(3 - i) * 8 + j];
+        r[i] = v;
+    }
+}
+
+static void store_be(uint8_t b[32], const limbs a)
+{
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 8; j++)
+            b[(3 - i) * 8 + j] = (uint8_t)(a[i] >> (56 - 8 * j));
+}
+
+/* All ones when a is zero, else 0. */
+P_INLINE uint64_t is_zero(const limbs a)
+{
+    uint64_t z = a[0] | a[1] | a[2] | a[3];
+    return ((z | (0 - z)) >> 63) - 1;
+}
+
+/* a mod m for a < 2^256 (one masked subtraction suffices for p and n). */
+P_INLINE void reduce_once(limbs r, const limbs a, const modulus_t *m)
+{
+    limbs t;
+    uint64_t borrow = sub4(t, a, m->m);
+    sel4(r, 0 - borrow, a, t);
+}
+
+/* ---- points: projective (X:Y:Z) in Montgomery form; affine table entries ---- */
+
+typedef struct {
+    limbs x, y, z;
+} point_t;
+
+typedef struct {
+    limbs x, y;
+} affine_t;
+
+/* r = p + q: Renes-Costello-Batina algorithm 4 (complete, a = -3). r may alias p or q. */
+static void point_add(point_t *r, const point_t *p, const point_t *q)
+{
+    limbs t0, t1, t2, t3, t4, x3, y3, z3;
+    mod_mul(t0, p->x, q->x, &P);
+    mod_mul(t1, p->y, q->y, &P);
+    mod_mul(t2, p->z, q->z, &P);
+    mod_add(t3, p->x, p->y, &P);
+    mod_add(t4, q->x, q->y, &P);
+    mod_mul(t3, t3, t4, &P);
+    mod_add(t4, t0, t1, &P);
+    mod_sub(t3, t3, t4, &P);
+    mod_add(t4, p->y, p->z, &P);
+    mod_add(x3, q->y, q->z, &P);
+    mod_mul(t4, t4, x3, &P);
+    mod_add(x3, t1, t2, &P);
+    mod_sub(t4, t4, x3, &P);
+    mod_add(x3, p->x, p->z, &P);
+    mod_add(y3, q->x, q->z, &P);
+    mod_mul(x3, x3, y3, &P);
+    mod_add(y3, t0, t2, &P);
+    mod_sub(y3, x3, y3, &P);
+    mod_mul(z3, B_MONT, t2, &P);
+    mod_sub(x3, y3, z3, &P);
+    mod_add(z3, x3, x3, &P);
+    mod_add(x3, x3, z3, &P);
+    mod_sub(z3, t1, x3, &P);
+    mod_add(x3, t1, x3, &P);
+    mod_mul(y3, B_MONT, y3, &P);
+    mod_add(t1, t2, t2, &P);
+    mod_add(t2, t1, t2, &P);
+    mod_sub(y3, y3, t2, &P);
+    mod_sub(y3, y3, t0, &P);
+    mod_add(t1, y3, y3, &P);
+    mod_add(y3, t1, y3, &P);
+    mod_add(t1, t0, t0, &P);
+    mod_add(t0, t1, t0, &P);
+    mod_sub(t0, t0, t2, &P);
+    mod_mul(t1, t4, y3, &P);
+    mod_mul(t2, t0, y3, &P);
+    mod_mul(y3, x3, z3, &P);
+    mod_add(y3, y3, t2, &P);
+    mod_mul(x3, t3, x3, &P);
+    mod_sub(x3, x3, t1, &P);
+    mod_mul(z3, t4, z3, &P);
+    mod_mul(t1, t3, t0, &P);
+    mod_add(z3, z3, t1, &P);
+    memcpy(r->x, x3, sizeof(x3));
+    memcpy(r->y, y3, sizeof(y3));
+    memcpy(r->z, z3, sizeof(z3));
+}
+
+/* Affine x and y (Montgomery form) of a point that is not at infinity. */
+static void point_affine(affine_t *a, const point_t *p)
+{
+    limbs zi;
+    mod_inv(zi, p->z, &P);
+    mod_mul(a->x, p->x, zi, &P);
+    mod_mul(a->y, p->y, zi, &P);
+}
+
+/* table[i][j - 1] = j * 16^i * G, j = 1..15. Public values, computed once. */
+static affine_t table[64][15];
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+static void table_init(void)
+{
+    point_t base, acc;
+    to_mont(base.x, GX, &P);
+    to_mont(base.y, GY, &P);
+    memcpy(base.z, P.one, sizeof(limbs));
+    for (int i = 0; i < 64; i++) {
+        acc = base;
+        for (int j = 1; j <= 15; j++) {
+            point_affine(&table[i][j - 1], &acc);
+            point_add(&acc, &acc, &base);
+        }
+        /* acc = 16 * base: the next row's base, made affine again. */
+        affine_t a;
+        point_affine(&a, &acc);
+        memcpy(base.x, a.x, sizeof(limbs));
+        memcpy(base.y, a.y, sizeof(limbs));
+        memcpy(base.z, P.one, sizeof(limbs));
+    }
+}
+
+/* r = digit * 16^row * G as a projective point; digit 0 gives (0:1:0), the point at infinity.
+ * Reads every entry of the row. */
+static void table_lookup(point_t *r, int row, uint64_t digit)
+{
+    memset(r, 0, sizeof(*r));
+    for (uint64_t j = 1; j <= 15; j++) {
+        uint64_t d = digit ^ j;
+        uint64_t mask = ((d | (0 - d)) >> 63) - 1; /* all ones iff digit == j */
+        const affine_t *e = &table[row][j - 1];
+        for (int i = 0; i < 4; i++) {
+            r->x[i] |= e->x[i] & mask;
+            r->y[i] |= e->y[i] & mask;
+        }
+    }
+    uint64_t zero = ((digit | (0 - digit)) >> 63) - 1;
+    for (int i = 0; i < 4; i++) {
+        r->y[i] |= P.one[i] & zero;
+        r->z[i] = P.one[i] & ~zero;
+    }
+}
+
+/* r = k * G for k < 2^256 (normal form), projective. */
+static void base_mul(point_t *r, const limbs k)
+{
+    pthread_once(&table_once, table_init);
+    point_t acc, q;
+    memset(&acc, 0, sizeof(acc));
+    memcpy(acc.y, P.one, sizeof(limbs));
+    for (int i = 0; i < 64; i++) {
+        table_lookup(&q, i, (k[i / 16] >> (4 * (i % 16))) & 15);
+        point_add(&acc, &acc, &q);
+    }
+    *r = acc;
+}
+
+int oe_p256_base_mul(uint8_t out[65], const uint8_t kb[32])
+{
+    limbs k;
+    point_t r;
+    affine_t a;
+    load_be(k, kb);
+    base_mul(&r, k);
+    if (is_zero(r.z))
+        return -1;
+    point_affine(&a, &r);
+    from_mont(a.x, a.x, &P);
+    from_mont(a.y, a.y, &P);
+    out[0] = 0x04;
+    store_be(out + 1, a.x);
+    store_be(out + 33, a.y);
+    return 0;
+}
+
+/* All ones when 1 <= a < n, else 0. */
+static uint64_t scalar_valid(const limbs a)
+{
+    limbs t;
+    uint64_t borrow = sub4(t, a, N.m);
+    return (0 - borrow) & ~is_zero(a);
+}
+
+uint64_t oe_p256_sign_k(uint8_t sig[64], const uint8_t db[32], const uint8_t hash[32],
+                        const uint8_t kb[32])
+{
+    limbs d, k, e, r, s, t, u;
+    point_t rp;
+    load_be(d, db);
+    load_be(k, kb);
+    load_be(e, hash);
+    uint64_t ok = scalar_valid(d) & scalar_valid(k);
+    reduce_once(e, e, &N);
+
+    /* r = x(k*G) mod n. k*G is never infinity for 1 <= k < n; for an invalid k the result is
+     * thrown away, and Z = 0 just makes the inverse 0. */
+    base_mul(&rp, k);
+    mod_inv(t, rp.z, &P);
+    mod_mul(t, rp.x, t, &P);
+    from_mont(t, t, &P);
+    reduce_once(r, t, &N);
+
+    /* s = k^-1 (e + r d) mod n. */
+    to_mont(u, r, &N);    /* r R */
+    mod_mul(u, u, d, &N); /* r d (d < n when valid) */
+    mod_add(u, u, e, &N); /* e + r d */
+    to_mont(t, k, &N);    /* k R */
+    mod_inv(t, t, &N);    /* k^-1 R */
+    mod_mul(s, t, u, &N); /* k^-1 (e + r d) */
+    ok &= ~is_zero(r) & ~is_zero(s);
+    store_be(sig, r);
+    store_be(sig + 32, s);
+    oe_wipe(d, sizeof(d));
+    oe_wipe(k, sizeof(k));
+    oe_wipe(t, sizeof(t));
+    oe_wipe(u, sizeof(u));
+    oe_wipe(&rp, sizeof(rp));
+    return ok;
+}
+
+int oe_p256_sign(uint8_t sig[64], const uint8_t db[32], const uint8_t hash[32])
+{
+    limbs d, e;
+    load_be(d, db);
+    /* The key's validity is not secret in the sense that matters here: an invalid key is refused
+     * before anything is derived from it. */
+    if (!scalar_valid(d))
+        return -1;
+    /* RFC 6979 §3.2 with HMAC-SHA256: int2octets(d) = d, bits2octets(h) = h mod n. */
+    uint8_t h1[32], K[32], V[32], k[32];
+    load_be(e, hash);
+    reduce_once(e, e, &N);
+    store_be(h1, e);
+    memset(K, 0, sizeof(K));
+    memset(V, 1, sizeof(V));
+    oe_crypto_hmac_t h;
+    for (uint8_t round = 0; round < 2; round++) {
+        oe_crypto_hmac_init(&h, K, sizeof(K));
+        oe_crypto_hmac_update(&h, V, sizeof(V));
+        oe_crypto_hmac_update(&h, &round, 1);
+        oe_crypto_hmac_update(&h, db, 32);
+        oe_crypto_hmac_update(&h, h1, 32);
+        oe_crypto_hmac_final(&h, K);
+        oe_crypto_hmac(V, K, sizeof(K), V, sizeof(V));
+    }
+    for (;;) {
+        oe_crypto_hmac(V, K, sizeof(K), V, sizeof(V));
+        memcpy(k, V, sizeof(k));
+        if (oe_p256_sign_k(sig, db, hash, k))
+            break;
+        /* k was 0 or >= n (or r or s came out 0): next candidate, as RFC 6979 §3.2 h.3. */
+        static const uint8_t zero = 0;
+        oe_crypto_hmac_init(&h, K, sizeof(K));
+        oe_crypto_hmac_update(&h, V, sizeof(V));
+        oe_crypto_hmac_update(&h, &zero, 1);
+        oe_crypto_hmac_final(&h, K);
+        oe_crypto_hmac(V, K, sizeof(K), V, sizeof(V));
+    }
+    oe_crypto_hmac_wipe(&h);
+    oe_wipe(K, sizeof(K));
+    oe_wipe(V, sizeof(V));
+    oe_wipe(k, sizeof(k));
+    oe_wipe(d, sizeof(d));
+    return 0;
+}
+
+#endif
