@@ -137,25 +137,41 @@ P_INLINE void mod_mul(limbs r, const limbs a, const limbs b, const modulus_t *m)
     sel4(r, use_s, s, t);
 }
 
-/* r = a^e (Montgomery form in and out); e is public, so its bits may steer the loop. */
-static void mod_pow(limbs r, const limbs a, const limbs e, const modulus_t *m)
+/* r = a^e (Montgomery form in and out), 4-bit fixed window; e is public, so its digits may steer
+ * the loop and index the window table. */
+P_INLINE void mod_pow(limbs r, const limbs a, const limbs e, const modulus_t *m)
 {
-    limbs acc;
-    memcpy(acc, m->one, sizeof(acc));
-    for (int i = 255; i >= 0; i--) {
-        mod_mul(acc, acc, acc, m);
-        if ((e[i / 64] >> (i % 64)) & 1)
-            mod_mul(acc, acc, a, m);
+    limbs w[16], acc;
+    memcpy(w[0], m->one, sizeof(limbs));
+    memcpy(w[1], a, sizeof(limbs));
+    for (int i = 2; i < 16; i++)
+        mod_mul(w[i], w[i - 1], a, m);
+    memcpy(acc, w[(e[3] >> 60) & 15], sizeof(limbs));
+    for (int i = 62; i >= 0; i--) {
+        for (int j = 0; j < 4; j++)
+            mod_mul(acc, acc, acc, m);
+        uint64_t digit = (e[i / 16] >> (4 * (i % 16))) & 15;
+        if (digit)
+            mod_mul(acc, acc, w[digit], m);
     }
     memcpy(r, acc, sizeof(acc));
+    oe_wipe(w, sizeof(w));
+    oe_wipe(acc, sizeof(acc));
 }
 
-static void mod_inv(limbs r, const limbs a, const modulus_t *m)
+/* Inversions by Fermat, a^(m-2), each with its modulus folded into the code. */
+static void inv_p(limbs r, const limbs a)
 {
-    limbs e;
-    static const limbs two = {2, 0, 0, 0};
-    sub4(e, m->m, two);
-    mod_pow(r, a, e, m);
+    static const limbs e = {0xfffffffffffffffd, 0x00000000ffffffff, 0x0000000000000000,
+                            0xffffffff00000001};
+    mod_pow(r, a, e, &P);
+}
+
+static void inv_n(limbs r, const limbs a)
+{
+    static const limbs e = {0xf3b9cac2fc63254f, 0xbce6faada7179e84, 0xffffffffffffffff,
+                            0xffffffff00000000};
+    mod_pow(r, a, e, &N);
 }
 
 P_INLINE void to_mont(limbs r, const limbs a, const modulus_t *m)
@@ -201,6 +217,23 @@ P_INLINE void reduce_once(limbs r, const limbs a, const modulus_t *m)
     sel4(r, 0 - borrow, a, t);
 }
 
+/* The field operations of the point formulas, each one function with p folded in: inlined into
+ * the formulas they made the compiler spill most temporaries to the stack. */
+static __attribute__((noinline)) void fe_mul(limbs r, const limbs a, const limbs b)
+{
+    mod_mul(r, a, b, &P);
+}
+
+static inline void fe_add(limbs r, const limbs a, const limbs b)
+{
+    mod_add(r, a, b, &P);
+}
+
+static inline void fe_sub(limbs r, const limbs a, const limbs b)
+{
+    mod_sub(r, a, b, &P);
+}
+
 /* ---- points: projective (X:Y:Z) in Montgomery form; affine table entries ---- */
 
 typedef struct {
@@ -215,49 +248,95 @@ typedef struct {
 static void point_add(point_t *r, const point_t *p, const point_t *q)
 {
     limbs t0, t1, t2, t3, t4, x3, y3, z3;
-    mod_mul(t0, p->x, q->x, &P);
-    mod_mul(t1, p->y, q->y, &P);
-    mod_mul(t2, p->z, q->z, &P);
-    mod_add(t3, p->x, p->y, &P);
-    mod_add(t4, q->x, q->y, &P);
-    mod_mul(t3, t3, t4, &P);
-    mod_add(t4, t0, t1, &P);
-    mod_sub(t3, t3, t4, &P);
-    mod_add(t4, p->y, p->z, &P);
-    mod_add(x3, q->y, q->z, &P);
-    mod_mul(t4, t4, x3, &P);
-    mod_add(x3, t1, t2, &P);
-    mod_sub(t4, t4, x3, &P);
-    mod_add(x3, p->x, p->z, &P);
-    mod_add(y3, q->x, q->z, &P);
-    mod_mul(x3, x3, y3, &P);
-    mod_add(y3, t0, t2, &P);
-    mod_sub(y3, x3, y3, &P);
-    mod_mul(z3, B_MONT, t2, &P);
-    mod_sub(x3, y3, z3, &P);
-    mod_add(z3, x3, x3, &P);
-    mod_add(x3, x3, z3, &P);
-    mod_sub(z3, t1, x3, &P);
-    mod_add(x3, t1, x3, &P);
-    mod_mul(y3, B_MONT, y3, &P);
-    mod_add(t1, t2, t2, &P);
-    mod_add(t2, t1, t2, &P);
-    mod_sub(y3, y3, t2, &P);
-    mod_sub(y3, y3, t0, &P);
-    mod_add(t1, y3, y3, &P);
-    mod_add(y3, t1, y3, &P);
-    mod_add(t1, t0, t0, &P);
-    mod_add(t0, t1, t0, &P);
-    mod_sub(t0, t0, t2, &P);
-    mod_mul(t1, t4, y3, &P);
-    mod_mul(t2, t0, y3, &P);
-    mod_mul(y3, x3, z3, &P);
-    mod_add(y3, y3, t2, &P);
-    mod_mul(x3, t3, x3, &P);
-    mod_sub(x3, x3, t1, &P);
-    mod_mul(z3, t4, z3, &P);
-    mod_mul(t1, t3, t0, &P);
-    mod_add(z3, z3, t1, &P);
+    fe_mul(t0, p->x, q->x);
+    fe_mul(t1, p->y, q->y);
+    fe_mul(t2, p->z, q->z);
+    fe_add(t3, p->x, p->y);
+    fe_add(t4, q->x, q->y);
+    fe_mul(t3, t3, t4);
+    fe_add(t4, t0, t1);
+    fe_sub(t3, t3, t4);
+    fe_add(t4, p->y, p->z);
+    fe_add(x3, q->y, q->z);
+    fe_mul(t4, t4, x3);
+    fe_add(x3, t1, t2);
+    fe_sub(t4, t4, x3);
+    fe_add(x3, p->x, p->z);
+    fe_add(y3, q->x, q->z);
+    fe_mul(x3, x3, y3);
+    fe_add(y3, t0, t2);
+    fe_sub(y3, x3, y3);
+    fe_mul(z3, B_MONT, t2);
+    fe_sub(x3, y3, z3);
+    fe_add(z3, x3, x3);
+    fe_add(x3, x3, z3);
+    fe_sub(z3, t1, x3);
+    fe_add(x3, t1, x3);
+    fe_mul(y3, B_MONT, y3);
+    fe_add(t1, t2, t2);
+    fe_add(t2, t1, t2);
+    fe_sub(y3, y3, t2);
+    fe_sub(y3, y3, t0);
+    fe_add(t1, y3, y3);
+    fe_add(y3, t1, y3);
+    fe_add(t1, t0, t0);
+    fe_add(t0, t1, t0);
+    fe_sub(t0, t0, t2);
+    fe_mul(t1, t4, y3);
+    fe_mul(t2, t0, y3);
+    fe_mul(y3, x3, z3);
+    fe_add(y3, y3, t2);
+    fe_mul(x3, t3, x3);
+    fe_sub(x3, x3, t1);
+    fe_mul(z3, t4, z3);
+    fe_mul(t1, t3, t0);
+    fe_add(z3, z3, t1);
+    memcpy(r->x, x3, sizeof(x3));
+    memcpy(r->y, y3, sizeof(y3));
+    memcpy(r->z, z3, sizeof(z3));
+}
+
+/* r = p + (x2, y2): algorithm 4 with Z2 = 1 (the paper's algorithm 5), one multiplication and
+ * three additions fewer. Complete except that q cannot be the point at infinity. */
+static void point_add_affine(point_t *r, const point_t *p, const limbs x2, const limbs y2)
+{
+    limbs t0, t1, t2, t3, t4, x3, y3, z3;
+    fe_mul(t0, p->x, x2);
+    fe_mul(t1, p->y, y2);
+    fe_add(t3, x2, y2);
+    fe_add(t4, p->x, p->y);
+    fe_mul(t3, t3, t4);
+    fe_add(t4, t0, t1);
+    fe_sub(t3, t3, t4);
+    fe_mul(t4, y2, p->z);
+    fe_add(t4, t4, p->y);
+    fe_mul(y3, x2, p->z);
+    fe_add(y3, y3, p->x);
+    fe_mul(z3, B_MONT, p->z);
+    fe_sub(x3, y3, z3);
+    fe_add(z3, x3, x3);
+    fe_add(x3, x3, z3);
+    fe_sub(z3, t1, x3);
+    fe_add(x3, t1, x3);
+    fe_mul(y3, B_MONT, y3);
+    fe_add(t1, p->z, p->z);
+    fe_add(t2, t1, p->z);
+    fe_sub(y3, y3, t2);
+    fe_sub(y3, y3, t0);
+    fe_add(t1, y3, y3);
+    fe_add(y3, t1, y3);
+    fe_add(t1, t0, t0);
+    fe_add(t0, t1, t0);
+    fe_sub(t0, t0, t2);
+    fe_mul(t1, t4, y3);
+    fe_mul(t2, t0, y3);
+    fe_mul(y3, x3, z3);
+    fe_add(y3, y3, t2);
+    fe_mul(x3, t3, x3);
+    fe_sub(x3, x3, t1);
+    fe_mul(z3, t4, z3);
+    fe_mul(t1, t3, t0);
+    fe_add(z3, z3, t1);
     memcpy(r->x, x3, sizeof(x3));
     memcpy(r->y, y3, sizeof(y3));
     memcpy(r->z, z3, sizeof(z3));
@@ -267,7 +346,7 @@ static void point_add(point_t *r, const point_t *p, const point_t *q)
 static void point_affine(affine_t *a, const point_t *p)
 {
     limbs zi;
-    mod_inv(zi, p->z, &P);
+    inv_p(zi, p->z);
     mod_mul(a->x, p->x, zi, &P);
     mod_mul(a->y, p->y, zi, &P);
 }
@@ -297,39 +376,43 @@ static void table_init(void)
     }
 }
 
-/* r = digit * 16^row * G as a projective point; digit 0 gives (0:1:0), the point at infinity.
- * Reads every entry of the row. */
-static void table_lookup(point_t *r, int row, uint64_t digit)
+/* e = digit * 16^row * G (affine) for digit 1..15; for digit 0 e is all zeros. Reads every entry of
+ * the row. Returns an all-ones mask when digit is 0. */
+static uint64_t table_lookup(affine_t *e, int row, uint64_t digit)
 {
-    memset(r, 0, sizeof(*r));
+    memset(e, 0, sizeof(*e));
     for (uint64_t j = 1; j <= 15; j++) {
         uint64_t d = digit ^ j;
         uint64_t mask = ((d | (0 - d)) >> 63) - 1; /* all ones iff digit == j */
-        const affine_t *e = &table[row][j - 1];
+        const affine_t *t = &table[row][j - 1];
         for (int i = 0; i < 4; i++) {
-            r->x[i] |= e->x[i] & mask;
-            r->y[i] |= e->y[i] & mask;
+            e->x[i] |= t->x[i] & mask;
+            e->y[i] |= t->y[i] & mask;
         }
     }
-    uint64_t zero = ((digit | (0 - digit)) >> 63) - 1;
-    for (int i = 0; i < 4; i++) {
-        r->y[i] |= P.one[i] & zero;
-        r->z[i] = P.one[i] & ~zero;
-    }
+    return ((digit | (0 - digit)) >> 63) - 1;
 }
 
-/* r = k * G for k < 2^256 (normal form), projective. */
+/* r = k * G for k < 2^256 (normal form), projective. A zero digit adds nothing: the sum with the
+ * (meaningless) zero entry is computed all the same and masked away. */
 static void base_mul(point_t *r, const limbs k)
 {
     pthread_once(&table_once, table_init);
-    point_t acc, q;
+    point_t acc, sum;
+    affine_t e;
     memset(&acc, 0, sizeof(acc));
     memcpy(acc.y, P.one, sizeof(limbs));
     for (int i = 0; i < 64; i++) {
-        table_lookup(&q, i, (k[i / 16] >> (4 * (i % 16))) & 15);
-        point_add(&acc, &acc, &q);
+        uint64_t zero = table_lookup(&e, i, (k[i / 16] >> (4 * (i % 16))) & 15);
+        point_add_affine(&sum, &acc, e.x, e.y);
+        sel4(acc.x, zero, acc.x, sum.x);
+        sel4(acc.y, zero, acc.y, sum.y);
+        sel4(acc.z, zero, acc.z, sum.z);
     }
     *r = acc;
+    oe_wipe(&e, sizeof(e));
+    oe_wipe(&acc, sizeof(acc));
+    oe_wipe(&sum, sizeof(sum));
 }
 
 int oe_p256_base_mul(uint8_t out[65], const uint8_t kb[32])
@@ -372,7 +455,7 @@ uint64_t oe_p256_sign_k(uint8_t sig[64], const uint8_t db[32], const uint8_t has
     /* r = x(k*G) mod n. k*G is never infinity for 1 <= k < n; for an invalid k the result is
      * thrown away, and Z = 0 just makes the inverse 0. */
     base_mul(&rp, k);
-    mod_inv(t, rp.z, &P);
+    inv_p(t, rp.z);
     mod_mul(t, rp.x, t, &P);
     from_mont(t, t, &P);
     reduce_once(r, t, &N);
@@ -382,7 +465,7 @@ uint64_t oe_p256_sign_k(uint8_t sig[64], const uint8_t db[32], const uint8_t has
     mod_mul(u, u, d, &N); /* r d (d < n when valid) */
     mod_add(u, u, e, &N); /* e + r d */
     to_mont(t, k, &N);    /* k R */
-    mod_inv(t, t, &N);    /* k^-1 R */
+    inv_n(t, t);          /* k^-1 R */
     mod_mul(s, t, u, &N); /* k^-1 (e + r d) */
     ok &= ~is_zero(r) & ~is_zero(s);
     store_be(sig, r);
