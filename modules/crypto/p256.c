@@ -7,10 +7,10 @@
  * algorithm 4, a = -3): the same code adds equal points, opposite points and the point at
  * infinity, so no case depends on the scalar. k*G sums 64 entries of a fixed-base table of
  * j * 16^i * G (i < 64, j < 16, affine), one per 4-bit digit of k; each lookup reads all 15
- * entries of its row and keeps one with masks. The table is computed at first use (a few
- * milliseconds, once per process). Inversions are Fermat exponentiations with public exponents
- * (p-2, n-2). The nonce is RFC 6979's (HMAC-SHA256), as mbedtls' deterministic ECDSA, so the
- * signatures are byte for byte mbedtls'. No branch and no memory index depends on the private
+ * entries of its row and keeps one with masks. The table is computed at first use (about 2 ms,
+ * once per process; one inversion per row). Inversions are Fermat exponentiations with public
+ * exponents (p-2, n-2). The nonce is RFC 6979's (HMAC-SHA256), as mbedtls' deterministic ECDSA, so
+ * the signatures are byte for byte mbedtls'. No branch and no memory index depends on the private
  * key, the nonce or the hash; the one exception is RFC 6979's rejection of a candidate nonce
  * >= n, which happens with probability below 2^-32 and reveals only that a candidate was
  * rejected.
@@ -357,22 +357,32 @@ static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
 static void table_init(void)
 {
-    point_t base, acc;
+    point_t base, row[15];
+    limbs prefix[15], inv, zi;
     to_mont(base.x, GX, &P);
     to_mont(base.y, GY, &P);
     memcpy(base.z, P.one, sizeof(limbs));
     for (int i = 0; i < 64; i++) {
-        acc = base;
-        for (int j = 1; j <= 15; j++) {
-            point_affine(&table[i][j - 1], &acc);
-            point_add(&acc, &acc, &base);
+        /* row[j - 1] = j * base; then base = 16 * base, left projective. */
+        row[0] = base;
+        for (int j = 1; j < 15; j++)
+            point_add(&row[j], &row[j - 1], &base);
+        point_add(&base, &row[14], &base);
+        /* The row's 15 Z are inverted with one inversion (Montgomery's trick). */
+        memcpy(prefix[0], row[0].z, sizeof(limbs));
+        for (int j = 1; j < 15; j++)
+            mod_mul(prefix[j], prefix[j - 1], row[j].z, &P);
+        inv_p(inv, prefix[14]);
+        for (int j = 14; j >= 0; j--) {
+            if (j > 0) {
+                mod_mul(zi, inv, prefix[j - 1], &P);
+                mod_mul(inv, inv, row[j].z, &P);
+            } else {
+                memcpy(zi, inv, sizeof(limbs));
+            }
+            mod_mul(table[i][j].x, row[j].x, zi, &P);
+            mod_mul(table[i][j].y, row[j].y, zi, &P);
         }
-        /* acc = 16 * base: the next row's base, made affine again. */
-        affine_t a;
-        point_affine(&a, &acc);
-        memcpy(base.x, a.x, sizeof(limbs));
-        memcpy(base.y, a.y, sizeof(limbs));
-        memcpy(base.z, P.one, sizeof(limbs));
     }
 }
 
