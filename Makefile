@@ -104,6 +104,9 @@ override LDFLAGS += -Wl,-u,mbedtls_gcm_setkey
 # PSA's X25519 (TLS 1.3 key exchange) through our code: see the end of modules/crypto/crypto.c.
 override LDFLAGS += -Wl,--wrap=mbedtls_psa_ecp_export_public_key
 override LDFLAGS += -Wl,--wrap=mbedtls_psa_key_agreement_ecdh
+# PSA's deterministic ECDSA P-256 signing (TLS 1.3 CertificateVerify) through
+# modules/crypto/p256.c: see the end of modules/crypto/crypto.c.
+override LDFLAGS += -Wl,--wrap=mbedtls_psa_ecdsa_sign_hash
 LIBS := -L$(VENDOR)/lib -lmbedtls -lmbedx509 -lmbedcrypto -lnghttp2 -lllhttp -luv -lpthread
 
 SRCS := $(foreach m,$(SELECTED),$(wildcard modules/$(m)/*.c))

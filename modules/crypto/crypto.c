@@ -8,6 +8,7 @@
  * return codes exist for hardware back ends, which this build does not enable).
  */
 #include "crypto/crypto.h"
+#include "crypto/p256.h"
 #include "crypto/x25519.h"
 
 #include <pthread.h>
@@ -612,4 +613,55 @@ psa_status_t __wrap_mbedtls_psa_key_agreement_ecdh(
         return PSA_ERROR_INVALID_ARGUMENT;
     *shared_secret_length = 32;
     return PSA_SUCCESS;
+}
+
+/* ---- ECDSA P-256 signatures for mbedtls' PSA (TLS 1.3 CertificateVerify) ------------------- */
+
+/* mbedtls' TLS signs CertificateVerify with mbedtls_pk_sign_ext; for an EC key (legacy or opaque)
+ * pk_wrap.c goes to psa_sign_hash with PSA_ALG_DETERMINISTIC_ECDSA (MBEDTLS_ECDSA_DETERMINISTIC
+ * is on), which calls the built-in driver's mbedtls_psa_ecdsa_sign_hash. The Makefile wraps that
+ * too: a P-256 key pair signing a SHA-256 hash deterministically is served by p256.c on 64-bit
+ * targets (RFC 6979 as mbedtls, so the very same signature, raw r | s; pk_wrap.c makes it DER);
+ * every other key, hash or algorithm (randomized ECDSA, P-384, 32-bit targets) goes on to
+ * mbedtls. */
+psa_status_t __real_mbedtls_psa_ecdsa_sign_hash(const psa_key_attributes_t *attributes,
+                                                const uint8_t *key_buffer, size_t key_buffer_size,
+                                                psa_algorithm_t alg, const uint8_t *hash,
+                                                size_t hash_length, uint8_t *signature,
+                                                size_t signature_size, size_t *signature_length);
+psa_status_t __wrap_mbedtls_psa_ecdsa_sign_hash(const psa_key_attributes_t *attributes,
+                                                const uint8_t *key_buffer, size_t key_buffer_size,
+                                                psa_algorithm_t alg, const uint8_t *hash,
+                                                size_t hash_length, uint8_t *signature,
+                                                size_t signature_size, size_t *signature_length);
+
+static atomic_ulong psa_p256_calls;
+
+unsigned long oe_crypto_psa_p256_calls(void)
+{
+    return atomic_load_explicit(&psa_p256_calls, memory_order_relaxed);
+}
+
+psa_status_t __wrap_mbedtls_psa_ecdsa_sign_hash(const psa_key_attributes_t *attributes,
+                                                const uint8_t *key_buffer, size_t key_buffer_size,
+                                                psa_algorithm_t alg, const uint8_t *hash,
+                                                size_t hash_length, uint8_t *signature,
+                                                size_t signature_size, size_t *signature_length)
+{
+#if defined(OE_P256_OWN)
+    if (psa_get_key_type(attributes) == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1) &&
+        psa_get_key_bits(attributes) == 256 && key_buffer_size == 32 &&
+        alg == PSA_ALG_DETERMINISTIC_ECDSA(PSA_ALG_SHA_256) && hash_length == 32) {
+        if (signature_size < 64)
+            return PSA_ERROR_BUFFER_TOO_SMALL;
+        if (oe_p256_sign(signature, key_buffer, hash) != 0)
+            return PSA_ERROR_INVALID_ARGUMENT;
+        atomic_fetch_add_explicit(&psa_p256_calls, 1, memory_order_relaxed);
+        *signature_length = 64;
+        return PSA_SUCCESS;
+    }
+#endif
+    return __real_mbedtls_psa_ecdsa_sign_hash(attributes, key_buffer, key_buffer_size, alg, hash,
+                                              hash_length, signature, signature_size,
+                                              signature_length);
 }

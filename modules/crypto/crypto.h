@@ -130,6 +130,9 @@ void oe_crypto_set_x25519_impl(int impl);
 /* How many X25519 operations mbedtls' PSA (TLS 1.3 key exchange) handed to our code through the
  * link-time wrappers in crypto.c (tests check that they are in place). */
 unsigned long oe_crypto_psa_x25519_calls(void);
+/* How many ECDSA P-256 signatures mbedtls' PSA (TLS 1.3 CertificateVerify) handed to p256.c (0
+ * on targets without it); for the tests. */
+unsigned long oe_crypto_psa_p256_calls(void);
 
 /* ---- about the library --------------------------------------------------------------------- */
 
