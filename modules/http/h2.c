@@ -66,6 +66,7 @@ struct h2 {
     uint64_t notice_at; /* loop time of the first GOAWAY (phase H2_NOTICE) */
     int phase;          /* H2_OPEN, H2_NOTICE, H2_FINAL */
     nghttp2_mem mem;    /* ng_malloc & co. with this struct as their user data */
+    bool creating;      /* inside nghttp2_session_server_new3: see ng_malloc */
     struct ng_big {
         void *p; /* a mapping of its own; NULL = free slot */
         size_t size;
@@ -741,10 +742,13 @@ static void submit_origin(struct h2 *h)
         oe_stat_inc(OE_STAT_ORIGIN_SENT);
 }
 
-/* nghttp2's memory, per session: blocks of NG_BIG bytes or more (the 16 KiB frame buffer each
- * session makes at once) are page mappings of their own, listed in h->big, so that only the pages
- * nghttp2 writes count in the process's memory, and an idle session can give even those back
- * (h2_trim). Everything else is plain malloc. */
+/* nghttp2's memory, per session: blocks of NG_BIG bytes or more that the session makes when it
+ * is created (the 16 KiB frame buffer, the only one there) are page mappings of their own, listed
+ * in h->big, so that only the pages nghttp2 writes count in the process's memory, and an idle
+ * session can give even those back (h2_trim). Everything else is plain malloc: later large
+ * blocks hold state that outlives a frame (a header being decoded, possibly across frames and
+ * idle seconds; HPACK table entries, whose Huffman buffers can exceed NG_BIG), and zeroing them
+ * crashed nghttp2. */
 static struct ng_big *ng_find(struct h2 *h, const void *p)
 {
     for (size_t i = 0; i < NG_MAPS; i++)
@@ -756,8 +760,8 @@ static struct ng_big *ng_find(struct h2 *h, const void *p)
 static void *ng_malloc(size_t size, void *user)
 {
     struct h2 *h = user;
-    struct ng_big *slot = size >= NG_BIG ? NULL : NULL;
-    for (size_t i = 0; slot == NULL && size >= NG_BIG && i < NG_MAPS; i++)
+    struct ng_big *slot = NULL;
+    for (size_t i = 0; slot == NULL && h->creating && size >= NG_BIG && i < NG_MAPS; i++)
         if (h->big[i].p == NULL)
             slot = &h->big[i];
     if (slot == NULL) /* small, or every slot taken */
@@ -805,8 +809,8 @@ static void *ng_realloc(void *p, size_t size, void *user)
     return q;
 }
 
-/* Idle: nothing waits in nghttp2's frame buffer; its pages read as zeros again and cost nothing
- * until the next frame. */
+/* Idle: nothing waits in nghttp2's frame buffer (the only mapping: see ng_malloc); its pages
+ * read as zeros again and cost nothing until the next frame. */
 static void h2_trim(conn_t *c)
 {
     struct h2 *h = c->engine;
@@ -846,7 +850,9 @@ static int h2_init(conn_t *c)
     nghttp2_option_set_max_outbound_ack(opt, 1000);            /* PING/SETTINGS floods */
     nghttp2_option_set_no_auto_window_update(opt, 1); /* on_data_chunk consumes (streamed bodies) */
     h->mem = (nghttp2_mem){h, ng_malloc, ng_free, ng_calloc, ng_realloc};
+    h->creating = true;
     int rc = nghttp2_session_server_new3(&h->session, cb, h, opt, &h->mem);
+    h->creating = false;
     nghttp2_session_callbacks_del(cb);
     nghttp2_option_del(opt);
     if (rc != 0) {
