@@ -131,7 +131,7 @@ run: $(BIN)
 	$(BIN_RUN) -c odoh-edge.conf
 
 # Dependencies: fetched once into the cache, built once per compiler and flags.
-$(STAMP): vendor/deps.lock vendor/mbedtls_config.h vendor/gcm_alt.h vendor/fetch.sh vendor/build.sh $(VENDOR).flags
+$(STAMP): vendor/deps.lock vendor/mbedtls_config.h modules/crypto/gcm_alt.h vendor/fetch.sh vendor/build.sh $(VENDOR).flags
 	$(Q)vendor/tools.sh $(TARGET_TOOLS)
 	$(Q)vendor/fetch.sh $(VENDOR_CACHE)
 	$(Q)CC="$(VENDOR_CC)" AR="$(AR)" CFLAGS="$(filter-out -Werror,$(CFLAGS_VENDOR)) $(LFS_FLAGS)" vendor/build.sh $(VENDOR_CACHE) $(VENDOR)

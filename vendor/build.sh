@@ -51,12 +51,12 @@ cmake_build() { # SRC NAME ARGS...
 }
 
 # mbedtls: its own Makefile, with our config header.
-s=$(stamp_of mbedtls "$(lock mbedtls 2)" "$(cat "$here/mbedtls_config.h" "$here/gcm_alt.h")")
+s=$(stamp_of mbedtls "$(lock mbedtls 2)" "$(cat "$here/mbedtls_config.h" "$here/../modules/crypto/gcm_alt.h")")
 if ! fresh mbedtls "$s"; then
     say "building mbedtls $(lock mbedtls 2) (Everest X25519)"
     src=$(unpack mbedtls)
     cp "$here/mbedtls_config.h" "$src/include/oe_mbedtls_config.h"
-    cp "$here/gcm_alt.h" "$src/include/gcm_alt.h"
+    cp "$here/../modules/crypto/gcm_alt.h" "$src/include/gcm_alt.h" # ours: the GCM_ALT context
     make -C "$src/library" -j "$jobs" static CC="$CC" AR="$AR" \
         CFLAGS="$CFLAGS -DMBEDTLS_CONFIG_FILE='\"oe_mbedtls_config.h\"'" >"$src/_build.log" 2>&1 ||
         { tail -n 30 "$src/_build.log" >&2; die "mbedtls: build failed"; }

@@ -1,5 +1,5 @@
 /*
- * AES-GCM behind mbedtls' MBEDTLS_GCM_ALT hook (x86_64 builds; the context is vendor/gcm_alt.h).
+ * AES-GCM behind mbedtls' MBEDTLS_GCM_ALT hook (x86_64 builds; the context is gcm_alt.h beside this file, copied into mbedtls' include folder by vendor/build.sh).
  * mbedtls' own GCM encrypts one block at a time and multiplies GHASH once per block; TLS records
  * of 16 KiB spent 80% of their CPU there. Here, with AES-NI and PCLMULQDQ (checked with CPUID at
  * run time), eight counter blocks are encrypted in flight and eight GHASH products are summed
