@@ -1,10 +1,11 @@
 /*
- * AES-GCM behind mbedtls' MBEDTLS_GCM_ALT hook (x86_64 builds; the context is gcm_alt.h beside this file, copied into mbedtls' include folder by vendor/build.sh).
- * mbedtls' own GCM encrypts one block at a time and multiplies GHASH once per block; TLS records
- * of 16 KiB spent 80% of their CPU there. Here, with AES-NI and PCLMULQDQ (checked with CPUID at
- * run time), eight counter blocks are encrypted in flight and eight GHASH products are summed
- * before one reduction (powers H^1..H^8 precomputed at setkey). Without those instructions, or
- * for AES-192, the portable path uses mbedtls' AES for blocks and a bitwise, branch-free GHASH.
+ * AES-GCM behind mbedtls' MBEDTLS_GCM_ALT hook (x86_64 builds; the context is gcm_alt.h beside this
+ * file, copied into mbedtls' include folder by vendor/build.sh). mbedtls' own GCM encrypts one
+ * block at a time and multiplies GHASH once per block; TLS records of 16 KiB spent 80% of their CPU
+ * there. Here, with AES-NI and PCLMULQDQ (checked with CPUID at run time), eight counter blocks are
+ * encrypted in flight and eight GHASH products are summed before one reduction (powers H^1..H^8
+ * precomputed at setkey). Without those instructions, or for AES-192, the portable path uses
+ * mbedtls' AES for blocks and a bitwise, branch-free GHASH.
  *
  * Field elements on the accelerated path are byte-reversed blocks: GHASH's bit order then makes
  * a carry-less product of two elements come out shifted right by one bit, which a left shift of
