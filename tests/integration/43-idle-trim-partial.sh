@@ -5,30 +5,8 @@
 # response while another connection goes on. Every body must be byte-exact and the server must
 # still answer at the end. About 15 s (six idle waits of 2.5 s: two tidy rounds each).
 . "$OE_ROOT/tests/integration/lib.sh"
-"$OE_BIN" -V | grep -q '^  modules .* website\( \|$\)' || skip "no website module in this build"
-mkdir -p "$OE_TMP/www"
-head -c 1048576 /dev/urandom > "$OE_TMP/www/big.bin"
-printf 'small file\n' > "$OE_TMP/www/small.txt"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=trim.test -addext subjectAltName=DNS:trim.test \
-    -keyout "$OE_TMP/key.pem" -out "$OE_TMP/cert.pem" >/dev/null 2>&1 || fail "openssl req"
-chmod 600 "$OE_TMP/key.pem"
-port=$(oe_port)
-cat > "$OE_TMP/edge.conf" <<CONF
-[global]
-workers = 1
-state-dir = state
-[listen "https"]
-address = 127.0.0.1:$port
-[site "t"]
-host = trim.test
-cert = $OE_TMP/cert.pem
-key = $OE_TMP/key.pem
-root = www
-CONF
-oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
-pid=$OE_LASTPID
-oe_wait_tcp "$port" || fail "server did not start: $(cat "$OE_TMP/edge.log")"
+. "$OE_ROOT/tests/integration/trim_lib.sh"
+trim_start big
 
 out=$(timeout 90 /usr/bin/python3 - "$port" "$OE_TMP/cert.pem" "$OE_TMP/www" <<'PY'
 import hashlib, socket, ssl, struct, sys, time

@@ -5,29 +5,8 @@
 # as zeros: the worker crashed in nghttp2_check_header_value_rfc9113 (NULL). Now the request is
 # answered and the server lives on. About 4 s.
 . "$OE_ROOT/tests/integration/lib.sh"
-"$OE_BIN" -V | grep -q '^  modules .* website\( \|$\)' || skip "no website module in this build"
-mkdir -p "$OE_TMP/www"
-printf 'small file\n' > "$OE_TMP/www/small.txt"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=trim.test -addext subjectAltName=DNS:trim.test \
-    -keyout "$OE_TMP/key.pem" -out "$OE_TMP/cert.pem" >/dev/null 2>&1 || fail "openssl req"
-chmod 600 "$OE_TMP/key.pem"
-port=$(oe_port)
-cat > "$OE_TMP/edge.conf" <<CONF
-[global]
-workers = 1
-state-dir = state
-[listen "https"]
-address = 127.0.0.1:$port
-[site "t"]
-host = trim.test
-cert = $OE_TMP/cert.pem
-key = $OE_TMP/key.pem
-root = www
-CONF
-oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c "$OE_TMP/edge.conf"
-pid=$OE_LASTPID
-oe_wait_tcp "$port" || fail "server did not start: $(cat "$OE_TMP/edge.log")"
+. "$OE_ROOT/tests/integration/trim_lib.sh"
+trim_start
 
 out=$(timeout 30 /usr/bin/python3 - "$port" "$OE_TMP/cert.pem" <<'PY'
 import socket, ssl, sys, time
