@@ -173,6 +173,20 @@ void oe_buf_free(oe_buf_t *b)
     *b = (oe_buf_t){0};
 }
 
+oe_blob_t *oe_blob_new(size_t len)
+{
+    oe_blob_t *b = oe_malloc(sizeof(*b) + len);
+    b->refs = 1;
+    b->len = len;
+    return b;
+}
+
+void oe_blob_unref(oe_blob_t *b)
+{
+    if (b != NULL && --b->refs == 0)
+        free(b);
+}
+
 int oe_mkdir_p(const char *path, unsigned mode)
 {
     char buf[4096];

@@ -90,6 +90,22 @@ void oe_buf_append(oe_buf_t *b, const void *p, size_t n);
 void oe_buf_printf(oe_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void oe_buf_free(oe_buf_t *b);
 
+/* Immutable bytes shared by reference: one loop's (the count is not atomic), freed with the last
+ * reference. oe_blob_new returns one reference to len bytes of data the caller fills first. */
+typedef struct oe_blob {
+    unsigned refs;
+    size_t len;
+    uint8_t data[];
+} oe_blob_t;
+
+oe_blob_t *oe_blob_new(size_t len);
+static inline oe_blob_t *oe_blob_ref(oe_blob_t *b)
+{
+    b->refs++;
+    return b;
+}
+void oe_blob_unref(oe_blob_t *b); /* NULL is fine */
+
 /* Big-endian readers and writers for wire formats. The caller has checked the length. */
 static inline uint16_t oe_get16(const uint8_t *p)
 {

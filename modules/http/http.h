@@ -147,6 +147,10 @@ void oe_resp_send(oe_req_t *req, int status, const void *body, size_t len);
  * never read into memory whole). Takes ownership of fd (closed when done or on abort). */
 void oe_resp_send_file(oe_req_t *req, int status, int fd, uint64_t off, uint64_t len);
 
+/* Sends the response with len bytes of blob from offset off as its body (not copied: the stream
+ * keeps the reference it is given, released when done or on abort). */
+void oe_resp_send_blob(oe_req_t *req, int status, oe_blob_t *blob, uint64_t off, uint64_t len);
+
 /* Sends a small text/plain error page for status and finishes the request. */
 void oe_resp_error(oe_req_t *req, int status);
 

@@ -296,9 +296,10 @@ struct stream {
     uint64_t content_length; /* of the representation, also for HEAD */
     bool no_body;            /* HEAD, 204, 304: headers only */
     int fd;                  /* file body, -1 when none */
-    uint64_t file_off, file_left;
-    bool handled;   /* a handler has the request */
-    bool responded; /* oe_resp_* was called (for a streamed response: its head) */
+    oe_blob_t *blob;         /* or a body shared by reference (a cached file), NULL when none */
+    uint64_t file_off, file_left; /* of either */
+    bool handled;                 /* a handler has the request */
+    bool responded;               /* oe_resp_* was called (for a streamed response: its head) */
     bool ended;     /* the handler let go of the request (a response, or a stream's end) */
     bool aborted;   /* the client went away first */
     bool streamed;  /* oe_resp_stream_start: the body comes from the handler piece by piece */

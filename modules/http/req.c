@@ -100,6 +100,8 @@ void oe_http__stream_release(stream_t *s)
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
+    oe_blob_unref(s->blob);
+    s->blob = NULL;
     s->nhdrs = 0;
 }
 
@@ -114,11 +116,18 @@ void oe_http__stream_abort(stream_t *s)
 
 uint64_t oe_http__stream_body_left(const stream_t *s)
 {
-    return s->fd >= 0 ? s->file_left : s->body.len - s->body_pos;
+    return s->fd >= 0 || s->blob != NULL ? s->file_left : s->body.len - s->body_pos;
 }
 
 ssize_t oe_http__stream_body_read(stream_t *s, uint8_t *buf, size_t cap)
 {
+    if (s->blob != NULL) {
+        size_t n = (size_t)OE_MIN((uint64_t)cap, s->file_left);
+        memcpy(buf, s->blob->data + s->file_off, n);
+        s->file_off += n;
+        s->file_left -= n;
+        return (ssize_t)n;
+    }
     if (s->fd < 0) {
         size_t n = OE_MIN(cap, s->body.len - s->body_pos);
         memcpy(buf, s->body.base + s->body_pos, n);
@@ -250,6 +259,8 @@ static void finish(stream_t *s, int status)
         if (s->fd >= 0)
             close(s->fd);
         s->fd = -1;
+        oe_blob_unref(s->blob);
+        s->blob = NULL;
         s->file_left = 0;
     }
     s->proto->submit(s);
@@ -272,6 +283,21 @@ void oe_resp_send_file(oe_req_t *req, int status, int fd, uint64_t off, uint64_t
         return;
     }
     s->fd = fd;
+    s->file_off = off;
+    s->file_left = len;
+    finish(s, status);
+}
+
+void oe_resp_send_blob(oe_req_t *req, int status, oe_blob_t *blob, uint64_t off, uint64_t len)
+{
+    stream_t *s = (stream_t *)req;
+    if (s->responded || off > blob->len || len > blob->len - off) {
+        oe_blob_unref(blob);
+        if (!s->responded)
+            oe_resp_error(req, 500);
+        return;
+    }
+    s->blob = blob;
     s->file_off = off;
     s->file_left = len;
     finish(s, status);

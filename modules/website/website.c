@@ -3,7 +3,8 @@
  *
  * Every request is answered synchronously on the worker that received it: the handler opens
  * the file beneath the root (website_open.c), decides the status from the validators and the
- * Range field, and hands the open descriptor to oe_resp_send_file, which streams it.
+ * Range field, and hands the open descriptor to oe_resp_send_file, which streams it (or a small
+ * cached file's bytes to oe_resp_send_blob).
  */
 #define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
@@ -75,10 +76,25 @@ static void send_error(const job_t *j, int status)
     oe_resp_error(j->req, status);
 }
 
-static void send_file(const job_t *j, int status, int fd, uint64_t off, uint64_t len)
+static void file_close(oe_website_file_t *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    oe_blob_unref(f->blob);
+    f->fd = -1;
+    f->blob = NULL;
+}
+
+/* Sends len bytes of f from off; f is handed over. */
+static void send_file(const job_t *j, int status, oe_website_file_t *f, uint64_t off, uint64_t len)
 {
     access_log(j, status, len);
-    oe_resp_send_file(j->req, status, fd, off, len);
+    if (f->blob != NULL)
+        oe_resp_send_blob(j->req, status, f->blob, off, len);
+    else
+        oe_resp_send_file(j->req, status, f->fd, off, len);
+    f->fd = -1;
+    f->blob = NULL;
 }
 
 /* An open that failed for want of file descriptors (err is -errno) says nothing about the file:
@@ -105,31 +121,35 @@ static bool out_of_files(const job_t *j, int err)
 }
 
 /* Opens rel beneath the site's root: through the worker's cache when there is one. */
-static int open_rel(const job_t *j, const char *rel, struct stat *st)
+/* Opens rel beneath the site's root into *f: 0, or -errno (then f holds nothing). */
+static int open_rel(const job_t *j, const char *rel, oe_website_file_t *f)
 {
-    if (j->cache == NULL)
-        return j->root_fd >= 0 ? oe_website_open(j->root_fd, j->site->root, rel, st) : -ENOENT;
-    int fd = oe_website_cache_open(j->cache, j->site->root, rel, st, j->t0_us / 1000u);
-    if (fd == -EMFILE || fd == -ENFILE)
+    if (j->cache == NULL) {
+        f->blob = NULL;
+        f->fd = j->root_fd >= 0 ? oe_website_open(j->root_fd, j->site->root, rel, &f->st) : -ENOENT;
+        return f->fd < 0 ? f->fd : 0;
+    }
+    int rc = oe_website_cache_open(j->cache, j->site->root, rel, f, j->t0_us / 1000u);
+    if (rc == -EMFILE || rc == -ENFILE)
         oe_website_cache_flush(j->cache); /* give the process its descriptors back */
-    return fd;
+    return rc;
 }
 
 /* 404: the site's own /404.html when it has one, else the server's page. */
 static void not_found(const job_t *j)
 {
-    struct stat st;
-    int fd = open_rel(j, "404.html", &st);
-    if (fd >= 0 && !S_ISREG(st.st_mode)) {
-        close(fd);
-        fd = -1;
+    oe_website_file_t f;
+    int rc = open_rel(j, "404.html", &f);
+    if (rc == 0 && !S_ISREG(f.st.st_mode)) {
+        file_close(&f);
+        rc = -ENOENT;
     }
-    if (fd < 0) {
+    if (rc < 0) {
         send_error(j, 404);
         return;
     }
     oe_resp_header(j->req, "content-type", "text/html; charset=utf-8");
-    send_file(j, 404, fd, 0, (uint64_t)st.st_size);
+    send_file(j, 404, &f, 0, (uint64_t)f.st.st_size);
 }
 
 /* 301 to the directory's path with '/', rebuilt from the normalised path (never from the raw
@@ -171,9 +191,9 @@ typedef struct variant {
     unsigned q;
 } variant_t;
 
-/* Swaps *fd for the best precompressed sibling the client accepts, if one exists beneath the
+/* Swaps *f for the best precompressed sibling the client accepts, if one exists beneath the
  * root as a regular file. Returns the content coding chosen, or NULL for the file itself. */
-static const char *pick_precompressed(const job_t *j, const char *rel, int *fd, struct stat *st)
+static const char *pick_precompressed(const job_t *j, const char *rel, oe_website_file_t *f)
 {
     unsigned q_br, q_gzip;
     oe_website_accept_encoding(oe_req_header(j->req, "accept-encoding"), &q_br, &q_gzip);
@@ -190,17 +210,15 @@ static const char *pick_precompressed(const job_t *j, const char *rel, int *fd, 
         int n = snprintf(path, sizeof(path), "%s%s", rel, v[i].suffix);
         if (n < 0 || (size_t)n >= sizeof(path))
             continue;
-        struct stat cst;
-        int cfd = open_rel(j, path, &cst);
-        if (cfd < 0)
+        oe_website_file_t cf;
+        if (open_rel(j, path, &cf) < 0)
             continue;
-        if (!S_ISREG(cst.st_mode)) {
-            close(cfd);
+        if (!S_ISREG(cf.st.st_mode)) {
+            file_close(&cf);
             continue;
         }
-        close(*fd);
-        *fd = cfd;
-        *st = cst;
+        file_close(f);
+        *f = cf;
         return v[i].encoding;
     }
     return NULL;
@@ -240,17 +258,17 @@ static void serve(job_t *j)
         return;
     }
 
-    struct stat st;
-    int fd = open_rel(j, rel, &st);
-    if (fd < 0) {
-        if (!out_of_files(j, fd))
+    oe_website_file_t f;
+    rc = open_rel(j, rel, &f);
+    if (rc < 0) {
+        if (!out_of_files(j, rc))
             not_found(j);
         return;
     }
     const char *name = rel;
     char index_rel[OE_WEBSITE_PATH_MAX + 256];
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
+    if (S_ISDIR(f.st.st_mode)) {
+        file_close(&f);
         if (!want_dir) {
             redirect_dir(j, rel);
             return;
@@ -261,35 +279,35 @@ static void serve(job_t *j)
             not_found(j);
             return;
         }
-        fd = open_rel(j, index_rel, &st);
-        if (out_of_files(j, fd))
+        rc = open_rel(j, index_rel, &f);
+        if (out_of_files(j, rc))
             return;
-        if (fd >= 0 && !S_ISREG(st.st_mode)) {
-            close(fd);
-            fd = -1;
+        if (rc == 0 && !S_ISREG(f.st.st_mode)) {
+            file_close(&f);
+            rc = -ENOENT;
         }
-        if (fd < 0) {
+        if (rc < 0) {
             not_found(j); /* no directory listings */
             return;
         }
         name = index_rel;
     } else if (want_dir) {
-        close(fd); /* "/file.txt/" names no directory */
+        file_close(&f); /* "/file.txt/" names no directory */
         not_found(j);
         return;
     }
 
     const char *coding = NULL;
     if (site->precompressed)
-        coding = pick_precompressed(j, name, &fd, &st);
+        coding = pick_precompressed(j, name, &f);
 
     /* Validators of the representation served; each coding has its own entity tag. The tag is
      * strong ("<hex mtime in ns>-<hex size>[-coding]"): a file is rewritten with a new mtime,
      * and nanoseconds keep two writes within one second apart where the file system has them. */
     char etag[80], lastmod[OE_WEBSITE_DATE_LEN + 1];
-    int64_t mtime = (int64_t)st.st_mtim.tv_sec;
-    uint64_t mtime_ns = (uint64_t)mtime * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
-    uint64_t size = (uint64_t)st.st_size;
+    int64_t mtime = (int64_t)f.st.st_mtim.tv_sec;
+    uint64_t mtime_ns = (uint64_t)mtime * 1000000000u + (uint64_t)f.st.st_mtim.tv_nsec;
+    uint64_t size = (uint64_t)f.st.st_size;
     snprintf(etag, sizeof(etag), "\"%" PRIx64 "-%" PRIx64 "%s%s\"", mtime_ns, size,
              coding ? "-" : "", coding ? coding : "");
     oe_website_format_date(mtime, lastmod);
@@ -310,7 +328,7 @@ static void serve(job_t *j)
                        oe_website_parse_date(ims, (int64_t)time(NULL), &t) == 0 && mtime <= t;
     }
     if (not_modified) {
-        close(fd);
+        file_close(&f);
         access_log(j, 304, 0);
         oe_resp_send(req, 304, NULL, 0);
         return;
@@ -331,10 +349,10 @@ static void serve(job_t *j)
             case OE_WEBSITE_RANGE_OK:
                 oe_resp_headerf(req, "content-range", "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, off,
                                 off + len - 1, size);
-                send_file(j, 206, fd, off, len);
+                send_file(j, 206, &f, off, len);
                 return;
             case OE_WEBSITE_RANGE_UNSATISFIABLE:
-                close(fd);
+                file_close(&f);
                 oe_resp_headerf(req, "content-range", "bytes */%" PRIu64, size);
                 send_error(j, 416);
                 return;
@@ -343,7 +361,7 @@ static void serve(job_t *j)
             }
         }
     }
-    send_file(j, 200, fd, 0, size);
+    send_file(j, 200, &f, 0, size);
 }
 
 static void handle(oe_req_t *req, const oe_site_t *site, oe_website_log_t *log,

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/oe.h"
@@ -15,6 +16,8 @@ typedef struct file_entry {
     char *rel;
     int fd;
     uint64_t opened_ms;
+    oe_blob_t *blob; /* the file's bytes, read when it looked as read_as says; or NULL */
+    struct stat read_as;
 } file_entry_t;
 
 typedef struct root_entry {
@@ -28,6 +31,7 @@ struct oe_website_cache {
     root_entry_t roots[OE_WEBSITE_CACHE_ROOTS];
     unsigned next_root; /* round-robin replacement when every root slot is taken */
     unsigned sweep;     /* the next file slot to look at for expiry */
+    size_t blob_bytes;  /* held by the entries' blobs */
 };
 
 oe_website_cache_t *oe_website_cache_new(void)
@@ -35,10 +39,20 @@ oe_website_cache_t *oe_website_cache_new(void)
     return oe_calloc(1, sizeof(oe_website_cache_t));
 }
 
-static void drop_file(file_entry_t *e)
+static void drop_blob(oe_website_cache_t *c, file_entry_t *e)
+{
+    if (e->blob == NULL)
+        return;
+    c->blob_bytes -= e->blob->len;
+    oe_blob_unref(e->blob); /* streams still sending it hold their own references */
+    e->blob = NULL;
+}
+
+static void drop_file(oe_website_cache_t *c, file_entry_t *e)
 {
     if (e->root == NULL)
         return;
+    drop_blob(c, e);
     close(e->fd);
     free(e->rel);
     *e = (file_entry_t){0};
@@ -57,7 +71,7 @@ void oe_website_cache_flush(oe_website_cache_t *c)
     if (c == NULL)
         return;
     for (size_t i = 0; i < OE_WEBSITE_CACHE_FILES; i++)
-        drop_file(&c->files[i]);
+        drop_file(c, &c->files[i]);
     for (size_t i = 0; i < OE_WEBSITE_CACHE_ROOTS; i++)
         drop_root(&c->roots[i]);
 }
@@ -112,31 +126,95 @@ static int dup_of(int fd)
     return d >= 0 ? d : -errno;
 }
 
-int oe_website_cache_open(oe_website_cache_t *c, const char *root, const char *rel, struct stat *st,
-                          uint64_t now_ms)
+static bool same_time(struct timespec a, struct timespec b)
 {
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* Does st show the file as it was when its bytes were read? */
+static bool unchanged(const struct stat *st, const struct stat *was)
+{
+    return st->st_ino == was->st_ino && st->st_dev == was->st_dev && st->st_size == was->st_size &&
+           same_time(st->st_mtim, was->st_mtim) && same_time(st->st_ctim, was->st_ctim);
+}
+
+/* Reads a small regular file of e's into memory, if it is one and it has been left alone for a
+ * second (see website_cache.h); e->blob stays NULL otherwise. */
+static void fill_blob(oe_website_cache_t *c, file_entry_t *e, const struct stat *st)
+{
+    if (!S_ISREG(st->st_mode) || st->st_size > OE_WEBSITE_CACHE_BLOB_MAX ||
+        c->blob_bytes + (size_t)st->st_size > OE_WEBSITE_CACHE_BLOB_BUDGET)
+        return;
+    time_t now = time(NULL);
+    if (now - st->st_mtim.tv_sec < 1 || now - st->st_ctim.tv_sec < 1)
+        return;
+    oe_blob_t *b = oe_blob_new((size_t)st->st_size);
+    size_t got = 0;
+    while (got < b->len) {
+        ssize_t r = pread(e->fd, b->data + got, b->len - got, (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) { /* shrank or failed: the descriptor path will say so */
+            oe_blob_unref(b);
+            return;
+        }
+        got += (size_t)r;
+    }
+    e->blob = b;
+    e->read_as = *st;
+    c->blob_bytes += b->len;
+}
+
+/* Gives the caller e's file: its bytes when they are still right, else a dup of the descriptor. */
+static int give(oe_website_cache_t *c, file_entry_t *e, oe_website_file_t *f)
+{
+    if (e->blob != NULL && !unchanged(&f->st, &e->read_as))
+        drop_blob(c, e);
+    if (e->blob == NULL)
+        fill_blob(c, e, &f->st);
+    if (e->blob != NULL) {
+        f->fd = -1;
+        f->blob = oe_blob_ref(e->blob);
+        return 0;
+    }
+    f->fd = dup_of(e->fd);
+    return f->fd >= 0 ? 0 : f->fd;
+}
+
+size_t oe_website_cache_blob_bytes(const oe_website_cache_t *c)
+{
+    return c->blob_bytes;
+}
+
+int oe_website_cache_open(oe_website_cache_t *c, const char *root, const char *rel,
+                          oe_website_file_t *f, uint64_t now_ms)
+{
+    f->fd = -1;
+    f->blob = NULL;
     /* Each call also closes one expired entry, so that descriptors of files nobody asks for
      * (a deleted file's blocks among them) do not stay open while requests keep coming. */
     file_entry_t *old = &c->files[c->sweep++ % OE_WEBSITE_CACHE_FILES];
     if (old->root != NULL && !fresh(old->opened_ms, now_ms))
-        drop_file(old);
+        drop_file(c, old);
     file_entry_t *e = &c->files[slot_of(root, rel)];
     if (e->root == root && strcmp(e->rel, rel) == 0) {
         /* No link left: deleted, or replaced by a rename. Open the path again. */
-        if (fresh(e->opened_ms, now_ms) && fstat(e->fd, st) == 0 && st->st_nlink > 0)
-            return dup_of(e->fd);
-        drop_file(e);
+        if (fresh(e->opened_ms, now_ms) && fstat(e->fd, &f->st) == 0 && f->st.st_nlink > 0)
+            return give(c, e, f);
+        drop_file(c, e);
     }
     int rfd = root_fd(c, root, now_ms);
     if (rfd < 0)
         return rfd;
-    int fd = oe_website_open(rfd, root, rel, st);
+    int fd = oe_website_open(rfd, root, rel, &f->st);
     if (fd < 0)
         return fd;
-    int mine = dup_of(fd);
-    if (mine < 0) /* no descriptor to spare for the cache: serve uncached */
-        return fd;
-    drop_file(e);
-    *e = (file_entry_t){.root = root, .rel = oe_strdup(rel), .fd = mine, .opened_ms = now_ms};
-    return fd;
+    drop_file(c, e);
+    *e = (file_entry_t){.root = root, .rel = oe_strdup(rel), .fd = fd, .opened_ms = now_ms};
+    if (give(c, e, f) < 0) { /* no descriptor to spare for the cache: serve uncached */
+        free(e->rel);
+        *e = (file_entry_t){0};
+        f->fd = fd;
+    }
+    return 0;
 }

@@ -3,7 +3,10 @@
 # is now on the very next request; a file replaced while another hard link keeps the old inode
 # (what only a fresh path walk can see) is served new within OE_WEBSITE_CACHE_MS (1 s; the test
 # allows 1.5 s); more files than the cache has slots are all served right; a reload to a new root
-# serves the new root at once. One worker, so that every request meets the same cache.
+# serves the new root at once. Small files left alone for a second are served from memory: a
+# rewrite in place with the same size, even with the old mtime put back, is served new at once,
+# and ranges, HEAD and 304 answer from the memory copy as from the file. One worker, so that
+# every request meets the same cache.
 . "$OE_ROOT/tests/integration/lib.sh"
 command -v curl >/dev/null || skip "curl not installed"
 "$OE_BIN" -V | grep -q '^  modules .* website\( \|$\)' || skip "no website module in this build"
@@ -15,6 +18,8 @@ printf 'home\n' > "$root/d/index.html"
 printf 'old\n' > "$root/b.txt"
 ln "$root/b.txt" "$OE_TMP/b.keep" # a second link keeps the old inode alive
 printf 'second root\n' > "$OE_TMP/www2/a.txt"
+printf 'old bytes 0123456789\n' > "$root/m.txt"
+touch -d '-1 hour' "$root/m.txt" # unchanged for a second and more: its bytes are kept in memory
 for i in $(seq 100); do printf 'file %d\n' "$i" > "$root/f$i.txt"; done
 
 port=$(oe_port)
@@ -71,6 +76,34 @@ while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 1500 ]; do
     sleep 0.05
 done
 expect_eq "$got" "new| 200" "replaced hard-linked file within 1.5 s"
+
+expect_eq "$(get /m.txt)" "old bytes 0123456789| 200" "small old file"
+expect_eq "$(get /m.txt)" "old bytes 0123456789| 200" "small old file, from memory"
+range=$(curl -s --max-time 5 -H 'host: a.test' -H 'range: bytes=4-8' -w ' %{http_code}' \
+    "http://127.0.0.1:$port/m.txt")
+expect_eq "$range" "bytes 206" "range of a file held in memory"
+head=$(curl -s --max-time 5 -I -H 'host: a.test' "http://127.0.0.1:$port/m.txt" | tr -d '\r' |
+    sed -n 's/^content-length: //p')
+expect_eq "$head" 21 "HEAD of a file held in memory"
+etag=$(curl -s --max-time 5 -I -H 'host: a.test' "http://127.0.0.1:$port/m.txt" | tr -d '\r' |
+    sed -n 's/^etag: //p')
+code=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -H 'host: a.test' \
+    -H "if-none-match: $etag" "http://127.0.0.1:$port/m.txt")
+expect_eq "$code" 304 "If-None-Match of a file held in memory"
+printf 'new bytes 9876543210\n' > "$root/m.txt.part"
+dd if="$root/m.txt.part" of="$root/m.txt" conv=notrunc status=none # in place, same size
+expect_eq "$(get /m.txt)" "new bytes 9876543210| 200" "GET right after a same-size rewrite in place"
+printf 'zzz bytes 0000000000\n' > "$root/m.txt.part"
+dd if="$root/m.txt.part" of="$root/m.txt" conv=notrunc status=none
+expect_eq "$(get /m.txt)" "zzz bytes 0000000000| 200" "GET right after a second rewrite"
+sleep 1.1 # past the second: the bytes are held in memory again
+expect_eq "$(get /m.txt)" "zzz bytes 0000000000| 200" "GET a second later"
+touch -r "$root/m.txt" "$OE_TMP/m.when" # the mtime the bytes in memory were read with
+dd if="$root/m.txt.part" of="$root/m.txt" conv=notrunc status=none
+printf 'yyy' | dd of="$root/m.txt" conv=notrunc status=none
+touch -r "$OE_TMP/m.when" "$root/m.txt" # the mtime put back: only the ctime tells
+expect_eq "$(stat -c %y "$root/m.txt")" "$(stat -c %y "$OE_TMP/m.when")" "mtime put back"
+expect_eq "$(get /m.txt)" "yyy bytes 0000000000| 200" "same-size rewrite with the old mtime put back"
 
 bad=0
 for pass in 1 2; do
