@@ -945,6 +945,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         oe_http__conn_close(c);
         return;
     }
+    c->w->reads++;
     if (c->lingering) { /* see linger(): dropped unread, up to a bound */
         c->linger_bytes += (uint64_t)nread;
         if (c->linger_bytes > LINGER_BYTES)

@@ -95,6 +95,11 @@ struct oe_req {
     bool tls;               /* arrived over TLS */
     const oe_site_t *site;  /* the virtual host chosen by authority */
     struct uv_loop_s *loop; /* the worker's loop, for handlers that answer later */
+    /* The worker's count of socket reads when the request was dispatched (0: unknown). Requests
+     * with the same count came out of one read, so whatever changed before any of them was sent
+     * changed before that read: a state checked once after it needs no second look for them
+     * (the website's file cache fstat()s a file once per count). */
+    uint64_t read_seq;
 
     /* For handlers that answer later: called (once) when the client went away before the
      * response was sent (or, streaming, before oe_resp_stream_end/reset); the request is invalid

@@ -113,6 +113,7 @@ struct worker {
     uv_timer_t trim;     /* no connection for a while: return freed memory (on_trim) */
     uv_timer_t tidy;     /* every OE_HTTP_TIDY_MS: trims connections idle since the last round */
     uint64_t fds_logged; /* loop time of the last "out of descriptors" line */
+    uint64_t reads;      /* socket reads with data (oe_req_t.read_seq) */
     uv_async_t adopt;    /* connections handed over by an older generation's workers */
     handoff_t *inbox;    /* under the hand-over lock (conn.c) */
     listener_t *listeners;

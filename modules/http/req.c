@@ -638,6 +638,7 @@ void oe_http__dispatch(conn_t *c, stream_t *s)
     oe_http_t *http = c->w->http;
     oe_req_t *req = &s->req;
     s->handled = true;
+    req->read_seq = c->w->reads;
     req->head = oe_req_method_is(req, "HEAD");
     const oe_site_t *site = site_for(http, req->authority);
     /* Misdirected: a host we do not serve, or one this connection must not serve (outside its

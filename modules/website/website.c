@@ -129,7 +129,8 @@ static int open_rel(const job_t *j, const char *rel, oe_website_file_t *f)
         f->fd = j->root_fd >= 0 ? oe_website_open(j->root_fd, j->site->root, rel, &f->st) : -ENOENT;
         return f->fd < 0 ? f->fd : 0;
     }
-    int rc = oe_website_cache_open(j->cache, j->site->root, rel, f, j->t0_us / 1000u);
+    int rc =
+        oe_website_cache_open(j->cache, j->site->root, rel, f, j->t0_us / 1000u, j->req->read_seq);
     if (rc == -EMFILE || rc == -ENFILE)
         oe_website_cache_flush(j->cache); /* give the process its descriptors back */
     return rc;

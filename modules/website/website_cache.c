@@ -18,6 +18,8 @@ typedef struct file_entry {
     uint64_t opened_ms;
     oe_blob_t *blob; /* the file's bytes, read when it looked as read_as says; or NULL */
     struct stat read_as;
+    uint64_t seen_seq; /* the read_seq of the last fstat(), which gave seen; 0 = none */
+    struct stat seen;
 } file_entry_t;
 
 typedef struct root_entry {
@@ -186,8 +188,22 @@ size_t oe_website_cache_blob_bytes(const oe_website_cache_t *c)
     return c->blob_bytes;
 }
 
+/* fstat() of e's descriptor, once per read_seq (see oe_req_t.read_seq). */
+static int stat_entry(file_entry_t *e, struct stat *st, uint64_t seq)
+{
+    if (seq == 0 || e->seen_seq != seq) {
+        if (fstat(e->fd, &e->seen) < 0) {
+            e->seen_seq = 0;
+            return -errno;
+        }
+        e->seen_seq = seq;
+    }
+    *st = e->seen;
+    return 0;
+}
+
 int oe_website_cache_open(oe_website_cache_t *c, const char *root, const char *rel,
-                          oe_website_file_t *f, uint64_t now_ms)
+                          oe_website_file_t *f, uint64_t now_ms, uint64_t seq)
 {
     f->fd = -1;
     f->blob = NULL;
@@ -199,7 +215,7 @@ int oe_website_cache_open(oe_website_cache_t *c, const char *root, const char *r
     file_entry_t *e = &c->files[slot_of(root, rel)];
     if (e->root == root && strcmp(e->rel, rel) == 0) {
         /* No link left: deleted, or replaced by a rename. Open the path again. */
-        if (fresh(e->opened_ms, now_ms) && fstat(e->fd, &f->st) == 0 && f->st.st_nlink > 0)
+        if (fresh(e->opened_ms, now_ms) && stat_entry(e, &f->st, seq) == 0 && f->st.st_nlink > 0)
             return give(c, e, f);
         drop_file(c, e);
     }

@@ -5,9 +5,10 @@
  * small files (OE_WEBSITE_CACHE_BLOB_MAX, up to OE_WEBSITE_CACHE_BLOB_BUDGET per worker), so that
  * a request for one costs the fstat() alone: no dup(), pread() or close().
  *
- * Coherence. Every hit fstat()s the cached descriptor: a file rewritten in place is served with
- * its new size, mtime and entity tag at once, and a file deleted or replaced by rename(2) (its
- * old inode has no link left) is opened again at once. What the cache cannot see without walking
+ * Coherence. Every hit fstat()s the cached descriptor (once per socket read that brought
+ * requests: see oe_req_t.read_seq), so a file rewritten in place is served with its new size,
+ * mtime and entity tag at once, and a file deleted or replaced by rename(2) (its old inode has no
+ * link left) is opened again at once. What the cache cannot see without walking
  * the path again is served from it for at most OE_WEBSITE_CACHE_MS: a file replaced while
  * another hard link keeps the old one, a symlink pointed elsewhere, a renamed parent directory
  * or root. Each worker has its own cache (no locks); a reload starts new workers with empty ones.
@@ -53,12 +54,14 @@ void oe_website_cache_free(oe_website_cache_t *c);
 void oe_website_cache_flush(oe_website_cache_t *c);
 
 /* oe_website_open() of rel beneath root (the site's root path, borrowed: its address and text
- * name the root for the life of the cache) at loop time now_ms, through the cache. Returns 0 and
+ * name the root for the life of the cache) at loop time now_ms, for a request of read_seq seq
+ * (a hit fstat()s the file once per seq, see oe_req_t.read_seq; 0 = every time), through the
+ * cache. Returns 0 and
  * fills *f: a descriptor the caller owns (a dup of the cached one; both share the file offset,
  * so read it with pread only) or a reference to the file's bytes; or -errno as oe_website_open.
  * Failures are not cached. */
 int oe_website_cache_open(oe_website_cache_t *c, const char *root, const char *rel,
-                          oe_website_file_t *f, uint64_t now_ms);
+                          oe_website_file_t *f, uint64_t now_ms, uint64_t seq);
 /* Bytes of files held in memory (for tests and the status line). */
 size_t oe_website_cache_blob_bytes(const oe_website_cache_t *c);
 
