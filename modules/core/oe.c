@@ -173,6 +173,31 @@ void oe_buf_free(oe_buf_t *b)
     *b = (oe_buf_t){0};
 }
 
+static size_t fmt_base(char *out, uint64_t v, unsigned base)
+{
+    static const char digits[] = "0123456789abcdef";
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = digits[v % base];
+        v /= base;
+    } while (v != 0);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    return n;
+}
+
+size_t oe_fmt_dec(char *out, uint64_t v)
+{
+    return fmt_base(out, v, 10);
+}
+
+size_t oe_fmt_hex(char *out, uint64_t v)
+{
+    return fmt_base(out, v, 16);
+}
+
 oe_blob_t *oe_blob_new(size_t len)
 {
     oe_blob_t *b = oe_malloc(sizeof(*b) + len);

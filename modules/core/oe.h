@@ -90,6 +90,11 @@ void oe_buf_append(oe_buf_t *b, const void *p, size_t n);
 void oe_buf_printf(oe_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void oe_buf_free(oe_buf_t *b);
 
+/* v in decimal (at most 20 digits) or lower-case hex without leading zeros (at most 16), then a
+ * NUL; returns the digit count. For hot paths where snprintf's parsing shows in profiles. */
+size_t oe_fmt_dec(char *out, uint64_t v);
+size_t oe_fmt_hex(char *out, uint64_t v);
+
 /* Immutable bytes shared by reference: one loop's (the count is not atomic), freed with the last
  * reference. oe_blob_new returns one reference to len bytes of data the caller fills first. */
 typedef struct oe_blob {

@@ -149,6 +149,7 @@ static void worker_main(void *arg)
     for (size_t i = 0; i < w->http->nhooks; i++)
         w->hook_state[i] = w->http->hooks[i].start(&w->loop, w->http->hooks[i].data);
     uv_run(&w->loop, UV_RUN_DEFAULT);
+    oe_http__h2_spares_free(w);
     free(w->listeners);
     free(w->counts);
     uv_loop_close(&w->loop);
@@ -628,11 +629,11 @@ static void on_connection(uv_stream_t *server, int status)
 static void on_trim(uv_timer_t *t)
 {
     worker_t *w = t->data;
+    if (w->nconns == 0)
+        oe_http__h2_spares_free(w);
 #ifdef __GLIBC__
     if (w->nconns == 0)
         malloc_trim(0);
-#else
-    (void)w;
 #endif
 }
 

@@ -623,10 +623,11 @@ static void submit(stream_t *s)
     bool chunked = false;
     if (s->status != 304 && s->status != 204 && s->status >= 200 &&
         (!s->streamed || s->stream_length >= 0)) {
-        n = snprintf(line, sizeof(line), "content-length: %llu\r\n",
-                     (unsigned long long)s->content_length);
+        memcpy(line, "content-length: ", 16);
+        size_t k = 16 + oe_fmt_dec(line + 16, s->content_length);
+        memcpy(line + k, "\r\n", 2);
         if (rc == 0)
-            rc = oe_http__conn_send(c, line, (size_t)n);
+            rc = oe_http__conn_send(c, line, k + 2);
     } else if (s->streamed && !s->no_body && s->stream_length < 0 && s->req.version == 11 &&
                s->status >= 200) {
         chunked = true;

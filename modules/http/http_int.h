@@ -114,6 +114,8 @@ struct worker {
     uv_timer_t tidy;     /* every OE_HTTP_TIDY_MS: trims connections idle since the last round */
     uint64_t fds_logged; /* loop time of the last "out of descriptors" line */
     uint64_t reads;      /* socket reads with data (oe_req_t.read_seq) */
+    struct h2_stream *h2_spare; /* freed HTTP/2 streams kept for reuse (h2.c), a list */
+    unsigned h2_nspare;
     uv_async_t adopt;    /* connections handed over by an older generation's workers */
     handoff_t *inbox;    /* under the hand-over lock (conn.c) */
     listener_t *listeners;
@@ -283,6 +285,8 @@ struct proto {
 
 /* h1.c and h2.c */
 extern const proto_t oe_http__h1, oe_http__h2;
+/* Frees the worker's spare HTTP/2 streams (idle, and when the worker ends). */
+void oe_http__h2_spares_free(worker_t *w);
 
 struct stream {
     oe_req_t req;

@@ -309,8 +309,18 @@ static void serve(job_t *j)
     int64_t mtime = (int64_t)f.st.st_mtim.tv_sec;
     uint64_t mtime_ns = (uint64_t)mtime * 1000000000u + (uint64_t)f.st.st_mtim.tv_nsec;
     uint64_t size = (uint64_t)f.st.st_size;
-    snprintf(etag, sizeof(etag), "\"%" PRIx64 "-%" PRIx64 "%s%s\"", mtime_ns, size,
-             coding ? "-" : "", coding ? coding : "");
+    size_t k = 0;
+    etag[k++] = '"';
+    k += oe_fmt_hex(etag + k, mtime_ns);
+    etag[k++] = '-';
+    k += oe_fmt_hex(etag + k, size);
+    if (coding != NULL) { /* "br" or "gzip" */
+        etag[k++] = '-';
+        memcpy(etag + k, coding, strlen(coding));
+        k += strlen(coding);
+    }
+    etag[k++] = '"';
+    etag[k] = '\0';
     oe_website_format_date(mtime, lastmod);
     oe_resp_header(req, "etag", etag);
     oe_resp_header(req, "last-modified", lastmod);
