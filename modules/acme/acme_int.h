@@ -5,11 +5,19 @@
 #ifndef OE_ACME_INT_H
 #define OE_ACME_INT_H
 
+#include <pthread.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
 
+#include "acme/acme_dns.h"
+#include "acme/acme_jws.h"
 #include "core/conf.h"
 #include "core/module.h"
+#include "dns/upstream.h"
+#include "http/client.h"
 #include "http/http.h"
+#include "tls/tls.h"
 
 #define TAG "acme"
 
@@ -36,6 +44,88 @@ typedef struct acme_conf {
 } acme_conf_t;
 
 extern const oe_module_t oe_acme_module;
+
+#define URL_MAX 1024 /* the longest URL taken from the ACME server */
+
+/* ---- runtime state (the main loop's, except tokens: see lock) ---------------------------- */
+
+typedef struct token {
+    char *token, *keyauth;
+} token_t;
+
+typedef struct acme_site {
+    const oe_site_t *site;
+    int64_t renew_at;    /* 0: no certificate yet */
+    uint64_t retry_at;   /* loop time (ms) before which no new order starts */
+    uint64_t backoff_ms; /* the next back-off */
+    int challenge;       /* CH_*: dns-01 for wildcard names, else [acme] challenge */
+    bool asked;          /* `acme renew` asked for a new certificate: until one arrives */
+    char cert_id[200];   /* RFC 9773 §4.1 of the stored certificate, "" when none */
+    uint64_t ari_at;     /* loop time (ms) of the next renewalInfo look, 0: now */
+    bool ari_job;        /* the job in progress only asks renewalInfo */
+} acme_site_t;
+
+typedef struct acme acme_t;
+typedef void (*step_fn)(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body);
+
+struct acme {
+    oe_modctx_t *ctx;
+    const acme_conf_t *conf;
+    oe_http_t *http;
+    oe_tls_server_t *tls_server; /* the http module's, for TLS-ALPN-01 */
+    const char *state_dir;
+    char dir[4096]; /* STATE/acme */
+    uv_timer_t check, wait;
+    int handles; /* open uv handles */
+    oe_tls_client_t *tls;
+    oe_http_client_t *client;
+    acme_site_t *sites;
+    size_t nsites;
+    bool uses[4];      /* challenge types some site needs */
+    oe_acme_key_t key; /* the account key */
+    const char *acct;  /* its files: ACCT.key, ACCT.url ("account", "account-rsa") */
+    char thumb[OE_ACME_THUMBPRINT_LEN + 1];
+    char *kid; /* the account URL, once known */
+    char new_nonce[URL_MAX], new_account[URL_MAX], new_order[URL_MAX];
+    char renewal_info[URL_MAX]; /* RFC 9773, "" when the server offers none */
+    bool ari_none;              /* the directory has no renewalInfo: renew-before only */
+    char nonce[256];
+    bool stopping;
+
+    /* HTTP-01 answers, read by the workers' handler */
+    pthread_mutex_t lock;
+    token_t *tokens;
+    size_t ntokens;
+
+    /* the order in progress (job NULL: none) */
+    acme_site_t *job;
+    step_fn next;
+    char url[URL_MAX];  /* of the request in progress */
+    char *payload;      /* its JWS payload; NULL: GET (or POST-as-GET when post) */
+    bool post, pem;     /* a JWS POST; wants a PEM chain */
+    int bad_nonces;     /* retries of this request so far */
+    oe_upstream_t *dns; /* for the ACME server's name; NULL without a resolver */
+    oe_sockaddr_t resolver;
+    char resolver_text[80];
+    oe_upstream_lookup_t lookup;
+    oe_upstream_query_t *lookup_q;
+    char host[256]; /* resolved host:port */
+    unsigned port;
+    struct sockaddr_storage addr;
+    bool have_addr;
+    oe_http_call_t *call;
+    bool fetching_nonce; /* the call in progress asks newNonce for a nonce */
+    oe_buf_t sent;       /* the body of the call in progress (borrowed by the client) */
+    char order_url[URL_MAX], finalize[URL_MAX], cert_url[URL_MAX];
+    oe_acme_dns_t *dns01;   /* dns-01 publisher */
+    char dns_owner[300];    /* the _acme-challenge name published, "" when none */
+    char chal_url[URL_MAX]; /* the challenge to answer once the record is in place */
+    char **authz;
+    size_t nauthz, iauthz;
+    int polls;
+    uint64_t retry_after_ms; /* of the last response, 0 when none */
+    char *cert_key;          /* PEM of the new certificate's key (secret) */
+};
 
 /* STATE/acme/NAME.EXT for site (NAME as oe_http_acme_paths makes it). */
 void oe_acme__site_file(const oe_site_t *site, const char *state_dir, const char *ext, char *out,
