@@ -256,15 +256,6 @@ static bool parse_url(const char *url, char *host, size_t hcap, unsigned *port, 
     return *end == '\0' || *end == '/';
 }
 
-void oe_acme__site_file(const oe_site_t *site, const char *state_dir, const char *ext, char *out,
-                        size_t cap)
-{
-    char cert[4096], key[4096];
-    oe_http_acme_paths(site, state_dir, cert, key, sizeof(cert));
-    size_t n = strlen(cert) - strlen(".pem");
-    snprintf(out, cap, "%.*s.%s", (int)n, cert, ext);
-}
-
 int64_t oe_acme__renew_at(const acme_conf_t *c, int64_t not_before, int64_t not_after)
 {
     int64_t before =
@@ -362,23 +353,7 @@ static void job_clear(acme_t *a)
     a->job = NULL;
 }
 
-static void write_error(acme_t *a, const acme_site_t *s, const char *msg)
-{
-    char path[4200];
-    oe_acme__site_file(s->site, a->state_dir, "error", path, sizeof(path));
-    if (msg == NULL) {
-        unlink(path);
-        return;
-    }
-    char *text = oe_asprintf("%lld %s\n", (long long)now_s(), msg);
-    oe_file_write_atomic(path, text, strlen(text), 0600);
-    free(text);
-}
-
 #define ARI_DEFAULT_S (6 * 3600) /* between renewalInfo looks without Retry-After (§4.3) */
-static void write_ari(acme_t *a, const acme_site_t *s, const char *text);
-
-static void renew_done(acme_t *a, const acme_site_t *s);
 
 static void job_fail(acme_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void job_fail(acme_t *a, const char *fmt, ...)
@@ -403,7 +378,7 @@ static void job_fail(acme_t *a, const char *fmt, ...)
                  "[site \"%s\"] certificate order failed: %s; the current certificate stays; "
                  "next attempt in %llus",
                  s->site->name, msg, (unsigned long long)(s->backoff_ms / 1000));
-    write_error(a, s, msg);
+    oe_acme__store_error(a, s, msg);
     s->backoff_ms = OE_MIN(s->backoff_ms * 2, BACKOFF_MAX_MS);
     job_clear(a);
 }
@@ -426,8 +401,6 @@ static void problem(oe_slice_t body, char *out, size_t cap)
             *p = ' ';
 }
 
-static void account_file(acme_t *a, char *out, size_t cap, const char *name);
-
 static void fail_response(acme_t *a, const char *what, int status, oe_slice_t body)
 {
     char p[800];
@@ -438,12 +411,7 @@ static void fail_response(acme_t *a, const char *what, int status, oe_slice_t bo
     problem(body, p, sizeof(p));
     if (strncmp(p, "urn:ietf:params:acme:error:accountDoesNotExist:", 47) == 0 && a->kid != NULL) {
         /* The server forgot the account (RFC 8555 §7.3.1): register anew at the next attempt. */
-        char path[4200], name[64];
-        snprintf(name, sizeof(name), "%s.url", a->acct);
-        account_file(a, path, sizeof(path), name);
-        unlink(path);
-        free(a->kid);
-        a->kid = NULL;
+        oe_acme__account_forget(a);
         oe_log_warn(TAG, "the ACME server no longer knows the account; registering again");
     }
     job_fail(a, "%s: HTTP %d, %s", what, status, p);
@@ -682,11 +650,6 @@ static void on_challenge(acme_t *a, int status, const oe_header_t *h, size_t n, 
 static void step_finalize(acme_t *a);
 static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body);
 
-static void account_file(acme_t *a, char *out, size_t cap, const char *name)
-{
-    snprintf(out, cap, "%s/%s", a->dir, name);
-}
-
 static void on_account(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
 {
     if (!json_ok(a, "newAccount", status, 200, body))
@@ -698,14 +661,7 @@ static void on_account(acme_t *a, int status, const oe_header_t *h, size_t n, oe
         job_fail(a, "newAccount: no account URL, or the account is \"%s\"", acc_status);
         return;
     }
-    a->kid = oe_strdup(kid);
-    /* Registered once: the account URL is kept with the directory it belongs to. */
-    char path[4200], name[64];
-    snprintf(name, sizeof(name), "%s.url", a->acct);
-    account_file(a, path, sizeof(path), name);
-    char *text = oe_asprintf("%s\n%s\n", a->conf->directory, kid);
-    oe_file_write_atomic(path, text, strlen(text), 0600);
-    free(text);
+    oe_acme__account_save(a, kid);
     oe_log_info(TAG, "%s ACME account %s", status == 201 ? "registered" : "using the", kid);
     step_order(a);
 }
@@ -1085,11 +1041,7 @@ static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_sl
     }
     char cert[4096], key[4096], *err = NULL;
     oe_http_acme_paths(s->site, a->state_dir, cert, key, sizeof(cert));
-    /* The key first: a crash between the two leaves a pair that does not match, which the next
-     * start refuses (and orders anew), never a certificate without its key. */
-    int rc = oe_file_write_atomic(key, a->cert_key, strlen(a->cert_key), 0600);
-    if (rc == 0)
-        rc = oe_file_write_atomic(cert, body.base, body.len, 0644);
+    int rc = oe_acme__store_cert(a->cert_key, body, cert, key);
     if (rc != 0) {
         job_fail(a, "cannot store the certificate in %s: %s", a->dir, oe_strerror(rc));
         return;
@@ -1110,13 +1062,13 @@ static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_sl
     s->renew_at = oe_acme__renew_at(a->conf, facts.not_before, facts.not_after);
     cert_id(&facts, s->cert_id, sizeof(s->cert_id));
     s->ari_at = 0; /* ask renewalInfo about the new certificate at the next check */
-    write_ari(a, s, NULL);
+    oe_acme__store_ari(a, s, NULL);
     s->backoff_ms = 0;
     s->retry_at = 0;
     if (s->asked)
-        renew_done(a, s);
+        oe_acme__renew_done(a, s);
     s->asked = false;
-    write_error(a, s, NULL);
+    oe_acme__store_error(a, s, NULL);
     job_clear(a);
 }
 
@@ -1169,16 +1121,6 @@ int64_t oe_acme__ari_pick(int64_t start, int64_t end, uint32_t random)
     return start + (int64_t)(random % (uint64_t)(end - start + 1));
 }
 
-static void write_ari(acme_t *a, const acme_site_t *s, const char *text)
-{
-    char path[4200];
-    oe_acme__site_file(s->site, a->state_dir, "ari", path, sizeof(path));
-    if (text == NULL)
-        unlink(path);
-    else
-        oe_file_write_atomic(path, text, strlen(text), 0600);
-}
-
 #define ARI_MIN_S 1
 #define ARI_MAX_S (24 * 3600)
 
@@ -1214,7 +1156,7 @@ static void on_ari(acme_t *a, int status, const oe_header_t *h, size_t n, oe_sli
         char text[200];
         snprintf(text, sizeof(text), "%lld %lld %lld\n", (long long)at, (long long)ws,
                  (long long)we);
-        write_ari(a, s, text);
+        oe_acme__store_ari(a, s, text);
         oe_log_info(TAG, "[site \"%s\"] renewalInfo: window %s .. %s; renewing at %lld",
                     s->site->name, start, end, (long long)at);
     }
@@ -1257,22 +1199,6 @@ static void job_start(acme_t *a, acme_site_t *s, const char *why)
     request(a, a->conf->directory, false, NULL, on_directory);
 }
 
-/* `odoh-edge acme renew` leaves STATE/acme/NAME.renew; it stays until a certificate arrives, so
- * that a reload or a restart in between still honours it. */
-static bool renew_asked(acme_t *a, const acme_site_t *s)
-{
-    char path[4200];
-    oe_acme__site_file(s->site, a->state_dir, "renew", path, sizeof(path));
-    return access(path, F_OK) == 0;
-}
-
-static void renew_done(acme_t *a, const acme_site_t *s)
-{
-    char path[4200];
-    oe_acme__site_file(s->site, a->state_dir, "renew", path, sizeof(path));
-    unlink(path);
-}
-
 static void on_check(uv_timer_t *t)
 {
     acme_t *a = t->data;
@@ -1281,7 +1207,7 @@ static void on_check(uv_timer_t *t)
     uint64_t now = uv_now(a->ctx->loop);
     for (size_t i = 0; i < a->nsites; i++) {
         acme_site_t *s = &a->sites[i];
-        if (!s->asked && renew_asked(a, s)) { /* new: at once, whatever the back-off */
+        if (!s->asked && oe_acme__renew_asked(a, s)) { /* new: at once, whatever the back-off */
             s->asked = true;
             job_start(a, s, "renewal asked for");
             return;
@@ -1307,98 +1233,6 @@ static void on_check(uv_timer_t *t)
     }
 }
 
-/* ---- the account key ------------------------------------------------------------------------ */
-
-/* The RSA account key (account-key = rsa2048): ACCT.key as PEM, made when missing. */
-static int load_rsa_account(acme_t *a, const char *path)
-{
-    uint8_t *buf = oe_malloc(16384);
-    int n = oe_file_read_secret(path, buf, 16384);
-    int rc = 0;
-    if (n >= 0) {
-        a->key.rsa = oe_crypto_rsa_parse(buf, (size_t)n);
-        if (a->key.rsa == NULL) {
-            oe_log_error(TAG, "%s: not an RSA private key of 2048 bits or more", path);
-            rc = OE_EFORMAT;
-        }
-    } else if (n == -ENOENT) {
-        oe_buf_t pem = {0};
-        a->key.rsa = oe_crypto_rsa_generate(2048);
-        rc = a->key.rsa != NULL ? oe_crypto_rsa_write_pem(a->key.rsa, &pem) : OE_ECRYPTO;
-        if (rc == 0)
-            rc = oe_file_write_atomic(path, pem.base, pem.len, 0600);
-        if (rc == 0)
-            oe_log_info(TAG, "generated an ACME account key (RSA 2048) in %s", path);
-        else
-            oe_log_error(TAG, "%s: %s", path, oe_strerror(rc));
-        oe_wipe(pem.base, pem.len);
-        oe_buf_free(&pem);
-    } else {
-        oe_log_error(TAG, "%s: %s", path, oe_strerror(n));
-        rc = n;
-    }
-    oe_wipe(buf, 16384);
-    free(buf);
-    return rc;
-}
-
-static int load_account(acme_t *a)
-{
-    char path[4200], hex[2 * OE_CRYPTO_P256_SK_LEN + 2];
-    uint8_t d[OE_CRYPTO_P256_SK_LEN];
-    char name[64];
-    snprintf(name, sizeof(name), "%s.key", a->acct);
-    account_file(a, path, sizeof(path), name);
-    a->key.alg = a->conf->account_key == OE_ACME_RS256 ? OE_ACME_RS256 : OE_ACME_ES256;
-    int rc = 0;
-    if (a->key.alg == OE_ACME_RS256)
-        rc = load_rsa_account(a, path);
-    else
-        rc = oe_file_read_key_line(path, hex, 2 * OE_CRYPTO_P256_SK_LEN);
-    if (a->key.alg == OE_ACME_RS256) {
-        /* done above */
-    } else if (rc == 0) {
-        rc = oe_hex_decode(d, sizeof(d), hex, 2 * OE_CRYPTO_P256_SK_LEN) == (int)sizeof(d)
-                 ? oe_crypto_p256_from_private(&a->key.ec, d, sizeof(d))
-                 : OE_EFORMAT;
-        if (rc != 0)
-            oe_log_error(TAG, "%s: not an account key (64 hex digits): %s", path, oe_strerror(rc));
-    } else if (rc == -ENOENT) {
-        rc = oe_crypto_p256_generate(&a->key.ec, oe_crypto_random, NULL);
-        if (rc == 0) {
-            oe_hex_encode(hex, a->key.ec.d, sizeof(a->key.ec.d));
-            hex[2 * OE_CRYPTO_P256_SK_LEN] = '\n';
-            rc = oe_file_write_atomic(path, hex, 2 * OE_CRYPTO_P256_SK_LEN + 1, 0600);
-            if (rc == 0)
-                oe_log_info(TAG, "generated an ACME account key in %s", path);
-            else
-                oe_log_error(TAG, "%s: %s", path, oe_strerror(rc));
-        }
-    } else {
-        oe_log_error(TAG, "%s: %s", path, oe_strerror(rc));
-    }
-    oe_wipe(hex, sizeof(hex));
-    oe_wipe(d, sizeof(d));
-    if (rc != 0)
-        return rc;
-    oe_acme_thumbprint(a->thumb, &a->key);
-    /* The account URL, if this key was registered with this directory before. */
-    snprintf(name, sizeof(name), "%s.url", a->acct);
-    account_file(a, path, sizeof(path), name);
-    FILE *f = fopen(path, "r");
-    if (f != NULL) {
-        char dir[URL_MAX + 2], kid[URL_MAX + 2];
-        if (fgets(dir, sizeof(dir), f) && fgets(kid, sizeof(kid), f)) {
-            dir[strcspn(dir, "\n")] = '\0';
-            kid[strcspn(kid, "\n")] = '\0';
-            if (strcmp(dir, a->conf->directory) == 0 && kid[0] != '\0')
-                a->kid = oe_strdup(kid);
-        }
-        fclose(f);
-    }
-    return 0;
-}
-
 /* ---- module hooks --------------------------------------------------------------------------- */
 
 static int init(oe_modctx_t *ctx)
@@ -1417,7 +1251,7 @@ static int init(oe_modctx_t *ctx)
         oe_log_error(TAG, "%s: %s", a->dir, oe_strerror(rc));
         return rc;
     }
-    if ((rc = load_account(a)) < 0)
+    if ((rc = oe_acme__account_load(a)) < 0)
         return rc;
     size_t n = oe_http_site_count(ctx->cf);
     a->sites = oe_calloc(n ? n : 1, sizeof(*a->sites));

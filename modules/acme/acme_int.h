@@ -127,10 +127,6 @@ struct acme {
     char *cert_key;          /* PEM of the new certificate's key (secret) */
 };
 
-/* STATE/acme/NAME.EXT for site (NAME as oe_http_acme_paths makes it). */
-void oe_acme__site_file(const oe_site_t *site, const char *state_dir, const char *ext, char *out,
-                        size_t cap);
-
 /* The challenge type a site is validated with (CH_*): dns-01 when it has a wildcard name, else
  * the [acme] challenge (resolved by the config check). */
 int oe_acme__site_challenge(const acme_conf_t *c, const oe_site_t *s);
@@ -143,6 +139,38 @@ int64_t oe_acme__rfc3339(const char *t);
 
 /* RFC 9773 §4.2: the renewal time chosen in the window [start, end] by random. */
 int64_t oe_acme__ari_pick(int64_t start, int64_t end, uint32_t random);
+
+/* ---- acme_store.c: the files in STATE/acme/ ------------------------------------------------ */
+
+/* STATE/acme/NAME.EXT for site (NAME as oe_http_acme_paths makes it). */
+void oe_acme__site_file(const oe_site_t *site, const char *state_dir, const char *ext, char *out,
+                        size_t cap);
+
+/* Loads the account key (made and stored when missing), its thumbprint and, when this key was
+ * registered with this directory before, the account URL (a->kid). 0, or an error, logged. */
+int oe_acme__account_load(acme_t *a);
+
+/* The account URL kid (copied into a->kid) is stored with the directory it belongs to. */
+void oe_acme__account_save(acme_t *a, const char *kid);
+
+/* The server forgot the account: its URL goes from a->kid and from the state folder. */
+void oe_acme__account_forget(acme_t *a);
+
+/* Writes the certificate's key key_pem (0600) and then chain (0644) to the paths key and cert.
+ * 0, or the error of the write that failed. */
+int oe_acme__store_cert(const char *key_pem, oe_slice_t chain, const char *cert, const char *key);
+
+/* NAME.error: "UNIX-TIME msg"; msg NULL removes it (the order went through). */
+void oe_acme__store_error(const acme_t *a, const acme_site_t *s, const char *msg);
+
+/* NAME.ari: "AT START END" of the renewalInfo pick (acme status shows it); NULL removes it. */
+void oe_acme__store_ari(const acme_t *a, const acme_site_t *s, const char *text);
+
+/* Whether NAME.renew (left by `acme renew`) exists; oe_acme__renew_done removes it. */
+bool oe_acme__renew_asked(const acme_t *a, const acme_site_t *s);
+void oe_acme__renew_done(const acme_t *a, const acme_site_t *s);
+
+/* ---- acme_cmd.c: the command line ----------------------------------------------------------- */
 
 int oe_acme__command(int argc, char **argv);
 
