@@ -36,11 +36,7 @@
 #include "http/client.h"
 #include "tls/tls.h"
 
-#define MAX_AUTHZ      100   /* identifiers per order (RFC 8555 leaves it to the server) */
-#define MAX_POLLS      60    /* status polls of one authorization or order */
-#define MAX_BAD_NONCE  5     /* retries of one request after badNonce */
-#define POLL_MS        1000  /* between polls when the server sends no Retry-After */
-#define MAX_WAIT_MS    60000 /* the longest Retry-After honoured in a poll */
+#define MAX_AUTHZ      100 /* identifiers per order (RFC 8555 leaves it to the server) */
 #define BACKOFF_MAX_MS (3600 * 1000ULL)
 
 /* ---- configuration ------------------------------------------------------------------------ */
@@ -104,8 +100,6 @@ static void conf_init(void *conf)
     c->key_type = OE_TLS_KEY_P256;
 }
 
-static bool parse_url(const char *url, char *host, size_t hcap, unsigned *port, const char **path);
-
 static const char *challenge_name(int ch)
 {
     return ch == CH_DNS01 ? "dns-01" : ch == CH_TLSALPN01 ? "tls-alpn-01" : "http-01";
@@ -131,7 +125,7 @@ static int conf_check(oe_conf_t *cf, oe_conf_section_t *sec, void *conf)
                           "directory's meta.termsOfService) and set agree-tos = yes");
         rc = OE_ECONFIG;
     }
-    if (!parse_url(c->directory, host, sizeof(host), &port, &path)) {
+    if (!oe_acme__parse_url(c->directory, host, sizeof(host), &port, &path)) {
         oe_conf_error_key(cf, sec, "directory", "\"%s\" is not an https:// URL", c->directory);
         rc = OE_ECONFIG;
     }
@@ -216,45 +210,6 @@ int oe_acme__site_challenge(const acme_conf_t *c, const oe_site_t *s)
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-/* "https://host[:port]/path": host (lower-case as written), port (443 when absent) and a view of
- * the path (at least "/"). IPv6 literals are written [::1]. */
-static bool parse_url(const char *url, char *host, size_t hcap, unsigned *port, const char **path)
-{
-    if (url == NULL || strncmp(url, "https://", 8) != 0)
-        return false;
-    const char *h = url + 8, *end = h + strcspn(h, "/?#");
-    const char *colon = NULL;
-    if (*h == '[') {
-        const char *close = memchr(h, ']', (size_t)(end - h));
-        if (close == NULL)
-            return false;
-        colon = close[1] == ':' ? close + 1 : NULL;
-        if (close + 1 != end && colon == NULL)
-            return false;
-        if ((size_t)(close - h - 1) >= hcap)
-            return false;
-        memcpy(host, h + 1, (size_t)(close - h - 1));
-        host[close - h - 1] = '\0';
-    } else {
-        colon = memchr(h, ':', (size_t)(end - h));
-        const char *he = colon ? colon : end;
-        if (he == h || (size_t)(he - h) >= hcap)
-            return false;
-        memcpy(host, h, (size_t)(he - h));
-        host[he - h] = '\0';
-    }
-    *port = 443;
-    if (colon != NULL) {
-        char *e;
-        unsigned long p = strtoul(colon + 1, &e, 10);
-        if (e != end || p == 0 || p > 65535)
-            return false;
-        *port = (unsigned)p;
-    }
-    *path = *end == '/' ? end : "/";
-    return *end == '\0' || *end == '/';
-}
 
 int64_t oe_acme__renew_at(const acme_conf_t *c, int64_t not_before, int64_t not_after)
 {
@@ -355,8 +310,7 @@ static void job_clear(acme_t *a)
 
 #define ARI_DEFAULT_S (6 * 3600) /* between renewalInfo looks without Retry-After (§4.3) */
 
-static void job_fail(acme_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void job_fail(acme_t *a, const char *fmt, ...)
+void oe_acme__job_fail(acme_t *a, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -383,267 +337,6 @@ static void job_fail(acme_t *a, const char *fmt, ...)
     job_clear(a);
 }
 
-/* The problem document of a failed response (RFC 8555 §6.7, RFC 7807) as "type: detail". */
-static void problem(oe_slice_t body, char *out, size_t cap)
-{
-    char type[256] = "", detail[512] = "";
-    if (oe_acme_json_check(body) == 0) {
-        oe_acme_json_member_string(body, "type", type, sizeof(type));
-        oe_acme_json_member_string(body, "detail", detail, sizeof(detail));
-    }
-    if (type[0] == '\0' && detail[0] == '\0')
-        snprintf(out, cap, "no problem document");
-    else
-        snprintf(out, cap, "%s: %s", type, detail);
-    /* The server's text goes to the log and a state file: one line, no control characters. */
-    for (char *p = out; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = ' ';
-}
-
-static void fail_response(acme_t *a, const char *what, int status, oe_slice_t body)
-{
-    char p[800];
-    if (status < 0) {
-        job_fail(a, "%s: %s", what, oe_strerror(status));
-        return;
-    }
-    problem(body, p, sizeof(p));
-    if (strncmp(p, "urn:ietf:params:acme:error:accountDoesNotExist:", 47) == 0 && a->kid != NULL) {
-        /* The server forgot the account (RFC 8555 §7.3.1): register anew at the next attempt. */
-        oe_acme__account_forget(a);
-        oe_log_warn(TAG, "the ACME server no longer knows the account; registering again");
-    }
-    job_fail(a, "%s: HTTP %d, %s", what, status, p);
-}
-
-/* ---- requests ------------------------------------------------------------------------------ */
-
-static void send_request(acme_t *a);
-
-static oe_slice_t header(const oe_header_t *h, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (oe_slice_eq(h[i].name, OE_SLICE_STR(name)))
-            return h[i].value;
-    return OE_SLICE(NULL, 0);
-}
-
-static void copy_header(const oe_header_t *h, size_t n, const char *name, char *out, size_t cap)
-{
-    oe_slice_t v = header(h, n, name);
-    if (v.base == NULL || v.len >= cap) {
-        out[0] = '\0';
-        return;
-    }
-    memcpy(out, v.base, v.len);
-    out[v.len] = '\0';
-}
-
-static void on_response(void *data, int status, const oe_header_t *h, size_t n, oe_slice_t body)
-{
-    acme_t *a = data;
-    a->call = NULL;
-    bool nonce_only = a->fetching_nonce;
-    a->fetching_nonce = false;
-    if (status > 0) {
-        char nonce[sizeof(a->nonce)];
-        copy_header(h, n, "replay-nonce", nonce, sizeof(nonce));
-        if (nonce[0] != '\0')
-            memcpy(a->nonce, nonce, sizeof(nonce));
-        oe_slice_t ra = header(h, n, "retry-after");
-        a->retry_after_ms = 0;
-        if (ra.base != NULL && ra.len > 0 && ra.len < 10) {
-            uint64_t v = 0;
-            size_t i;
-            for (i = 0; i < ra.len && ra.base[i] >= '0' && ra.base[i] <= '9'; i++)
-                v = v * 10 + (ra.base[i] - '0');
-            if (i == ra.len)
-                a->retry_after_ms = v * 1000;
-        }
-    }
-    if (nonce_only) {
-        if (status > 0 && a->nonce[0] != '\0')
-            send_request(a);
-        else
-            fail_response(a, "newNonce gave no Replay-Nonce", status, body);
-        return;
-    }
-    /* RFC 8555 §6.5: a badNonce answer carries a fresh nonce; the request is retried with it. */
-    if (status == 400 && a->post && a->bad_nonces < MAX_BAD_NONCE) {
-        char type[128] = "";
-        if (oe_acme_json_check(body) == 0)
-            oe_acme_json_member_string(body, "type", type, sizeof(type));
-        if (strcmp(type, "urn:ietf:params:acme:error:badNonce") == 0) {
-            a->bad_nonces++;
-            oe_log_debug(TAG, "badNonce; retrying with the new nonce");
-            send_request(a);
-            return;
-        }
-    }
-    a->next(a, status, h, n, body);
-}
-
-static void on_resolved(void *data, int status, const struct sockaddr_in *addr)
-{
-    acme_t *a = data;
-    a->lookup_q = NULL;
-    if (status != 0) {
-        job_fail(a, "cannot resolve %s: %s", a->host, oe_strerror(status));
-        return;
-    }
-    memcpy(&a->addr, addr, sizeof(*addr));
-    oe_sockaddr_set_port((struct sockaddr *)&a->addr, (uint16_t)a->port);
-    a->have_addr = true;
-    send_request(a);
-}
-
-/* An address literal, or localhost (RFC 6761 §6.3: never sent to a resolver). */
-static bool literal_addr(const char *host, unsigned port, struct sockaddr_storage *out)
-{
-    if (strcmp(host, "localhost") == 0)
-        host = "127.0.0.1";
-    return oe_sockaddr_from_ip(host, (uint16_t)port, out);
-}
-
-/* Sends the request described by a->url, a->post, a->payload; then a->next. */
-static void send_request(acme_t *a)
-{
-    char host[256];
-    unsigned port;
-    const char *path;
-    if (!parse_url(a->url, host, sizeof(host), &port, &path)) {
-        job_fail(a, "the server gave a URL that is not https://: %.200s", a->url);
-        return;
-    }
-    if (!a->have_addr || strcmp(host, a->host) != 0 || port != a->port) {
-        snprintf(a->host, sizeof(a->host), "%s", host);
-        a->port = port;
-        a->have_addr = literal_addr(host, port, &a->addr);
-        if (!a->have_addr) {
-            /* No getaddrinfo in a static binary: an A query to the resolver. */
-            int err = 0;
-            if (a->dns == NULL) {
-                job_fail(a,
-                         "cannot resolve %s: no resolver (set resolver, or a nameserver in "
-                         "/etc/resolv.conf)",
-                         host);
-                return;
-            }
-            a->lookup = (oe_upstream_lookup_t){.cb = on_resolved, .data = a};
-            a->lookup_q = oe_upstream_lookup(a->dns, host, &a->lookup, &err);
-            if (a->lookup_q == NULL)
-                job_fail(a, "cannot resolve %s: %s", host, oe_strerror(err));
-            return;
-        }
-    }
-    oe_buf_t *body = &a->sent;
-    body->len = 0;
-    if (a->post) {
-        if (a->nonce[0] == '\0') {
-            /* No nonce yet (§7.2): fetch one from newNonce, then come back here. */
-            char nh[256];
-            unsigned nport;
-            const char *np;
-            if (!parse_url(a->new_nonce, nh, sizeof(nh), &nport, &np) || strcmp(nh, host) != 0 ||
-                nport != port) {
-                job_fail(a, "newNonce is not on the server of the request");
-                return;
-            }
-            oe_http_request_t r = {.host = host,
-                                   .addr = (const struct sockaddr *)&a->addr,
-                                   .method = "GET",
-                                   .path = np};
-            a->fetching_nonce = true;
-            a->call = oe_http_client_request(a->client, &r, on_response, a);
-            return;
-        }
-        const char *kid = a->kid;
-        int rc = oe_acme_jws(body, &a->key, kid, a->nonce, a->url,
-                             a->payload ? OE_SLICE_STR(a->payload) : OE_SLICE(NULL, 0));
-        a->nonce[0] = '\0'; /* used */
-        if (rc != OE_OK) {
-            job_fail(a, "cannot sign the request");
-            return;
-        }
-    }
-    oe_header_t hdrs[3];
-    size_t nh = 0;
-    hdrs[nh++] = (oe_header_t){OE_SLICE_STR("user-agent"), OE_SLICE_STR("odoh-edge/" OE_VERSION)};
-    if (a->post)
-        hdrs[nh++] =
-            (oe_header_t){OE_SLICE_STR("content-type"), OE_SLICE_STR("application/jose+json")};
-    if (a->pem)
-        hdrs[nh++] = (oe_header_t){OE_SLICE_STR("accept"),
-                                   OE_SLICE_STR("application/pem-certificate-chain")};
-    oe_http_request_t r = {.host = host,
-                           .addr = (const struct sockaddr *)&a->addr,
-                           .method = a->post ? "POST" : "GET",
-                           .path = path,
-                           .headers = hdrs,
-                           .nheaders = nh,
-                           .body = OE_SLICE(body->base, body->len)};
-    a->call = oe_http_client_request(a->client, &r, on_response, a);
-}
-
-/* Starts a request: GET (post false), or a JWS POST of payload (NULL: POST-as-GET, §6.3). */
-static void request(acme_t *a, const char *url, bool post, const char *payload, step_fn next)
-{
-    snprintf(a->url, sizeof(a->url), "%s", url);
-    free(a->payload);
-    a->payload = payload ? oe_strdup(payload) : NULL;
-    a->post = post;
-    a->pem = false;
-    a->bad_nonces = 0;
-    a->next = next;
-    send_request(a);
-}
-
-/* POST-as-GET of a certificate chain (RFC 8555 §7.4.2: Accept application/pem-certificate-chain).
- */
-static void request_pem(acme_t *a, const char *url, step_fn next)
-{
-    snprintf(a->url, sizeof(a->url), "%s", url);
-    free(a->payload);
-    a->payload = NULL;
-    a->post = true;
-    a->pem = true;
-    a->bad_nonces = 0;
-    a->next = next;
-    send_request(a);
-}
-
-static void on_wait(uv_timer_t *t)
-{
-    acme_t *a = t->data;
-    send_request(a); /* the same request again (a poll) */
-}
-
-/* Polls the same URL again after Retry-After (bounded) or POLL_MS. */
-static void poll_again(acme_t *a, const char *what)
-{
-    if (++a->polls > MAX_POLLS) {
-        job_fail(a, "%s: still not done after %d polls", what, MAX_POLLS);
-        return;
-    }
-    uint64_t ms = a->retry_after_ms ? OE_MIN(a->retry_after_ms, MAX_WAIT_MS) : POLL_MS;
-    a->bad_nonces = 0;
-    uv_timer_start(&a->wait, on_wait, ms, 0);
-}
-
-static bool json_ok(acme_t *a, const char *what, int status, int want, oe_slice_t body)
-{
-    if (status != want && !(want == 200 && status == 201)) {
-        fail_response(a, what, status, body);
-        return false;
-    }
-    if (oe_acme_json_check(body) != 0) {
-        job_fail(a, "%s: the answer is not JSON", what);
-        return false;
-    }
-    return true;
-}
-
 static void step_order(acme_t *a);
 static void step_authz(acme_t *a);
 static void on_challenge(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body);
@@ -652,13 +345,13 @@ static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_sl
 
 static void on_account(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
 {
-    if (!json_ok(a, "newAccount", status, 200, body))
+    if (!oe_acme__json_ok(a, "newAccount", status, 200, body))
         return;
     char kid[URL_MAX], acc_status[32] = "";
-    copy_header(h, n, "location", kid, sizeof(kid));
+    oe_acme__copy_header(h, n, "location", kid, sizeof(kid));
     oe_acme_json_member_string(body, "status", acc_status, sizeof(acc_status));
     if (kid[0] == '\0' || strcmp(acc_status, "valid") != 0) {
-        job_fail(a, "newAccount: no account URL, or the account is \"%s\"", acc_status);
+        oe_acme__job_fail(a, "newAccount: no account URL, or the account is \"%s\"", acc_status);
         return;
     }
     oe_acme__account_save(a, kid);
@@ -683,7 +376,7 @@ static void step_account(acme_t *a)
     }
     oe_buf_printf(&p, "}");
     oe_buf_append(&p, "", 1);
-    request(a, a->new_account, true, (const char *)p.base, on_account);
+    oe_acme__request(a, a->new_account, true, (const char *)p.base, on_account);
     oe_buf_free(&p);
 }
 
@@ -693,13 +386,13 @@ static void on_directory(acme_t *a, int status, const oe_header_t *h, size_t n, 
 {
     (void)h;
     (void)n;
-    if (!json_ok(a, "directory", status, 200, body))
+    if (!oe_acme__json_ok(a, "directory", status, 200, body))
         return;
     if (oe_acme_json_member_string(body, "newNonce", a->new_nonce, sizeof(a->new_nonce)) < 0 ||
         oe_acme_json_member_string(body, "newAccount", a->new_account, sizeof(a->new_account)) <
             0 ||
         oe_acme_json_member_string(body, "newOrder", a->new_order, sizeof(a->new_order)) < 0) {
-        job_fail(a, "directory: newNonce, newAccount or newOrder missing");
+        oe_acme__job_fail(a, "directory: newNonce, newAccount or newOrder missing");
         return;
     }
     if (oe_acme_json_member_string(body, "renewalInfo", a->renewal_info, sizeof(a->renewal_info)) <
@@ -715,14 +408,14 @@ static void on_directory(acme_t *a, int status, const oe_header_t *h, size_t n, 
 
 static void on_order(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
 {
-    if (!json_ok(a, "newOrder", status, 201, body))
+    if (!oe_acme__json_ok(a, "newOrder", status, 201, body))
         return;
     oe_slice_t list;
-    copy_header(h, n, "location", a->order_url, sizeof(a->order_url));
+    oe_acme__copy_header(h, n, "location", a->order_url, sizeof(a->order_url));
     if (a->order_url[0] == '\0' ||
         oe_acme_json_member_string(body, "finalize", a->finalize, sizeof(a->finalize)) < 0 ||
         oe_acme_json_member(body, "authorizations", &list) < 0) {
-        job_fail(a, "newOrder: no order URL, finalize URL or authorizations");
+        oe_acme__job_fail(a, "newOrder: no order URL, finalize URL or authorizations");
         return;
     }
     size_t pos = 0;
@@ -738,7 +431,7 @@ static void on_order(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
         a->authz[a->nauthz++] = oe_strdup(url);
     }
     if (rc < 0 || a->nauthz == 0) {
-        job_fail(a, "newOrder: malformed authorizations");
+        oe_acme__job_fail(a, "newOrder: malformed authorizations");
         return;
     }
     a->iauthz = 0;
@@ -763,7 +456,7 @@ static void step_order(acme_t *a)
     }
     oe_buf_printf(&p, "}");
     oe_buf_append(&p, "", 1);
-    request(a, a->new_order, true, (const char *)p.base, on_order);
+    oe_acme__request(a, a->new_order, true, (const char *)p.base, on_order);
     oe_buf_free(&p);
 }
 
@@ -777,7 +470,7 @@ static void authz_error(oe_slice_t body, char *out, size_t cap)
         return;
     while (oe_acme_json_array_next(list, &pos, &ch) == 1)
         if (oe_acme_json_member(ch, "error", &err) == 0) {
-            problem(err, out, cap);
+            oe_acme__problem(err, out, cap);
             return;
         }
 }
@@ -794,7 +487,7 @@ static void on_authz_poll(acme_t *a, int status, const oe_header_t *h, size_t n,
 {
     (void)h;
     (void)n;
-    if (!json_ok(a, "authorization", status, 200, body))
+    if (!oe_acme__json_ok(a, "authorization", status, 200, body))
         return;
     char st[32] = "", ident[256] = "?";
     oe_slice_t id;
@@ -810,11 +503,11 @@ static void on_authz_poll(acme_t *a, int status, const oe_header_t *h, size_t n,
         }
         step_authz(a);
     } else if (strcmp(st, "pending") == 0 || strcmp(st, "processing") == 0) {
-        poll_again(a, "authorization");
+        oe_acme__poll_again(a, "authorization");
     } else {
         char e[800];
         authz_error(body, e, sizeof(e));
-        job_fail(a, "authorization of %s is %s: %s", ident, st, e);
+        oe_acme__job_fail(a, "authorization of %s is %s: %s", ident, st, e);
     }
 }
 
@@ -822,10 +515,10 @@ static void on_challenge(acme_t *a, int status, const oe_header_t *h, size_t n, 
 {
     (void)h;
     (void)n;
-    if (!json_ok(a, "challenge", status, 200, body))
+    if (!oe_acme__json_ok(a, "challenge", status, 200, body))
         return;
     a->polls = 0;
-    request(a, a->authz[a->iauthz], true, NULL, on_authz_poll);
+    oe_acme__request(a, a->authz[a->iauthz], true, NULL, on_authz_poll);
 }
 
 static void on_dns_set(void *data, int status, const char *msg)
@@ -835,18 +528,18 @@ static void on_dns_set(void *data, int status, const char *msg)
         return;
     if (status != 0) {
         a->dns_owner[0] = '\0';
-        job_fail(a, "dns-01: %s", msg);
+        oe_acme__job_fail(a, "dns-01: %s", msg);
         return;
     }
     oe_log_info(TAG, "[site \"%s\"] dns-01: %s published", a->job->site->name, a->dns_owner);
-    request(a, a->chal_url, true, "{}", on_challenge);
+    oe_acme__request(a, a->chal_url, true, "{}", on_challenge);
 }
 
 static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
 {
     (void)h;
     (void)n;
-    if (!json_ok(a, "authorization", status, 200, body))
+    if (!oe_acme__json_ok(a, "authorization", status, 200, body))
         return;
     char st[32] = "";
     oe_acme_json_member_string(body, "status", st, sizeof(st));
@@ -858,14 +551,14 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
     if (strcmp(st, "pending") != 0) {
         char e[800];
         authz_error(body, e, sizeof(e));
-        job_fail(a, "authorization is %s: %s", st, e);
+        oe_acme__job_fail(a, "authorization is %s: %s", st, e);
         return;
     }
     const char *want = challenge_name(a->job->challenge);
     oe_slice_t list, ch;
     size_t pos = 0;
     if (oe_acme_json_member(body, "challenges", &list) < 0) {
-        job_fail(a, "authorization without challenges");
+        oe_acme__job_fail(a, "authorization without challenges");
         return;
     }
     while (oe_acme_json_array_next(list, &pos, &ch) == 1) {
@@ -875,14 +568,14 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
             continue;
         if (oe_acme_json_member_string(ch, "url", url, sizeof(url)) < 0 ||
             oe_acme_json_member_string(ch, "token", token, sizeof(token)) < 0) {
-            job_fail(a, "%s challenge without url or token", want);
+            oe_acme__job_fail(a, "%s challenge without url or token", want);
             return;
         }
         /* RFC 8555 §8.1: the token is base64url; nothing else may reach a path or a log. */
         for (const char *t = token; *t; t++)
             if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') ||
                   (*t >= '0' && *t <= '9') || *t == '-' || *t == '_')) {
-                job_fail(a, "%s challenge token is not base64url", want);
+                oe_acme__job_fail(a, "%s challenge token is not base64url", want);
                 return;
             }
         char *ka = oe_acme_key_authorization(token, &a->key);
@@ -897,7 +590,7 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
             free(ka);
             if (oe_acme_json_member(body, "identifier", &id) < 0 ||
                 oe_acme_json_member_string(id, "value", ident, sizeof(ident)) < 0) {
-                job_fail(a, "dns-01: no identifier in the authorization");
+                oe_acme__job_fail(a, "dns-01: no identifier in the authorization");
                 return;
             }
             snprintf(a->dns_owner, sizeof(a->dns_owner), "_acme-challenge.%s", ident);
@@ -905,7 +598,7 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
             int rc = oe_acme_dns_update(a->dns01, a->dns_owner, txt, on_dns_set, a);
             if (rc < 0) {
                 a->dns_owner[0] = '\0';
-                job_fail(a, "dns-01: cannot send the DNS UPDATE: %s", oe_strerror(rc));
+                oe_acme__job_fail(a, "dns-01: cannot send the DNS UPDATE: %s", oe_strerror(rc));
             }
             return;
         }
@@ -919,7 +612,8 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
                 oe_acme_json_member_string(id, "value", ident, sizeof(ident)) < 0 ||
                 oe_tls_server_acme_add(a->tls_server, ident, digest, &err) < 0) {
                 free(ka);
-                job_fail(a, "tls-alpn-01: %s", err ? err : "no identifier in the authorization");
+                oe_acme__job_fail(a, "tls-alpn-01: %s",
+                                  err ? err : "no identifier in the authorization");
                 free(err);
                 return;
             }
@@ -928,10 +622,10 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
         }
         free(ka);
         /* §7.5.1: an empty object tells the server to validate now. */
-        request(a, url, true, "{}", on_challenge);
+        oe_acme__request(a, url, true, "{}", on_challenge);
         return;
     }
-    job_fail(a, "the server offers no %s challenge", want);
+    oe_acme__job_fail(a, "the server offers no %s challenge", want);
 }
 
 static void step_authz(acme_t *a)
@@ -940,38 +634,38 @@ static void step_authz(acme_t *a)
         step_finalize(a);
         return;
     }
-    request(a, a->authz[a->iauthz], true, NULL, on_authz);
+    oe_acme__request(a, a->authz[a->iauthz], true, NULL, on_authz);
 }
 
 static void on_order_state(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
 {
     (void)h;
     (void)n;
-    if (!json_ok(a, "order", status, 200, body))
+    if (!oe_acme__json_ok(a, "order", status, 200, body))
         return;
     char st[32] = "";
     oe_acme_json_member_string(body, "status", st, sizeof(st));
     if (strcmp(st, "valid") == 0) {
         if (oe_acme_json_member_string(body, "certificate", a->cert_url, sizeof(a->cert_url)) < 0) {
-            job_fail(a, "valid order without a certificate URL");
+            oe_acme__job_fail(a, "valid order without a certificate URL");
             return;
         }
-        request_pem(a, a->cert_url, on_cert);
+        oe_acme__request_pem(a, a->cert_url, on_cert);
     } else if (strcmp(st, "processing") == 0 || strcmp(st, "ready") == 0) {
         if (a->polls == 0)
             snprintf(a->url, sizeof(a->url), "%s", a->order_url);
         free(a->payload);
         a->payload = NULL; /* POST-as-GET of the order */
         a->next = on_order_state;
-        poll_again(a, "order");
+        oe_acme__poll_again(a, "order");
     } else {
         char e[800];
         oe_slice_t err;
         if (oe_acme_json_member(body, "error", &err) == 0)
-            problem(err, e, sizeof(e));
+            oe_acme__problem(err, e, sizeof(e));
         else
             snprintf(e, sizeof(e), "no detail");
-        job_fail(a, "order is %s: %s", st, e);
+        oe_acme__job_fail(a, "order is %s: %s", st, e);
     }
 }
 
@@ -981,7 +675,7 @@ static void step_finalize(acme_t *a)
     oe_buf_t der = {0};
     char *err = NULL;
     if (oe_tls_acme_csr(a->conf->key_type, s->hosts.v, s->hosts.n, &a->cert_key, &der, &err) < 0) {
-        job_fail(a, "%s", err ? err : "cannot make the certificate request");
+        oe_acme__job_fail(a, "%s", err ? err : "cannot make the certificate request");
         free(err);
         return;
     }
@@ -992,7 +686,7 @@ static void step_finalize(acme_t *a)
     free(b64);
     oe_buf_free(&der);
     a->polls = 0;
-    request(a, a->finalize, true, payload, on_order_state);
+    oe_acme__request(a, a->finalize, true, payload, on_order_state);
     free(payload);
 }
 
@@ -1032,23 +726,24 @@ static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_sl
     acme_site_t *s = a->job;
     oe_tls_cert_facts_t facts;
     if (status != 200) {
-        fail_response(a, "certificate download", status, body);
+        oe_acme__fail_response(a, "certificate download", status, body);
         return;
     }
     if (oe_tls_cert_facts(body.base, body.len, &facts) != OE_OK) {
-        job_fail(a, "certificate download: not a PEM certificate chain");
+        oe_acme__job_fail(a, "certificate download: not a PEM certificate chain");
         return;
     }
     char cert[4096], key[4096], *err = NULL;
     oe_http_acme_paths(s->site, a->state_dir, cert, key, sizeof(cert));
     int rc = oe_acme__store_cert(a->cert_key, body, cert, key);
     if (rc != 0) {
-        job_fail(a, "cannot store the certificate in %s: %s", a->dir, oe_strerror(rc));
+        oe_acme__job_fail(a, "cannot store the certificate in %s: %s", a->dir, oe_strerror(rc));
         return;
     }
     rc = oe_http_site_cert_replace(a->http, s->site, cert, key, &err);
     if (rc < 0 && rc != -ENOENT) {
-        job_fail(a, "the new certificate cannot be served: %s", err ? err : oe_strerror(rc));
+        oe_acme__job_fail(a, "the new certificate cannot be served: %s",
+                          err ? err : oe_strerror(rc));
         free(err);
         return;
     }
@@ -1142,7 +837,7 @@ static void on_ari(acme_t *a, int status, const oe_header_t *h, size_t n, oe_sli
         (ws = oe_acme__rfc3339(start)) < 0 || (we = oe_acme__rfc3339(end)) < ws) {
         /* §4.3: a client keeps its own schedule when renewalInfo fails. */
         char p[800];
-        problem(body, p, sizeof(p));
+        oe_acme__problem(body, p, sizeof(p));
         oe_log_warn(TAG, "[site \"%s\"] renewalInfo: HTTP %d, %s; keeping renew-before",
                     s->site->name, status, status == 200 ? "no usable suggestedWindow" : p);
         s->ari_job = false;
@@ -1183,7 +878,7 @@ static void step_ari(acme_t *a)
         job_clear(a);
         return;
     }
-    request(a, url, false, NULL, on_ari); /* §4.1: an unauthenticated GET */
+    oe_acme__request(a, url, false, NULL, on_ari); /* §4.1: an unauthenticated GET */
 }
 
 /* ---- scheduling ----------------------------------------------------------------------------- */
@@ -1196,7 +891,7 @@ static void job_start(acme_t *a, acme_site_t *s, const char *why)
     s->ari_job = why == NULL;
     a->job = s;
     a->polls = 0;
-    request(a, a->conf->directory, false, NULL, on_directory);
+    oe_acme__request(a, a->conf->directory, false, NULL, on_directory);
 }
 
 static void on_check(uv_timer_t *t)

@@ -140,6 +140,46 @@ int64_t oe_acme__rfc3339(const char *t);
 /* RFC 9773 §4.2: the renewal time chosen in the window [start, end] by random. */
 int64_t oe_acme__ari_pick(int64_t start, int64_t end, uint32_t random);
 
+/* ---- acme.c (for now): the order's end --------------------------------------------------------
+ */
+
+/* Ends the job after a failure: logged and kept in NAME.error, retried after the back-off. */
+void oe_acme__job_fail(acme_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- acme_req.c: one request to the ACME server --------------------------------------------- */
+
+/* "https://host[:port]/path": host (lower-case as written), port (443 when absent) and a view of
+ * the path (at least "/"). IPv6 literals are written [::1]. */
+bool oe_acme__parse_url(const char *url, char *host, size_t hcap, unsigned *port,
+                        const char **path);
+
+/* Starts a request: GET (post false), or a JWS POST of payload (copied; NULL: POST-as-GET,
+ * §6.3). next gets the answer once it is complete (after badNonce retries), or the error. */
+void oe_acme__request(acme_t *a, const char *url, bool post, const char *payload, step_fn next);
+
+/* POST-as-GET of a certificate chain (RFC 8555 §7.4.2: Accept application/pem-certificate-chain).
+ */
+void oe_acme__request_pem(acme_t *a, const char *url, step_fn next);
+
+/* Polls the same URL again after Retry-After (bounded) or POLL_MS; a->next takes the answer. The
+ * job fails after MAX_POLLS; what names the object in that message. */
+void oe_acme__poll_again(acme_t *a, const char *what);
+
+/* Whether the answer has the status want (200 also accepts 201) and a JSON body; else the job
+ * fails, with the problem document (what names the request in the message). */
+bool oe_acme__json_ok(acme_t *a, const char *what, int status, int want, oe_slice_t body);
+
+/* Fails the job with the problem document of a failed response (status < 0: the error). An
+ * accountDoesNotExist answer also forgets the account, to register again at the next attempt. */
+void oe_acme__fail_response(acme_t *a, const char *what, int status, oe_slice_t body);
+
+/* The problem document of a failed response (RFC 8555 §6.7, RFC 7807) as "type: detail", in one
+ * line without control characters. */
+void oe_acme__problem(oe_slice_t body, char *out, size_t cap);
+
+/* The header name (lower-case) copied into out; "" when absent or too long. */
+void oe_acme__copy_header(const oe_header_t *h, size_t n, const char *name, char *out, size_t cap);
+
 /* ---- acme_store.c: the files in STATE/acme/ ------------------------------------------------ */
 
 /* STATE/acme/NAME.EXT for site (NAME as oe_http_acme_paths makes it). */
