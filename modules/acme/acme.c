@@ -36,8 +36,7 @@
 #include "http/client.h"
 #include "tls/tls.h"
 
-#define MAX_AUTHZ      100 /* identifiers per order (RFC 8555 leaves it to the server) */
-#define BACKOFF_MAX_MS (3600 * 1000ULL)
+#define MAX_AUTHZ 100 /* identifiers per order (RFC 8555 leaves it to the server) */
 
 /* ---- configuration ------------------------------------------------------------------------ */
 
@@ -209,20 +208,6 @@ int oe_acme__site_challenge(const acme_conf_t *c, const oe_site_t *s)
     return c->challenge;
 }
 
-/* ---- helpers ------------------------------------------------------------------------------ */
-
-int64_t oe_acme__renew_at(const acme_conf_t *c, int64_t not_before, int64_t not_after)
-{
-    int64_t before =
-        c->renew_before ? (int64_t)(c->renew_before / 1000) : (not_after - not_before) / 3;
-    return not_after - before;
-}
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
-
 /* ---- HTTP-01: answered by the plain-HTTP listener (worker threads) --------------------------- */
 
 #define CHALLENGE_PREFIX "/.well-known/acme-challenge/"
@@ -286,7 +271,7 @@ static void dns_remove(acme_t *a, oe_acme_dns_cb cb)
     a->dns_owner[0] = '\0';
 }
 
-static void job_clear(acme_t *a)
+void oe_acme__job_clear(acme_t *a)
 {
     for (size_t i = 0; i < a->nauthz; i++)
         free(a->authz[i]);
@@ -308,8 +293,6 @@ static void job_clear(acme_t *a)
     a->job = NULL;
 }
 
-#define ARI_DEFAULT_S (6 * 3600) /* between renewalInfo looks without Retry-After (§4.3) */
-
 void oe_acme__job_fail(acme_t *a, const char *fmt, ...)
 {
     va_list ap;
@@ -317,24 +300,8 @@ void oe_acme__job_fail(acme_t *a, const char *fmt, ...)
     char msg[1024];
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    acme_site_t *s = a->job;
-    if (s->ari_job) { /* §4.3: without renewalInfo the client keeps its own schedule */
-        oe_log_warn(TAG, "[site \"%s\"] renewalInfo: %s; keeping renew-before", s->site->name, msg);
-        s->ari_job = false;
-        s->ari_at = uv_now(a->ctx->loop) + (uint64_t)ARI_DEFAULT_S * 1000;
-        job_clear(a);
-        return;
-    }
-    if (s->backoff_ms == 0)
-        s->backoff_ms = a->conf->retry_min;
-    s->retry_at = uv_now(a->ctx->loop) + s->backoff_ms;
-    oe_log_error(TAG,
-                 "[site \"%s\"] certificate order failed: %s; the current certificate stays; "
-                 "next attempt in %llus",
-                 s->site->name, msg, (unsigned long long)(s->backoff_ms / 1000));
-    oe_acme__store_error(a, s, msg);
-    s->backoff_ms = OE_MIN(s->backoff_ms * 2, BACKOFF_MAX_MS);
-    job_clear(a);
+    oe_acme__sched_failed(a, a->job, msg);
+    oe_acme__job_clear(a);
 }
 
 static void step_order(acme_t *a);
@@ -380,8 +347,6 @@ static void step_account(acme_t *a)
     oe_buf_free(&p);
 }
 
-static void step_ari(acme_t *a);
-
 static void on_directory(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
 {
     (void)h;
@@ -400,7 +365,7 @@ static void on_directory(acme_t *a, int status, const oe_header_t *h, size_t n, 
         a->renewal_info[0] = '\0';
     a->ari_none = a->renewal_info[0] == '\0';
     if (a->job->ari_job) {
-        step_ari(a);
+        oe_acme__step_ari(a);
         return;
     }
     step_account(a);
@@ -690,35 +655,6 @@ static void step_finalize(acme_t *a)
     free(payload);
 }
 
-/* RFC 9773 §4.1: base64url(keyIdentifier of the AKI) "." base64url(serial's DER content). */
-static void cert_id(const oe_tls_cert_facts_t *f, char *out, size_t cap)
-{
-    char aki[OE_BASE64URL_LEN(sizeof(f->aki)) + 1], serial[OE_BASE64URL_LEN(sizeof(f->serial)) + 1];
-    out[0] = '\0';
-    if (f->aki_len == 0 || f->serial_len == 0)
-        return;
-    oe_base64url_encode(aki, sizeof(aki), f->aki, f->aki_len);
-    oe_base64url_encode(serial, sizeof(serial), f->serial, f->serial_len);
-    snprintf(out, cap, "%s.%s", aki, serial);
-}
-
-/* The site's state from its stored certificate: when it is due for renewal. */
-static void site_load(acme_t *a, acme_site_t *s)
-{
-    char cert[4096], key[4096];
-    oe_http_acme_paths(s->site, a->state_dir, cert, key, sizeof(cert));
-    s->renew_at = 0;
-    oe_buf_t b = {0};
-    if (!oe_file_read_all(cert, &b))
-        return;
-    oe_tls_cert_facts_t facts;
-    if (oe_tls_cert_facts(b.base, b.len, &facts) == OE_OK) {
-        s->renew_at = oe_acme__renew_at(a->conf, facts.not_before, facts.not_after);
-        cert_id(&facts, s->cert_id, sizeof(s->cert_id));
-    }
-    oe_buf_free(&b);
-}
-
 static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
 {
     (void)h;
@@ -748,142 +684,16 @@ static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_sl
         return;
     }
     char exp[32];
-    time_t t = (time_t)facts.not_after;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    oe_acme__fmt_time(facts.not_after, exp, sizeof(exp));
     oe_log_info(TAG, "[site \"%s\"] new certificate from %s, valid until %s%s", s->site->name,
                 facts.issuer, exp, rc == 0 ? "; now served to new connections" : "");
-    s->renew_at = oe_acme__renew_at(a->conf, facts.not_before, facts.not_after);
-    cert_id(&facts, s->cert_id, sizeof(s->cert_id));
-    s->ari_at = 0; /* ask renewalInfo about the new certificate at the next check */
-    oe_acme__store_ari(a, s, NULL);
-    s->backoff_ms = 0;
-    s->retry_at = 0;
-    if (s->asked)
-        oe_acme__renew_done(a, s);
-    s->asked = false;
-    oe_acme__store_error(a, s, NULL);
-    job_clear(a);
-}
-
-/* ---- ACME Renewal Information (RFC 9773) ----------------------------------------------------- */
-
-/* An RFC 3339 date-time ("2026-11-30T02:02:12Z", fractions and offsets allowed) as Unix time, or
- * -1. */
-int64_t oe_acme__rfc3339(const char *t)
-{
-    int y, mo, d, h, mi, sec, n = 0;
-    if (sscanf(t, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-        n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-        return -1;
-    const char *p = t + n;
-    if (*p == '.') {
-        p++;
-        if (*p < '0' || *p > '9')
-            return -1;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    int off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om, k = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 23 || om > 59)
-            return -1;
-        off = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
-        p += 6;
-    } else {
-        return -1;
-    }
-    if (*p != '\0')
-        return -1;
-    struct tm tm = {.tm_year = y - 1900,
-                    .tm_mon = mo - 1,
-                    .tm_mday = d,
-                    .tm_hour = h,
-                    .tm_min = mi,
-                    .tm_sec = sec};
-    return (int64_t)timegm(&tm) - off;
-}
-
-int64_t oe_acme__ari_pick(int64_t start, int64_t end, uint32_t random)
-{
-    /* RFC 9773 §4.2: a uniformly random time within the window. */
-    if (end <= start)
-        return start;
-    return start + (int64_t)(random % (uint64_t)(end - start + 1));
-}
-
-#define ARI_MIN_S 1
-#define ARI_MAX_S (24 * 3600)
-
-static void on_ari(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
-{
-    (void)h;
-    (void)n;
-    acme_site_t *s = a->job;
-    oe_slice_t w;
-    char start[64], end[64];
-    uint64_t retry_s = a->retry_after_ms ? a->retry_after_ms / 1000 : ARI_DEFAULT_S;
-    retry_s = OE_MIN(OE_MAX(retry_s, ARI_MIN_S), ARI_MAX_S);
-    s->ari_at = uv_now(a->ctx->loop) + retry_s * 1000;
-    int64_t ws, we;
-    if (status != 200 || oe_acme_json_check(body) != 0 ||
-        oe_acme_json_member(body, "suggestedWindow", &w) < 0 ||
-        oe_acme_json_member_string(w, "start", start, sizeof(start)) < 0 ||
-        oe_acme_json_member_string(w, "end", end, sizeof(end)) < 0 ||
-        (ws = oe_acme__rfc3339(start)) < 0 || (we = oe_acme__rfc3339(end)) < ws) {
-        /* §4.3: a client keeps its own schedule when renewalInfo fails. */
-        char p[800];
-        oe_acme__problem(body, p, sizeof(p));
-        oe_log_warn(TAG, "[site \"%s\"] renewalInfo: HTTP %d, %s; keeping renew-before",
-                    s->site->name, status, status == 200 ? "no usable suggestedWindow" : p);
-        s->ari_job = false;
-        job_clear(a);
-        return;
-    }
-    uint32_t r = 0;
-    oe_crypto_random(NULL, (unsigned char *)&r, sizeof(r));
-    int64_t at = oe_acme__ari_pick(ws, we, r);
-    if (at != s->renew_at) {
-        char text[200];
-        snprintf(text, sizeof(text), "%lld %lld %lld\n", (long long)at, (long long)ws,
-                 (long long)we);
-        oe_acme__store_ari(a, s, text);
-        oe_log_info(TAG, "[site \"%s\"] renewalInfo: window %s .. %s; renewing at %lld",
-                    s->site->name, start, end, (long long)at);
-    }
-    s->renew_at = at;
-    s->ari_job = false;
-    job_clear(a);
-}
-
-static void step_ari(acme_t *a)
-{
-    acme_site_t *s = a->job;
-    if (a->renewal_info[0] == '\0' || s->cert_id[0] == '\0') {
-        s->ari_job = false;
-        s->ari_at = UINT64_MAX; /* nothing to ask: renew-before alone */
-        job_clear(a);
-        return;
-    }
-    char url[URL_MAX + 256];
-    snprintf(url, sizeof(url), "%s%s%s", a->renewal_info,
-             a->renewal_info[strlen(a->renewal_info) - 1] == '/' ? "" : "/", s->cert_id);
-    if (strlen(url) >= URL_MAX) {
-        s->ari_job = false;
-        s->ari_at = UINT64_MAX;
-        job_clear(a);
-        return;
-    }
-    oe_acme__request(a, url, false, NULL, on_ari); /* §4.1: an unauthenticated GET */
+    oe_acme__sched_issued(a, s, &facts);
+    oe_acme__job_clear(a);
 }
 
 /* ---- scheduling ----------------------------------------------------------------------------- */
 
-static void job_start(acme_t *a, acme_site_t *s, const char *why)
+void oe_acme__job_start(acme_t *a, acme_site_t *s, const char *why)
 {
     if (why != NULL)
         oe_log_info(TAG, "[site \"%s\"] ordering a certificate (%s) from %s", s->site->name, why,
@@ -892,40 +702,6 @@ static void job_start(acme_t *a, acme_site_t *s, const char *why)
     a->job = s;
     a->polls = 0;
     oe_acme__request(a, a->conf->directory, false, NULL, on_directory);
-}
-
-static void on_check(uv_timer_t *t)
-{
-    acme_t *a = t->data;
-    if (a->job != NULL || a->stopping)
-        return;
-    uint64_t now = uv_now(a->ctx->loop);
-    for (size_t i = 0; i < a->nsites; i++) {
-        acme_site_t *s = &a->sites[i];
-        if (!s->asked && oe_acme__renew_asked(a, s)) { /* new: at once, whatever the back-off */
-            s->asked = true;
-            job_start(a, s, "renewal asked for");
-            return;
-        }
-        if (now < s->retry_at)
-            continue;
-        if (s->asked) {
-            job_start(a, s, "renewal asked for, retrying");
-            return;
-        }
-        if (s->renew_at == 0) {
-            job_start(a, s, "none yet");
-            return;
-        }
-        if (now_s() >= s->renew_at) {
-            job_start(a, s, "renewal due");
-            return;
-        }
-        if (!a->ari_none && s->cert_id[0] != '\0' && now >= s->ari_at) {
-            job_start(a, s, NULL); /* a renewalInfo look, no order */
-            return;
-        }
-    }
 }
 
 /* ---- module hooks --------------------------------------------------------------------------- */
@@ -957,7 +733,7 @@ static int init(oe_modctx_t *ctx)
         a->sites[a->nsites].site = s;
         a->sites[a->nsites].challenge = oe_acme__site_challenge(a->conf, s);
         a->uses[a->sites[a->nsites].challenge] = true;
-        site_load(a, &a->sites[a->nsites]);
+        oe_acme__site_load(a, &a->sites[a->nsites]);
         a->nsites++;
     }
     a->tls_server = oe_http_tls_server(a->http);
@@ -1042,7 +818,7 @@ static int start(oe_modctx_t *ctx)
         return rc;
     a->handles = 2;
     /* The first look soon after start (the listeners are up by then), then every interval. */
-    uv_timer_start(&a->check, on_check, 100, a->conf->check_interval);
+    uv_timer_start(&a->check, oe_acme__check, 100, a->conf->check_interval);
     return 0;
 }
 
@@ -1079,7 +855,7 @@ static void destroy(oe_modctx_t *ctx)
     if (a == NULL)
         return;
     if (a->job != NULL)
-        job_clear(a);
+        oe_acme__job_clear(a);
     tokens_clear(a);
     oe_tls_client_free(a->tls);
     oe_buf_free(&a->sent);

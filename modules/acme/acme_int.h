@@ -131,6 +131,41 @@ struct acme {
  * the [acme] challenge (resolved by the config check). */
 int oe_acme__site_challenge(const acme_conf_t *c, const oe_site_t *s);
 
+/* ---- acme.c (for now): the order's end --------------------------------------------------------
+ */
+
+/* Starts the job of site s: an order (why says why, for the log) or, why NULL, only a look at
+ * renewalInfo. One job at a time (a->job). */
+void oe_acme__job_start(acme_t *a, acme_site_t *s, const char *why);
+
+/* Ends the job after a failure: logged and kept in NAME.error, retried after the back-off. */
+void oe_acme__job_fail(acme_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Ends the job (a->job becomes NULL): frees its state and withdraws its challenge answers. */
+void oe_acme__job_clear(acme_t *a);
+
+/* ---- acme_sched.c: when to order ---------------------------------------------------------------
+ */
+
+/* The check timer's callback (check-interval): starts the job of the first site that needs one,
+ * unless one is in progress. */
+void oe_acme__check(uv_timer_t *t);
+
+/* The site's schedule from its stored certificate: when it is due for renewal, its CertID. */
+void oe_acme__site_load(acme_t *a, acme_site_t *s);
+
+/* The renewalInfo job (RFC 9773 §4): an unauthenticated GET of renewalInfo/CertID, then the
+ * renewal time picked in its window; without renewalInfo or a CertID, renew-before alone. */
+void oe_acme__step_ari(acme_t *a);
+
+/* The job of s failed with msg (ended by the caller): renewalInfo falls back to renew-before; an
+ * order is logged, kept in NAME.error and retried after the back-off, which then doubles. */
+void oe_acme__sched_failed(acme_t *a, acme_site_t *s, const char *msg);
+
+/* s has a new certificate in service (facts of its leaf): the next renewal, a fresh renewalInfo
+ * look, no back-off, the renew request and the last error cleared. */
+void oe_acme__sched_issued(acme_t *a, acme_site_t *s, const oe_tls_cert_facts_t *facts);
+
 /* When a certificate valid from not_before to not_after should be renewed (Unix time). */
 int64_t oe_acme__renew_at(const acme_conf_t *c, int64_t not_before, int64_t not_after);
 
@@ -140,11 +175,8 @@ int64_t oe_acme__rfc3339(const char *t);
 /* RFC 9773 §4.2: the renewal time chosen in the window [start, end] by random. */
 int64_t oe_acme__ari_pick(int64_t start, int64_t end, uint32_t random);
 
-/* ---- acme.c (for now): the order's end --------------------------------------------------------
- */
-
-/* Ends the job after a failure: logged and kept in NAME.error, retried after the back-off. */
-void oe_acme__job_fail(acme_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Unix time t as "2026-11-30T02:02:12Z" (UTC) into out (32 bytes suffice). */
+void oe_acme__fmt_time(int64_t t, char *out, size_t cap);
 
 /* ---- acme_req.c: one request to the ACME server --------------------------------------------- */
 
