@@ -1,6 +1,9 @@
 /*
- * Internals of the acme module shared by its units (acme.c: the module and the order flow;
- * acme_cmd.c: the command line). Nothing outside modules/acme includes this.
+ * Internals of the acme module shared by its units: acme.c (the module: configuration, hooks,
+ * the HTTP-01 route), acme_flow.c (the order, RFC 8555 §7), acme_req.c (one request to the ACME
+ * server), acme_sched.c (when to order: renewal, renewalInfo, back-off), acme_store.c (the files
+ * in STATE/acme/) and acme_cmd.c (the command line). Nothing outside modules/acme includes this.
+ * Everything here runs on the main loop, except the HTTP-01 tokens (under a->lock).
  */
 #ifndef OE_ACME_INT_H
 #define OE_ACME_INT_H
@@ -47,7 +50,7 @@ extern const oe_module_t oe_acme_module;
 
 #define URL_MAX 1024 /* the longest URL taken from the ACME server */
 
-/* ---- runtime state (the main loop's, except tokens: see lock) ---------------------------- */
+/* ---- runtime state (the main loop's, except tokens: see lock) -------------------------------- */
 
 typedef struct token {
     char *token, *keyauth;
@@ -127,12 +130,21 @@ struct acme {
     char *cert_key;          /* PEM of the new certificate's key (secret) */
 };
 
+/* ---- acme.c: the module, its configuration, the HTTP-01 route -------------------------------- */
+
 /* The challenge type a site is validated with (CH_*): dns-01 when it has a wildcard name, else
  * the [acme] challenge (resolved by the config check). */
 int oe_acme__site_challenge(const acme_conf_t *c, const oe_site_t *s);
 
-/* ---- acme.c (for now): the order's end --------------------------------------------------------
- */
+/* "http-01", "tls-alpn-01" or "dns-01" for CH_*. */
+const char *oe_acme__challenge_name(int ch);
+
+/* The HTTP-01 answers the route serves (RFC 8555 §8.3): token_add copies token and its key
+ * authorization; tokens_clear withdraws them all. Under a->lock: the workers read them. */
+void oe_acme__token_add(acme_t *a, const char *token, const char *keyauth);
+void oe_acme__tokens_clear(acme_t *a);
+
+/* ---- acme_flow.c: the order (RFC 8555 §7) ---------------------------------------------------- */
 
 /* Starts the job of site s: an order (why says why, for the log) or, why NULL, only a look at
  * renewalInfo. One job at a time (a->job). */
@@ -144,8 +156,7 @@ void oe_acme__job_fail(acme_t *a, const char *fmt, ...) __attribute__((format(pr
 /* Ends the job (a->job becomes NULL): frees its state and withdraws its challenge answers. */
 void oe_acme__job_clear(acme_t *a);
 
-/* ---- acme_sched.c: when to order ---------------------------------------------------------------
- */
+/* ---- acme_sched.c: when to order ------------------------------------------------------------- */
 
 /* The check timer's callback (check-interval): starts the job of the first site that needs one,
  * unless one is in progress. */
@@ -178,7 +189,7 @@ int64_t oe_acme__ari_pick(int64_t start, int64_t end, uint32_t random);
 /* Unix time t as "2026-11-30T02:02:12Z" (UTC) into out (32 bytes suffice). */
 void oe_acme__fmt_time(int64_t t, char *out, size_t cap);
 
-/* ---- acme_req.c: one request to the ACME server --------------------------------------------- */
+/* ---- acme_req.c: one request to the ACME server ---------------------------------------------- */
 
 /* "https://host[:port]/path": host (lower-case as written), port (443 when absent) and a view of
  * the path (at least "/"). IPv6 literals are written [::1]. */
@@ -212,7 +223,7 @@ void oe_acme__problem(oe_slice_t body, char *out, size_t cap);
 /* The header name (lower-case) copied into out; "" when absent or too long. */
 void oe_acme__copy_header(const oe_header_t *h, size_t n, const char *name, char *out, size_t cap);
 
-/* ---- acme_store.c: the files in STATE/acme/ ------------------------------------------------ */
+/* ---- acme_store.c: the files in STATE/acme/ -------------------------------------------------- */
 
 /* STATE/acme/NAME.EXT for site (NAME as oe_http_acme_paths makes it). */
 void oe_acme__site_file(const oe_site_t *site, const char *state_dir, const char *ext, char *out,
@@ -242,7 +253,7 @@ void oe_acme__store_ari(const acme_t *a, const acme_site_t *s, const char *text)
 bool oe_acme__renew_asked(const acme_t *a, const acme_site_t *s);
 void oe_acme__renew_done(const acme_t *a, const acme_site_t *s);
 
-/* ---- acme_cmd.c: the command line ----------------------------------------------------------- */
+/* ---- acme_cmd.c: the command line ------------------------------------------------------------ */
 
 int oe_acme__command(int argc, char **argv);
 
