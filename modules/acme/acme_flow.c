@@ -209,6 +209,15 @@ static void step_order(acme_t *a)
     oe_buf_free(&p);
 }
 
+/* The identifier's value of an authorization (a wildcard's names the base domain) into out: the
+ * length, or an error (out may then hold part of it). */
+static int authz_ident(oe_slice_t body, char *out, size_t cap)
+{
+    oe_slice_t id;
+    int rc = oe_acme_json_member(body, "identifier", &id);
+    return rc < 0 ? rc : oe_acme_json_member_string(id, "value", out, cap);
+}
+
 /* The error of an invalid authorization: its challenges' error objects. */
 static void authz_error(oe_slice_t body, char *out, size_t cap)
 {
@@ -239,10 +248,8 @@ static void on_authz_poll(acme_t *a, int status, const oe_header_t *h, size_t n,
     if (!oe_acme__json_ok(a, "authorization", status, 200, body))
         return;
     char st[32] = "", ident[256] = "?";
-    oe_slice_t id;
     oe_acme_json_member_string(body, "status", st, sizeof(st));
-    if (oe_acme_json_member(body, "identifier", &id) == 0)
-        oe_acme_json_member_string(id, "value", ident, sizeof(ident));
+    authz_ident(body, ident, sizeof(ident));
     if (strcmp(st, "valid") == 0) {
         oe_log_info(TAG, "[site \"%s\"] %s validated", a->job->site->name, ident);
         a->iauthz++;
@@ -282,6 +289,44 @@ static void on_dns_set(void *data, int status, const char *msg)
     }
     oe_log_info(TAG, "[site \"%s\"] dns-01: %s published", a->job->site->name, a->dns_owner);
     oe_acme__request(a, a->chal_url, true, "{}", on_challenge);
+}
+
+/* dns-01 (RFC 8555 §8.4): TXT at _acme-challenge.NAME = base64url(SHA-256(key authorization)),
+ * by DNS UPDATE; the challenge at url is answered once the server applied it (on_dns_set).
+ * ka (the key authorization) is borrowed. */
+static void publish_dns01(acme_t *a, oe_slice_t body, const char *ka, const char *url)
+{
+    char ident[256], txt[OE_ACME_THUMBPRINT_LEN + 1];
+    uint8_t digest[OE_CRYPTO_SHA256_LEN];
+    oe_crypto_sha256(digest, ka, strlen(ka));
+    oe_base64url_encode(txt, sizeof(txt), digest, sizeof(digest));
+    if (authz_ident(body, ident, sizeof(ident)) < 0) {
+        oe_acme__job_fail(a, "dns-01: no identifier in the authorization");
+        return;
+    }
+    snprintf(a->dns_owner, sizeof(a->dns_owner), "_acme-challenge.%s", ident);
+    snprintf(a->chal_url, sizeof(a->chal_url), "%s", url);
+    int rc = oe_acme_dns_update(a->dns01, a->dns_owner, txt, on_dns_set, a);
+    if (rc < 0) {
+        a->dns_owner[0] = '\0';
+        oe_acme__job_fail(a, "dns-01: cannot send the DNS UPDATE: %s", oe_strerror(rc));
+    }
+}
+
+/* tls-alpn-01 (RFC 8737 §3): the validation certificate, carrying SHA-256(key authorization ka,
+ * borrowed), goes into the TLS engine. false when the job failed. */
+static bool add_tlsalpn01(acme_t *a, oe_slice_t body, const char *ka)
+{
+    char ident[256], *err = NULL;
+    uint8_t digest[OE_CRYPTO_SHA256_LEN];
+    oe_crypto_sha256(digest, ka, strlen(ka));
+    if (authz_ident(body, ident, sizeof(ident)) < 0 ||
+        oe_tls_server_acme_add(a->tls_server, ident, digest, &err) < 0) {
+        oe_acme__job_fail(a, "tls-alpn-01: %s", err ? err : "no identifier in the authorization");
+        free(err);
+        return false;
+    }
+    return true;
 }
 
 static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
@@ -329,41 +374,13 @@ static void on_authz(acme_t *a, int status, const oe_header_t *h, size_t n, oe_s
             }
         char *ka = oe_acme_key_authorization(token, &a->key);
         if (a->job->challenge == CH_DNS01) {
-            /* RFC 8555 §8.4: TXT at _acme-challenge.NAME = base64url(SHA-256(key
-             * authorization)); a wildcard's authorization names the base domain. */
-            char ident[256], txt[OE_ACME_THUMBPRINT_LEN + 1];
-            oe_slice_t id;
-            uint8_t digest[OE_CRYPTO_SHA256_LEN];
-            oe_crypto_sha256(digest, ka, strlen(ka));
-            oe_base64url_encode(txt, sizeof(txt), digest, sizeof(digest));
+            publish_dns01(a, body, ka, url);
             free(ka);
-            if (oe_acme_json_member(body, "identifier", &id) < 0 ||
-                oe_acme_json_member_string(id, "value", ident, sizeof(ident)) < 0) {
-                oe_acme__job_fail(a, "dns-01: no identifier in the authorization");
-                return;
-            }
-            snprintf(a->dns_owner, sizeof(a->dns_owner), "_acme-challenge.%s", ident);
-            snprintf(a->chal_url, sizeof(a->chal_url), "%s", url);
-            int rc = oe_acme_dns_update(a->dns01, a->dns_owner, txt, on_dns_set, a);
-            if (rc < 0) {
-                a->dns_owner[0] = '\0';
-                oe_acme__job_fail(a, "dns-01: cannot send the DNS UPDATE: %s", oe_strerror(rc));
-            }
             return;
         }
         if (a->job->challenge == CH_TLSALPN01) {
-            /* RFC 8737 §3: the validation certificate carries SHA-256(key authorization). */
-            char ident[256], *err = NULL;
-            oe_slice_t id;
-            uint8_t digest[OE_CRYPTO_SHA256_LEN];
-            oe_crypto_sha256(digest, ka, strlen(ka));
-            if (oe_acme_json_member(body, "identifier", &id) < 0 ||
-                oe_acme_json_member_string(id, "value", ident, sizeof(ident)) < 0 ||
-                oe_tls_server_acme_add(a->tls_server, ident, digest, &err) < 0) {
+            if (!add_tlsalpn01(a, body, ka)) {
                 free(ka);
-                oe_acme__job_fail(a, "tls-alpn-01: %s",
-                                  err ? err : "no identifier in the authorization");
-                free(err);
                 return;
             }
         } else {
