@@ -418,12 +418,7 @@ static void on_order_state(acme_t *a, int status, const oe_header_t *h, size_t n
         }
         oe_acme__request_pem(a, a->cert_url, on_cert);
     } else if (strcmp(st, "processing") == 0 || strcmp(st, "ready") == 0) {
-        if (a->polls == 0)
-            snprintf(a->url, sizeof(a->url), "%s", a->order_url);
-        free(a->payload);
-        a->payload = NULL; /* POST-as-GET of the order */
-        a->next = on_order_state;
-        oe_acme__poll_again(a, "order");
+        oe_acme__poll_url(a, a->order_url, on_order_state, "order");
     } else {
         char e[800];
         oe_slice_t err;

@@ -72,44 +72,49 @@ typedef struct acme acme_t;
 typedef void (*step_fn)(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body);
 
 struct acme {
+    /* the module (acme.c) */
     oe_modctx_t *ctx;
     const acme_conf_t *conf;
     oe_http_t *http;
     oe_tls_server_t *tls_server; /* the http module's, for TLS-ALPN-01 */
     const char *state_dir;
-    char dir[4096]; /* STATE/acme */
-    uv_timer_t check, wait;
-    int handles; /* open uv handles */
+    char dir[4096];   /* STATE/acme */
+    uv_timer_t check; /* acme_sched.c's oe_acme__check */
+    int handles;      /* open uv handles */
     oe_tls_client_t *tls;
     oe_http_client_t *client;
+    oe_upstream_t *dns; /* for the ACME server's name; NULL without a resolver */
+    oe_sockaddr_t resolver;
+    char resolver_text[80];
+    oe_acme_dns_t *dns01; /* dns-01 publisher */
     acme_site_t *sites;
     size_t nsites;
-    bool uses[4];      /* challenge types some site needs */
+    bool uses[4]; /* challenge types some site needs */
+    bool stopping;
+
+    /* the account (acme_store.c) */
     oe_acme_key_t key; /* the account key */
     const char *acct;  /* its files: ACCT.key, ACCT.url ("account", "account-rsa") */
     char thumb[OE_ACME_THUMBPRINT_LEN + 1];
     char *kid; /* the account URL, once known */
+
+    /* the directory (acme_flow.c) */
     char new_nonce[URL_MAX], new_account[URL_MAX], new_order[URL_MAX];
     char renewal_info[URL_MAX]; /* RFC 9773, "" when the server offers none */
     bool ari_none;              /* the directory has no renewalInfo: renew-before only */
-    char nonce[256];
-    bool stopping;
 
-    /* HTTP-01 answers, read by the workers' handler */
+    /* HTTP-01 answers, read by the workers' handler (acme.c) */
     pthread_mutex_t lock;
     token_t *tokens;
     size_t ntokens;
 
-    /* the order in progress (job NULL: none) */
-    acme_site_t *job;
+    /* the request in progress (acme_req.c) */
     step_fn next;
-    char url[URL_MAX];  /* of the request in progress */
-    char *payload;      /* its JWS payload; NULL: GET (or POST-as-GET when post) */
-    bool post, pem;     /* a JWS POST; wants a PEM chain */
-    int bad_nonces;     /* retries of this request so far */
-    oe_upstream_t *dns; /* for the ACME server's name; NULL without a resolver */
-    oe_sockaddr_t resolver;
-    char resolver_text[80];
+    char url[URL_MAX]; /* of the request in progress */
+    char *payload;     /* its JWS payload; NULL: GET (or POST-as-GET when post) */
+    bool post, pem;    /* a JWS POST; wants a PEM chain */
+    int bad_nonces;    /* retries of this request so far */
+    char nonce[256];
     oe_upstream_lookup_t lookup;
     oe_upstream_query_t *lookup_q;
     char host[256]; /* resolved host:port */
@@ -117,17 +122,20 @@ struct acme {
     struct sockaddr_storage addr;
     bool have_addr;
     oe_http_call_t *call;
-    bool fetching_nonce; /* the call in progress asks newNonce for a nonce */
-    oe_buf_t sent;       /* the body of the call in progress (borrowed by the client) */
+    bool fetching_nonce;     /* the call in progress asks newNonce for a nonce */
+    oe_buf_t sent;           /* the body of the call in progress (borrowed by the client) */
+    uv_timer_t wait;         /* between polls */
+    uint64_t retry_after_ms; /* of the last response, 0 when none */
+
+    /* the order in progress (acme_flow.c; job NULL: none) */
+    acme_site_t *job;
     char order_url[URL_MAX], finalize[URL_MAX], cert_url[URL_MAX];
-    oe_acme_dns_t *dns01;   /* dns-01 publisher */
     char dns_owner[300];    /* the _acme-challenge name published, "" when none */
     char chal_url[URL_MAX]; /* the challenge to answer once the record is in place */
     char **authz;
     size_t nauthz, iauthz;
     int polls;
-    uint64_t retry_after_ms; /* of the last response, 0 when none */
-    char *cert_key;          /* PEM of the new certificate's key (secret) */
+    char *cert_key; /* PEM of the new certificate's key (secret) */
 };
 
 /* ---- acme.c: the module, its configuration, the HTTP-01 route -------------------------------- */
@@ -207,6 +215,10 @@ void oe_acme__request_pem(acme_t *a, const char *url, step_fn next);
 /* Polls the same URL again after Retry-After (bounded) or POLL_MS; a->next takes the answer. The
  * job fails after MAX_POLLS; what names the object in that message. */
 void oe_acme__poll_again(acme_t *a, const char *what);
+
+/* Polls url with POST-as-GET (after a POST to another URL, e.g. finalize) the same way; next takes
+ * the answer. */
+void oe_acme__poll_url(acme_t *a, const char *url, step_fn next, const char *what);
 
 /* Whether the answer has the status want (200 also accepts 201) and a JSON body; else the job
  * fails, with the problem document (what names the request in the message). */

@@ -4,8 +4,9 @@
  * previous response's Replay-Nonce or from newNonce (§7.2), the POST signed as a JWS (§6.2), a
  * badNonce answer retried with the nonce it carries (§6.5), Retry-After read for polls, and a
  * failed answer turned into its problem document (§6.7). The order flow (acme_flow.c) names the
- * URL and the step that takes the answer (a->next); this file owns a->url, a->payload, a->post,
- * a->pem, a->bad_nonces, a->nonce, a->call, the resolved address and the wait timer.
+ * URL and the step that takes the answer (a->next); the fields under "the request in progress"
+ * in acme_int.h are this file's (acme.c opens and closes the wait timer, the job's end frees the
+ * payload).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -297,6 +298,15 @@ void oe_acme__poll_again(acme_t *a, const char *what)
     uint64_t ms = a->retry_after_ms ? OE_MIN(a->retry_after_ms, MAX_WAIT_MS) : POLL_MS;
     a->bad_nonces = 0;
     uv_timer_start(&a->wait, on_wait, ms, 0);
+}
+
+void oe_acme__poll_url(acme_t *a, const char *url, step_fn next, const char *what)
+{
+    snprintf(a->url, sizeof(a->url), "%s", url);
+    free(a->payload);
+    a->payload = NULL; /* POST-as-GET */
+    a->next = next;
+    oe_acme__poll_again(a, what);
 }
 
 bool oe_acme__json_ok(acme_t *a, const char *what, int status, int want, oe_slice_t body)
