@@ -1,15 +1,15 @@
 /*
  * The order of one certificate (RFC 8555 §7), one job at a time, every step asynchronous:
- * directory → newAccount (once; the URL is kept) → newOrder (with `replaces`, RFC 9773 §5) →
- * each authorization in turn (POST-as-GET) → its challenge answered (http-01 tokens served by
- * acme.c's route, a tls-alpn-01 validation certificate in the TLS engine, or a dns-01 TXT record
- * by DNS UPDATE) and `{}` sent → polls until valid → finalize with a CSR (a fresh key of
+ * directory → newAccount (once; the URL is kept) → newOrder (`replaces` the certificate in service,
+ * RFC 9773 §5) → each authorization in turn (POST-as-GET) → its challenge answered (http-01 tokens
+ * served by acme.c's route, a tls-alpn-01 validation certificate in the TLS engine, or a dns-01 TXT
+ * record by DNS UPDATE) and `{}` sent → polls until valid → finalize with a CSR (a fresh key of
  * key-type) → polls of the order → the chain downloaded, stored (acme_store.c) and swapped into
  * the TLS server for new handshakes. Each step is one request (acme_req.c) whose answer goes to
- * the next step. A job ends in oe_acme__job_clear, after oe_acme__job_fail on any failure (the
- * certificate in service stays; acme_sched.c decides when to try again). This file owns the
- * order fields of acme_t (job, order_url, finalize, cert_url, authz, polls, dns_owner, chal_url,
- * cert_key).
+ * the next step; a job that only asks renewalInfo goes from the directory to acme_sched.c's
+ * oe_acme__step_ari. A job ends in oe_acme__job_clear, after oe_acme__job_fail on any failure (the
+ * certificate in service stays; acme_sched.c decides when to try again). The fields of acme_t
+ * under "the directory" and "the order in progress" are this file's.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,7 +31,7 @@ static void on_challenge(acme_t *a, int status, const oe_header_t *h, size_t n, 
 static void step_finalize(acme_t *a);
 static void on_cert(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body);
 
-/* ---- the job: its start and its end -------------------------------------------------------- */
+/* ---- the job: its start and its end ---------------------------------------------------------- */
 
 void oe_acme__job_start(acme_t *a, acme_site_t *s, const char *why)
 {
@@ -92,7 +92,7 @@ void oe_acme__job_fail(acme_t *a, const char *fmt, ...)
     oe_acme__job_clear(a);
 }
 
-/* ---- the steps ------------------------------------------------------------------------------ */
+/* ---- the steps ------------------------------------------------------------------------------- */
 
 static void on_directory(acme_t *a, int status, const oe_header_t *h, size_t n, oe_slice_t body)
 {

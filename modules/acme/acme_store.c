@@ -77,7 +77,7 @@ int oe_acme__store_cert(const char *key_pem, oe_slice_t chain, const char *cert,
     return rc;
 }
 
-/* ---- the account ---------------------------------------------------------------------------- */
+/* ---- the account ----------------------------------------------------------------------------- */
 
 /* STATE/acme/ACCT.ext */
 static void account_file(const acme_t *a, const char *ext, char *out, size_t cap)
