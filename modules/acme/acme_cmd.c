@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "acme/acme_int.h"
@@ -16,14 +15,6 @@
 #include "core/core.h"
 #include "core/fs.h"
 #include "tls/tls.h"
-
-static void fmt_time(int64_t t, char *out, size_t cap)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static void status_site(const acme_conf_t *c, const oe_site_t *s, const char *state)
 {
@@ -33,8 +24,8 @@ static void status_site(const acme_conf_t *c, const oe_site_t *s, const char *st
     oe_tls_cert_facts_t f;
     printf("[site \"%s\"]\n", s->name);
     if (oe_file_read_all(cert, &b) && oe_tls_cert_facts(b.base, b.len, &f) == OE_OK) {
-        fmt_time(f.not_after, t1, sizeof(t1));
-        fmt_time(oe_acme__renew_at(c, f.not_before, f.not_after), t2, sizeof(t2));
+        oe_acme__fmt_time(f.not_after, t1, sizeof(t1));
+        oe_acme__fmt_time(oe_acme__renew_at(c, f.not_before, f.not_after), t2, sizeof(t2));
         printf("  certificate   %s\n  issuer        %s\n  expires       %s\n", cert, f.issuer, t1);
         /* The server's renewalInfo window (RFC 9773), when it gave one for this certificate. */
         long long at, ws, we;
@@ -43,9 +34,9 @@ static void status_site(const acme_conf_t *c, const oe_site_t *s, const char *st
         if (oe_file_read_all(path, &ari) && (oe_buf_append(&ari, "", 1), 1) &&
             sscanf((char *)ari.base, "%lld %lld %lld", &at, &ws, &we) == 3) {
             char w1[32], w2[32];
-            fmt_time(at, t2, sizeof(t2));
-            fmt_time(ws, w1, sizeof(w1));
-            fmt_time(we, w2, sizeof(w2));
+            oe_acme__fmt_time(at, t2, sizeof(t2));
+            oe_acme__fmt_time(ws, w1, sizeof(w1));
+            oe_acme__fmt_time(we, w2, sizeof(w2));
             printf("  next renewal  %s (renewalInfo window %s .. %s)\n", t2, w1, w2);
         } else {
             printf("  next renewal  %s\n", t2);
@@ -63,7 +54,7 @@ static void status_site(const acme_conf_t *c, const oe_site_t *s, const char *st
     if (oe_file_read_all(path, &e) && e.len > 0) {
         oe_buf_append(&e, "", 1);
         char *msg = strchr((char *)e.base, ' ');
-        fmt_time(strtoll((char *)e.base, NULL, 10), t1, sizeof(t1));
+        oe_acme__fmt_time(strtoll((char *)e.base, NULL, 10), t1, sizeof(t1));
         if (msg != NULL)
             msg[strcspn(msg, "\n")] = '\0';
         printf("  last error    %s %s\n", t1, msg ? msg + 1 : "");

@@ -328,6 +328,60 @@ TEST(acme_rfc3339_times)
             oe_test_fail(__FILE__, __LINE__, "accepted \"%s\"", bad[i]);
 }
 
+TEST(acme_times_print_as_rfc3339_utc)
+{
+    /* acme status and the log print times with oe_acme__fmt_time; renewalInfo reads them back. */
+    char t[32];
+    oe_acme__fmt_time(1796004132, t, sizeof(t));
+    CHECK_STR(t, "2026-11-30T02:02:12Z");
+    CHECK_INT(oe_acme__rfc3339(t), 1796004132);
+    oe_acme__fmt_time(0, t, sizeof(t));
+    CHECK_STR(t, "1970-01-01T00:00:00Z");
+}
+
+TEST(acme_url_host_port_and_path)
+{
+    char host[32];
+    unsigned port = 0;
+    const char *path = NULL;
+    CHECK(oe_acme__parse_url("https://acme.test/dir", host, sizeof(host), &port, &path));
+    CHECK_STR(host, "acme.test");
+    CHECK_INT(port, 443);
+    CHECK_STR(path, "/dir");
+    CHECK(oe_acme__parse_url("https://acme.test:14000/a/b?x=1", host, sizeof(host), &port, &path));
+    CHECK_STR(host, "acme.test");
+    CHECK_INT(port, 14000);
+    CHECK_STR(path, "/a/b?x=1");
+    CHECK(oe_acme__parse_url("https://[::1]:14000/dir", host, sizeof(host), &port, &path));
+    CHECK_STR(host, "::1");
+    CHECK_INT(port, 14000);
+    CHECK_STR(path, "/dir");
+    CHECK(oe_acme__parse_url("https://[::1]", host, sizeof(host), &port, &path));
+    CHECK_STR(host, "::1");
+    CHECK_INT(port, 443);
+    CHECK_STR(path, "/");
+    CHECK(oe_acme__parse_url("https://127.0.0.1:1", host, sizeof(host), &port, &path));
+    CHECK_STR(host, "127.0.0.1");
+    CHECK_INT(port, 1);
+    CHECK_STR(path, "/");
+    static const char *const bad[] = {"http://acme.test/",
+                                      "https:///dir",
+                                      "https://:443/",
+                                      "https://acme.test:0/",
+                                      "https://acme.test:65536/",
+                                      "https://acme.test:44x/",
+                                      "https://acme.test:/",
+                                      "https://acme.test?x=1",
+                                      "https://acme.test#f",
+                                      "https://[::1/",
+                                      "https://[::1]x/",
+                                      "https://a-host-name-longer-than-the-buffer.test/"};
+    for (size_t i = 0; i < OE_ARRAY_SIZE(bad); i++)
+        if (oe_acme__parse_url(bad[i], host, sizeof(host), &port, &path))
+            oe_test_fail(__FILE__, __LINE__, "accepted \"%s\"", bad[i]);
+    CHECK(!oe_acme__parse_url(NULL, host, sizeof(host), &port, &path));
+}
+
 TEST(acme_ari_pick_stays_in_the_window)
 {
     CHECK_INT(oe_acme__ari_pick(100, 100, 12345), 100);
