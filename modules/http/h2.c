@@ -57,7 +57,7 @@ struct h2 {
     nghttp2_session *session;
     conn_t *c;
     h2_stream_t *streams;
-    h2_stream_t *last; /* stream_of()'s last answer, or NULL */
+    h2_stream_t *last;  /* stream_of()'s last answer, or NULL */
     bool in_recv;       /* inside mem_recv2: sending must wait until it returns */
     bool expired;       /* a deadline passed: GOAWAY is out, the connection closes soon */
     size_t body_bytes;  /* request body bytes held by all streams */

@@ -116,8 +116,8 @@ struct worker {
     uint64_t reads;      /* socket reads with data (oe_req_t.read_seq) */
     struct h2_stream *h2_spare; /* freed HTTP/2 streams kept for reuse (h2.c), a list */
     unsigned h2_nspare;
-    uv_async_t adopt;    /* connections handed over by an older generation's workers */
-    handoff_t *inbox;    /* under the hand-over lock (conn.c) */
+    uv_async_t adopt; /* connections handed over by an older generation's workers */
+    handoff_t *inbox; /* under the hand-over lock (conn.c) */
     listener_t *listeners;
     size_t nlisteners;
     listen_count_t *counts; /* per [listen] section */
