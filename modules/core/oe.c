@@ -173,29 +173,37 @@ void oe_buf_free(oe_buf_t *b)
     *b = (oe_buf_t){0};
 }
 
-static size_t fmt_base(char *out, uint64_t v, unsigned base)
+/* tmp holds n digits, least significant first. */
+static size_t fmt_reverse(char *out, const char *tmp, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = digits[v % base];
-        v /= base;
-    } while (v != 0);
     for (size_t i = 0; i < n; i++)
         out[i] = tmp[n - 1 - i];
     out[n] = '\0';
     return n;
 }
 
+/* Constant divisors: the compiler turns them into multiplications and shifts. */
 size_t oe_fmt_dec(char *out, uint64_t v)
 {
-    return fmt_base(out, v, 10);
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return fmt_reverse(out, tmp, n);
 }
 
 size_t oe_fmt_hex(char *out, uint64_t v)
 {
-    return fmt_base(out, v, 16);
+    static const char digits[] = "0123456789abcdef";
+    char tmp[16];
+    size_t n = 0;
+    do {
+        tmp[n++] = digits[v & 15];
+        v >>= 4;
+    } while (v != 0);
+    return fmt_reverse(out, tmp, n);
 }
 
 oe_blob_t *oe_blob_new(size_t len)

@@ -796,22 +796,13 @@ static void on_write(uv_write_t *req, int status)
     /* Room again: let the engine produce more, then read again if it paused for output. */
     if (c->engine != NULL)
         c->proto->drain(c);
-    /* Nothing more to write: give the buffers back. They grow to the largest flush (up to
-     * OE_HTTP_OUT_HIGH), and idle keep-alive connections would otherwise each hold them. */
-    if (!c->writing && !c->closing) {
-        free(c->wbuf);
-        c->wbuf = NULL;
-        c->wcap = 0;
-        if (c->out.len == 0)
-            oe_buf_free(&c->out);
-        if (c->tls != NULL)
-            oe_tls_release_out(c->tls);
-        /* The TLS record buffers' pages stay: a connection that goes on asking would fault
-         * them in again (madvise + page faults were 3% of a 1 MiB download's CPU when they
-         * were dropped after each large response); the tidy timer trims it once idle. */
-        if (c->w->stopping)
-            conn_migrate(c);
-    }
+    /* Nothing more to write. The output buffers (up to OE_HTTP_OUT_HIGH each) stay for the
+     * next responses: giving them back here made every burst of responses allocate them again
+     * and grow them by realloc, copying what they held (malloc, realloc and their copies were
+     * about 8% of an HTTP/2 request for a small file). The tidy timer gives them back once the
+     * connection idles for a round (conn_trim), as it does the TLS record buffers' pages. */
+    if (!c->writing && !c->closing && c->w->stopping)
+        conn_migrate(c);
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status)
