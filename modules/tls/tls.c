@@ -530,7 +530,9 @@ struct oe_tls_client {
     bool insecure;
 };
 
-/* A byte queue: unread bytes are base[start, end). */
+/* A byte queue: unread bytes are base[start, end). The two queues of a connection hold only
+ * what goes over the wire (records as received, records as sealed), never plaintext or keys:
+ * nothing in them needs wiping. */
 typedef struct ioq {
     uint8_t *base;
     size_t start, end, cap;
@@ -1057,15 +1059,9 @@ static int ioq_append(ioq_t *q, const uint8_t *p, size_t n)
         size_t cap = q->cap ? q->cap : 4096;
         while (cap < q->end + n)
             cap *= 2;
-        /* Not realloc: the old bytes may be plaintext-derived key material; wipe them. */
-        uint8_t *nb = malloc(cap);
+        uint8_t *nb = realloc(q->base, cap);
         if (nb == NULL)
             return -1;
-        if (q->base != NULL) {
-            memcpy(nb, q->base, q->end);
-            oe_wipe(q->base, q->cap);
-            free(q->base);
-        }
         q->base = nb;
         q->cap = cap;
     }
@@ -1076,10 +1072,7 @@ static int ioq_append(ioq_t *q, const uint8_t *p, size_t n)
 
 static void ioq_free(ioq_t *q)
 {
-    if (q->base != NULL) {
-        oe_wipe(q->base, q->cap);
-        free(q->base);
-    }
+    free(q->base);
     memset(q, 0, sizeof(*q));
 }
 
@@ -1114,9 +1107,7 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     size_t n = OE_MIN(avail, len);
     n = OE_MIN(n, (size_t)INT32_MAX);
     memcpy(buf, c->in.base + c->in.start, n);
-    ioq_consume(&c->in, n);
-    if (c->in.start == c->in.end) /* an idle connection holds no input buffer */
-        ioq_free(&c->in);
+    ioq_consume(&c->in, n); /* the buffer stays for the next read; oe_tls_trim gives it back */
     return (int)n;
 }
 
@@ -1176,6 +1167,8 @@ static void drop_pages(uint8_t *p, size_t len, size_t keep)
 void oe_tls_trim(oe_tls_conn_t *c)
 {
     mbedtls_ssl_context *ssl = &c->ssl;
+    if (c->in.start == c->in.end) /* an idle connection holds no input queue */
+        ioq_free(&c->in);
     /* Input: only with no record partly received or partly read. */
     if (ssl->MBEDTLS_PRIVATE(in_buf) != NULL && ssl->MBEDTLS_PRIVATE(in_left) == 0 &&
         !mbedtls_ssl_check_pending(ssl))
