@@ -183,11 +183,6 @@ static int give(oe_website_cache_t *c, file_entry_t *e, oe_website_file_t *f)
     return f->fd >= 0 ? 0 : f->fd;
 }
 
-size_t oe_website_cache_blob_bytes(const oe_website_cache_t *c)
-{
-    return c->blob_bytes;
-}
-
 /* fstat() of e's descriptor, once per read_seq (see oe_req_t.read_seq). */
 static int stat_entry(file_entry_t *e, struct stat *st, uint64_t seq)
 {

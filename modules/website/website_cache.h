@@ -62,7 +62,5 @@ void oe_website_cache_flush(oe_website_cache_t *c);
  * Failures are not cached. */
 int oe_website_cache_open(oe_website_cache_t *c, const char *root, const char *rel,
                           oe_website_file_t *f, uint64_t now_ms, uint64_t seq);
-/* Bytes of files held in memory (for tests and the status line). */
-size_t oe_website_cache_blob_bytes(const oe_website_cache_t *c);
 
 #endif
