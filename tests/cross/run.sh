@@ -156,7 +156,8 @@ wait_tcp() { # PORT SECONDS
 }
 https=$(free_port); http=$(free_port)
 # The shipped file, with its two ports moved and the demo site's root made absolute; everything
-# else (three sites, target, proxy, default keys schedule, both loopback addresses) as shipped.
+# else (five sites: demo, ODoH target and proxy, OHTTP gateway and relay; the default keys
+# schedule; both loopback addresses) as shipped.
 sed -e "s/:8443\\b/:$https/g; s/:8080\\b/:$http/g" \
     -e "s|^root = modules/website/demo|root = $root/modules/website/demo|" \
     odoh-edge.conf >"$tmp/odoh-edge.conf"
