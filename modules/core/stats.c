@@ -124,32 +124,32 @@ void oe_stat_target_result(int odoh, int status)
     oe_stat_inc(s);
 }
 
-void oe_stat_proxy_result(int status, int relayed)
+void oe_stat_proxy_result(oe_stat_t first, int status, int relayed)
 {
-    if (relayed) {
-        oe_stat_inc(OE_STAT_PROXY_OK);
-        return;
-    }
-    switch (status) {
-    case 400:
-        oe_stat_inc(OE_STAT_PROXY_400);
-        break;
-    case 403:
-        oe_stat_inc(OE_STAT_PROXY_403);
-        break;
-    case 415:
-        oe_stat_inc(OE_STAT_PROXY_415);
-        break;
-    case 502:
-        oe_stat_inc(OE_STAT_PROXY_502);
-        break;
-    case 504:
-        oe_stat_inc(OE_STAT_PROXY_504);
-        break;
-    default:
-        oe_stat_inc(OE_STAT_PROXY_OTHER);
-        break;
-    }
+    int off;
+    if (relayed)
+        off = 0;
+    else if (status == 400)
+        off = 1;
+    else if (status == 403)
+        off = 2;
+    else if (status == 415)
+        off = 3;
+    else if (status == 502)
+        off = 4;
+    else if (status == 504)
+        off = 5;
+    else
+        off = 6;
+    oe_stat_inc((oe_stat_t)(first + off));
+}
+
+void oe_stat_gateway_inner(int status)
+{
+    if (status == 504)
+        oe_stat_inc(OE_STAT_GATEWAY_INNER_504);
+    else if (status >= 200 && status <= 599)
+        oe_stat_inc((oe_stat_t)(OE_STAT_GATEWAY_INNER_2XX + status / 100 - 2));
 }
 
 /* Name tables: names[0] is unused (id 0 is "none" or "other"); a name keeps its id for good. */

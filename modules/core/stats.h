@@ -54,6 +54,21 @@ typedef enum oe_stat {
     OE_STAT_PROXY_502,
     OE_STAT_PROXY_504,
     OE_STAT_PROXY_OTHER,
+    OE_STAT_RELAY_OK, /* the OHTTP relay: the same seven as the proxy's */
+    OE_STAT_RELAY_OTHER = OE_STAT_RELAY_OK + 6,
+    /* OHTTP gateway requests by outer outcome. */
+    OE_STAT_GATEWAY_OK,        /* decapsulated and answered with an encapsulated response */
+    OE_STAT_GATEWAY_KEY_ID,    /* 400 ohttp-key: no key with the request's id (or suite) */
+    OE_STAT_GATEWAY_DECRYPT,   /* 400 ohttp-key: the encapsulation did not open */
+    OE_STAT_GATEWAY_TRUNCATED, /* 400: shorter than header + enc + tag */
+    OE_STAT_GATEWAY_415,       /* the outer content-type is not message/ohttp-req */
+    OE_STAT_GATEWAY_OTHER,     /* 500: sealing the answer failed */
+    /* The gateway's encapsulated (inner) responses: 2xx, 3xx, 4xx, 5xx but 504, then 504. */
+    OE_STAT_GATEWAY_INNER_2XX,
+    OE_STAT_GATEWAY_INNER_504 = OE_STAT_GATEWAY_INNER_2XX + 4,
+    OE_STAT_OHTTP_KEYS_LIST,        /* key configurations served in the RFC 9458 list form */
+    OE_STAT_OHTTP_KEYS_SINGLE,      /* served as one configuration (keys-form = single) */
+    OE_STAT_OHTTP_KEYS_UNAVAILABLE, /* 503: no key published yet */
     OE_STAT_RELOAD_OK,
     OE_STAT_RELOAD_FAILED,
     OE_STAT_COUNT
@@ -82,7 +97,11 @@ void oe_stat_http_response(int site_id, int h2, int status);
 /* A target answer: odoh is true for a query in the ODoH media type, false for DoH (and for a
  * request in neither type). */
 void oe_stat_target_result(int odoh, int status);
-void oe_stat_proxy_result(int status, int relayed);
+/* A proxy answer, counted in the seven counters from first (OE_STAT_PROXY_OK for the ODoH proxy,
+ * OE_STAT_RELAY_OK for the OHTTP relay): relayed, else by the status of the proxy's own error. */
+void oe_stat_proxy_result(oe_stat_t first, int status, int relayed);
+/* An encapsulated (inner) response of the OHTTP gateway, by its status. */
+void oe_stat_gateway_inner(int status);
 /* Upstream counters, one set per upstream address (an id from oe_stat_upstream_id()). */
 #define OE_STAT_UPSTREAMS 16 /* addresses counted apart; any more share id 0 ("other") */
 typedef enum oe_ustat {

@@ -170,6 +170,34 @@ static void upstreams(oe_buf_t *b)
     }
 }
 
+/* The Oblivious HTTP roles; relay results are named as the proxy's (results). */
+static void ohttp(oe_buf_t *b, const char *const *results)
+{
+    static const char *const gateway[] = {"ok",        "unknown_key", "decrypt_failed",
+                                          "truncated", "415",         "other"};
+    static const char *const inner[] = {"2xx", "3xx", "4xx", "5xx", "timeout"};
+    static const char *const forms[] = {"list", "single", "none"};
+    family(b, "odoh_edge_ohttp_relays_total", "counter",
+           "OHTTP relay requests by result (ok = forwarded, the gateway's status passed through; "
+           "else the status of the Proxy-Status error).");
+    labelled(b, "odoh_edge_ohttp_relays_total", "result", results, OE_STAT_RELAY_OK, 7);
+    family(b, "odoh_edge_ohttp_gateway_requests_total", "counter",
+           "OHTTP gateway requests by result: ok (decapsulated and answered, outer 200), "
+           "unknown_key or decrypt_failed (400 ohttp-key), truncated (400), 415 (not "
+           "message/ohttp-req), other (500).");
+    labelled(b, "odoh_edge_ohttp_gateway_requests_total", "result", gateway, OE_STAT_GATEWAY_OK, 6);
+    family(b, "odoh_edge_ohttp_gateway_inner_responses_total", "counter",
+           "Encapsulated responses of the OHTTP gateway by inner status class (timeout = 504, "
+           "not counted in 5xx).");
+    labelled(b, "odoh_edge_ohttp_gateway_inner_responses_total", "result", inner,
+             OE_STAT_GATEWAY_INNER_2XX, 5);
+    family(b, "odoh_edge_ohttp_key_config_requests_total", "counter",
+           "OHTTP key configuration requests by the form served: list (RFC 9458), single "
+           "(keys-form = single), none (503, no key published yet).");
+    labelled(b, "odoh_edge_ohttp_key_config_requests_total", "form", forms, OE_STAT_OHTTP_KEYS_LIST,
+             3);
+}
+
 /* Prometheus text format 0.0.4. */
 static void expose(oe_buf_t *b)
 {
@@ -235,6 +263,7 @@ static void expose(oe_buf_t *b)
            "ODoH proxy requests by result (ok = relayed, else the status of the Proxy-Status "
            "error).");
     labelled(b, "odoh_edge_proxy_relays_total", "result", proxy, OE_STAT_PROXY_OK, 7);
+    ohttp(b, proxy);
 
     upstreams(b);
 

@@ -54,6 +54,7 @@ struct oe_proxy_fwd {
     const oe_proxy_fwd_conf_t *conf;
     oe_tls_client_t *tls;
     int hook;
+    oe_stat_t stats; /* the first of the role's seven result counters */
 };
 
 typedef struct proxy {
@@ -89,14 +90,15 @@ typedef struct job {
 
 /* ---- replies ------------------------------------------------------------------------------- */
 
-void oe_proxy_deny(oe_req_t *req, int status, const char *error, const char *details)
+void oe_proxy_deny(oe_req_t *req, oe_stat_t stats, int status, const char *error,
+                   const char *details)
 {
     if (details != NULL)
         oe_resp_headerf(req, "proxy-status", "odoh-edge; error=%s; details=\"%s\"", error, details);
     else
         oe_resp_headerf(req, "proxy-status", "odoh-edge; error=%s", error);
     oe_resp_header(req, "cache-control", "no-cache, no-store");
-    oe_stat_proxy_result(status, 0);
+    oe_stat_proxy_result(stats, status, 0);
     oe_resp_error(req, status);
 }
 
@@ -112,7 +114,7 @@ static void job_deny(job_t *j, int status, const char *error, const char *detail
     if (j->done != NULL)
         j->done(j->done_arg, status, OE_SLICE(NULL, 0), OE_SLICE(NULL, 0));
     else
-        oe_proxy_deny(j->req, status, error, details);
+        oe_proxy_deny(j->req, j->f->stats, status, error, details);
     job_end(j);
 }
 
@@ -164,7 +166,7 @@ static void on_target(void *data, int status, const oe_header_t *h, size_t n, oe
         }
     oe_resp_headerf(req, "proxy-status", "odoh-edge; received-status=%d", status);
     oe_resp_header(req, "cache-control", "no-cache, no-store");
-    oe_stat_proxy_result(status, 1);
+    oe_stat_proxy_result(j->f->stats, status, 1);
     oe_resp_send(req, status, body.base, body.len);
     job_end(j);
 }
@@ -281,12 +283,13 @@ static void handle(oe_req_t *req, void *data)
     proxy_t *p = data;
     if (!oe_req_method_is(req, "POST")) {
         oe_resp_header(req, "allow", "POST");
-        oe_proxy_deny(req, 405, "http_request_error", "POST only");
+        oe_proxy_deny(req, OE_STAT_PROXY_OK, 405, "http_request_error", "POST only");
         return;
     }
     oe_slice_t ct = oe_req_header(req, "content-type");
     if (!oe_slice_eq_nocase(ct, OE_SLICE_STR(MEDIA_ODOH))) {
-        oe_proxy_deny(req, 415, "http_request_error", "content-type must be " MEDIA_ODOH);
+        oe_proxy_deny(req, OE_STAT_PROXY_OK, 415, "http_request_error",
+                      "content-type must be " MEDIA_ODOH);
         return;
     }
     char target[300], path[1024];
@@ -300,14 +303,16 @@ static void handle(oe_req_t *req, void *data)
     else
         colon = NULL;
     if (!ok || !oe_proxy_valid_host(target)) {
-        oe_proxy_deny(req, 400, "http_request_error", "needs targethost, targetpath and a body");
+        oe_proxy_deny(req, OE_STAT_PROXY_OK, 400, "http_request_error",
+                      "needs targethost, targetpath and a body");
         return;
     }
     oe_proxy_dest_t d = {.host = target, .port = 443, .path = path, .media = MEDIA_ODOH};
     if (colon != NULL) {
         d.port = oe_proxy_parse_port(colon + 1);
         if (d.port == 0) {
-            oe_proxy_deny(req, 400, "http_request_error", "bad port in targethost");
+            oe_proxy_deny(req, OE_STAT_PROXY_OK, 400, "http_request_error",
+                          "bad port in targethost");
             return;
         }
     }
@@ -322,7 +327,7 @@ static void handle(oe_req_t *req, void *data)
         }
     }
     if (!allowed) {
-        oe_proxy_deny(req, 403, "destination_not_allowed", NULL);
+        oe_proxy_deny(req, OE_STAT_PROXY_OK, 403, "destination_not_allowed", NULL);
         return;
     }
     oe_proxy_fwd(p->fwd, req, &d);
@@ -546,7 +551,7 @@ static int init(oe_modctx_t *ctx)
     ctx->data = p;
     p->conf = c;
     p->site = oe_http_site_by_name(ctx->cf, c->site_name);
-    int rc = oe_proxy_fwd_new(&p->fwd, http, &c->fwd, TAG);
+    int rc = oe_proxy_fwd_new(&p->fwd, http, &c->fwd, TAG, OE_STAT_PROXY_OK);
     if (rc < 0)
         return rc;
     if (oe_http_route(http, p->site, OE_M_ANY, c->path, handle, p) < 0)
@@ -567,11 +572,12 @@ static void destroy(oe_modctx_t *ctx)
 }
 
 int oe_proxy_fwd_new(oe_proxy_fwd_t **out, oe_http_t *http, const oe_proxy_fwd_conf_t *c,
-                     const char *tag)
+                     const char *tag, oe_stat_t stats)
 {
     oe_proxy_fwd_t *f = oe_calloc(1, sizeof(*f));
     *out = f;
     f->conf = c;
+    f->stats = stats;
     static const char *const alpn[] = {"h2", "http/1.1", NULL};
     oe_tls_client_opts_t opts = {.ca_file = c->ca_file, .alpn = alpn};
     char *err = NULL;

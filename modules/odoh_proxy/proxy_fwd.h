@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include "core/conf.h"
+#include "core/stats.h"
 #include "http/http.h"
 
 typedef struct oe_proxy_fixed {
@@ -70,9 +71,11 @@ int oe_proxy_check_apart(oe_conf_t *cf, oe_conf_section_t *sec, const oe_site_t 
 
 typedef struct oe_proxy_fwd oe_proxy_fwd_t;
 /* Creates the engine in *out (freed with oe_proxy_fwd_free even on failure) and registers its
- * per-worker state with http. c is borrowed for the engine's life. From a module's init. */
+ * per-worker state with http. c is borrowed for the engine's life. Answers sent on a request are
+ * counted from stats (OE_STAT_PROXY_OK or OE_STAT_RELAY_OK, oe_stat_proxy_result); those handed
+ * to oe_proxy_dest_t.done are the caller's to count. From a module's init. */
 int oe_proxy_fwd_new(oe_proxy_fwd_t **out, oe_http_t *http, const oe_proxy_fwd_conf_t *c,
-                     const char *tag);
+                     const char *tag, oe_stat_t stats);
 void oe_proxy_fwd_free(oe_proxy_fwd_t *f);
 
 /* The answer of a forwarded request, for a caller that handles it itself (oe_proxy_dest_t.done):
@@ -99,8 +102,10 @@ typedef struct oe_proxy_dest {
  * req->on_abort. */
 void oe_proxy_fwd(oe_proxy_fwd_t *f, oe_req_t *req, const oe_proxy_dest_t *d);
 
-/* An error answer with Proxy-Status: odoh-edge; error=ERROR[; details="DETAILS"]. */
-void oe_proxy_deny(oe_req_t *req, int status, const char *error, const char *details);
+/* An error answer with Proxy-Status: odoh-edge; error=ERROR[; details="DETAILS"], counted from
+ * stats (OE_STAT_PROXY_OK or OE_STAT_RELAY_OK). */
+void oe_proxy_deny(oe_req_t *req, oe_stat_t stats, int status, const char *error,
+                   const char *details);
 /* A port written as 1-5 decimal digits, 1..65535; 0 for anything else ("", "443x", "+1"). */
 unsigned oe_proxy_parse_port(const char *s);
 /* A destination host: a name, or an IP literal (IPv6 without brackets and port; the address

@@ -196,13 +196,16 @@ static void reply_error(oe_req_t *req, bool odoh, int status)
     oe_resp_error(req, status);
 }
 
-/* Ends the job with an HTTP error status (to done for an in-process query). */
+/* Ends the job with an HTTP error status (to done for an in-process query, counted as DoH as
+ * its answers are). */
 static void job_fail(job_t *j, int status)
 {
-    if (j->done != NULL)
+    if (j->done != NULL) {
+        oe_stat_target_result(false, status);
         j->done(j->done_arg, status, OE_SLICE(NULL, 0));
-    else
+    } else {
         reply_error(j->req, j->odoh, status);
+    }
     job_free(j);
 }
 

@@ -24,6 +24,7 @@
 
 #include "core/core.h"
 #include "core/log.h"
+#include "core/stats.h"
 #include "core/uri.h"
 #include "crypto/encode.h"
 #include "http/http.h"
@@ -196,8 +197,11 @@ static void reply_inner_as(job_t *j, int status, oe_slice_t ctype, oe_slice_t bo
                                    NULL);
     if (n < 0) {
         oe_log_warn(TAG, "sealing a response failed: %s", oe_strerror(n));
+        oe_stat_inc(OE_STAT_GATEWAY_OTHER);
         reply_error(req, 500);
     } else {
+        oe_stat_inc(OE_STAT_GATEWAY_OK);
+        oe_stat_gateway_inner(status);
         oe_resp_header(req, "cache-control", "no-cache, no-store");
         oe_resp_header(req, "content-type", OE_OHTTP_MEDIA_RES);
         oe_resp_send(req, 200, out, (size_t)n);
@@ -379,6 +383,7 @@ static void handle_inner(gateway_t *g, job_t *j, const uint8_t *plain, size_t le
 static void handle_post(oe_req_t *req, gateway_t *g)
 {
     if (!oe_http_media_is(oe_req_header(req, "content-type"), OE_OHTTP_MEDIA_REQ)) {
+        oe_stat_inc(OE_STAT_GATEWAY_415);
         reply_error(req, 415);
         return;
     }
@@ -393,10 +398,13 @@ static void handle_post(oe_req_t *req, gateway_t *g)
     if (rc < 0) {
         free(plain);
         free(j);
-        if (rc == OE_ETRUNC || rc == OE_ESPACE)
+        if (rc == OE_ETRUNC || rc == OE_ESPACE) {
+            oe_stat_inc(OE_STAT_GATEWAY_TRUNCATED);
             reply_error(req, 400);
-        else
+        } else {
+            oe_stat_inc(rc == OE_EKEYID ? OE_STAT_GATEWAY_KEY_ID : OE_STAT_GATEWAY_DECRYPT);
             reply_key_problem(req);
+        }
         return;
     }
     handle_inner(g, j, plain, (size_t)rc);
@@ -412,12 +420,14 @@ static void handle_keys(oe_req_t *req, gateway_t *g, bool single)
 {
     keyset_t *ks = get_keys(g);
     if (ks == NULL || ks->configs_len == 0) {
+        oe_stat_inc(OE_STAT_OHTTP_KEYS_UNAVAILABLE);
         reply_error(req, 503);
         keyset_unref(ks);
         return;
     }
     oe_resp_headerf(req, "cache-control", "max-age=%llu", (unsigned long long)ks->max_age);
     oe_resp_header(req, "content-type", OE_OHTTP_MEDIA_KEYS);
+    oe_stat_inc(single ? OE_STAT_OHTTP_KEYS_SINGLE : OE_STAT_OHTTP_KEYS_LIST);
     if (single)
         oe_resp_send(req, 200, ks->configs + ks->configs_len - OE_OHTTP_CONFIG_LEN,
                      OE_OHTTP_CONFIG_LEN);
@@ -551,7 +561,8 @@ static int init(oe_modctx_t *ctx)
     }
     oe_keys_listen(keys, on_keys, g);
     if (c->norigins > 0) {
-        int rc = oe_proxy_fwd_new(&g->fwd, http, &c->fwd, TAG);
+        /* Every answer goes to on_origin (oe_proxy_dest_t.done): none counts as a proxy's. */
+        int rc = oe_proxy_fwd_new(&g->fwd, http, &c->fwd, TAG, OE_STAT_PROXY_OK);
         if (rc < 0)
             return rc;
     }

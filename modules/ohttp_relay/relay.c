@@ -47,16 +47,17 @@ static void handle(oe_req_t *req, void *data)
     const relay_conf_t *c = r->conf;
     if (!oe_req_method_is(req, "POST")) {
         oe_resp_header(req, "allow", "POST");
-        oe_proxy_deny(req, 405, "http_request_error", "POST only");
+        oe_proxy_deny(req, OE_STAT_RELAY_OK, 405, "http_request_error", "POST only");
         return;
     }
     oe_slice_t ct = oe_req_header(req, "content-type");
     if (!oe_slice_eq_nocase(ct, OE_SLICE_STR(OE_OHTTP_MEDIA_REQ))) {
-        oe_proxy_deny(req, 415, "http_request_error", "content-type must be " OE_OHTTP_MEDIA_REQ);
+        oe_proxy_deny(req, OE_STAT_RELAY_OK, 415, "http_request_error",
+                      "content-type must be " OE_OHTTP_MEDIA_REQ);
         return;
     }
     if (req->body.len == 0) {
-        oe_proxy_deny(req, 400, "http_request_error", "empty body");
+        oe_proxy_deny(req, OE_STAT_RELAY_OK, 400, "http_request_error", "empty body");
         return;
     }
     oe_proxy_dest_t d = {.host = c->gw_host,
@@ -160,7 +161,7 @@ static int init(oe_modctx_t *ctx)
     ctx->data = r;
     r->conf = c;
     r->site = oe_http_site_by_name(ctx->cf, c->site_name);
-    int rc = oe_proxy_fwd_new(&r->fwd, http, &c->fwd, TAG);
+    int rc = oe_proxy_fwd_new(&r->fwd, http, &c->fwd, TAG, OE_STAT_RELAY_OK);
     if (rc < 0)
         return rc;
     if (oe_http_route(http, r->site, OE_M_ANY, c->path, handle, r) < 0)

@@ -30,10 +30,13 @@ case $(uname -m) in x86_64) echo "$v" | grep -qxF "  aes-gcm  $want" || fail "ae
 [ -n "${OE_SANITIZED:-}" ] || file -L "$OE_BIN" | grep -q 'statically linked' ||
     fail "not static: $(file -L "$OE_BIN")"
 
-# The shipped config checks clean, with one warning: the demo runs proxy and target together.
+# The shipped config checks clean, with two warnings: the demo runs proxy and target together,
+# and relay and gateway.
 out=$("$OE_BIN" -t -c "$OE_ROOT/odoh-edge.conf" 2>&1) || fail "shipped config: $out"
 line=$(grep -n '^\[odoh-proxy\]' "$OE_ROOT/odoh-edge.conf" | cut -d: -f1)
+rline=$(grep -n '^\[ohttp-relay\]' "$OE_ROOT/odoh-edge.conf" | cut -d: -f1)
 expect_eq "$out" "$OE_ROOT/odoh-edge.conf:$line: [odoh-proxy]: this instance runs both the proxy and the target: fine for a demo; for public traffic run them apart, so that no one party sees both who asks and what is asked (warning)
+$OE_ROOT/odoh-edge.conf:$rline: [ohttp-relay]: this instance runs both the relay and the gateway: fine for a demo; for public traffic run them apart, so that no one party sees both who asks and what is asked (warning)
 $OE_ROOT/odoh-edge.conf: configuration ok" "check output"
 
 # A misspelled key: FILE:LINE, suggestion, exit 78.

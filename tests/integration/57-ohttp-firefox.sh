@@ -151,9 +151,9 @@ echo "lookups: $resolved names resolved over OHTTP, $failed failed"
 expect_eq "$failed" 0 "failed lookups in Firefox's log"
 expect_eq "$resolved" 14 "names resolved (one, two, h1..h12)"
 m=$(curl -sS "http://127.0.0.1:$mport/metrics")
-ok=$(echo "$m" | sed -n 's/^odoh_edge_proxy_relays_total{result="ok"} //p')
+ok=$(echo "$m" | sed -n 's/^odoh_edge_ohttp_relays_total{result="ok"} //p')
 [ "${ok:-0}" -ge 1 ] || fail "the relay relayed nothing: $(echo "$m" | grep relays)"
-bad=$(echo "$m" | grep '^odoh_edge_proxy_relays_total{result="\(400\|415\|403\|other\)"}' | awk '{s += $2} END {print s + 0}')
+bad=$(echo "$m" | grep '^odoh_edge_ohttp_relays_total{result="\(400\|415\|403\|other\)"}' | awk '{s += $2} END {print s + 0}')
 expect_eq "$bad" 0 "relay requests that were not message/ohttp-req"
 echo "relay: $ok sealed requests relayed, nothing else"
 for l in g r; do

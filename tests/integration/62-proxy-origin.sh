@@ -7,6 +7,10 @@
 #   - The proxy's certificate does not cover the target's name, nor the target's the proxy's.
 #   - `odoh-edge origins` prints the same sets.
 #   - The shipped proxy relays a demo query to its own target (`odoh-edge query --proxy`).
+#   - The same for the shipped OHTTP pair: SNI relay.odoh.test and gateway.odoh.test each get an
+#     ORIGIN set of their own host alone, every other role's host is 421 there, neither
+#     certificate covers the other's name, and `odoh-edge query --ohttp` through the relay and
+#     the gateway gets the demo's records, byte for byte.
 #   - Known bugs, reported at the end as a skip until fixed: two sites that share one wildcard
 #     certificate share one ORIGIN set, so a proxy site and a target site on *.example both land
 #     in it (and the config check says nothing); [odoh-proxy] may name the target's own site.
@@ -25,11 +29,15 @@ sed -e "s/8443/$port/g; s/8080/$hport/g; /^address = \[::1\]/d; s#^root = #root 
     "$OE_ROOT/odoh-edge.conf" >edge.conf
 grep -q '^\[odoh-proxy\]' edge.conf && grep -q '^\[odoh-target\]' edge.conf ||
     fail "the shipped config no longer runs both the proxy and the target"
+grep -q '^\[ohttp-relay\]' edge.conf && grep -q '^\[ohttp-gateway\]' edge.conf ||
+    fail "the shipped config no longer runs both the OHTTP relay and the gateway"
 oe_bg "$OE_TMP/edge.log" "$OE_BIN" -c edge.conf
 oe_wait_tcp "$port" || fail "odoh-edge did not start: $(cat edge.log)"
 ca=$OE_TMP/state/tls/ca.pem
 P=https://proxy.odoh.test:$port
 T=https://target.odoh.test:$port
+R=https://relay.odoh.test:$port
+G=https://gateway.odoh.test:$port
 demo_set=$(for h in demo img css js fonts api cdn static; do printf 'https://%s.odoh.test:%s ' $h "$port"; done)
 demo_set=${demo_set% }
 
@@ -41,23 +49,45 @@ nghttp_origin() {
 expect_eq "$(nghttp_origin proxy.odoh.test)" "$P" "nghttp ORIGIN for SNI proxy.odoh.test"; ok
 expect_eq "$(nghttp_origin target.odoh.test)" "$T" "nghttp ORIGIN for SNI target.odoh.test"; ok
 expect_eq "$(nghttp_origin demo.odoh.test)" "$demo_set" "nghttp ORIGIN for SNI demo.odoh.test"; ok
+expect_eq "$(nghttp_origin relay.odoh.test)" "$R" "nghttp ORIGIN for SNI relay.odoh.test"; ok
+expect_eq "$(nghttp_origin gateway.odoh.test)" "$G" "nghttp ORIGIN for SNI gateway.odoh.test"; ok
 
 # ---- raw frames: position and entries, 421 for the other role's host ----------------------------
 h2o() { /usr/bin/python3 "$OE_ROOT/tests/integration/h2_origin.py" origin "$port" "$@"; }
-got=$(h2o proxy.odoh.test "$ca" proxy.odoh.test target.odoh.test demo.odoh.test 2>h2.err) || fail "h2_origin proxy: $(cat h2.err)"
+got=$(h2o proxy.odoh.test "$ca" proxy.odoh.test target.odoh.test demo.odoh.test relay.odoh.test gateway.odoh.test 2>h2.err) || fail "h2_origin proxy: $(cat h2.err)"
 expect_eq "$got" "origin: $P
 proxy.odoh.test 404
 target.odoh.test 421
-demo.odoh.test 421" "raw frames, SNI proxy.odoh.test"; ok
-got=$(h2o target.odoh.test "$ca" target.odoh.test proxy.odoh.test demo.odoh.test 2>h2.err) || fail "h2_origin target: $(cat h2.err)"
+demo.odoh.test 421
+relay.odoh.test 421
+gateway.odoh.test 421" "raw frames, SNI proxy.odoh.test"; ok
+got=$(h2o target.odoh.test "$ca" target.odoh.test proxy.odoh.test demo.odoh.test relay.odoh.test gateway.odoh.test 2>h2.err) || fail "h2_origin target: $(cat h2.err)"
 expect_eq "$got" "origin: $T
 target.odoh.test 404
 proxy.odoh.test 421
-demo.odoh.test 421" "raw frames, SNI target.odoh.test"; ok
-got=$(h2o demo.odoh.test "$ca" proxy.odoh.test target.odoh.test 2>h2.err) || fail "h2_origin demo: $(cat h2.err)"
+demo.odoh.test 421
+relay.odoh.test 421
+gateway.odoh.test 421" "raw frames, SNI target.odoh.test"; ok
+got=$(h2o demo.odoh.test "$ca" proxy.odoh.test target.odoh.test relay.odoh.test gateway.odoh.test 2>h2.err) || fail "h2_origin demo: $(cat h2.err)"
 expect_eq "$got" "origin: $demo_set
 proxy.odoh.test 421
-target.odoh.test 421" "raw frames, SNI demo.odoh.test"; ok
+target.odoh.test 421
+relay.odoh.test 421
+gateway.odoh.test 421" "raw frames, SNI demo.odoh.test"; ok
+got=$(h2o relay.odoh.test "$ca" relay.odoh.test gateway.odoh.test target.odoh.test proxy.odoh.test demo.odoh.test 2>h2.err) || fail "h2_origin relay: $(cat h2.err)"
+expect_eq "$got" "origin: $R
+relay.odoh.test 404
+gateway.odoh.test 421
+target.odoh.test 421
+proxy.odoh.test 421
+demo.odoh.test 421" "raw frames, SNI relay.odoh.test"; ok
+got=$(h2o gateway.odoh.test "$ca" gateway.odoh.test relay.odoh.test target.odoh.test proxy.odoh.test demo.odoh.test 2>h2.err) || fail "h2_origin gateway: $(cat h2.err)"
+expect_eq "$got" "origin: $G
+gateway.odoh.test 404
+relay.odoh.test 421
+target.odoh.test 421
+proxy.odoh.test 421
+demo.odoh.test 421" "raw frames, SNI gateway.odoh.test"; ok
 
 # ---- the ODoH endpoints are unreachable through the other role's connection (curl, h2 and h1) --
 st() { # SNI-HOST AUTHORITY-HOST METHOD PATH [CURL-ARGS]
@@ -70,6 +100,9 @@ for v in --http2 --http1.1; do
     expect_eq "$(st target.odoh.test proxy.odoh.test POST "/proxy?targethost=target.odoh.test:$port&targetpath=/dns-query" $v)" 421 "proxy endpoint on the target's connection ($v)"; ok
     expect_eq "$(st proxy.odoh.test target.odoh.test POST /dns-query $v)" 421 "target endpoint on the proxy's connection ($v)"; ok
     expect_eq "$(st proxy.odoh.test target.odoh.test GET /.well-known/odohconfigs $v)" 421 "configs on the proxy's connection ($v)"; ok
+    expect_eq "$(st gateway.odoh.test relay.odoh.test POST /relay $v -H 'content-type: message/ohttp-req')" 421 "relay endpoint on the gateway's connection ($v)"; ok
+    expect_eq "$(st relay.odoh.test gateway.odoh.test POST /.well-known/ohttp-gateway $v -H 'content-type: message/ohttp-req')" 421 "gateway endpoint on the relay's connection ($v)"; ok
+    expect_eq "$(st relay.odoh.test gateway.odoh.test GET /ohttp-keys $v)" 421 "OHTTP keys on the relay's connection ($v)"; ok
 done
 
 # ---- certificates: neither covers the other's name ---------------------------------------------------
@@ -82,6 +115,10 @@ echo "$psan" | grep -q 'DNS:proxy.odoh.test' || fail "proxy certificate: $psan"
 echo "$tsan" | grep -q 'DNS:target.odoh.test' || fail "target certificate: $tsan"
 echo "$psan" | grep -q 'target\|DNS:\*' && fail "the proxy's certificate covers the target: $psan"
 echo "$tsan" | grep -q 'proxy\|DNS:\*' && fail "the target's certificate covers the proxy: $tsan"
+rsan=$(sans relay.odoh.test); gsan=$(sans gateway.odoh.test)
+loop=IPAddress:127.0.0.1,IPAddress:0:0:0:0:0:0:0:1 # cert = auto adds the loopback addresses
+expect_eq "$rsan" "DNS:relay.odoh.test,$loop" "the relay's certificate names"
+expect_eq "$gsan" "DNS:gateway.odoh.test,$loop" "the gateway's certificate names"
 ok
 
 # ---- odoh-edge origins agrees ---------------------------------------------------------------------------
@@ -97,6 +134,8 @@ origins_for() {
 expect_eq "$(origins_for proxy.odoh.test)" "$P" "origins command, proxy"; ok
 expect_eq "$(origins_for target.odoh.test)" "$T" "origins command, target"; ok
 expect_eq "$(origins_for demo.odoh.test)" "$demo_set" "origins command, demo"; ok
+expect_eq "$(origins_for relay.odoh.test)" "$R" "origins command, relay"; ok
+expect_eq "$(origins_for gateway.odoh.test)" "$G" "origins command, gateway"; ok
 
 # ---- the shipped proxy relays to its own target --------------------------------------------------------
 out=$("$OE_BIN" query demo.odoh.test A --target "$T/dns-query" --proxy "$P/proxy" --ca "$ca" \
@@ -104,6 +143,19 @@ out=$("$OE_BIN" query demo.odoh.test A --target "$T/dns-query" --proxy "$P/proxy
     fail "demo query via the shipped proxy: $out"
 echo "$out" | grep -qx "$(printf 'demo.odoh.test.\t300\tIN\tA\t127.0.0.1')" || fail "demo query answer: $out"
 echo "$out" | grep -q '(ODoH to target.odoh.test via proxy)' || fail "demo query: $out"; ok
+
+# ---- the shipped relay and gateway answer over OHTTP (the command printed in README.md) ------------
+oq() { "$OE_BIN" query demo.odoh.test "$1" --ca "$ca" --target "$T/dns-query" --ohttp "$R/relay" \
+    --ohttp-keys "$G/ohttp-keys" --resolve "relay.odoh.test:$port:127.0.0.1" \
+    --resolve "gateway.odoh.test:$port:127.0.0.1" 2>&1; }
+answer() { awk '/^;; ANSWER SECTION:/ {on = 1; next} on && /^$/ {exit} on'; }
+for q in "A	127.0.0.1" "AAAA	::1" 'TXT	"served by odoh-edge, obliviously"'; do
+    out=$(oq "${q%%	*}") || fail "OHTTP demo query ${q%%	*}: $out"
+    expect_eq "$(echo "$out" | answer)" "$(printf 'demo.odoh.test.\t300\tIN\t%s' "$q")" "OHTTP demo answer ${q%%	*}"
+    echo "$out" | grep -q "^;; ->>HEADER<<- opcode: QUERY, status: NOERROR, " || fail "OHTTP demo query: $out"
+    echo "$out" | grep -q '(OHTTP to target.odoh.test via relay.odoh.test)$' || fail "OHTTP demo query: $out"
+done
+ok
 
 # ---- known bug: one wildcard certificate for both roles puts both in one ORIGIN set -------------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=wild \

@@ -76,7 +76,7 @@ now=$(date +%s)
 # Labels: only the fixed sets (no address, no name): every label value is from this list.
 bad=$(grep -v '^#' "$OE_TMP/m1.txt" | grep -o '{[^}]*}' | tr ',' '\n' | tr -d '{}' |
     grep -v -E '^(version|mbedtls|libuv|nghttp2|llhttp)=' |
-    grep -v -E '^(site="(|target|www)"|upstream="127\.0\.0\.1:('"$closed|$fake"')"|kind="(odoh|doh)"|reason="(protocol|version|no_cipher|certificate|alert|timeout)"|protocol="(http/1.1|h2)"|code="[1-5]xx"|result="(ok|400|401|403|415|502|504|other|timeout|failed)"|le="[0-9.+Inf]*"|state="(next|current|previous)")$' || true)
+    grep -v -E '^(site="(|target|www)"|upstream="127\.0\.0\.1:('"$closed|$fake"')"|kind="(odoh|doh)"|reason="(protocol|version|no_cipher|certificate|alert|timeout)"|protocol="(http/1.1|h2)"|code="[1-5]xx"|result="(ok|400|401|403|415|502|504|other|timeout|failed|unknown_key|decrypt_failed|truncated|[2-5]xx)"|form="(list|single|none)"|le="[0-9.+Inf]*"|state="(next|current|previous)")$' || true)
 expect_eq "$bad" "" "unexpected labels"
 
 # A real Prometheus scrapes every 200 ms.

@@ -93,6 +93,41 @@ TEST(stats_target_results_counted_apart_for_odoh_and_doh)
     CHECK_INT(oe_stat_sum(OE_STAT_TARGET_OTHER) - odoh_other, 0);
 }
 
+TEST(stats_proxy_and_relay_results_counted_apart)
+{
+    uint64_t p_ok = oe_stat_sum(OE_STAT_PROXY_OK), p_415 = oe_stat_sum(OE_STAT_PROXY_415);
+    uint64_t r_ok = oe_stat_sum(OE_STAT_RELAY_OK), r_504 = oe_stat_sum(OE_STAT_RELAY_OK + 5);
+    uint64_t r_other = oe_stat_sum(OE_STAT_RELAY_OTHER);
+    oe_stat_proxy_result(OE_STAT_PROXY_OK, 415, 0);
+    oe_stat_proxy_result(OE_STAT_RELAY_OK, 401, 1); /* relayed: the gateway's status */
+    oe_stat_proxy_result(OE_STAT_RELAY_OK, 200, 1);
+    oe_stat_proxy_result(OE_STAT_RELAY_OK, 504, 0);
+    oe_stat_proxy_result(OE_STAT_RELAY_OK, 405, 0); /* other */
+    CHECK_INT(oe_stat_sum(OE_STAT_PROXY_OK) - p_ok, 0);
+    CHECK_INT(oe_stat_sum(OE_STAT_PROXY_415) - p_415, 1);
+    CHECK_INT(oe_stat_sum(OE_STAT_RELAY_OK) - r_ok, 2);
+    CHECK_INT(oe_stat_sum(OE_STAT_RELAY_OK + 5) - r_504, 1);
+    CHECK_INT(oe_stat_sum(OE_STAT_RELAY_OTHER) - r_other, 1);
+}
+
+TEST(stats_gateway_inner_by_class_with_504_apart)
+{
+    uint64_t before[5];
+    for (int i = 0; i < 5; i++)
+        before[i] = oe_stat_sum((oe_stat_t)(OE_STAT_GATEWAY_INNER_2XX + i));
+    oe_stat_gateway_inner(200);
+    oe_stat_gateway_inner(304);
+    oe_stat_gateway_inner(403);
+    oe_stat_gateway_inner(415);
+    oe_stat_gateway_inner(502);
+    oe_stat_gateway_inner(504);
+    oe_stat_gateway_inner(100); /* no class of the gateway's: not counted */
+    oe_stat_gateway_inner(600);
+    static const int want[5] = {1, 1, 2, 1, 1};
+    for (int i = 0; i < 5; i++)
+        CHECK_INT(oe_stat_sum((oe_stat_t)(OE_STAT_GATEWAY_INNER_2XX + i)) - before[i], want[i]);
+}
+
 TEST(stats_http_responses_by_site)
 {
     int a = oe_stat_site_id("www");
