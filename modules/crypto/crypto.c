@@ -44,10 +44,13 @@ _Static_assert(sizeof(mbedtls_sha256_context) <= OE_CRYPTO_SHA256_STATE_SIZE,
 /* ---- randomness ---------------------------------------------------------------------------- */
 
 /* One DRBG per thread: no lock on the hot path (TLS handshakes, HPKE encapsulation, DNS ids in
- * every worker). The pid check reseeds a forked child. The entropy context holds heap memory
- * (its hash state): a thread-exit destructor frees it, since every reload ends worker threads. */
+ * every worker). A forked child reseeds: a pthread_atfork handler counts forks, and a DRBG seeded
+ * under another count is seeded again. (getpid() was the check before: a system call, behind the
+ * sandbox's seccomp filter, on every call: five to seven per TLS handshake.) The entropy context
+ * holds heap memory (its hash state): a thread-exit destructor frees it, since every reload ends
+ * worker threads. */
 typedef struct thread_rng {
-    pid_t pid;
+    unsigned fork_gen;
     int seeded;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
@@ -66,18 +69,30 @@ static void rng_free(void *p)
     }
 }
 
+/* Forks seen: in a child (its only thread is the one that forked) every DRBG's count is stale. */
+static atomic_uint fork_gen;
+
+static void rng_forked(void)
+{
+    atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
+}
+
 static void rng_key_init(void)
 {
     pthread_key_create(&rng_key, rng_free);
+    pthread_atfork(NULL, NULL, rng_forked);
 }
 
 int oe_crypto_random(void *arg, unsigned char *out, size_t len)
 {
     static const char pers[] = "odoh-edge";
-    pid_t pid = getpid();
 
     (void)arg;
-    if (!rng.seeded || rng.pid != pid) {
+    /* The handler is registered before the first seeding (pthread_once below): a fork after that
+     * always moves the count, and one before it leaves nothing to replay. */
+    pthread_once(&rng_key_once, rng_key_init);
+    unsigned gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+    if (!rng.seeded || rng.fork_gen != gen) {
         if (rng.seeded) {
             mbedtls_ctr_drbg_free(&rng.drbg);
             mbedtls_entropy_free(&rng.entropy);
@@ -91,9 +106,8 @@ int oe_crypto_random(void *arg, unsigned char *out, size_t len)
             mbedtls_entropy_free(&rng.entropy);
             return OE_ECRYPTO;
         }
-        rng.pid = pid;
+        rng.fork_gen = gen;
         rng.seeded = 1;
-        pthread_once(&rng_key_once, rng_key_init);
         pthread_setspecific(rng_key, &rng);
     }
     while (len > 0) {
@@ -585,7 +599,14 @@ psa_status_t __wrap_mbedtls_psa_ecp_export_public_key(const psa_key_attributes_t
                                                         data, data_size, data_length);
     if (data_size < 32)
         return PSA_ERROR_BUFFER_TOO_SMALL;
+#if defined(OE_X25519_OWN)
+    /* A public key: the fixed-base path (about a third of a ladder; the same result). */
+    atomic_fetch_add_explicit(&psa_x25519_calls, 1, memory_order_relaxed);
+    (void)base;
+    oe_x25519_base_own(data, key_buffer);
+#else
     x25519_fast(data, key_buffer, base);
+#endif
     *data_length = 32;
     return PSA_SUCCESS;
 }

@@ -1323,9 +1323,14 @@ int oe_tls_handshake(oe_tls_conn_t *c)
     current_conn = NULL;
     if (mrc == 0) {
         c->done = true;
-        /* The handshake wrote the output buffer through (and calloc did before): give back
-         * what the records of an idle connection do not need. Once per connection. */
-        oe_tls_trim(c);
+        /* The handshake wrote the output buffer through (and calloc did before): a client gives
+         * back what the records of an idle connection do not need, once per connection. A server
+         * does not: its connection nearly always answers a request at once, which faulted the
+         * dropped pages in again (two madvise() and several page faults per connection, and
+         * calloc's memset faults in what the previous connection's trim dropped); the HTTP
+         * layer's tidy round trims a server connection once it idles (within 2 s). */
+        if (c->cli != NULL)
+            oe_tls_trim(c);
         return OE_OK;
     }
     return map_err(c, mrc);

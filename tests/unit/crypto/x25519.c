@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "crypto/crypto.h"
+#include "crypto/x25519.h"
 #include "unit/test.h"
 
 static void unhex32(uint8_t out[32], const char *hex)
@@ -101,3 +102,39 @@ TEST(x25519_own_equals_everest)
         CHECK_MEM(a, 32, b, 32);
     }
 }
+
+#if defined(OE_X25519_OWN)
+/* The fixed-base path (public keys, X25519(k, 9)): RFC 7748 §6.1's two public keys, then the
+ * ladder's answer for pseudo-random scalars and for scalars whose signed radix-16 digits hit the
+ * ends of their range (all bits set or clear below the clamped ones, alternating nibbles). */
+TEST(x25519_base_rfc7748_and_equals_ladder)
+{
+    static const uint8_t nine[32] = {9};
+    static const char *v[][2] = {
+        {"77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+         "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"},
+        {"5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+         "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"},
+    };
+    static const uint8_t edge[8] = {0x00, 0xff, 0x88, 0x77, 0x0f, 0xf0, 0x80, 0x08};
+    uint8_t k[32], want[32], a[32], b[32];
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        unhex32(k, v[i][0]);
+        unhex32(want, v[i][1]);
+        oe_x25519_base_own(a, k);
+        CHECK_MEM(a, 32, want, 32);
+    }
+    uint64_t s = 0xfedcba9876543210ULL;
+    for (int round = 0; round < 3000; round++) {
+        for (int i = 0; i < 32; i++) {
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            k[i] = (uint8_t)(s >> 17);
+        }
+        if (round < 8) /* 00, ff, 88, 77, 0f, f0, 80, 08 in every byte */
+            memset(k, edge[round], 32);
+        oe_x25519_base_own(a, k);
+        oe_x25519_own(b, k, nine);
+        CHECK_MEM(a, 32, b, 32);
+    }
+}
+#endif
