@@ -855,9 +855,12 @@ void oe_http__conn_flush(conn_t *c)
         return;
     oe_slice_t pending =
         c->tls != NULL ? oe_tls_pending_out(c->tls) : (oe_slice_t){c->out.base, c->out.len};
-    if (pending.len == 0 && c->close_after_write && c->tls != NULL && c->handshake_done &&
-        !c->notified && !c->tls_error) {
-        /* The TLS way to say "that was all": the client can tell a complete close from a cut. */
+    if (c->close_after_write && c->tls != NULL && c->handshake_done && !c->notified &&
+        !c->tls_error) {
+        /* The TLS way to say "that was all": the client can tell a complete close from a cut.
+         * It goes in the same write as the end of the response (close_after_write: nothing
+         * more will be sent), not in a write of its own after the response's write completed:
+         * that cost the client another wake-up per connection. */
         c->notified = true;
         if (oe_tls_close_notify(c->tls) == 0)
             pending = oe_tls_pending_out(c->tls);

@@ -9,6 +9,8 @@
 tool=$OE_BUILD/tool-ct_check
 [ -x "$tool" ] || fail "$tool is missing (make tools)"
 command -v valgrind >/dev/null || skip "valgrind is not installed"
+# make asan-integration: valgrind cannot run an AddressSanitizer build.
+[ -z "${OE_SANITIZED:-}" ] || skip "a sanitizer build (valgrind cannot run it)"
 timeout 300 valgrind --error-limit=no --num-callers=30 "$tool" >"$OE_TMP/out" 2>"$OE_TMP/vg" ||
     fail "ct_check under valgrind failed: $(tail -n 5 "$OE_TMP/vg")"
 grep -q '^x25519 odoh-edge' "$OE_TMP/out" || skip "this target has no X25519 of our own"
