@@ -31,7 +31,9 @@
 
 #define READ_BUF 65536
 /* The first reservation of a connection's output: one full TLS record of plaintext. */
-#define OUT_FIRST 16384
+#define OUT_FIRST      16384
+#define OUT_KEEP       65536 /* output buffers a busy connection keeps between writes (on_write) */
+#define OUT_KEEP_AFTER 8     /* writes after which a connection counts as busy */
 
 /* Lingering close bounds (see linger()). 256 KiB is four times the default max-body-size, more
  * than a client has in flight in socket buffers on the paths we serve, and small enough that
@@ -648,7 +650,7 @@ static void conn_trim(conn_t *c)
     c->wcap = 0;
     oe_buf_free(&c->out);
     if (c->tls != NULL) {
-        oe_tls_release_out(c->tls);
+        oe_tls_release_out(c->tls, 0);
         if (oe_tls_pending_in(c->tls) == 0)
             oe_tls_trim(c->tls);
     }
@@ -796,13 +798,33 @@ static void on_write(uv_write_t *req, int status)
     /* Room again: let the engine produce more, then read again if it paused for output. */
     if (c->engine != NULL)
         c->proto->drain(c);
-    /* Nothing more to write. The output buffers (up to OE_HTTP_OUT_HIGH each) stay for the
-     * next responses: giving them back here made every burst of responses allocate them again
-     * and grow them by realloc, copying what they held (malloc, realloc and their copies were
-     * about 8% of an HTTP/2 request for a small file). The tidy timer gives them back once the
-     * connection idles for a round (conn_trim), as it does the TLS record buffers' pages. */
-    if (!c->writing && !c->closing && c->w->stopping)
-        conn_migrate(c);
+    /* Nothing more to write. A connection that keeps asking (OUT_KEEP_AFTER writes so far)
+     * keeps output buffers of up to OUT_KEEP for its next responses: giving them back here
+     * made every burst of small responses allocate them again and grow them by realloc,
+     * copying what they held (malloc, realloc and their copies were about 8% of an HTTP/2
+     * request for a small file); the tidy timer gives them back once the connection idles
+     * for a round (conn_trim), as it does the TLS record buffers' pages. Everything else goes
+     * now: larger buffers (a download's, up to OE_HTTP_OUT_HIGH each: kept until the tidy
+     * timer, 200 connections that had each downloaded 1 MiB held 160 MB, which glibc kept),
+     * and those of a connection that has only just begun (1,000 connections that had each
+     * made a handshake and idled held 12 KiB more each when they kept theirs: the buffers
+     * of the connections opened next no longer reused them, and the heap stayed grown). */
+    if (c->writes < OUT_KEEP_AFTER)
+        c->writes++;
+    if (!c->writing && !c->closing) {
+        size_t keep = c->writes < OUT_KEEP_AFTER ? 0 : OUT_KEEP;
+        if (c->wcap > keep) {
+            free(c->wbuf);
+            c->wbuf = NULL;
+            c->wcap = 0;
+        }
+        if (c->out.len == 0 && c->out.cap > keep)
+            oe_buf_free(&c->out);
+        if (c->tls != NULL)
+            oe_tls_release_out(c->tls, keep);
+        if (c->w->stopping)
+            conn_migrate(c);
+    }
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status)

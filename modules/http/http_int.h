@@ -149,8 +149,9 @@ struct conn {
     uv_shutdown_t sreq;
     uint8_t *wbuf; /* bytes of the write in flight */
     size_t wlen, wcap;
-    uint64_t sent; /* bytes the socket took in completed writes */
-    oe_buf_t out;  /* plain connections: bytes waiting to be written */
+    uint64_t sent;   /* bytes the socket took in completed writes */
+    uint32_t writes; /* completed writes (on_write), counted up to a small bound */
+    oe_buf_t out;    /* plain connections: bytes waiting to be written */
     conn_t *prev, *next;
     int handles; /* open uv handles; freed when 0 */
     bool writing, closing, read_paused, handshake_done, close_after_write;

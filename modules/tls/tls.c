@@ -530,6 +530,9 @@ struct oe_tls_client {
     bool insecure;
 };
 
+/* Reads after which a connection keeps its input queue's buffer between reads (bio_recv). */
+#define FEEDS_KEEP 8
+
 /* A byte queue: unread bytes are base[start, end). The two queues of a connection hold only
  * what goes over the wire (records as received, records as sealed), never plaintext or keys:
  * nothing in them needs wiping. */
@@ -543,6 +546,7 @@ struct oe_tls_conn {
     oe_tls_server_t *srv; /* exactly one of srv, cli */
     oe_tls_client_t *cli;
     ioq_t in, out;
+    unsigned feeds; /* oe_tls_feed calls, counted up to FEEDS_KEEP */
     const oe_tls_cert_t *cert;
     char *sni;
     int last_mbed_err;
@@ -1107,7 +1111,12 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     size_t n = OE_MIN(avail, len);
     n = OE_MIN(n, (size_t)INT32_MAX);
     memcpy(buf, c->in.base + c->in.start, n);
-    ioq_consume(&c->in, n); /* the buffer stays for the next read; oe_tls_trim gives it back */
+    ioq_consume(&c->in, n);
+    /* A connection that keeps sending keeps its input buffer for the next read (a free and a
+     * malloc per request otherwise; oe_tls_trim gives it back when idle); one that has only
+     * just begun gives it back at once, so that idle connections' buffers are reused. */
+    if (c->in.start == c->in.end && c->feeds < FEEDS_KEEP)
+        ioq_free(&c->in);
     return (int)n;
 }
 
@@ -1228,6 +1237,8 @@ void oe_tls_conn_free(oe_tls_conn_t *c)
 
 int oe_tls_feed(oe_tls_conn_t *c, const uint8_t *p, size_t n)
 {
+    if (c->feeds < FEEDS_KEEP)
+        c->feeds++;
     if (c->in.end - c->in.start + n > OE_TLS_MAX_INBUF)
         return OE_TLS_EINBUF;
     return ioq_append(&c->in, p, n) == 0 ? OE_OK : OE_ENOMEM;
@@ -1263,9 +1274,9 @@ oe_slice_t oe_tls_take_out(oe_tls_conn_t *c, uint8_t **buf, size_t *cap)
     return v;
 }
 
-void oe_tls_release_out(oe_tls_conn_t *c)
+void oe_tls_release_out(oe_tls_conn_t *c, size_t keep)
 {
-    if (c->out.end == c->out.start)
+    if (c->out.end == c->out.start && c->out.cap > keep)
         ioq_free(&c->out);
 }
 

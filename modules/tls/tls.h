@@ -227,8 +227,9 @@ void oe_tls_consume_out(oe_tls_conn_t *c, size_t n);
  * at the returned view; the caller owns it (free() it, or pass it back in a later call) and the
  * engine never writes to it again. Nothing pending: returns an empty view and swaps nothing. */
 oe_slice_t oe_tls_take_out(oe_tls_conn_t *c, uint8_t **buf, size_t *cap);
-/* Frees the output queue's buffer if nothing is pending (an idle connection holds none). */
-void oe_tls_release_out(oe_tls_conn_t *c);
+/* Frees the output queue's buffer if nothing is pending and it is larger than keep bytes (0: an
+ * idle connection holds none). */
+void oe_tls_release_out(oe_tls_conn_t *c, size_t keep);
 /* Gives the kernel back the memory pages of the record buffers whose bytes are not needed now
  * (an idle connection then holds only what its recent records touched). Cheap enough after a
  * burst of large records; too costly (a system call, then page faults) after every request. */
