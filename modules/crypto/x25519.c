@@ -267,6 +267,15 @@ static fe ed_d2;                   /* 2d, d = -121665/121666 */
 static bool base_ready;            /* the table is built (not without memory for its scratch) */
 static pthread_once_t base_once = PTHREAD_ONCE_INIT;
 
+/* The common last step of the formulas below: (X : Y : Z : T) = (EF : GH : FG : EH). */
+static void ge_finish(ge_p3 *r, const fe e, const fe f, const fe g, const fe h)
+{
+    fe_mul(r->X, e, f);
+    fe_mul(r->Y, g, h);
+    fe_mul(r->T, e, h);
+    fe_mul(r->Z, f, g);
+}
+
 /* p + q, both in extended coordinates (Hisil, Wong, Carter, Dawson 2008, a = -1): the table's
  * construction only (public points). */
 static void ge_add(ge_p3 *r, const ge_p3 *p, const ge_p3 *q)
@@ -286,10 +295,7 @@ static void ge_add(ge_p3 *r, const ge_p3 *p, const ge_p3 *q)
     fe_sub_c(f, d, c);
     fe_add_c(g, d, c);
     fe_add_c(h, b, a);
-    fe_mul(r->X, e, f);
-    fe_mul(r->Y, g, h);
-    fe_mul(r->T, e, h);
-    fe_mul(r->Z, f, g);
+    ge_finish(r, e, f, g, h);
 }
 
 /* 2p (same paper, "dbl-2008-hwcd", a = -1). */
@@ -308,10 +314,7 @@ static void ge_dbl(ge_p3 *r, const ge_p3 *p)
     fe_sub_c(f, g, c);
     fe_add_c(h, a, b);
     fe_sub_c(h, (fe){0}, h); /* a*x^2 - y^2 */
-    fe_mul(r->X, e, f);
-    fe_mul(r->Y, g, h);
-    fe_mul(r->T, e, h);
-    fe_mul(r->Z, f, g);
+    ge_finish(r, e, f, g, h);
 }
 
 /* p + q with q affine (Z = 1): the per-digit step. */
@@ -328,10 +331,7 @@ static void ge_madd(ge_p3 *r, const ge_p3 *p, const ge_niels *q)
     fe_sub_c(f, d, c);
     fe_add_c(g, d, c);
     fe_add_c(h, b, a);
-    fe_mul(r->X, e, f);
-    fe_mul(r->Y, g, h);
-    fe_mul(r->T, e, h);
-    fe_mul(r->Z, f, g);
+    ge_finish(r, e, f, g, h);
 }
 
 static void base_table_init(void)
