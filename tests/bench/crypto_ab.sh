@@ -12,6 +12,7 @@
 # Full handshakes: `openssl s_time -new` (one request of /4k.bin per connection, ALPN none);
 # resumed: `openssl s_time -reuse` (TLS 1.3 tickets); download: h2load -c 4 -m 1 over h2.
 set -euo pipefail
+. "$(dirname "$0")/bench_lib.sh"
 A=${1:?A binary}
 B=${2:?B binary}
 ROUNDS=${ROUNDS:-3}
@@ -28,25 +29,9 @@ trap cleanup EXIT
 mkdir -p "$T/www" "$T/state"
 head -c 4096 /dev/urandom >"$T/www/4k.bin"
 head -c 1048576 /dev/urandom >"$T/www/1m.bin"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.test \
-    -addext subjectAltName=DNS:bench.test -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$T/conf" <<EOF
-[global]
-workers = 1
-state-dir = $T/state
-log-level = warn
-
-[listen "bench"]
-address = 127.0.0.1:$PORT
-max-connections = 20000
-
-[site "bench"]
-host = bench.test
-cert = $T/cert.pem
-key = $T/key.pem
-root = $T/www
-EOF
+bench_cert "$T" bench.test
+PORT=$(bench_port)
+bench_edge_conf "$T/conf" "$T" "$PORT" 1
 cat >"$T/nginx.conf" <<EOF
 user root;
 worker_processes 1;

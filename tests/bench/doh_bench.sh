@@ -9,6 +9,7 @@
 # and odoh-edge/unbound (issue 17's goal: >= 0.8).
 #   tests/bench/doh_bench.sh          (as root; about 40 s; BENCH_ROUNDS (3), BENCH_SECONDS (3))
 set -euo pipefail
+. "$(dirname "$0")/bench_lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OE_ROOT=$ROOT
 OE_TMP=$(mktemp -d /tmp/oe-doh-bench.XXXXXX)
@@ -39,10 +40,7 @@ port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 UP=$(port)
 DOHP=$(port)
 OEP=$(port)
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=doh.test -addext subjectAltName=DNS:doh.test \
-    -keyout "$OE_TMP/key.pem" -out "$OE_TMP/cert.pem" >/dev/null 2>&1 || die "openssl req"
-chmod 600 "$OE_TMP/key.pem"
+bench_cert "$OE_TMP" doh.test || die "openssl req"
 # unbound: plain DNS on UP (odoh-edge's upstream) and DoH on DOHP, one thread.
 cat >"$OE_TMP/unbound.conf" <<EOC
 server:

@@ -31,6 +31,7 @@
 # BENCH_ROUNDS (5), BENCH_SECONDS (3), IDLE (1000), BUSY (200; 0 skips both memory rows with
 # IDLE=0), BENCH_OUT (build/bench/http_bench.txt), BENCH_KEEP=1 keeps the temporary folder.
 set -euo pipefail
+. "$(dirname "$0")/bench_lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -110,22 +111,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # ---- content, certificate, ports ----------------------------------------------------------------
 mkdir -p "$T/www" "$T/state" "$(dirname "$OUT")"
 head -c 4096 /dev/urandom >"$T/www/4k.bin"
 head -c 1048576 /dev/urandom >"$T/www/1m.bin"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=bench.test -addext subjectAltName=DNS:bench.test \
-    -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 || die "openssl req failed"
-chmod 600 "$T/key.pem"
+bench_cert "$T" bench.test || die "openssl req failed"
 declare -A PORT=()
 for s in odoh-edge nginx h2o; do
     while :; do
-        p=$(free_port)
+        p=$(bench_port)
         case " ${PORT[*]} " in *" $p "*) ;; *) break ;; esac
     done
     PORT[$s]=$p

@@ -14,7 +14,8 @@ command -v h2load >/dev/null || { echo "mem_peak: h2load not installed" >&2; exi
 ulimit -n $((CONNS * 2 + 1000))
 TMP=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$TMP"' EXIT
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$(dirname "$0")/bench_lib.sh"
+port=$(bench_port)
 mkdir "$TMP/www"
 head -c 65536 /dev/urandom > "$TMP/www/64k.bin"
 cat > "$TMP/edge.conf" <<CONF

@@ -12,6 +12,7 @@
 # SECONDS_PER_RUN (4), CALLGRIND (0), CG_REQUESTS (20000). As root; about 30 s per binary, row
 # and round. Not a test: nothing here is timed against a limit.
 set -eu
+. "$(dirname "$0")/bench_lib.sh"
 [ $# -ge 1 ] || { echo "usage: $0 BINARY [BINARY...]" >&2; exit 2; }
 for b in "$@"; do [ -x "$b" ] || { echo "$0: $b is not an executable" >&2; exit 2; }; done
 command -v h2load >/dev/null || { echo "$0: h2load missing (apt-get install nghttp2-client)" >&2; exit 2; }
@@ -30,25 +31,9 @@ trap cleanup EXIT
 mkdir -p "$T/www" "$T/state"
 head -c 4096 /dev/urandom >"$T/www/4k.bin"
 touch -d '-1 hour' "$T/www/4k.bin" # as a deployed site's files are: old enough to be cached
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=bench.test -addext subjectAltName=DNS:bench.test \
-    -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$T/edge.conf" <<EOF
-[global]
-workers = 1
-state-dir = $T/state
-log-level = warn
-
-[listen "bench"]
-address = 127.0.0.1:$PORT
-
-[site "bench"]
-host = bench.test
-cert = $T/cert.pem
-key = $T/key.pem
-root = $T/www
-EOF
+bench_cert "$T" bench.test
+PORT=$(bench_port)
+bench_edge_conf "$T/edge.conf" "$T" "$PORT" 1
 
 up() { # until a TLS handshake succeeds (20 s: valgrind is slow to start)
     for _ in $(seq 200); do

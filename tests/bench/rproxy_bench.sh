@@ -22,6 +22,7 @@
 # seconds per throughput run, 5), LAT_N (2000), NGINX_KEEPALIVE (256), BENCH_OUT, BENCH_KEEP=1
 # keeps the folder.
 set -euo pipefail
+. "$(dirname "$0")/bench_lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -69,19 +70,12 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-free_port() {
-    "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 mkdir -p "$T/www" "$T/state" "$T/b" "$T/p" "$(dirname "$OUT")"
 printf 'hello from the backend, a small response of sixty-four bytes..\n' >"$T/www/small.txt"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=bench.test -addext subjectAltName=DNS:bench.test \
-    -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 || die "openssl req failed"
-chmod 600 "$T/key.pem"
-BACKEND_PORT=$(free_port)
-NGINX_PORT=$(free_port)
-OE_PORT=$(free_port)
+bench_cert "$T" bench.test || die "openssl req failed"
+BACKEND_PORT=$(bench_port)
+NGINX_PORT=$(bench_port)
+OE_PORT=$(bench_port)
 
 nginx_ver=$("$NGINX" -v 2>&1 | sed -n 's|.*nginx/\([0-9.]*\).*|\1|p')
 if printf '%s\n1.25.1\n' "$nginx_ver" | sort -V -C; then

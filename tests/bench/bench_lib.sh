@@ -1,0 +1,36 @@
+# Shared by the benchmark scripts (sourced, bash and sh): a free loopback port, a self-signed
+# ECDSA P-256 certificate, and the one-site odoh-edge configuration most of them serve.
+
+# A TCP port free on 127.0.0.1 now.
+bench_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# bench_cert DIR NAME: DIR/cert.pem and DIR/key.pem (0600) for NAME, valid for two days.
+bench_cert() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=$2" -addext "subjectAltName=DNS:$2" \
+        -keyout "$1/key.pem" -out "$1/cert.pem" >/dev/null 2>&1 || return 1
+    chmod 600 "$1/key.pem"
+}
+
+# bench_edge_conf FILE DIR PORT WORKERS: odoh-edge serving DIR/www as bench.test on
+# 127.0.0.1:PORT over TLS with DIR/cert.pem, state in DIR/state, warnings only.
+bench_edge_conf() {
+    cat >"$1" <<CONF
+[global]
+workers = $4
+state-dir = $2/state
+log-level = warn
+
+[listen "bench"]
+address = 127.0.0.1:$3
+max-connections = 20000
+
+[site "bench"]
+host = bench.test
+cert = $2/cert.pem
+key = $2/key.pem
+root = $2/www
+CONF
+}
