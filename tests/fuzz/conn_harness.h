@@ -137,6 +137,7 @@ static void harness_run(const uint8_t *data, size_t size, const uint8_t *prefix,
     uv_run(&w.loop, UV_RUN_NOWAIT);
     uv_close((uv_handle_t *)&w.trim, NULL);
     uv_run(&w.loop, UV_RUN_DEFAULT);
+    oe_http__h2_spares_free(&w); /* as a worker does when it ends (conn.c: worker_main) */
     uv_loop_close(&w.loop);
     close(sv[1]);
 }
