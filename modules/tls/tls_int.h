@@ -102,6 +102,9 @@ struct oe_tls_conn {
 
 /* ---- tls.c ----------------------------------------------------------------------------------- */
 
+/* "what: mbedtls text (-0xNNNN)" as a heap string. */
+char *oe_tls__mbed_msg(const char *what, int mbed_err);
+
 /* Sets *err to msg (a heap string) when err is not NULL, else frees msg. */
 void oe_tls__set_err(char **err, char *msg);
 
@@ -116,6 +119,15 @@ void oe_tls__client_unref(oe_tls_client_t *cli);
  * -errno. The caller releases the buffer with oe_tls__free_file, which wipes it. */
 int oe_tls__read_file(const char *path, const char *what, char **out, size_t *len, char **err);
 void oe_tls__free_file(char *buf, size_t len);
+
+/* Calls add for each subjectAltName of crt: the dNSNames (non-empty, without NUL bytes), then the
+ * iPAddresses as text. name is valid during the call only. */
+void oe_tls__san_names(const mbedtls_x509_crt *crt,
+                       void (*add)(void *arg, const char *name, size_t len), void *arg);
+
+/* Refuses a private key file readable by group or others: OE_OK, -errno, or OE_TLS_EKEYPERM,
+ * setting *err (caller frees) when err is not NULL. */
+int oe_tls__check_key_mode(const char *path, char **err);
 
 /* Frees a certificate made by oe_tls_server_add_cert, its replacements and names (NULL ignored). */
 void oe_tls__cert_free(oe_tls_cert_t *cert);
@@ -132,19 +144,7 @@ int oe_tls__ticket_write(void *p, const mbedtls_ssl_session *session, unsigned c
                          const unsigned char *end, size_t *tlen, uint32_t *lifetime);
 int oe_tls__ticket_parse(void *p, mbedtls_ssl_session *session, unsigned char *buf, size_t len);
 
-/* ---- the other files ------------------------------------------------------------------------- */
-
-/* Calls add for each subjectAltName of crt: the dNSNames (non-empty, without NUL bytes), then the
- * iPAddresses as text. name is valid during the call only. */
-void oe_tls__san_names(const mbedtls_x509_crt *crt,
-                       void (*add)(void *arg, const char *name, size_t len), void *arg);
-
-/* "what: mbedtls text (-0xNNNN)" as a heap string. */
-char *oe_tls__mbed_msg(const char *what, int mbed_err);
-
-/* Refuses a private key file readable by group or others: OE_OK, -errno, or OE_TLS_EKEYPERM,
- * setting *err (caller frees) when err is not NULL. */
-int oe_tls__check_key_mode(const char *path, char **err);
+/* ---- tls_auto.c, tls_acme.c ------------------------------------------------------------------ */
 
 /* tls_auto.c: sets *err (when err is not NULL) to "what: mbedtls text (-0xNNNN)", frees what (a
  * heap string) and returns OE_ECRYPTO: the failure path of a certificate or key being made. */
