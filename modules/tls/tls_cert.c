@@ -345,6 +345,8 @@ bool oe_tls_cert_covers(const oe_tls_cert_t *cert, oe_slice_t host)
     return false;
 }
 
+/* ---- SNI selection ----------------------------------------------------------------------- */
+
 static const oe_tls_cert_t *pick_cert(const oe_tls_server_t *srv, oe_slice_t sni)
 {
     if (srv->ncerts == 0)
@@ -370,6 +372,8 @@ const oe_tls_cert_t *oe_tls_server_pick_cert(const oe_tls_server_t *srv, oe_slic
 {
     return pick_cert(srv, sni);
 }
+
+/* ---- a server's certificates: adding, replacing ------------------------------------------ */
 
 int oe_tls_cert_replace(oe_tls_cert_t *cert, const char *cert_pem_path, const char *key_pem_path,
                         char **err)
