@@ -30,17 +30,9 @@
 
 static const char *const implicit_ips[] = {"127.0.0.1", "::1"};
 
-static void set_err(char **err, char *msg)
-{
-    if (err != NULL)
-        *err = msg;
-    else
-        free(msg);
-}
-
 int oe_tls__crypto_fail(char **err, char *what, int mbed_err)
 {
-    set_err(err, oe_tls__mbed_msg(what, mbed_err));
+    oe_tls__set_err(err, oe_tls__mbed_msg(what, mbed_err));
     free(what);
     return OE_ECRYPTO;
 }
@@ -133,7 +125,7 @@ static int write_atomic(const char *path, const void *data, size_t len, unsigned
 {
     int rc = oe_file_write_atomic(path, data, len, mode);
     if (rc != 0)
-        set_err(err, oe_asprintf("%s: %s", path, oe_strerror(rc)));
+        oe_tls__set_err(err, oe_asprintf("%s: %s", path, oe_strerror(rc)));
     return rc;
 }
 
@@ -180,7 +172,7 @@ static int write_key(const char *path, mbedtls_pk_context *pk, char **err)
     unsigned char *pem = oe_malloc(PEM_MAX);
     int rc = mbedtls_pk_write_key_pem(pk, pem, PEM_MAX);
     if (rc != 0) {
-        set_err(err, oe_tls__mbed_msg("auto cert: writing a key", rc));
+        oe_tls__set_err(err, oe_tls__mbed_msg("auto cert: writing a key", rc));
         rc = OE_ECRYPTO;
     } else {
         rc = write_atomic(path, pem, strlen((char *)pem), 0600, err);
@@ -298,12 +290,12 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
     mbedtls_pk_init(&leaf_key);
 
     if (oe_tls_global_init() != OE_OK) {
-        set_err(err, oe_asprintf("auto cert: crypto initialisation failed"));
+        oe_tls__set_err(err, oe_asprintf("auto cert: crypto initialisation failed"));
         rc = OE_ECRYPTO;
         goto out;
     }
     if (n == 0) {
-        set_err(err, oe_asprintf("auto cert: no host names"));
+        oe_tls__set_err(err, oe_asprintf("auto cert: no host names"));
         rc = OE_EINVAL;
         goto out;
     }
@@ -312,7 +304,8 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
         size_t iplen;
         if (!is_ip(hostnames[i], ip, &iplen) &&
             !oe_host_name_valid(OE_SLICE_STR(hostnames[i]), true)) {
-            set_err(err, oe_asprintf("auto cert: \"%s\" is not a valid host name", hostnames[i]));
+            oe_tls__set_err(
+                err, oe_asprintf("auto cert: \"%s\" is not a valid host name", hostnames[i]));
             rc = OE_EINVAL;
             goto out;
         }
@@ -323,7 +316,7 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
 
     if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
         rc = -errno;
-        set_err(err, oe_asprintf("%s: %s", state_dir, strerror(errno)));
+        oe_tls__set_err(err, oe_asprintf("%s: %s", state_dir, strerror(errno)));
         goto out;
     }
 
@@ -337,7 +330,7 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
         mbedtls_pk_free(&ca_key);
         mbedtls_pk_init(&ca_key);
         if ((rc = oe_crypto_random(NULL, id, sizeof(id))) != 0 || (rc = gen_key(&ca_key)) != 0) {
-            set_err(err, oe_tls__mbed_msg("auto cert: CA key generation", rc));
+            oe_tls__set_err(err, oe_tls__mbed_msg("auto cert: CA key generation", rc));
             rc = OE_ECRYPTO;
             goto out;
         }
@@ -349,7 +342,8 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
                              err)) != OE_OK)
             goto out;
         if (mbedtls_x509_crt_parse_file(&ca, ca_crt_p) != 0) {
-            set_err(err, oe_asprintf("auto cert: %s: cannot read back the new CA", ca_crt_p));
+            oe_tls__set_err(err,
+                            oe_asprintf("auto cert: %s: cannot read back the new CA", ca_crt_p));
             rc = OE_ECRYPTO;
             goto out;
         }
@@ -357,7 +351,7 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
     } else {
         char dn[512];
         if (mbedtls_x509_dn_gets(dn, sizeof(dn), &ca.subject) < 0) {
-            set_err(err, oe_asprintf("auto cert: %s: unreadable subject", ca_crt_p));
+            oe_tls__set_err(err, oe_asprintf("auto cert: %s: unreadable subject", ca_crt_p));
             rc = OE_EFORMAT;
             goto out;
         }
@@ -376,7 +370,7 @@ int oe_tls_auto_cert_leaf(const char *state_dir, const char *leaf_name,
         mbedtls_pk_free(&leaf_key);
         mbedtls_pk_init(&leaf_key);
         if ((rc = gen_key(&leaf_key)) != 0) {
-            set_err(err, oe_tls__mbed_msg("auto cert: key generation", rc));
+            oe_tls__set_err(err, oe_tls__mbed_msg("auto cert: key generation", rc));
             rc = OE_ECRYPTO;
             goto out;
         }
