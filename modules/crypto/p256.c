@@ -244,10 +244,47 @@ typedef struct {
     limbs x, y;
 } affine_t;
 
+/* The common end of algorithms 4 and 5 below (from b * Z1Z2 on), line for line with the paper:
+ * t0 = X1X2, t1 = Y1Y2, zz = Z1Z2 (Z1 when Z2 = 1), t3, t4 and y3 as both leave them. r is
+ * written last, so it may alias an input point (zz may be one's z). */
+static void add_finish(point_t *r, limbs t0, limbs t1, const limbs zz, const limbs t3,
+                       const limbs t4, limbs y3)
+{
+    limbs t2, x3, z3;
+    fe_mul(z3, B_MONT, zz);
+    fe_sub(x3, y3, z3);
+    fe_add(z3, x3, x3);
+    fe_add(x3, x3, z3);
+    fe_sub(z3, t1, x3);
+    fe_add(x3, t1, x3);
+    fe_mul(y3, B_MONT, y3);
+    fe_add(t1, zz, zz);
+    fe_add(t2, t1, zz);
+    fe_sub(y3, y3, t2);
+    fe_sub(y3, y3, t0);
+    fe_add(t1, y3, y3);
+    fe_add(y3, t1, y3);
+    fe_add(t1, t0, t0);
+    fe_add(t0, t1, t0);
+    fe_sub(t0, t0, t2);
+    fe_mul(t1, t4, y3);
+    fe_mul(t2, t0, y3);
+    fe_mul(y3, x3, z3);
+    fe_add(y3, y3, t2);
+    fe_mul(x3, t3, x3);
+    fe_sub(x3, x3, t1);
+    fe_mul(z3, t4, z3);
+    fe_mul(t1, t3, t0);
+    fe_add(z3, z3, t1);
+    memcpy(r->x, x3, sizeof(limbs));
+    memcpy(r->y, y3, sizeof(limbs));
+    memcpy(r->z, z3, sizeof(limbs));
+}
+
 /* r = p + q: Renes-Costello-Batina algorithm 4 (complete, a = -3). r may alias p or q. */
 static void point_add(point_t *r, const point_t *p, const point_t *q)
 {
-    limbs t0, t1, t2, t3, t4, x3, y3, z3;
+    limbs t0, t1, t2, t3, t4, x3, y3;
     fe_mul(t0, p->x, q->x);
     fe_mul(t1, p->y, q->y);
     fe_mul(t2, p->z, q->z);
@@ -266,41 +303,14 @@ static void point_add(point_t *r, const point_t *p, const point_t *q)
     fe_mul(x3, x3, y3);
     fe_add(y3, t0, t2);
     fe_sub(y3, x3, y3);
-    fe_mul(z3, B_MONT, t2);
-    fe_sub(x3, y3, z3);
-    fe_add(z3, x3, x3);
-    fe_add(x3, x3, z3);
-    fe_sub(z3, t1, x3);
-    fe_add(x3, t1, x3);
-    fe_mul(y3, B_MONT, y3);
-    fe_add(t1, t2, t2);
-    fe_add(t2, t1, t2);
-    fe_sub(y3, y3, t2);
-    fe_sub(y3, y3, t0);
-    fe_add(t1, y3, y3);
-    fe_add(y3, t1, y3);
-    fe_add(t1, t0, t0);
-    fe_add(t0, t1, t0);
-    fe_sub(t0, t0, t2);
-    fe_mul(t1, t4, y3);
-    fe_mul(t2, t0, y3);
-    fe_mul(y3, x3, z3);
-    fe_add(y3, y3, t2);
-    fe_mul(x3, t3, x3);
-    fe_sub(x3, x3, t1);
-    fe_mul(z3, t4, z3);
-    fe_mul(t1, t3, t0);
-    fe_add(z3, z3, t1);
-    memcpy(r->x, x3, sizeof(x3));
-    memcpy(r->y, y3, sizeof(y3));
-    memcpy(r->z, z3, sizeof(z3));
+    add_finish(r, t0, t1, t2, t3, t4, y3);
 }
 
 /* r = p + (x2, y2): algorithm 4 with Z2 = 1 (the paper's algorithm 5), one multiplication and
  * three additions fewer. Complete except that q cannot be the point at infinity. */
 static void point_add_affine(point_t *r, const point_t *p, const limbs x2, const limbs y2)
 {
-    limbs t0, t1, t2, t3, t4, x3, y3, z3;
+    limbs t0, t1, t3, t4, y3;
     fe_mul(t0, p->x, x2);
     fe_mul(t1, p->y, y2);
     fe_add(t3, x2, y2);
@@ -312,34 +322,7 @@ static void point_add_affine(point_t *r, const point_t *p, const limbs x2, const
     fe_add(t4, t4, p->y);
     fe_mul(y3, x2, p->z);
     fe_add(y3, y3, p->x);
-    fe_mul(z3, B_MONT, p->z);
-    fe_sub(x3, y3, z3);
-    fe_add(z3, x3, x3);
-    fe_add(x3, x3, z3);
-    fe_sub(z3, t1, x3);
-    fe_add(x3, t1, x3);
-    fe_mul(y3, B_MONT, y3);
-    fe_add(t1, p->z, p->z);
-    fe_add(t2, t1, p->z);
-    fe_sub(y3, y3, t2);
-    fe_sub(y3, y3, t0);
-    fe_add(t1, y3, y3);
-    fe_add(y3, t1, y3);
-    fe_add(t1, t0, t0);
-    fe_add(t0, t1, t0);
-    fe_sub(t0, t0, t2);
-    fe_mul(t1, t4, y3);
-    fe_mul(t2, t0, y3);
-    fe_mul(y3, x3, z3);
-    fe_add(y3, y3, t2);
-    fe_mul(x3, t3, x3);
-    fe_sub(x3, x3, t1);
-    fe_mul(z3, t4, z3);
-    fe_mul(t1, t3, t0);
-    fe_add(z3, z3, t1);
-    memcpy(r->x, x3, sizeof(x3));
-    memcpy(r->y, y3, sizeof(y3));
-    memcpy(r->z, z3, sizeof(z3));
+    add_finish(r, t0, t1, p->z, t3, t4, y3);
 }
 
 /* Affine x and y (Montgomery form) of a point that is not at infinity. */
