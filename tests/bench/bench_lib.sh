@@ -1,5 +1,5 @@
-# Shared by the benchmark scripts (sourced, bash and sh): a free loopback port, a self-signed
-# ECDSA P-256 certificate, and the one-site odoh-edge configuration most of them serve.
+# Shared by the benchmark scripts (sourced, bash and sh): their tools, a free loopback port, a
+# self-signed ECDSA P-256 certificate, and the one-site odoh-edge configuration most of them serve.
 
 # A TCP port free on 127.0.0.1 now.
 bench_port() {
@@ -33,4 +33,27 @@ cert = $2/cert.pem
 key = $2/key.pem
 root = $2/www
 CONF
+}
+
+# bench_install COMMAND:PACKAGE...: installs (as root, from Debian's archive) the package of each
+# command that is missing; prints what it does on stderr and returns 1 when it cannot.
+bench_install() {
+    missing=''
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] ||
+            missing="$missing ${pair#*:}"
+    done
+    [ -n "$missing" ] || return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "needs$missing (run as root to install them)" >&2
+        return 1
+    fi
+    echo "installing$missing" >&2
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
+        >/dev/null 2>&1 && return 0
+    apt-get update -q >/dev/null 2>&1 || true
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
+        >/dev/null || { echo "cannot install$missing" >&2; return 1; }
 }

@@ -55,22 +55,9 @@ die() {
 }
 
 # ---- tools (tests/bench/deps.apt) ---------------------------------------------------------------
-need_apt=()
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
-command -v h2o >/dev/null 2>&1 || need_apt+=(h2o)
-command -v h2load >/dev/null 2>&1 || need_apt+=(nghttp2-client)
-command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
-if [ ${#need_apt[@]} -gt 0 ]; then
-    [ "$(id -u)" = 0 ] || die "needs ${need_apt[*]} (run as root to install them)"
-    say "installing ${need_apt[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -q --no-install-recommends "${need_apt[@]}" >/dev/null 2>&1; then
-        apt-get update -q >/dev/null 2>&1 || true
-        apt-get install -y -q --no-install-recommends "${need_apt[@]}" >/dev/null ||
-            die "cannot install ${need_apt[*]}"
-    fi
-    # The Debian packages may start system servers on ports 80/443; not ours, leave them alone.
-fi
+# The Debian packages may start system servers on ports 80/443; not ours, leave them alone.
+bench_install nginx:nginx-light h2o:h2o h2load:nghttp2-client openssl:openssl ||
+    die "benchmark tools missing"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 H2O=$(command -v h2o)
 [ -x "$ODOH_EDGE" ] || make -s odoh-edge >/dev/null || die "cannot build odoh-edge"

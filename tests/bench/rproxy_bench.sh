@@ -40,15 +40,7 @@ die() {
     exit 1
 }
 
-need_apt=()
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
-command -v h2load >/dev/null 2>&1 || need_apt+=(nghttp2-client)
-if [ ${#need_apt[@]} -gt 0 ]; then
-    [ "$(id -u)" = 0 ] || die "needs ${need_apt[*]} (run as root to install them)"
-    say "installing ${need_apt[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need_apt[@]}" \
-        >/dev/null 2>&1 || die "cannot install ${need_apt[*]}"
-fi
+bench_install nginx:nginx-light h2load:nghttp2-client || die "benchmark tools missing"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$ODOH_EDGE" ] || make -s odoh-edge >/dev/null || die "cannot build odoh-edge"
 "$ODOH_EDGE" -V | grep -q '^  modules .* rproxy\( \|$\)' || die "no rproxy module in $ODOH_EDGE"
