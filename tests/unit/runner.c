@@ -133,6 +133,24 @@ uint8_t *oe_test_unhex(const char *hex, size_t *len)
     return out;
 }
 
+void oe_test_unhex_into(uint8_t *out, size_t len, const char *hex)
+{
+    size_t n;
+    uint8_t *b = oe_test_unhex(hex, &n);
+    CHECK_INT(n, len);
+    memcpy(out, b, n < len ? n : len);
+    free(b);
+}
+
+void oe_test_check_hex(const char *file, int line, const uint8_t *got, size_t len, const char *hex)
+{
+    size_t wl;
+    uint8_t *want = oe_test_unhex(hex, &wl);
+    if (wl != len || memcmp(got, want, len) != 0)
+        oe_test_fail_mem(file, line, "bytes", got, len, want, wl);
+    free(want);
+}
+
 static void rm_rf(const char *path)
 {
     DIR *d = opendir(path);

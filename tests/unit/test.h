@@ -64,5 +64,11 @@ const char *oe_test_write_file(const char *name, const char *text);
 
 /* Decodes hex into a heap buffer; aborts the test on bad hex. */
 uint8_t *oe_test_unhex(const char *hex, size_t *len);
+/* Decodes hex of exactly len bytes into out; fails the test otherwise. */
+void oe_test_unhex_into(uint8_t *out, size_t len, const char *hex);
+
+/* got[0, len) must be the bytes that hex spells. */
+void oe_test_check_hex(const char *file, int line, const uint8_t *got, size_t len, const char *hex);
+#define CHECK_HEX(got, len, hex) oe_test_check_hex(__FILE__, __LINE__, (got), (len), (hex))
 
 #endif

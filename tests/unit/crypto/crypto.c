@@ -13,16 +13,6 @@
 #include "crypto/encode.h"
 #include "unit/test.h"
 
-static void check_hex(const char *file, int line, const uint8_t *got, size_t len, const char *hex)
-{
-    size_t wl;
-    uint8_t *want = oe_test_unhex(hex, &wl);
-    if (wl != len || memcmp(got, want, len) != 0)
-        oe_test_fail_mem(file, line, "bytes", got, len, want, wl);
-    free(want);
-}
-#define CHECK_HEX(got, len, hex) check_hex(__FILE__, __LINE__, (got), (len), (hex))
-
 TEST(crypto_sha256_fips180_vectors)
 {
     uint8_t d[32];

@@ -23,15 +23,6 @@
 #define OURS 0
 #endif
 
-static void unhex32(uint8_t out[32], const char *hex)
-{
-    size_t n;
-    uint8_t *b = oe_test_unhex(hex, &n);
-    CHECK_INT(n, 32);
-    memcpy(out, b, 32);
-    free(b);
-}
-
 static int rng(void *arg, unsigned char *out, size_t len)
 {
     return oe_crypto_random(arg, out, len);
@@ -39,22 +30,12 @@ static int rng(void *arg, unsigned char *out, size_t len)
 
 #if defined(OE_P256_OWN)
 
-static void check_hex(const char *file, int line, const uint8_t *got, size_t len, const char *hex)
-{
-    size_t wl;
-    uint8_t *want = oe_test_unhex(hex, &wl);
-    if (wl != len || memcmp(got, want, len) != 0)
-        oe_test_fail_mem(file, line, "bytes", got, len, want, wl);
-    free(want);
-}
-#define CHECK_HEX(got, len, hex) check_hex(__FILE__, __LINE__, (got), (len), (hex))
-
 static const char N_HEX[] = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
 
 /* n - v for a small v, big-endian. */
 static void n_minus(uint8_t out[32], unsigned v)
 {
-    unhex32(out, N_HEX);
+    oe_test_unhex_into(out, 32, N_HEX);
     out[31] = (uint8_t)(out[31] - v); /* n ends in 0x51: no borrow for v <= 0x51 */
 }
 
@@ -124,7 +105,7 @@ TEST(p256_rfc6979_vectors)
 {
 #if defined(OE_P256_OWN)
     uint8_t d[32], sig[64];
-    unhex32(d, "c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721");
+    oe_test_unhex_into(d, 32, "c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721");
     uint8_t pub[65];
     CHECK_INT(oe_p256_base_mul(pub, d), 0);
     CHECK_HEX(pub, 65,
@@ -234,7 +215,7 @@ TEST(p256_psa_uses_our_code)
     CHECK_INT(psa_crypto_init(), PSA_SUCCESS);
     uint8_t d[32], h[32], sig[128], ours[64];
     size_t n;
-    unhex32(d, "c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721");
+    oe_test_unhex_into(d, 32, "c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721");
     oe_crypto_sha256(h, "sample", 6);
     psa_key_id_t id = import(PSA_ECC_FAMILY_SECP_R1, d, 32);
     unsigned long calls = oe_crypto_psa_p256_calls();
@@ -242,8 +223,10 @@ TEST(p256_psa_uses_our_code)
                             sizeof(sig), &n),
               PSA_SUCCESS);
     CHECK_INT(oe_crypto_psa_p256_calls() - calls, OURS);
-    unhex32(ours, "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716");
-    unhex32(ours + 32, "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8");
+    oe_test_unhex_into(ours, 32,
+                       "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716");
+    oe_test_unhex_into(ours + 32, 32,
+                       "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8");
     CHECK_MEM(sig, n, ours, 64); /* RFC 6979 A.2.5 */
     CHECK_INT(psa_verify_hash(id, PSA_ALG_DETERMINISTIC_ECDSA(PSA_ALG_SHA_256), h, 32, sig, n),
               PSA_SUCCESS);

@@ -10,15 +10,6 @@
 #include "crypto/x25519.h"
 #include "unit/test.h"
 
-static void unhex32(uint8_t out[32], const char *hex)
-{
-    size_t n;
-    uint8_t *b = oe_test_unhex(hex, &n);
-    CHECK_INT(n, 32);
-    memcpy(out, b, 32);
-    free(b);
-}
-
 static void check_rfc7748(void)
 {
     static const char *v[][3] = {
@@ -44,9 +35,9 @@ static void check_rfc7748(void)
     };
     uint8_t k[32], u[32], want[32], out[32];
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-        unhex32(k, v[i][0]);
-        unhex32(u, v[i][1]);
-        unhex32(want, v[i][2]);
+        oe_test_unhex_into(k, 32, v[i][0]);
+        oe_test_unhex_into(u, 32, v[i][1]);
+        oe_test_unhex_into(want, 32, v[i][2]);
         CHECK_INT(oe_crypto_x25519(out, k, u), 0);
         CHECK_MEM(out, 32, want, 32);
     }
@@ -59,11 +50,13 @@ static void check_rfc7748(void)
         memcpy(u, k, 32);
         memcpy(k, out, 32);
         if (i == 1) {
-            unhex32(want, "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079");
+            oe_test_unhex_into(want, 32,
+                               "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079");
             CHECK_MEM(k, 32, want, 32);
         }
     }
-    unhex32(want, "684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51");
+    oe_test_unhex_into(want, 32,
+                       "684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51");
     CHECK_MEM(k, 32, want, 32);
 }
 
@@ -122,8 +115,8 @@ TEST(x25519_base_rfc7748_and_equals_ladder)
 #if defined(OE_X25519_OWN)
     uint8_t b[32];
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-        unhex32(k, v[i][0]);
-        unhex32(want, v[i][1]);
+        oe_test_unhex_into(k, 32, v[i][0]);
+        oe_test_unhex_into(want, 32, v[i][1]);
         oe_x25519_base_own(a, k);
         CHECK_MEM(a, 32, want, 32);
     }
@@ -142,8 +135,8 @@ TEST(x25519_base_rfc7748_and_equals_ladder)
 #else
     (void)edge;
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-        unhex32(k, v[i][0]);
-        unhex32(want, v[i][1]);
+        oe_test_unhex_into(k, 32, v[i][0]);
+        oe_test_unhex_into(want, 32, v[i][1]);
         CHECK_INT(oe_crypto_x25519(a, k, nine), 0);
         CHECK_MEM(a, 32, want, 32);
     }
