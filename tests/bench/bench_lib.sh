@@ -35,6 +35,17 @@ root = $2/www
 CONF
 }
 
+# bench_stop PID: SIGTERM, up to 5 s to go, then SIGKILL (an empty PID is nothing to stop).
+bench_stop() {
+    [ -n "$1" ] || return 0
+    kill -TERM "$1" 2>/dev/null || return 0
+    for _ in $(seq 50); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$1" 2>/dev/null || true
+}
+
 # bench_install COMMAND:PACKAGE...: installs (as root, from Debian's archive) the package of each
 # command that is missing; prints what it does on stderr and returns 1 when it cannot.
 bench_install() {

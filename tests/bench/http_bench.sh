@@ -74,24 +74,14 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 T=$(mktemp -d /tmp/oe-http-bench.XXXXXX)
 declare -A PID=()
 IDLE_PID=
-stop_pid() { # pid: TERM, wait up to 5 s, then KILL
-    local pid=$1
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 stop_servers() {
     local s
-    for s in "${!PID[@]}"; do stop_pid "${PID[$s]}"; done # nginx's master stops its workers
+    for s in "${!PID[@]}"; do bench_stop "${PID[$s]}"; done # nginx's master stops its workers
     PID=()
 }
 cleanup() {
     exec 9>&- 2>/dev/null || true
-    stop_pid "$IDLE_PID"
+    bench_stop "$IDLE_PID"
     stop_servers
     if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $T"; else rm -rf "$T"; fi
 }

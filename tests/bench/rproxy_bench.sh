@@ -47,17 +47,8 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 T=$(mktemp -d /tmp/oe-rproxy-bench.XXXXXX)
 PIDS=()
-stop_pid() {
-    local pid=$1
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
-    for p in "${PIDS[@]}"; do stop_pid "$p"; done
+    for p in "${PIDS[@]}"; do bench_stop "$p"; done
     if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
