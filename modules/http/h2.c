@@ -100,16 +100,22 @@ static uint64_t now_ms(const struct h2 *h)
 #define SPARE_MAX 64
 #define SPARE_BUF 4096
 
+/* Frees a stream released by stream_free and the header buffers it kept. */
+static void stream_destroy(h2_stream_t *st)
+{
+    oe_buf_free(&st->s.hbuf);
+    oe_buf_free(&st->raw);
+    free(st->offs);
+    free(st->headers);
+    free(st);
+}
+
 void oe_http__h2_spares_free(worker_t *w)
 {
     while (w->h2_spare != NULL) {
         h2_stream_t *st = w->h2_spare;
         w->h2_spare = st->next;
-        oe_buf_free(&st->s.hbuf);
-        oe_buf_free(&st->raw);
-        free(st->offs);
-        free(st->headers);
-        free(st);
+        stream_destroy(st);
     }
     w->h2_nspare = 0;
 }
@@ -184,11 +190,7 @@ static void stream_free(struct h2 *h, h2_stream_t *st)
         w->h2_nspare++;
         return;
     }
-    oe_buf_free(&st->s.hbuf);
-    oe_buf_free(&st->raw);
-    free(st->offs);
-    free(st->headers);
-    free(st);
+    stream_destroy(st);
 }
 
 /* ---- receiving ------------------------------------------------------------------------------ */
@@ -323,7 +325,7 @@ static void dispatch(struct h2 *h, h2_stream_t *st)
     st->dispatched = true;
     req->version = 20;
     req->method = at(st, st->pm);
-    if (st->headers_cap < st->nh || st->headers == NULL) {
+    if (st->headers_cap < OE_MAX(st->nh, (size_t)1)) { /* none yet, or too few kept */
         free(st->headers);
         st->headers_cap = st->nh ? st->nh : 1;
         st->headers = oe_calloc(st->headers_cap, sizeof(*st->headers));
